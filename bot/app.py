@@ -1,0 +1,85 @@
+"""Building the python-telegram-bot Application and running it (long polling, or in-process for tests/demo)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from telegram import Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import handlers
+from bot.constants import SERVICES_KEY, Command
+from bot.services import Services
+from config.settings import Settings
+
+ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
+
+
+def file_url(base_url: str) -> str:
+    """``http://host/bot`` -> ``http://host/file/bot`` (where Telegram serves files)."""
+    head, _, tail = base_url.rstrip("/").rpartition("/")
+    return f"{head}/file/{tail}"
+
+
+def build_application(settings: Settings, services: Services | None = None) -> Application:
+    services = services or Services(settings)
+
+    async def post_init(app: Application) -> None:
+        await services.open()
+
+    async def post_shutdown(app: Application) -> None:
+        await services.close()
+
+    app = (
+        Application.builder()
+        .token(settings.require_token())
+        .base_url(settings.telegram_base_url)
+        .base_file_url(file_url(settings.telegram_base_url))
+        .rate_limiter(AIORateLimiter(overall_max_rate=settings.rate_limit_per_second, max_retries=3))
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+    app.bot_data[SERVICES_KEY] = services
+    private = filters.ChatType.PRIVATE
+    app.add_handler(CommandHandler(Command.START, handlers.on_start, filters=private))
+    app.add_handler(CallbackQueryHandler(handlers.on_button))
+    app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, handlers.on_text))
+    app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & ~filters.COMMAND, handlers.on_other_message))
+    app.add_error_handler(handlers.on_error)
+    return app
+
+
+@contextlib.asynccontextmanager
+async def running(app: Application, *, poll_timeout: float = 10) -> AsyncIterator[Application]:
+    """Run the application inside an existing event loop, with the same lifecycle as ``run_polling``."""
+    await app.initialize()
+    if app.post_init:
+        await app.post_init(app)
+    try:
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0, timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES)
+        await app.start()
+        try:
+            yield app
+        finally:
+            if app.updater.running:
+                await app.updater.stop()
+            if app.running:
+                await app.stop()
+    finally:
+        await app.shutdown()
+        if app.post_shutdown:
+            await app.post_shutdown(app)
+
+
+def run_polling(settings: Settings) -> None:
+    build_application(settings).run_polling(allowed_updates=ALLOWED_UPDATES)

@@ -1,0 +1,92 @@
+"""Telegram handlers: each turns an Update into a service call and sends the Reply.  No rules live here."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import ContextTypes
+
+from bot.constants import SERVICES_KEY
+from bot.services import Services
+from flows.render import Screen
+from flows.service import Reply, Who
+
+log = logging.getLogger(__name__)
+
+
+def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
+    return context.application.bot_data[SERVICES_KEY]
+
+
+def who(update: Update) -> Who:
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None and chat is not None
+    return Who(user_id=user.id, chat_id=chat.id, language_code=user.language_code)
+
+
+def keyboard(screen: Screen) -> InlineKeyboardMarkup | None:
+    if not screen.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in screen.buttons]
+    )
+
+
+async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply) -> None:
+    """Edit the pressed message, send new ones, then answer the button press (which stops its spinner)."""
+    query = update.callback_query
+    chat = update.effective_chat
+    assert chat is not None
+    if reply.edit is not None and query is not None and query.message is not None:
+        try:
+            await query.edit_message_text(reply.edit.text, parse_mode=ParseMode.HTML, reply_markup=keyboard(reply.edit))
+        except BadRequest as exc:
+            if "not modified" not in exc.message:
+                raise
+    for screen in reply.send:
+        await context.bot.send_message(chat.id, screen.text, parse_mode=ParseMode.HTML, reply_markup=keyboard(screen))
+    if query is not None:
+        await query.answer(reply.toast)
+
+
+async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    payload = context.args[0] if context.args else None
+    await send(update, context, await services(context).respondents.start(who(update), payload))
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    assert update.callback_query is not None
+    reply = await services(context).respondents.press(who(update), update.callback_query.data)
+    await send(update, context, reply)
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    assert update.effective_message is not None and update.effective_message.text is not None
+    reply = await services(context).respondents.write(who(update), update.effective_message.text)
+    await send(update, context, reply)
+
+
+async def on_other_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await send(update, context, await services(context).respondents.unsupported(who(update)))
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure without update contents (they may hold answers) and tell the person their answers are safe."""
+    error = context.error
+    update_id = update.update_id if isinstance(update, Update) else None
+    if isinstance(error, Forbidden):
+        log.warning("update %s: chat unreachable (%s)", update_id, type(error).__name__)
+        return
+    log.error("update %s failed: %s", update_id, type(error).__name__, exc_info=error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            await context.bot.send_message(
+                update.effective_chat.id,
+                "Sorry, something went wrong on our side. Your earlier answers are safe: please try again.\n"
+                "Mae'n ddrwg gennym, aeth rhywbeth o'i le. Mae eich atebion blaenorol yn ddiogel: rhowch gynnig arall arni.",
+            )
+        except Exception:  # noqa: BLE001 - best effort; the original error is already logged
+            log.warning("could not tell chat about the failure")

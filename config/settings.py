@@ -1,0 +1,114 @@
+"""Settings: one pydantic-settings class, read from the environment (prefix ``DATATOOL_``) and ``.env``.
+
+Built once in the entry point (``bot.cli``) and passed down; tests build their own.  A missing or malformed setting
+stops start-up with one line that names the variable and says how to fix it (``SettingsError``).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+ENV_PREFIX = "DATATOOL_"
+TELEGRAM_API = "https://api.telegram.org/bot"
+TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
+USERNAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
+
+# How to fix each setting, used in the one-line error message.
+HINTS = {
+    "telegram_token": "paste the token @BotFather gave you, e.g. 123456789:AAE...",
+    "telegram_base_url": "use a URL such as http://127.0.0.1:8081/bot, or unset it to reach Telegram",
+    "bot_username": "use the bot's username without @, e.g. datatool_wales_bot, or unset it to read it from getMe",
+    "db_path": "give a file path such as ./datatool.db",
+    "auditor_ids": "give numeric Telegram user ids separated by commas, e.g. 12345678,87654321",
+    "timezone": "give an IANA time zone such as Europe/London",
+    "rate_limit_per_second": "give a number of messages per second, e.g. 30",
+}
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; ``str()`` is one line a user can act on."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    telegram_token: SecretStr | None = None
+    telegram_base_url: str = TELEGRAM_API
+    bot_username: str | None = None
+    db_path: Path = Path("datatool.db")
+    auditor_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    timezone: str = "Europe/London"
+    rate_limit_per_second: float = Field(default=30.0, gt=0)
+    """Telegram allows about 30 messages a second overall; only a local emulator may go faster."""
+
+    @field_validator("telegram_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not TOKEN_PATTERN.match(value.get_secret_value().strip()):
+            raise ValueError("does not look like a bot token")
+        return value
+
+    @field_validator("telegram_base_url")
+    @classmethod
+    def _url_shape(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/]+(/\S*)?$", value):
+            raise ValueError("is not an http(s) URL")
+        return value
+
+    @field_validator("bot_username", mode="before")
+    @classmethod
+    def _username_shape(cls, value: str | None) -> str | None:
+        if value is None or not str(value).strip():
+            return None
+        value = str(value).strip().removeprefix("@")
+        if not USERNAME_PATTERN.match(value):
+            raise ValueError("is not a Telegram username")
+        return value
+
+    @field_validator("auditor_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            if not all(re.fullmatch(r"\d{1,15}", p) for p in parts):
+                raise ValueError(f"{value!r} is not a list of numeric user ids")
+            return frozenset(int(p) for p in parts)
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not a known time zone") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def require_token(self) -> str:
+        if self.telegram_token is None:
+            raise SettingsError(f"{ENV_PREFIX}TELEGRAM_TOKEN is not set: {HINTS['telegram_token']} (in the environment or .env)")
+        return self.telegram_token.get_secret_value().strip()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment and ``.env``, turning validation errors into one actionable line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        field = str(err["loc"][0]) if err["loc"] else "settings"
+        reason = err["msg"].removeprefix("Value error, ")
+        hint = HINTS.get(field, "check its value")
+        raise SettingsError(f"{ENV_PREFIX}{field.upper()} {reason}: {hint}") from None

@@ -1,0 +1,50 @@
+"""Shared fixtures: a fake clock, the shipped questionnaires, and a bot running against the local emulator."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.services import load_questionnaires
+from flows.model import Questionnaire
+
+
+@dataclass
+class FakeClock:
+    """A clock the test moves by hand: no sleeps, no real time."""
+
+    current: datetime = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> datetime:
+        self.current += timedelta(**delta)
+        return self.current
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture(scope="session")
+def questionnaires() -> dict[str, Questionnaire]:
+    return load_questionnaires()
+
+
+@pytest.fixture
+def officer(questionnaires: dict[str, Questionnaire]) -> Questionnaire:
+    return questionnaires["officer"]
+
+
+@pytest.fixture
+def member(questionnaires: dict[str, Questionnaire]) -> Questionnaire:
+    return questionnaires["member"]
+
+
+TODAY = date(2026, 11, 25)
