@@ -102,6 +102,20 @@ async def migrate(conn: aiosqlite.Connection, migrations: list[Migration] | None
     return latest
 
 
+async def _refuse_foreign(conn: aiosqlite.Connection, migrations: list[Migration] | None, path: Path) -> None:
+    """Refuse, without writing anything, a database that is too new or that some other program owns."""
+    version = await user_version(conn)
+    known = (discover() if migrations is None else migrations)
+    latest = known[-1].version if known else 0
+    if version > latest:
+        await migrate(conn, known, name=str(path))  # raises DatabaseTooNew with the full explanation
+    if version == 0:
+        async with conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'") as cur:
+            row = await cur.fetchone()
+        if row and row[0]:
+            raise DatabaseError(f"{path} already holds tables of another program: give datatool-bot its own file")
+
+
 async def connect(path: Path | str, migrations: list[Migration] | None = None) -> aiosqlite.Connection:
     """Open (creating if needed) and migrate the database. Autocommit mode: transactions are explicit."""
     path = Path(path)
@@ -115,6 +129,7 @@ async def connect(path: Path | str, migrations: list[Migration] | None = None) -
         conn.row_factory = aiosqlite.Row
         await conn.execute("PRAGMA foreign_keys = ON")
         await conn.execute("PRAGMA busy_timeout = 5000")
+        await _refuse_foreign(conn, migrations, path)  # before WAL: switching modes writes to the file
         await conn.execute("PRAGMA journal_mode = WAL")
         # FULL: an answer acknowledged to the respondent survives a power cut as well as a crash.
         await conn.execute("PRAGMA synchronous = FULL")
