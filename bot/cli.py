@@ -172,7 +172,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from bot.logs import setup_logging
 
     args = build_parser().parse_args(argv)
-    setup_logging()
+    # The demo prints its own story; the bot logs at INFO when it runs for real.
+    setup_logging(logging.WARNING if args.command == "demo" else logging.INFO)
     try:
         if args.command == "demo":
             return cmd_demo(args)

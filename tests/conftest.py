@@ -48,3 +48,21 @@ def member(questionnaires: dict[str, Questionnaire]) -> Questionnaire:
 
 
 TODAY = date(2026, 11, 25)
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator:
+    from bot.emulator import BotApiEmulator
+
+    async with BotApiEmulator() as emu:
+        yield emu
+
+
+@pytest.fixture
+async def world(emulator, tmp_path: Path, clock: FakeClock, questionnaires):
+    from tests.support import World, make_settings, seed_campaign
+
+    w = World(emu=emulator, settings=make_settings(emulator, tmp_path / "datatool.db"), clock=clock,
+              questionnaires=questionnaires)
+    await seed_campaign(w)
+    return w

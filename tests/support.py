@@ -1,0 +1,108 @@
+"""Helpers for end-to-end tests: a World with an emulator, a database holding a campaign, and the bot on demand."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import aiosqlite
+
+from bot.app import build_application, running
+from bot.emulator import BotApiEmulator, UserDriver
+from bot.services import Services
+from config.settings import Settings
+from flows import callbacks
+from flows.callbacks import Action
+from flows.model import Questionnaire
+from flows.ports import Clock
+from flows.tokens import hash_token, new_token
+from storage.database import connect
+from storage.repositories import CampaignRepository
+
+AUTHORITY = "Flintshire County Council"
+
+
+@dataclass
+class World:
+    emu: BotApiEmulator
+    settings: Settings
+    clock: Clock
+    questionnaires: dict[str, Questionnaire]
+    campaign_id: int = 0
+    tokens: dict[str, list[str]] = field(default_factory=dict)
+
+    @contextlib.asynccontextmanager
+    async def bot(self) -> AsyncIterator[Services]:
+        """The bot, running in this event loop until the block ends (a restart is simply a second block)."""
+        services = Services(self.settings, clock=self.clock)
+        async with running(build_application(self.settings, services), poll_timeout=1):
+            yield services
+
+    def driver(self, user_id: int, language_code: str = "en") -> UserDriver:
+        return UserDriver(self.emu, self.emu.add_user(user_id, first_name=f"User {user_id}", language_code=language_code))
+
+
+def make_settings(emu: BotApiEmulator, db_path: Path, **extra: object) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        telegram_token=emu.token,
+        telegram_base_url=emu.base_url,
+        bot_username="datatool_test_bot",
+        db_path=db_path,
+        rate_limit_per_second=10_000,
+        **extra,
+    )
+
+
+async def seed_campaign(world: World, *, per_role: int = 5, authority: str = AUTHORITY) -> None:
+    now = world.clock.now()
+    today = now.date()
+    conn = await connect(world.settings.db_path)
+    try:
+        repo = CampaignRepository(conn)
+        world.campaign_id = await repo.create_campaign(authority, today - timedelta(days=1), today + timedelta(days=27), now)
+        for role in ("officer", "member"):
+            tokens = [new_token() for _ in range(per_role)]
+            await repo.add_invitations(world.campaign_id, role, per_role, tokens, [hash_token(t) for t in tokens], now)
+            world.tokens[role] = tokens
+    finally:
+        await conn.close()
+
+
+def current_question(message) -> tuple[str, str]:
+    """(question id, "choice" or "text") of the question a bot message shows, read from its buttons."""
+    kinds = {}
+    for data in message.callback_data:
+        cb = callbacks.decode(data)
+        if cb and cb.action is Action.ANSWER:
+            return cb.args[0], "choice"
+        if cb and cb.action is Action.BACK:
+            kinds["text"] = cb.args[0]
+    if "text" in kinds:
+        return kinds["text"], "text"
+    raise AssertionError(f"not a question message: {message.text[:200]!r}")
+
+
+async def stored_answers(db_path: Path, token: str) -> dict[str, str | None]:
+    async with aiosqlite.connect(db_path) as conn:
+        async with conn.execute(
+            "SELECT a.question_id, a.value FROM answers a JOIN invitations i ON i.id = a.invitation_id"
+            " WHERE i.token_hash = ? ORDER BY a.question_id", (hash_token(token),)
+        ) as cur:
+            return {row[0]: row[1] async for row in cur}
+
+
+async def reopen_for_real_clock(db_path: Path, campaign_id: int) -> None:
+    """A bot in another process reads the real clock: put the campaign's window around the real today."""
+    from datetime import date
+
+    today = date.today()
+    async with aiosqlite.connect(db_path) as conn:
+        await conn.execute(
+            "UPDATE campaigns SET opens_on = ?, closes_on = ? WHERE id = ?",
+            ((today - timedelta(days=2)).isoformat(), (today + timedelta(days=30)).isoformat(), campaign_id),
+        )
+        await conn.commit()
