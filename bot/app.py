@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 
-from telegram import Update
+from telegram import BotCommand, Update
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -16,9 +16,10 @@ from telegram.ext import (
 )
 
 from bot import handlers
-from bot.constants import SERVICES_KEY, Command
+from bot.constants import RESPONDENT_COMMANDS, SERVICES_KEY, START
 from bot.services import Services
 from config.settings import Settings
+from flows.i18n import LANGUAGES, Catalogue
 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
 
@@ -34,6 +35,7 @@ def build_application(settings: Settings, services: Services | None = None) -> A
 
     async def post_init(app: Application) -> None:
         await services.open()
+        await register_commands(app, services.catalogue)
 
     async def post_shutdown(app: Application) -> None:
         await services.close()
@@ -50,12 +52,25 @@ def build_application(settings: Settings, services: Services | None = None) -> A
     )
     app.bot_data[SERVICES_KEY] = services
     private = filters.ChatType.PRIVATE
-    app.add_handler(CommandHandler(Command.START, handlers.on_start, filters=private))
+    message = private & filters.UpdateType.MESSAGE
+    app.add_handler(CommandHandler(START, handlers.on_start, filters=message))
+    app.add_handler(MessageHandler(message & filters.COMMAND, handlers.on_command))
     app.add_handler(CallbackQueryHandler(handlers.on_button))
-    app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND, handlers.on_text))
-    app.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & ~filters.COMMAND, handlers.on_other_message))
+    app.add_handler(MessageHandler(message & filters.TEXT & ~filters.COMMAND, handlers.on_text))
+    app.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, handlers.on_edited_message))
+    app.add_handler(MessageHandler(message, handlers.on_other_message))
     app.add_error_handler(handlers.on_error)
     return app
+
+
+async def register_commands(app: Application, cat: Catalogue) -> None:
+    """The command menu and the bot's description, in English (the default) and in Cymraeg."""
+    for language in LANGUAGES:
+        code = None if language == "en" else language
+        commands = [BotCommand(c.value, cat.raw(f"cmd_{c.value}", language)) for c in RESPONDENT_COMMANDS]
+        await app.bot.set_my_commands(commands, language_code=code)
+        await app.bot.set_my_description(cat.raw("bot_description", language), language_code=code)
+        await app.bot.set_my_short_description(cat.raw("bot_short_description", language), language_code=code)
 
 
 @contextlib.asynccontextmanager

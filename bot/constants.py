@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
+from flows.service import RespondentCommand
 
-
-class Command(StrEnum):
-    START = "start"
-    HELP = "help"
-
+START = "start"
+RESPONDENT_COMMANDS = tuple(RespondentCommand)
+"""Registered with setMyCommands (in English and Cymraeg), in this order."""
 
 SERVICES_KEY = "datatool.services"
 """Key of the ``Services`` object in ``Application.bot_data``."""

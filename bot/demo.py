@@ -123,6 +123,8 @@ async def _respond(emu: BotApiEmulator, person: Person, rng: random.Random) -> N
     language = "cy" if rng.random() < 0.15 else "en"
     driver = UserDriver(emu, emu.add_user(person.user_id, first_name=f"Demo {person.reference}", language_code=language))
     await driver.start(person.token)
+    await driver.tap(callbacks.encode(Action.LANGUAGE, language))
+    await driver.tap(callbacks.encode(Action.CONSENT))
     answered = 0
     while True:
         if not person.finishes and answered >= person.stop_after:

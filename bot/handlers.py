@@ -73,6 +73,17 @@ async def on_other_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     await send(update, context, await services(context).respondents.unsupported(who(update)))
 
 
+async def on_edited_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await send(update, context, await services(context).respondents.edited(who(update)))
+
+
+async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Every respondent command, and any unknown command (which gets the same neutral answer)."""
+    assert update.effective_message is not None and update.effective_message.text is not None
+    name = update.effective_message.text.split()[0].lstrip("/").split("@")[0].lower()
+    await send(update, context, await services(context).respondents.command(who(update), name))
+
+
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the failure without update contents (they may hold answers) and tell the person their answers are safe."""
     error = context.error

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from config.privacy import DEFAULT_PRIVACY_NOTICE, load_privacy_notice
 from config.settings import Settings
 from flows.i18n import Catalogue, catalogue
 from flows.model import QUESTIONNAIRE_DIR, Questionnaire, Role, load_questionnaire
@@ -32,6 +33,7 @@ class Services:
         self.clock: Clock = clock or SystemClock()
         self.catalogue = cat or catalogue()
         self.questionnaires = load_questionnaires()
+        self.notice = load_privacy_notice(settings.privacy_notice or DEFAULT_PRIVACY_NOTICE)
         self._conn: aiosqlite.Connection | None = None
         self.respondents: RespondentService
         self.campaigns: CampaignRepository
@@ -40,7 +42,12 @@ class Services:
         self._conn = await connect(self.settings.db_path)
         self.campaigns = CampaignRepository(self._conn)
         self.respondents = RespondentService(
-            RespondentRepository(self._conn), self.clock, self.questionnaires, self.catalogue, self.settings.zone
+            RespondentRepository(self._conn),
+            self.clock,
+            self.questionnaires,
+            self.catalogue,
+            self.settings.zone,
+            self.notice,
         )
 
     async def close(self) -> None:

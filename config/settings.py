@@ -28,6 +28,7 @@ HINTS = {
     "auditor_ids": "give numeric Telegram user ids separated by commas, e.g. 12345678,87654321",
     "timezone": "give an IANA time zone such as Europe/London",
     "rate_limit_per_second": "give a number of messages per second, e.g. 30",
+    "privacy_notice": "give the path of a YAML file shaped like config/privacy.yaml",
 }
 
 
@@ -46,6 +47,8 @@ class Settings(BaseSettings):
     db_path: Path = Path("datatool.db")
     auditor_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     timezone: str = "Europe/London"
+    privacy_notice: Path | None = None
+    """A YAML file with the privacy notice (default: config/privacy.yaml)."""
     rate_limit_per_second: float = Field(default=30.0, gt=0)
     """Telegram allows about 30 messages a second overall; only a local emulator may go faster."""
 
@@ -81,6 +84,13 @@ class Settings(BaseSettings):
             if not all(re.fullmatch(r"\d{1,15}", p) for p in parts):
                 raise ValueError(f"{value!r} is not a list of numeric user ids")
             return frozenset(int(p) for p in parts)
+        return value
+
+    @field_validator("privacy_notice")
+    @classmethod
+    def _notice_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"{value} is not a file")
         return value
 
     @field_validator("timezone")

@@ -22,6 +22,7 @@ class Action(StrEnum):
     EDIT = "e"  # e:<question>            change an answer from the review screen
     LANGUAGE = "lang"  # lang:<code>      choose the conversation language
     CONSENT = "ok"  # ok                  privacy notice read, start the questions
+    PRIVACY = "pv"  # pv:full             show the full privacy notice
     WITHDRAW = "wd"  # wd:yes / wd:no     confirm or cancel withdrawal
     CONFIRM = "cf"  # cf:<kind>:<id>      auditor confirmations (close, remind)
     CANCEL = "cx"  # cx                   auditor cancels a pending confirmation

@@ -33,6 +33,7 @@ class Invitation:
     cursor: str | None
     revoked: bool
     submitted: bool
+    notice_seen: bool = False
 
 
 class RespondentStore(Protocol):
@@ -42,8 +43,14 @@ class RespondentStore(Protocol):
         """The invitation this Telegram user is working on (most recently used), if any."""
         ...
 
-    async def bind(self, invitation_id: int, telegram_user_id: int, chat_id: int, language: str, now: datetime) -> bool:
+    async def bind(self, invitation_id: int, telegram_user_id: int, chat_id: int, now: datetime) -> bool:
         """Bind an unbound invitation to a user; False when someone else bound it first."""
+        ...
+
+    async def mark_notice_seen(self, invitation_id: int, now: datetime) -> None: ...
+
+    async def withdraw(self, invitation_id: int, now: datetime) -> None:
+        """Delete the answers, the submission and the Telegram identity; the invitation counts as not responded."""
         ...
 
     async def answers(self, invitation_id: int) -> dict[str, str | None]: ...
@@ -59,3 +66,11 @@ class RespondentStore(Protocol):
         ...
 
     async def set_language(self, invitation_id: int, language: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Notice:
+    """The privacy notice in every language: ``short`` before the first question, ``full`` on /privacy (HTML)."""
+
+    short: dict[str, str]
+    full: dict[str, str]

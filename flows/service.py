@@ -1,30 +1,48 @@
 """The respondent service: turns a respondent's action into stored answers and the screens to show next.
 
-It owns the rules around the engine (invite links, campaign dates, languages) and talks to storage only through the
-``RespondentStore`` protocol and to time only through ``Clock``.  ``bot/`` calls one method per kind of update and
-sends the ``Reply`` it gets back.
+It owns the rules around the engine — invite links, campaign dates, the first-contact steps (language, then the
+privacy notice), commands and withdrawal — and talks to storage only through ``RespondentStore`` and to time only
+through ``Clock``.  ``bot/`` calls one method per kind of update and sends the ``Reply`` it gets back.
+
+A respondent is always at exactly one of these steps, derived from the database:
+language not chosen → privacy notice not yet read → questions (engine) → submitted.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from flows import callbacks, engine
 from flows.callbacks import Action
 from flows.engine import Error, State, Step
-from flows.i18n import Catalogue, normalise_language
+from flows.i18n import LANGUAGES, Catalogue, normalise_language
 from flows.model import Questionnaire
-from flows.ports import Clock, Invitation, RespondentStore
-from flows.render import Renderer, Screen, esc
+from flows.ports import Clock, Invitation, Notice, RespondentStore
+from flows.render import Button, Renderer, Screen, esc
 from flows.tokens import hash_token, looks_like_token
 
 log = logging.getLogger(__name__)
 
-# Errors shown as a line above the re-sent question (typed input) or as a toast (button presses).
+TOAST_LIMIT = 200  # answerCallbackQuery text
+
+
+class RespondentCommand(StrEnum):
+    """Commands every respondent can use (registered with setMyCommands in both languages)."""
+
+    HELP = "help"
+    RESUME = "resume"
+    REVIEW = "review"
+    LANGUAGE = "language"
+    PRIVACY = "privacy"
+    WITHDRAW = "withdraw"
+
+
+# Engine errors -> catalogue keys; shown above the re-sent question (typed input) or as a toast (buttons).
 ERROR_MESSAGES = {
     Error.UNKNOWN_QUESTION: "stale_button",
     Error.NOT_SHOWN: "stale_button",
@@ -38,6 +56,9 @@ ERROR_MESSAGES = {
     Error.LOCKED: "locked",
     Error.AT_START: "at_start",
 }
+LANGUAGE_NAMES = {"en": "English", "cy": "Cymraeg"}
+WITHDRAW_YES, WITHDRAW_NO = "yes", "no"
+PRIVACY_FULL = "full"
 
 
 @dataclass(frozen=True)
@@ -66,12 +87,14 @@ class RespondentService:
         questionnaires: dict[str, Questionnaire],
         catalogue: Catalogue,
         zone: ZoneInfo,
+        notice: Notice,
     ):
         self.store = store
         self.clock = clock
         self.questionnaires = questionnaires
         self.cat = catalogue
         self.zone = zone
+        self.notice = notice
 
     # ---- entry points (one per kind of update) -------------------------------------------------------------------
 
@@ -80,9 +103,7 @@ class RespondentService:
         language = normalise_language(who.language_code)
         if not payload:
             invitation = await self.store.invitation_for_user(who.user_id)
-            if invitation is None:
-                return self._say("no_invitation", language)
-            return await self._resume(invitation)
+            return self._say("no_invitation", language) if invitation is None else await self._where(invitation)
         invitation = await self.store.invitation_by_token_hash(hash_token(payload)) if looks_like_token(payload) else None
         if invitation is None or invitation.revoked:
             log.info("start refused: unknown or revoked link")
@@ -90,47 +111,230 @@ class RespondentService:
         if invitation.telegram_user_id is not None and invitation.telegram_user_id != who.user_id:
             log.info("start refused: invitation %s is bound to another account", invitation.reference)
             return self._say("link_taken", language)
-        if closed := self._outside_window(invitation, language):
-            return closed
         if invitation.telegram_user_id is None:
-            if not await self.store.bind(invitation.id, who.user_id, who.chat_id, language, self.clock.now()):
+            if closed := self._outside_window(invitation, language):
+                return closed
+            if not await self.store.bind(invitation.id, who.user_id, who.chat_id, self.clock.now()):
                 return self._say("link_taken", language)
             log.info("invitation %s bound", invitation.reference)
-            return self._first_contact(invitation, language)
-        return await self._resume(invitation)
+            return self._language_screen(default=language, first_contact=True)
+        return await self._where(invitation)
 
     async def press(self, who: Who, payload: str | None) -> Reply:
         """An inline button was pressed; ``payload`` is its callback data, which is never trusted."""
         invitation = await self.store.invitation_for_user(who.user_id)
         language = self._language(invitation, who)
+        cb = callbacks.decode(payload)
+        if cb is not None and cb.action is Action.PRIVACY:
+            return Reply(send=(Screen(self.notice.full[language]),))
         if invitation is None:
-            return Reply(toast=self.cat.raw("no_invitation", language))
-        event = _event_for(callbacks.decode(payload))
+            return Reply(toast=self._toast("no_invitation", language))
+        if cb is not None and cb.action is Action.LANGUAGE and cb.arg(0) in LANGUAGES:
+            return await self._choose_language(invitation, cb.arg(0) or "en")
+        if cb is not None and cb.action is Action.WITHDRAW:
+            return await self._withdraw(invitation, confirmed=cb.arg(0) == WITHDRAW_YES)
+        if invitation.language is None:
+            return Reply(toast=self._toast("choose_language_first", language), edit=self._language_screen(language).edit)
+        if cb is not None and cb.action is Action.CONSENT:
+            if not invitation.notice_seen:
+                await self.store.mark_notice_seen(invitation.id, self.clock.now())
+                return await self._questions(invitation, engine.Show(), via_button=True, welcome=True)
+            return await self._questions(invitation, engine.Show(), via_button=True)
+        if not invitation.notice_seen:
+            return Reply(toast=self._toast("read_notice_first", language), edit=self._notice_screen(language))
+        event = _event_for(cb)
         if event is None:
-            return Reply(toast=self.cat.raw("stale_button", language))
-        return await self._apply(invitation, event, via_button=True)
+            return Reply(toast=self._toast("stale_button", language))
+        return await self._questions(invitation, event, via_button=True)
 
     async def write(self, who: Who, text: str) -> Reply:
         """A typed message (not a command)."""
         invitation = await self.store.invitation_for_user(who.user_id)
         if invitation is None:
             return self._say("no_invitation", normalise_language(who.language_code))
-        return await self._apply(invitation, engine.Write(text), via_button=False)
+        if invitation.language is None or not invitation.notice_seen:
+            return self._with_notice(await self._where(invitation), self._language(invitation, who), "use_buttons")
+        return await self._questions(invitation, engine.Write(text), via_button=False)
 
     async def unsupported(self, who: Who) -> Reply:
-        """A sticker, photo, voice note, location, file ...: nothing is stored."""
+        """A sticker, photo, voice note, location, file ...: nothing is stored; show where the respondent is."""
         invitation = await self.store.invitation_for_user(who.user_id)
         language = self._language(invitation, who)
         if invitation is None:
-            return self._say("no_invitation", language)
-        reply = await self._apply(invitation, engine.Show(), via_button=False)
-        notice = self.cat.t("unsupported_message", language)
-        return Reply(send=tuple(Screen(f"{notice}\n\n{s.text}", s.buttons) for s in reply.send[:1]) + reply.send[1:])
+            return self._say("unsupported_message", language)
+        return self._with_notice(await self._where(invitation), language, "unsupported_message")
 
-    # ---- internals -----------------------------------------------------------------------------------------------
+    async def edited(self, who: Who) -> Reply:
+        """An edited message: editing does not change a stored answer; say how to change one."""
+        invitation = await self.store.invitation_for_user(who.user_id)
+        return self._say("edit_ignored", self._language(invitation, who))
+
+    async def command(self, who: Who, name: str) -> Reply:
+        invitation = await self.store.invitation_for_user(who.user_id)
+        language = self._language(invitation, who)
+        match name:
+            case RespondentCommand.HELP:
+                return self._say("help", language)
+            case RespondentCommand.PRIVACY:
+                return Reply(send=(Screen(self.notice.full[language]),))
+            case RespondentCommand.LANGUAGE:
+                return Reply(send=self._language_screen(language, usable=invitation is not None).send)
+        if invitation is None:
+            return self._say("no_invitation", language)
+        match name:
+            case RespondentCommand.RESUME:
+                return await self._where(invitation)
+            case RespondentCommand.REVIEW:
+                if invitation.language is None or not invitation.notice_seen:
+                    return await self._where(invitation)
+                return await self._questions(invitation, engine.Review(), via_button=False)
+            case RespondentCommand.WITHDRAW:
+                return self._withdraw_screen(language)
+        return self._say("unknown_command", language)
+
+    def unknown_command(self, who: Who, language: str | None = None) -> Reply:
+        return self._say("unknown_command", language or normalise_language(who.language_code))
+
+    # ---- first-contact steps -------------------------------------------------------------------------------------
+
+    def _language_screen(self, default: str, *, first_contact: bool = False, usable: bool = True) -> Reply:
+        ordered = [default] + [lang for lang in LANGUAGES if lang != default]
+        text = "\n".join(self.cat.t("choose_language", lang) for lang in ordered)
+        if not usable:
+            text += "\n\n" + self.cat.t("no_invitation", default)
+            return Reply(send=(Screen(text),))
+        buttons = tuple(
+            Button(("✓ " if lang == default and not first_contact else "") + LANGUAGE_NAMES[lang],
+                   callbacks.encode(Action.LANGUAGE, lang))
+            for lang in ordered
+        )
+        return Reply(send=(Screen(text, (buttons,)),), edit=Screen(text, (buttons,)))
+
+    def _notice_screen(self, language: str) -> Screen:
+        buttons = (
+            (Button(self.cat.raw("button_start", language), callbacks.encode(Action.CONSENT)),),
+            (Button(self.cat.raw("button_full_notice", language), callbacks.encode(Action.PRIVACY, PRIVACY_FULL)),),
+        )
+        return Screen(self.notice.short[language], buttons)
+
+    async def _choose_language(self, invitation: Invitation, language: str) -> Reply:
+        await self.store.set_language(invitation.id, language)
+        invitation = replace(invitation, language=language)
+        toast = self._toast("language_set", language)
+        if not invitation.notice_seen:
+            return Reply(edit=self._notice_screen(language), toast=toast)
+        reply = await self._where(invitation)
+        return Reply(edit=reply.send[0] if reply.send else None, toast=toast)
+
+    async def _where(self, invitation: Invitation) -> Reply:
+        """Whatever the respondent should see now: language choice, privacy notice, question, review or thanks."""
+        language = invitation.language or "en"
+        if invitation.submitted:
+            return self._say("already_submitted", language, authority=invitation.authority)
+        if closed := self._outside_window(invitation, language):
+            return closed
+        if invitation.language is None:
+            return Reply(send=self._language_screen(language).send)
+        if not invitation.notice_seen:
+            return Reply(send=(self._notice_screen(language),))
+        qn = self._questionnaire(invitation)
+        state = await self._state(invitation)
+        shown = engine.visible_questions(qn, state.answers)
+        answered = sum(engine.is_answered(q, state.answers) for q in shown)
+        notice = self.cat.t("resumed", language, answered=answered, total=len(shown)) if answered else None
+        prompt = engine.prompt_for(qn, state)
+        return Reply(send=(self._renderer(invitation).screen(prompt, authority=invitation.authority, notice=notice),))
+
+    # ---- withdrawal ----------------------------------------------------------------------------------------------
+
+    def _withdraw_screen(self, language: str) -> Reply:
+        buttons = (
+            (Button(self.cat.raw("button_withdraw_yes", language), callbacks.encode(Action.WITHDRAW, WITHDRAW_YES)),),
+            (Button(self.cat.raw("button_withdraw_no", language), callbacks.encode(Action.WITHDRAW, WITHDRAW_NO)),),
+        )
+        return Reply(send=(Screen(self.cat.t("withdraw_confirm", language), buttons),))
+
+    async def _withdraw(self, invitation: Invitation, *, confirmed: bool) -> Reply:
+        language = invitation.language or "en"
+        if not confirmed:
+            return Reply(edit=Screen(self.cat.t("withdraw_cancelled", language)))
+        await self.store.withdraw(invitation.id, self.clock.now())
+        log.info("invitation %s withdrawn: answers and Telegram identity deleted", invitation.reference)
+        return Reply(edit=Screen(self.cat.t("withdrawn", language)))
+
+    # ---- questions -----------------------------------------------------------------------------------------------
+
+    async def _questions(self, invitation: Invitation, event: engine.Input, *, via_button: bool,
+                         welcome: bool = False) -> Reply:
+        language = invitation.language or "en"
+        if invitation.submitted:
+            key = "already_submitted" if isinstance(event, engine.Show) else "locked"
+            if via_button:
+                return Reply(toast=self._toast(key, language, authority=invitation.authority))
+            return self._say(key, language, authority=invitation.authority)
+        if closed := self._outside_window(invitation, language):
+            return Reply(toast=_clip(_plain(closed.send[0].text))) if via_button else closed
+        qn = self._questionnaire(invitation)
+        state = await self._state(invitation)
+        now = self.clock.now()
+        result = engine.step(qn, state, event, now)
+        await self._persist(invitation, qn, state, result, now)
+        reply = self._reply(invitation, state, result, event, via_button)
+        if welcome and reply.edit is not None:
+            intro = self.cat.t("welcome", language, title=qn.title.get(language), authority=invitation.authority)
+            text = f"{intro}\n{esc(qn.intro.get(language))}\n\n{reply.edit.text}"
+            reply = Reply(edit=Screen(text, reply.edit.buttons), toast=reply.toast)
+        return reply
+
+    async def _persist(self, invitation: Invitation, qn: Questionnaire, state: State, result: Step, now: datetime) -> None:
+        if result.save or result.cursor != state.cursor:
+            await self.store.record(invitation.id, result.save, result.cursor, now)
+        if result.submit:
+            await self.store.submit(invitation.id, qn.id, qn.version, now)
+            log.info("invitation %s submitted", invitation.reference)
+
+    def _reply(self, invitation: Invitation, state: State, result: Step, event: engine.Input, via_button: bool) -> Reply:
+        renderer = self._renderer(invitation)
+        language = renderer.lang
+        authority = invitation.authority
+        if result.error is not None:
+            key = ERROR_MESSAGES[result.error]
+            params: dict[str, object] = {}
+            if result.error is Error.TOO_LONG and isinstance(event, engine.Write):
+                question = renderer.qn.question(result.cursor or "")
+                params = {"length": len(event.text.strip()), "limit": question.max_length if question else 0}
+            screen = renderer.screen(result.prompt, authority=authority)
+            if via_button:
+                return Reply(toast=self._toast(key, language, **params), edit=screen)
+            notice = "⚠ " + self.cat.t(key, language, **params)
+            return Reply(send=(renderer.screen(result.prompt, authority=authority, notice=notice),))
+        screen = renderer.screen(result.prompt, authority=authority)
+        if not via_button:
+            return Reply(send=(screen,))
+        if result.changed_earlier is not None:
+            # The button was on an older question's message: show the new choice there, leave the current one alone.
+            changed = result.changed_earlier
+            after = State(answers={**state.answers, **result.save}, cursor=changed.id)
+            older = renderer.screen(engine.prompt_for(renderer.qn, after, changed.id), authority=authority)
+            return Reply(edit=older, toast=self._toast("changed_earlier", language, question=changed.text.get(language)))
+        if not result.save and not result.advanced and isinstance(event, engine.Choose):
+            return Reply(toast=self._toast("already_saved", language))  # double tap: nothing changes
+        return Reply(edit=screen)
+
+    # ---- small helpers -------------------------------------------------------------------------------------------
 
     def _say(self, key: str, language: str, **params: object) -> Reply:
         return Reply(send=(Screen(self.cat.t(key, language, **params)),))
+
+    def _toast(self, key: str, language: str, **params: object) -> str:
+        return _clip(_plain(self.cat.raw(key, language).format(**params)))
+
+    def _with_notice(self, reply: Reply, language: str, key: str) -> Reply:
+        """Put a one-line explanation above the first screen of ``reply``."""
+        if not reply.send:
+            return self._say(key, language)
+        first = reply.send[0]
+        return Reply(send=(Screen(f"{self.cat.t(key, language)}\n\n{first.text}", first.buttons), *reply.send[1:]))
 
     @staticmethod
     def _language(invitation: Invitation | None, who: Who) -> str:
@@ -146,7 +350,8 @@ class RespondentService:
             return None  # a submitted respondent is always told so, whatever the dates
         today = self.clock.now().astimezone(self.zone).date()
         if today < invitation.opens_on:
-            return self._say("not_open_yet", language, authority=invitation.authority, date=invitation.opens_on.strftime("%d/%m/%Y"))
+            opens = invitation.opens_on.strftime("%d/%m/%Y")
+            return self._say("not_open_yet", language, authority=invitation.authority, date=opens)
         if invitation.closed or today > invitation.closes_on:
             return self._say("closed", language, authority=invitation.authority)
         return None
@@ -158,87 +363,13 @@ class RespondentService:
     def _renderer(self, invitation: Invitation) -> Renderer:
         return Renderer(self._questionnaire(invitation), self.cat, invitation.language or "en")
 
-    def _first_contact(self, invitation: Invitation, language: str) -> Reply:
-        qn = self._questionnaire(invitation)
-        welcome = self.cat.t("welcome", language, title=qn.title.get(language), authority=invitation.authority)
-        intro = Screen(f"{welcome}\n\n{esc(qn.intro.get(language))}")
-        prompt = engine.prompt_for(qn, State(answers={}))
-        renderer = Renderer(qn, self.cat, language)
-        return Reply(send=(intro, renderer.screen(prompt, authority=invitation.authority)))
-
-    async def _resume(self, invitation: Invitation) -> Reply:
-        language = invitation.language or "en"
-        if invitation.submitted:
-            return self._say("already_submitted", language, authority=invitation.authority)
-        if closed := self._outside_window(invitation, language):
-            return closed
-        qn = self._questionnaire(invitation)
-        state = await self._state(invitation)
-        shown = engine.visible_questions(qn, state.answers)
-        answered = sum(engine.is_answered(q, state.answers) for q in shown)
-        notice = self.cat.t("resumed", language, answered=answered, total=len(shown))
-        prompt = engine.prompt_for(qn, state)
-        return Reply(send=(self._renderer(invitation).screen(prompt, authority=invitation.authority, notice=notice),))
-
-    async def _apply(self, invitation: Invitation, event: engine.Input, *, via_button: bool) -> Reply:
-        language = invitation.language or "en"
-        if invitation.submitted:
-            key = "locked" if not isinstance(event, engine.Show) else "already_submitted"
-            if via_button:
-                return Reply(toast=self.cat.raw(key, language).format(authority=invitation.authority))
-            return self._say(key, language, authority=invitation.authority)
-        if closed := self._outside_window(invitation, language):
-            return closed if not via_button else Reply(toast=_plain(closed))
-        qn = self._questionnaire(invitation)
-        state = await self._state(invitation)
-        now = self.clock.now()
-        result = engine.step(qn, state, event, now)
-        await self._persist(invitation, qn, state, result, now)
-        return self._reply(invitation, state, result, event, via_button)
-
-    async def _persist(self, invitation: Invitation, qn: Questionnaire, state: State, result: Step, now: datetime) -> None:
-        if result.save or result.cursor != state.cursor:
-            await self.store.record(invitation.id, result.save, result.cursor, now)
-        if result.submit:
-            await self.store.submit(invitation.id, qn.id, qn.version, now)
-            log.info("invitation %s submitted", invitation.reference)
-
-    def _reply(self, invitation: Invitation, state: State, result: Step, event: engine.Input, via_button: bool) -> Reply:
-        renderer = self._renderer(invitation)
-        language = renderer.lang
-        authority = invitation.authority
-        if result.error is not None:
-            key = ERROR_MESSAGES[result.error]
-            params = {}
-            if result.error is Error.TOO_LONG and isinstance(event, engine.Write):
-                question = self._questionnaire(invitation).question(result.cursor or "")
-                params = {"length": len(event.text.strip()), "limit": question.max_length if question else 0}
-            if via_button:
-                return Reply(toast=self.cat.raw(key, language).format(**params),
-                             edit=renderer.screen(result.prompt, authority=authority))
-            notice = self.cat.t(key, language, **params)
-            return Reply(send=(renderer.screen(result.prompt, authority=authority, notice=f"⚠ {notice}"),))
-        screen = renderer.screen(result.prompt, authority=authority)
-        if not via_button:
-            return Reply(send=(screen,))
-        if result.changed_earlier is not None:
-            # The button was on an older question's message: show the new choice there, leave the current one alone.
-            changed = result.changed_earlier
-            after = State(answers={**state.answers, **result.save}, cursor=changed.id)
-            older = renderer.screen(engine.prompt_for(renderer.qn, after, changed.id), authority=authority)
-            toast = self.cat.raw("changed_earlier", language).format(question=changed.text.get(language))
-            return Reply(edit=older, toast=_clip(toast))
-        if not result.save and not result.advanced and isinstance(event, engine.Choose):
-            return Reply(toast=self.cat.raw("already_saved", language))  # double tap: nothing changes
-        return Reply(edit=screen)
-
 
 def _event_for(cb: callbacks.Callback | None) -> engine.Input | None:
     if cb is None:
         return None
     question = cb.arg(0)
     match cb.action:
-        case Action.ANSWER if question and cb.arg(1):
+        case Action.ANSWER if question and cb.arg(1) and len(cb.args) == 2:
             return engine.Choose(question, cb.arg(1) or "")
         case Action.SKIP if question:
             return engine.Skip(question)
@@ -253,11 +384,9 @@ def _event_for(cb: callbacks.Callback | None) -> engine.Input | None:
     return None
 
 
-def _plain(reply: Reply) -> str:
-    text = reply.send[0].text if reply.send else ""
-    return _clip(re.sub(r"<[^>]+>", "", text))
+def _plain(text: str) -> str:
+    return re.sub(r"<[^>]+>", "", text).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def _clip(text: str, limit: int = 200) -> str:
-    """answerCallbackQuery texts are limited to 200 characters."""
+def _clip(text: str, limit: int = TOAST_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -39,7 +39,8 @@ async def transaction(conn: aiosqlite.Connection) -> AsyncIterator[aiosqlite.Con
 _INVITATION_SELECT = """
 SELECT i.id, i.campaign_id, i.role, i.reference, a.name AS authority, c.opens_on, c.closes_on,
        c.closed_at IS NOT NULL AS closed, i.telegram_user_id, i.chat_id, i.language, i.cursor,
-       i.revoked_at IS NOT NULL AS revoked, s.invitation_id IS NOT NULL AS submitted
+       i.revoked_at IS NOT NULL AS revoked, s.invitation_id IS NOT NULL AS submitted,
+       i.notice_seen_at IS NOT NULL AS notice_seen
 FROM invitations i
 JOIN campaigns c ON c.id = i.campaign_id
 JOIN authorities a ON a.id = c.authority_id
@@ -63,6 +64,7 @@ def _invitation(row: aiosqlite.Row) -> Invitation:
         cursor=row["cursor"],
         revoked=bool(row["revoked"]),
         submitted=bool(row["submitted"]),
+        notice_seen=bool(row["notice_seen"]),
     )
 
 
@@ -86,14 +88,30 @@ class RespondentRepository:
             telegram_user_id,
         )
 
-    async def bind(self, invitation_id: int, telegram_user_id: int, chat_id: int, language: str, now: datetime) -> bool:
+    async def bind(self, invitation_id: int, telegram_user_id: int, chat_id: int, now: datetime) -> bool:
         async with transaction(self.conn):
             cur = await self.conn.execute(
-                "UPDATE invitations SET telegram_user_id = ?, chat_id = ?, language = ?, bound_at = ?, last_seen_at = ?"
+                "UPDATE invitations SET telegram_user_id = ?, chat_id = ?, language = NULL, bound_at = ?,"
+                " last_seen_at = ?, withdrawn_at = NULL"
                 " WHERE id = ? AND telegram_user_id IS NULL AND revoked_at IS NULL",
-                (telegram_user_id, chat_id, language, iso(now), iso(now), invitation_id),
+                (telegram_user_id, chat_id, iso(now), iso(now), invitation_id),
             )
             return cur.rowcount == 1
+
+    async def mark_notice_seen(self, invitation_id: int, now: datetime) -> None:
+        await self.conn.execute(
+            "UPDATE invitations SET notice_seen_at = ?, last_seen_at = ? WHERE id = ?", (iso(now), iso(now), invitation_id)
+        )
+
+    async def withdraw(self, invitation_id: int, now: datetime) -> None:
+        async with transaction(self.conn):
+            await self.conn.execute("DELETE FROM answers WHERE invitation_id = ?", (invitation_id,))
+            await self.conn.execute("DELETE FROM submissions WHERE invitation_id = ?", (invitation_id,))
+            await self.conn.execute(
+                "UPDATE invitations SET telegram_user_id = NULL, chat_id = NULL, language = NULL, cursor = NULL,"
+                " bound_at = NULL, last_seen_at = NULL, notice_seen_at = NULL, withdrawn_at = ? WHERE id = ?",
+                (iso(now), invitation_id),
+            )
 
     async def answers(self, invitation_id: int) -> dict[str, str | None]:
         async with self.conn.execute(

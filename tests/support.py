@@ -106,3 +106,10 @@ async def reopen_for_real_clock(db_path: Path, campaign_id: int) -> None:
             ((today - timedelta(days=2)).isoformat(), (today + timedelta(days=30)).isoformat(), campaign_id),
         )
         await conn.commit()
+
+
+async def onboard(driver, token: str, language: str = "English", *, timeout: float | None = None) -> None:
+    """Open the link, choose a language, read the privacy notice and start: ends on question 1."""
+    await driver.start(token, timeout=timeout)
+    await driver.tap(language, timeout=timeout)
+    await driver.tap(callbacks.encode(Action.CONSENT), timeout=timeout)

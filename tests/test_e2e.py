@@ -14,7 +14,7 @@ import pytest
 from bot.emulator import UserDriver
 from flows import callbacks
 from flows.callbacks import Action
-from tests.support import World, current_question, reopen_for_real_clock, stored_answers
+from tests.support import World, current_question, onboard, reopen_for_real_clock, stored_answers
 
 pytestmark = pytest.mark.asyncio
 
@@ -54,8 +54,12 @@ async def test_officer_completes_whole_questionnaire_and_every_answer_is_stored(
     async with world.bot():
         driver = world.driver(1001)
         await driver.start(token)
-        assert "Flintshire County Council" in driver.messages[-2].text  # welcome
+        assert "Which language" in driver.last.text
+        await driver.tap("English")
+        assert "How we use your answers" in driver.last.text
+        await driver.tap("Start the questions")
         first = driver.last
+        assert "Flintshire County Council" in first.text  # welcome above the first question
         assert "Question 1 of" in first.text and "Level 1" in first.text
         plan = plan_for(world, "officer")
         seen = await answer_everything(driver, plan)
@@ -75,7 +79,7 @@ async def test_officer_completes_whole_questionnaire_and_every_answer_is_stored(
 async def test_pressing_a_button_edits_the_question_in_place(world: World):
     async with world.bot():
         driver = world.driver(1002)
-        await driver.start(world.tokens["member"][0])
+        await onboard(driver, world.tokens["member"][0])
         question_message = driver.last
         count = len(driver.messages)
         await driver.tap("Level 2")
@@ -103,7 +107,7 @@ async def test_bound_link_is_refused_for_another_account(world: World):
     token = world.tokens["member"][1]
     async with world.bot():
         owner = world.driver(1004)
-        await owner.start(token)
+        await onboard(owner, token)
         await owner.tap("Level 1")
         intruder = world.driver(1005)
         await intruder.start(token)
@@ -123,7 +127,7 @@ async def test_same_user_reopening_link_resumes(world: World):
     token = world.tokens["officer"][1]
     async with world.bot():
         driver = world.driver(1006)
-        await driver.start(token)
+        await onboard(driver, token)
         await driver.tap("Level 3")
         await driver.tap("Level 2")
         await driver.start(token)
@@ -135,7 +139,7 @@ async def test_restart_in_process_resumes_at_same_question(world: World):
     token = world.tokens["officer"][2]
     async with world.bot():
         driver = world.driver(1007)
-        await driver.start(token)
+        await onboard(driver, token)
         for label in ("Level 2", "Level 2", "Level 1", "Don't know"):
             await driver.tap(label)
         before = driver.last
@@ -167,7 +171,7 @@ async def test_bot_process_killed_mid_questionnaire_resumes_after_restart(world:
     driver = world.driver(1008)
     process = launch()
     try:
-        await driver.start(token, timeout=30)
+        await onboard(driver, token, timeout=30)
         await driver.tap("Level 2")
         await driver.tap("Level 1")
         await driver.tap("Level 3")
