@@ -5,7 +5,8 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -16,10 +17,12 @@ from telegram.ext import (
 )
 
 from bot import handlers
-from bot.constants import RESPONDENT_COMMANDS, SERVICES_KEY, START
+from bot.constants import AUDITOR_COMMANDS, AUDITOR_DESCRIPTIONS, DIGEST_JOB, RESPONDENT_COMMANDS, SERVICES_KEY, START
+from flows import callbacks
+from flows.callbacks import Action
 from bot.services import Services
 from config.settings import Settings
-from flows.i18n import LANGUAGES, Catalogue
+from flows.i18n import LANGUAGES
 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
 
@@ -35,7 +38,11 @@ def build_application(settings: Settings, services: Services | None = None) -> A
 
     async def post_init(app: Application) -> None:
         await services.open()
-        await register_commands(app, services.catalogue)
+        await register_commands(app, services)
+        assert app.job_queue is not None
+        app.job_queue.run_daily(
+            handlers.send_digest, time=settings.digest_time.replace(tzinfo=settings.zone), name=DIGEST_JOB
+        )
 
     async def post_shutdown(app: Application) -> None:
         await services.close()
@@ -55,6 +62,8 @@ def build_application(settings: Settings, services: Services | None = None) -> A
     message = private & filters.UpdateType.MESSAGE
     app.add_handler(CommandHandler(START, handlers.on_start, filters=message))
     app.add_handler(MessageHandler(message & filters.COMMAND, handlers.on_command))
+    auditor_buttons = rf"^({Action.CONFIRM.value}|{Action.CANCEL.value})({callbacks.SEPARATOR}|$)"
+    app.add_handler(CallbackQueryHandler(handlers.on_auditor_button, pattern=auditor_buttons))
     app.add_handler(CallbackQueryHandler(handlers.on_button))
     app.add_handler(MessageHandler(message & filters.TEXT & ~filters.COMMAND, handlers.on_text))
     app.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, handlers.on_edited_message))
@@ -63,14 +72,23 @@ def build_application(settings: Settings, services: Services | None = None) -> A
     return app
 
 
-async def register_commands(app: Application, cat: Catalogue) -> None:
-    """The command menu and the bot's description, in English (the default) and in Cymraeg."""
+async def register_commands(app: Application, services: Services) -> None:
+    """The command menu and the bot's description, in English (the default) and in Cymraeg; auditors also get
+    their own commands in their private chats (best effort: only chats that exist can be scoped)."""
+    cat = services.catalogue
+    respondent = {lang: [BotCommand(c.value, cat.raw(f"cmd_{c.value}", lang)) for c in RESPONDENT_COMMANDS]
+                  for lang in LANGUAGES}
     for language in LANGUAGES:
         code = None if language == "en" else language
-        commands = [BotCommand(c.value, cat.raw(f"cmd_{c.value}", language)) for c in RESPONDENT_COMMANDS]
-        await app.bot.set_my_commands(commands, language_code=code)
+        await app.bot.set_my_commands(respondent[language], language_code=code)
         await app.bot.set_my_description(cat.raw("bot_description", language), language_code=code)
         await app.bot.set_my_short_description(cat.raw("bot_short_description", language), language_code=code)
+    auditor = [BotCommand(c.value, AUDITOR_DESCRIPTIONS[c]) for c in AUDITOR_COMMANDS]
+    for user_id in await services.fieldwork.auditor_ids():
+        try:
+            await app.bot.set_my_commands(respondent["en"] + auditor, scope=BotCommandScopeChat(user_id))
+        except TelegramError:
+            pass  # the auditor has not started the bot yet; plain commands still work for them
 
 
 @contextlib.asynccontextmanager

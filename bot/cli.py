@@ -1,4 +1,4 @@
-"""The ``datatool-bot`` command line: run the bot, manage campaigns and invitations, run the demo."""
+"""The ``datatool-bot`` command line: run the bot, manage campaigns, invitations and auditors, see rates, demo."""
 
 from __future__ import annotations
 
@@ -8,19 +8,23 @@ import csv
 import io
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from config.authorities import DEFAULT_AUTHORITIES, load_authorities
 from config.settings import Settings, SettingsError, load_settings
 from flows.tokens import hash_token, new_token
+from reports.rates import RateTable, format_text
 from storage.database import DatabaseError, connect
-from storage.repositories import ROLES, CampaignRepository
+from storage.repositories import ROLES, Campaign, CampaignRepository
 
 log = logging.getLogger(__name__)
 
 CSV_HEADER = ("reference", "role", "link")
 MAX_INVITES_AT_ONCE = 5000
+EPILOG = "Settings come from DATATOOL_* environment variables or a .env file; see README.md."
 
 
 class UsageError(Exception):
@@ -38,6 +42,17 @@ def positive_int(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
     return int(text)
+
+
+def percentage(text: str) -> float:
+    value = text.rstrip("%")
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1
+    if not 0 <= number <= 100:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a percentage between 0 and 100, e.g. 50")
+    return number / 100
 
 
 def invite_link(username: str, token: str) -> str:
@@ -61,28 +76,85 @@ async def resolve_username(settings: Settings) -> str:
         return bot.username
 
 
-# ---- commands -----------------------------------------------------------------------------------------------------
+@asynccontextmanager
+async def repository(settings: Settings) -> AsyncIterator[CampaignRepository]:
+    """The campaign repository on the configured database, with the configured authorities present."""
+    conn = await connect(settings.db_path)
+    try:
+        repo = CampaignRepository(conn)
+        authorities = load_authorities(settings.authorities or DEFAULT_AUTHORITIES)
+        await repo.sync_authorities([(a.name, a.name_cy) for a in authorities])
+        yield repo
+    finally:
+        await conn.close()
+
+
+async def one_authority(repo: CampaignRepository, query: str) -> str:
+    names = await repo.find_authorities(query)
+    if not names:
+        raise UsageError(f"no authority matches {query!r}: use part of a council's name (see `campaign list`), or add it "
+                         "to the authorities file (DATATOOL_AUTHORITIES)")
+    if len(names) > 1:
+        raise UsageError(f"{query!r} matches {len(names)} authorities ({'; '.join(names)}): give more of the name")
+    return names[0]
+
+
+async def campaign_by_authority(repo: CampaignRepository, settings: Settings, query: str) -> Campaign:
+    name = await one_authority(repo, query)
+    campaign = await repo.campaign_for(name, datetime.now(settings.zone).date())
+    if campaign is None:
+        raise UsageError(f"there is no campaign for {name}: create one with `datatool-bot campaign create`")
+    return campaign
+
+
+# ---- campaign ------------------------------------------------------------------------------------------------------
 
 
 async def campaign_create(settings: Settings, args: argparse.Namespace) -> int:
     opens = args.opens or datetime.now(settings.zone).date()
     if args.closes < opens:
         raise UsageError(f"--closes {args.closes} is before --opens {opens}: fieldwork must close after it opens")
-    conn = await connect(settings.db_path)
-    try:
-        campaign_id = await CampaignRepository(conn).create_campaign(args.authority.strip(), opens, args.closes, datetime.now(UTC))
-    finally:
-        await conn.close()
+    async with repository(settings) as repo:
+        authority = await one_authority(repo, args.authority)
+        targets = {"officer": args.target_officers, "member": args.target_members}
+        campaign_id = await repo.create_campaign(authority, opens, args.closes, datetime.now(UTC), targets)
     print(campaign_id)
     return 0
+
+
+async def campaign_list(settings: Settings, args: argparse.Namespace) -> int:
+    today = datetime.now(settings.zone).date()
+    async with repository(settings) as repo:
+        campaigns = await repo.campaigns()
+        if not campaigns:
+            print("No campaigns yet: create one with `datatool-bot campaign create --authority NAME --closes YYYY-MM-DD`")
+            return 0
+        print(f"{'id':>3}  {'authority':<40} {'opens':<10}  {'closes':<10}  {'status':<13} responded")
+        for c in campaigns:
+            table = RateTable.from_roles(c.authority, await repo.rates(c.id), c.targets)
+            print(f"{c.id:>3}  {c.authority:<40} {c.opens_on.isoformat()}  {c.closes_on.isoformat()}  "
+                  f"{c.status(today):<13} {table.total.responded}/{table.total.invited}")
+    return 0
+
+
+async def campaign_close(settings: Settings, args: argparse.Namespace) -> int:
+    async with repository(settings) as repo:
+        campaign = await repo.campaign(args.campaign)
+        if campaign is None:
+            raise UsageError(f"there is no campaign {args.campaign}: `datatool-bot campaign list` shows them")
+        if not await repo.close_campaign(campaign.id, "auditor", datetime.now(UTC)):
+            raise UsageError(f"campaign {campaign.id} ({campaign.authority}) is already closed")
+    print(f"Closed fieldwork for campaign {campaign.id} ({campaign.authority}).")
+    return 0
+
+
+# ---- invites ---------------------------------------------------------------------------------------------------------
 
 
 async def create_invitations(
     settings: Settings, campaign_id: int, role: str, count: int, username: str
 ) -> list[tuple[str, str, str]]:
-    conn = await connect(settings.db_path)
-    try:
-        repo = CampaignRepository(conn)
+    async with repository(settings) as repo:
         campaign = await repo.campaign(campaign_id)
         if campaign is None:
             raise UsageError(f"there is no campaign {campaign_id}: create one with `datatool-bot campaign create`")
@@ -92,9 +164,16 @@ async def create_invitations(
         created = await repo.add_invitations(
             campaign_id, role, count, tokens, [hash_token(t) for t in tokens], datetime.now(UTC)
         )
-    finally:
-        await conn.close()
     return [(inv.reference, inv.role, invite_link(username, inv.token)) for inv in created]
+
+
+def write_qr_codes(rows: list[tuple[str, str, str]], folder: Path) -> None:
+    """One PNG per invitation, named by reference, for printed letters."""
+    import segno
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for reference, _, link in rows:
+        segno.make(link, error="m").save(folder / f"{reference}.png", kind="png", scale=8, border=4)
 
 
 async def invites_create(settings: Settings, args: argparse.Namespace) -> int:
@@ -102,6 +181,8 @@ async def invites_create(settings: Settings, args: argparse.Namespace) -> int:
         raise UsageError(f"--count {args.count} is more than {MAX_INVITES_AT_ONCE} at once: run the command again")
     if args.out is not None and args.out.exists() and not args.force:
         raise UsageError(f"{args.out} already exists: choose another --out file, or add --force to overwrite it")
+    if args.qr_dir is not None and args.out is None:
+        raise UsageError("--qr-dir needs --out too: the CSV is what tells you which QR code belongs to whom")
     username = await resolve_username(settings)
     rows = await create_invitations(settings, args.campaign, args.role, args.count, username)
     buffer = io.StringIO()
@@ -110,11 +191,161 @@ async def invites_create(settings: Settings, args: argparse.Namespace) -> int:
     writer.writerows(rows)
     if args.out is None:
         sys.stdout.write(buffer.getvalue())
-    else:
-        args.out.write_text(buffer.getvalue(), encoding="utf-8")
-        print(f"wrote {len(rows)} {args.role} invitation(s) to {args.out}; the links are not stored anywhere else",
-              file=sys.stderr)
+        return 0
+    args.out.write_text(buffer.getvalue(), encoding="utf-8")
+    qr_dir = args.qr_dir or args.out.with_name(args.out.stem + "-qr")
+    write_qr_codes(rows, qr_dir)
+    print(f"wrote {len(rows)} {args.role} invitation(s) to {args.out} and QR codes to {qr_dir}/; the links are not "
+          "stored anywhere else, so keep these files safe", file=sys.stderr)
     return 0
+
+
+async def invites_list(settings: Settings, args: argparse.Namespace) -> int:
+    async with repository(settings) as repo:
+        if await repo.campaign(args.campaign) is None:
+            raise UsageError(f"there is no campaign {args.campaign}: `datatool-bot campaign list` shows them")
+        found = await repo.invitations(args.campaign, args.role)
+    if args.status:
+        found = [i for i in found if i.status == args.status]
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(("reference", "role", "status"))
+    writer.writerows((i.reference, i.role, i.status) for i in found)
+    return 0
+
+
+async def invites_revoke(settings: Settings, args: argparse.Namespace) -> int:
+    async with repository(settings) as repo:
+        outcome = await repo.revoke(args.reference, datetime.now(UTC))
+    if outcome == "not found":
+        raise UsageError(f"there is no invitation {args.reference}: `datatool-bot invites list --campaign ID` shows them")
+    if outcome == "already revoked":
+        raise UsageError(f"invitation {args.reference} was already revoked")
+    print(f"Revoked {args.reference}: its link no longer works and it is not counted as invited.")
+    return 0
+
+
+# ---- auditors & rates ------------------------------------------------------------------------------------------------
+
+
+async def auditors_add(settings: Settings, args: argparse.Namespace) -> int:
+    async with repository(settings) as repo:
+        added = await repo.add_auditor(args.user_id, datetime.now(UTC))
+    print(f"{args.user_id} {'is now an auditor' if added else 'was already an auditor'}.")
+    return 0
+
+
+async def auditors_remove(settings: Settings, args: argparse.Namespace) -> int:
+    async with repository(settings) as repo:
+        removed = await repo.remove_auditor(args.user_id)
+    if not removed:
+        hint = " (it comes from DATATOOL_AUDITOR_IDS: remove it there)" if args.user_id in settings.auditor_ids else ""
+        raise UsageError(f"{args.user_id} is not in the auditors list{hint}")
+    print(f"{args.user_id} is no longer an auditor.")
+    return 0
+
+
+async def auditors_list(settings: Settings, args: argparse.Namespace) -> int:
+    async with repository(settings) as repo:
+        stored = await repo.auditors()
+    for user_id in sorted(set(stored) | settings.auditor_ids):
+        source = "settings" if user_id in settings.auditor_ids else "added"
+        print(f"{user_id}\t{source}")
+    return 0
+
+
+async def rates(settings: Settings, args: argparse.Namespace) -> int:
+    today = datetime.now(settings.zone).date()
+    async with repository(settings) as repo:
+        if args.authority:
+            campaigns = [await campaign_by_authority(repo, settings, args.authority)]
+        else:
+            campaigns = [c for c in await repo.campaigns() if c.status(today) == "open"]
+            if not campaigns:
+                print("No campaign is open. `datatool-bot campaign list` shows them all.")
+                return 0
+        tables = [RateTable.from_roles(c.authority, await repo.rates(c.id), c.targets) for c in campaigns]
+    print("\n\n".join(format_text(t, details=True) for t in tables))
+    return 0
+
+
+# ---- parser ----------------------------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="datatool-bot",
+        description="Run the Wales Audit Office data tool as a Telegram bot: invite council officers and elected "
+        "members, follow response rates, and compile the results.",
+        epilog=EPILOG,
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("run", help="run the bot (long polling) against the configured Bot API", epilog=EPILOG)
+
+    demo = sub.add_parser("demo", help="run a complete simulated fieldwork offline, against a local Bot API emulator")
+    demo.add_argument("--out", type=Path, default=Path("demo-output"), help="folder for the demo database and files")
+    demo.add_argument("--seed", type=int, default=2019, help="random seed for the simulated respondents")
+
+    campaign = sub.add_parser("campaign", help="create, list and close campaigns (fieldwork at one council)")
+    csub = campaign.add_subparsers(dest="action", required=True, metavar="ACTION")
+    create = csub.add_parser("create", help="create a campaign and print its id",
+                             description="Create a campaign (fieldwork at one council) and print its id.")
+    create.add_argument("--authority", required=True, help='council name or any unambiguous part of it, e.g. "flint"')
+    create.add_argument("--closes", required=True, type=parse_date, help="last day of fieldwork, YYYY-MM-DD")
+    create.add_argument("--opens", type=parse_date, help="first day of fieldwork, YYYY-MM-DD (default: today)")
+    create.add_argument("--target-officers", type=percentage, default=0.6, metavar="PERCENT",
+                        help="target response rate for officers (default 60)")
+    create.add_argument("--target-members", type=percentage, default=0.5, metavar="PERCENT",
+                        help="target response rate for elected members (default 50)")
+    csub.add_parser("list", help="list campaigns with dates, status and responses")
+    close = csub.add_parser("close", help="close fieldwork now")
+    close.add_argument("campaign", type=positive_int, help="campaign id")
+
+    invites = sub.add_parser("invites", help="create, list and revoke personal invitation links")
+    isub = invites.add_subparsers(dest="action", required=True, metavar="ACTION")
+    icreate = isub.add_parser(
+        "create", help="create invitations: CSV reference,role,link and a QR code each",
+        description="Create invitations. Writes CSV with the header reference,role,link (to --out or standard "
+        "output) and, with --out, a QR code PNG per invitation for printed letters. Can be run again to add "
+        "invitations to a running campaign.")
+    icreate.add_argument("--campaign", required=True, type=positive_int, help="campaign id (from `campaign create`)")
+    icreate.add_argument("--role", required=True, choices=ROLES, help="officer or member")
+    icreate.add_argument("--count", required=True, type=positive_int, help="how many invitations")
+    icreate.add_argument("--out", type=Path, help="CSV file to write (default: standard output)")
+    icreate.add_argument("--qr-dir", type=Path, help="folder for QR codes (default: beside --out, <name>-qr/)")
+    icreate.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    ilist = isub.add_parser("list", help="list a campaign's invitations and their status (no links)")
+    ilist.add_argument("--campaign", required=True, type=positive_int, help="campaign id")
+    ilist.add_argument("--role", choices=ROLES, help="only this role")
+    ilist.add_argument("--status", choices=("not opened", "started", "submitted", "withdrawn", "revoked"),
+                       help="only this status")
+    revoke = isub.add_parser("revoke", help="stop an invitation's link from working")
+    revoke.add_argument("reference", help="the invitation's reference, e.g. C1-M0007")
+
+    auditors = sub.add_parser("auditors", help="who may use the auditor commands (by Telegram user id)")
+    asub = auditors.add_subparsers(dest="action", required=True, metavar="ACTION")
+    for name, text in (("add", "add an auditor"), ("remove", "remove an auditor")):
+        p = asub.add_parser(name, help=text)
+        p.add_argument("user_id", type=positive_int, help="numeric Telegram user id (not the @username)")
+    asub.add_parser("list", help="list auditors")
+
+    rates_parser = sub.add_parser("rates", help="response-rate table(s) in the terminal")
+    rates_parser.add_argument("--authority", help="one council (any unambiguous part of its name); default: all open")
+    return parser
+
+
+HANDLERS = {
+    ("campaign", "create"): campaign_create,
+    ("campaign", "list"): campaign_list,
+    ("campaign", "close"): campaign_close,
+    ("invites", "create"): invites_create,
+    ("invites", "list"): invites_list,
+    ("invites", "revoke"): invites_revoke,
+    ("auditors", "add"): auditors_add,
+    ("auditors", "remove"): auditors_remove,
+    ("auditors", "list"): auditors_list,
+    ("rates", None): rates,
+}
 
 
 def cmd_run(settings: Settings) -> int:
@@ -127,47 +358,6 @@ def cmd_run(settings: Settings) -> int:
     return 0
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
-    from bot.demo import run_demo
-
-    return asyncio.run(run_demo(out=args.out, seed=args.seed))
-
-
-# ---- parser -------------------------------------------------------------------------------------------------------
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="datatool-bot",
-        description="Run the Wales Audit Office data tool as a Telegram bot. Settings come from DATATOOL_* "
-        "environment variables or a .env file (see README).",
-    )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    sub.add_parser("run", help="run the bot (long polling) against the configured Bot API")
-
-    demo = sub.add_parser("demo", help="run a complete simulated fieldwork offline, against a local Bot API emulator")
-    demo.add_argument("--out", type=Path, default=Path("demo-output"), help="folder for the demo database and files")
-    demo.add_argument("--seed", type=int, default=2019, help="random seed for the simulated respondents")
-
-    campaign = sub.add_parser("campaign", help="create campaigns (fieldwork at one council)")
-    csub = campaign.add_subparsers(dest="action", required=True, metavar="ACTION")
-    create = csub.add_parser("create", help="create a campaign and print its id")
-    create.add_argument("--authority", required=True, help='council name, e.g. "Flintshire County Council"')
-    create.add_argument("--closes", required=True, type=parse_date, help="last day of fieldwork, YYYY-MM-DD")
-    create.add_argument("--opens", type=parse_date, help="first day of fieldwork, YYYY-MM-DD (default: today)")
-
-    invites = sub.add_parser("invites", help="create personal invitation links")
-    isub = invites.add_subparsers(dest="action", required=True, metavar="ACTION")
-    icreate = isub.add_parser("create", help="create invitations and write reference,role,link as CSV")
-    icreate.add_argument("--campaign", required=True, type=positive_int, help="campaign id (from `campaign create`)")
-    icreate.add_argument("--role", required=True, choices=ROLES, help="officer or member")
-    icreate.add_argument("--count", required=True, type=positive_int, help="how many invitations")
-    icreate.add_argument("--out", type=Path, help="CSV file to write (default: standard output)")
-    icreate.add_argument("--force", action="store_true", help="overwrite --out if it exists")
-    return parser
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     from bot.logs import setup_logging
 
@@ -176,15 +366,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     setup_logging(logging.WARNING if args.command == "demo" else logging.INFO)
     try:
         if args.command == "demo":
-            return cmd_demo(args)
+            from bot.demo import run_demo
+
+            return asyncio.run(run_demo(out=args.out, seed=args.seed))
         settings = load_settings()
         if args.command == "run":
             return cmd_run(settings)
-        handler = {("campaign", "create"): campaign_create, ("invites", "create"): invites_create}[
-            (args.command, args.action)
-        ]
+        handler = HANDLERS[(args.command, getattr(args, "action", None))]
         return asyncio.run(handler(settings, args))
-    except (SettingsError, DatabaseError, UsageError) as exc:
+    except (SettingsError, DatabaseError, UsageError, ValueError) as exc:
         print(f"datatool-bot: {exc}", file=sys.stderr)
         return 2
 

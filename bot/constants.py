@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 from flows.service import RespondentCommand
+from reports.fieldwork import AuditorCommand
 
 START = "start"
 RESPONDENT_COMMANDS = tuple(RespondentCommand)
 """Registered with setMyCommands (in English and Cymraeg), in this order."""
+
+AUDITOR_COMMANDS = tuple(AuditorCommand)
+AUDITOR_DESCRIPTIONS = {
+    AuditorCommand.RATES: "Response rates: /rates [council]",
+    AuditorCommand.CAMPAIGNS: "Campaigns, dates and status",
+    AuditorCommand.NONSTARTERS: "Links never opened: /nonstarters council",
+    AuditorCommand.CLOSE: "Close fieldwork early: /close council",
+}
+"""Shown only in auditors' own chats (setMyCommands with a chat scope); English only (internal users)."""
+DIGEST_JOB = "daily-digest"
 
 SERVICES_KEY = "datatool.services"
 """Key of the ``Services`` object in ``Application.bot_data``."""

@@ -9,7 +9,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
 
-from bot.constants import SERVICES_KEY
+from bot.constants import AUDITOR_COMMANDS, SERVICES_KEY
 from bot.services import Services
 from flows.render import Screen
 from flows.service import Reply, Who
@@ -78,10 +78,41 @@ async def on_edited_message(update: Update, context: ContextTypes.DEFAULT_TYPE) 
 
 
 async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Every respondent command, and any unknown command (which gets the same neutral answer)."""
+    """Auditor commands for auditors; everything else (including auditor commands from anyone else) goes to the
+    respondent service, which answers an unknown command the same way whoever sends it."""
     assert update.effective_message is not None and update.effective_message.text is not None
-    name = update.effective_message.text.split()[0].lstrip("/").split("@")[0].lower()
-    await send(update, context, await services(context).respondents.command(who(update), name))
+    name, *args = update.effective_message.text.split()
+    name = name.lstrip("/").split("@")[0].lower()
+    svc, person = services(context), who(update)
+    if name in AUDITOR_COMMANDS and await svc.fieldwork.is_auditor(person.user_id):
+        reply = await svc.fieldwork.command(person.user_id, name, args)
+    else:
+        reply = await svc.respondents.command(person, name)
+    await send(update, context, reply)
+
+
+async def on_auditor_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    assert update.callback_query is not None
+    reply = await services(context).fieldwork.press(who(update).user_id, update.callback_query.data)
+    await send(update, context, reply)
+
+
+async def send_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The daily digest job: claimed in the database first, so a restart never sends it twice."""
+    svc = services(context)
+    screen = await svc.fieldwork.digest()
+    if screen is not None:
+        await broadcast(context, svc, screen)
+
+
+async def broadcast(context: ContextTypes.DEFAULT_TYPE, svc: Services, screen: Screen) -> None:
+    """To the auditors' chat if configured, else to each auditor who has started the bot."""
+    targets = [svc.settings.auditor_chat_id] if svc.settings.auditor_chat_id else await svc.fieldwork.auditor_ids()
+    for chat_id in targets:
+        try:
+            await context.bot.send_message(chat_id, screen.text, parse_mode=ParseMode.HTML, reply_markup=keyboard(screen))
+        except (Forbidden, BadRequest) as exc:
+            log.warning("auditor chat unreachable: %s", type(exc).__name__)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

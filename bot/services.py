@@ -7,12 +7,14 @@ from pathlib import Path
 
 import aiosqlite
 
+from config.authorities import DEFAULT_AUTHORITIES, load_authorities
 from config.privacy import DEFAULT_PRIVACY_NOTICE, load_privacy_notice
 from config.settings import Settings
 from flows.i18n import Catalogue, catalogue
 from flows.model import QUESTIONNAIRE_DIR, Questionnaire, Role, load_questionnaire
 from flows.ports import Clock
 from flows.service import RespondentService
+from reports.fieldwork import FieldworkService
 from storage.database import connect
 from storage.repositories import CampaignRepository, RespondentRepository
 
@@ -34,13 +36,17 @@ class Services:
         self.catalogue = cat or catalogue()
         self.questionnaires = load_questionnaires()
         self.notice = load_privacy_notice(settings.privacy_notice or DEFAULT_PRIVACY_NOTICE)
+        self.authorities = load_authorities(settings.authorities or DEFAULT_AUTHORITIES)
         self._conn: aiosqlite.Connection | None = None
         self.respondents: RespondentService
         self.campaigns: CampaignRepository
+        self.fieldwork: FieldworkService
 
     async def open(self) -> None:
         self._conn = await connect(self.settings.db_path)
         self.campaigns = CampaignRepository(self._conn)
+        await self.campaigns.sync_authorities([(a.name, a.name_cy) for a in self.authorities])
+        self.fieldwork = FieldworkService(self.campaigns, self.clock, self.settings.zone, self.settings.auditor_ids)
         self.respondents = RespondentService(
             RespondentRepository(self._conn),
             self.clock,

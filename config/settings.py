@@ -7,6 +7,7 @@ stops start-up with one line that names the variable and says how to fix it (``S
 from __future__ import annotations
 
 import re
+from datetime import time
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -28,6 +29,9 @@ HINTS = {
     "auditor_ids": "give numeric Telegram user ids separated by commas, e.g. 12345678,87654321",
     "timezone": "give an IANA time zone such as Europe/London",
     "rate_limit_per_second": "give a number of messages per second, e.g. 30",
+    "auditor_chat_id": "give the numeric id of the auditors' group chat, e.g. -1001234567890",
+    "digest_time": "give a time of day as HH:MM, e.g. 08:30",
+    "authorities": "give the path of a YAML file shaped like config/authorities.yaml",
     "privacy_notice": "give the path of a YAML file shaped like config/privacy.yaml",
 }
 
@@ -47,6 +51,12 @@ class Settings(BaseSettings):
     db_path: Path = Path("datatool.db")
     auditor_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     timezone: str = "Europe/London"
+    auditor_chat_id: int | None = None
+    """Where the daily digest and completion summaries go (a group chat); default: each auditor directly."""
+    digest_time: time = time(8, 30)
+    """Local time of the daily digest to auditors."""
+    authorities: Path | None = None
+    """A YAML list of authorities (default: config/authorities.yaml, the 22 Welsh principal councils)."""
     privacy_notice: Path | None = None
     """A YAML file with the privacy notice (default: config/privacy.yaml)."""
     rate_limit_per_second: float = Field(default=30.0, gt=0)
@@ -86,7 +96,7 @@ class Settings(BaseSettings):
             return frozenset(int(p) for p in parts)
         return value
 
-    @field_validator("privacy_notice")
+    @field_validator("privacy_notice", "authorities")
     @classmethod
     def _notice_exists(cls, value: Path | None) -> Path | None:
         if value is not None and not value.is_file():

@@ -172,6 +172,8 @@ class RespondentService:
     async def command(self, who: Who, name: str) -> Reply:
         invitation = await self.store.invitation_for_user(who.user_id)
         language = self._language(invitation, who)
+        if name not in set(RespondentCommand):
+            return self._say("unknown_command", language)  # the same for everyone, auditor commands included
         match name:
             case RespondentCommand.HELP:
                 return self._say("help", language)
@@ -190,10 +192,7 @@ class RespondentService:
                 return await self._questions(invitation, engine.Review(), via_button=False)
             case RespondentCommand.WITHDRAW:
                 return self._withdraw_screen(language)
-        return self._say("unknown_command", language)
-
-    def unknown_command(self, who: Who, language: str | None = None) -> Reply:
-        return self._say("unknown_command", language or normalise_language(who.language_code))
+        raise AssertionError(f"unhandled respondent command {name}")  # pragma: no cover
 
     # ---- first-contact steps -------------------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 import aiosqlite
 
+from config.authorities import match
 from flows.ports import Invitation
 
 ROLES = ("officer", "member")
@@ -148,10 +149,19 @@ class RespondentRepository:
 class Campaign:
     id: int
     authority: str
+    authority_cy: str | None
     opens_on: date
     closes_on: date
     closed_at: str | None
+    closed_reason: str | None
     created_at: str
+    targets: dict[str, float]
+
+    def status(self, today: date) -> str:
+        """"closed", "not open yet" or "open" (a campaign past its close date is closed even before it is marked)."""
+        if self.closed_at is not None or today > self.closes_on:
+            return "closed"
+        return "not open yet" if today < self.opens_on else "open"
 
 
 @dataclass(frozen=True)
@@ -162,6 +172,13 @@ class NewInvitation:
 
 
 @dataclass(frozen=True)
+class InvitationStatus:
+    reference: str
+    role: str
+    status: str  # not opened | started | submitted | withdrawn | revoked
+
+
+@dataclass(frozen=True)
 class RoleRate:
     role: str
     invited: int
@@ -169,11 +186,60 @@ class RoleRate:
     responded: int
 
 
+@dataclass(frozen=True)
+class RateView:
+    viewed_at: str
+    responded: dict[str, int]
+    started: dict[str, int]
+
+
+_CAMPAIGN_SELECT = """
+SELECT c.id, a.name AS authority, a.name_cy AS authority_cy, c.opens_on, c.closes_on, c.closed_at, c.closed_reason,
+       c.created_at, c.target_officer, c.target_member
+FROM campaigns c JOIN authorities a ON a.id = c.authority_id
+"""
+
+
+def _campaign(row: aiosqlite.Row) -> Campaign:
+    return Campaign(
+        id=row["id"],
+        authority=row["authority"],
+        authority_cy=row["authority_cy"],
+        opens_on=date.fromisoformat(row["opens_on"]),
+        closes_on=date.fromisoformat(row["closes_on"]),
+        closed_at=row["closed_at"],
+        closed_reason=row["closed_reason"],
+        created_at=row["created_at"],
+        targets={"officer": row["target_officer"], "member": row["target_member"]},
+    )
+
+
 class CampaignRepository:
-    """Authorities, campaigns and invitations: the auditors' side."""
+    """Authorities, campaigns, invitations, auditors and the figures auditors see.  Counts are SQL aggregates."""
 
     def __init__(self, conn: aiosqlite.Connection):
         self.conn = conn
+
+    # ---- authorities ---------------------------------------------------------------------------------------------
+
+    async def sync_authorities(self, authorities: list[tuple[str, str | None]]) -> None:
+        """Make sure the configured authorities exist (names are never deleted: campaigns refer to them)."""
+        async with transaction(self.conn):
+            await self.conn.executemany(
+                "INSERT INTO authorities (name, name_cy, is_default) VALUES (?, ?, 1)"
+                " ON CONFLICT (name) DO UPDATE SET name_cy = COALESCE(excluded.name_cy, name_cy), is_default = 1",
+                authorities,
+            )
+
+    async def authority_names(self) -> list[tuple[str, str | None]]:
+        async with self.conn.execute("SELECT name, name_cy FROM authorities ORDER BY name") as cur:
+            return [(row["name"], row["name_cy"]) async for row in cur]
+
+    async def find_authorities(self, query: str) -> list[str]:
+        """English names of the authorities whose English or Welsh name matches ``query`` (see config.authorities)."""
+        pairs = await self.authority_names()
+        by_any = {n: n for n, _ in pairs} | {cy: n for n, cy in pairs if cy}
+        return sorted({by_any[m] for m in match(query, list(by_any))})
 
     async def ensure_authority(self, name: str) -> int:
         async with transaction(self.conn):
@@ -183,39 +249,59 @@ class CampaignRepository:
         assert row is not None
         return int(row["id"])
 
-    async def create_campaign(self, authority: str, opens_on: date, closes_on: date, now: datetime) -> int:
+    # ---- campaigns -----------------------------------------------------------------------------------------------
+
+    async def create_campaign(
+        self,
+        authority: str,
+        opens_on: date,
+        closes_on: date,
+        now: datetime,
+        targets: dict[str, float] | None = None,
+    ) -> int:
         if closes_on < opens_on:
             raise ValueError("the close date is before the open date")
+        targets = {"officer": 0.6, "member": 0.5} | (targets or {})
         authority_id = await self.ensure_authority(authority)
         async with transaction(self.conn):
             cur = await self.conn.execute(
-                "INSERT INTO campaigns (authority_id, opens_on, closes_on, created_at) VALUES (?, ?, ?, ?)",
-                (authority_id, opens_on.isoformat(), closes_on.isoformat(), iso(now)),
+                "INSERT INTO campaigns (authority_id, opens_on, closes_on, created_at, target_officer, target_member)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (authority_id, opens_on.isoformat(), closes_on.isoformat(), iso(now), targets["officer"],
+                 targets["member"]),
             )
         return int(cur.lastrowid or 0)
 
     async def campaign(self, campaign_id: int) -> Campaign | None:
-        async with self.conn.execute(
-            "SELECT c.id, a.name AS authority, c.opens_on, c.closes_on, c.closed_at, c.created_at"
-            " FROM campaigns c JOIN authorities a ON a.id = c.authority_id WHERE c.id = ?",
-            (campaign_id,),
-        ) as cur:
+        async with self.conn.execute(_CAMPAIGN_SELECT + " WHERE c.id = ?", (campaign_id,)) as cur:
             row = await cur.fetchone()
-        if row is None:
-            return None
-        return Campaign(
-            id=row["id"],
-            authority=row["authority"],
-            opens_on=date.fromisoformat(row["opens_on"]),
-            closes_on=date.fromisoformat(row["closes_on"]),
-            closed_at=row["closed_at"],
-            created_at=row["created_at"],
-        )
+        return _campaign(row) if row else None
+
+    async def campaigns(self) -> list[Campaign]:
+        async with self.conn.execute(_CAMPAIGN_SELECT + " ORDER BY a.name, c.opens_on DESC, c.id DESC") as cur:
+            return [_campaign(row) async for row in cur]
+
+    async def campaign_for(self, authority: str, today: date) -> Campaign | None:
+        """The campaign a command about ``authority`` means: the open one, else the most recent."""
+        found = [c for c in await self.campaigns() if c.authority == authority]
+        found.sort(key=lambda c: (c.status(today) == "open", c.opens_on, c.id), reverse=True)
+        return found[0] if found else None
+
+    async def close_campaign(self, campaign_id: int, reason: str, now: datetime) -> bool:
+        """Close fieldwork; False when it was already closed (closing is idempotent)."""
+        async with transaction(self.conn):
+            cur = await self.conn.execute(
+                "UPDATE campaigns SET closed_at = ?, closed_reason = ? WHERE id = ? AND closed_at IS NULL",
+                (iso(now), reason, campaign_id),
+            )
+            return cur.rowcount == 1
+
+    # ---- invitations ---------------------------------------------------------------------------------------------
 
     async def add_invitations(
         self, campaign_id: int, role: str, count: int, tokens: list[str], token_hashes: list[str], now: datetime
     ) -> list[NewInvitation]:
-        """Create ``count`` invitations with references like ``O-0001`` / ``M-0001`` (numbered per campaign)."""
+        """Create ``count`` invitations with references like ``C1-O0001`` / ``C1-M0001`` (numbered per campaign)."""
         if role not in ROLES:
             raise ValueError(f"role must be one of {', '.join(ROLES)}")
         if not (len(tokens) == len(token_hashes) == count):
@@ -236,14 +322,50 @@ class CampaignRepository:
             )
         return created
 
+    async def invitations(self, campaign_id: int, role: str | None = None) -> list[InvitationStatus]:
+        async with self.conn.execute(
+            """
+            SELECT i.reference, i.role,
+                   CASE WHEN i.revoked_at IS NOT NULL THEN 'revoked'
+                        WHEN s.invitation_id IS NOT NULL THEN 'submitted'
+                        WHEN i.telegram_user_id IS NOT NULL THEN 'started'
+                        WHEN i.withdrawn_at IS NOT NULL THEN 'withdrawn'
+                        ELSE 'not opened' END AS status
+            FROM invitations i LEFT JOIN submissions s ON s.invitation_id = i.id
+            WHERE i.campaign_id = ? AND (? IS NULL OR i.role = ?)
+            ORDER BY i.reference
+            """,
+            (campaign_id, role, role),
+        ) as cur:
+            return [InvitationStatus(row["reference"], row["role"], row["status"]) async for row in cur]
+
+    async def nonstarters(self, campaign_id: int) -> list[InvitationStatus]:
+        return [i for i in await self.invitations(campaign_id) if i.status == "not opened"]
+
+    async def revoke(self, reference: str, now: datetime) -> str:
+        """Revoke an invitation by reference: "revoked", "already revoked" or "not found"."""
+        async with transaction(self.conn):
+            cur = await self.conn.execute(
+                "UPDATE invitations SET revoked_at = ? WHERE reference = ? AND revoked_at IS NULL", (iso(now), reference)
+            )
+            if cur.rowcount == 1:
+                return "revoked"
+            async with self.conn.execute("SELECT 1 FROM invitations WHERE reference = ?", (reference,)) as check:
+                return "already revoked" if await check.fetchone() else "not found"
+
+    # ---- figures -------------------------------------------------------------------------------------------------
+
     async def rates(self, campaign_id: int) -> list[RoleRate]:
-        """Invited, started (bound, not submitted) and responded (submitted), per role: one aggregate query."""
+        """Invited, started (opened, not submitted) and responded (submitted), per role: one aggregate query.
+
+        Revoked invitations are not counted as invited; a withdrawn respondent counts as invited, not responded.
+        """
         async with self.conn.execute(
             """
             SELECT i.role,
                    COUNT(*) AS invited,
-                   SUM(i.telegram_user_id IS NOT NULL AND s.invitation_id IS NULL) AS started,
-                   SUM(s.invitation_id IS NOT NULL) AS responded
+                   COALESCE(SUM(i.telegram_user_id IS NOT NULL AND s.invitation_id IS NULL), 0) AS started,
+                   COALESCE(SUM(s.invitation_id IS NOT NULL), 0) AS responded
             FROM invitations i LEFT JOIN submissions s ON s.invitation_id = i.id
             WHERE i.campaign_id = ? AND i.revoked_at IS NULL
             GROUP BY i.role
@@ -252,3 +374,66 @@ class CampaignRepository:
         ) as cur:
             found = {row["role"]: RoleRate(row["role"], row["invited"], row["started"], row["responded"]) async for row in cur}
         return [found.get(role, RoleRate(role, 0, 0, 0)) for role in ROLES]
+
+    async def responded_since(self, campaign_id: int, since: str) -> dict[str, int]:
+        async with self.conn.execute(
+            "SELECT i.role, COUNT(*) AS n FROM submissions s JOIN invitations i ON i.id = s.invitation_id"
+            " WHERE i.campaign_id = ? AND s.submitted_at > ? AND i.revoked_at IS NULL GROUP BY i.role",
+            (campaign_id, since),
+        ) as cur:
+            found = {row["role"]: row["n"] async for row in cur}
+        return {role: found.get(role, 0) for role in ROLES}
+
+    async def last_view(self, auditor_id: int, campaign_id: int) -> RateView | None:
+        async with self.conn.execute(
+            "SELECT * FROM rate_views WHERE auditor_id = ? AND campaign_id = ?", (auditor_id, campaign_id)
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        return RateView(
+            viewed_at=row["viewed_at"],
+            responded={"officer": row["officer_responded"], "member": row["member_responded"]},
+            started={"officer": row["officer_started"], "member": row["member_started"]},
+        )
+
+    async def save_view(self, auditor_id: int, campaign_id: int, rates: list[RoleRate], now: datetime) -> None:
+        by_role = {r.role: r for r in rates}
+        await self.conn.execute(
+            "INSERT INTO rate_views VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (auditor_id, campaign_id) DO UPDATE SET"
+            " viewed_at = excluded.viewed_at, officer_responded = excluded.officer_responded,"
+            " member_responded = excluded.member_responded, officer_started = excluded.officer_started,"
+            " member_started = excluded.member_started",
+            (auditor_id, campaign_id, iso(now), by_role["officer"].responded, by_role["member"].responded,
+             by_role["officer"].started, by_role["member"].started),
+        )
+
+    # ---- auditors ------------------------------------------------------------------------------------------------
+
+    async def add_auditor(self, telegram_user_id: int, now: datetime) -> bool:
+        cur = await self.conn.execute(
+            "INSERT INTO auditors VALUES (?, ?) ON CONFLICT DO NOTHING", (telegram_user_id, iso(now))
+        )
+        return cur.rowcount == 1
+
+    async def remove_auditor(self, telegram_user_id: int) -> bool:
+        cur = await self.conn.execute("DELETE FROM auditors WHERE telegram_user_id = ?", (telegram_user_id,))
+        return cur.rowcount == 1
+
+    async def auditors(self) -> list[int]:
+        async with self.conn.execute("SELECT telegram_user_id FROM auditors ORDER BY telegram_user_id") as cur:
+            return [row[0] async for row in cur]
+
+    # ---- digests -------------------------------------------------------------------------------------------------
+
+    async def last_digest(self) -> str | None:
+        async with self.conn.execute("SELECT MAX(sent_at) FROM digests") as cur:
+            row = await cur.fetchone()
+        return row[0] if row else None
+
+    async def claim_digest(self, digest_date: date, now: datetime) -> bool:
+        """Record today's digest before sending it; False when it was already sent (or claimed) today."""
+        cur = await self.conn.execute(
+            "INSERT INTO digests VALUES (?, ?) ON CONFLICT DO NOTHING", (digest_date.isoformat(), iso(now))
+        )
+        return cur.rowcount == 1

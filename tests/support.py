@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import aiosqlite
+from telegram.ext import Application
 
 from bot.app import build_application, running
 from bot.emulator import BotApiEmulator, UserDriver
@@ -33,12 +34,14 @@ class World:
     questionnaires: dict[str, Questionnaire]
     campaign_id: int = 0
     tokens: dict[str, list[str]] = field(default_factory=dict)
+    app: Application | None = None
 
     @contextlib.asynccontextmanager
     async def bot(self) -> AsyncIterator[Services]:
         """The bot, running in this event loop until the block ends (a restart is simply a second block)."""
         services = Services(self.settings, clock=self.clock)
-        async with running(build_application(self.settings, services), poll_timeout=1):
+        self.app = build_application(self.settings, services)
+        async with running(self.app, poll_timeout=1):
             yield services
 
     def driver(self, user_id: int, language_code: str = "en") -> UserDriver:
@@ -113,3 +116,42 @@ async def onboard(driver, token: str, language: str = "English", *, timeout: flo
     await driver.start(token, timeout=timeout)
     await driver.tap(language, timeout=timeout)
     await driver.tap(callbacks.encode(Action.CONSENT), timeout=timeout)
+
+
+async def seed_progress(db_path: Path, campaign_id: int, role: str, *, submitted: int, started: int = 0,
+                        when: str = "2026-11-25T09:00:00+00:00", first_user: int = 5_000_000) -> None:
+    """Mark invitations of a role as submitted / started directly in the database (figures tests)."""
+    async with aiosqlite.connect(db_path) as conn:
+        async with conn.execute(
+            "SELECT i.id FROM invitations i LEFT JOIN submissions s ON s.invitation_id = i.id"
+            " WHERE i.campaign_id = ? AND i.role = ? AND i.telegram_user_id IS NULL AND s.invitation_id IS NULL"
+            " AND i.revoked_at IS NULL ORDER BY i.id",
+            (campaign_id, role),
+        ) as cur:
+            free = [row[0] async for row in cur]
+        assert len(free) >= submitted + started, "not enough unused invitations"
+        for n, inv in enumerate(free[: submitted + started]):
+            await conn.execute(
+                "UPDATE invitations SET telegram_user_id = ?, chat_id = ?, bound_at = ?, last_seen_at = ? WHERE id = ?",
+                (first_user + inv, first_user + inv, when, when, inv),
+            )
+            if n < submitted:
+                await conn.execute("INSERT INTO submissions VALUES (?, ?, 1, ?)", (inv, role, when))
+        await conn.commit()
+
+
+async def add_campaign(world: World, authority: str, *, officers: int, members: int, closes_in: int = 20) -> tuple[int, dict[str, list[str]]]:
+    """Another campaign in the world's database (with its tokens per role)."""
+    now = world.clock.now()
+    today = now.date()
+    conn = await connect(world.settings.db_path)
+    try:
+        repo = CampaignRepository(conn)
+        campaign_id = await repo.create_campaign(authority, today - timedelta(days=3), today + timedelta(days=closes_in), now)
+        tokens: dict[str, list[str]] = {}
+        for role, count in (("officer", officers), ("member", members)):
+            tokens[role] = [new_token() for _ in range(count)]
+            await repo.add_invitations(campaign_id, role, count, tokens[role], [hash_token(t) for t in tokens[role]], now)
+    finally:
+        await conn.close()
+    return campaign_id, tokens

@@ -1,0 +1,311 @@
+"""The auditors' side of fieldwork in chat: live response rates, campaigns, non-starters, closing, the daily digest.
+
+Only auditors (Telegram user ids from settings or ``datatool-bot auditors add``) get answers; ``is_auditor`` is
+checked by the adapter before any command reaches this service, and again here for button presses.
+Figures come from SQL aggregates (``CampaignRepository.rates``); formatting lives in ``reports.rates``.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from flows import callbacks
+from flows.callbacks import Action
+from flows.ports import Clock
+from flows.render import MAX_TEXT, Button, Screen
+from flows.service import Reply
+from reports.rates import RateTable, format_html, round_half_up
+from storage.repositories import Campaign, CampaignRepository, RateView
+
+log = logging.getLogger(__name__)
+
+
+class AuditorCommand(StrEnum):
+    RATES = "rates"
+    CAMPAIGNS = "campaigns"
+    NONSTARTERS = "nonstarters"
+    CLOSE = "close"
+
+
+CLOSE = "close"  # confirmation kind in cf:<kind>:<campaign id>
+ROLE_WORDS = {"officer": ("officer", "officers"), "member": ("member", "members")}
+
+
+@dataclass(frozen=True)
+class Resolved:
+    campaign: Campaign | None
+    problem: Reply | None = None
+
+
+def esc(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def _fit(lines: list[str], limit: int = MAX_TEXT - 200) -> str:
+    """Join lines, dropping the tail (with a note) when the message would pass Telegram's limit."""
+    out: list[str] = []
+    size = 0
+    for i, line in enumerate(lines):
+        if size + len(line) + 1 > limit:
+            out.append(f"… and {len(lines) - i} more lines")
+            break
+        out.append(line)
+        size += len(line) + 1
+    return "\n".join(out)
+
+
+def _ago(then: datetime, now: datetime) -> str:
+    minutes = int((now - then).total_seconds() // 60)
+    if minutes < 60:
+        return f"{minutes} min ago"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h ago"
+    return f"{minutes // (24 * 60)} days ago"
+
+
+class FieldworkService:
+    def __init__(self, repo: CampaignRepository, clock: Clock, zone: ZoneInfo, configured_auditors: frozenset[int],
+                 on_close: Callable[[Campaign], Awaitable[None]] | None = None):
+        self.repo = repo
+        self.clock = clock
+        self.zone = zone
+        self.configured = configured_auditors
+        self.on_close = on_close
+
+    async def is_auditor(self, user_id: int) -> bool:
+        return user_id in self.configured or user_id in await self.repo.auditors()
+
+    async def auditor_ids(self) -> list[int]:
+        return sorted(self.configured | set(await self.repo.auditors()))
+
+    def today(self) -> date:
+        return self.clock.now().astimezone(self.zone).date()
+
+    # ---- commands ------------------------------------------------------------------------------------------------
+
+    async def command(self, user_id: int, name: str, args: list[str]) -> Reply:
+        query = " ".join(args).strip()
+        match name:
+            case AuditorCommand.RATES:
+                return await (self.rates_for(user_id, query) if query else self.rates_all(user_id))
+            case AuditorCommand.CAMPAIGNS:
+                return await self.campaigns()
+            case AuditorCommand.NONSTARTERS:
+                return await self.nonstarters(query)
+            case AuditorCommand.CLOSE:
+                return await self.confirm_close(query)
+        raise ValueError(f"not an auditor command: {name}")
+
+    async def resolve(self, query: str, command: str) -> Resolved:
+        """An authority from any unambiguous part of its name, then the campaign a command about it means."""
+        if not query:
+            return Resolved(None, _say(f"Which council? For example: /{command} flint"))
+        names = await self.repo.find_authorities(query)
+        if not names:
+            return Resolved(None, _say(f"No council matches “{esc(query)}”. /campaigns lists them."))
+        if len(names) > 1:
+            listed = "\n".join(f"• {esc(n)}" for n in names[:15])
+            return Resolved(None, _say(f"“{esc(query)}” matches {len(names)} councils; say which:\n{listed}"))
+        campaign = await self.repo.campaign_for(names[0], self.today())
+        if campaign is None:
+            return Resolved(None, _say(f"There is no campaign for {esc(names[0])} yet."))
+        return Resolved(campaign)
+
+    async def table(self, campaign: Campaign) -> RateTable:
+        return RateTable.from_roles(campaign.authority, await self.repo.rates(campaign.id), campaign.targets)
+
+    async def rates_for(self, user_id: int, query: str) -> Reply:
+        found = await self.resolve(query, AuditorCommand.RATES)
+        if found.campaign is None:
+            return found.problem or _say("No campaign.")
+        campaign = found.campaign
+        table = await self.table(campaign)
+        now = self.clock.now()
+        change = self._change(await self.repo.last_view(user_id, campaign.id), table, now)
+        await self.repo.save_view(user_id, campaign.id, await self.repo.rates(campaign.id), now)
+        text = "\n".join([self._heading(campaign), format_html(table), change])
+        return _say(text)
+
+    async def rates_all(self, user_id: int) -> Reply:
+        today = self.today()
+        now = self.clock.now()
+        open_campaigns = [c for c in await self.repo.campaigns() if c.status(today) == "open"]
+        if not open_campaigns:
+            return _say("No campaign is open. /campaigns lists them all.")
+        tables = [(c, await self.table(c)) for c in open_campaigns]
+        tables.sort(key=lambda ct: (_rate(ct[1], "member"), ct[0].authority))
+        lines = [f"<b>Open fieldwork: {len(tables)} council(s)</b>, lowest member response first", ""]
+        for campaign, table in tables:
+            lines.append(self._compact(campaign, table))
+            view = await self.repo.last_view(user_id, campaign.id)
+            if view is not None and (delta := _delta(view, table)):
+                lines.append(f"   since your last /rates: {delta}")
+            await self.repo.save_view(user_id, campaign.id, await self.repo.rates(campaign.id), now)
+        lines.append("\n/rates &lt;council&gt; gives the full table with margins and targets.")
+        return _say(_fit(lines))
+
+    async def campaigns(self) -> Reply:
+        today = self.today()
+        found = await self.repo.campaigns()
+        if not found:
+            return _say("No campaigns yet. Create one with: datatool-bot campaign create --authority NAME --closes YYYY-MM-DD")
+        lines = ["<b>Campaigns</b>"]
+        for c in found:
+            table = await self.table(c)
+            lines.append(
+                f"#{c.id} <b>{esc(c.authority)}</b> · {c.opens_on:%d/%m/%Y}–{c.closes_on:%d/%m/%Y} · "
+                f"{self._status(c, today)} · {table.total.responded}/{table.total.invited} responded"
+            )
+        return _say(_fit(lines))
+
+    async def nonstarters(self, query: str) -> Reply:
+        found = await self.resolve(query, AuditorCommand.NONSTARTERS)
+        if found.campaign is None:
+            return found.problem or _say("No campaign.")
+        campaign = found.campaign
+        never = await self.repo.nonstarters(campaign.id)
+        if not never:
+            return _say(f"Everyone invited to {esc(campaign.authority)} has opened their link.")
+        lines = [
+            f"<b>{esc(campaign.authority)}</b>: {len(never)} invitation(s) never opened. A bot cannot message people "
+            "who have not started it: ask the council to chase these references by email.",
+        ]
+        for role in ("member", "officer"):
+            refs = [i.reference for i in never if i.role == role]
+            if refs:
+                lines.append(f"\n<b>{ROLE_WORDS[role][1].capitalize()} ({len(refs)})</b>\n<code>{' '.join(refs)}</code>")
+        return _say(_fit(lines))
+
+    async def confirm_close(self, query: str) -> Reply:
+        found = await self.resolve(query, AuditorCommand.CLOSE)
+        if found.campaign is None:
+            return found.problem or _say("No campaign.")
+        campaign = found.campaign
+        if campaign.closed_at is not None:
+            return _say(f"Fieldwork for {esc(campaign.authority)} is already closed.")
+        table = await self.table(campaign)
+        buttons = (
+            (Button("Close fieldwork now", callbacks.encode(Action.CONFIRM, CLOSE, campaign.id)),),
+            (Button("Cancel", callbacks.encode(Action.CANCEL)),),
+        )
+        text = (
+            f"Close fieldwork for <b>{esc(campaign.authority)}</b> now, before {campaign.closes_on:%d/%m/%Y}?\n"
+            f"{table.total.responded} of {table.total.invited} have responded. Respondents will no longer be able to "
+            "answer, and the summary will be compiled."
+        )
+        return Reply(send=(Screen(text, buttons),))
+
+    async def press(self, user_id: int, payload: str | None) -> Reply:
+        if not await self.is_auditor(user_id):
+            return Reply(toast="This button is not for you.")
+        cb = callbacks.decode(payload)
+        if cb is not None and cb.action is Action.CANCEL:
+            return Reply(edit=Screen("Cancelled: nothing was changed."))
+        if cb is None or cb.action is not Action.CONFIRM or cb.arg(0) != CLOSE or not (cb.arg(1) or "").isdigit():
+            return Reply(toast="That button is out of date.")
+        campaign = await self.repo.campaign(int(cb.arg(1) or 0))
+        if campaign is None:
+            return Reply(toast="That campaign no longer exists.")
+        if not await self.repo.close_campaign(campaign.id, "auditor", self.clock.now()):
+            return Reply(edit=Screen(f"Fieldwork for {esc(campaign.authority)} was already closed."))
+        log.info("campaign %s closed early by an auditor", campaign.id)
+        if self.on_close is not None:
+            closed = await self.repo.campaign(campaign.id)
+            assert closed is not None
+            await self.on_close(closed)
+        return Reply(edit=Screen(f"Fieldwork for <b>{esc(campaign.authority)}</b> is closed."))
+
+    # ---- the daily digest ----------------------------------------------------------------------------------------
+
+    async def digest(self) -> Screen | None:
+        """Today's digest for auditors, or None when it was already sent today or nothing is open.
+
+        The day is claimed in the database before sending, so a restart never sends a second digest that day.
+        """
+        now = self.clock.now()
+        today = now.astimezone(self.zone).date()
+        open_campaigns = [c for c in await self.repo.campaigns() if c.status(today) == "open"]
+        if not open_campaigns:
+            return None
+        since = await self.repo.last_digest()
+        if not await self.repo.claim_digest(today, now):
+            return None
+        lines = [f"<b>Daily digest, {today:%d/%m/%Y}</b>" + (f" · new since {_when(since, self.zone)}" if since else "")]
+        for campaign in sorted(open_campaigns, key=lambda c: c.authority):
+            table = await self.table(campaign)
+            new = await self.repo.responded_since(campaign.id, since) if since else None
+            parts = []
+            for role in ("member", "officer"):
+                row = table.row(role)
+                fresh = f" (+{new[role]})" if new is not None else ""
+                target = f", target {round_half_up((row.target or 0) * 100)}%" if row.target is not None else ""
+                mark = "⚠" if row.below_target else "✓"
+                parts.append(f"{mark} {ROLE_WORDS[role][1]} {row.responded}/{row.invited}{fresh} "
+                             f"= {_pct(row.percentage)}{target}")
+            days = (campaign.closes_on - today).days
+            lines.append(f"\n<b>{esc(campaign.authority)}</b> · closes in {days} day(s)\n" + "\n".join(parts))
+        return Screen(_fit(lines))
+
+    # ---- formatting helpers --------------------------------------------------------------------------------------
+
+    def _status(self, campaign: Campaign, today: date) -> str:
+        status = campaign.status(today)
+        if status == "open":
+            return f"open, {(campaign.closes_on - today).days} day(s) left"
+        if status == "closed" and campaign.closed_reason == "auditor":
+            return "closed early"
+        return status
+
+    def _heading(self, campaign: Campaign) -> str:
+        today = self.today()
+        return f"<i>Fieldwork {campaign.opens_on:%d/%m/%Y}–{campaign.closes_on:%d/%m/%Y} · {self._status(campaign, today)}</i>"
+
+    def _compact(self, campaign: Campaign, table: RateTable) -> str:
+        m, o, t = table.row("member"), table.row("officer"), table.total
+        flag = "⚠" if m.below_target else "✓"
+        return (f"{flag} <b>{esc(campaign.authority)}</b>: members {_pct(m.percentage)} ({m.responded}/{m.invited}), "
+                f"officers {_pct(o.percentage)} ({o.responded}/{o.invited}), total {_pct(t.percentage)}")
+
+    def _change(self, view: RateView | None, table: RateTable, now: datetime) -> str:
+        if view is None:
+            return "<i>First /rates for this council: next time you will see what changed.</i>"
+        delta = _delta(view, table)
+        when = _ago(datetime.fromisoformat(view.viewed_at), now)
+        return f"<i>Since your last /rates ({when}): {delta or 'no change'}.</i>"
+
+
+def _say(text: str) -> Reply:
+    return Reply(send=(Screen(text),))
+
+
+def _rate(table: RateTable, role: str) -> float:
+    row = table.row(role)
+    return row.responded / row.invited if row.invited else 0.0
+
+
+def _pct(value: int | None) -> str:
+    return "–" if value is None else f"{value}%"
+
+
+def _delta(view: RateView, table: RateTable) -> str:
+    parts = []
+    for role in ("officer", "member"):
+        row = table.row(role)
+        gained = row.responded - view.responded[role]
+        if gained:
+            parts.append(f"{gained:+d} {ROLE_WORDS[role][abs(gained) != 1]} responded")
+        started = row.started - view.started[role]
+        if started:
+            parts.append(f"{started:+d} {ROLE_WORDS[role][abs(started) != 1]} in progress")
+    return ", ".join(parts)
+
+
+def _when(stamp: str, zone: ZoneInfo) -> str:
+    return datetime.fromisoformat(stamp).astimezone(zone).strftime("%d/%m %H:%M")
+
