@@ -17,7 +17,17 @@ from telegram.ext import (
 )
 
 from bot import handlers
-from bot.constants import AUDITOR_COMMANDS, AUDITOR_DESCRIPTIONS, DIGEST_JOB, RESPONDENT_COMMANDS, SERVICES_KEY, START
+from bot.constants import (
+    AUDITOR_COMMANDS,
+    AUDITOR_DESCRIPTIONS,
+    DIGEST_JOB,
+    REMINDER_JOB,
+    REMINDER_TICK_SECONDS,
+    RESPONDENT_COMMANDS,
+    SERVICES_KEY,
+    START,
+)
+from bot.messenger import TelegramMessenger
 from flows import callbacks
 from flows.callbacks import Action
 from bot.services import Services
@@ -37,12 +47,14 @@ def build_application(settings: Settings, services: Services | None = None) -> A
     services = services or Services(settings)
 
     async def post_init(app: Application) -> None:
-        await services.open()
+        await services.open(TelegramMessenger(app.bot))
         await register_commands(app, services)
         assert app.job_queue is not None
         app.job_queue.run_daily(
             handlers.send_digest, time=settings.digest_time.replace(tzinfo=settings.zone), name=DIGEST_JOB
         )
+        app.job_queue.run_repeating(handlers.send_reminders, interval=REMINDER_TICK_SECONDS, first=1,
+                                    name=REMINDER_JOB)
 
     async def post_shutdown(app: Application) -> None:
         await services.close()
@@ -52,7 +64,8 @@ def build_application(settings: Settings, services: Services | None = None) -> A
         .token(settings.require_token())
         .base_url(settings.telegram_base_url)
         .base_file_url(file_url(settings.telegram_base_url))
-        .rate_limiter(AIORateLimiter(overall_max_rate=settings.rate_limit_per_second, max_retries=3))
+        .rate_limiter(AIORateLimiter(overall_max_rate=settings.rate_limit_per_second,
+                                     max_retries=settings.rate_limit_retries))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()

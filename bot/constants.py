@@ -15,9 +15,13 @@ AUDITOR_DESCRIPTIONS = {
     AuditorCommand.CAMPAIGNS: "Campaigns, dates and status",
     AuditorCommand.NONSTARTERS: "Links never opened: /nonstarters council",
     AuditorCommand.CLOSE: "Close fieldwork early: /close council",
+    AuditorCommand.REMIND: "Send a reminder round now: /remind council [member|officer]",
 }
 """Shown only in auditors' own chats (setMyCommands with a chat scope); English only (internal users)."""
 DIGEST_JOB = "daily-digest"
+REMINDER_JOB = "reminders"
+REMINDER_TICK_SECONDS = 60
+"""Due reminders are worked out from the database at every tick, so a restart loses nothing."""
 
 SERVICES_KEY = "datatool.services"
 """Key of the ``Services`` object in ``Application.bot_data``."""

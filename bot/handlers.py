@@ -105,6 +105,13 @@ async def send_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
         await broadcast(context, svc, screen)
 
 
+async def send_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The reminder tick: queue what is due from the database, then send it."""
+    report = await services(context).reminders.tick()
+    if report.sent or report.unreachable or report.failed:
+        log.info("reminders: %d sent, %d unreachable, %d failed", report.sent, report.unreachable, report.failed)
+
+
 async def broadcast(context: ContextTypes.DEFAULT_TYPE, svc: Services, screen: Screen) -> None:
     """To the auditors' chat if configured, else to each auditor who has started the bot."""
     targets = [svc.settings.auditor_chat_id] if svc.settings.auditor_chat_id else await svc.fieldwork.auditor_ids()

@@ -5,18 +5,26 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import logging
+
 import aiosqlite
 
 from config.authorities import DEFAULT_AUTHORITIES, load_authorities
 from config.privacy import DEFAULT_PRIVACY_NOTICE, load_privacy_notice
+from config.reminder_policy import DEFAULT_REMINDER_POLICY, load_reminder_policy
 from config.settings import Settings
 from flows.i18n import Catalogue, catalogue
 from flows.model import QUESTIONNAIRE_DIR, Questionnaire, Role, load_questionnaire
 from flows.ports import Clock
+from flows.reminders import Messenger, ReminderService
 from flows.service import RespondentService
 from reports.fieldwork import FieldworkService
 from storage.database import connect
+from storage.reminders import ReminderRepository
 from storage.repositories import CampaignRepository, RespondentRepository
+
+
+log = logging.getLogger(__name__)
 
 
 class SystemClock:
@@ -37,16 +45,31 @@ class Services:
         self.questionnaires = load_questionnaires()
         self.notice = load_privacy_notice(settings.privacy_notice or DEFAULT_PRIVACY_NOTICE)
         self.authorities = load_authorities(settings.authorities or DEFAULT_AUTHORITIES)
+        self.reminder_policy = load_reminder_policy(settings.reminder_policy or DEFAULT_REMINDER_POLICY)
         self._conn: aiosqlite.Connection | None = None
         self.respondents: RespondentService
         self.campaigns: CampaignRepository
         self.fieldwork: FieldworkService
+        self.reminders: ReminderService
+        self.reminder_store: ReminderRepository
 
-    async def open(self) -> None:
+    async def open(self, messenger: Messenger | None = None) -> None:
+        """Open the database and build the services; ``messenger`` (Telegram) is needed only to send reminders."""
         self._conn = await connect(self.settings.db_path)
         self.campaigns = CampaignRepository(self._conn)
         await self.campaigns.sync_authorities([(a.name, a.name_cy) for a in self.authorities])
-        self.fieldwork = FieldworkService(self.campaigns, self.clock, self.settings.zone, self.settings.auditor_ids)
+        self.reminder_store = ReminderRepository(self._conn, self.reminder_policy)
+        self.fieldwork = FieldworkService(
+            self.campaigns, self.clock, self.settings.zone, self.settings.auditor_ids, reminders=self.reminder_store
+        )
+        if messenger is not None:
+            self.reminders = ReminderService(
+                self.reminder_store, messenger, self.clock, self.settings.zone, self.questionnaires, self.catalogue
+            )
+            recovered = await self.reminders.recover()
+            if recovered:
+                log.warning("%d reminder(s) were being sent when the bot stopped: recorded as sent, never repeated",
+                            recovered)
         self.respondents = RespondentService(
             RespondentRepository(self._conn),
             self.clock,

@@ -32,6 +32,8 @@ HINTS = {
     "auditor_chat_id": "give the numeric id of the auditors' group chat, e.g. -1001234567890",
     "digest_time": "give a time of day as HH:MM, e.g. 08:30",
     "authorities": "give the path of a YAML file shaped like config/authorities.yaml",
+    "reminder_policy": "give the path of a YAML file shaped like config/reminders.yaml",
+    "rate_limit_retries": "give a whole number from 0 to 10",
     "privacy_notice": "give the path of a YAML file shaped like config/privacy.yaml",
 }
 
@@ -57,9 +59,13 @@ class Settings(BaseSettings):
     """Local time of the daily digest to auditors."""
     authorities: Path | None = None
     """A YAML list of authorities (default: config/authorities.yaml, the 22 Welsh principal councils)."""
+    reminder_policy: Path | None = None
+    """A YAML file with the default reminder policy (default: config/reminders.yaml)."""
     privacy_notice: Path | None = None
     """A YAML file with the privacy notice (default: config/privacy.yaml)."""
     rate_limit_per_second: float = Field(default=30.0, gt=0)
+    rate_limit_retries: int = Field(default=3, ge=0, le=10)
+    """How often a request refused with 429 is retried after the wait Telegram names."""
     """Telegram allows about 30 messages a second overall; only a local emulator may go faster."""
 
     @field_validator("telegram_token")
@@ -96,7 +102,7 @@ class Settings(BaseSettings):
             return frozenset(int(p) for p in parts)
         return value
 
-    @field_validator("privacy_notice", "authorities")
+    @field_validator("privacy_notice", "authorities", "reminder_policy")
     @classmethod
     def _notice_exists(cls, value: Path | None) -> Path | None:
         if value is not None and not value.is_file():

@@ -67,6 +67,10 @@ class RespondentStore(Protocol):
 
     async def set_language(self, invitation_id: int, language: str) -> None: ...
 
+    async def snooze(self, invitation_id: int, until: datetime) -> None: ...
+
+    async def reminders_off(self, invitation_id: int, now: datetime) -> None: ...
+
 
 @dataclass(frozen=True)
 class Notice:

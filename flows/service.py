@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -29,6 +29,7 @@ from flows.tokens import hash_token, looks_like_token
 log = logging.getLogger(__name__)
 
 TOAST_LIMIT = 200  # answerCallbackQuery text
+SNOOZE_FOR = timedelta(days=1)  # "Remind me tomorrow"
 
 
 class RespondentCommand(StrEnum):
@@ -142,6 +143,11 @@ class RespondentService:
             return await self._questions(invitation, engine.Show(), via_button=True)
         if not invitation.notice_seen:
             return Reply(toast=self._toast("read_notice_first", language), edit=self._notice_screen(language))
+        if cb is not None and cb.action in (Action.SNOOZE, Action.STOP_REMINDERS):
+            return await self._reminder_choice(invitation, cb.action)
+        if cb is not None and cb.action is Action.RESUME:
+            reply = await self._where(invitation)  # the reminder turns into the question
+            return Reply(edit=reply.send[0] if reply.send else None)
         event = _event_for(cb)
         if event is None:
             return Reply(toast=self._toast("stale_button", language))
@@ -243,6 +249,17 @@ class RespondentService:
         notice = self.cat.t("resumed", language, answered=answered, total=len(shown)) if answered else None
         prompt = engine.prompt_for(qn, state)
         return Reply(send=(self._renderer(invitation).screen(prompt, authority=invitation.authority, notice=notice),))
+
+    async def _reminder_choice(self, invitation: Invitation, action: Action) -> Reply:
+        language = invitation.language or "en"
+        now = self.clock.now()
+        if invitation.submitted:
+            return Reply(toast=self._toast("already_submitted", language, authority=invitation.authority))
+        if action is Action.SNOOZE:
+            await self.store.snooze(invitation.id, now + SNOOZE_FOR)
+            return Reply(edit=Screen(self.cat.t("snoozed", language)))
+        await self.store.reminders_off(invitation.id, now)
+        return Reply(edit=Screen(self.cat.t("reminders_stopped", language)))
 
     # ---- withdrawal ----------------------------------------------------------------------------------------------
 

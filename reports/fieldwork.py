@@ -21,6 +21,7 @@ from flows.ports import Clock
 from flows.render import MAX_TEXT, Button, Screen
 from flows.service import Reply
 from reports.rates import RateTable, format_html, round_half_up
+from storage.reminders import ReminderRepository
 from storage.repositories import Campaign, CampaignRepository, RateView
 
 log = logging.getLogger(__name__)
@@ -31,9 +32,13 @@ class AuditorCommand(StrEnum):
     CAMPAIGNS = "campaigns"
     NONSTARTERS = "nonstarters"
     CLOSE = "close"
+    REMIND = "remind"
 
 
-CLOSE = "close"  # confirmation kind in cf:<kind>:<campaign id>
+CLOSE = "close"  # confirmation kinds in cf:<kind>:<campaign id>[:<roles>]
+REMIND = "remind"
+ROLE_ARGS = {"member": "member", "members": "member", "officer": "officer", "officers": "officer"}
+ALL_ROLES = "all"
 ROLE_WORDS = {"officer": ("officer", "officers"), "member": ("member", "members")}
 
 
@@ -71,8 +76,10 @@ def _ago(then: datetime, now: datetime) -> str:
 
 class FieldworkService:
     def __init__(self, repo: CampaignRepository, clock: Clock, zone: ZoneInfo, configured_auditors: frozenset[int],
-                 on_close: Callable[[Campaign], Awaitable[None]] | None = None):
+                 on_close: Callable[[Campaign], Awaitable[None]] | None = None,
+                 reminders: ReminderRepository | None = None):
         self.repo = repo
+        self.reminders = reminders
         self.clock = clock
         self.zone = zone
         self.configured = configured_auditors
@@ -100,6 +107,9 @@ class FieldworkService:
                 return await self.nonstarters(query)
             case AuditorCommand.CLOSE:
                 return await self.confirm_close(query)
+            case AuditorCommand.REMIND:
+                role = ROLE_ARGS.get(args[-1].lower()) if args else None
+                return await self.confirm_remind(" ".join(args[:-1]) if role else query, role)
         raise ValueError(f"not an auditor command: {name}")
 
     async def resolve(self, query: str, command: str) -> Resolved:
@@ -207,11 +217,14 @@ class FieldworkService:
         cb = callbacks.decode(payload)
         if cb is not None and cb.action is Action.CANCEL:
             return Reply(edit=Screen("Cancelled: nothing was changed."))
-        if cb is None or cb.action is not Action.CONFIRM or cb.arg(0) != CLOSE or not (cb.arg(1) or "").isdigit():
+        if cb is None or cb.action is not Action.CONFIRM or cb.arg(0) not in (CLOSE, REMIND) \
+                or not (cb.arg(1) or "").isdigit():
             return Reply(toast="That button is out of date.")
         campaign = await self.repo.campaign(int(cb.arg(1) or 0))
         if campaign is None:
             return Reply(toast="That campaign no longer exists.")
+        if cb.arg(0) == REMIND:
+            return await self.remind(campaign, cb.arg(2) or ALL_ROLES)
         if not await self.repo.close_campaign(campaign.id, "auditor", self.clock.now()):
             return Reply(edit=Screen(f"Fieldwork for {esc(campaign.authority)} was already closed."))
         log.info("campaign %s closed early by an auditor", campaign.id)
@@ -220,6 +233,54 @@ class FieldworkService:
             assert closed is not None
             await self.on_close(closed)
         return Reply(edit=Screen(f"Fieldwork for <b>{esc(campaign.authority)}</b> is closed."))
+
+    def _roles(self, role: str | None) -> frozenset[str]:
+        return frozenset({role}) if role in ("officer", "member") else frozenset({"officer", "member"})
+
+    async def _remindable(self, campaign: Campaign, roles: frozenset[str]) -> tuple[int, str | None]:
+        """How many would get a reminder now, or why none can be sent."""
+        assert self.reminders is not None
+        if campaign.status(self.today()) != "open":
+            return 0, f"Fieldwork for {esc(campaign.authority)} is not open."
+        policy = await self.reminders.policy_for_campaign(campaign.id)
+        now = self.clock.now()
+        if policy.quiet(now.astimezone(self.zone).time()):
+            return 0, (f"It is quiet hours ({policy.quiet_start:%H:%M}–{policy.quiet_end:%H:%M}): reminders are never "
+                       "sent at night. Try again after quiet hours end.")
+        return len(await self.reminders.eligible(campaign.id, roles, policy, now, respect_gap=False)), None
+
+    async def confirm_remind(self, query: str, role: str | None) -> Reply:
+        found = await self.resolve(query, AuditorCommand.REMIND)
+        if found.campaign is None:
+            return found.problem or _say("No campaign.")
+        campaign, roles = found.campaign, self._roles(role)
+        count, problem = await self._remindable(campaign, roles)
+        if problem:
+            return _say(problem)
+        who = ROLE_WORDS[role][1] if role else "respondents"
+        if count == 0:
+            return _say(f"No {who} at {esc(campaign.authority)} can be reminded now: reminders go only to people who "
+                        "opened their link, have not submitted, and have not turned reminders off or blocked the bot. "
+                        f"/nonstarters {esc(campaign.authority.split()[0].lower())} lists those who never opened it.")
+        buttons = (
+            (Button(f"Send to {count} now", callbacks.encode(Action.CONFIRM, REMIND, campaign.id, role or ALL_ROLES)),),
+            (Button("Cancel", callbacks.encode(Action.CANCEL)),),
+        )
+        return Reply(send=(Screen(f"Send a reminder now to <b>{count}</b> {who} at <b>{esc(campaign.authority)}</b> "
+                                  "who started and have not finished? Each person's own limit is still respected "
+                                  "(turned off, blocked, submitted).", buttons),))
+
+    async def remind(self, campaign: Campaign, role: str) -> Reply:
+        assert self.reminders is not None
+        roles = self._roles(role)
+        count, problem = await self._remindable(campaign, roles)
+        if problem:
+            return Reply(edit=Screen(problem))
+        policy = await self.reminders.policy_for_campaign(campaign.id)
+        queued = await self.reminders.queue_manual(campaign.id, roles, policy, self.clock.now())
+        log.info("manual reminder round for campaign %s: %d queued", campaign.id, queued)
+        return Reply(edit=Screen(f"Queued {queued} reminder(s) for {esc(campaign.authority)}: they go out within a "
+                                 "minute, in each person's language."))
 
     # ---- the daily digest ----------------------------------------------------------------------------------------
 

@@ -108,9 +108,11 @@ class RespondentRepository:
         async with transaction(self.conn):
             await self.conn.execute("DELETE FROM answers WHERE invitation_id = ?", (invitation_id,))
             await self.conn.execute("DELETE FROM submissions WHERE invitation_id = ?", (invitation_id,))
+            await self.conn.execute("DELETE FROM reminders WHERE invitation_id = ?", (invitation_id,))
             await self.conn.execute(
                 "UPDATE invitations SET telegram_user_id = NULL, chat_id = NULL, language = NULL, cursor = NULL,"
-                " bound_at = NULL, last_seen_at = NULL, notice_seen_at = NULL, withdrawn_at = ? WHERE id = ?",
+                " bound_at = NULL, last_seen_at = NULL, notice_seen_at = NULL, reminders_off_at = NULL,"
+                " unreachable_at = NULL, snoozed_until = NULL, withdrawn_at = ? WHERE id = ?",
                 (iso(now), invitation_id),
             )
 
@@ -129,7 +131,8 @@ class RespondentRepository:
                 [(invitation_id, qid, value, iso(now)) for qid, value in answers.items()],
             )
             await self.conn.execute(
-                "UPDATE invitations SET cursor = ?, last_seen_at = ? WHERE id = ?", (cursor, iso(now), invitation_id)
+                "UPDATE invitations SET cursor = ?, last_seen_at = ?, unreachable_at = NULL WHERE id = ?",
+                (cursor, iso(now), invitation_id),
             )
 
     async def submit(self, invitation_id: int, questionnaire_id: str, version: int, now: datetime) -> bool:
@@ -143,6 +146,14 @@ class RespondentRepository:
 
     async def set_language(self, invitation_id: int, language: str) -> None:
         await self.conn.execute("UPDATE invitations SET language = ? WHERE id = ?", (language, invitation_id))
+
+    async def snooze(self, invitation_id: int, until: datetime) -> None:
+        await self.conn.execute("UPDATE invitations SET snoozed_until = ? WHERE id = ?", (iso(until), invitation_id))
+
+    async def reminders_off(self, invitation_id: int, now: datetime) -> None:
+        await self.conn.execute(
+            "UPDATE invitations SET reminders_off_at = ?, snoozed_until = NULL WHERE id = ?", (iso(now), invitation_id)
+        )
 
 
 @dataclass(frozen=True)

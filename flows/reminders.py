@@ -1,0 +1,309 @@
+"""Reminders: the policy, the slot calendar, who is due, and the delivery loop — pure of Telegram and SQLite.
+
+Slots are wall-clock times in the campaign's time zone on chosen weekdays, so "Tuesday 10:00" stays 10:00 in
+Cardiff across the change to and from British Summer Time (its UTC instant moves).  Nothing is ever sent in quiet
+hours.  Due reminders are worked out from the database at every tick: no in-memory job has to survive a restart.
+
+Delivery guarantee (also in the README): before anything is sent, the whole batch for a slot is written to the
+``reminders`` table as ``queued``.  Each row is marked ``sending`` in its own committed transaction just before the
+message goes out and ``sent`` just after.  After a crash, ``queued`` rows are sent by the next tick (nobody in the
+batch is silently dropped), and a row left ``sending`` becomes ``unknown`` and is never sent again — so each
+person gets each slot's reminder at most once; the only message whose delivery can be in doubt is the single one
+in flight at the moment of the crash.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from flows import callbacks, engine
+from flows.callbacks import Action
+from flows.i18n import Catalogue
+from flows.model import Questionnaire
+from flows.ports import Clock
+from flows.render import Button, Screen
+
+log = logging.getLogger(__name__)
+
+FINAL = "final"
+SNOOZE_PREFIX = "snooze:"
+MANUAL_PREFIX = "manual:"
+MAX_ATTEMPTS = 3
+BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=25))
+BATCH = 500
+
+
+class ReminderPolicy(BaseModel):
+    """When reminders go out. Defaults: Tuesdays and Thursdays at 10:00, at least 3 days apart, at most 3 each,
+    a final reminder 2 days before close, never between 20:00 and 08:00, nor to anyone active in the last day."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    weekdays: list[int] = Field(default=[1, 3], min_length=1)  # Monday = 0
+    times: list[time] = Field(default=[time(10, 0)], min_length=1)
+    quiet_start: time = time(20, 0)
+    quiet_end: time = time(8, 0)
+    min_gap_days: float = Field(default=3, ge=0)
+    max_per_person: int = Field(default=3, ge=0)
+    final_days_before_close: float = Field(default=2, ge=0)
+    final_time: time = time(10, 0)
+    skip_if_active_hours: float = Field(default=24, ge=0)
+    grace_hours: float = Field(default=3, gt=0)
+    """A slot missed (the bot was down) is still sent this long after its time, then given up."""
+
+    @model_validator(mode="after")
+    def _sane(self) -> ReminderPolicy:
+        if any(not 0 <= d <= 6 for d in self.weekdays):
+            raise ValueError("weekdays are 0 (Monday) to 6 (Sunday)")
+        for t in [*self.times, self.final_time]:
+            if self.quiet(t):
+                raise ValueError(f"{t:%H:%M} is inside quiet hours ({self.quiet_start:%H:%M}–{self.quiet_end:%H:%M})")
+        return self
+
+    def quiet(self, local: time) -> bool:
+        start, end = self.quiet_start, self.quiet_end
+        if start == end:
+            return False
+        return (local >= start or local < end) if start > end else (start <= local < end)
+
+
+@dataclass(frozen=True)
+class Slot:
+    id: str  # "2026-12-01T10:00" (local wall clock) or "final"
+    at: datetime  # aware, UTC
+    final: bool = False
+
+
+def _local(day: date, at: time, zone: ZoneInfo) -> datetime | None:
+    """``day at`` in ``zone``, or None when that wall-clock time does not exist (the spring-forward gap)."""
+    moment = datetime.combine(day, at, tzinfo=zone)
+    round_trip = moment.astimezone(ZoneInfo("UTC")).astimezone(zone)
+    return moment if round_trip.replace(tzinfo=None) == moment.replace(tzinfo=None) else None
+
+
+def campaign_slots(policy: ReminderPolicy, opens_on: date, closes_on: date, zone: ZoneInfo) -> list[Slot]:
+    """Every reminder slot of a campaign, in time order: the weekday slots, then the final one."""
+    utc = ZoneInfo("UTC")
+    close = datetime.combine(closes_on + timedelta(days=1), time(0), tzinfo=zone)  # end of the last day
+    final_day = (close - timedelta(days=policy.final_days_before_close)).date()
+    final_day = max(final_day, opens_on)
+    final_at = _local(final_day, policy.final_time, zone)
+    slots: list[Slot] = []
+    day = opens_on
+    while day <= closes_on:
+        if day.weekday() in policy.weekdays:
+            for t in sorted(policy.times):
+                moment = _local(day, t, zone)
+                if moment is not None and moment < close and (final_at is None or moment < final_at):
+                    slots.append(Slot(f"{day.isoformat()}T{t:%H:%M}", moment.astimezone(utc)))
+        day += timedelta(days=1)
+    if final_at is not None and final_at < close:
+        slots.append(Slot(FINAL, final_at.astimezone(utc), final=True))
+    return slots
+
+
+def due_slot(policy: ReminderPolicy, slots: Sequence[Slot], now: datetime, zone: ZoneInfo) -> Slot | None:
+    """The slot to work on now: the latest one already reached, unless it is older than the grace period or it is
+    quiet hours now."""
+    if policy.quiet(now.astimezone(zone).time()):
+        return None
+    reached = [s for s in slots if s.at <= now]
+    if not reached:
+        return None
+    latest = reached[-1]
+    return latest if now - latest.at <= timedelta(hours=policy.grace_hours) else None
+
+
+def after_quiet(policy: ReminderPolicy, moment: datetime, zone: ZoneInfo) -> datetime:
+    """``moment``, or the end of the quiet hours it falls in."""
+    local = moment.astimezone(zone)
+    if not policy.quiet(local.time()):
+        return moment
+    day = local.date() if local.time() < policy.quiet_end else local.date() + timedelta(days=1)
+    return (_local(day, policy.quiet_end, zone) or local).astimezone(ZoneInfo("UTC"))
+
+
+# ---- ports ----------------------------------------------------------------------------------------------------------
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    UNREACHABLE = "unreachable"  # blocked the bot, or the chat is gone
+    RETRY_AFTER = "retry_after"  # flood control: wait, then carry on
+    FAILED = "failed"  # anything else: retried with backoff
+
+
+@dataclass(frozen=True)
+class Delivery:
+    outcome: Outcome
+    retry_after: float = 0
+    error: str | None = None
+
+
+class Messenger(Protocol):
+    async def send(self, chat_id: int, screen: Screen) -> Delivery: ...
+
+
+@dataclass(frozen=True)
+class CampaignWindow:
+    id: int
+    authority: str
+    opens_on: date
+    closes_on: date
+    policy: ReminderPolicy
+    below_target: frozenset[str]  # roles under their target response rate
+
+
+@dataclass(frozen=True)
+class Queued:
+    invitation_id: int
+    slot: str
+    campaign_id: int
+    role: str
+    chat_id: int
+    language: str
+    cursor: str | None
+    authority: str
+    closes_on: date
+    final: bool
+    attempts: int = 0  # sends tried before this one
+
+
+class ReminderStore(Protocol):
+    async def open_campaigns(self, today: date) -> list[CampaignWindow]: ...
+
+    async def queue_slot(self, campaign: CampaignWindow, slot: Slot, roles: frozenset[str], now: datetime) -> int:
+        """Queue the slot for every eligible invitation of those roles; returns how many were queued."""
+        ...
+
+    async def queue_snoozed(self, now: datetime, policy_for: dict[int, ReminderPolicy]) -> int: ...
+
+    async def due(self, now: datetime, limit: int) -> list[Queued]: ...
+
+    async def answers(self, invitation_id: int) -> dict[str, str | None]: ...
+
+    async def mark_sending(self, invitation_id: int, slot: str, now: datetime) -> bool: ...
+
+    async def mark(self, invitation_id: int, slot: str, status: str, now: datetime, *, not_before: datetime | None = None,
+                   error: str | None = None) -> None: ...
+
+    async def recover(self) -> int:
+        """Rows left ``sending`` by a crash become ``unknown`` (never resent); returns how many."""
+        ...
+
+
+# ---- the service ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TickReport:
+    queued: int = 0
+    sent: int = 0
+    unreachable: int = 0
+    failed: int = 0
+    paused_until: datetime | None = None
+
+
+class ReminderService:
+    def __init__(self, store: ReminderStore, messenger: Messenger, clock: Clock, zone: ZoneInfo,
+                 questionnaires: dict[str, Questionnaire], catalogue: Catalogue):
+        self.store = store
+        self.messenger = messenger
+        self.clock = clock
+        self.zone = zone
+        self.questionnaires = questionnaires
+        self.cat = catalogue
+        self._paused_until: datetime | None = None
+
+    async def recover(self) -> int:
+        return await self.store.recover()
+
+    async def plan(self, now: datetime) -> int:
+        """Queue whatever is due now: the current slot of each open campaign, and snoozes that have come round."""
+        queued = 0
+        campaigns = await self.store.open_campaigns(now.astimezone(self.zone).date())
+        for campaign in campaigns:
+            slots = campaign_slots(campaign.policy, campaign.opens_on, campaign.closes_on, self.zone)
+            slot = due_slot(campaign.policy, slots, now, self.zone)
+            if slot is None:
+                continue
+            # A role at or above its target gets only the final, deadline reminder.
+            roles = frozenset({"officer", "member"}) if slot.final else campaign.below_target
+            if roles:
+                queued += await self.store.queue_slot(campaign, slot, roles, now)
+        policies = {c.id: c.policy for c in campaigns}
+        if not any(p.quiet(now.astimezone(self.zone).time()) for p in policies.values()):
+            queued += await self.store.queue_snoozed(now, policies)
+        return queued
+
+    async def tick(self) -> TickReport:
+        """One pass: queue what is due, then send what is queued (until done, or flood control says wait)."""
+        now = self.clock.now()
+        if self._paused_until is not None and now < self._paused_until:
+            return TickReport(paused_until=self._paused_until)
+        queued = await self.plan(now)
+        sent = unreachable = failed = 0
+        for item in await self.store.due(now, BATCH):
+            if not await self.store.mark_sending(item.invitation_id, item.slot, now):
+                continue  # someone else (another tick) took it
+            delivery = await self.messenger.send(item.chat_id, await self.render(item, now))
+            match delivery.outcome:
+                case Outcome.SENT:
+                    sent += 1
+                    await self.store.mark(item.invitation_id, item.slot, "sent", self.clock.now())
+                case Outcome.UNREACHABLE:
+                    unreachable += 1
+                    await self.store.mark(item.invitation_id, item.slot, "unreachable", self.clock.now(),
+                                          error=delivery.error)
+                case Outcome.RETRY_AFTER:
+                    wait_until = self.clock.now() + timedelta(seconds=max(1.0, delivery.retry_after))
+                    await self.store.mark(item.invitation_id, item.slot, "queued", self.clock.now(),
+                                          not_before=wait_until, error="flood control")
+                    self._paused_until = wait_until
+                    log.warning("flood control: reminders paused for %.0f s", delivery.retry_after)
+                    return TickReport(queued, sent, unreachable, failed, wait_until)
+                case Outcome.FAILED:
+                    wait = backoff_for(item.attempts + 1)
+                    if wait is None:
+                        failed += 1
+                        await self.store.mark(item.invitation_id, item.slot, "failed", self.clock.now(),
+                                              error=delivery.error)
+                    else:
+                        await self.store.mark(item.invitation_id, item.slot, "queued", self.clock.now(),
+                                              not_before=self.clock.now() + wait, error=delivery.error)
+        self._paused_until = None
+        return TickReport(queued, sent, unreachable, failed)
+
+    async def render(self, item: Queued, now: datetime) -> Screen:
+        """The reminder in the respondent's language: how far they are, how long is left, and what they can do."""
+        qn = self.questionnaires[item.role]
+        lang = item.language
+        answers = await self.store.answers(item.invitation_id)
+        shown = engine.visible_questions(qn, answers)
+        remaining = engine.unanswered(qn, answers)
+        answered = len(shown) - len(remaining)
+        minutes = max(1, round(sum(q.estimated_seconds for q in remaining) / 60)) if remaining else 0
+        days = (item.closes_on - now.astimezone(self.zone).date()).days
+        key = "reminder_final" if item.final else "reminder"
+        text = self.cat.t(
+            key, lang, authority=item.authority, answered=answered, total=len(shown), minutes=minutes,
+            days=max(days, 0), date=item.closes_on.strftime("%d/%m/%Y"),
+        )
+        buttons = (
+            (Button(self.cat.raw("button_continue", lang), callbacks.encode(Action.RESUME)),),
+            (Button(self.cat.raw("button_snooze", lang), callbacks.encode(Action.SNOOZE)),),
+            (Button(self.cat.raw("button_reminders_off", lang), callbacks.encode(Action.STOP_REMINDERS)),),
+        )
+        return Screen(text, buttons)
+
+
+def backoff_for(attempt: int) -> timedelta | None:
+    """How long to wait after failed attempt number ``attempt`` (1-based), or None: give up and record it."""
+    return BACKOFF[attempt - 1] if attempt < MAX_ATTEMPTS else None

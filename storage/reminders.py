@@ -1,0 +1,186 @@
+"""The reminders table and the eligibility rules, in SQL (``flows.reminders.ReminderStore``)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta
+
+import aiosqlite
+
+from flows.reminders import (
+    FINAL,
+    MANUAL_PREFIX,
+    SNOOZE_PREFIX,
+    CampaignWindow,
+    Queued,
+    ReminderPolicy,
+    Slot,
+)
+from storage.repositories import CampaignRepository, iso, transaction
+
+# Who may be reminded at all: opened the link (bound), not submitted, not withdrawn (then unbound), not revoked,
+# reminders not turned off, chat reachable, campaign open.
+_ELIGIBLE = """
+    i.telegram_user_id IS NOT NULL AND i.chat_id IS NOT NULL AND i.language IS NOT NULL
+    AND i.revoked_at IS NULL AND i.reminders_off_at IS NULL AND i.unreachable_at IS NULL
+    AND NOT EXISTS (SELECT 1 FROM submissions s WHERE s.invitation_id = i.id)
+"""
+# Reminders that count towards the gap and the maximum: everything but snoozes (which the person asked for).
+_COUNTED = f"r.slot NOT LIKE '{SNOOZE_PREFIX}%' AND r.status IN ('queued', 'sending', 'sent', 'unknown')"
+
+
+class ReminderRepository:
+    def __init__(self, conn: aiosqlite.Connection, default_policy: ReminderPolicy):
+        self.conn = conn
+        self.default_policy = default_policy
+        self.campaigns = CampaignRepository(conn)
+
+    def policy_of(self, raw: str | None) -> ReminderPolicy:
+        return self.default_policy if raw is None else ReminderPolicy.model_validate(json.loads(raw))
+
+    async def policy_for_campaign(self, campaign_id: int) -> ReminderPolicy:
+        async with self.conn.execute("SELECT reminder_policy FROM campaigns WHERE id = ?", (campaign_id,)) as cur:
+            row = await cur.fetchone()
+        return self.policy_of(row[0] if row else None)
+
+    async def open_campaigns(self, today: date) -> list[CampaignWindow]:
+        async with self.conn.execute(
+            "SELECT c.id, c.reminder_policy FROM campaigns c WHERE c.closed_at IS NULL AND c.opens_on <= ?"
+            " AND c.closes_on >= ?", (today.isoformat(), today.isoformat())
+        ) as cur:
+            rows = [(row["id"], row["reminder_policy"]) async for row in cur]
+        windows = []
+        for campaign_id, raw in rows:
+            campaign = await self.campaigns.campaign(campaign_id)
+            assert campaign is not None
+            below = frozenset(
+                r.role for r in await self.campaigns.rates(campaign_id)
+                if r.invited and r.responded < campaign.targets[r.role] * r.invited - 1e-9
+            )
+            windows.append(CampaignWindow(campaign.id, campaign.authority, campaign.opens_on, campaign.closes_on,
+                                          self.policy_of(raw), below))
+        return windows
+
+    async def eligible(self, campaign_id: int, roles: frozenset[str], policy: ReminderPolicy, now: datetime, *,
+                       respect_gap: bool = True) -> list[int]:
+        """Invitation ids that may be reminded now (SQL does the counting)."""
+        gap = (now - timedelta(days=policy.min_gap_days)).isoformat(timespec="seconds")
+        active = (now - timedelta(hours=policy.skip_if_active_hours)).isoformat(timespec="seconds")
+        placeholders = ",".join("?" * len(roles))
+        sql = f"""
+            SELECT i.id FROM invitations i
+            WHERE i.campaign_id = ? AND i.role IN ({placeholders}) AND {_ELIGIBLE}
+              AND (SELECT COUNT(*) FROM reminders r WHERE r.invitation_id = i.id AND {_COUNTED}) < ?
+        """
+        params: list[object] = [campaign_id, *sorted(roles), policy.max_per_person]
+        if respect_gap:
+            sql += f"""
+              AND NOT EXISTS (SELECT 1 FROM reminders r WHERE r.invitation_id = i.id AND {_COUNTED}
+                              AND COALESCE(r.sent_at, r.queued_at) > ?)
+              AND (i.last_seen_at IS NULL OR i.last_seen_at <= ?)
+            """
+            params += [gap, active]
+        async with self.conn.execute(sql + " ORDER BY i.id", params) as cur:
+            return [row[0] async for row in cur]
+
+    async def queue_slot(self, campaign: CampaignWindow, slot: Slot, roles: frozenset[str], now: datetime) -> int:
+        ids = await self.eligible(campaign.id, roles, campaign.policy, now)
+        # Anyone already holding this slot keeps their row: INSERT OR IGNORE makes queuing idempotent.
+        return await self._queue(ids, slot.id, now)
+
+    async def queue_manual(self, campaign_id: int, roles: frozenset[str], policy: ReminderPolicy, now: datetime) -> int:
+        ids = await self.eligible(campaign_id, roles, policy, now, respect_gap=False)
+        return await self._queue(ids, f"{MANUAL_PREFIX}{iso(now)}", now)
+
+    async def _queue(self, ids: list[int], slot: str, now: datetime) -> int:
+        if not ids:
+            return 0
+        async with transaction(self.conn):
+            cur = await self.conn.executemany(
+                "INSERT INTO reminders (invitation_id, slot, status, queued_at) VALUES (?, ?, 'queued', ?)"
+                " ON CONFLICT DO NOTHING",
+                [(i, slot, iso(now)) for i in ids],
+            )
+        return cur.rowcount
+
+    async def queue_snoozed(self, now: datetime, policy_for: dict[int, ReminderPolicy]) -> int:
+        """Snoozes whose time has come, for campaigns still open: one reminder each, then the snooze is cleared."""
+        if not policy_for:
+            return 0
+        placeholders = ",".join("?" * len(policy_for))
+        async with transaction(self.conn):
+            async with self.conn.execute(
+                f"SELECT i.id, i.snoozed_until FROM invitations i WHERE i.snoozed_until <= ? AND {_ELIGIBLE}"
+                f" AND i.campaign_id IN ({placeholders})", (iso(now), *policy_for)
+            ) as cur:
+                due = [(row[0], row[1]) async for row in cur]
+            await self.conn.executemany(
+                "INSERT INTO reminders (invitation_id, slot, status, queued_at) VALUES (?, ?, 'queued', ?)"
+                " ON CONFLICT DO NOTHING", [(i, f"{SNOOZE_PREFIX}{until}", iso(now)) for i, until in due]
+            )
+            await self.conn.executemany("UPDATE invitations SET snoozed_until = NULL WHERE id = ?",
+                                        [(i,) for i, _ in due])
+        return len(due)
+
+    async def due(self, now: datetime, limit: int) -> list[Queued]:
+        async with self.conn.execute(
+            f"""
+            SELECT r.invitation_id, r.slot, r.attempts, i.campaign_id, i.role, i.chat_id, i.language, i.cursor,
+                   a.name AS authority, c.closes_on
+            FROM reminders r
+            JOIN invitations i ON i.id = r.invitation_id
+            JOIN campaigns c ON c.id = i.campaign_id
+            JOIN authorities a ON a.id = c.authority_id
+            WHERE r.status = 'queued' AND (r.not_before IS NULL OR r.not_before <= ?)
+              AND c.closed_at IS NULL AND c.closes_on >= ? AND {_ELIGIBLE}
+            ORDER BY r.queued_at, r.invitation_id LIMIT ?
+            """,
+            (iso(now), now.date().isoformat(), limit),
+        ) as cur:
+            return [
+                Queued(
+                    invitation_id=row["invitation_id"], slot=row["slot"], campaign_id=row["campaign_id"],
+                    role=row["role"], chat_id=row["chat_id"], language=row["language"], cursor=row["cursor"],
+                    authority=row["authority"], closes_on=date.fromisoformat(row["closes_on"]),
+                    final=row["slot"] == FINAL, attempts=row["attempts"],
+                )
+                async for row in cur
+            ]
+
+    async def answers(self, invitation_id: int) -> dict[str, str | None]:
+        async with self.conn.execute(
+            "SELECT question_id, value FROM answers WHERE invitation_id = ?", (invitation_id,)
+        ) as cur:
+            return {row[0]: row[1] async for row in cur}
+
+    async def mark_sending(self, invitation_id: int, slot: str, now: datetime) -> bool:
+        async with transaction(self.conn):
+            cur = await self.conn.execute(
+                "UPDATE reminders SET status = 'sending', attempts = attempts + 1"
+                " WHERE invitation_id = ? AND slot = ? AND status = 'queued'", (invitation_id, slot)
+            )
+            return cur.rowcount == 1
+
+    async def mark(self, invitation_id: int, slot: str, status: str, now: datetime, *,
+                   not_before: datetime | None = None, error: str | None = None) -> None:
+        async with transaction(self.conn):
+            await self.conn.execute(
+                "UPDATE reminders SET status = ?, not_before = ?, error = ?,"
+                " sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END WHERE invitation_id = ? AND slot = ?",
+                (status, iso(not_before) if not_before else None, error, status, iso(now), invitation_id, slot),
+            )
+            if status == "unreachable":
+                await self.conn.execute(
+                    "UPDATE invitations SET unreachable_at = ? WHERE id = ?", (iso(now), invitation_id)
+                )
+
+    async def recover(self) -> int:
+        cur = await self.conn.execute("UPDATE reminders SET status = 'unknown' WHERE status = 'sending'")
+        return cur.rowcount
+
+    async def counts(self, campaign_id: int) -> dict[str, int]:
+        async with self.conn.execute(
+            "SELECT r.status, COUNT(*) FROM reminders r JOIN invitations i ON i.id = r.invitation_id"
+            " WHERE i.campaign_id = ? GROUP BY r.status", (campaign_id,)
+        ) as cur:
+            return {row[0]: row[1] async for row in cur}
