@@ -1,9 +1,11 @@
 """``datatool-bot demo``: a whole fieldwork round, offline, on embedded defaults.
 
 Starts the local Bot API emulator and the real bot against it (PTB's real HTTP stack, a fresh SQLite database),
-creates a campaign for Flintshire County Council with 62 officer and 65 member invitations, lets simulated people
-answer through Telegram — some never open their link, some stop half-way, the rest submit — and prints the
-response-rate table in the report's shape.
+creates a campaign for Flintshire County Council with 62 officer and 65 member invitations, and lets simulated
+people answer through Telegram: some never open their link, some stop half-way, the rest submit.  Then the
+reminder rounds of the default policy go out (the demo moves its clock from slot to slot instead of waiting
+days), simulated people who get one come back with some probability, and the response-rate table is printed
+before and after each round.
 """
 
 from __future__ import annotations
@@ -11,26 +13,32 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot.app import build_application, running
 from bot.cli import create_invitations
 from bot.emulator import BotApiEmulator, UserDriver
+from bot.services import Services
 from config.settings import Settings
 from flows import callbacks
 from flows.callbacks import Action
+from flows.reminders import campaign_slots
 from reports.rates import RateTable, format_text
 from storage.database import connect
 from storage.repositories import CampaignRepository
 
 AUTHORITY = "Flintshire County Council"
 INVITED = {"officer": 62, "member": 65}
-# Chance that a person opens their link, and that someone who opened it submits. Chosen so the round looks like the
-# report's (officers about half, members far fewer) before any reminders.
-OPENS = {"officer": 0.72, "member": 0.30}
-FINISHES = {"officer": 0.72, "member": 0.50}
+FIELDWORK_DAYS = 25
+# Chance that a person opens their link, and that someone who opened it submits at once. Chosen so the first days
+# look like the report's round (officers about half, members far fewer) before any reminder.
+OPENS = {"officer": 0.72, "member": 0.36}
+FINISHES = {"officer": 0.72, "member": 0.40}
+# Chance that someone who stopped part-way comes back and finishes after a reminder.
+COMES_BACK = {"officer": 0.45, "member": 0.55}
 # How each group tends to see the council: weights of Level 1, 2, 3 and Don't know.
 LEVEL_WEIGHTS = {"officer": (3, 5, 2, 1), "member": (4, 4, 1, 2)}
 AGREE_WEIGHTS = (1, 4, 3, 3, 1, 1)  # sa a n d sd dk
@@ -44,6 +52,16 @@ CONCURRENCY = 24
 
 
 @dataclass
+class DemoClock:
+    """The demo's own time, moved from one reminder slot to the next."""
+
+    current: datetime
+
+    def now(self) -> datetime:
+        return self.current
+
+
+@dataclass
 class Person:
     role: str
     reference: str
@@ -52,6 +70,9 @@ class Person:
     opens: bool
     finishes: bool
     stop_after: int  # answers given before giving up, for those who do not finish
+    language: str = "en"
+    driver: UserDriver | None = field(default=None, repr=False)
+    submitted: bool = False
 
 
 async def run_demo(out: Path = Path("demo-output"), seed: int = 2019) -> int:
@@ -70,33 +91,75 @@ async def run_demo(out: Path = Path("demo-output"), seed: int = 2019) -> int:
             db_path=db_path,
             rate_limit_per_second=10_000,  # the emulator is not Telegram; real runs keep the default of 30
         )
-        campaign_id = await _create_campaign(settings)
+        opens_on = _next_monday(datetime.now(settings.zone).date())
+        clock = DemoClock(datetime.combine(opens_on, datetime.min.time(), settings.zone).replace(hour=9)
+                          .astimezone(UTC))
+        campaign_id = await _create_campaign(settings, opens_on)
         people = await _invite(settings, campaign_id, rng)
         print(f"Campaign {campaign_id}: {AUTHORITY}, {INVITED['officer']} officers and {INVITED['member']} members "
-              f"invited. Simulating fieldwork through the local Bot API emulator at {emu.base_url.rsplit('/', 1)[0]} ...")
-        app = build_application(settings)
-        async with running(app, poll_timeout=2):
+              f"invited, fieldwork {opens_on:%a %d %b} to {opens_on + timedelta(days=FIELDWORK_DAYS):%a %d %b %Y}.\n"
+              f"Simulating it through the local Bot API emulator at {emu.base_url.rsplit('/', 1)[0]} ...\n")
+        services = Services(settings, clock=clock)
+        async with running(build_application(settings, services), poll_timeout=2):
             gate = asyncio.Semaphore(CONCURRENCY)
 
-            async def one(person: Person) -> None:
+            async def first_visit(person: Person) -> None:
                 async with gate:
-                    await _respond(emu, person, random.Random(f"{seed}-{person.reference}"))
+                    await _first_visit(emu, person, random.Random(f"{seed}-{person.reference}"))
 
-            await asyncio.gather(*(one(p) for p in people if p.opens))
-        table = await _rates(settings, campaign_id)
-    opened = sum(p.opens for p in people)
-    stopped = sum(p.opens and not p.finishes for p in people)
-    print(f"{opened} people opened their link; {stopped} stopped part-way; the rest submitted.\n")
-    print(format_text(table))
+            await asyncio.gather(*(first_visit(p) for p in people if p.opens))
+            opened = sum(p.opens for p in people)
+            stopped = sum(p.opens and not p.submitted for p in people)
+            print(f"First days: {opened} people opened their link; {stopped} stopped part-way; the rest submitted.\n")
+            print(_indent(format_text(await _rates(services, campaign_id), details=True)))
+            await _reminder_rounds(services, clock, settings.zone, campaign_id, opens_on, people, seed)
+            never = await services.campaigns.nonstarters(campaign_id)
+            print(f"\n{len(never)} invitations were never opened: a bot cannot message people who have not started "
+                  "it, so `/nonstarters flint` lists their references for the council to chase by email.")
     print(f"\nDatabase: {db_path}   ({time.perf_counter() - began:.0f} s)")
     return 0
 
 
-async def _create_campaign(settings: Settings) -> int:
+async def _reminder_rounds(services: Services, clock: DemoClock, zone: ZoneInfo, campaign_id: int, opens_on: date,
+                           people: list[Person], seed: int) -> None:
+    policy = services.reminder_policy
+    slots = campaign_slots(policy, opens_on, opens_on + timedelta(days=FIELDWORK_DAYS), zone)
+    by_chat = {p.user_id: p for p in people}
+    for number, slot in enumerate(slots, start=1):
+        clock.current = slot.at + timedelta(minutes=1)
+        report = await services.reminders.tick()
+        reminded = await _reminded(services, campaign_id, slot.id)
+        rng = random.Random(f"{seed}-{slot.id}")
+        back = [by_chat[c] for c in reminded if rng.random() < COMES_BACK[by_chat[c].role]]
+        await asyncio.gather(*(_come_back(p, random.Random(f"{seed}-{slot.id}-{p.reference}")) for p in back))
+        label = "final reminder" if slot.final else f"reminder round {number}"
+        local = slot.at.astimezone(zone)
+        if not report.sent:
+            print(f"\n{label.capitalize()} ({local:%a %d %b %H:%M}): nobody due (each person's gap or maximum, "
+                  "or the group is at target).")
+        else:
+            print(f"\nAfter the {label} ({local:%a %d %b %H:%M}): {report.sent} sent, {len(back)} came back and "
+                  "submitted.")
+            print(_indent(format_text(await _rates(services, campaign_id), details=True)))
+        clock.current += timedelta(hours=2)  # the afternoon passes
+
+
+async def _reminded(services: Services, campaign_id: int, slot: str) -> list[int]:
+    """Chats that received this slot's reminder (read from the reminders table, as an auditor could)."""
+    conn = services.campaigns.conn
+    async with conn.execute(
+        "SELECT i.chat_id FROM reminders r JOIN invitations i ON i.id = r.invitation_id"
+        " WHERE i.campaign_id = ? AND r.slot = ? AND r.status = 'sent' ORDER BY i.chat_id", (campaign_id, slot)
+    ) as cur:
+        return [row[0] async for row in cur]
+
+
+async def _create_campaign(settings: Settings, opens_on: date) -> int:
     conn = await connect(settings.db_path)
     try:
-        today = datetime.now(settings.zone).date()
-        return await CampaignRepository(conn).create_campaign(AUTHORITY, today, today + timedelta(days=28), datetime.now(UTC))
+        return await CampaignRepository(conn).create_campaign(
+            AUTHORITY, opens_on, opens_on + timedelta(days=FIELDWORK_DAYS), datetime.now(UTC)
+        )
     finally:
         await conn.close()
 
@@ -115,30 +178,43 @@ async def _invite(settings: Settings, campaign_id: int, rng: random.Random) -> l
                 opens=opens,
                 finishes=opens and rng.random() < FINISHES[role],
                 stop_after=rng.randint(2, 12),
+                language="cy" if rng.random() < 0.15 else "en",
             ))
     return people
 
 
-async def _respond(emu: BotApiEmulator, person: Person, rng: random.Random) -> None:
-    language = "cy" if rng.random() < 0.15 else "en"
-    driver = UserDriver(emu, emu.add_user(person.user_id, first_name=f"Demo {person.reference}", language_code=language))
+async def _first_visit(emu: BotApiEmulator, person: Person, rng: random.Random) -> None:
+    user = emu.add_user(person.user_id, first_name=f"Demo {person.reference}", language_code=person.language)
+    person.driver = driver = UserDriver(emu, user)
     await driver.start(person.token)
-    await driver.tap(callbacks.encode(Action.LANGUAGE, language))
+    await driver.tap(callbacks.encode(Action.LANGUAGE, person.language))
     await driver.tap(callbacks.encode(Action.CONSENT))
+    await _answer(person, rng, limit=None if person.finishes else person.stop_after)
+
+
+async def _come_back(person: Person, rng: random.Random) -> None:
+    assert person.driver is not None
+    await person.driver.tap(callbacks.encode(Action.RESUME))
+    await _answer(person, rng, limit=None)
+
+
+async def _answer(person: Person, rng: random.Random, *, limit: int | None) -> None:
+    """Answer what is on screen until submitted, or until ``limit`` answers (then close Telegram)."""
+    driver = person.driver
+    assert driver is not None
     answered = 0
-    while True:
-        if not person.finishes and answered >= person.stop_after:
-            return  # closes Telegram and never comes back
-        message = driver.last
-        data = [d for row in message.buttons for _, d in row]
+    while limit is None or answered < limit:
+        data = driver.last.callback_data
         if callbacks.encode(Action.SUBMIT) in data:
             await driver.tap(callbacks.encode(Action.SUBMIT))
+            person.submitted = True
             return
         answers = [d for d in data if d.startswith(Action.ANSWER.value + callbacks.SEPARATOR)]
+        skips = [d for d in data if d.startswith(Action.SKIP.value + callbacks.SEPARATOR)]
         if answers:
             await driver.tap(_pick(answers, person.role, rng))
-        elif any(d.startswith(Action.SKIP.value + callbacks.SEPARATOR) for d in data) and rng.random() < 0.6:
-            await driver.tap(next(d for d in data if d.startswith(Action.SKIP.value + callbacks.SEPARATOR)))
+        elif skips and rng.random() < 0.6:
+            await driver.tap(skips[0])
         else:
             await driver.send(rng.choice(COMMENTS))
         answered += 1
@@ -153,9 +229,15 @@ def _pick(payloads: list[str], role: str, rng: random.Random) -> str:
     return rng.choices(payloads, weights=[weights.get(o, 1) for o in options])[0]
 
 
-async def _rates(settings: Settings, campaign_id: int) -> RateTable:
-    conn = await connect(settings.db_path)
-    try:
-        return RateTable.from_roles(AUTHORITY, await CampaignRepository(conn).rates(campaign_id))
-    finally:
-        await conn.close()
+async def _rates(services: Services, campaign_id: int) -> RateTable:
+    campaign = await services.campaigns.campaign(campaign_id)
+    assert campaign is not None
+    return RateTable.from_roles(campaign.authority, await services.campaigns.rates(campaign_id), campaign.targets)
+
+
+def _next_monday(today: date) -> date:
+    return today + timedelta(days=(7 - today.weekday()) % 7 or 7)
+
+
+def _indent(text: str) -> str:
+    return "\n".join("  " + line for line in text.splitlines())

@@ -16,7 +16,7 @@ from flows.reminders import (
     ReminderPolicy,
     Slot,
 )
-from storage.repositories import CampaignRepository, iso, transaction
+from storage.repositories import CampaignRepository, iso, transaction, write
 
 # Who may be reminded at all: opened the link (bound), not submitted, not withdrawn (then unbound), not revoked,
 # reminders not turned off, chat reachable, campaign open.
@@ -175,8 +175,7 @@ class ReminderRepository:
                 )
 
     async def recover(self) -> int:
-        cur = await self.conn.execute("UPDATE reminders SET status = 'unknown' WHERE status = 'sending'")
-        return cur.rowcount
+        return await write(self.conn, "UPDATE reminders SET status = 'unknown' WHERE status = 'sending'")
 
     async def counts(self, campaign_id: int) -> dict[str, int]:
         async with self.conn.execute(

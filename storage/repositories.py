@@ -6,7 +6,9 @@ and the auditors' views.  Figures are computed by SQL aggregates, never by loadi
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -25,16 +27,34 @@ def iso(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
 
+_LOCKS: weakref.WeakKeyDictionary[aiosqlite.Connection, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
 @contextlib.asynccontextmanager
 async def transaction(conn: aiosqlite.Connection) -> AsyncIterator[aiosqlite.Connection]:
-    await conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        await conn.execute("ROLLBACK")
-        raise
-    else:
-        await conn.execute("COMMIT")
+    """One write transaction at a time per connection.
+
+    The bot shares one connection between handlers and jobs that run concurrently; without this lock a statement
+    from one coroutine could land inside another's transaction (and vanish with its rollback).  Every write in
+    this package goes through here.
+    """
+    lock = _LOCKS.setdefault(conn, asyncio.Lock())
+    async with lock:
+        await conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            await conn.execute("ROLLBACK")
+            raise
+        else:
+            await conn.execute("COMMIT")
+
+
+async def write(conn: aiosqlite.Connection, sql: str, params: tuple = ()) -> int:
+    """A single-statement write in its own transaction; returns the number of rows changed."""
+    async with transaction(conn):
+        cur = await conn.execute(sql, params)
+        return cur.rowcount
 
 
 _INVITATION_SELECT = """
@@ -100,7 +120,7 @@ class RespondentRepository:
             return cur.rowcount == 1
 
     async def mark_notice_seen(self, invitation_id: int, now: datetime) -> None:
-        await self.conn.execute(
+        await write(self.conn, 
             "UPDATE invitations SET notice_seen_at = ?, last_seen_at = ? WHERE id = ?", (iso(now), iso(now), invitation_id)
         )
 
@@ -145,13 +165,13 @@ class RespondentRepository:
             return cur.rowcount == 1
 
     async def set_language(self, invitation_id: int, language: str) -> None:
-        await self.conn.execute("UPDATE invitations SET language = ? WHERE id = ?", (language, invitation_id))
+        await write(self.conn, "UPDATE invitations SET language = ? WHERE id = ?", (language, invitation_id))
 
     async def snooze(self, invitation_id: int, until: datetime) -> None:
-        await self.conn.execute("UPDATE invitations SET snoozed_until = ? WHERE id = ?", (iso(until), invitation_id))
+        await write(self.conn, "UPDATE invitations SET snoozed_until = ? WHERE id = ?", (iso(until), invitation_id))
 
     async def reminders_off(self, invitation_id: int, now: datetime) -> None:
-        await self.conn.execute(
+        await write(self.conn, 
             "UPDATE invitations SET reminders_off_at = ?, snoozed_until = NULL WHERE id = ?", (iso(now), invitation_id)
         )
 
@@ -410,7 +430,7 @@ class CampaignRepository:
 
     async def save_view(self, auditor_id: int, campaign_id: int, rates: list[RoleRate], now: datetime) -> None:
         by_role = {r.role: r for r in rates}
-        await self.conn.execute(
+        await write(self.conn, 
             "INSERT INTO rate_views VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (auditor_id, campaign_id) DO UPDATE SET"
             " viewed_at = excluded.viewed_at, officer_responded = excluded.officer_responded,"
             " member_responded = excluded.member_responded, officer_started = excluded.officer_started,"
@@ -422,14 +442,11 @@ class CampaignRepository:
     # ---- auditors ------------------------------------------------------------------------------------------------
 
     async def add_auditor(self, telegram_user_id: int, now: datetime) -> bool:
-        cur = await self.conn.execute(
-            "INSERT INTO auditors VALUES (?, ?) ON CONFLICT DO NOTHING", (telegram_user_id, iso(now))
-        )
-        return cur.rowcount == 1
+        return await write(self.conn, "INSERT INTO auditors VALUES (?, ?) ON CONFLICT DO NOTHING",
+                           (telegram_user_id, iso(now))) == 1
 
     async def remove_auditor(self, telegram_user_id: int) -> bool:
-        cur = await self.conn.execute("DELETE FROM auditors WHERE telegram_user_id = ?", (telegram_user_id,))
-        return cur.rowcount == 1
+        return await write(self.conn, "DELETE FROM auditors WHERE telegram_user_id = ?", (telegram_user_id,)) == 1
 
     async def auditors(self) -> list[int]:
         async with self.conn.execute("SELECT telegram_user_id FROM auditors ORDER BY telegram_user_id") as cur:
@@ -444,7 +461,5 @@ class CampaignRepository:
 
     async def claim_digest(self, digest_date: date, now: datetime) -> bool:
         """Record today's digest before sending it; False when it was already sent (or claimed) today."""
-        cur = await self.conn.execute(
-            "INSERT INTO digests VALUES (?, ?) ON CONFLICT DO NOTHING", (digest_date.isoformat(), iso(now))
-        )
-        return cur.rowcount == 1
+        return await write(self.conn, "INSERT INTO digests VALUES (?, ?) ON CONFLICT DO NOTHING",
+                           (digest_date.isoformat(), iso(now))) == 1

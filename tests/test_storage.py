@@ -1,0 +1,70 @@
+"""Storage under concurrency: handlers and jobs share one connection, and no write may land in another's
+transaction (and vanish with its rollback)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from flows.tokens import hash_token, new_token
+from storage.database import connect
+from storage.repositories import CampaignRepository, RespondentRepository, transaction
+
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+
+
+async def test_concurrent_writes_survive_a_concurrent_rollback(tmp_path: Path):
+    conn = await connect(tmp_path / "c.db")
+    try:
+        campaigns = CampaignRepository(conn)
+        cid = await campaigns.create_campaign("Cardiff Council", date(2026, 11, 1), date(2026, 12, 1), NOW)
+        tokens = [new_token() for _ in range(20)]
+        await campaigns.add_invitations(cid, "member", 20, tokens, [hash_token(t) for t in tokens], NOW)
+        respondents = RespondentRepository(conn)
+        ids = [(await respondents.invitation_by_token_hash(hash_token(t))).id for t in tokens]
+
+        async def failing() -> None:
+            async with transaction(conn):
+                await conn.execute("UPDATE campaigns SET closes_on = '2099-01-01'")
+                await asyncio.sleep(0)  # let the others run while this transaction is open
+                raise RuntimeError("boom")
+
+        async def answer(invitation_id: int) -> None:
+            await respondents.record(invitation_id, {"kc_leadership": "l2"}, "kc_standards", NOW)
+
+        results = await asyncio.gather(failing(), *(answer(i) for i in ids), return_exceptions=True)
+        assert isinstance(results[0], RuntimeError) and all(r is None for r in results[1:])
+        for invitation_id in ids:
+            assert await respondents.answers(invitation_id) == {"kc_leadership": "l2"}
+        assert (await campaigns.campaign(cid)).closes_on == date(2026, 12, 1)  # the failed one rolled back alone
+    finally:
+        await conn.close()
+
+
+async def test_binding_an_invitation_is_first_come_first_served(tmp_path: Path):
+    conn = await connect(tmp_path / "b.db")
+    try:
+        campaigns = CampaignRepository(conn)
+        cid = await campaigns.create_campaign("Cardiff Council", date(2026, 11, 1), date(2026, 12, 1), NOW)
+        token = new_token()
+        await campaigns.add_invitations(cid, "officer", 1, [token], [hash_token(token)], NOW)
+        respondents = RespondentRepository(conn)
+        invitation = await respondents.invitation_by_token_hash(hash_token(token))
+        outcomes = await asyncio.gather(*(respondents.bind(invitation.id, user, user, NOW) for user in (1, 2, 3)))
+        assert sorted(outcomes) == [False, False, True]
+        bound = await respondents.invitation_by_token_hash(hash_token(token))
+        assert bound.telegram_user_id == [1, 2, 3][outcomes.index(True)]
+    finally:
+        await conn.close()
+
+
+async def test_a_campaign_cannot_close_before_it_opens(tmp_path: Path):
+    conn = await connect(tmp_path / "d.db")
+    try:
+        with pytest.raises(ValueError):
+            await CampaignRepository(conn).create_campaign("Cardiff Council", date(2026, 12, 2), date(2026, 12, 1), NOW)
+    finally:
+        await conn.close()
