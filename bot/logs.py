@@ -1,7 +1,8 @@
 """Logging that never carries a bot token, an invite token or answer text.
 
 httpx logs every request URL at INFO, and Bot API URLs contain the bot token: httpx is raised to WARNING, and a
-filter on every handler masks anything shaped like a bot token or an invite payload that slips through.
+filter on every handler masks anything shaped like a bot token or an invite payload that slips through.  Our own
+code logs invitation references and counts, never answers.
 """
 
 from __future__ import annotations
@@ -31,3 +32,7 @@ def setup_logging(level: int = logging.INFO) -> None:
     root.setLevel(level)
     for noisy in ("httpx", "httpcore", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # At DEBUG, python-telegram-bot logs whole updates and request parameters, and aiosqlite logs SQL parameters:
+    # both would carry respondents' answers. They stay at INFO whatever level the rest of the bot logs at.
+    for chatty in ("telegram", "aiosqlite"):
+        logging.getLogger(chatty).setLevel(max(level, logging.INFO))
