@@ -20,6 +20,8 @@ from bot import handlers
 from bot.constants import (
     AUDITOR_COMMANDS,
     AUDITOR_DESCRIPTIONS,
+    COMPLETION_JOB,
+    COMPLETION_TICK_SECONDS,
     DIGEST_JOB,
     REMINDER_JOB,
     REMINDER_TICK_SECONDS,
@@ -55,6 +57,13 @@ def build_application(settings: Settings, services: Services | None = None) -> A
         )
         app.job_queue.run_repeating(handlers.send_reminders, interval=REMINDER_TICK_SECONDS, first=1,
                                     name=REMINDER_JOB)
+        app.job_queue.run_repeating(handlers.post_completions, interval=COMPLETION_TICK_SECONDS, first=2,
+                                    name=COMPLETION_JOB)
+
+        async def closed_by_auditor(campaign: object) -> None:
+            app.job_queue.run_once(handlers.post_completions, 0)  # post the summary now, not at the next tick
+
+        services.fieldwork.on_close = closed_by_auditor
 
     async def post_shutdown(app: Application) -> None:
         await services.close()

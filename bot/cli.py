@@ -268,6 +268,33 @@ async def rates(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def report(settings: Settings, args: argparse.Namespace) -> int:
+    """Write the full report for one council, or the national picture, into --out."""
+    from bot.services import load_questionnaires
+    from reports.html import write_national, write_report
+    from reports.load import load_survey
+
+    questionnaires = load_questionnaires()
+    today = datetime.now(settings.zone).date()
+    async with repository(settings) as repo:
+        if args.national:
+            campaigns = {}
+            for c in await repo.campaigns():  # the latest campaign of each council
+                campaigns.setdefault(c.authority, c)
+            if not campaigns:
+                raise UsageError("there are no campaigns yet: nothing to report")
+            surveys = [await load_survey(repo.conn, c, questionnaires, interim=c.status(today) != "closed")
+                       for c in campaigns.values()]
+        else:
+            campaign = await campaign_by_authority(repo, settings, args.authority)
+            data = await load_survey(repo.conn, campaign, questionnaires, interim=campaign.status(today) != "closed")
+    written = await asyncio.to_thread(write_national if args.national else write_report,
+                                      surveys if args.national else data, args.out)
+    for path in written:
+        print(path)
+    return 0
+
+
 # ---- parser ----------------------------------------------------------------------------------------------------------
 
 
@@ -331,6 +358,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     rates_parser = sub.add_parser("rates", help="response-rate table(s) in the terminal")
     rates_parser.add_argument("--authority", help="one council (any unambiguous part of its name); default: all open")
+    report_parser = sub.add_parser(
+        "report", help="write the maturity report, charts and exports",
+        description="Write the maturity summary, the full HTML report in English and Cymraeg, charts, and CSV/XLSX "
+        "exports of anonymised answers for one council (--authority), or the picture across all councils "
+        "(--national). A campaign still open is labelled interim.")
+    which = report_parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--authority", help="one council (any unambiguous part of its name)")
+    which.add_argument("--national", action="store_true", help="every council's latest campaign")
+    report_parser.add_argument("--out", type=Path, required=True, help="folder to write into (created if needed)")
     return parser
 
 
@@ -345,6 +381,7 @@ HANDLERS = {
     ("auditors", "remove"): auditors_remove,
     ("auditors", "list"): auditors_list,
     ("rates", None): rates,
+    ("report", None): report,
 }
 
 

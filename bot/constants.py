@@ -16,10 +16,13 @@ AUDITOR_DESCRIPTIONS = {
     AuditorCommand.NONSTARTERS: "Links never opened: /nonstarters council",
     AuditorCommand.CLOSE: "Close fieldwork early: /close council",
     AuditorCommand.REMIND: "Send a reminder round now: /remind council [member|officer]",
+    AuditorCommand.SUMMARY: "Interim maturity summary: /summary council",
 }
 """Shown only in auditors' own chats (setMyCommands with a chat scope); English only (internal users)."""
 DIGEST_JOB = "daily-digest"
 REMINDER_JOB = "reminders"
+COMPLETION_JOB = "completion"
+COMPLETION_TICK_SECONDS = 60
 REMINDER_TICK_SECONDS = 60
 """Due reminders are worked out from the database at every tick, so a restart loses nothing."""
 

@@ -18,7 +18,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from telegram.ext import Application
+
 from bot.app import build_application, running
+from bot.constants import COMPLETION_JOB
 from bot.cli import create_invitations
 from bot.emulator import BotApiEmulator, UserDriver
 from bot.services import Services
@@ -49,6 +52,7 @@ COMMENTS = (
     "The early help hub portal showed what joined-up data can do.",
 )
 CONCURRENCY = 24
+AUDITOR_ID = 4242
 
 
 @dataclass
@@ -90,6 +94,8 @@ async def run_demo(out: Path = Path("demo-output"), seed: int = 2019) -> int:
             bot_username="datatool_demo_bot",
             db_path=db_path,
             rate_limit_per_second=10_000,  # the emulator is not Telegram; real runs keep the default of 30
+            auditor_ids=frozenset({AUDITOR_ID}),
+            reports_dir=out / "reports",
         )
         opens_on = _next_monday(datetime.now(settings.zone).date())
         clock = DemoClock(datetime.combine(opens_on, datetime.min.time(), settings.zone).replace(hour=9)
@@ -100,7 +106,8 @@ async def run_demo(out: Path = Path("demo-output"), seed: int = 2019) -> int:
               f"invited, fieldwork {opens_on:%a %d %b} to {opens_on + timedelta(days=FIELDWORK_DAYS):%a %d %b %Y}.\n"
               f"Simulating it through the local Bot API emulator at {emu.base_url.rsplit('/', 1)[0]} ...\n")
         services = Services(settings, clock=clock)
-        async with running(build_application(settings, services), poll_timeout=2):
+        app = build_application(settings, services)
+        async with running(app, poll_timeout=2):
             gate = asyncio.Semaphore(CONCURRENCY)
 
             async def first_visit(person: Person) -> None:
@@ -116,7 +123,9 @@ async def run_demo(out: Path = Path("demo-output"), seed: int = 2019) -> int:
             never = await services.campaigns.nonstarters(campaign_id)
             print(f"\n{len(never)} invitations were never opened: a bot cannot message people who have not started "
                   "it, so `/nonstarters flint` lists their references for the council to chase by email.")
-    print(f"\nDatabase: {db_path}   ({time.perf_counter() - began:.0f} s)")
+            folder = await _complete(emu, app, services, clock, opens_on, settings.zone)
+    print(f"\nThe full report (English and Cymraeg), charts and anonymised exports are in {folder}/")
+    print(f"Database: {db_path}   ({time.perf_counter() - began:.0f} s)")
     return 0
 
 
@@ -142,6 +151,26 @@ async def _reminder_rounds(services: Services, clock: DemoClock, zone: ZoneInfo,
                   "submitted.")
             print(_indent(format_text(await _rates(services, campaign_id), details=True)))
         clock.current += timedelta(hours=2)  # the afternoon passes
+
+
+async def _complete(emu: BotApiEmulator, app: Application, services: Services, clock: DemoClock, opens_on: date,
+                    zone: ZoneInfo) -> Path:
+    """The close date passes: the bot closes fieldwork and posts the compiled summary to the auditor."""
+    auditor = UserDriver(emu, emu.add_user(AUDITOR_ID, first_name="Auditor"))
+    await auditor.command("campaigns")  # the auditor has started the bot, so it can post to them
+    clock.current = datetime.combine(opens_on + timedelta(days=FIELDWORK_DAYS + 1), datetime.min.time(), zone
+                                     ).replace(hour=9).astimezone(UTC)
+    assert app.job_queue is not None
+    (job,) = app.job_queue.get_jobs_by_name(COMPLETION_JOB)
+    await job.run(app)  # the job the bot runs every minute: closes fieldwork and posts the summary, now
+    summary = next(m for m in emu.bot_messages(AUDITOR_ID) if "Response rates" in m.text)
+    files = [m.filename for m in emu.bot_messages(AUDITOR_ID) if m.kind == "document"]
+    photos = sum(m.kind == "photo" for m in emu.bot_messages(AUDITOR_ID))
+    print(f"\nFieldwork closed on {clock.current.astimezone(zone):%a %d %b}. The bot posted to the auditor: the summary "
+          f"below, {photos} charts and {', '.join(files)}.\n")
+    print(_indent(summary.text))
+    campaign = (await services.completion.repo.campaigns())[0]
+    return services.settings.reports_dir / f"campaign-{campaign.id}-flintshire-county-council" / "final"
 
 
 async def _reminded(services: Services, campaign_id: int, slot: str) -> list[int]:

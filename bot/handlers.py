@@ -12,6 +12,7 @@ from telegram.ext import ContextTypes
 from bot.constants import AUDITOR_COMMANDS, SERVICES_KEY
 from bot.services import Services
 from flows.render import Screen
+from reports.completion import Item
 from flows.service import Reply, Who
 
 log = logging.getLogger(__name__)
@@ -112,10 +113,45 @@ async def send_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
         log.info("reminders: %d sent, %d unreachable, %d failed", report.sent, report.unreachable, report.failed)
 
 
+async def post_completions(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Close campaigns that have completed and post each one's summary, charts and documents to the auditors,
+    every item to every recipient exactly once (claimed in the database before it is sent)."""
+    svc = services(context)
+    completion = svc.completion
+    await completion.close_completed()
+    for campaign in await completion.awaiting_post():
+        bundle = await completion.compile(campaign, interim=False)
+        chats = await recipients(svc)
+        for chat_id in chats:
+            for item in bundle.items:
+                if await completion.claim(campaign.id, chat_id, item.key):
+                    status = await post_item(context, chat_id, item)
+                    await completion.mark(campaign.id, chat_id, item.key, status)
+        await completion.finished(campaign.id)
+        log.info("campaign %s: summary posted to %d chat(s), files in %s", campaign.id, len(chats), bundle.folder)
+
+
+async def post_item(context: ContextTypes.DEFAULT_TYPE, chat_id: int, item: Item) -> str:
+    try:
+        if item.kind == "message":
+            await context.bot.send_message(chat_id, item.text or "", parse_mode=ParseMode.HTML)
+        elif item.kind == "photo" and item.path is not None:
+            await context.bot.send_photo(chat_id, item.path.read_bytes(), caption=item.text)
+        elif item.path is not None:
+            await context.bot.send_document(chat_id, item.path.read_bytes(), filename=item.path.name, caption=item.text)
+    except (Forbidden, BadRequest) as exc:
+        log.warning("completion item %s not delivered: %s", item.key, type(exc).__name__)
+        return "failed"
+    return "sent"
+
+
+async def recipients(svc: Services) -> list[int]:
+    return [svc.settings.auditor_chat_id] if svc.settings.auditor_chat_id else await svc.fieldwork.auditor_ids()
+
+
 async def broadcast(context: ContextTypes.DEFAULT_TYPE, svc: Services, screen: Screen) -> None:
     """To the auditors' chat if configured, else to each auditor who has started the bot."""
-    targets = [svc.settings.auditor_chat_id] if svc.settings.auditor_chat_id else await svc.fieldwork.auditor_ids()
-    for chat_id in targets:
+    for chat_id in await recipients(svc):
         try:
             await context.bot.send_message(chat_id, screen.text, parse_mode=ParseMode.HTML, reply_markup=keyboard(screen))
         except (Forbidden, BadRequest) as exc:

@@ -18,6 +18,7 @@ from flows.model import QUESTIONNAIRE_DIR, Questionnaire, Role, load_questionnai
 from flows.ports import Clock
 from flows.reminders import Messenger, ReminderService
 from flows.service import RespondentService
+from reports.completion import CompletionService
 from reports.fieldwork import FieldworkService
 from storage.database import connect
 from storage.reminders import ReminderRepository
@@ -51,6 +52,7 @@ class Services:
         self.campaigns: CampaignRepository
         self.fieldwork: FieldworkService
         self.reminders: ReminderService
+        self.completion: CompletionService
         self.reminder_store: ReminderRepository
 
     async def open(self, messenger: Messenger | None = None) -> None:
@@ -59,13 +61,18 @@ class Services:
         self.campaigns = CampaignRepository(self._conn)
         await self.campaigns.sync_authorities([(a.name, a.name_cy) for a in self.authorities])
         self.reminder_store = ReminderRepository(self._conn, self.reminder_policy)
+        self.completion = CompletionService(
+            self._conn, self.clock, self.settings.zone, self.questionnaires, self.settings.reports_dir
+        )
         self.fieldwork = FieldworkService(
-            self.campaigns, self.clock, self.settings.zone, self.settings.auditor_ids, reminders=self.reminder_store
+            self.campaigns, self.clock, self.settings.zone, self.settings.auditor_ids,
+            reminders=self.reminder_store, completion=self.completion,
         )
         if messenger is not None:
             self.reminders = ReminderService(
                 self.reminder_store, messenger, self.clock, self.settings.zone, self.questionnaires, self.catalogue
             )
+            await self.completion.recover()
             recovered = await self.reminders.recover()
             if recovered:
                 log.warning("%d reminder(s) were being sent when the bot stopped: recorded as sent, never repeated",

@@ -32,6 +32,7 @@ HINTS = {
     "auditor_chat_id": "give the numeric id of the auditors' group chat, e.g. -1001234567890",
     "digest_time": "give a time of day as HH:MM, e.g. 08:30",
     "authorities": "give the path of a YAML file shaped like config/authorities.yaml",
+    "reports_dir": "give a folder path such as ./datatool-reports",
     "reminder_policy": "give the path of a YAML file shaped like config/reminders.yaml",
     "rate_limit_retries": "give a whole number from 0 to 10",
     "privacy_notice": "give the path of a YAML file shaped like config/privacy.yaml",
@@ -59,6 +60,8 @@ class Settings(BaseSettings):
     """Local time of the daily digest to auditors."""
     authorities: Path | None = None
     """A YAML list of authorities (default: config/authorities.yaml, the 22 Welsh principal councils)."""
+    reports_dir: Path = Path("datatool-reports")
+    """Where compiled reports are written (one folder per campaign)."""
     reminder_policy: Path | None = None
     """A YAML file with the default reminder policy (default: config/reminders.yaml)."""
     privacy_notice: Path | None = None

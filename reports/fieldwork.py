@@ -21,6 +21,7 @@ from flows.ports import Clock
 from flows.render import MAX_TEXT, Button, Screen
 from flows.service import Reply
 from reports.rates import RateTable, format_html, round_half_up
+from reports.completion import CompletionService
 from storage.reminders import ReminderRepository
 from storage.repositories import Campaign, CampaignRepository, RateView
 
@@ -33,6 +34,7 @@ class AuditorCommand(StrEnum):
     NONSTARTERS = "nonstarters"
     CLOSE = "close"
     REMIND = "remind"
+    SUMMARY = "summary"
 
 
 CLOSE = "close"  # confirmation kinds in cf:<kind>:<campaign id>[:<roles>]
@@ -77,9 +79,10 @@ def _ago(then: datetime, now: datetime) -> str:
 class FieldworkService:
     def __init__(self, repo: CampaignRepository, clock: Clock, zone: ZoneInfo, configured_auditors: frozenset[int],
                  on_close: Callable[[Campaign], Awaitable[None]] | None = None,
-                 reminders: ReminderRepository | None = None):
+                 reminders: ReminderRepository | None = None, completion: CompletionService | None = None):
         self.repo = repo
         self.reminders = reminders
+        self.completion = completion
         self.clock = clock
         self.zone = zone
         self.configured = configured_auditors
@@ -107,6 +110,8 @@ class FieldworkService:
                 return await self.nonstarters(query)
             case AuditorCommand.CLOSE:
                 return await self.confirm_close(query)
+            case AuditorCommand.SUMMARY:
+                return await self.summary(query)
             case AuditorCommand.REMIND:
                 role = ROLE_ARGS.get(args[-1].lower()) if args else None
                 return await self.confirm_remind(" ".join(args[:-1]) if role else query, role)
@@ -233,6 +238,14 @@ class FieldworkService:
             assert closed is not None
             await self.on_close(closed)
         return Reply(edit=Screen(f"Fieldwork for <b>{esc(campaign.authority)}</b> is closed."))
+
+    async def summary(self, query: str) -> Reply:
+        """An interim summary at any time (labelled as interim); the final one is posted on completion."""
+        assert self.completion is not None
+        found = await self.resolve(query, AuditorCommand.SUMMARY)
+        if found.campaign is None:
+            return found.problem or _say("No campaign.")
+        return _say(await self.completion.interim_summary(found.campaign))
 
     def _roles(self, role: str | None) -> frozenset[str]:
         return frozenset({role}) if role in ("officer", "member") else frozenset({"officer", "member"})

@@ -155,3 +155,27 @@ async def add_campaign(world: World, authority: str, *, officers: int, members: 
     finally:
         await conn.close()
     return campaign_id, tokens
+
+
+async def seed_answers(db_path: Path, campaign_id: int, role: str, questionnaire: Questionnaire, *, count: int,
+                       level: str = "l2", agree: str = "a", comment: str | None = "A comment",
+                       first_user: int = 9_000_000) -> None:
+    """``count`` submitted respondents of a role with a full set of answers (no follow-ups triggered)."""
+    from flows import engine
+    from flows.model import QuestionType
+
+    await seed_progress(db_path, campaign_id, role, submitted=count, first_user=first_user)
+    answers: dict[str, str | None] = {}
+    for q in engine.visible_questions(questionnaire, {}):
+        answers[q.id] = {QuestionType.CHOICE: level, QuestionType.SCALE: agree}.get(q.type, comment)
+    async with aiosqlite.connect(db_path) as conn:
+        async with conn.execute(
+            "SELECT i.id FROM invitations i JOIN submissions s ON s.invitation_id = i.id"
+            " WHERE i.campaign_id = ? AND i.role = ? AND i.telegram_user_id >= ?", (campaign_id, role, first_user)
+        ) as cur:
+            ids = [row[0] async for row in cur]
+        await conn.executemany(
+            "INSERT OR REPLACE INTO answers VALUES (?, ?, ?, '2026-11-25T09:00:00+00:00')",
+            [(i, qid, value) for i in ids for qid, value in answers.items()],
+        )
+        await conn.commit()

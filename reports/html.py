@@ -1,0 +1,334 @@
+"""The standalone HTML report (a council's Part 2, and the national view), and the bundle of every output.
+
+``render_report`` and ``render_national`` read only the view-model of ``reports.scoring`` and render
+``templates/report.html.j2`` with Jinja2 (autoescape on, StrictUndefined), in English or Cymraeg.  The page needs
+nothing else: styles are inline, charts are embedded as base64 PNG ``data:`` URIs with alt text, and a
+Content-Security-Policy meta tag forbids scripts and any external resource.  It is readable on a phone: viewport
+meta tag, fluid layout, tables that scroll sideways on narrow screens.
+
+``write_report(data, out_dir)`` writes the whole set for one council; ``write_national(surveys, out_dir)`` the
+national view.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import struct
+from collections.abc import Sequence
+from fractions import Fraction
+from pathlib import Path
+
+from reports import charts as charts_module
+from reports.charts import Chart
+from reports.export import write_answers_csv, write_questions_csv, write_xlsx
+from reports.scoring import (
+    TOTAL,
+    WEIGHTED,
+    Breakdown,
+    NationalView,
+    SurveyData,
+    SurveyReport,
+    national,
+    pct,
+    score,
+)
+from reports.summary import LANGUAGES, ReportTexts, render_summary, template_environment, texts
+
+TEMPLATE = "report.html.j2"
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    if png[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError("not a PNG")
+    width, height = struct.unpack(">II", png[16:24])
+    return width, height
+
+
+def chart_context(chart: Chart) -> dict[str, object]:
+    width, height = _png_size(chart.png)
+    return {
+        "uri": "data:image/png;base64," + base64.b64encode(chart.png).decode("ascii"),
+        "alt": chart.alt,
+        "title": chart.title,
+        "width": width,
+        "height": height,
+    }
+
+
+def _row(t: ReportTexts, group: str, b: Breakdown | None, labels: dict[str, str], levels: bool) -> dict[str, object]:
+    label = t.group(group)
+    if b is None:
+        return {"label": label, "shown": False, "reason": t("not_asked"), "median": "–"}
+    median = "–"
+    if b.median is not None:
+        median = t.level(b.median_level) if levels else labels.get(b.median, b.median)
+    if not b.shown:
+        return {"label": label, "shown": False, "reason": t.reason(b), "median": median}
+    assert b.shares is not None
+    return {
+        "label": label,
+        "shown": True,
+        "answered": b.answered,
+        "shares": [pct(s) for s in b.shares],
+        "dont_know": b.dont_know,
+        "median": median,
+        "agreement": pct(b.agreement),
+        "divided": b.divided,
+        "margin": b.margin_points,
+    }
+
+
+def _weighted_caveat(report: SurveyReport, t: ReportTexts) -> str | None:
+    officer, total = report.rate("officer"), report.rate(TOTAL)
+    if officer is None or total is None or not total.invited or not total.responded:
+        return None
+    return t(
+        "caveat_weighted",
+        officer_invited=pct(Fraction(officer.invited, total.invited)),
+        officer_responded=pct(Fraction(officer.responded, total.responded)),
+    )
+
+
+def report_context(
+    report: SurveyReport,
+    language: str,
+    *,
+    full: bool,
+    charts: Sequence[Chart] | None,
+    attribute_comments: bool = False,
+) -> dict[str, object]:
+    t = texts(language)
+    by_name = {c.name: chart_context(c) for c in charts or ()}
+    characteristics = []
+    for c in report.characteristics:
+        rows = [_row(t, g, c.group(g), {}, levels=True) for g in (*report.roles, TOTAL)]
+        if len(report.roles) > 1:
+            weighted = _row(t, WEIGHTED, c.weighted, {}, levels=True)
+            if c.weighted is None:
+                weighted["reason"] = t("weighted_withheld")
+            rows.append(weighted)
+        characteristics.append(
+            {
+                "id": c.section_id,
+                "title": c.title.get(language),
+                "levels": [
+                    (lab.get(language), d.get(language)) for lab, d in zip(c.labels, c.descriptors, strict=True)
+                ],
+                "rows": rows,
+            }
+        )
+    themes = []
+    for th in report.themes:
+        statements = []
+        for s in th.statements:
+            labels = {cat: lab.get(language) for cat, lab in zip(s.categories, s.labels, strict=True)}
+            rows = [_row(t, g, s.group(g), labels, levels=False) for g in s.groups]
+            if s.total is not None:
+                rows.append(_row(t, TOTAL, s.total, labels, levels=False))
+                weighted = _row(t, WEIGHTED, s.weighted, labels, levels=False)
+                if s.weighted is None:
+                    weighted["reason"] = t("weighted_withheld")
+                rows.append(weighted)
+            statements.append(
+                {
+                    "text": s.text.get(language),
+                    "other_wordings": [
+                        t("other_wording", group=t.group(r), text=text.get(language))
+                        for r, text in s.other_wordings().items()
+                    ],
+                    "labels": [labels[cat] for cat in s.categories],
+                    "rows": rows,
+                }
+            )
+        themes.append(
+            {
+                "id": th.section_id,
+                "title": th.title.get(language),
+                "chart": by_name.get(f"theme-{th.section_id}"),
+                "statements": statements,
+            }
+        )
+    comments = [
+        {
+            "key": g.key,
+            "title": g.title.get(language),
+            "questions": [q.get(language) for q in g.questions],
+            "comments": [
+                {"text": c.text, "role": t.group(c.role) if c.role and attribute_comments else None}
+                for c in g.comments
+            ],
+        }
+        for g in report.comments
+    ]
+    withheld = (
+        t("comments_withheld", groups=", ".join(t.group(r) for r in report.comments_withheld))
+        if report.comments_withheld
+        else None
+    )
+    authority = report.authority_name(language)
+    return {
+        "national": False,
+        "t": t,
+        "lang": language,
+        "page_title": f"{t('report_title')}: {authority}",
+        "authority": authority,
+        "interim": report.interim,
+        "fieldwork": t.fieldwork(report),
+        "full": full,
+        "rates": [
+            {
+                "label": t.group(r.group),
+                "invited": r.invited,
+                "responded": r.responded,
+                "percentage": r.percentage,
+                "margin": r.margin_points,
+            }
+            for r in report.rates
+        ],
+        "weighted_caveat": _weighted_caveat(report, t),
+        "weights": [(t.group(g), f"{float(w):.2f}") for g, w in report.weights.items()],
+        "charts": {"rates": by_name.get("rates"), "levels": by_name.get("levels")},
+        "characteristics": characteristics,
+        "themes": themes,
+        "comments": comments,
+        "comments_withheld": withheld,
+    }
+
+
+def render_report(
+    report: SurveyReport,
+    language: str = "en",
+    *,
+    full: bool = True,
+    charts: Sequence[Chart] | None = None,
+    with_charts: bool = True,
+    attribute_comments: bool = False,
+) -> str:
+    """The HTML report in ``language``.  ``full=False`` leaves the comments out (a version for wider circulation).
+    Charts are drawn unless given or ``with_charts`` is False.  Comments are shown without the respondent's group
+    (method notes: "never attributed"); ``attribute_comments=True`` adds the group, which the view-model keeps only
+    for groups of 5 or more."""
+    if charts is None and with_charts:
+        charts = charts_module.report_charts(report, language)
+    context = report_context(report, language, full=full, charts=charts, attribute_comments=attribute_comments)
+    return template_environment().get_template(TEMPLATE).render(**context)
+
+
+def render_national(view: NationalView, language: str = "en", *, chart: Chart | None = None,
+                    with_chart: bool = True) -> str:
+    t = texts(language)
+    if chart is None and with_chart and view.characteristics:
+        chart = charts_module.national_chart(view, language)
+    context = {
+        "national": True,
+        "t": t,
+        "lang": language,
+        "page_title": t("national_title"),
+        "any_interim": any(c.interim for c in view.councils),
+        "chart": chart_context(chart) if chart else None,
+        "councils": [
+            {
+                "name": c.authority_name(language),
+                "interim": c.interim,
+                "responded": c.responded,
+                "invited": c.invited,
+                "medians": [t("fewer_than_5_short") if m is None else m for m in c.medians],
+            }
+            for c in view.councils
+        ],
+        "characteristics": [
+            {
+                "title": c.title.get(language),
+                "at_level": c.at_level,
+                "suppressed": c.suppressed,
+                "minimum": c.minimum,
+                "lower_quartile": c.lower_quartile,
+                "median": c.median,
+                "upper_quartile": c.upper_quartile,
+                "maximum": c.maximum,
+            }
+            for c in view.characteristics
+        ],
+    }
+    return template_environment().get_template(TEMPLATE).render(**context)
+
+
+# ---- writing the bundle -------------------------------------------------------------------------------------------
+
+
+def write_report(data: SurveyData, out_dir: Path) -> list[Path]:
+    """Write every output for one council into ``out_dir``; returns the files written.
+
+    summary-en.txt / summary-cy.txt (Telegram HTML), report-en.html / report-cy.html (full, with comments),
+    chart-<name>-<lang>.png, answers.csv, answers.xlsx, questions.csv.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report = score(data)
+    written: list[Path] = []
+
+    def put_text(name: str, text: str) -> None:
+        path = out_dir / name
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+
+    for language in LANGUAGES:
+        put_text(f"summary-{language}.txt", render_summary(report, language))
+    for language in LANGUAGES:
+        charts = charts_module.report_charts(report, language)
+        for chart in charts:
+            path = out_dir / f"chart-{chart.name}-{language}.png"
+            path.write_bytes(chart.png)
+            written.append(path)
+        put_text(f"report-{language}.html", render_report(report, language, full=True, charts=charts))
+    written.append(write_answers_csv(data, out_dir / "answers.csv"))
+    written.append(write_xlsx(data, out_dir / "answers.xlsx"))
+    written.append(write_questions_csv(data, out_dir / "questions.csv"))
+    return written
+
+
+def national_table(view: NationalView) -> tuple[list[str], list[list[str]]]:
+    """One row per council: its name, responses, invited and median level per characteristic ("" when withheld:
+    fewer than 5 answered)."""
+    header = ["authority", "authority_cy", "interim", "responded", "invited"]
+    header += [c.section_id for c in view.characteristics]
+    rows = [
+        [
+            c.authority,
+            c.authority_cy or "",
+            "yes" if c.interim else "no",
+            str(c.responded),
+            str(c.invited),
+            *("" if m is None else str(m) for m in c.medians),
+        ]
+        for c in view.councils
+    ]
+    return header, rows
+
+
+def write_national(surveys: Sequence[SurveyData], out_dir: Path) -> list[Path]:
+    """national-en.html, national-cy.html, chart-national-<lang>.png and national.csv."""
+    from reports.export import safe_cell
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    view = national(surveys)
+    written: list[Path] = []
+    for language in LANGUAGES:
+        chart = charts_module.national_chart(view, language) if view.characteristics else None
+        if chart is not None:
+            png = out_dir / f"chart-national-{language}.png"
+            png.write_bytes(chart.png)
+            written.append(png)
+        path = out_dir / f"national-{language}.html"
+        path.write_text(render_national(view, language, chart=chart, with_chart=False), encoding="utf-8")
+        written.append(path)
+    header, rows = national_table(view)
+    path = out_dir / "national.csv"
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows([[safe_cell(v) for v in row] for row in rows])
+    written.append(path)
+    return written

@@ -1,0 +1,242 @@
+"""The Telegram summary of a council's data tool results (one message, HTML parse mode), and the report texts.
+
+``render_summary(report, language)`` reads only the view-model of ``reports.scoring`` and returns Telegram HTML
+(tags b and i only; every value escaped by the template's autoescaping) whose visible text is at most 4096
+characters: response rates in the report's columns with margins, one line per key characteristic with the median
+level per group and a "divided" marker, the themes' headline (share agreeing per statement) and an INTERIM label.
+When a long authority name or a long questionnaire would overflow, the themes are shortened, then left out, then
+whole lines are dropped from the end (each line is balanced HTML on its own, so the result always parses).
+
+The report texts (headings, captions, caveats, chart labels) in English and Cymraeg live in ``i18n_reports.yaml``;
+``texts(language)`` serves them to every output.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import yaml
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from reports.scoring import (
+    TOTAL,
+    WEIGHTED,
+    Breakdown,
+    CharacteristicResult,
+    Detail,
+    Reason,
+    StatementResult,
+    SurveyReport,
+    pct,
+)
+
+TEXTS_PATH = Path(__file__).with_name("i18n_reports.yaml")
+TEMPLATES = Path(__file__).with_name("templates")
+LANGUAGES = ("en", "cy")
+MAX_MESSAGE = 4096
+MAX_AUTHORITY = 100
+MAX_STATEMENT = 80
+
+
+# ---- report texts -------------------------------------------------------------------------------------------------
+
+
+@cache
+def load_entries(path: Path = TEXTS_PATH) -> dict[str, dict[str, object]]:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(raw, dict):
+        raise ValueError(f"{path}: expected a mapping of text keys")
+    return {str(k): dict(v) if isinstance(v, dict) else {} for k, v in raw.items()}
+
+
+def missing_translations(path: Path = TEXTS_PATH, languages: tuple[str, ...] = LANGUAGES) -> list[tuple[str, str]]:
+    """(key, language) pairs without a text: must be empty."""
+    entries = load_entries(path)
+    missing = []
+    for key, entry in entries.items():
+        for lang in languages:
+            value = entry.get(lang)
+            empty = not value or (isinstance(value, str) and not value.strip())
+            if isinstance(value, list):
+                empty = not value or any(not str(v).strip() for v in value)
+            if empty:
+                missing.append((key, lang))
+    return missing
+
+
+def shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+class ReportTexts:
+    """The report texts in one language; ``t("key", name=value)`` fills {placeholders} (plain text, not HTML)."""
+
+    def __init__(self, entries: Mapping[str, Mapping[str, object]], language: str):
+        if language not in LANGUAGES:
+            raise ValueError(f"unsupported language {language!r}")
+        self.entries = entries
+        self.language = language
+
+    def raw(self, key: str) -> object:
+        entry = self.entries[key]
+        return entry.get(self.language) or entry["en"]
+
+    def __call__(self, key: str, **params: object) -> str:
+        value = self.raw(key)
+        return str(value).format(**params) if params else str(value)
+
+    def group(self, name: str) -> str:
+        return self(f"group_{name}")
+
+    def short(self, name: str) -> str:
+        return self(f"short_{name}")
+
+    def level(self, n: int | None) -> str:
+        return "–" if n is None else self("level", n=n)
+
+    def statement(self, statement: StatementResult, limit: int = MAX_STATEMENT) -> str:
+        key = f"stmt_{statement.question_id}"
+        if key in self.entries:
+            return self(key)
+        return shorten(statement.text.get(self.language), limit)
+
+    def date(self, value: date) -> str:
+        months = self.raw("months")
+        assert isinstance(months, list)
+        return f"{value.day} {months[value.month - 1]} {value.year}"
+
+    def fieldwork(self, report: SurveyReport) -> str | None:
+        if report.opens_on and report.closes_on:
+            return self("fieldwork", opens=self.date(report.opens_on), closes=self.date(report.closes_on))
+        if report.opens_on:
+            return self("fieldwork_from", opens=self.date(report.opens_on))
+        return None
+
+    def reason(self, b: Breakdown | None) -> str:
+        """Why a breakdown is not shown in full ("" when it is)."""
+        if b is None:
+            return self("not_asked")
+        if b.reason is Reason.FEWER_THAN_5:
+            return self("fewer_than_5")
+        if b.reason is Reason.FEWER_THAN_8:
+            return self("median_only")
+        if b.reason is Reason.PROTECTS_OTHER:
+            return self("protects_other")
+        return ""
+
+
+@cache
+def texts(language: str) -> ReportTexts:
+    return ReportTexts(load_entries(), language)
+
+
+@cache
+def template_environment() -> Environment:
+    """Jinja2 for every report template: autoescaping always on, undefined names are errors."""
+    return Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+
+
+# ---- the Telegram summary -----------------------------------------------------------------------------------------
+
+_TAG = re.compile(r"</?[a-z]+(?:\s[^<>]*)?>", re.IGNORECASE)
+
+
+def visible_length(message: str) -> int:
+    """Length of a Telegram HTML message after entity parsing, in UTF-16 code units (how Telegram counts)."""
+    text = html.unescape(_TAG.sub("", message))
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _level_cell(b: Breakdown | None) -> str:
+    if b is None:
+        return "–"
+    if b.detail is Detail.HIDDEN:
+        return "<5"
+    level = b.median_level
+    cell = "–" if level is None else str(level)
+    return cell + ("↔" if b.divided else "")
+
+
+def _agree_cell(b: Breakdown | None, t: ReportTexts, labels: dict[str, str]) -> str:
+    if b is None:
+        return "–"
+    if b.detail is Detail.HIDDEN:
+        return "<5"
+    if b.detail is Detail.MEDIAN:
+        return t("median_label", value=labels.get(b.median or "", "–"))
+    return f"{pct(b.agree)}%"
+
+
+def characteristic_cells(c: CharacteristicResult, t: ReportTexts, roles: tuple[str, ...]) -> list[str]:
+    cells = [f"{t.short(r)} {_level_cell(c.groups.get(r))}" for r in roles]
+    cells.append(f"{t.short(TOTAL)} {_level_cell(c.total)}")
+    if c.weighted is not None:
+        cells.append(f"{t.short(WEIGHTED)} {_level_cell(c.weighted)}")
+    return cells
+
+
+def statement_line(s: StatementResult, t: ReportTexts, detail: bool) -> str:
+    labels = {c: label.get(t.language) for c, label in zip(s.categories, s.labels, strict=True)}
+    label = t.statement(s)
+    if s.total is not None:
+        line = f"{label}: {_agree_cell(s.total, t, labels)}"
+        if detail:
+            parts = ", ".join(f"{t.short(r)} {_agree_cell(b, t, labels)}" for r, b in s.groups.items())
+            line += f" ({parts})"
+        return line
+    parts = ", ".join(
+        f"{_agree_cell(b, t, labels)} ({t('only_group', group=t.short(r))})" for r, b in s.groups.items()
+    )
+    return f"{label}: {parts}"
+
+
+def _render(report: SurveyReport, language: str, theme_mode: str) -> str:
+    t = texts(language)
+    template = template_environment().get_template("summary.html.j2")
+    margin_cells = {
+        r.group: "" if r.margin_points is None else f"(±{r.margin_points})" for r in report.rates
+    }
+    text = template.render(
+        t=t,
+        lang=language,
+        authority=shorten(report.authority_name(language), MAX_AUTHORITY),
+        interim=report.interim,
+        fieldwork=t.fieldwork(report),
+        rates=report.rates,
+        margin_cells=margin_cells,
+        characteristics=[
+            (c.title.get(language), characteristic_cells(c, t, report.roles)) for c in report.characteristics
+        ],
+        themes=[
+            (th.title.get(language), [statement_line(s, t, theme_mode == "full") for s in th.statements])
+            for th in report.themes
+        ],
+        theme_mode=theme_mode,
+    )
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def render_summary(report: SurveyReport, language: str = "en", limit: int = MAX_MESSAGE) -> str:
+    """Telegram HTML for one message, at most ``limit`` visible characters, in ``language`` ("en" or "cy")."""
+    for mode in ("full", "headline", "omit"):
+        message = _render(report, language, mode)
+        if visible_length(message) <= limit:
+            return message
+    # Last resort (a questionnaire far longer than the shipped ones): drop whole lines from the end.
+    lines = message.split("\n")
+    while lines and visible_length("\n".join(lines)) > limit:
+        lines.pop()
+    return "\n".join(lines).strip()
