@@ -93,8 +93,13 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 
 async def on_auditor_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Auditors' confirmation buttons; from anyone else they are just stale buttons, answered in their language."""
     assert update.callback_query is not None
-    reply = await services(context).fieldwork.press(who(update).user_id, update.callback_query.data)
+    svc, person, data = services(context), who(update), update.callback_query.data
+    if await svc.fieldwork.is_auditor(person.user_id):
+        reply = await svc.fieldwork.press(person.user_id, data)
+    else:
+        reply = await svc.respondents.press(person, data)
     await send(update, context, reply)
 
 

@@ -79,12 +79,13 @@ class Renderer:
     def question(self, prompt: QuestionPrompt) -> Screen:
         q, p, lang = prompt.question, prompt.progress, self.lang
         section = p.section.title.get(lang)
-        is_last = p.answered >= p.total - 1 and not prompt.answered
-        line = (
-            self.t("progress_last", position=p.position, total=p.total, section=section)
-            if is_last
-            else self.t("progress", position=p.position, total=p.total, section=section, minutes=p.minutes_left)
-        )
+        if p.seconds_left == 0:  # revisiting an answer once everything is answered
+            key = "progress_all_answered"
+        elif p.answered >= p.total - 1 and not prompt.answered:
+            key = "progress_last"
+        else:
+            key = "progress"
+        line = self.t(key, position=p.position, total=p.total, section=section, minutes=p.minutes_left)
         parts = [f"<i>{line}</i>", f"<b>{esc(q.text.get(lang))}</b>"]
         if q.help:
             parts.append(esc(q.help.get(lang)))
