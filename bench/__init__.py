@@ -1,0 +1,1 @@
+"""Benchmarks (``make bench``): figures printed, not asserted — unit tests stay quick and untimed."""
