@@ -49,15 +49,16 @@ class World:
 
 
 def make_settings(emu: BotApiEmulator, db_path: Path, **extra: object) -> Settings:
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        telegram_token=emu.token,
-        telegram_base_url=emu.base_url,
-        bot_username="datatool_test_bot",
-        db_path=db_path,
-        rate_limit_per_second=10_000,
-        **extra,
-    )
+    """Settings for a bot talking to the emulator; every file it writes stays beside the test's database."""
+    values: dict[str, object] = {
+        "telegram_token": emu.token,
+        "telegram_base_url": emu.base_url,
+        "bot_username": "datatool_test_bot",
+        "db_path": db_path,
+        "reports_dir": db_path.parent / "reports",
+        "rate_limit_per_second": 10_000,
+    }
+    return Settings(_env_file=None, **(values | extra))  # type: ignore[call-arg]
 
 
 async def seed_campaign(world: World, *, per_role: int = 5, authority: str = AUTHORITY) -> None:
