@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from config.authorities import DEFAULT_AUTHORITIES, load_authorities
+from config.reminder_policy import load_reminder_policy
 from config.settings import Settings, SettingsError, load_settings
 from flows.tokens import hash_token, new_token
 from reports.rates import RateTable, format_text
@@ -114,10 +115,12 @@ async def campaign_create(settings: Settings, args: argparse.Namespace) -> int:
     opens = args.opens or datetime.now(settings.zone).date()
     if args.closes < opens:
         raise UsageError(f"--closes {args.closes} is before --opens {opens}: fieldwork must close after it opens")
+    policy = load_reminder_policy(args.reminders) if args.reminders else None
     async with repository(settings) as repo:
         authority = await one_authority(repo, args.authority)
         targets = {"officer": args.target_officers, "member": args.target_members}
-        campaign_id = await repo.create_campaign(authority, opens, args.closes, datetime.now(UTC), targets)
+        campaign_id = await repo.create_campaign(authority, opens, args.closes, datetime.now(UTC), targets,
+                                                 reminder_policy=policy.model_dump_json() if policy else None)
     print(campaign_id)
     return 0
 
@@ -324,6 +327,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="target response rate for officers (default 60)")
     create.add_argument("--target-members", type=percentage, default=0.5, metavar="PERCENT",
                         help="target response rate for elected members (default 50)")
+    create.add_argument("--reminders", type=Path, metavar="FILE",
+                        help="this campaign's reminder policy, a YAML file shaped like config/reminders.yaml "
+                        "(default: DATATOOL_REMINDER_POLICY or config/reminders.yaml)")
     csub.add_parser("list", help="list campaigns with dates, status and responses")
     close = csub.add_parser("close", help="close fieldwork now")
     close.add_argument("campaign", type=positive_int, help="campaign id")

@@ -289,17 +289,19 @@ class CampaignRepository:
         closes_on: date,
         now: datetime,
         targets: dict[str, float] | None = None,
+        reminder_policy: str | None = None,
     ) -> int:
+        """``reminder_policy``: JSON of a ``flows.reminders.ReminderPolicy``; None uses the configured default."""
         if closes_on < opens_on:
             raise ValueError("the close date is before the open date")
         targets = {"officer": 0.6, "member": 0.5} | (targets or {})
         authority_id = await self.ensure_authority(authority)
         async with transaction(self.conn):
             cur = await self.conn.execute(
-                "INSERT INTO campaigns (authority_id, opens_on, closes_on, created_at, target_officer, target_member)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO campaigns (authority_id, opens_on, closes_on, created_at, target_officer, target_member,"
+                " reminder_policy) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (authority_id, opens_on.isoformat(), closes_on.isoformat(), iso(now), targets["officer"],
-                 targets["member"]),
+                 targets["member"], reminder_policy),
             )
         return int(cur.lastrowid or 0)
 

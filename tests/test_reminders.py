@@ -344,3 +344,35 @@ async def test_auditor_sends_a_round_now_after_confirmation(rw: World):
         outsider = rw.driver(999)
         await outsider.command("remind", "flint")
         assert "don't know that command" in outsider.last.text
+
+
+def test_a_campaign_can_carry_its_own_policy(tmp_path: Path, monkeypatch, capsys):
+    from bot.cli import main
+
+    for key in list(__import__("os").environ):
+        if key.startswith("DATATOOL_"):
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATATOOL_DB_PATH", str(tmp_path / "p.db"))
+    policy = tmp_path / "weekly.yaml"
+    policy.write_text("weekdays: [0]\ntimes: ['13:30']\nmax_per_person: 1\n")
+    assert main(["campaign", "create", "--authority", "powys", "--closes", "2099-01-01", "--reminders", str(policy)]) == 0
+    bad = tmp_path / "night.yaml"
+    bad.write_text("times: ['23:00']\n")
+    assert main(["campaign", "create", "--authority", "powys", "--closes", "2099-01-01", "--reminders", str(bad)]) == 2
+    assert "quiet hours" in capsys.readouterr().err
+
+    async def stored() -> ReminderPolicy:
+        from config.reminder_policy import load_reminder_policy
+        from storage.reminders import ReminderRepository
+
+        conn = await connect(tmp_path / "p.db")
+        try:
+            return await ReminderRepository(conn, load_reminder_policy()).policy_for_campaign(1)
+        finally:
+            await conn.close()
+
+    import asyncio
+
+    own = asyncio.run(stored())
+    assert own.weekdays == [0] and own.times == [time(13, 30)] and own.max_per_person == 1
