@@ -118,7 +118,7 @@ class RespondentService:
             if not await self.store.bind(invitation.id, who.user_id, who.chat_id, self.clock.now()):
                 return self._say("link_taken", language)
             log.info("invitation %s bound", invitation.reference)
-            return self._language_screen(default=language, first_contact=True)
+            return Reply(send=(self._language_screen(language, first_contact=True),))
         return await self._where(invitation)
 
     async def press(self, who: Who, payload: str | None) -> Reply:
@@ -135,7 +135,7 @@ class RespondentService:
         if cb is not None and cb.action is Action.WITHDRAW:
             return await self._withdraw(invitation, confirmed=cb.arg(0) == WITHDRAW_YES)
         if invitation.language is None:
-            return Reply(toast=self._toast("choose_language_first", language), edit=self._language_screen(language).edit)
+            return Reply(toast=self._toast("choose_language_first", language), edit=self._language_screen(language))
         if cb is not None and cb.action is Action.CONSENT:
             if not invitation.notice_seen:
                 await self.store.mark_notice_seen(invitation.id, self.clock.now())
@@ -186,7 +186,7 @@ class RespondentService:
             case RespondentCommand.PRIVACY:
                 return Reply(send=(Screen(self.notice.full[language]),))
             case RespondentCommand.LANGUAGE:
-                return Reply(send=self._language_screen(language, usable=invitation is not None).send)
+                return Reply(send=(self._language_screen(language, usable=invitation is not None),))
         if invitation is None:
             return self._say("no_invitation", language)
         match name:
@@ -202,18 +202,18 @@ class RespondentService:
 
     # ---- first-contact steps -------------------------------------------------------------------------------------
 
-    def _language_screen(self, default: str, *, first_contact: bool = False, usable: bool = True) -> Reply:
+    def _language_screen(self, default: str, *, first_contact: bool = False, usable: bool = True) -> Screen:
+        """The language question, in both languages (the person's default first)."""
         ordered = [default] + [lang for lang in LANGUAGES if lang != default]
         text = "\n".join(self.cat.t("choose_language", lang) for lang in ordered)
         if not usable:
-            text += "\n\n" + self.cat.t("no_invitation", default)
-            return Reply(send=(Screen(text),))
+            return Screen(text + "\n\n" + self.cat.t("no_invitation", default))
         buttons = tuple(
             Button(("✓ " if lang == default and not first_contact else "") + LANGUAGE_NAMES[lang],
                    callbacks.encode(Action.LANGUAGE, lang))
             for lang in ordered
         )
-        return Reply(send=(Screen(text, (buttons,)),), edit=Screen(text, (buttons,)))
+        return Screen(text, (buttons,))
 
     def _notice_screen(self, language: str) -> Screen:
         buttons = (
@@ -239,7 +239,7 @@ class RespondentService:
         if closed := self._outside_window(invitation, language):
             return closed
         if invitation.language is None:
-            return Reply(send=self._language_screen(language).send)
+            return Reply(send=(self._language_screen(language),))
         if not invitation.notice_seen:
             return Reply(send=(self._notice_screen(language),))
         qn = self._questionnaire(invitation)
