@@ -42,6 +42,10 @@ class World:
         services = Services(self.settings, clock=self.clock)
         self.app = build_application(self.settings, services)
         async with running(self.app, poll_timeout=1):
+            # The scheduled jobs (reminders, digest, completion) run only when a test runs them — with the fake
+            # clock — never on the wall clock in the middle of a test.
+            assert self.app.job_queue is not None
+            self.app.job_queue.scheduler.pause()
             yield services
 
     def driver(self, user_id: int, language_code: str = "en") -> UserDriver:
