@@ -43,8 +43,10 @@ class RespondentStore(Protocol):
         """The invitation this Telegram user is working on (most recently used), if any."""
         ...
 
-    async def bind(self, invitation_id: int, telegram_user_id: int, chat_id: int, now: datetime) -> bool:
-        """Bind an unbound invitation to a user; False when someone else bound it first."""
+    async def bind(self, invitation_id: int, telegram_user_id: int, chat_id: int, now: datetime,
+                   language_hint: str = "en") -> bool:
+        """Bind an unbound invitation to a user; False when someone else bound it first.  ``language_hint``: the
+        language their Telegram uses, for reminders until they choose one."""
         ...
 
     async def mark_notice_seen(self, invitation_id: int, now: datetime) -> None: ...

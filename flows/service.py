@@ -115,7 +115,7 @@ class RespondentService:
         if invitation.telegram_user_id is None:
             if closed := self._outside_window(invitation, language):
                 return closed
-            if not await self.store.bind(invitation.id, who.user_id, who.chat_id, self.clock.now()):
+            if not await self.store.bind(invitation.id, who.user_id, who.chat_id, self.clock.now(), language):
                 return self._say("link_taken", language)
             log.info("invitation %s bound", invitation.reference)
             return Reply(send=(self._language_screen(language, first_contact=True),))

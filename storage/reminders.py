@@ -21,7 +21,7 @@ from storage.repositories import CampaignRepository, iso, transaction, write
 # Who may be reminded at all: opened the link (bound), not submitted, not withdrawn (then unbound), not revoked,
 # reminders not turned off, chat reachable, campaign open.
 _ELIGIBLE = """
-    i.telegram_user_id IS NOT NULL AND i.chat_id IS NOT NULL AND i.language IS NOT NULL
+    i.telegram_user_id IS NOT NULL AND i.chat_id IS NOT NULL
     AND i.revoked_at IS NULL AND i.reminders_off_at IS NULL AND i.unreachable_at IS NULL
     AND NOT EXISTS (SELECT 1 FROM submissions s WHERE s.invitation_id = i.id)
 """
@@ -125,7 +125,8 @@ class ReminderRepository:
     async def due(self, now: datetime, limit: int) -> list[Queued]:
         async with self.conn.execute(
             f"""
-            SELECT r.invitation_id, r.slot, r.attempts, i.campaign_id, i.role, i.chat_id, i.language, i.cursor,
+            SELECT r.invitation_id, r.slot, r.attempts, i.campaign_id, i.role, i.chat_id,
+                   COALESCE(i.language, i.language_hint, 'en') AS language, i.cursor,
                    a.name AS authority, c.closes_on
             FROM reminders r
             JOIN invitations i ON i.id = r.invitation_id

@@ -109,13 +109,14 @@ class RespondentRepository:
             telegram_user_id,
         )
 
-    async def bind(self, invitation_id: int, telegram_user_id: int, chat_id: int, now: datetime) -> bool:
+    async def bind(self, invitation_id: int, telegram_user_id: int, chat_id: int, now: datetime,
+                   language_hint: str = "en") -> bool:
         async with transaction(self.conn):
             cur = await self.conn.execute(
-                "UPDATE invitations SET telegram_user_id = ?, chat_id = ?, language = NULL, bound_at = ?,"
-                " last_seen_at = ?, withdrawn_at = NULL"
+                "UPDATE invitations SET telegram_user_id = ?, chat_id = ?, language = NULL, language_hint = ?,"
+                " bound_at = ?, last_seen_at = ?, withdrawn_at = NULL"
                 " WHERE id = ? AND telegram_user_id IS NULL AND revoked_at IS NULL",
-                (telegram_user_id, chat_id, iso(now), iso(now), invitation_id),
+                (telegram_user_id, chat_id, language_hint, iso(now), iso(now), invitation_id),
             )
             return cur.rowcount == 1
 
@@ -130,7 +131,8 @@ class RespondentRepository:
             await self.conn.execute("DELETE FROM submissions WHERE invitation_id = ?", (invitation_id,))
             await self.conn.execute("DELETE FROM reminders WHERE invitation_id = ?", (invitation_id,))
             await self.conn.execute(
-                "UPDATE invitations SET telegram_user_id = NULL, chat_id = NULL, language = NULL, cursor = NULL,"
+                "UPDATE invitations SET telegram_user_id = NULL, chat_id = NULL, language = NULL,"
+                " language_hint = NULL, cursor = NULL,"
                 " bound_at = NULL, last_seen_at = NULL, notice_seen_at = NULL, reminders_off_at = NULL,"
                 " unreachable_at = NULL, snoozed_until = NULL, withdrawn_at = ? WHERE id = ?",
                 (iso(now), invitation_id),

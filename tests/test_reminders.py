@@ -376,3 +376,15 @@ def test_a_campaign_can_carry_its_own_policy(tmp_path: Path, monkeypatch, capsys
 
     own = asyncio.run(stored())
     assert own.weekdays == [0] and own.times == [time(13, 30)] and own.max_per_person == 1
+
+
+async def test_someone_who_only_opened_the_link_is_reminded_in_their_telegram_language(rw: World):
+    async with rw.bot() as services:
+        opener = rw.driver(8600, language_code="cy")
+        await opener.start(rw.tokens["member"][0])  # opened the link, never chose a language
+        rw.clock.current = datetime(2026, 12, 1, 10, 1, tzinfo=UTC)
+        assert (await services.reminders.tick()).sent == 1
+        reminder = await opener.expect("Nodyn atgoffa")
+        assert "Rydych wedi ateb 0 o" in reminder.text
+        await opener.tap("Parhau")
+        assert "Pa iaith" in opener.last.text  # carrying on starts where they are: choosing a language
