@@ -17,7 +17,7 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from bot.emulator import BotApiEmulator, UserDriver
+from bot.emulator import UserDriver
 from bot.emulator.server import ChatMessage
 from bot.logs import setup_logging
 from flows import callbacks
@@ -26,11 +26,10 @@ from flows.model import Questionnaire, QuestionType
 from flows.tokens import hash_token
 from storage.database import connect
 from storage.repositories import CampaignRepository
-from tests.support import World, current_question, onboard, stored_answers
+from tests.support import World, current_question, last_toast, no_failure, onboard, person, stored_answers
 
 pytestmark = pytest.mark.asyncio
 
-FAILURE = "something went wrong"  # the error handler's apology: never expected in these tests
 TELEGRAM_LIMIT = 4096
 COMMANDS = ["help", "resume", "review", "language", "privacy", "withdraw"]
 
@@ -38,21 +37,10 @@ COMMANDS = ["help", "resume", "review", "language", "privacy", "withdraw"]
 # ---- helpers -------------------------------------------------------------------------------------------------------
 
 
-def person(world: World, user_id: int, language_code: str | None = "en") -> UserDriver:
-    """A driver that waits less after each action: the bot edits or sends before it answers a button press, so once
-    the press is answered (or the reply has arrived) the bot is done with it."""
-    driver = world.driver(user_id, language_code)  # type: ignore[arg-type]
-    driver.quiet, driver.settle = 0.02, 0.02
-    return driver
 
 
-def last_toast(emu: BotApiEmulator) -> str | None:
-    assert emu.callback_answers, "no button press has been answered"
-    return list(emu.callback_answers.values())[-1].text
 
 
-def no_failure(driver: UserDriver) -> None:
-    assert all(FAILURE not in m.text for m in driver.messages), driver.transcript()
 
 
 def message(driver: UserDriver, message_id: int) -> ChatMessage:
