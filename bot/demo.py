@@ -79,7 +79,9 @@ class Person:
     submitted: bool = False
 
 
-async def run_demo(out: Path = Path("demo-output"), seed: int = 2019) -> int:
+async def run_demo(out: Path = Path("demo-output"), seed: int = 2019, invited: dict[str, int] | None = None) -> int:
+    """The whole demo; ``invited`` (officers and members) defaults to the report's 62 and 65."""
+    invited = invited or INVITED
     began = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     db_path = out / "demo.db"
@@ -101,8 +103,8 @@ async def run_demo(out: Path = Path("demo-output"), seed: int = 2019) -> int:
         clock = DemoClock(datetime.combine(opens_on, datetime.min.time(), settings.zone).replace(hour=9)
                           .astimezone(UTC))
         campaign_id = await _create_campaign(settings, opens_on)
-        people = await _invite(settings, campaign_id, rng)
-        print(f"Campaign {campaign_id}: {AUTHORITY}, {INVITED['officer']} officers and {INVITED['member']} members "
+        people = await _invite(settings, campaign_id, rng, invited)
+        print(f"Campaign {campaign_id}: {AUTHORITY}, {invited['officer']} officers and {invited['member']} members "
               f"invited, fieldwork {opens_on:%a %d %b} to {opens_on + timedelta(days=FIELDWORK_DAYS):%a %d %b %Y}.\n"
               f"Simulating it through the local Bot API emulator at {emu.base_url.rsplit('/', 1)[0]} ...\n")
         services = Services(settings, clock=clock)
@@ -193,9 +195,9 @@ async def _create_campaign(settings: Settings, opens_on: date) -> int:
         await conn.close()
 
 
-async def _invite(settings: Settings, campaign_id: int, rng: random.Random) -> list[Person]:
+async def _invite(settings: Settings, campaign_id: int, rng: random.Random, invited: dict[str, int]) -> list[Person]:
     people: list[Person] = []
-    for role, count in INVITED.items():
+    for role, count in invited.items():
         rows = await create_invitations(settings, campaign_id, role, count, settings.bot_username or "")
         for reference, _, link in rows:
             opens = rng.random() < OPENS[role]
