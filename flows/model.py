@@ -146,7 +146,7 @@ class Questionnaire(_Strict):
 
     @field_validator("languages")
     @classmethod
-    def _english_first(cls, languages: list[str]) -> list[str]:
+    def _distinct(cls, languages: list[str]) -> list[str]:
         if len(set(languages)) != len(languages):
             raise ValueError("a language is listed twice")
         return languages
