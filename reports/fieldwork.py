@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -42,12 +41,6 @@ REMIND = "remind"
 ROLE_ARGS = {"member": "member", "members": "member", "officer": "officer", "officers": "officer"}
 ALL_ROLES = "all"
 ROLE_WORDS = {"officer": ("officer", "officers"), "member": ("member", "members")}
-
-
-@dataclass(frozen=True)
-class Resolved:
-    campaign: Campaign | None
-    problem: Reply | None = None
 
 
 def esc(text: str) -> str:
@@ -117,29 +110,27 @@ class FieldworkService:
                 return await self.confirm_remind(" ".join(args[:-1]) if role else query, role)
         raise ValueError(f"not an auditor command: {name}")
 
-    async def resolve(self, query: str, command: str) -> Resolved:
-        """An authority from any unambiguous part of its name, then the campaign a command about it means."""
+    async def resolve(self, query: str, command: str) -> Campaign | Reply:
+        """The campaign a command about an authority means (the authority from any unambiguous part of its name),
+        or the reply explaining why there is none."""
         if not query:
-            return Resolved(None, _say(f"Which council? For example: /{command} flint"))
+            return _say(f"Which council? For example: /{command} flint")
         names = await self.repo.find_authorities(query)
         if not names:
-            return Resolved(None, _say(f"No council matches “{esc(query)}”. /campaigns lists them."))
+            return _say(f"No council matches “{esc(query)}”. /campaigns lists them.")
         if len(names) > 1:
             listed = "\n".join(f"• {esc(n)}" for n in names[:15])
-            return Resolved(None, _say(f"“{esc(query)}” matches {len(names)} councils; say which:\n{listed}"))
+            return _say(f"“{esc(query)}” matches {len(names)} councils; say which:\n{listed}")
         campaign = await self.repo.campaign_for(names[0], self.today())
-        if campaign is None:
-            return Resolved(None, _say(f"There is no campaign for {esc(names[0])} yet."))
-        return Resolved(campaign)
+        return campaign if campaign is not None else _say(f"There is no campaign for {esc(names[0])} yet.")
 
     async def table(self, campaign: Campaign) -> RateTable:
         return RateTable.from_roles(campaign.authority, await self.repo.rates(campaign.id), campaign.targets)
 
     async def rates_for(self, user_id: int, query: str) -> Reply:
-        found = await self.resolve(query, AuditorCommand.RATES)
-        if found.campaign is None:
-            return found.problem or _say("No campaign.")
-        campaign = found.campaign
+        campaign = await self.resolve(query, AuditorCommand.RATES)
+        if isinstance(campaign, Reply):
+            return campaign
         table = await self.table(campaign)
         now = self.clock.now()
         change = self._change(await self.repo.last_view(user_id, campaign.id), table, now)
@@ -180,10 +171,9 @@ class FieldworkService:
         return _say(_fit(lines))
 
     async def nonstarters(self, query: str) -> Reply:
-        found = await self.resolve(query, AuditorCommand.NONSTARTERS)
-        if found.campaign is None:
-            return found.problem or _say("No campaign.")
-        campaign = found.campaign
+        campaign = await self.resolve(query, AuditorCommand.NONSTARTERS)
+        if isinstance(campaign, Reply):
+            return campaign
         never = await self.repo.nonstarters(campaign.id)
         if not never:
             return _say(f"Everyone invited to {esc(campaign.authority)} has opened their link.")
@@ -198,10 +188,9 @@ class FieldworkService:
         return _say(_fit(lines))
 
     async def confirm_close(self, query: str) -> Reply:
-        found = await self.resolve(query, AuditorCommand.CLOSE)
-        if found.campaign is None:
-            return found.problem or _say("No campaign.")
-        campaign = found.campaign
+        campaign = await self.resolve(query, AuditorCommand.CLOSE)
+        if isinstance(campaign, Reply):
+            return campaign
         if campaign.closed_at is not None:
             return _say(f"Fieldwork for {esc(campaign.authority)} is already closed.")
         table = await self.table(campaign)
@@ -242,10 +231,10 @@ class FieldworkService:
     async def summary(self, query: str) -> Reply:
         """An interim summary at any time (labelled as interim); the final one is posted on completion."""
         assert self.completion is not None
-        found = await self.resolve(query, AuditorCommand.SUMMARY)
-        if found.campaign is None:
-            return found.problem or _say("No campaign.")
-        return _say(await self.completion.interim_summary(found.campaign))
+        campaign = await self.resolve(query, AuditorCommand.SUMMARY)
+        if isinstance(campaign, Reply):
+            return campaign
+        return _say(await self.completion.interim_summary(campaign))
 
     def _roles(self, role: str | None) -> frozenset[str]:
         return frozenset({role}) if role in ("officer", "member") else frozenset({"officer", "member"})
@@ -263,10 +252,10 @@ class FieldworkService:
         return len(await self.reminders.eligible(campaign.id, roles, policy, now, respect_gap=False)), None
 
     async def confirm_remind(self, query: str, role: str | None) -> Reply:
-        found = await self.resolve(query, AuditorCommand.REMIND)
-        if found.campaign is None:
-            return found.problem or _say("No campaign.")
-        campaign, roles = found.campaign, self._roles(role)
+        campaign = await self.resolve(query, AuditorCommand.REMIND)
+        if isinstance(campaign, Reply):
+            return campaign
+        roles = self._roles(role)
         count, problem = await self._remindable(campaign, roles)
         if problem:
             return _say(problem)

@@ -205,3 +205,19 @@ def last_toast(emu: BotApiEmulator) -> str | None:
 
 def no_failure(driver: UserDriver) -> None:
     assert all(FAILURE not in m.text for m in driver.messages), driver.transcript()
+
+
+async def prefill(db_path: Path, token: str, answers: dict[str, str | None]) -> None:
+    """Write answers for the invitation of ``token`` straight into the database and clear the cursor, so the
+    respondent is on the first unanswered question (as after answering in order)."""
+    async with aiosqlite.connect(db_path) as conn:
+        async with conn.execute("SELECT id FROM invitations WHERE token_hash = ?", (hash_token(token),)) as cur:
+            row = await cur.fetchone()
+        assert row is not None
+        await conn.executemany(
+            "INSERT INTO answers (invitation_id, question_id, value, answered_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (invitation_id, question_id) DO UPDATE SET value = excluded.value",
+            [(row[0], qid, value, "2026-11-25T10:00:00+00:00") for qid, value in answers.items()],
+        )
+        await conn.execute("UPDATE invitations SET cursor = NULL WHERE id = ?", (row[0],))
+        await conn.commit()

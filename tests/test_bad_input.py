@@ -18,7 +18,16 @@ from flows import callbacks
 from flows.callbacks import Action
 from flows.model import Questionnaire, QuestionType
 from flows.tokens import hash_token
-from tests.support import World, current_question, last_toast, no_failure, onboard, person, stored_answers
+from tests.support import (
+    World,
+    current_question,
+    last_toast,
+    no_failure,
+    onboard,
+    person,
+    prefill,
+    stored_answers,
+)
 
 pytestmark = pytest.mark.asyncio
 
@@ -60,23 +69,6 @@ def filler(qn: Questionnaire) -> dict[str, str | None]:
         answers[q.id] = "dk" if q.type is not QuestionType.TEXT else None
     return answers
 
-
-async def prefill(db_path: Path, token: str, answers: dict[str, str | None]) -> None:
-    """Write answers for the invitation of ``token`` straight into the database.
-
-    The cursor is cleared too, so the respondent is on the first unanswered question (as after answering in order).
-    """
-    async with aiosqlite.connect(db_path) as conn:
-        async with conn.execute("SELECT id FROM invitations WHERE token_hash = ?", (hash_token(token),)) as cur:
-            row = await cur.fetchone()
-        assert row is not None
-        await conn.executemany(
-            "INSERT INTO answers (invitation_id, question_id, value, answered_at) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (invitation_id, question_id) DO UPDATE SET value = excluded.value",
-            [(row[0], qid, value, "2026-11-25T10:00:00+00:00") for qid, value in answers.items()],
-        )
-        await conn.execute("UPDATE invitations SET cursor = NULL WHERE id = ?", (row[0],))
-        await conn.commit()
 
 
 async def to_free_text(world: World, driver: UserDriver, token: str, question: str = "barriers",

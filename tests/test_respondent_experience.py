@@ -26,7 +26,16 @@ from flows.model import Questionnaire, QuestionType
 from flows.tokens import hash_token
 from storage.database import connect
 from storage.repositories import CampaignRepository
-from tests.support import World, current_question, last_toast, no_failure, onboard, person, stored_answers
+from tests.support import (
+    World,
+    current_question,
+    last_toast,
+    no_failure,
+    onboard,
+    person,
+    prefill,
+    stored_answers,
+)
 
 pytestmark = pytest.mark.asyncio
 
@@ -73,20 +82,6 @@ def visible_count(qn: Questionnaire, answers: dict[str, str | None]) -> int:
     """How many questions apply, given the answers so far (follow-ups only once their trigger is chosen)."""
     return sum(1 for q in qn.questions if q.show_if is None or answers.get(q.show_if.question) in q.show_if.any_of)
 
-
-async def prefill(db_path: Path, token: str, answers: dict[str, str | None]) -> None:
-    """Write answers straight into the database and clear the cursor (the first unanswered question is next)."""
-    async with aiosqlite.connect(db_path) as conn:
-        async with conn.execute("SELECT id FROM invitations WHERE token_hash = ?", (hash_token(token),)) as cur:
-            row = await cur.fetchone()
-        assert row is not None
-        await conn.executemany(
-            "INSERT INTO answers (invitation_id, question_id, value, answered_at) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (invitation_id, question_id) DO UPDATE SET value = excluded.value",
-            [(row[0], qid, value, "2026-11-25T10:00:00+00:00") for qid, value in answers.items()],
-        )
-        await conn.execute("UPDATE invitations SET cursor = NULL WHERE id = ?", (row[0],))
-        await conn.commit()
 
 
 async def invitation_row(db_path: Path, token: str) -> dict:
