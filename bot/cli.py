@@ -140,6 +140,22 @@ async def campaign_list(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def campaign_update(settings: Settings, args: argparse.Namespace) -> int:
+    targets = {role: value for role, value in (("officer", args.target_officers), ("member", args.target_members))
+               if value is not None}
+    if args.closes is None and not targets and args.reminders is None:
+        raise UsageError("nothing to change: give --closes, --target-officers, --target-members or --reminders")
+    policy = load_reminder_policy(args.reminders) if args.reminders else None
+    async with repository(settings) as repo:
+        await repo.update_campaign(args.campaign, closes_on=args.closes, targets=targets,
+                                   reminder_policy=policy.model_dump_json() if policy else None)
+        campaign = await repo.campaign(args.campaign)
+    assert campaign is not None
+    print(f"Campaign {campaign.id} ({campaign.authority}): closes {campaign.closes_on.isoformat()}, targets officers "
+          f"{campaign.targets['officer']:.0%}, members {campaign.targets['member']:.0%}.")
+    return 0
+
+
 async def campaign_close(settings: Settings, args: argparse.Namespace) -> int:
     async with repository(settings) as repo:
         campaign = await repo.campaign(args.campaign)
@@ -331,6 +347,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="this campaign's reminder policy, a YAML file shaped like config/reminders.yaml "
                         "(default: DATATOOL_REMINDER_POLICY or config/reminders.yaml)")
     csub.add_parser("list", help="list campaigns with dates, status and responses")
+    update = csub.add_parser("update", help="change a running campaign: close date, targets, reminder policy")
+    update.add_argument("campaign", type=positive_int, help="campaign id")
+    update.add_argument("--closes", type=parse_date, help="new last day of fieldwork, YYYY-MM-DD (to extend it)")
+    update.add_argument("--target-officers", type=percentage, metavar="PERCENT", help="new target for officers")
+    update.add_argument("--target-members", type=percentage, metavar="PERCENT", help="new target for elected members")
+    update.add_argument("--reminders", type=Path, metavar="FILE", help="a reminder policy YAML for this campaign")
     close = csub.add_parser("close", help="close fieldwork now")
     close.add_argument("campaign", type=positive_int, help="campaign id")
 
@@ -379,6 +401,7 @@ def build_parser() -> argparse.ArgumentParser:
 HANDLERS = {
     ("campaign", "create"): campaign_create,
     ("campaign", "list"): campaign_list,
+    ("campaign", "update"): campaign_update,
     ("campaign", "close"): campaign_close,
     ("invites", "create"): invites_create,
     ("invites", "list"): invites_list,

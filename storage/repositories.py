@@ -322,6 +322,25 @@ class CampaignRepository:
         found.sort(key=lambda c: (c.status(today) == "open", c.opens_on, c.id), reverse=True)
         return found[0] if found else None
 
+    async def update_campaign(self, campaign_id: int, *, closes_on: date | None = None,
+                              targets: dict[str, float] | None = None, reminder_policy: str | None = None) -> None:
+        """Change a running campaign: extend or shorten fieldwork, targets, its own reminder policy (JSON)."""
+        campaign = await self.campaign(campaign_id)
+        if campaign is None:
+            raise ValueError(f"there is no campaign {campaign_id}")
+        if campaign.closed_at is not None:
+            raise ValueError(f"campaign {campaign_id} ({campaign.authority}) is closed and can no longer be changed")
+        closes = closes_on or campaign.closes_on
+        if closes < campaign.opens_on:
+            raise ValueError(f"the close date {closes} is before the open date {campaign.opens_on}")
+        merged = campaign.targets | (targets or {})
+        async with transaction(self.conn):
+            await self.conn.execute(
+                "UPDATE campaigns SET closes_on = ?, target_officer = ?, target_member = ?,"
+                " reminder_policy = COALESCE(?, reminder_policy) WHERE id = ?",
+                (closes.isoformat(), merged["officer"], merged["member"], reminder_policy, campaign_id),
+            )
+
     async def close_campaign(self, campaign_id: int, reason: str, now: datetime) -> bool:
         """Close fieldwork; False when it was already closed (closing is idempotent)."""
         async with transaction(self.conn):

@@ -248,10 +248,16 @@ def test_cli_campaign_life_cycle(monkeypatch, tmp_path: Path, capsys):
     assert "Wrexham County Borough Council" in printed
     assert re.search(r"^Elected Members +\| +3 \| +0 \| +0% \| +–$", printed, re.M)
     assert "target 55% (2 of 3)" in printed
+    assert main(["campaign", "update", "1", "--closes", "2099-03-31", "--target-members", "60"]) == 0
+    assert "closes 2099-03-31, targets officers 60%, members 60%" in capsys.readouterr().out
+    assert main(["campaign", "update", "1"]) == 2
+    assert "nothing to change" in capsys.readouterr().err
     assert main(["campaign", "list"]) == 0
     assert "open" in capsys.readouterr().out
     assert main(["campaign", "close", "1"]) == 0
     assert main(["campaign", "close", "1"]) == 2
+    assert main(["campaign", "update", "1", "--closes", "2099-04-30"]) == 2
+    assert "closed and can no longer be changed" in capsys.readouterr().err
     assert main(["rates"]) == 0
     assert "No campaign is open" in capsys.readouterr().out
 
