@@ -332,7 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", type=Path, default=Path("demo-output"), help="folder for the demo database and files")
     demo.add_argument("--seed", type=int, default=2019, help="random seed for the simulated respondents")
 
-    campaign = sub.add_parser("campaign", help="create, list and close campaigns (fieldwork at one council)")
+    campaign = sub.add_parser("campaign", help="create, list, update and close campaigns (fieldwork at one council)")
     csub = campaign.add_subparsers(dest="action", required=True, metavar="ACTION")
     create = csub.add_parser("create", help="create a campaign and print its id",
                              description="Create a campaign (fieldwork at one council) and print its id.")
