@@ -125,15 +125,15 @@ async def post_completions(context: ContextTypes.DEFAULT_TYPE) -> None:
     completion = svc.completion
     await completion.close_completed()
     for campaign in await completion.awaiting_post():
-        bundle = await completion.compile(campaign, interim=False)
-        chats = await recipients(svc)
-        for chat_id in chats:
+        bundle = await completion.final_bundle(campaign)
+        for chat_id in await recipients(svc):
             for item in bundle.items:
-                if await completion.claim(campaign.id, chat_id, item.key):
+                if await completion.claim(campaign.id, chat_id, item.key):  # new, or a failed one due for a retry
                     status = await post_item(context, chat_id, item)
                     await completion.mark(campaign.id, chat_id, item.key, status)
-        await completion.finished(campaign.id)
-        log.info("campaign %s: summary posted to %d chat(s), files in %s", campaign.id, len(chats), bundle.folder)
+        if not await completion.retrying(campaign.id):
+            log.info("campaign %s: summary posted, files in %s", campaign.id, bundle.folder)
+            await completion.finished(campaign.id)
 
 
 async def post_item(context: ContextTypes.DEFAULT_TYPE, chat_id: int, item: Item) -> str:

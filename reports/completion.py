@@ -3,7 +3,8 @@
 Fieldwork completes when the close date passes, when every invitation is submitted, or when an auditor closes it.
 The bot (``bot/handlers.py``) then posts the summary message, the charts and the report documents to the
 auditors.  Each (campaign, chat, item) is claimed here as ``sending`` in a committed transaction before it goes out
-and marked ``sent`` after, so a restart posts whatever is missing and never repeats what went out.
+and marked ``sent`` after, so a restart posts whatever is missing and never repeats what went out.  An item that
+could not be delivered (an auditor who has not started the bot) is tried again hourly for two days.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import asyncio
 import logging
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -32,6 +33,8 @@ SUMMARY = "summary"
 # Documents posted after the summary and the charts, in this order (files written by reports.html.write_report).
 DOCUMENTS = ("report-en.html", "report-cy.html", "answers.xlsx", "answers.csv", "questions.csv")
 CHART_LANGUAGE = "en"
+RETRY_AFTER = timedelta(hours=1)  # an undelivered item (auditor had not started the bot) is tried again hourly ...
+MAX_ATTEMPTS = 48  # ... for two days
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,7 @@ class CompletionService:
         self.zone = zone
         self.questionnaires = questionnaires
         self.out_root = out_root
+        self._bundles: dict[int, Bundle] = {}
 
     def today(self) -> date:
         return self.clock.now().astimezone(self.zone).date()
@@ -107,6 +111,12 @@ class CompletionService:
         documents = [Item(n, "document", None, names[n]) for n in DOCUMENTS if n in names]
         return Bundle(campaign, folder, (Item(SUMMARY, "message", summary), *charts, *documents))
 
+    async def final_bundle(self, campaign: Campaign) -> Bundle:
+        """The final report, compiled once per process (fieldwork is closed, so it no longer changes)."""
+        if campaign.id not in self._bundles:
+            self._bundles[campaign.id] = await self.compile(campaign, interim=False)
+        return self._bundles[campaign.id]
+
     async def interim_summary(self, campaign: Campaign) -> str:
         data = await load_survey(self.conn, campaign, self.questionnaires, interim=True)
         return await asyncio.to_thread(lambda: render_summary(score(data), "en"))
@@ -114,12 +124,24 @@ class CompletionService:
     # ---- at-most-once posting records ----------------------------------------------------------------------------
 
     async def claim(self, campaign_id: int, chat_id: int, item: str) -> bool:
-        """True when this item has not gone to this chat yet (and is now being sent)."""
+        """True when this item has not gone to this chat yet, or failed long enough ago to try again (it is now
+        being sent)."""
+        now = self.clock.now()
         return await write(
             self.conn,
-            "INSERT INTO postings VALUES (?, ?, ?, 'sending', ?) ON CONFLICT DO NOTHING",
-            (campaign_id, chat_id, item, iso(self.clock.now())),
+            "INSERT INTO postings (campaign_id, chat_id, item, status, at, attempts) VALUES (?, ?, ?, 'sending', ?, 1)"
+            " ON CONFLICT DO UPDATE SET status = 'sending', at = excluded.at, attempts = attempts + 1"
+            " WHERE status = 'failed' AND attempts < ? AND at <= ?",
+            (campaign_id, chat_id, item, iso(now), MAX_ATTEMPTS, iso(now - RETRY_AFTER)),
         ) == 1
+
+    async def retrying(self, campaign_id: int) -> bool:
+        """Items that failed and will be tried again: the posting is not finished."""
+        async with self.conn.execute(
+            "SELECT 1 FROM postings WHERE campaign_id = ? AND status = 'failed' AND attempts < ? LIMIT 1",
+            (campaign_id, MAX_ATTEMPTS),
+        ) as cur:
+            return await cur.fetchone() is not None
 
     async def mark(self, campaign_id: int, chat_id: int, item: str, status: str) -> None:
         await write(self.conn, "UPDATE postings SET status = ?, at = ? WHERE campaign_id = ? AND chat_id = ? AND item = ?",

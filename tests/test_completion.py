@@ -71,7 +71,8 @@ async def test_a_crash_while_posting_resumes_without_repeating(cw: World):
     async with aiosqlite.connect(cw.settings.db_path) as conn:
         await conn.execute("UPDATE campaigns SET closed_at = '2026-11-25T09:00:00+00:00', closed_reason = 'auditor'")
         # As if the process died while sending the summary: it may or may not have arrived; never send it again.
-        await conn.execute(f"INSERT INTO postings VALUES (1, {AUDITOR}, 'summary', 'sending', '2026-11-25T09:00:00+00:00')")
+        await conn.execute("INSERT INTO postings (campaign_id, chat_id, item, status, at) VALUES (1, ?, 'summary', 'sending',"
+                           " '2026-11-25T09:00:00+00:00')", (AUDITOR,))
         await conn.commit()
     async with cw.bot():
         await cw.driver(AUDITOR).command("campaigns")  # a bot can only post to auditors who have started it
@@ -123,3 +124,26 @@ async def test_cli_writes_the_report_for_a_council_and_the_national_picture(cw: 
     national = tmp_path / "national"
     assert await asyncio.to_thread(main, ["report", "--national", "--out", str(national)]) == 0
     assert (national / "national.csv").read_text().count("Flintshire County Council") == 1
+
+
+async def test_an_auditor_who_had_not_started_the_bot_gets_the_summary_later(cw: World):
+    async with aiosqlite.connect(cw.settings.db_path) as conn:
+        await conn.execute("UPDATE campaigns SET closed_at = '2026-11-25T09:00:00+00:00', closed_reason = 'date'")
+        await conn.commit()
+    async with cw.bot():
+        await run_completion(cw)  # the auditor has never written to the bot: Telegram refuses ("chat not found")
+        assert cw.emu.bot_messages(AUDITOR) == []
+        auditor = cw.driver(AUDITOR)
+        await auditor.command("campaigns")
+        await run_completion(cw)  # too soon: retries wait an hour
+        assert not any("Response rates" in m.text for m in auditor.messages)
+        cw.clock.advance(hours=1, minutes=1)
+        await run_completion(cw)
+        assert sum("Response rates" in m.text for m in auditor.messages) == 1
+        assert sum(m.kind == "document" for m in auditor.messages) == 5
+        cw.clock.advance(hours=2)
+        await run_completion(cw)  # finished: nothing is posted twice
+    assert sum("Response rates" in m.text for m in auditor.messages) == 1
+    async with aiosqlite.connect(cw.settings.db_path) as conn:
+        async with conn.execute("SELECT summary_posted_at IS NOT NULL FROM campaigns") as cur:
+            assert (await cur.fetchone())[0] == 1
