@@ -6,6 +6,7 @@ from flows.service import RespondentCommand
 from reports.fieldwork import AuditorCommand
 
 START = "start"
+HELP = RespondentCommand.HELP.value
 RESPONDENT_COMMANDS = tuple(RespondentCommand)
 """Registered with setMyCommands (in English and Cymraeg), in this order."""
 

@@ -9,7 +9,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
 
-from bot.constants import AUDITOR_COMMANDS, SERVICES_KEY
+from bot.constants import AUDITOR_COMMANDS, HELP, SERVICES_KEY
 from bot.services import Services
 from flows.render import Screen
 from reports.completion import Item
@@ -54,8 +54,14 @@ async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply)
 
 
 async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A deep link binds or resumes an invitation; a bare /start from an auditor shows the auditor commands."""
     payload = context.args[0] if context.args else None
-    await send(update, context, await services(context).respondents.start(who(update), payload))
+    svc, person = services(context), who(update)
+    if payload is None and await svc.fieldwork.is_auditor(person.user_id):
+        reply = svc.fieldwork.help()
+    else:
+        reply = await svc.respondents.start(person, payload)
+    await send(update, context, reply)
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -85,8 +91,11 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     name, *args = update.effective_message.text.split()
     name = name.lstrip("/").split("@")[0].lower()
     svc, person = services(context), who(update)
-    if name in AUDITOR_COMMANDS and await svc.fieldwork.is_auditor(person.user_id):
+    auditor = await svc.fieldwork.is_auditor(person.user_id)
+    if auditor and name in AUDITOR_COMMANDS:
         reply = await svc.fieldwork.command(person.user_id, name, args)
+    elif auditor and name == HELP:
+        reply = svc.fieldwork.help()
     else:
         reply = await svc.respondents.command(person, name)
     await send(update, context, reply)

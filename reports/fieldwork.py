@@ -90,6 +90,20 @@ class FieldworkService:
     def today(self) -> date:
         return self.clock.now().astimezone(self.zone).date()
 
+    def help(self) -> Reply:
+        """What an auditor can ask (shown on a bare /start and on /help)."""
+        return _say(
+            "<b>Auditor commands</b> (any unambiguous part of a council's name will do, e.g. <i>flint</i>)\n"
+            "/rates – every open campaign, lowest member response first\n"
+            "/rates council – the report's table with margins, targets and what changed since you last asked\n"
+            "/campaigns – campaigns, dates and status\n"
+            "/nonstarters council – invitations never opened, for the council to chase by email\n"
+            "/remind council [member|officer] – a reminder round now, after a confirmation\n"
+            "/close council – close fieldwork early, after a confirmation\n"
+            "/summary council – an interim maturity summary\n\n"
+            "A digest arrives every morning; the final summary, charts and reports when fieldwork completes."
+        )
+
     # ---- commands ------------------------------------------------------------------------------------------------
 
     async def command(self, user_id: int, name: str, args: list[str]) -> Reply:

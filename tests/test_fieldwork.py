@@ -272,3 +272,17 @@ async def test_invitations_added_to_a_running_campaign_continue_numbering(fw: Wo
     async with aiosqlite.connect(fw.settings.db_path) as conn:
         async with conn.execute("SELECT COUNT(*) FROM invitations WHERE role = 'member'") as cur:
             assert (await cur.fetchone())[0] == 67
+
+
+async def test_auditors_see_their_commands_on_start_and_help_and_respondents_do_not(fw: World):
+    async with fw.bot():
+        auditor = fw.driver(AUDITOR)
+        await auditor.start()
+        assert "Auditor commands" in auditor.last.text and "/nonstarters council" in auditor.last.text
+        await auditor.command("help")
+        assert "Auditor commands" in auditor.last.text
+        outsider = fw.driver(OUTSIDER)
+        await outsider.start()
+        assert "personal link" in outsider.last.text
+        await outsider.command("help")
+        assert "Auditor" not in outsider.last.text and "/withdraw" in outsider.last.text
