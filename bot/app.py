@@ -30,10 +30,10 @@ from bot.constants import (
     START,
 )
 from bot.messenger import TelegramMessenger
-from flows import callbacks
-from flows.callbacks import Action
 from bot.services import Services
 from config.settings import Settings
+from flows import callbacks
+from flows.callbacks import Action
 from flows.i18n import LANGUAGES
 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]

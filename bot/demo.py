@@ -21,8 +21,8 @@ from zoneinfo import ZoneInfo
 from telegram.ext import Application
 
 from bot.app import build_application, running
-from bot.constants import COMPLETION_JOB
 from bot.cli import create_invitations
+from bot.constants import COMPLETION_JOB
 from bot.emulator import BotApiEmulator, UserDriver
 from bot.services import Services
 from config.settings import Settings

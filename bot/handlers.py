@@ -12,8 +12,8 @@ from telegram.ext import ContextTypes
 from bot.constants import AUDITOR_COMMANDS, HELP, SERVICES_KEY
 from bot.services import Services
 from flows.render import Screen
-from reports.completion import Item
 from flows.service import Reply, Who
+from reports.completion import Item
 
 log = logging.getLogger(__name__)
 

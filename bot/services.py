@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
-
-import logging
 
 import aiosqlite
 
@@ -23,7 +22,6 @@ from reports.fieldwork import FieldworkService
 from storage.database import connect
 from storage.reminders import ReminderRepository
 from storage.repositories import CampaignRepository, RespondentRepository
-
 
 log = logging.getLogger(__name__)
 

@@ -37,7 +37,6 @@ from reports.scoring import (
     StatementResult,
     SurveyReport,
     ThemeResult,
-
     pct,
     required_responses,
 )

@@ -19,8 +19,8 @@ from flows.callbacks import Action
 from flows.ports import Clock
 from flows.render import MAX_TEXT, Button, Screen
 from flows.service import Reply
-from reports.rates import RateTable, format_html, round_half_up
 from reports.completion import CompletionService
+from reports.rates import RateTable, format_html, round_half_up
 from storage.reminders import ReminderRepository
 from storage.repositories import Campaign, CampaignRepository, RateView
 

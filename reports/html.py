@@ -33,7 +33,13 @@ from reports.scoring import (
     pct,
     score,
 )
-from reports.summary import LANGUAGES, ReportTexts, render_summary, template_environment, texts
+from reports.summary import (
+    LANGUAGES,
+    ReportTexts,
+    render_summary,
+    template_environment,
+    texts,
+)
 
 TEMPLATE = "report.html.j2"
 

@@ -79,7 +79,15 @@ from enum import IntEnum, StrEnum
 from fractions import Fraction
 
 from flows.engine import is_visible
-from flows.model import DONT_KNOW, Question, Questionnaire, QuestionType, Section, SectionKind, Text
+from flows.model import (
+    DONT_KNOW,
+    Question,
+    Questionnaire,
+    QuestionType,
+    Section,
+    SectionKind,
+    Text,
+)
 
 Z95 = 1.96
 MIN_SHOWN = 5

@@ -10,8 +10,8 @@ import aiosqlite
 import pytest
 
 from bot.cli import main
-from bot.handlers import post_completions
 from bot.emulator import parse_html
+from bot.handlers import post_completions
 from tests.support import World, add_campaign, make_settings, seed_answers
 
 AUDITOR = 4242

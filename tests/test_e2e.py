@@ -14,7 +14,13 @@ import pytest
 from bot.emulator import UserDriver
 from flows import callbacks
 from flows.callbacks import Action
-from tests.support import World, current_question, onboard, reopen_for_real_clock, stored_answers
+from tests.support import (
+    World,
+    current_question,
+    onboard,
+    reopen_for_real_clock,
+    stored_answers,
+)
 
 pytestmark = pytest.mark.asyncio
 

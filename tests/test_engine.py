@@ -7,7 +7,19 @@ from datetime import UTC, datetime
 import pytest
 
 from flows import engine
-from flows.engine import REVIEW, Back, Choose, Edit, Error, Review, Show, Skip, State, Submit, Write
+from flows.engine import (
+    REVIEW,
+    Back,
+    Choose,
+    Edit,
+    Error,
+    Review,
+    Show,
+    Skip,
+    State,
+    Submit,
+    Write,
+)
 from flows.model import DONT_KNOW, Questionnaire, QuestionType
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)

@@ -10,7 +10,11 @@ import yaml
 from pydantic import BaseModel
 
 from bot.emulator import parse_html
-from config.privacy import DEFAULT_PRIVACY_NOTICE, PrivacyNoticeError, load_privacy_notice
+from config.privacy import (
+    DEFAULT_PRIVACY_NOTICE,
+    PrivacyNoticeError,
+    load_privacy_notice,
+)
 from flows.i18n import LANGUAGES, Catalogue, catalogue, normalise_language
 from flows.model import Text
 from flows.render import MAX_TEXT

@@ -19,7 +19,13 @@ from bot.emulator import parse_html
 from reports import charts, export
 from reports.html import render_national, render_report, write_national, write_report
 from reports.scoring import Response, SurveyData, national, score
-from reports.summary import LANGUAGES, load_entries, missing_translations, render_summary, visible_length
+from reports.summary import (
+    LANGUAGES,
+    load_entries,
+    missing_translations,
+    render_summary,
+    visible_length,
+)
 from tests.test_scoring import QN, build, council, many
 
 HOSTILE = '<script>alert(1)</script> & "quoted" <b>bold</b>'
