@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from flows import callbacks, engine
 from flows.callbacks import Action
 from flows.i18n import Catalogue
-from flows.model import Questionnaire
+from flows.model import Questionnaire, Role
 from flows.ports import Clock
 from flows.render import Button, Screen
 
@@ -235,7 +235,7 @@ class ReminderService:
             if slot is None:
                 continue
             # A role at or above its target gets only the final, deadline reminder.
-            roles = frozenset({"officer", "member"}) if slot.final else campaign.below_target
+            roles = frozenset(r.value for r in Role) if slot.final else campaign.below_target
             if roles:
                 queued += await self.store.queue_slot(campaign, slot, roles, now)
         policies = {c.id: c.policy for c in campaigns}

@@ -22,7 +22,7 @@ from flows.service import Reply
 from reports.completion import CompletionService
 from reports.rates import RateTable, format_html, round_half_up
 from storage.reminders import ReminderRepository
-from storage.repositories import Campaign, CampaignRepository, RateView
+from storage.repositories import ROLES, Campaign, CampaignRepository, RateView
 
 log = logging.getLogger(__name__)
 
@@ -251,7 +251,7 @@ class FieldworkService:
         return _say(await self.completion.interim_summary(campaign))
 
     def _roles(self, role: str | None) -> frozenset[str]:
-        return frozenset({role}) if role in ("officer", "member") else frozenset({"officer", "member"})
+        return frozenset({role}) if role in ROLES else frozenset(ROLES)
 
     async def _remindable(self, campaign: Campaign, roles: frozenset[str]) -> tuple[int, str | None]:
         """How many would get a reminder now, or why none can be sent."""
@@ -372,7 +372,7 @@ def _pct(value: int | None) -> str:
 
 def _delta(view: RateView, table: RateTable) -> str:
     parts = []
-    for role in ("officer", "member"):
+    for role in ROLES:
         row = table.row(role)
         gained = row.responded - view.responded[role]
         if gained:

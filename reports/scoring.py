@@ -84,6 +84,7 @@ from flows.model import (
     Question,
     Questionnaire,
     QuestionType,
+    Role,
     Section,
     SectionKind,
     Text,
@@ -97,7 +98,7 @@ MIN_DISTRIBUTION = 8
 MIN_COMMENTS = 5
 """Comments only from a group with at least this many respondents."""
 
-ROLES = ("officer", "member")
+ROLES = tuple(role.value for role in Role)
 TOTAL = "total"
 WEIGHTED = "weighted"
 LEVELS = ("l1", "l2", "l3")

@@ -16,9 +16,10 @@ from datetime import date, datetime
 import aiosqlite
 
 from config.authorities import match
+from flows.model import Role
 from flows.ports import Invitation
 
-ROLES = ("officer", "member")
+ROLES = tuple(role.value for role in Role)
 
 
 def iso(moment: datetime) -> str:
