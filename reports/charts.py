@@ -190,15 +190,20 @@ def _level_description(t: ReportTexts, group: str, b: Breakdown | None) -> str:
     return _gap_text(t, group, b, t.level(b.median_level) if b and b.median_level else None)
 
 
-def levels_chart(report: SurveyReport, language: str = "en") -> Chart:
-    """Share at each level per characteristic, each group a 100% bar; withheld groups as labelled gaps."""
-    t = texts(language)
-    layout = _Layout(
-        title=t("levels_chart_title"),
-        xlabel=t("levels_chart_axis"),
+def _level_layout(t: ReportTexts, name: str) -> _Layout:
+    """A 0–100% chart whose legend is Level 1, 2, 3 (titles from the ``<name>_title`` and ``<name>_axis`` texts)."""
+    return _Layout(
+        title=t(f"{name}_title"),
+        xlabel=t(f"{name}_axis"),
         xlim=(0, 100),
         legend=[(c, t.level(i + 1)) for i, c in enumerate(LEVEL_COLOURS)],
     )
+
+
+def levels_chart(report: SurveyReport, language: str = "en") -> Chart:
+    """Share at each level per characteristic, each group a 100% bar; withheld groups as labelled gaps."""
+    t = texts(language)
+    layout = _level_layout(t, "levels_chart")
     alt = [t("alt_levels")]
     for c in report.characteristics:
         title = c.title.get(language)
@@ -327,12 +332,7 @@ def rates_chart(report: SurveyReport, language: str = "en", target_margin: float
 def national_chart(view: NationalView, language: str = "en") -> Chart:
     """Share of councils at each median level per characteristic (councils without a median left out)."""
     t = texts(language)
-    layout = _Layout(
-        title=t("national_chart_title"),
-        xlabel=t("national_chart_axis"),
-        xlim=(0, 100),
-        legend=[(c, t.level(i + 1)) for i, c in enumerate(LEVEL_COLOURS)],
-    )
+    layout = _level_layout(t, "national_chart")
     alt = [t("alt_national")]
     for c in view.characteristics:
         title = c.title.get(language)

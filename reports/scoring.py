@@ -330,15 +330,11 @@ class RateResult:
         return points(self.margin)
 
 
-@dataclass(frozen=True)
-class CharacteristicResult:
-    section_id: str
-    question_id: str
-    title: Text
-    descriptors: tuple[Text, ...]  # Level 1, 2, 3 descriptors, verbatim from the questionnaire
-    labels: tuple[Text, ...]  # "Level 1", "Level 2", "Level 3"
-    groups: Mapping[str, Breakdown]  # role -> breakdown, for the roles asked
-    total: Breakdown
+class _ByGroup:
+    """A result with a breakdown per role, a total and a weighted total: look one up by group name."""
+
+    groups: Mapping[str, Breakdown]
+    total: Breakdown | None
     weighted: Breakdown | None
 
     def group(self, name: str) -> Breakdown | None:
@@ -350,7 +346,20 @@ class CharacteristicResult:
 
 
 @dataclass(frozen=True)
-class StatementResult:
+class CharacteristicResult(_ByGroup):
+    section_id: str
+    question_id: str
+    title: Text
+    descriptors: tuple[Text, ...]  # Level 1, 2, 3 descriptors, verbatim from the questionnaire
+    labels: tuple[Text, ...]  # "Level 1", "Level 2", "Level 3"
+    groups: Mapping[str, Breakdown]  # role -> breakdown, for the roles asked
+    total: Breakdown
+    weighted: Breakdown | None
+
+
+
+@dataclass(frozen=True)
+class StatementResult(_ByGroup):
     question_id: str
     texts: Mapping[str, Text]  # role -> the wording that group was asked
     categories: tuple[str, ...]
@@ -373,12 +382,6 @@ class StatementResult:
         first = self.text
         return {r: t for r, t in self.texts.items() if t != first}
 
-    def group(self, name: str) -> Breakdown | None:
-        if name == TOTAL:
-            return self.total
-        if name == WEIGHTED:
-            return self.weighted
-        return self.groups.get(name)
 
     @property
     def headline(self) -> Breakdown | None:
