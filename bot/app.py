@@ -73,6 +73,8 @@ def build_application(settings: Settings, services: Services | None = None) -> A
         .token(settings.require_token())
         .base_url(settings.telegram_base_url)
         .base_file_url(file_url(settings.telegram_base_url))
+        .read_timeout(settings.telegram_timeout)
+        .write_timeout(settings.telegram_timeout)
         .rate_limiter(AIORateLimiter(overall_max_rate=settings.rate_limit_per_second,
                                      max_retries=settings.rate_limit_retries))
         .post_init(post_init)

@@ -36,6 +36,7 @@ HINTS = {
     "reminder_policy": "give the path of a YAML file shaped like config/reminders.yaml",
     "rate_limit_retries": "give a whole number from 0 to 10",
     "privacy_notice": "give the path of a YAML file shaped like config/privacy.yaml",
+    "telegram_timeout": "give a number of seconds from 0.1 to 120, e.g. 10",
 }
 
 
@@ -70,6 +71,9 @@ class Settings(BaseSettings):
     rate_limit_retries: int = Field(default=3, ge=0, le=10)
     """How often a request refused with 429 is retried after the wait Telegram names."""
     """Telegram allows about 30 messages a second overall; only a local emulator may go faster."""
+    telegram_timeout: float = Field(default=10.0, ge=0.1, le=120)
+    """Seconds to wait for Telegram's answer to a request.  A send that times out may still have been delivered:
+    it is recorded as in doubt and never repeated automatically."""
 
     @field_validator("telegram_token")
     @classmethod

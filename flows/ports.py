@@ -11,6 +11,14 @@ from datetime import date, datetime
 from typing import Protocol
 
 
+class StorageUnavailable(Exception):
+    """Storage cannot take a write just now (disk full, database read-only or locked, I/O error).
+
+    Raised by storage implementations instead of their own errors, after rolling back, so that nothing partial is
+    written; the respondent is told to try again shortly.  The message says what is wrong, for the operator's log.
+    """
+
+
 class Clock(Protocol):
     def now(self) -> datetime:
         """An aware datetime (UTC)."""
@@ -39,8 +47,14 @@ class Invitation:
 class RespondentStore(Protocol):
     async def invitation_by_token_hash(self, token_hash: str) -> Invitation | None: ...
 
+    async def invitation_by_id(self, invitation_id: int) -> Invitation | None: ...
+
     async def invitation_for_user(self, telegram_user_id: int) -> Invitation | None:
         """The invitation this Telegram user is working on (most recently used), if any."""
+        ...
+
+    async def bound_in_campaign(self, campaign_id: int, telegram_user_id: int) -> Invitation | None:
+        """The invitation of this campaign already bound to this Telegram user (one person, one response)."""
         ...
 
     async def bind(self, invitation_id: int, telegram_user_id: int, chat_id: int, now: datetime,
@@ -51,8 +65,9 @@ class RespondentStore(Protocol):
 
     async def mark_notice_seen(self, invitation_id: int, now: datetime) -> None: ...
 
-    async def withdraw(self, invitation_id: int, now: datetime) -> None:
-        """Delete the answers, the submission and the Telegram identity; the invitation counts as not responded."""
+    async def withdraw_user(self, telegram_user_id: int, now: datetime) -> list[Invitation]:
+        """For every invitation bound to this Telegram user: delete the answers, the submission, the reminders and
+        the Telegram identity (the invitation then counts as not responded).  Returns the invitations as they were."""
         ...
 
     async def answers(self, invitation_id: int) -> dict[str, str | None]: ...
@@ -80,3 +95,10 @@ class Notice:
 
     short: dict[str, str]
     full: dict[str, str]
+
+
+class ReportOutputs(Protocol):
+    async def without_withdrawn(self, campaign_id: int) -> bool:
+        """Rebuild a closed campaign's stored report files and exports after a withdrawal, so they no longer hold
+        the withdrawn answers.  True when auditors had already been sent an earlier copy (which cannot be recalled)."""
+        ...

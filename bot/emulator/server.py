@@ -146,6 +146,16 @@ class ApiError(Exception):
         self.parameters = parameters
 
 
+@dataclass
+class _Fault:
+    """One scheduled fault of a method: let ``skip`` calls through first, then either answer with ``error`` (and
+    do nothing) or carry the call out and hold the answer back ``delay`` seconds (a timeout after delivery)."""
+
+    skip: int
+    error: ApiError | None = None
+    delay: float = 0.0
+
+
 class EmulatorUsageError(RuntimeError):
     """Raised by the in-process user API when a test asks for something a human could not do."""
 
@@ -598,7 +608,7 @@ class BotApiEmulator:
         self._next_query_id = 1
         self._allowed_updates: frozenset[str] | None = None
         self._poll_generation = 0
-        self._faults: dict[str, deque[ApiError]] = {}
+        self._faults: dict[str, deque[_Fault]] = {}
         self._commands: dict[tuple[str, int | None, int | None, str], list[tuple[str, str]]] = {}
         self._texts: dict[str, dict[str, str]] = {kind: {} for kind in _TEXT_LIMITS}
         self._menu_buttons: dict[int | None, dict[str, Any]] = {}
@@ -673,8 +683,10 @@ class BotApiEmulator:
         *,
         retry_after: int | None = None,
         times: int = 1,
+        after: int = 0,
     ) -> None:
-        """Make the next ``times`` calls of ``method`` fail with this error (and do nothing).
+        """Make ``times`` calls of ``method`` fail with this error (and do nothing), after letting ``after`` calls
+        through normally (``after=2``: the third call fails).
 
         Without ``description``, 429 gets "Too Many Requests: retry after N", others the
         HTTP reason phrase; ``retry_after`` is sent as ``parameters.retry_after``.
@@ -686,8 +698,32 @@ class BotApiEmulator:
                 else HTTPStatus(error_code).phrase
             )
         parameters = {"retry_after": retry_after} if retry_after is not None else None
-        queue = self._faults.setdefault(method.lower(), deque())
-        queue.extend(ApiError(error_code, description, parameters) for _ in range(times))
+        self._schedule(method, after, [_Fault(0, error=ApiError(error_code, description, parameters))
+                                       for _ in range(times)])
+
+    def delay_next(self, method: str, seconds: float, *, times: int = 1, after: int = 0) -> None:
+        """Carry out ``times`` calls of ``method`` (after ``after`` normal ones) but answer each only ``seconds``
+        later: a client whose read timeout is shorter sees a timeout although the message was delivered."""
+        self._schedule(method, after, [_Fault(0, delay=seconds) for _ in range(times)])
+
+    def clear_faults(self) -> None:
+        """Forget every scheduled fault."""
+        self._faults.clear()
+
+    def _schedule(self, method: str, after: int, faults: list[_Fault]) -> None:
+        if after < 0 or not faults:
+            raise EmulatorUsageError("after must be >= 0 and times >= 1")
+        faults[0].skip = after
+        self._faults.setdefault(method.lower(), deque()).extend(faults)
+
+    def _take_fault(self, method: str) -> _Fault | None:
+        queue = self._faults.get(method.lower())
+        if not queue:
+            return None
+        if queue[0].skip > 0:
+            queue[0].skip -= 1
+            return None
+        return queue.popleft()
 
     def block(self, user_id: int) -> None:
         """The user blocks the bot: sends and edits to their chat fail with 403."""
@@ -1186,11 +1222,13 @@ class BotApiEmulator:
         chat_id = self._activity_chat(name, raw)
         if chat_id is not None:
             self._track_activity(chat_id, +1)
-        faults = self._faults.get(name.lower())
+        fault = self._take_fault(name)
         try:
-            if faults:
-                raise faults.popleft()
+            if fault is not None and fault.error is not None:
+                raise fault.error
             result = await handler(_Params(raw))
+            if fault is not None and fault.delay:
+                await asyncio.sleep(fault.delay)  # done, but the answer comes too late for the client
         except ApiError as error:
             return self._error_response(error)
         except Exception:
