@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 from telegram import BotCommand, BotCommandScopeChat, Update
@@ -31,10 +33,12 @@ from bot.constants import (
 )
 from bot.messenger import TelegramMessenger
 from bot.services import Services
-from config.settings import Settings
+from config.settings import TELEGRAM_API, Settings
 from flows import callbacks
 from flows.callbacks import Action
 from flows.i18n import LANGUAGES
+
+log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
 
@@ -138,5 +142,57 @@ async def running(app: Application, *, poll_timeout: float = 10) -> AsyncIterato
             await app.post_shutdown(app)
 
 
+class _HoldBack(logging.Filter):
+    """Holds back python-telegram-bot's own records (e.g. "Can not load invalid JSON data" with a traceback, when the
+    base URL is a web server but no Bot API): if connecting fails, the caller's one line replaces them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.held: list[logging.LogRecord] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "telegram" or record.name.startswith("telegram."):
+            self.held.append(record)
+            return False
+        return True
+
+
+async def _connect(app: Application) -> None:
+    """``initialize``: the HTTP clients and getMe, which checks the token; on failure, close what it opened."""
+    outputs = logging.getLogger().handlers[:]
+    hold = _HoldBack()
+    for handler in outputs:
+        handler.addFilter(hold)
+    try:
+        await app.initialize()
+    except BaseException:
+        await app.bot.shutdown()
+        raise
+    finally:
+        for handler in outputs:
+            handler.removeFilter(hold)
+    for record in hold.held:  # connected after all: what PTB said on the way is worth reading
+        logging.getLogger(record.name).handle(record)
+
+
 def run_polling(settings: Settings) -> None:
-    build_application(settings).run_polling(allowed_updates=ALLOWED_UPDATES)
+    """Run the bot until it is stopped (Ctrl+C, SIGTERM).
+
+    The first step, getMe, is taken here rather than inside python-telegram-bot's ``run_polling``: there a rejected
+    token (``telegram.error.InvalidToken``) or an unreachable server (``telegram.error.NetworkError``) is logged with
+    a full traceback before it is raised.  Here it is simply raised, with nothing started yet, for the caller to
+    explain in one line; ``run_polling`` then finds the application initialised and goes on in the same event loop.
+    """
+    app = build_application(settings)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(_connect(app))
+    except BaseException:
+        loop.close()
+        asyncio.set_event_loop(None)
+        raise
+    log.info("connected to %s as @%s; starting datatool-bot with database %s",
+             "Telegram" if settings.telegram_base_url == TELEGRAM_API else "the Bot API at a custom base URL",
+             app.bot.username, settings.db_path)
+    app.run_polling(allowed_updates=ALLOWED_UPDATES)

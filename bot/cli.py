@@ -8,14 +8,15 @@ import csv
 import io
 import logging
 import sys
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from config.authorities import DEFAULT_AUTHORITIES, load_authorities
 from config.reminder_policy import load_reminder_policy
-from config.settings import Settings, SettingsError, load_settings
+from config.settings import TELEGRAM_API, Settings, SettingsError, load_settings
 from flows.tokens import hash_token, new_token
 from reports.rates import RateTable, format_text
 from storage.database import DatabaseError, connect
@@ -30,6 +31,46 @@ EPILOG = "Settings come from DATATOOL_* environment variables or a .env file; se
 
 class UsageError(Exception):
     """Bad arguments: the message says what to do instead."""
+
+
+class TelegramUnavailable(Exception):
+    """Telegram refused the bot token or could not be reached; ``str()`` is the one line to print."""
+
+    def __init__(self, message: str, exit_code: int):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def token_rejected(settings: Settings) -> TelegramUnavailable:
+    """401 (a revoked or mistyped token) or 404 (a malformed token, or a base URL that is no Bot API)."""
+    if settings.telegram_base_url == TELEGRAM_API:
+        return TelegramUnavailable("Telegram rejected the bot token: check DATATOOL_TELEGRAM_TOKEN", 2)
+    return TelegramUnavailable(
+        "Telegram rejected the bot token: check DATATOOL_TELEGRAM_TOKEN and DATATOOL_TELEGRAM_BASE_URL", 2)
+
+
+def telegram_unreachable(settings: Settings) -> TelegramUnavailable:
+    """No answer at all: connection refused, no route, name not found, timed out."""
+    url = urlsplit(settings.telegram_base_url)
+    where = f"{url.hostname}:{url.port}" if url.port else str(url.hostname)  # never user:password@
+    if settings.telegram_base_url == TELEGRAM_API:
+        return TelegramUnavailable(f"Telegram cannot be reached at {where}: check the network connection", 1)
+    return TelegramUnavailable(f"Telegram cannot be reached at {where}: check DATATOOL_TELEGRAM_BASE_URL and that "
+                               "the Bot API server there is running", 1)
+
+
+@contextmanager
+def talking_to_telegram(settings: Settings) -> Iterator[None]:
+    """Turn python-telegram-bot's errors for a rejected token or an unreachable server (whose messages and
+    tracebacks may carry the token) into :class:`TelegramUnavailable`."""
+    from telegram.error import InvalidToken, NetworkError
+
+    try:
+        yield
+    except InvalidToken:
+        raise token_rejected(settings) from None
+    except NetworkError:  # TimedOut included
+        raise telegram_unreachable(settings) from None
 
 
 def parse_date(text: str) -> date:
@@ -72,9 +113,10 @@ async def resolve_username(settings: Settings) -> str:
 
     from bot.app import file_url
 
-    async with Bot(settings.require_token(), base_url=settings.telegram_base_url,
-                   base_file_url=file_url(settings.telegram_base_url)) as bot:
-        return bot.username
+    with talking_to_telegram(settings):
+        async with Bot(settings.require_token(), base_url=settings.telegram_base_url,
+                       base_file_url=file_url(settings.telegram_base_url)) as bot:
+            return bot.username
 
 
 @asynccontextmanager
@@ -418,9 +460,8 @@ def cmd_run(settings: Settings) -> int:
     from bot.app import run_polling
 
     settings.require_token()
-    log.info("starting datatool-bot (database %s, Bot API %s)", settings.db_path,
-             "Telegram" if "api.telegram.org" in settings.telegram_base_url else "custom base URL")
-    run_polling(settings)
+    with talking_to_telegram(settings):
+        run_polling(settings)
     return 0
 
 
@@ -443,6 +484,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SettingsError, DatabaseError, UsageError, ValueError) as exc:
         print(f"datatool-bot: {exc}", file=sys.stderr)
         return 2
+    except TelegramUnavailable as exc:
+        print(exc, file=sys.stderr)
+        return exc.exit_code
 
 
 if __name__ == "__main__":  # pragma: no cover
