@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError, TimedOut
 from telegram.ext import ContextTypes
 
 from bot.constants import AUDITOR_COMMANDS, HELP, SERVICES_KEY
 from bot.services import Services
+from flows.diagnostics import where
 from flows.render import Screen
 from flows.service import Reply, Who
 from reports.completion import Item
@@ -37,20 +40,84 @@ def keyboard(screen: Screen) -> InlineKeyboardMarkup | None:
 
 
 async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply) -> None:
-    """Edit the pressed message, send new ones, then answer the button press (which stops its spinner)."""
+    """Edit the pressed message, send new ones, then always answer the button press (which stops its spinner).
+
+    An edit Telegram refuses or fails (message too old or deleted, 5xx, flood control that outlasted the rate
+    limiter) is sent as a new message instead, so nobody is left without the next screen.  A request that timed out
+    may have been carried out, so it is never repeated: the toast then says how to get the screen back (/resume).
+    """
     query = update.callback_query
     chat = update.effective_chat
     assert chat is not None
-    if reply.edit is not None and query is not None and query.message is not None:
+    screens = list(reply.send)
+    delivered = True
+    try:
+        if reply.edit is not None:
+            if query is not None and query.message is not None:
+                edited = await _edit(query, reply.edit)
+                if edited is None:
+                    delivered = False  # timed out: perhaps edited; never sent twice
+                elif not edited:
+                    screens.insert(0, reply.edit)
+            else:
+                screens.insert(0, reply.edit)
+        for screen in screens:
+            if not await _send_screen(context, chat.id, screen):
+                delivered = False
+                break
+    finally:
+        if query is not None:
+            toast = reply.toast if delivered else (reply.if_lost or reply.toast)
+            try:
+                await query.answer(toast)
+            except TelegramError as exc:  # too old to answer, or Telegram failing: the screens went out regardless
+                log.info("button press not answered: %s", type(exc).__name__)
+
+
+async def _edit(query: CallbackQuery, screen: Screen) -> bool | None:
+    """True: the message shows ``screen``; False: it certainly does not (send it instead); None: unknown (timeout)."""
+    try:
+        await query.edit_message_text(screen.text, parse_mode=ParseMode.HTML, reply_markup=keyboard(screen))
+    except TimedOut:
+        return None
+    except BadRequest as exc:
+        if "not modified" in exc.message:
+            return True
+        log.info("edit refused (%s): sending the screen as a new message", exc.message[:60])
+        return False
+    except Forbidden:
+        raise
+    except TelegramError as exc:
+        log.info("edit failed (%s): sending the screen as a new message", type(exc).__name__)
+        return False
+    return True
+
+
+SEND_RETRIES = (0.25, 1.0)  # waits before sending again a screen that certainly did not arrive (5xx, no connection)
+
+
+async def _send_screen(context: ContextTypes.DEFAULT_TYPE, chat_id: int, screen: Screen) -> bool:
+    """Send one screen; False when it did not, or may not have, arrived.  What certainly was not delivered (a 5xx,
+    a refused connection) is tried again shortly; a timed-out send may have been delivered and is never repeated."""
+    for wait in (*SEND_RETRIES, None):
         try:
-            await query.edit_message_text(reply.edit.text, parse_mode=ParseMode.HTML, reply_markup=keyboard(reply.edit))
-        except BadRequest as exc:
-            if "not modified" not in exc.message:
-                raise
-    for screen in reply.send:
-        await context.bot.send_message(chat.id, screen.text, parse_mode=ParseMode.HTML, reply_markup=keyboard(screen))
-    if query is not None:
-        await query.answer(reply.toast)
+            await context.bot.send_message(chat_id, screen.text, parse_mode=ParseMode.HTML,
+                                           reply_markup=keyboard(screen))
+            return True
+        except (Forbidden, BadRequest):
+            raise
+        except TimedOut:
+            log.warning("screen send timed out: not repeated, the person is told how to get it back")
+            return False
+        except NetworkError as exc:
+            if wait is None:
+                log.warning("screen not sent: %s", type(exc).__name__)
+                return False
+            await asyncio.sleep(wait)
+        except TelegramError as exc:  # flood control that outlasted the rate limiter's own retries
+            log.warning("screen not sent: %s", type(exc).__name__)
+            return False
+    return False
 
 
 async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -173,19 +240,27 @@ async def broadcast(context: ContextTypes.DEFAULT_TYPE, svc: Services, screen: S
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log the failure without update contents (they may hold answers) and tell the person their answers are safe."""
+    """Log the failure by type and place only — never its message or a traceback, which may hold answers or
+    secrets — then answer the button press and tell the person their answers are safe."""
     error = context.error
     update_id = update.update_id if isinstance(update, Update) else None
     if isinstance(error, Forbidden):
         log.warning("update %s: chat unreachable (%s)", update_id, type(error).__name__)
         return
-    log.error("update %s failed: %s", update_id, type(error).__name__, exc_info=error)
-    if isinstance(update, Update) and update.effective_chat is not None:
+    log.error("update %s failed: %s", update_id, where(error) if error is not None else "unknown error")
+    if not isinstance(update, Update):
+        return
+    if update.callback_query is not None:
+        with contextlib.suppress(TelegramError):
+            await update.callback_query.answer()
+    if update.effective_chat is not None:
         try:
-            await context.bot.send_message(
-                update.effective_chat.id,
-                "Sorry, something went wrong on our side. Your earlier answers are safe: please try again.\n"
-                "Mae'n ddrwg gennym, aeth rhywbeth o'i le. Mae eich atebion blaenorol yn ddiogel: rhowch gynnig arall arni.",
-            )
-        except Exception:  # noqa: BLE001 - best effort; the original error is already logged
-            log.warning("could not tell chat about the failure")
+            await context.bot.send_message(update.effective_chat.id, APOLOGY)
+        except TelegramError as exc:  # best effort; the original error is already logged
+            log.warning("could not tell chat about the failure: %s", type(exc).__name__)
+
+
+APOLOGY = (
+    "Sorry, something went wrong on our side. Your earlier answers are safe: please try again.\n"
+    "Mae'n ddrwg gennym, aeth rhywbeth o'i le. Mae eich atebion blaenorol yn ddiogel: rhowch gynnig arall arni."
+)

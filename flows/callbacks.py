@@ -1,7 +1,9 @@
 """Callback-data payloads of inline buttons: named prefixes, one encoder, one decoder.
 
-Every payload is ``<prefix>:<arg>[:<arg>]`` and must fit Telegram's 64-byte limit; questionnaires are checked against
-it at load time (``payloads_for``).  The decoder never trusts a payload: anything malformed comes back as ``None``.
+Every payload is ``<prefix>:<arg>[:<arg>][~<owner>]`` and must fit Telegram's 64-byte limit; questionnaires are
+checked against it at load time (``payloads_for``).  ``owner`` is the invitation a respondent's button was shown
+for: the button acts on that invitation or on none (an old message never acts on another invitation of the same
+person).  The decoder never trusts a payload: anything malformed comes back as ``None``.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from enum import StrEnum
 
 MAX_BYTES = 64
 SEPARATOR = ":"
+OWNER_MARK = "~"
+WIDEST_OWNER = 999_999_999  # payloads are checked with room for an invitation id this wide
 
 
 class Action(StrEnum):
@@ -35,13 +39,16 @@ class Action(StrEnum):
 class Callback:
     action: Action
     args: tuple[str, ...] = ()
+    owner: int | None = None  # the invitation the button was shown for
 
     def arg(self, index: int) -> str | None:
         return self.args[index] if index < len(self.args) else None
 
 
-def encode(action: Action, *args: str | int) -> str:
+def encode(action: Action, *args: str | int, owner: int | None = None) -> str:
     payload = SEPARATOR.join([action.value, *(str(a) for a in args)])
+    if owner is not None:
+        payload += f"{OWNER_MARK}{owner:d}"
     if len(payload.encode()) > MAX_BYTES:
         raise ValueError(f"callback payload over {MAX_BYTES} bytes: {payload!r}")
     return payload
@@ -50,16 +57,28 @@ def encode(action: Action, *args: str | int) -> str:
 def decode(payload: str | None) -> Callback | None:
     if not payload or len(payload.encode()) > MAX_BYTES:
         return None
+    owner: int | None = None
+    if OWNER_MARK in payload:
+        payload, _, mark = payload.rpartition(OWNER_MARK)
+        if not (mark.isascii() and mark.isdigit()) or OWNER_MARK in payload:
+            return None
+        owner = int(mark)
     head, *args = payload.split(SEPARATOR)
     try:
         action = Action(head)
     except ValueError:
         return None
-    return Callback(action, tuple(args))
+    return Callback(action, tuple(args), owner)
+
+
+def without_owner(payload: str) -> str:
+    """The payload as it would read with no owner (tests and the demo find buttons by it)."""
+    return payload.rpartition(OWNER_MARK)[0] if OWNER_MARK in payload else payload
 
 
 def payloads_for(question_id: str, option_ids: list[str]) -> list[str]:
-    """Every payload a question's keyboard can carry (used to validate questionnaires against the byte limit)."""
+    """Every payload a question's keyboard can carry, at the widest owner (validates questionnaires against the
+    byte limit)."""
     payloads = [SEPARATOR.join([Action.ANSWER.value, question_id, o]) for o in option_ids]
     payloads += [SEPARATOR.join([a.value, question_id]) for a in (Action.SKIP, Action.BACK, Action.EDIT)]
-    return payloads
+    return [f"{p}{OWNER_MARK}{WIDEST_OWNER}" for p in payloads]

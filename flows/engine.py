@@ -12,6 +12,10 @@ Rules
   one answer and one step forward).
 - Follow-up questions (``show_if``) are visible only while their condition holds; an answer to a follow-up that is
   hidden again is kept in storage but ignored.
+- A button on a superseded message never destroys an answer: Skip pressed on an older message of a question that
+  holds a typed answer changes nothing (the answer is kept; typing a new one is how to change it).
+- Typed text is cleaned before it is judged or stored (``flows.text.clean_text``: control characters dropped,
+  NFC-normalised); text holding lone surrogates is refused as unreadable.
 - After submission nothing changes any more.
 """
 
@@ -23,6 +27,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flows.model import Question, Questionnaire, QuestionType, Section
+from flows.text import UnreadableText, clean_text
 
 REVIEW = "@review"
 """Cursor value for the review-and-submit step."""
@@ -43,6 +48,8 @@ class Error(StrEnum):
     INCOMPLETE = "incomplete"  # submit before every required question is answered
     LOCKED = "locked"  # already submitted
     AT_START = "at_start"  # back from the first question
+    UNREADABLE = "unreadable"  # typed text that is not valid Unicode (lone surrogates)
+    KEEPS_ANSWER = "keeps_answer"  # Skip on an older message of a question answered by typing: nothing changes
 
 
 # ---- inputs -------------------------------------------------------------------------------------------------------
@@ -260,7 +267,10 @@ def step(qn: Questionnaire, state: State, event: Input, now: datetime) -> Step:
             assert question is not None
             if question.type is not QuestionType.TEXT:
                 return stay(Error.EXPECTED_BUTTON)
-            cleaned = text.strip()
+            try:
+                cleaned = clean_text(text).strip()
+            except UnreadableText:
+                return stay(Error.UNREADABLE)
             if not cleaned:
                 return stay(Error.EMPTY)
             if len(cleaned) > question.max_length:
@@ -273,6 +283,8 @@ def step(qn: Questionnaire, state: State, event: Input, now: datetime) -> Step:
             assert question is not None
             if not question.optional:
                 return stay(Error.NOT_OPTIONAL)
+            if question.id != current and state.answers.get(question.id) is not None:
+                return stay(Error.KEEPS_ANSWER)  # a stale Skip must not wipe what the person typed
             return _record(qn, state, current, question, None)
         case Back(question_id):
             if question_id != current:

@@ -43,10 +43,15 @@ def fit(text: str, limit: int = MAX_TEXT) -> str:
 
 
 class Renderer:
-    def __init__(self, qn: Questionnaire, catalogue: Catalogue, language: str):
+    def __init__(self, qn: Questionnaire, catalogue: Catalogue, language: str, owner: int | None = None):
+        """``owner``: the invitation the screens are for; every button carries it (``flows.callbacks``)."""
         self.qn = qn
         self.cat = catalogue
         self.lang = language
+        self.owner = owner
+
+    def data(self, action: Action, *args: str | int) -> str:
+        return callbacks.encode(action, *args, owner=self.owner)
 
     def t(self, key: str, **params: object) -> str:
         return self.cat.t(key, self.lang, **params)
@@ -103,21 +108,21 @@ class Renderer:
             if details:
                 parts.append("\n\n".join(details))
             labels = [(CHECK if o.id == prompt.current else "") + o.label.get(lang) for o in choices]
-            buttons = [Button(label, callbacks.encode(Action.ANSWER, q.id, o.id)) for label, o in zip(labels, choices)]
-            rows.extend(self._arrange(buttons, choices_with_detail=bool(details)))
-        nav = [Button(self.cat.raw("button_back", lang), callbacks.encode(Action.BACK, q.id))]
+            buttons = [Button(label, self.data(Action.ANSWER, q.id, o.id)) for label, o in zip(labels, choices)]
+            rows.extend(self._arrange(buttons, [o.id for o in choices], choices_with_detail=bool(details)))
+        nav = [Button(self.cat.raw("button_back", lang), self.data(Action.BACK, q.id))]
         if q.type is QuestionType.TEXT and q.optional:
-            nav.append(Button(self.cat.raw("button_skip", lang), callbacks.encode(Action.SKIP, q.id)))
+            nav.append(Button(self.cat.raw("button_skip", lang), self.data(Action.SKIP, q.id)))
         rows.append(tuple(nav))
         return Screen("\n\n".join(parts), tuple(rows))
 
     @staticmethod
-    def _arrange(buttons: list[Button], *, choices_with_detail: bool) -> list[tuple[Button, ...]]:
+    def _arrange(buttons: list[Button], option_ids: list[str], *, choices_with_detail: bool) -> list[tuple[Button, ...]]:
         """Level buttons are short: one row of three (Don't know below); scale points one per row."""
         if choices_with_detail:
-            levels = [b for b in buttons if not b.data.endswith(callbacks.SEPARATOR + DONT_KNOW)]
-            rest = [b for b in buttons if b not in levels]
-            return [tuple(levels)] + [(b,) for b in rest]
+            levels = tuple(b for b, o in zip(buttons, option_ids) if o != DONT_KNOW)
+            rest = [(b,) for b, o in zip(buttons, option_ids) if o == DONT_KNOW]
+            return [levels, *rest]
         return [(b,) for b in buttons]
 
     def review(self, prompt: ReviewPrompt) -> Screen:
@@ -134,16 +139,16 @@ class Renderer:
             lines.append(f"{number}. {esc(fit(title, per_item))}: <b>{esc(answer)}</b>")
         lines.append(self.t("review_missing", count=len(missing)) if missing else self.t("review_ready"))
         edit_buttons = [
-            Button(f"{WARN if q.id in missing else ''}{n}", callbacks.encode(Action.EDIT, q.id))
+            Button(f"{WARN if q.id in missing else ''}{n}", self.data(Action.EDIT, q.id))
             for n, (q, _) in enumerate(prompt.items, start=1)
         ]
         rows = [tuple(edit_buttons[i : i + 6]) for i in range(0, len(edit_buttons), 6)]
         last = prompt.items[-1][0].id if prompt.items else None
-        final = [Button(self.cat.raw("button_back", lang), callbacks.encode(Action.BACK, last))] if last else []
+        final = [Button(self.cat.raw("button_back", lang), self.data(Action.BACK, last))] if last else []
         if missing:
             first = next(iter(prompt.missing))
-            final.append(Button(self.cat.raw("button_continue", lang), callbacks.encode(Action.EDIT, first.id)))
+            final.append(Button(self.cat.raw("button_continue", lang), self.data(Action.EDIT, first.id)))
         else:
-            final.append(Button(self.cat.raw("button_submit", lang), callbacks.encode(Action.SUBMIT)))
+            final.append(Button(self.cat.raw("button_submit", lang), self.data(Action.SUBMIT)))
         rows.append(tuple(final))
         return Screen("\n".join(lines), tuple(rows))

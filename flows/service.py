@@ -6,6 +6,11 @@ through ``Clock``.  ``bot/`` calls one method per kind of update and sends the `
 
 A respondent is always at exactly one of these steps, derived from the database:
 language not chosen → privacy notice not yet read → questions (engine) → submitted.
+
+Every button a respondent is shown carries the invitation it was shown for (``flows.callbacks``), and acts on that
+invitation only: an old message can never answer for another invitation of the same person, and one Telegram
+account can bind only one invitation per campaign.  When storage cannot take a write (``StorageUnavailable``) the
+person is told to try again shortly and nothing is changed.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from flows.callbacks import Action
 from flows.engine import Error, State, Step
 from flows.i18n import LANGUAGES, Catalogue, normalise_language
 from flows.model import Questionnaire
-from flows.ports import Clock, Invitation, Notice, RespondentStore
+from flows.ports import Clock, Invitation, Notice, ReportOutputs, RespondentStore, StorageUnavailable
 from flows.render import Button, Renderer, Screen, esc
 from flows.tokens import hash_token, looks_like_token
 
@@ -56,6 +61,8 @@ ERROR_MESSAGES = {
     Error.INCOMPLETE: "incomplete",
     Error.LOCKED: "locked",
     Error.AT_START: "at_start",
+    Error.UNREADABLE: "unreadable",
+    Error.KEEPS_ANSWER: "keeps_answer",
 }
 LANGUAGE_NAMES = {"en": "English", "cy": "Cymraeg"}
 WITHDRAW_YES, WITHDRAW_NO = "yes", "no"
@@ -69,6 +76,9 @@ class Reply:
     send: tuple[Screen, ...] = ()
     edit: Screen | None = None
     toast: str | None = None
+    if_lost: str | None = None
+    """The toast to show instead when the edited or sent screen may not have reached the person (Telegram failed
+    or timed out): how to get it back."""
 
 
 @dataclass(frozen=True)
@@ -89,7 +99,9 @@ class RespondentService:
         catalogue: Catalogue,
         zone: ZoneInfo,
         notice: Notice,
+        outputs: ReportOutputs | None = None,
     ):
+        self.outputs = outputs
         self.store = store
         self.clock = clock
         self.questionnaires = questionnaires
@@ -101,6 +113,12 @@ class RespondentService:
 
     async def start(self, who: Who, payload: str | None) -> Reply:
         """``/start`` with or without a deep-link payload."""
+        try:
+            return await self._start(who, payload)
+        except StorageUnavailable as exc:
+            return self._busy(who, exc)
+
+    async def _start(self, who: Who, payload: str | None) -> Reply:
         language = normalise_language(who.language_code)
         if not payload:
             invitation = await self.store.invitation_for_user(who.user_id)
@@ -115,46 +133,92 @@ class RespondentService:
         if invitation.telegram_user_id is None:
             if closed := self._outside_window(invitation, language):
                 return closed
+            earlier = await self.store.bound_in_campaign(invitation.campaign_id, who.user_id)
+            if earlier is not None:
+                log.info("start refused: a second link in campaign %s for one account", invitation.campaign_id)
+                return self._say("second_link", earlier.language or language, authority=invitation.authority)
             if not await self.store.bind(invitation.id, who.user_id, who.chat_id, self.clock.now(), language):
                 return self._say("link_taken", language)
             log.info("invitation %s bound", invitation.reference)
-            return Reply(send=(self._language_screen(language, first_contact=True),))
+            return Reply(send=(self._language_screen(language, invitation.id, first_contact=True),))
         return await self._where(invitation)
 
     async def press(self, who: Who, payload: str | None) -> Reply:
         """An inline button was pressed; ``payload`` is its callback data, which is never trusted."""
-        invitation = await self.store.invitation_for_user(who.user_id)
-        language = self._language(invitation, who)
+        try:
+            reply, language = await self._press(who, payload)
+        except StorageUnavailable as exc:
+            busy = self._busy(who, exc)
+            return Reply(toast=_clip(_plain(busy.send[0].text)))
+        if reply.edit is not None or reply.send:
+            reply = replace(reply, if_lost=self._toast("screen_lost", language))
+        return reply
+
+    async def _press(self, who: Who, payload: str | None) -> tuple[Reply, str]:
+        """The reply, and the language it is in."""
         cb = callbacks.decode(payload)
         if cb is not None and cb.action is Action.PRIVACY:
-            return Reply(send=(Screen(self.notice.full[language]),))
-        if invitation is None:
-            return Reply(toast=self._toast("no_invitation", language))
-        if cb is not None and cb.action is Action.LANGUAGE and cb.arg(0) in LANGUAGES:
-            return await self._choose_language(invitation, cb.arg(0) or "en")
+            current = await self.store.invitation_for_user(who.user_id)
+            language = self._language(current, who)
+            return Reply(send=(Screen(self.notice.full[language]),)), language
         if cb is not None and cb.action is Action.WITHDRAW:
-            return await self._withdraw(invitation, confirmed=cb.arg(0) == WITHDRAW_YES)
+            return await self._withdraw(who, confirmed=cb.arg(0) == WITHDRAW_YES)
+        invitation = await self._owner(who, cb)
+        if invitation is None:
+            return await self._stale(who)
+        language = self._language(invitation, who)
+        if cb is not None and cb.action is Action.LANGUAGE and cb.arg(0) in LANGUAGES:
+            chosen = cb.arg(0) or "en"
+            return await self._choose_language(invitation, chosen), chosen
         if invitation.language is None:
-            return Reply(toast=self._toast("choose_language_first", language), edit=self._language_screen(language))
+            return Reply(toast=self._toast("choose_language_first", language),
+                         edit=self._language_screen(language, invitation.id)), language
         if cb is not None and cb.action is Action.CONSENT:
-            if not invitation.notice_seen:
+            welcome = not invitation.notice_seen
+            if welcome:
                 await self.store.mark_notice_seen(invitation.id, self.clock.now())
-                return await self._questions(invitation, engine.Show(), via_button=True, welcome=True)
-            return await self._questions(invitation, engine.Show(), via_button=True)
+            return await self._questions(invitation, engine.Show(), via_button=True, welcome=welcome), language
         if not invitation.notice_seen:
-            return Reply(toast=self._toast("read_notice_first", language), edit=self._notice_screen(language))
+            return Reply(toast=self._toast("read_notice_first", language),
+                         edit=self._notice_screen(language, invitation.id)), language
         if cb is not None and cb.action in (Action.SNOOZE, Action.STOP_REMINDERS):
-            return await self._reminder_choice(invitation, cb.action)
+            return await self._reminder_choice(invitation, cb.action), language
         if cb is not None and cb.action is Action.RESUME:
-            reply = await self._where(invitation)  # the reminder turns into the question
-            return Reply(edit=reply.send[0] if reply.send else None)
+            where = await self._where(invitation)  # the reminder turns into the question
+            return Reply(edit=where.send[0] if where.send else None), language
         event = _event_for(cb)
         if event is None:
-            return Reply(toast=self._toast("stale_button", language))
-        return await self._questions(invitation, event, via_button=True)
+            return await self._stale(who)
+        return await self._questions(invitation, event, via_button=True), language
+
+    async def _owner(self, who: Who, cb: callbacks.Callback | None) -> Invitation | None:
+        """The invitation a button was shown for, if it is this person's and still in use; else None (stale)."""
+        if cb is None or cb.owner is None:
+            return None
+        invitation = await self.store.invitation_by_id(cb.owner)
+        if invitation is None or invitation.telegram_user_id != who.user_id or invitation.revoked:
+            return None
+        return invitation
+
+    async def _stale(self, who: Who) -> tuple[Reply, str]:
+        """A forged button, or one shown for an invitation that is no longer this person's: nothing changes; the
+        pressed message shows where they are now."""
+        current = await self.store.invitation_for_user(who.user_id)
+        language = self._language(current, who)
+        if current is None:
+            return Reply(toast=self._toast("no_invitation", language)), language
+        where = await self._where(current)
+        edit = where.send[0] if where.send else None
+        return Reply(toast=self._toast("stale_button", language), edit=edit), language
 
     async def write(self, who: Who, text: str) -> Reply:
         """A typed message (not a command)."""
+        try:
+            return await self._write(who, text)
+        except StorageUnavailable as exc:
+            return self._busy(who, exc)
+
+    async def _write(self, who: Who, text: str) -> Reply:
         invitation = await self.store.invitation_for_user(who.user_id)
         if invitation is None:
             return self._say("no_invitation", normalise_language(who.language_code))
@@ -164,6 +228,12 @@ class RespondentService:
 
     async def unsupported(self, who: Who) -> Reply:
         """A sticker, photo, voice note, location, file ...: nothing is stored; show where the respondent is."""
+        try:
+            return await self._unsupported(who)
+        except StorageUnavailable as exc:
+            return self._busy(who, exc)
+
+    async def _unsupported(self, who: Who) -> Reply:
         invitation = await self.store.invitation_for_user(who.user_id)
         language = self._language(invitation, who)
         if invitation is None:
@@ -176,6 +246,12 @@ class RespondentService:
         return self._say("edit_ignored", self._language(invitation, who))
 
     async def command(self, who: Who, name: str) -> Reply:
+        try:
+            return await self._command(who, name)
+        except StorageUnavailable as exc:
+            return self._busy(who, exc)
+
+    async def _command(self, who: Who, name: str) -> Reply:
         invitation = await self.store.invitation_for_user(who.user_id)
         language = self._language(invitation, who)
         if name not in set(RespondentCommand):
@@ -186,7 +262,8 @@ class RespondentService:
             case RespondentCommand.PRIVACY:
                 return Reply(send=(Screen(self.notice.full[language]),))
             case RespondentCommand.LANGUAGE:
-                return Reply(send=(self._language_screen(language, usable=invitation is not None),))
+                owner = invitation.id if invitation is not None else None
+                return Reply(send=(self._language_screen(language, owner, usable=invitation is not None),))
         if invitation is None:
             return self._say("no_invitation", language)
         match name:
@@ -202,7 +279,8 @@ class RespondentService:
 
     # ---- first-contact steps -------------------------------------------------------------------------------------
 
-    def _language_screen(self, default: str, *, first_contact: bool = False, usable: bool = True) -> Screen:
+    def _language_screen(self, default: str, owner: int | None, *, first_contact: bool = False,
+                         usable: bool = True) -> Screen:
         """The language question, in both languages (the person's default first)."""
         ordered = [default] + [lang for lang in LANGUAGES if lang != default]
         text = "\n".join(self.cat.t("choose_language", lang) for lang in ordered)
@@ -210,14 +288,14 @@ class RespondentService:
             return Screen(text + "\n\n" + self.cat.t("no_invitation", default))
         buttons = tuple(
             Button(("✓ " if lang == default and not first_contact else "") + LANGUAGE_NAMES[lang],
-                   callbacks.encode(Action.LANGUAGE, lang))
+                   callbacks.encode(Action.LANGUAGE, lang, owner=owner))
             for lang in ordered
         )
         return Screen(text, (buttons,))
 
-    def _notice_screen(self, language: str) -> Screen:
+    def _notice_screen(self, language: str, owner: int) -> Screen:
         buttons = (
-            (Button(self.cat.raw("button_start", language), callbacks.encode(Action.CONSENT)),),
+            (Button(self.cat.raw("button_start", language), callbacks.encode(Action.CONSENT, owner=owner)),),
             (Button(self.cat.raw("button_full_notice", language), callbacks.encode(Action.PRIVACY, PRIVACY_FULL)),),
         )
         return Screen(self.notice.short[language], buttons)
@@ -227,7 +305,7 @@ class RespondentService:
         invitation = replace(invitation, language=language)
         toast = self._toast("language_set", language)
         if not invitation.notice_seen:
-            return Reply(edit=self._notice_screen(language), toast=toast)
+            return Reply(edit=self._notice_screen(language, invitation.id), toast=toast)
         reply = await self._where(invitation)
         return Reply(edit=reply.send[0] if reply.send else None, toast=toast)
 
@@ -239,9 +317,9 @@ class RespondentService:
         if closed := self._outside_window(invitation, language):
             return closed
         if invitation.language is None:
-            return Reply(send=(self._language_screen(language),))
+            return Reply(send=(self._language_screen(language, invitation.id),))
         if not invitation.notice_seen:
-            return Reply(send=(self._notice_screen(language),))
+            return Reply(send=(self._notice_screen(language, invitation.id),))
         qn = self._questionnaire(invitation)
         state = await self._state(invitation)
         shown = engine.visible_questions(qn, state.answers)
@@ -270,13 +348,24 @@ class RespondentService:
         )
         return Reply(send=(Screen(self.cat.t("withdraw_confirm", language), buttons),))
 
-    async def _withdraw(self, invitation: Invitation, *, confirmed: bool) -> Reply:
-        language = invitation.language or "en"
+    async def _withdraw(self, who: Who, *, confirmed: bool) -> tuple[Reply, str]:
+        """Withdraw every invitation bound to this Telegram account (one person may hold links of several
+        campaigns); stored report files of closed campaigns are rebuilt without the withdrawn answers."""
+        current = await self.store.invitation_for_user(who.user_id)
+        language = self._language(current, who)
         if not confirmed:
-            return Reply(edit=Screen(self.cat.t("withdraw_cancelled", language)))
-        await self.store.withdraw(invitation.id, self.clock.now())
-        log.info("invitation %s withdrawn: answers and Telegram identity deleted", invitation.reference)
-        return Reply(edit=Screen(self.cat.t("withdrawn", language)))
+            return Reply(edit=Screen(self.cat.t("withdraw_cancelled", language))), language
+        withdrawn = await self.store.withdraw_user(who.user_id, self.clock.now())
+        if not withdrawn:
+            return Reply(edit=Screen(self.cat.t("no_invitation", language))), language
+        for invitation in withdrawn:
+            log.info("invitation %s withdrawn: answers and Telegram identity deleted", invitation.reference)
+        already_sent = False
+        if self.outputs is not None:
+            for campaign_id in sorted({i.campaign_id for i in withdrawn if i.closed}):
+                already_sent |= await self.outputs.without_withdrawn(campaign_id)
+        key = "withdrawn_after_report" if already_sent else "withdrawn"
+        return Reply(edit=Screen(self.cat.t(key, language))), language
 
     # ---- questions -----------------------------------------------------------------------------------------------
 
@@ -334,10 +423,16 @@ class RespondentService:
             older = renderer.screen(engine.prompt_for(renderer.qn, after, changed.id), authority=authority)
             return Reply(edit=older, toast=self._toast("changed_earlier", language, question=changed.text.get(language)))
         if not result.save and not result.advanced and isinstance(event, engine.Choose):
-            return Reply(toast=self._toast("already_saved", language))  # double tap: nothing changes
+            # A double tap, or a tap on an older message whose edit never arrived: nothing changes, and the pressed
+            # message shows the question the person is really on (so nobody is left without the next screen).
+            return Reply(toast=self._toast("already_saved", language), edit=screen)
         return Reply(edit=screen)
 
     # ---- small helpers -------------------------------------------------------------------------------------------
+
+    def _busy(self, who: Who, exc: StorageUnavailable) -> Reply:
+        log.warning("storage unavailable: %s", exc)
+        return self._say("storage_busy", normalise_language(who.language_code))
 
     def _say(self, key: str, language: str, **params: object) -> Reply:
         return Reply(send=(Screen(self.cat.t(key, language, **params)),))
@@ -377,7 +472,7 @@ class RespondentService:
         return State(answers=answers, cursor=invitation.cursor, submitted=invitation.submitted)
 
     def _renderer(self, invitation: Invitation) -> Renderer:
-        return Renderer(self._questionnaire(invitation), self.cat, invitation.language or "en")
+        return Renderer(self._questionnaire(invitation), self.cat, invitation.language or "en", invitation.id)
 
 
 def _event_for(cb: callbacks.Callback | None) -> engine.Input | None:

@@ -104,6 +104,15 @@ class RespondentRepository:
     async def invitation_by_token_hash(self, token_hash: str) -> Invitation | None:
         return await self._one("WHERE i.token_hash = ?", token_hash)
 
+    async def invitation_by_id(self, invitation_id: int) -> Invitation | None:
+        return await self._one("WHERE i.id = ?", invitation_id)
+
+    async def bound_in_campaign(self, campaign_id: int, telegram_user_id: int) -> Invitation | None:
+        return await self._one(
+            "WHERE i.campaign_id = ? AND i.telegram_user_id = ? AND i.revoked_at IS NULL ORDER BY i.id LIMIT 1",
+            campaign_id, telegram_user_id,
+        )
+
     async def invitation_for_user(self, telegram_user_id: int) -> Invitation | None:
         return await self._one(
             "WHERE i.telegram_user_id = ? AND i.revoked_at IS NULL ORDER BY i.last_seen_at DESC, i.id DESC LIMIT 1",
@@ -126,18 +135,22 @@ class RespondentRepository:
             "UPDATE invitations SET notice_seen_at = ?, last_seen_at = ? WHERE id = ?", (iso(now), iso(now), invitation_id)
         )
 
-    async def withdraw(self, invitation_id: int, now: datetime) -> None:
+    async def withdraw_user(self, telegram_user_id: int, now: datetime) -> list[Invitation]:
         async with transaction(self.conn):
-            await self.conn.execute("DELETE FROM answers WHERE invitation_id = ?", (invitation_id,))
-            await self.conn.execute("DELETE FROM submissions WHERE invitation_id = ?", (invitation_id,))
-            await self.conn.execute("DELETE FROM reminders WHERE invitation_id = ?", (invitation_id,))
-            await self.conn.execute(
+            async with self.conn.execute(_INVITATION_SELECT + "WHERE i.telegram_user_id = ? ORDER BY i.id",
+                                         (telegram_user_id,)) as cur:
+                withdrawn = [_invitation(row) async for row in cur]
+            ids = [(invitation.id,) for invitation in withdrawn]
+            for table in ("answers", "submissions", "reminders"):
+                await self.conn.executemany(f"DELETE FROM {table} WHERE invitation_id = ?", ids)
+            await self.conn.executemany(
                 "UPDATE invitations SET telegram_user_id = NULL, chat_id = NULL, language = NULL,"
                 " language_hint = NULL, cursor = NULL,"
                 " bound_at = NULL, last_seen_at = NULL, notice_seen_at = NULL, reminders_off_at = NULL,"
                 " unreachable_at = NULL, snoozed_until = NULL, withdrawn_at = ? WHERE id = ?",
-                (iso(now), invitation_id),
+                [(iso(now), invitation.id) for invitation in withdrawn],
             )
+        return withdrawn
 
     async def answers(self, invitation_id: int) -> dict[str, str | None]:
         async with self.conn.execute(

@@ -80,6 +80,22 @@ async def seed_campaign(world: World, *, per_role: int = 5, authority: str = AUT
         await conn.close()
 
 
+def payloads(message) -> list[str]:
+    """The callback data of a message's buttons without the invitation they were shown for."""
+    return [callbacks.without_owner(data) for data in message.callback_data]
+
+
+def as_shown(driver, action: Action, *args: str) -> str:
+    """Callback data as the bot puts it on this person's buttons (with the invitation they were shown for), for
+    pressing buttons a message no longer has, or never had."""
+    for message in reversed(driver.messages):
+        for data in message.callback_data:
+            cb = callbacks.decode(data)
+            if cb is not None and cb.owner is not None:
+                return callbacks.encode(action, *args, owner=cb.owner)
+    raise AssertionError(f"no button of this person carries an invitation:\n{driver.transcript()}")
+
+
 def current_question(message) -> tuple[str, str]:
     """(question id, "choice" or "text") of the question a bot message shows, read from its buttons."""
     kinds = {}

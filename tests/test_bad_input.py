@@ -19,6 +19,7 @@ from flows.callbacks import Action
 from flows.model import Questionnaire, QuestionType
 from flows.tokens import hash_token
 from tests.support import (
+    as_shown,
     World,
     current_question,
     last_toast,
@@ -116,7 +117,7 @@ async def test_button_where_text_is_expected_gets_a_toast_and_stores_nothing(wor
         driver = person(world, 2002)
         before = await to_free_text(world, driver, token)
         question = driver.last
-        toast = await press(driver, question.message_id, "a:barriers:l1")
+        toast = await press(driver, question.message_id, as_shown(driver, Action.ANSWER, "barriers", "l1"))
         assert toast == "This question needs a typed answer: please send it as a message."
         assert current_question(driver.last) == ("barriers", "text")
         # The bot still takes the typed answer afterwards.
@@ -222,7 +223,7 @@ async def test_html_and_markdown_in_free_text_is_stored_verbatim_and_shown_escap
         assert not any(e.get("type") == "bold" and review.text[e["offset"]:e["offset"] + e["length"]] == "bold"
                        for e in review.entities)
         # Going back to the question shows "Your answer" escaped too.
-        await driver.tap_on(review.message_id, callbacks.encode(Action.EDIT, "barriers"))
+        await driver.tap_on(review.message_id, driver.data_of(review, callbacks.encode(Action.EDIT, "barriers")))
         assert f"Your answer: {answer}" in driver.last.text
         no_failure(driver)
     assert (await stored_answers(world.settings.db_path, token))["barriers"] == answer
@@ -282,7 +283,7 @@ async def test_double_tap_stores_one_answer_and_moves_one_question(world: World)
         await onboard(driver, token)
         question = driver.last
         edits_before = question.edit_count
-        data = callbacks.encode(Action.ANSWER, "kc_leadership", "l3")
+        data = as_shown(driver, Action.ANSWER, "kc_leadership", "l3")
         # Two presses of the same button, both sent before the bot has reacted to the first (as on a slow phone).
         first = await emu.press_button(driver.user, question.message_id, data)
         second = await emu.press_button(driver.user, question.message_id, data)
@@ -313,10 +314,10 @@ async def test_button_on_an_older_message_changes_that_answer_and_keeps_the_curr
         await driver.tap("Level 2")  # on the newer copy
         await driver.tap("Level 1")  # kc_standards
         assert current_question(driver.last) == ("kc_customer_data", "choice")
-        toast = await press(driver, older.message_id, callbacks.encode(Action.ANSWER, "kc_leadership", "l3"))
+        toast = await press(driver, older.message_id, as_shown(driver, Action.ANSWER, "kc_leadership", "l3"))
         assert toast is not None and toast.startswith("Answer changed:")
         older = next(m for m in driver.messages if m.message_id == older.message_id)
-        assert ("✓ Level 3", "a:kc_leadership:l3") in older.buttons[0]  # the older message shows the new choice
+        assert ("✓ Level 3", as_shown(driver, Action.ANSWER, "kc_leadership", "l3")) in older.buttons[0]  # the older message shows the new choice
         # The current question is untouched, and /resume still lands on it.
         assert current_question(world.emu.last_bot_message(driver.chat_id)) == ("kc_customer_data", "choice")
         await driver.command("resume")
@@ -340,7 +341,7 @@ async def test_button_on_an_older_message_whose_question_is_now_hidden_is_explai
         assert current_question(driver.last) == ("kc_leadership", "choice")
         await driver.tap("Level 2")  # the follow-up no longer applies
         assert current_question(driver.last) == ("kc_standards", "choice")
-        toast = await press(driver, older.message_id, callbacks.encode(Action.SKIP, "lead_help"))
+        toast = await press(driver, older.message_id, as_shown(driver, Action.SKIP, "lead_help"))
         assert toast == "That button belongs to an older question that no longer applies. Here is where you are now."
         older = next(m for m in driver.messages if m.message_id == older.message_id)
         assert current_question(older) == ("kc_standards", "choice")  # the old message now shows where they are
@@ -367,11 +368,11 @@ async def test_messages_and_buttons_after_submission_change_nothing(world: World
         reply = await driver.send("Actually, Level 3 for leadership")
         assert "submitted" in reply.text and "can no longer be changed" in reply.text
         assert not reply.buttons
-        toast = await press(driver, thanks.message_id, callbacks.encode(Action.ANSWER, "kc_leadership", "l3"))
+        toast = await press(driver, thanks.message_id, as_shown(driver, Action.ANSWER, "kc_leadership", "l3"))
         assert toast is not None and "submitted" in toast
-        toast = await press(driver, thanks.message_id, callbacks.encode(Action.EDIT, "kc_leadership"))
+        toast = await press(driver, thanks.message_id, as_shown(driver, Action.EDIT, "kc_leadership"))
         assert toast is not None and "submitted" in toast
-        toast = await press(driver, thanks.message_id, callbacks.encode(Action.SUBMIT))
+        toast = await press(driver, thanks.message_id, as_shown(driver, Action.SUBMIT))
         assert toast is not None and "submitted" in toast
         assert "Thank you" in next(m for m in driver.messages if m.message_id == thanks.message_id).text
         no_failure(driver)

@@ -17,6 +17,7 @@ from flows.callbacks import Action
 from tests.support import (
     World,
     current_question,
+    payloads,
     onboard,
     reopen_for_real_clock,
     stored_answers,
@@ -44,7 +45,7 @@ async def answer_everything(driver: UserDriver, plan: dict[str, str]) -> list[st
     seen: list[str] = []
     while True:
         message = driver.last
-        if callbacks.encode(Action.SUBMIT) in message.callback_data:
+        if callbacks.encode(Action.SUBMIT) in payloads(message):
             return seen
         qid, kind = current_question(message)
         assert qid not in seen, f"question {qid} asked twice"

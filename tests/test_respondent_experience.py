@@ -27,8 +27,10 @@ from flows.tokens import hash_token
 from storage.database import connect
 from storage.repositories import CampaignRepository
 from tests.support import (
+    as_shown,
     World,
     current_question,
+    payloads,
     last_toast,
     no_failure,
     onboard,
@@ -112,7 +114,7 @@ async def walk(driver: UserDriver, plan: dict[str, str],
                check: Callable[[str, ChatMessage], None] | None = None) -> list[str]:
     """Answer whatever question is shown until the review screen; returns the question ids seen, in order."""
     seen: list[str] = []
-    while callbacks.encode(Action.SUBMIT) not in driver.last.callback_data:
+    while callbacks.encode(Action.SUBMIT) not in payloads(driver.last):
         shown = driver.last
         qid, kind = current_question(shown)
         assert qid not in seen, f"question {qid} asked twice\n{driver.transcript()}"
@@ -193,11 +195,11 @@ async def test_review_lists_every_answer_changes_one_and_submit_locks_them(world
         # Every later attempt to change an answer is refused.
         reply = await driver.command("review")
         assert "can no longer be changed" in reply.text and not reply.buttons
-        await driver.tap_on(review.message_id, callbacks.encode(Action.EDIT, "kc_standards"), forge=True)
+        await driver.tap_on(review.message_id, as_shown(driver, Action.EDIT, "kc_standards"), forge=True)
         assert "submitted" in last_toast(world.emu)
-        await driver.tap_on(review.message_id, callbacks.encode(Action.ANSWER, "kc_standards", "l2"), forge=True)
+        await driver.tap_on(review.message_id, as_shown(driver, Action.ANSWER, "kc_standards", "l2"), forge=True)
         assert "submitted" in last_toast(world.emu)
-        await driver.tap_on(review.message_id, callbacks.encode(Action.SUBMIT), forge=True)
+        await driver.tap_on(review.message_id, as_shown(driver, Action.SUBMIT), forge=True)
         assert "submitted" in last_toast(world.emu)
         no_failure(driver)
     assert await stored_answers(world.settings.db_path, token) == locked == {**answers, "kc_standards": "l3"}
@@ -437,7 +439,7 @@ async def test_no_message_exceeds_telegram_limit_in_either_questionnaire_or_lang
         seen = await walk(driver, plan_for(qn, long_answer), check)
         review = driver.last.text
         # The longest echo of a free-text answer: back on the last question, showing "Your answer".
-        await driver.tap_on(driver.last.message_id, callbacks.encode(Action.EDIT, qn.questions[-1].id))
+        await driver.tap_on(driver.last.message_id, as_shown(driver, Action.EDIT, qn.questions[-1].id))
         return driver, seen, review
 
     async with world.bot():

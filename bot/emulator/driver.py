@@ -11,6 +11,7 @@ import contextlib
 from collections.abc import Callable
 
 from bot.emulator.server import BotApiEmulator, ChatMessage, FakeUser
+from flows.callbacks import without_owner
 
 
 class UserDriver:
@@ -81,7 +82,8 @@ class UserDriver:
     async def tap(self, label_or_data: str, *, timeout: float | None = None) -> ChatMessage | None:
         """Press a button on the latest bot message that has an inline keyboard.
 
-        Matches the button text exactly, then as a substring, then the callback_data.
+        Matches the button text exactly, then as a substring, then the callback_data (with or without the
+        invitation it was shown for).
         """
         message = next((msg for msg in reversed(self.messages) if msg.callback_data), None)
         if message is None:
@@ -91,6 +93,7 @@ class UserDriver:
             lambda text, _: text == label_or_data,
             lambda text, _: label_or_data in text,
             lambda _, data: data == label_or_data,
+            lambda _, data: without_owner(data) == label_or_data,
         ):
             found = [data for text, data in buttons if matches(text, data)]
             if found:
@@ -118,6 +121,13 @@ class UserDriver:
             await self.emulator.wait_for(lambda: self.emulator.version(self.chat_id) > since, self.settle)
         await self._wait_quiet(timeout)
         return self._latest_change(since)
+
+    def data_of(self, message: ChatMessage, payload: str) -> str:
+        """The callback data of the button on ``message`` that reads ``payload`` once its owner is set aside."""
+        found = [data for data in message.callback_data if data == payload or without_owner(data) == payload]
+        if not found:
+            raise AssertionError(f"no button {payload!r} on message #{message.message_id}: {message.callback_data}")
+        return found[0]
 
     async def expect(self, text_contains: str, timeout: float | None = None) -> ChatMessage:
         """Wait until a bot message sent or edited since the last action contains the text."""
