@@ -251,7 +251,7 @@ def step(qn: Questionnaire, state: State, event: Input, now: datetime) -> Step:
         case Review():
             return Step(prompt=prompt_for(qn, state, REVIEW), cursor=REVIEW, advanced=current != REVIEW)
         case Choose(question_id, option_id):
-            question, error = _changeable(qn, state.answers, question_id)
+            question, error = _changeable(qn, state.answers, question_id, current)
             if error:
                 return stay(error)
             assert question is not None
@@ -277,7 +277,7 @@ def step(qn: Questionnaire, state: State, event: Input, now: datetime) -> Step:
                 return stay(Error.TOO_LONG)
             return _record(qn, state, current, question, cleaned)
         case Skip(question_id):
-            question, error = _changeable(qn, state.answers, question_id)
+            question, error = _changeable(qn, state.answers, question_id, current)
             if error:
                 return stay(error)
             assert question is not None
@@ -300,7 +300,7 @@ def step(qn: Questionnaire, state: State, event: Input, now: datetime) -> Step:
                 target = shown[index - 1]
             return Step(prompt=prompt_for(qn, state, target), cursor=target, advanced=True)
         case Edit(question_id):
-            question, error = _changeable(qn, state.answers, question_id)
+            question, error = _changeable(qn, state.answers, question_id, current)
             if error:
                 return stay(error)
             return Step(prompt=prompt_for(qn, state, question_id), cursor=question_id, advanced=True)
@@ -312,11 +312,15 @@ def step(qn: Questionnaire, state: State, event: Input, now: datetime) -> Step:
     raise TypeError(f"unknown input {event!r}")  # pragma: no cover
 
 
-def _changeable(qn: Questionnaire, answers: Answers, question_id: str) -> tuple[Question | None, Error | None]:
+def _changeable(qn: Questionnaire, answers: Answers, question_id: str, current: str) -> tuple[Question | None, Error | None]:
+    """A question a button may act on: one the person has been shown — the current one, one already answered, or
+    any visible one from the review screen (which lists them all).  Anything else is a forged or stale button."""
     question = qn.question(question_id)
     if question is None:
         return None, Error.UNKNOWN_QUESTION
     if not is_visible(qn, question, answers):
+        return None, Error.NOT_SHOWN
+    if question.id != current and question.id not in answers and current != REVIEW:
         return None, Error.NOT_SHOWN
     return question, None
 

@@ -95,7 +95,8 @@ def test_changing_an_earlier_answer_keeps_position(officer):
     [
         (Choose("no_such_question", "l1"), Error.UNKNOWN_QUESTION),
         (Choose("kc_leadership", "l9"), Error.UNKNOWN_OPTION),
-        (Choose("barriers", "l1"), Error.EXPECTED_TEXT),
+        (Choose("barriers", "l1"), Error.NOT_SHOWN),  # a question the person has not been shown yet
+        (Choose("kc_analytics", "l2"), Error.NOT_SHOWN),
         (Write("Level 2 please"), Error.EXPECTED_BUTTON),
         (Skip("kc_leadership"), Error.NOT_OPTIONAL),
         (Back("kc_leadership"), Error.AT_START),
@@ -108,6 +109,17 @@ def test_bad_input_is_refused_and_nothing_saved(officer, event, error):
     assert result.save == {}
     assert not result.submit
     assert result.prompt.question.id == "kc_leadership"
+
+
+def test_button_where_text_is_expected_is_refused(officer):
+    result = engine.step(officer, State(answers={}, cursor="barriers"), Choose("barriers", "l1"), NOW)
+    assert result.error is Error.EXPECTED_TEXT and result.save == {}
+
+
+def test_any_shown_question_can_be_changed_from_the_review(officer):
+    answers = {q.id: None for q in engine.visible_questions(officer, {}) if q.optional}
+    result = engine.step(officer, State(answers=answers, cursor=engine.REVIEW), Choose("kc_analytics", "l2"), NOW)
+    assert result.error is None and result.save == {"kc_analytics": "l2"}
 
 
 def test_stale_follow_up_button_is_refused(officer):
