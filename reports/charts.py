@@ -20,7 +20,7 @@ from __future__ import annotations
 import io
 import textwrap
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import matplotlib
@@ -350,17 +350,24 @@ def national_chart(view: NationalView, language: str = "en") -> Chart:
     return Chart("national", layout.title, _render(layout), " ".join(alt))
 
 
+def chart_makers(report: SurveyReport, language: str = "en") -> list[tuple[str, Callable[[], Chart]]]:
+    """Every chart of a council report as (name, a function drawing it): rates, levels, then one per theme.  Each is
+    drawn on its own, so one chart that fails need not stop the others."""
+    return [
+        ("rates", lambda: rates_chart(report, language)),
+        ("levels", lambda: levels_chart(report, language)),
+        *((f"theme-{th.section_id}", lambda th=th: theme_chart(report, th, language)) for th in report.themes),
+    ]
+
+
 def report_charts(report: SurveyReport, language: str = "en") -> list[Chart]:
     """Every chart of a council report: rates, levels, then one per theme."""
-    return [
-        rates_chart(report, language),
-        levels_chart(report, language),
-        *(theme_chart(report, th, language) for th in report.themes),
-    ]
+    return [draw() for _, draw in chart_makers(report, language)]
 
 
 __all__ = [
     "Chart",
+    "chart_makers",
     "levels_chart",
     "national_chart",
     "rates_chart",

@@ -11,8 +11,11 @@ reference, a Telegram id or any other attribute a loader may attach never reache
 - Free text is exported as text, with obvious personal data (email addresses, phone numbers, National Insurance
   numbers, @usernames) replaced by "[removed]", as in the report.
 - Answers that do not count are left blank: a follow-up no longer shown, a skipped question, an unknown option.
-- Formula injection is guarded: a cell starting with = + - @ (or a tab or carriage return) is prefixed with a
-  single quote, in the CSV and in the XLSX (where it is also stored as a string, never a formula).
+- Every cell is cleaned first (``flows.text.clean_cell``: control characters dropped except newline and tab, lone
+  surrogates replaced by U+FFFD, NFC), so text typed before answers were cleaned on the way in can never make
+  openpyxl or the UTF-8 encoder refuse the file.
+- Formula injection is guarded after cleaning: a cell starting with = + - @ (or a tab or carriage return) is
+  prefixed with a single quote, in the CSV and in the XLSX (where it is also stored as a string, never a formula).
 
 The file is for the auditors' analysis, not for publication: it is not subject to small-number suppression.
 """
@@ -28,6 +31,7 @@ from datetime import datetime
 from pathlib import Path
 
 from flows.model import Question, Questionnaire, QuestionType
+from flows.text import clean_cell
 from reports.scoring import Response, SurveyData, answer_value, scrub
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -48,8 +52,9 @@ QUESTION_HEADER = [
 
 
 def safe_cell(value: object) -> str:
-    """Text for a spreadsheet cell that a spreadsheet will never evaluate as a formula."""
-    text = "" if value is None else str(value)
+    """Text for a spreadsheet cell that any reader accepts and a spreadsheet will never evaluate as a formula:
+    cleaned first (so a control character in front of "=" cannot hide a formula from the guard), then guarded."""
+    text = "" if value is None else str(clean_cell(str(value)))
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 

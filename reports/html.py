@@ -7,21 +7,26 @@ Content-Security-Policy meta tag forbids scripts and any external resource.  It 
 meta tag, fluid layout, tables that scroll sideways on narrow screens.
 
 ``write_report(data, out_dir)`` writes the whole set for one council; ``write_national(surveys, out_dir)`` the
-national view.
+national view.  Each file of a set is built on its own: one that fails is logged by name, exception type and place
+(never the exception's message) and the others are still written.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import csv
+import logging
+import os
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from pathlib import Path
 
+from flows.diagnostics import where
 from reports import charts as charts_module
+from reports import export
 from reports.charts import Chart
-from reports.export import write_answers_csv, write_questions_csv, write_xlsx
 from reports.scoring import (
     TOTAL,
     WEIGHTED,
@@ -42,6 +47,7 @@ from reports.summary import (
 )
 
 TEMPLATE = "report.html.j2"
+log = logging.getLogger(__name__)
 
 
 def _png_size(png: bytes) -> tuple[int, int]:
@@ -263,35 +269,76 @@ def render_national(view: NationalView, language: str = "en", *, chart: Chart | 
 # ---- writing the bundle -------------------------------------------------------------------------------------------
 
 
+class _Outputs:
+    """The files of one bundle, each built and written on its own.
+
+    An output that raises is logged with its name and ``flows.diagnostics.where`` (the exception's type and place:
+    never its message, which can hold a respondent's comment, and never a traceback) and left out; the others are
+    still written.  Each file is written to a temporary name and renamed, and a failed output removes any copy an
+    earlier run left under its name, so what is on disk is always this run's and complete.
+    """
+
+    def __init__(self, out_dir: Path):
+        self.out_dir = out_dir
+        self.written: list[Path] = []
+
+    def put(self, name: str, write: Callable[[Path], object]) -> bool:
+        path = self.out_dir / name
+        part = self.out_dir / f".{name}.part"
+        try:
+            write(part)
+            os.replace(part, path)
+        except Exception as exc:  # noqa: BLE001 - any failure of one output: log it and carry on with the others
+            log.error("report output %s failed: %s", name, where(exc))
+            for leftover in (part, path):
+                with contextlib.suppress(OSError):
+                    leftover.unlink(missing_ok=True)
+            return False
+        self.written.append(path)
+        return True
+
+    def text(self, name: str, render: Callable[[], str]) -> bool:
+        return self.put(name, lambda path: path.write_text(render(), encoding="utf-8"))
+
+    def chart(self, name: str, draw: Callable[[], Chart]) -> Chart | None:
+        drawn: list[Chart] = []
+
+        def write(path: Path) -> None:
+            chart = draw()
+            path.write_bytes(chart.png)
+            drawn.append(chart)
+
+        return drawn[0] if self.put(name, write) else None
+
+
 def write_report(data: SurveyData, out_dir: Path) -> list[Path]:
     """Write every output for one council into ``out_dir``; returns the files written.
 
     summary-en.txt / summary-cy.txt (Telegram HTML), report-en.html / report-cy.html (full, with comments),
-    chart-<name>-<lang>.png, answers.csv, answers.xlsx, questions.csv.
+    chart-<name>-<lang>.png, answers.csv, answers.xlsx, questions.csv.  Each is built on its own: one that fails is
+    logged (type and place only) and left out, and the rest are still written (a report whose chart failed is
+    written without that chart).  Scoring comes first and everything depends on it: if it fails, it raises.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     report = score(data)
-    written: list[Path] = []
-
-    def put_text(name: str, text: str) -> None:
-        path = out_dir / name
-        path.write_text(text, encoding="utf-8")
-        written.append(path)
-
+    outputs = _Outputs(out_dir)
     for language in LANGUAGES:
-        put_text(f"summary-{language}.txt", render_summary(report, language))
+        outputs.text(f"summary-{language}.txt", lambda language=language: render_summary(report, language))
     for language in LANGUAGES:
-        charts = charts_module.report_charts(report, language)
-        for chart in charts:
-            path = out_dir / f"chart-{chart.name}-{language}.png"
-            path.write_bytes(chart.png)
-            written.append(path)
-        put_text(f"report-{language}.html", render_report(report, language, full=True, charts=charts))
-    written.append(write_answers_csv(data, out_dir / "answers.csv"))
-    written.append(write_xlsx(data, out_dir / "answers.xlsx"))
-    written.append(write_questions_csv(data, out_dir / "questions.csv"))
-    return written
+        charts = [
+            chart
+            for name, draw in charts_module.chart_makers(report, language)
+            if (chart := outputs.chart(f"chart-{name}-{language}.png", draw)) is not None
+        ]
+        outputs.text(
+            f"report-{language}.html",
+            lambda language=language, charts=charts: render_report(report, language, full=True, charts=charts),
+        )
+    outputs.put("answers.csv", lambda path: export.write_answers_csv(data, path))
+    outputs.put("answers.xlsx", lambda path: export.write_xlsx(data, path))
+    outputs.put("questions.csv", lambda path: export.write_questions_csv(data, path))
+    return outputs.written
 
 
 def national_table(view: NationalView) -> tuple[list[str], list[list[str]]]:
@@ -313,28 +360,29 @@ def national_table(view: NationalView) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
-def write_national(surveys: Sequence[SurveyData], out_dir: Path) -> list[Path]:
-    """national-en.html, national-cy.html, chart-national-<lang>.png and national.csv."""
-    from reports.export import safe_cell
+def _write_national_csv(view: NationalView, path: Path) -> None:
+    header, rows = national_table(view)
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([export.safe_cell(h) for h in header])
+        writer.writerows([[export.safe_cell(v) for v in row] for row in rows])
 
+
+def write_national(surveys: Sequence[SurveyData], out_dir: Path) -> list[Path]:
+    """national-en.html, national-cy.html, chart-national-<lang>.png and national.csv, each built on its own as in
+    ``write_report``."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     view = national(surveys)
-    written: list[Path] = []
+    outputs = _Outputs(out_dir)
     for language in LANGUAGES:
-        chart = charts_module.national_chart(view, language) if view.characteristics else None
-        if chart is not None:
-            png = out_dir / f"chart-national-{language}.png"
-            png.write_bytes(chart.png)
-            written.append(png)
-        path = out_dir / f"national-{language}.html"
-        path.write_text(render_national(view, language, chart=chart, with_chart=False), encoding="utf-8")
-        written.append(path)
-    header, rows = national_table(view)
-    path = out_dir / "national.csv"
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows([[safe_cell(v) for v in row] for row in rows])
-    written.append(path)
-    return written
+        chart = None
+        if view.characteristics:
+            chart = outputs.chart(f"chart-national-{language}.png",
+                                  lambda language=language: charts_module.national_chart(view, language))
+        outputs.text(
+            f"national-{language}.html",
+            lambda language=language, chart=chart: render_national(view, language, chart=chart, with_chart=False),
+        )
+    outputs.put("national.csv", lambda path: _write_national_csv(view, path))
+    return outputs.written

@@ -89,6 +89,7 @@ from flows.model import (
     SectionKind,
     Text,
 )
+from flows.text import clean_cell
 
 Z95 = 1.96
 MIN_SHOWN = 5
@@ -592,14 +593,16 @@ def breakdowns(
 
 def answer_value(qn: Questionnaire, question: Question, answers: Mapping[str, str | None]) -> str | None:
     """The answer that counts: None when the question was not shown (a hidden follow-up's stale answer), skipped,
-    or not one of the question's options."""
+    or not one of the question's options.  Free text is cleaned (``flows.text.clean_cell``: control characters
+    dropped, lone surrogates replaced, NFC) before anything else reads it, so text stored before typed answers were
+    cleaned on the way in can neither break an output nor hide personal data from ``scrub``."""
     if not is_visible(qn, question, answers):
         return None
     value = answers.get(question.id)
     if value is None:
         return None
     if question.type is QuestionType.TEXT:
-        value = value.strip()
+        value = str(clean_cell(value)).strip()
         return value or None
     return value if value in qn.option_ids(question) else None
 

@@ -22,6 +22,9 @@ from pathlib import Path
 
 import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from flows.text import clean_cell
 
 from reports.scoring import (
     TOTAL,
@@ -136,9 +139,17 @@ def texts(language: str) -> ReportTexts:
     return ReportTexts(load_entries(), language)
 
 
+def _finalize(value: object) -> object:
+    """Every value a template prints, cleaned (``flows.text.clean_cell``: no control characters, no lone
+    surrogates), so typed text can never make a report unwritable; markup the templates build themselves (macros)
+    is made of values already cleaned, and is left as it is."""
+    return value if isinstance(value, Markup) else clean_cell(value)
+
+
 @cache
 def template_environment() -> Environment:
-    """Jinja2 for every report template: autoescaping always on, undefined names are errors."""
+    """Jinja2 for every report template: autoescaping always on, undefined names are errors, every printed value
+    cleaned of control characters."""
     return Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
         autoescape=True,
@@ -146,6 +157,7 @@ def template_environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
+        finalize=_finalize,
     )
 
 
