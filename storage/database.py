@@ -8,6 +8,8 @@ than written to by older code.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import re
 import sqlite3
@@ -15,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import aiosqlite
+
+from flows.ports import StorageUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +100,8 @@ async def migrate(conn: aiosqlite.Connection, migrations: list[Migration] | None
         await conn.execute(f"PRAGMA user_version = {latest:d}")
         await conn.execute("COMMIT")
     except Exception as exc:
-        await conn.execute("ROLLBACK")
+        with contextlib.suppress(sqlite3.Error):  # a failing rollback must not hide why the migration failed
+            await conn.execute("ROLLBACK")
         raise MigrationFailed(f"{name}: migration {failing} failed and nothing was changed: {exc}") from exc
     log.info("database schema migrated from version %d to %d", current, latest)
     return latest
@@ -116,27 +121,140 @@ async def _refuse_foreign(conn: aiosqlite.Connection, migrations: list[Migration
             raise DatabaseError(f"{path} already holds tables of another program: give datatool-bot its own file")
 
 
-async def connect(path: Path | str, migrations: list[Migration] | None = None) -> aiosqlite.Connection:
+# SQLite's primary result codes (the low byte of ``sqlite3.Error.sqlite_errorcode``) that say what is wrong.
+SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY, SQLITE_IOERR, SQLITE_CORRUPT = 5, 6, 8, 10, 11
+SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_NOTADB = 13, 14, 26
+
+BUSY_TIMEOUT = 5.0
+"""Seconds a statement waits for another connection's write lock before giving up with "database is locked"."""
+
+
+class DatabaseReadOnly(DatabaseError):
+    pass
+
+
+class DatabaseLocked(DatabaseError):
+    pass
+
+
+def explain(path: Path, exc: sqlite3.Error) -> DatabaseError:
+    """What is wrong with the database file, from SQLite's result code, and what to do about it."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    folder = path.parent if str(path.parent) not in ("", ".") else Path.cwd()
+    beside = f"{path.name}-wal and {path.name}-shm"
+    if primary == SQLITE_READONLY:
+        return DatabaseReadOnly(
+            f"{path} is read-only ({exc}): datatool-bot must be able to write to the file and to its folder {folder}, "
+            f"where SQLite keeps {beside}; check their owner and permissions, and that the disk is not mounted "
+            "read-only"
+        )
+    if primary in (SQLITE_BUSY, SQLITE_LOCKED):
+        return DatabaseLocked(
+            f"{path} is locked by another process ({exc}): is another datatool-bot (`run`, or a command) using the "
+            "same file? Let it finish or stop it, then try again"
+        )
+    if primary == SQLITE_CANTOPEN:
+        return DatabaseError(
+            f"cannot open {path} ({exc}): check that this user can read and write the file and its folder {folder}, "
+            f"where SQLite also creates {beside}"
+        )
+    if primary == SQLITE_FULL:
+        return DatabaseError(f"the disk holding {path} is full ({exc}): free some space, then try again")
+    if primary == SQLITE_IOERR:
+        return DatabaseError(f"the disk holding {path} failed to read or write ({exc}): check the disk")
+    if primary == SQLITE_CORRUPT:
+        return DatabaseError(f"{path} is damaged ({exc}): restore it from a backup")
+    return DatabaseError(f"{path} is not a datatool-bot database ({exc})")
+
+
+# Conditions of the disk or of another process, not of the data: a write refused for one of these can be tried again
+# once it is gone.  An integrity or programming error is none of them.
+_UNAVAILABLE = {
+    SQLITE_FULL: "the disk is full",
+    SQLITE_READONLY: "the database is read-only",
+    SQLITE_BUSY: "the database is locked by another process",
+    SQLITE_LOCKED: "the database is locked",
+    SQLITE_IOERR: "a disk I/O error",
+}
+_UNAVAILABLE_TEXT = {
+    "database or disk is full": SQLITE_FULL,
+    "readonly database": SQLITE_READONLY,
+    "database is locked": SQLITE_BUSY,
+    "database table is locked": SQLITE_LOCKED,
+    "disk i/o error": SQLITE_IOERR,
+}
+
+
+def storage_unavailable(exc: BaseException) -> StorageUnavailable | None:
+    """The ``StorageUnavailable`` that ``exc`` amounts to, or None when it is not a condition of the storage.
+
+    The message names the condition and SQLite's error name only: never the statement or its parameters.
+    """
+    if not isinstance(exc, sqlite3.OperationalError):
+        return None
+    code = getattr(exc, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    if primary not in _UNAVAILABLE:
+        text = str(exc).lower()
+        primary = next((c for fragment, c in _UNAVAILABLE_TEXT.items() if fragment in text), None)
+    if primary is None:
+        return None
+    name = getattr(exc, "sqlite_errorname", None)
+    return StorageUnavailable(f"cannot write to the database: {_UNAVAILABLE[primary]}" + (f" ({name})" if name else ""))
+
+
+async def rollback_quietly(conn: aiosqlite.Connection) -> None:
+    """ROLLBACK, when a failure is already on its way up: SQLite may have rolled back by itself (a full disk), or
+    the rollback may fail too (an I/O error); either way the first failure is the one to report."""
+    with contextlib.suppress(sqlite3.Error, ValueError):  # ValueError: aiosqlite's connection is already closed
+        await conn.execute("ROLLBACK")
+
+
+async def _check_writable(conn: aiosqlite.Connection) -> None:
+    """Fail now, not at the first answer, if the file cannot be written or another process holds its write lock.
+
+    ``BEGIN IMMEDIATE`` takes the write lock (busy: locked); rewriting ``user_version`` with its own value dirties
+    the first page (read-only: refused).  The rollback leaves the file exactly as it was.
+    """
+    version = await user_version(conn)
+    await conn.execute("BEGIN IMMEDIATE")
+    try:
+        await conn.execute(f"PRAGMA user_version = {version:d}")
+    except sqlite3.Error:
+        await rollback_quietly(conn)
+        raise
+    await conn.execute("ROLLBACK")
+
+
+async def connect(path: Path | str, migrations: list[Migration] | None = None, *,
+                  busy_timeout: float = BUSY_TIMEOUT) -> aiosqlite.Connection:
     """Open (creating if needed) and migrate the database. Autocommit mode: transactions are explicit."""
     path = Path(path)
     if str(path) != ":memory:" and not path.parent.exists():
         raise DatabaseError(f"cannot create {path}: folder {path.parent} does not exist")
     try:
+        # Opened once without aiosqlite first: when aiosqlite's connect fails, its worker thread is left to report
+        # back to an event loop that may be closed by then (a stray traceback on the way out of the command line).
+        await asyncio.to_thread(lambda: sqlite3.connect(path).close())
         conn = await aiosqlite.connect(path, isolation_level=None)
     except sqlite3.Error as exc:
-        raise DatabaseError(f"cannot open {path}: {exc}") from exc
+        raise explain(path, exc) from exc
     try:
         conn.row_factory = aiosqlite.Row
         await conn.execute("PRAGMA foreign_keys = ON")
-        await conn.execute("PRAGMA busy_timeout = 5000")
+        await conn.execute(f"PRAGMA busy_timeout = {round(busy_timeout * 1000):d}")
+        # Deleted rows (a withdrawn respondent's answers) are overwritten with zeros, not left in free pages.
+        await conn.execute("PRAGMA secure_delete = ON")
         await _refuse_foreign(conn, migrations, path)  # before WAL: switching modes writes to the file
+        await _check_writable(conn)
         await conn.execute("PRAGMA journal_mode = WAL")
         # FULL: an answer acknowledged to the respondent survives a power cut as well as a crash.
         await conn.execute("PRAGMA synchronous = FULL")
         await migrate(conn, migrations, name=str(path))
-    except sqlite3.DatabaseError as exc:
+    except sqlite3.Error as exc:
         await conn.close()
-        raise DatabaseError(f"{path} is not a datatool-bot database ({exc})") from exc
+        raise explain(path, exc) from exc
     except BaseException:
         await conn.close()
         raise

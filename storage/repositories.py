@@ -18,6 +18,7 @@ import aiosqlite
 from config.authorities import match
 from flows.model import Role
 from flows.ports import Invitation
+from storage.database import rollback_quietly, storage_unavailable
 
 ROLES = tuple(role.value for role in Role)
 
@@ -38,21 +39,33 @@ async def transaction(conn: aiosqlite.Connection) -> AsyncIterator[aiosqlite.Con
     The bot shares one connection between handlers and jobs that run concurrently; without this lock a statement
     from one coroutine could land inside another's transaction (and vanish with its rollback).  Every write in
     this package goes through here.
+
+    When a statement or the COMMIT fails because of the disk or another process (disk full, read-only, locked, I/O
+    error), the transaction is rolled back and ``flows.ports.StorageUnavailable`` is raised instead, naming the
+    condition (never the statement or its parameters), so callers can say "try again shortly".  Any other error
+    (an integrity or programming error) propagates unchanged, after the rollback.
     """
     lock = _LOCKS.setdefault(conn, asyncio.Lock())
     async with lock:
-        await conn.execute("BEGIN IMMEDIATE")
+        try:
+            await conn.execute("BEGIN IMMEDIATE")  # locked by another process, or query_only: refused here
+        except Exception as exc:
+            if (unavailable := storage_unavailable(exc)) is not None:
+                raise unavailable from exc
+            raise
         try:
             yield conn
-        except BaseException:
-            await conn.execute("ROLLBACK")
-            raise
-        else:
             await conn.execute("COMMIT")
+        except BaseException as exc:
+            await rollback_quietly(conn)  # nothing partial stays; a failing rollback never hides ``exc``
+            if (unavailable := storage_unavailable(exc)) is not None:
+                raise unavailable from exc
+            raise
 
 
 async def write(conn: aiosqlite.Connection, sql: str, params: tuple = ()) -> int:
-    """A single-statement write in its own transaction; returns the number of rows changed."""
+    """A single-statement write in its own transaction; returns the number of rows changed.  Raises
+    ``StorageUnavailable`` as ``transaction`` does."""
     async with transaction(conn):
         cur = await conn.execute(sql, params)
         return cur.rowcount
