@@ -18,6 +18,7 @@ AUDITOR_DESCRIPTIONS = {
     AuditorCommand.CLOSE: "Close fieldwork early: /close council",
     AuditorCommand.REMIND: "Send a reminder round now: /remind council [member|officer]",
     AuditorCommand.SUMMARY: "Interim maturity summary: /summary council",
+    AuditorCommand.RESEND: "The final report again: /resend council [item]",
 }
 """Shown only in auditors' own chats (setMyCommands with a chat scope); English only (internal users)."""
 DIGEST_JOB = "daily-digest"

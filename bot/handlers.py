@@ -13,10 +13,10 @@ from telegram.ext import ContextTypes
 
 from bot.constants import AUDITOR_COMMANDS, HELP, SERVICES_KEY
 from bot.services import Services
+from flows.delivery import Outcome
 from flows.diagnostics import where
 from flows.render import Screen
 from flows.service import Reply, Who
-from reports.completion import Item
 
 log = logging.getLogger(__name__)
 
@@ -188,42 +188,21 @@ async def send_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def send_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The reminder tick: queue what is due from the database, then send it."""
+    """The reminder tick: queue what is due from the database, then send it (flows/reminders.py)."""
     report = await services(context).reminders.tick()
-    if report.sent or report.unreachable or report.failed:
-        log.info("reminders: %d sent, %d unreachable, %d failed", report.sent, report.unreachable, report.failed)
+    if report.sent or report.unreachable or report.failed or report.unknown:
+        log.info("reminders: %d sent, %d unreachable, %d failed, %d in doubt", report.sent, report.unreachable,
+                 report.failed, report.unknown)
 
 
 async def post_completions(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Close campaigns that have completed and post each one's summary, charts and documents to the auditors,
-    every item to every recipient exactly once (claimed in the database before it is sent)."""
+    """The completion tick: close campaigns that have completed and post each one's summary, charts and documents
+    to the auditors, every item to every recipient at most once (flows/completion.py)."""
     svc = services(context)
-    completion = svc.completion
-    await completion.close_completed()
-    for campaign in await completion.awaiting_post():
-        bundle = await completion.final_bundle(campaign)
-        for chat_id in await recipients(svc):
-            for item in bundle.items:
-                if await completion.claim(campaign.id, chat_id, item.key):  # new, or a failed one due for a retry
-                    status = await post_item(context, chat_id, item)
-                    await completion.mark(campaign.id, chat_id, item.key, status)
-        if not await completion.retrying(campaign.id):
-            log.info("campaign %s: summary posted, files in %s", campaign.id, bundle.folder)
-            await completion.finished(campaign.id)
-
-
-async def post_item(context: ContextTypes.DEFAULT_TYPE, chat_id: int, item: Item) -> str:
-    try:
-        if item.kind == "message":
-            await context.bot.send_message(chat_id, item.text or "", parse_mode=ParseMode.HTML)
-        elif item.kind == "photo" and item.path is not None:
-            await context.bot.send_photo(chat_id, item.path.read_bytes(), caption=item.text)
-        elif item.path is not None:
-            await context.bot.send_document(chat_id, item.path.read_bytes(), filename=item.path.name, caption=item.text)
-    except (Forbidden, BadRequest) as exc:
-        log.warning("completion item %s not delivered: %s", item.key, type(exc).__name__)
-        return "failed"
-    return "sent"
+    report = await svc.posting.tick(await recipients(svc))
+    if report.sent or report.retrying or report.unknown or report.given_up:
+        log.info("summary items: %d sent, %d to retry, %d in doubt, %d given up", report.sent, report.retrying,
+                 report.unknown, report.given_up)
 
 
 async def recipients(svc: Services) -> list[int]:
@@ -231,12 +210,13 @@ async def recipients(svc: Services) -> list[int]:
 
 
 async def broadcast(context: ContextTypes.DEFAULT_TYPE, svc: Services, screen: Screen) -> None:
-    """To the auditors' chat if configured, else to each auditor who has started the bot."""
+    """To the auditors' chat if configured, else to each auditor who has started the bot.  Telegram's failures are
+    classified like every other send (bot/messenger.py); a digest in doubt is not sent again."""
+    assert svc.messenger is not None
     for chat_id in await recipients(svc):
-        try:
-            await context.bot.send_message(chat_id, screen.text, parse_mode=ParseMode.HTML, reply_markup=keyboard(screen))
-        except (Forbidden, BadRequest) as exc:
-            log.warning("auditor chat unreachable: %s", type(exc).__name__)
+        delivery = await svc.messenger.send(chat_id, screen)
+        if delivery.outcome is not Outcome.SENT:
+            log.warning("digest not delivered to an auditor chat: %s (%s)", delivery.outcome.value, delivery.error)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -1,33 +1,107 @@
-"""Sending a reminder through Telegram, with Telegram's failures turned into outcomes the reminder loop handles."""
+"""Sending through Telegram, with every Telegram failure turned into one of the outcomes of ``flows.delivery``.
+
+``classify`` is the one place that decides what a ``TelegramError`` means for a message: reminders, the posting of
+the maturity summary and the daily digest all go through it.  What matters is whether the message may have arrived:
+
+- 429 ``RetryAfter`` (after the rate limiter's own retries): not delivered; try again after the wait Telegram names;
+- a 5xx answer, a refused or failed connection, a pool timeout: not delivered; try again with back-off;
+- a read or write timeout, a connection dropped after the request went out: **may** have been delivered (Telegram
+  often carries a request out and answers too late) — ``UNKNOWN``, never sent again automatically;
+- 403, or a chat that is gone: unreachable;
+- any other refusal (400 ...): failed.
+"""
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
+
+import httpx
 from telegram import Bot
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Conflict,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 
 from bot.handlers import keyboard
-from flows.reminders import Delivery, Outcome
+from flows.completion import Item
+from flows.delivery import SENT, Delivery, Outcome
 from flows.render import Screen
 
-UNREACHABLE_HINTS = ("chat not found", "user is deactivated", "bot was blocked")
+log = logging.getLogger(__name__)
+
+UNREACHABLE_HINTS = ("chat not found", "user is deactivated", "bot was blocked", "bot was kicked")
+# Transport failures that happen before a request reaches Telegram: it certainly was not carried out.
+NOT_SENT_CAUSES: tuple[type[BaseException], ...] = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+def _cause(exc: BaseException) -> BaseException | None:
+    return exc.__cause__ or exc.__context__
+
+
+def classify(exc: TelegramError) -> Delivery:
+    """What a ``TelegramError`` raised by a send means for that message (see the module docstring)."""
+    kind = type(exc).__name__
+    if isinstance(exc, RetryAfter):  # 429 that outlived the rate limiter's own retries
+        wait = exc.retry_after  # a timedelta (PTB_TIMEDELTA is on: bot/__init__.py), an int without it
+        seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+        return Delivery(Outcome.RETRY, retry_after=max(1.0, seconds), error="flood control")
+    if isinstance(exc, Forbidden):  # 403: blocked the bot, or never started it
+        return Delivery(Outcome.UNREACHABLE, error=kind)
+    if isinstance(exc, BadRequest):
+        if any(hint in exc.message.lower() for hint in UNREACHABLE_HINTS):
+            return Delivery(Outcome.UNREACHABLE, error="chat not found")
+        return Delivery(Outcome.FAILED, error=f"{kind}: {exc.message[:100]}")
+    if isinstance(exc, (InvalidToken, Conflict, ChatMigrated)):
+        return Delivery(Outcome.FAILED, error=kind)
+    if isinstance(exc, TimedOut):  # a subclass of NetworkError: test it first
+        if isinstance(_cause(exc), NOT_SENT_CAUSES):
+            return Delivery(Outcome.RETRY, error=f"{kind} before sending")
+        return Delivery(Outcome.UNKNOWN, error=kind)
+    if isinstance(exc, NetworkError):
+        cause = _cause(exc)
+        if cause is None:  # Telegram (or a proxy) answered with an error status (5xx): nothing was done
+            return Delivery(Outcome.RETRY, error=f"{kind}: server error")
+        if isinstance(cause, NOT_SENT_CAUSES):  # connection refused or never made
+            return Delivery(Outcome.RETRY, error=f"{kind}: {type(cause).__name__}")
+        return Delivery(Outcome.UNKNOWN, error=f"{kind}: {type(cause).__name__}")  # dropped mid-request
+    return Delivery(Outcome.UNKNOWN, error=kind)  # an answer we could not read: it may have been carried out
 
 
 class TelegramMessenger:
+    """The ``Messenger`` of reminders and the digest and the ``Poster`` of completion, over python-telegram-bot."""
+
     def __init__(self, bot: Bot):
         self.bot = bot
 
     async def send(self, chat_id: int, screen: Screen) -> Delivery:
         try:
             await self.bot.send_message(chat_id, screen.text, parse_mode=ParseMode.HTML, reply_markup=keyboard(screen))
-        except Forbidden as exc:  # 403: the person blocked the bot
-            return Delivery(Outcome.UNREACHABLE, error=type(exc).__name__)
-        except RetryAfter as exc:  # 429 that outlived the rate limiter's own retries
-            return Delivery(Outcome.RETRY_AFTER, retry_after=exc._retry_after.total_seconds())
-        except BadRequest as exc:
-            if any(hint in exc.message.lower() for hint in UNREACHABLE_HINTS):
-                return Delivery(Outcome.UNREACHABLE, error="chat not found")
-            return Delivery(Outcome.FAILED, error=f"BadRequest: {exc.message[:100]}")
-        except TelegramError as exc:  # network errors, timeouts, server errors: retried with backoff
-            return Delivery(Outcome.FAILED, error=type(exc).__name__)
-        return Delivery(Outcome.SENT)
+        except TelegramError as exc:
+            return classify(exc)
+        return SENT
+
+    async def post(self, chat_id: int, item: Item) -> Delivery:
+        try:
+            if item.kind == "message":
+                await self.bot.send_message(chat_id, item.text or "", parse_mode=ParseMode.HTML)
+            elif item.path is None:
+                raise ValueError(f"completion item {item.key} has no file")
+            elif item.kind == "photo":
+                await self.bot.send_photo(chat_id, item.path.read_bytes(), caption=item.text)
+            else:
+                await self.bot.send_document(chat_id, item.path.read_bytes(), filename=item.path.name,
+                                             caption=item.text)
+        except TelegramError as exc:
+            delivery = classify(exc)
+            log.warning("%s not delivered: %s (%s)", item.key, delivery.outcome.value, delivery.error)
+            return delivery
+        return SENT

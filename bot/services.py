@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 import aiosqlite
 
@@ -12,6 +13,7 @@ from config.authorities import DEFAULT_AUTHORITIES, load_authorities
 from config.privacy import DEFAULT_PRIVACY_NOTICE, load_privacy_notice
 from config.reminder_policy import DEFAULT_REMINDER_POLICY, load_reminder_policy
 from config.settings import Settings
+from flows.completion import Poster, PostingService
 from flows.i18n import Catalogue, catalogue
 from flows.model import QUESTIONNAIRE_DIR, Questionnaire, Role, load_questionnaire
 from flows.ports import Clock
@@ -24,6 +26,10 @@ from storage.reminders import ReminderRepository
 from storage.repositories import CampaignRepository, RespondentRepository
 
 log = logging.getLogger(__name__)
+
+
+class TelegramSender(Messenger, Poster, Protocol):
+    """What the running bot sends through (bot/messenger.py): messages, and the summary's photos and documents."""
 
 
 class SystemClock:
@@ -52,9 +58,12 @@ class Services:
         self.reminders: ReminderService
         self.completion: CompletionService
         self.reminder_store: ReminderRepository
+        self.messenger: Messenger | None = None
+        self.posting: PostingService
 
-    async def open(self, messenger: Messenger | None = None) -> None:
-        """Open the database and build the services; ``messenger`` (Telegram) is needed only to send reminders."""
+    async def open(self, messenger: TelegramSender | None = None) -> None:
+        """Open the database and build the services; ``messenger`` (Telegram) is needed only to send reminders, the
+        digest and the final summary."""
         self._conn = await connect(self.settings.db_path)
         self.campaigns = CampaignRepository(self._conn)
         await self.campaigns.sync_authorities([(a.name, a.name_cy) for a in self.authorities])
@@ -67,13 +76,19 @@ class Services:
             reminders=self.reminder_store, completion=self.completion,
         )
         if messenger is not None:
+            self.messenger = messenger
             self.reminders = ReminderService(
                 self.reminder_store, messenger, self.clock, self.settings.zone, self.questionnaires, self.catalogue
             )
-            await self.completion.recover()
+            self.posting = PostingService(self.completion, messenger, self.clock)
+            self.fieldwork.posting = self.posting
+            in_doubt = await self.posting.recover()
+            if in_doubt:
+                log.warning("%d summary item(s) were being posted when the bot stopped: recorded as unknown, never "
+                            "repeated; the auditors are told how to get them again", in_doubt)
             recovered = await self.reminders.recover()
             if recovered:
-                log.warning("%d reminder(s) were being sent when the bot stopped: recorded as sent, never repeated",
+                log.warning("%d reminder(s) were being sent when the bot stopped: recorded as unknown, never repeated",
                             recovered)
         self.respondents = RespondentService(
             RespondentRepository(self._conn),

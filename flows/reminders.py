@@ -8,8 +8,10 @@ Delivery guarantee (also in the README): before anything is sent, the whole batc
 ``reminders`` table as ``queued``.  Each row is marked ``sending`` in its own committed transaction just before the
 message goes out and ``sent`` just after.  After a crash, ``queued`` rows are sent by the next tick (nobody in the
 batch is silently dropped), and a row left ``sending`` becomes ``unknown`` and is never sent again — so each
-person gets each slot's reminder at most once; the only message whose delivery can be in doubt is the single one
-in flight at the moment of the crash.
+person gets each slot's reminder at most once; the only message whose delivery can be in doubt after a crash is the
+single one in flight at that moment.  A send that Telegram answers too late (a timeout: it may have been delivered)
+is recorded ``unknown`` too and never repeated; one that certainly did not go out (flood control, a 5xx, a refused
+connection) stays ``queued`` and is tried again (``flows.delivery``).
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from enum import StrEnum
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -26,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from flows import callbacks, engine
 from flows.callbacks import Action
+from flows.delivery import Delivery, Outcome
 from flows.i18n import Catalogue
 from flows.model import Questionnaire, Role
 from flows.ports import Clock
@@ -133,22 +135,10 @@ def after_quiet(policy: ReminderPolicy, moment: datetime, zone: ZoneInfo) -> dat
 # ---- ports ----------------------------------------------------------------------------------------------------------
 
 
-class Outcome(StrEnum):
-    SENT = "sent"
-    UNREACHABLE = "unreachable"  # blocked the bot, or the chat is gone
-    RETRY_AFTER = "retry_after"  # flood control: wait, then carry on
-    FAILED = "failed"  # anything else: retried with backoff
-
-
-@dataclass(frozen=True)
-class Delivery:
-    outcome: Outcome
-    retry_after: float = 0
-    error: str | None = None
-
-
 class Messenger(Protocol):
-    async def send(self, chat_id: int, screen: Screen) -> Delivery: ...
+    async def send(self, chat_id: int, screen: Screen) -> Delivery:
+        """Send one message and say what became of it (``flows.delivery``)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -208,6 +198,7 @@ class TickReport:
     sent: int = 0
     unreachable: int = 0
     failed: int = 0
+    unknown: int = 0  # may have been delivered (timed out): recorded ``unknown``, never sent again
     paused_until: datetime | None = None
 
 
@@ -249,37 +240,44 @@ class ReminderService:
         if self._paused_until is not None and now < self._paused_until:
             return TickReport(paused_until=self._paused_until)
         queued = await self.plan(now)
-        sent = unreachable = failed = 0
+        sent = unreachable = failed = unknown = 0
         for item in await self.store.due(now, BATCH):
             if not await self.store.mark_sending(item.invitation_id, item.slot, now):
                 continue  # someone else (another tick) took it
             delivery = await self.messenger.send(item.chat_id, await self.render(item, now))
+            now_after = self.clock.now()
             match delivery.outcome:
                 case Outcome.SENT:
                     sent += 1
-                    await self.store.mark(item.invitation_id, item.slot, "sent", self.clock.now())
+                    await self.store.mark(item.invitation_id, item.slot, "sent", now_after)
                 case Outcome.UNREACHABLE:
                     unreachable += 1
-                    await self.store.mark(item.invitation_id, item.slot, "unreachable", self.clock.now(),
+                    await self.store.mark(item.invitation_id, item.slot, "unreachable", now_after,
                                           error=delivery.error)
-                case Outcome.RETRY_AFTER:
-                    wait_until = self.clock.now() + timedelta(seconds=max(1.0, delivery.retry_after))
-                    await self.store.mark(item.invitation_id, item.slot, "queued", self.clock.now(),
-                                          not_before=wait_until, error="flood control")
+                case Outcome.UNKNOWN:
+                    # Telegram may have delivered it and answered too late: sending again could make it twice.
+                    unknown += 1
+                    await self.store.mark(item.invitation_id, item.slot, "unknown", now_after, error=delivery.error)
+                    log.warning("a reminder may or may not have been delivered (%s): not sent again", delivery.error)
+                case Outcome.RETRY if delivery.flood:
+                    # Certainly not delivered; Telegram says how long to wait, for everything this bot sends.
+                    wait_until = now_after + timedelta(seconds=delivery.retry_after)
+                    await self.store.mark(item.invitation_id, item.slot, "queued", now_after,
+                                          not_before=wait_until, error=delivery.error)
                     self._paused_until = wait_until
                     log.warning("flood control: reminders paused for %.0f s", delivery.retry_after)
-                    return TickReport(queued, sent, unreachable, failed, wait_until)
-                case Outcome.FAILED:
+                    return TickReport(queued, sent, unreachable, failed, unknown, wait_until)
+                case _:  # RETRY (5xx, connection refused) or FAILED: not delivered, tried again with back-off
                     wait = backoff_for(item.attempts + 1)
                     if wait is None:
                         failed += 1
-                        await self.store.mark(item.invitation_id, item.slot, "failed", self.clock.now(),
+                        await self.store.mark(item.invitation_id, item.slot, "failed", now_after,
                                               error=delivery.error)
                     else:
-                        await self.store.mark(item.invitation_id, item.slot, "queued", self.clock.now(),
-                                              not_before=self.clock.now() + wait, error=delivery.error)
+                        await self.store.mark(item.invitation_id, item.slot, "queued", now_after,
+                                              not_before=now_after + wait, error=delivery.error)
         self._paused_until = None
-        return TickReport(queued, sent, unreachable, failed)
+        return TickReport(queued, sent, unreachable, failed, unknown)
 
     async def render(self, item: Queued, now: datetime) -> Screen:
         """The reminder in the respondent's language: how far they are, how long is left, and what they can do."""
@@ -296,10 +294,11 @@ class ReminderService:
             key, lang, authority=item.authority, answered=answered, total=len(shown), minutes=minutes,
             days=max(days, 0), date=item.closes_on.strftime("%d/%m/%Y"),
         )
+        owner = item.invitation_id  # the buttons act on this invitation only (flows/callbacks.py)
         buttons = (
-            (Button(self.cat.raw("button_continue", lang), callbacks.encode(Action.RESUME)),),
-            (Button(self.cat.raw("button_snooze", lang), callbacks.encode(Action.SNOOZE)),),
-            (Button(self.cat.raw("button_reminders_off", lang), callbacks.encode(Action.STOP_REMINDERS)),),
+            (Button(self.cat.raw("button_continue", lang), callbacks.encode(Action.RESUME, owner=owner)),),
+            (Button(self.cat.raw("button_snooze", lang), callbacks.encode(Action.SNOOZE, owner=owner)),),
+            (Button(self.cat.raw("button_reminders_off", lang), callbacks.encode(Action.STOP_REMINDERS, owner=owner)),),
         )
         return Screen(text, buttons)
 

@@ -1,10 +1,10 @@
 """Fieldwork completion: noticing it, compiling the maturity summary, and recording what was posted to whom.
 
 Fieldwork completes when the close date passes, when every invitation is submitted, or when an auditor closes it.
-The bot (``bot/handlers.py``) then posts the summary message, the charts and the report documents to the
-auditors.  Each (campaign, chat, item) is claimed here as ``sending`` in a committed transaction before it goes out
-and marked ``sent`` after, so a restart posts whatever is missing and never repeats what went out.  An item that
-could not be delivered (an auditor who has not started the bot) is tried again hourly for two days.
+The posting loop (``flows/completion.py``, driven by the job in ``bot/handlers.py``) then posts the summary message,
+the charts and the report documents to the auditors; this module is its store (``PostingStore``): each
+(campaign, chat, item) is claimed here as ``sending`` in a committed transaction before it goes out and settled
+after, so a restart posts whatever is missing and never repeats what may have gone out.
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import aiosqlite
 
+from flows.completion import MAX_ATTEMPTS, SUMMARY, Bundle, Item, Posting
 from flows.model import Questionnaire
 from flows.ports import Clock
 from reports.html import write_report
@@ -27,29 +27,16 @@ from reports.scoring import score
 from reports.summary import render_summary
 from storage.repositories import Campaign, CampaignRepository, iso, transaction, write
 
+__all__ = ["CHART_LANGUAGE", "DOCUMENTS", "SUMMARY", "Bundle", "CompletionService", "Item", "slug"]
+
 log = logging.getLogger(__name__)
 
-SUMMARY = "summary"
 # Documents posted after the summary and the charts, in this order (files written by reports.html.write_report).
 DOCUMENTS = ("report-en.html", "report-cy.html", "answers.xlsx", "answers.csv", "questions.csv")
 CHART_LANGUAGE = "en"
-RETRY_AFTER = timedelta(hours=1)  # an undelivered item (auditor had not started the bot) is tried again hourly ...
-MAX_ATTEMPTS = 48  # ... for two days
-
-
-@dataclass(frozen=True)
-class Item:
-    key: str  # unique per campaign and chat: "summary", "chart-levels-en.png", "report-en.html", ...
-    kind: str  # "message" | "photo" | "document"
-    text: str | None = None  # the message, or the caption
-    path: Path | None = None
-
-
-@dataclass(frozen=True)
-class Bundle:
-    campaign: Campaign
-    folder: Path
-    items: tuple[Item, ...]
+# Words that never tell one council from another, so never offered as its short name in a command.
+GENERIC_WORDS = frozenset({"council", "county", "borough", "city", "of", "and", "the", "cyngor", "sir", "sirol",
+                           "bwrdeistref"})
 
 
 def slug(name: str) -> str:
@@ -90,13 +77,18 @@ class CompletionService:
                 closed.append(campaign)
         return closed
 
-    async def awaiting_post(self) -> list[Campaign]:
+    async def awaiting_post(self) -> list[int]:
         async with self.conn.execute(
             "SELECT id FROM campaigns WHERE closed_at IS NOT NULL AND summary_posted_at IS NULL ORDER BY id"
         ) as cur:
-            ids = [row[0] async for row in cur]
-        found = [await self.repo.campaign(i) for i in ids]
-        return [c for c in found if c is not None]
+            return [row[0] async for row in cur]
+
+    async def handle(self, authority: str) -> str:
+        """A short word naming the council unambiguously in a command ("flint"), else its whole name."""
+        for word in re.findall(r"[^\W\d_][\w'-]*", authority):
+            if word.casefold() not in GENERIC_WORDS and await self.repo.find_authorities(word) == [authority]:
+                return word.lower()
+        return authority
 
     async def compile(self, campaign: Campaign, *, interim: bool) -> Bundle:
         """Write the report files for a campaign and list what to post (the summary first)."""
@@ -109,56 +101,67 @@ class CompletionService:
         charts = [Item(p.name, "photo", None, p) for p in files
                   if p.name.startswith("chart-") and p.name.endswith(f"-{CHART_LANGUAGE}.png")]
         documents = [Item(n, "document", None, names[n]) for n in DOCUMENTS if n in names]
-        return Bundle(campaign, folder, (Item(SUMMARY, "message", summary), *charts, *documents))
+        return Bundle(campaign.id, campaign.authority, await self.handle(campaign.authority), folder,
+                      (Item(SUMMARY, "message", summary), *charts, *documents))
 
-    async def final_bundle(self, campaign: Campaign) -> Bundle:
+    async def final_bundle(self, campaign_id: int) -> Bundle:
         """The final report, compiled once per process (fieldwork is closed, so it no longer changes)."""
-        if campaign.id not in self._bundles:
-            self._bundles[campaign.id] = await self.compile(campaign, interim=False)
-        return self._bundles[campaign.id]
+        if campaign_id not in self._bundles:
+            campaign = await self.repo.campaign(campaign_id)
+            if campaign is None:
+                raise LookupError(f"no campaign {campaign_id}")
+            self._bundles[campaign_id] = await self.compile(campaign, interim=False)
+        return self._bundles[campaign_id]
 
     async def interim_summary(self, campaign: Campaign) -> str:
         data = await load_survey(self.conn, campaign, self.questionnaires, interim=True)
         return await asyncio.to_thread(lambda: render_summary(score(data), "en"))
 
-    # ---- at-most-once posting records ----------------------------------------------------------------------------
+    # ---- at-most-once posting records (flows.completion.PostingStore) --------------------------------------------
 
-    async def claim(self, campaign_id: int, chat_id: int, item: str) -> bool:
-        """True when this item has not gone to this chat yet, or failed long enough ago to try again (it is now
-        being sent)."""
-        now = self.clock.now()
-        return await write(
-            self.conn,
-            "INSERT INTO postings (campaign_id, chat_id, item, status, at, attempts) VALUES (?, ?, ?, 'sending', ?, 1)"
-            " ON CONFLICT DO UPDATE SET status = 'sending', at = excluded.at, attempts = attempts + 1"
-            " WHERE status = 'failed' AND attempts < ? AND at <= ?",
-            (campaign_id, chat_id, item, iso(now), MAX_ATTEMPTS, iso(now - RETRY_AFTER)),
-        ) == 1
-
-    async def retrying(self, campaign_id: int) -> bool:
-        """Items that failed and will be tried again: the posting is not finished."""
-        async with self.conn.execute(
-            "SELECT 1 FROM postings WHERE campaign_id = ? AND status = 'failed' AND attempts < ? LIMIT 1",
-            (campaign_id, MAX_ATTEMPTS),
-        ) as cur:
-            return await cur.fetchone() is not None
-
-    async def mark(self, campaign_id: int, chat_id: int, item: str, status: str) -> None:
-        await write(self.conn, "UPDATE postings SET status = ?, at = ? WHERE campaign_id = ? AND chat_id = ? AND item = ?",
-                    (status, iso(self.clock.now()), campaign_id, chat_id, item))
-
-    async def finished(self, campaign_id: int) -> None:
+    async def claim(self, campaign_id: int, chat_id: int, item: str, now: datetime) -> int | None:
+        """The attempt number when this item has not been tried in this chat yet, or failed and is due again (it is
+        now committed as being sent); None otherwise."""
         async with transaction(self.conn):
-            await self.conn.execute("UPDATE campaigns SET summary_posted_at = ? WHERE id = ?",
-                                    (iso(self.clock.now()), campaign_id))
+            async with self.conn.execute(
+                "INSERT INTO postings (campaign_id, chat_id, item, status, at, attempts) VALUES (?, ?, ?, 'sending', ?, 1)"
+                " ON CONFLICT DO UPDATE SET status = 'sending', at = excluded.at, attempts = attempts + 1,"
+                " not_before = NULL"
+                " WHERE status = 'failed' AND attempts < ? AND not_before IS NOT NULL AND not_before <= excluded.at"
+                " RETURNING attempts",
+                (campaign_id, chat_id, item, iso(now), MAX_ATTEMPTS),
+            ) as cur:
+                row = await cur.fetchone()
+        return int(row[0]) if row else None
+
+    async def record(self, campaign_id: int, chat_id: int, item: str, status: str, now: datetime, *,
+                     not_before: datetime | None = None, error: str | None = None) -> None:
+        await write(
+            self.conn,
+            "UPDATE postings SET status = ?, at = ?, not_before = ?, error = ?"
+            " WHERE campaign_id = ? AND chat_id = ? AND item = ?",
+            (status, iso(now), iso(not_before) if not_before else None, error, campaign_id, chat_id, item),
+        )
+
+    async def postings(self, campaign_id: int) -> list[Posting]:
+        async with self.conn.execute(
+            "SELECT chat_id, item, status, attempts, not_before FROM postings WHERE campaign_id = ?"
+            " ORDER BY chat_id, item", (campaign_id,)
+        ) as cur:
+            return [Posting(row[0], row[1], row[2], row[3], datetime.fromisoformat(row[4]) if row[4] else None)
+                    async for row in cur]
+
+    async def finished(self, campaign_id: int, now: datetime) -> None:
+        await write(self.conn, "UPDATE campaigns SET summary_posted_at = ? WHERE id = ? AND summary_posted_at IS NULL",
+                    (iso(now), campaign_id))
 
     async def recover(self) -> int:
         """Items left ``sending`` by a crash are recorded as ``unknown`` and not posted again."""
-        return await write(self.conn, "UPDATE postings SET status = 'unknown' WHERE status = 'sending'")
+        return await write(self.conn, "UPDATE postings SET status = 'unknown', error = 'interrupted'"
+                                      " WHERE status = 'sending'")
 
     async def posted(self, campaign_id: int) -> list[tuple[int, str, str]]:
         async with self.conn.execute(
             "SELECT chat_id, item, status FROM postings WHERE campaign_id = ? ORDER BY chat_id, item", (campaign_id,)
         ) as cur:
             return [(row[0], row[1], row[2]) async for row in cur]
-

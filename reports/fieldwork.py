@@ -16,12 +16,14 @@ from zoneinfo import ZoneInfo
 
 from flows import callbacks
 from flows.callbacks import Action
+from flows.completion import SUMMARY, PostingService
+from flows.delivery import Outcome
 from flows.ports import Clock
 from flows.render import MAX_TEXT, Button, Screen
 from flows.service import Reply
 from reports.completion import CompletionService
 from reports.rates import RateTable, format_html, round_half_up
-from storage.reminders import ReminderRepository
+from storage.reminders import ManualRound, ReminderRepository
 from storage.repositories import ROLES, Campaign, CampaignRepository, RateView
 
 log = logging.getLogger(__name__)
@@ -34,10 +36,11 @@ class AuditorCommand(StrEnum):
     CLOSE = "close"
     REMIND = "remind"
     SUMMARY = "summary"
+    RESEND = "resend"
 
 
-CLOSE = "close"  # confirmation kinds in cf:<kind>:<campaign id>[:<roles>]
-REMIND = "remind"
+CLOSE = "close"  # confirmation kinds: cf:close:<campaign id>
+REMIND = "remind"  # cf:remind:<one-time code> (storage.reminders.plan_manual)
 ROLE_ARGS = {"member": "member", "members": "member", "officer": "officer", "officers": "officer"}
 ALL_ROLES = "all"
 ROLE_WORDS = {"officer": ("officer", "officers"), "member": ("member", "members")}
@@ -72,10 +75,13 @@ def _ago(then: datetime, now: datetime) -> str:
 class FieldworkService:
     def __init__(self, repo: CampaignRepository, clock: Clock, zone: ZoneInfo, configured_auditors: frozenset[int],
                  on_close: Callable[[Campaign], Awaitable[None]] | None = None,
-                 reminders: ReminderRepository | None = None, completion: CompletionService | None = None):
+                 reminders: ReminderRepository | None = None, completion: CompletionService | None = None,
+                 posting: PostingService | None = None):
         self.repo = repo
         self.reminders = reminders
         self.completion = completion
+        self.posting = posting
+        """Posts items to Telegram (/resend); only in the running bot."""
         self.clock = clock
         self.zone = zone
         self.configured = configured_auditors
@@ -100,7 +106,8 @@ class FieldworkService:
             "/nonstarters council – invitations never opened, for the council to chase by email\n"
             "/remind council [member|officer] – a reminder round now, after a confirmation\n"
             "/close council – close fieldwork early, after a confirmation\n"
-            "/summary council – an interim maturity summary\n\n"
+            "/summary council – an interim maturity summary\n"
+            "/resend council [item] – the final report again (all of it, or one item such as report-en.html)\n\n"
             "A digest arrives every morning; the final summary, charts and reports when fieldwork completes."
         )
 
@@ -121,7 +128,9 @@ class FieldworkService:
                 return await self.summary(query)
             case AuditorCommand.REMIND:
                 role = ROLE_ARGS.get(args[-1].lower()) if args else None
-                return await self.confirm_remind(" ".join(args[:-1]) if role else query, role)
+                return await self.confirm_remind(user_id, " ".join(args[:-1]) if role else query, role)
+            case AuditorCommand.RESEND:
+                return await self.resend(user_id, args)
         raise ValueError(f"not an auditor command: {name}")
 
     async def resolve(self, query: str, command: str) -> Campaign | Reply:
@@ -225,14 +234,13 @@ class FieldworkService:
         cb = callbacks.decode(payload)
         if cb is not None and cb.action is Action.CANCEL:
             return Reply(edit=Screen("Cancelled: nothing was changed."))
-        if cb is None or cb.action is not Action.CONFIRM or cb.arg(0) not in (CLOSE, REMIND) \
-                or not (cb.arg(1) or "").isdigit():
+        if cb is not None and cb.action is Action.CONFIRM and cb.arg(0) == REMIND and cb.arg(1):
+            return await self.remind(user_id, cb.arg(1) or "")
+        if cb is None or cb.action is not Action.CONFIRM or cb.arg(0) != CLOSE or not (cb.arg(1) or "").isdigit():
             return Reply(toast="That button is out of date.")
         campaign = await self.repo.campaign(int(cb.arg(1) or 0))
         if campaign is None:
             return Reply(toast="That campaign no longer exists.")
-        if cb.arg(0) == REMIND:
-            return await self.remind(campaign, cb.arg(2) or ALL_ROLES)
         if not await self.repo.close_campaign(campaign.id, "auditor", self.clock.now()):
             return Reply(edit=Screen(f"Fieldwork for {esc(campaign.authority)} was already closed."))
         log.info("campaign %s closed early by an auditor", campaign.id)
@@ -253,50 +261,114 @@ class FieldworkService:
     def _roles(self, role: str | None) -> frozenset[str]:
         return frozenset({role}) if role in ROLES else frozenset(ROLES)
 
-    async def _remindable(self, campaign: Campaign, roles: frozenset[str]) -> tuple[int, str | None]:
-        """How many would get a reminder now, or why none can be sent."""
+    async def _cannot_remind(self, campaign: Campaign) -> str | None:
+        """Why no reminder round can be sent for this campaign now, if so."""
         assert self.reminders is not None
         if campaign.status(self.today()) != "open":
-            return 0, f"Fieldwork for {esc(campaign.authority)} is not open."
+            return f"Fieldwork for {esc(campaign.authority)} is not open."
         policy = await self.reminders.policy_for_campaign(campaign.id)
-        now = self.clock.now()
-        if policy.quiet(now.astimezone(self.zone).time()):
-            return 0, (f"It is quiet hours ({policy.quiet_start:%H:%M}–{policy.quiet_end:%H:%M}): reminders are never "
-                       "sent at night. Try again after quiet hours end.")
-        return len(await self.reminders.eligible(campaign.id, roles, policy, now, respect_gap=False)), None
+        if policy.quiet(self.clock.now().astimezone(self.zone).time()):
+            return (f"It is quiet hours ({policy.quiet_start:%H:%M}–{policy.quiet_end:%H:%M}): reminders are never "
+                    "sent at night. Try again after quiet hours end.")
+        return None
 
-    async def confirm_remind(self, query: str, role: str | None) -> Reply:
+    async def confirm_remind(self, user_id: int, query: str, role: str | None) -> Reply:
+        """The confirmation of a round now: it counts exactly those the policy lets be reminded now, and its button
+        carries a one-time code under which those people are recorded."""
+        assert self.reminders is not None
         campaign = await self.resolve(query, AuditorCommand.REMIND)
         if isinstance(campaign, Reply):
             return campaign
-        roles = self._roles(role)
-        count, problem = await self._remindable(campaign, roles)
-        if problem:
+        if problem := await self._cannot_remind(campaign):
             return _say(problem)
+        roles = self._roles(role)
+        policy = await self.reminders.policy_for_campaign(campaign.id)
+        now = self.clock.now()
+        ids = await self.reminders.eligible(campaign.id, roles, policy, now)
         who = ROLE_WORDS[role][1] if role else "respondents"
-        if count == 0:
-            return _say(f"No {who} at {esc(campaign.authority)} can be reminded now: reminders go only to people who "
-                        "opened their link, have not submitted, and have not turned reminders off or blocked the bot. "
+        rules = (f"reminders go only to people who opened their link, have not submitted, have not turned reminders "
+                 f"off or blocked the bot, were not reminded in the last {policy.min_gap_days:g} day(s), have had fewer "
+                 f"than {policy.max_per_person} and were not active in the last {policy.skip_if_active_hours:g} hour(s)")
+        if not ids:
+            return _say(f"No {who} at {esc(campaign.authority)} can be reminded now: {rules}. "
                         f"/nonstarters {esc(campaign.authority.split()[0].lower())} lists those who never opened it.")
+        code = await self.reminders.plan_manual(campaign.id, role or ALL_ROLES, ids, user_id, now)
         buttons = (
-            (Button(f"Send to {count} now", callbacks.encode(Action.CONFIRM, REMIND, campaign.id, role or ALL_ROLES)),),
+            (Button(f"Send to {len(ids)} now", callbacks.encode(Action.CONFIRM, REMIND, code)),),
             (Button("Cancel", callbacks.encode(Action.CANCEL)),),
         )
-        return Reply(send=(Screen(f"Send a reminder now to <b>{count}</b> {who} at <b>{esc(campaign.authority)}</b> "
-                                  "who started and have not finished? Each person's own limit is still respected "
-                                  "(turned off, blocked, submitted).", buttons),))
+        return Reply(send=(Screen(f"Send a reminder now to <b>{len(ids)}</b> {who} at <b>{esc(campaign.authority)}</b> "
+                                  f"who started and have not finished? The reminder policy still applies: {rules}.",
+                                  buttons),))
 
-    async def remind(self, campaign: Campaign, role: str) -> Reply:
+    async def remind(self, user_id: int, code: str) -> Reply:
+        """A press of a round's confirmation: the first one queues it; every later one says it was already sent."""
         assert self.reminders is not None
-        roles = self._roles(role)
-        count, problem = await self._remindable(campaign, roles)
-        if problem:
+        found = await self.reminders.manual_round(code)
+        if found is None:
+            return Reply(toast="That button is out of date: send /remind again.")
+        if found.sent_at is not None:
+            return self._already_sent(found, user_id)
+        campaign = await self.repo.campaign(found.campaign_id)
+        if campaign is None:
+            return Reply(toast="That campaign no longer exists.")
+        if problem := await self._cannot_remind(campaign):
             return Reply(edit=Screen(problem))
-        policy = await self.reminders.policy_for_campaign(campaign.id)
-        queued = await self.reminders.queue_manual(campaign.id, roles, policy, self.clock.now())
-        log.info("manual reminder round for campaign %s: %d queued", campaign.id, queued)
-        return Reply(edit=Screen(f"Queued {queued} reminder(s) for {esc(campaign.authority)}: they go out within a "
-                                 "minute, in each person's language."))
+        claimed = await self.reminders.claim_manual(code, self._roles(found.roles), user_id, self.clock.now())
+        assert claimed is not None
+        done, fresh = claimed
+        if not fresh:
+            return self._already_sent(done, user_id)
+        queued = done.queued or 0
+        log.info("manual reminder round for campaign %s: %d of %d queued", campaign.id, queued, done.planned)
+        text = (f"Queued {queued} reminder(s) for {esc(campaign.authority)}: they go out within a minute, in each "
+                "person's language.")
+        if queued < done.planned:
+            text += (f" {done.planned - queued} of the {done.planned} counted are no longer due (reminded, finished, "
+                     "active or opted out since the confirmation).")
+        return Reply(edit=Screen(text))
+
+    def _already_sent(self, found: ManualRound, user_id: int) -> Reply:
+        assert found.sent_at is not None
+        by = "you" if found.sent_by == user_id else "another auditor"
+        when = found.sent_at.astimezone(self.zone)
+        return Reply(edit=Screen(f"This reminder round was already sent by {by} at {when:%H:%M} on {when:%d/%m/%Y}: "
+                                 f"{found.queued or 0} reminder(s) queued. Nothing more was sent."),
+                     toast="Already sent")
+
+    # ---- the final report again -----------------------------------------------------------------------------------
+
+    async def resend(self, user_id: int, args: list[str]) -> Reply:
+        """/resend council [item]: post the final report's items (all, or one) to the asking auditor again.  Asked
+        for explicitly, so a duplicate of something that did arrive is the auditor's choice."""
+        assert self.completion is not None
+        if self.posting is None:
+            return _say("Re-sending works only in the running bot.")
+        name = args[-1] if len(args) > 1 and _looks_like_item(args[-1]) else None
+        campaign = await self.resolve(" ".join(args[:-1] if name else args), AuditorCommand.RESEND)
+        if isinstance(campaign, Reply):
+            return campaign
+        if campaign.closed_at is None:
+            return _say(f"Fieldwork for {esc(campaign.authority)} is still open: the final report is posted when it "
+                        "closes. /summary gives an interim summary.")
+        bundle = await self.completion.final_bundle(campaign.id)
+        if name is not None and len(bundle.find(name)) != 1:
+            listed = ", ".join(i.key for i in bundle.items)
+            return _say(f"No single item of the final report of {esc(campaign.authority)} is called “{esc(name)}”. "
+                        f"Items: {esc(listed)}.")
+        results = await self.posting.resend(user_id, campaign.id, name)
+        sent = [item.label for item, d in results if d.outcome is Outcome.SENT]
+        doubtful = [item.label for item, d in results if d.outcome is Outcome.UNKNOWN]
+        missed = [item.label for item, d in results if d.outcome not in (Outcome.SENT, Outcome.UNKNOWN)]
+        missed += [item.label for item in (bundle.items if name is None else bundle.find(name))
+                   if item.key not in {i.key for i, _ in results}]
+        lines = [f"<b>{esc(campaign.authority)}</b>, final report: sent again to this chat: "
+                 f"{esc(', '.join(sent)) if sent else 'nothing'}."]
+        if doubtful:
+            lines.append(f"Telegram did not confirm {esc(', '.join(doubtful))}: look above before asking again.")
+        if missed:
+            lines.append(f"Not sent (Telegram failed): {esc(', '.join(missed))}. Try /resend again in a minute.")
+        return _say("\n".join(lines))
 
     # ---- the daily digest ----------------------------------------------------------------------------------------
 
@@ -355,6 +427,12 @@ class FieldworkService:
         delta = _delta(view, table)
         when = _ago(datetime.fromisoformat(view.viewed_at), now)
         return f"<i>Since your last /rates ({when}): {delta or 'no change'}.</i>"
+
+
+def _looks_like_item(word: str) -> bool:
+    """Whether the last word of /resend names a report item rather than part of a council's name."""
+    w = word.casefold()
+    return w == SUMMARY or "." in w or w.startswith(("chart", "report", "answers", "questions"))
 
 
 def _say(text: str) -> Reply:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import secrets
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import aiosqlite
@@ -27,6 +29,20 @@ _ELIGIBLE = """
 """
 # Reminders that count towards the gap and the maximum: everything but snoozes (which the person asked for).
 _COUNTED = f"r.slot NOT LIKE '{SNOOZE_PREFIX}%' AND r.status IN ('queued', 'sending', 'sent', 'unknown')"
+MANUAL_CODE_BYTES = 9  # 12 characters in the button's callback data
+
+
+@dataclass(frozen=True)
+class ManualRound:
+    """An auditor's reminder round: what its confirmation counted and, once pressed, when and how many it queued."""
+
+    code: str
+    campaign_id: int
+    roles: str  # 'officer', 'member' or 'all'
+    planned: int  # the number shown in the confirmation
+    queued: int | None  # how many the press queued (None: not pressed yet)
+    sent_at: datetime | None
+    sent_by: int | None
 
 
 class ReminderRepository:
@@ -61,9 +77,11 @@ class ReminderRepository:
                                           self.policy_of(raw), below))
         return windows
 
-    async def eligible(self, campaign_id: int, roles: frozenset[str], policy: ReminderPolicy, now: datetime, *,
-                       respect_gap: bool = True) -> list[int]:
-        """Invitation ids that may be reminded now (SQL does the counting)."""
+    async def eligible(self, campaign_id: int, roles: frozenset[str], policy: ReminderPolicy,
+                       now: datetime) -> list[int]:
+        """Invitation ids that may be reminded now under the policy — reachable and not finished, under the maximum,
+        not reminded within the gap, not active recently — whether for a scheduled slot or an auditor's round (SQL
+        does the counting)."""
         gap = (now - timedelta(days=policy.min_gap_days)).isoformat(timespec="seconds")
         active = (now - timedelta(hours=policy.skip_if_active_hours)).isoformat(timespec="seconds")
         placeholders = ",".join("?" * len(roles))
@@ -71,16 +89,13 @@ class ReminderRepository:
             SELECT i.id FROM invitations i
             WHERE i.campaign_id = ? AND i.role IN ({placeholders}) AND {_ELIGIBLE}
               AND (SELECT COUNT(*) FROM reminders r WHERE r.invitation_id = i.id AND {_COUNTED}) < ?
-        """
-        params: list[object] = [campaign_id, *sorted(roles), policy.max_per_person]
-        if respect_gap:
-            sql += f"""
               AND NOT EXISTS (SELECT 1 FROM reminders r WHERE r.invitation_id = i.id AND {_COUNTED}
                               AND COALESCE(r.sent_at, r.queued_at) > ?)
               AND (i.last_seen_at IS NULL OR i.last_seen_at <= ?)
-            """
-            params += [gap, active]
-        async with self.conn.execute(sql + " ORDER BY i.id", params) as cur:
+            ORDER BY i.id
+        """
+        params = [campaign_id, *sorted(roles), policy.max_per_person, gap, active]
+        async with self.conn.execute(sql, params) as cur:
             return [row[0] async for row in cur]
 
     async def queue_slot(self, campaign: CampaignWindow, slot: Slot, roles: frozenset[str], now: datetime) -> int:
@@ -88,9 +103,67 @@ class ReminderRepository:
         # Anyone already holding this slot keeps their row: INSERT OR IGNORE makes queuing idempotent.
         return await self._queue(ids, slot.id, now)
 
-    async def queue_manual(self, campaign_id: int, roles: frozenset[str], policy: ReminderPolicy, now: datetime) -> int:
-        ids = await self.eligible(campaign_id, roles, policy, now, respect_gap=False)
-        return await self._queue(ids, f"{MANUAL_PREFIX}{iso(now)}", now)
+    # ---- auditors' rounds (/remind): a one-time code per confirmation ------------------------------------------
+
+    async def plan_manual(self, campaign_id: int, roles: str, invitation_ids: list[int], requested_by: int,
+                          now: datetime) -> str:
+        """Record a confirmation about to be shown: the invitations it counts, under a new one-time code."""
+        code = secrets.token_urlsafe(MANUAL_CODE_BYTES)
+        async with transaction(self.conn):
+            await self.conn.execute(
+                "INSERT INTO manual_rounds (code, campaign_id, roles, requested_by, requested_at) VALUES (?, ?, ?, ?, ?)",
+                (code, campaign_id, roles, requested_by, iso(now)),
+            )
+            await self.conn.executemany("INSERT INTO manual_round_invitations (code, invitation_id) VALUES (?, ?)",
+                                        [(code, i) for i in invitation_ids])
+        return code
+
+    async def manual_round(self, code: str) -> ManualRound | None:
+        async with self.conn.execute(
+            "SELECT m.code, m.campaign_id, m.roles, m.sent_at, m.sent_by, m.queued,"
+            " (SELECT COUNT(*) FROM manual_round_invitations p WHERE p.code = m.code) AS planned"
+            " FROM manual_rounds m WHERE m.code = ?", (code,)
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        return ManualRound(row["code"], row["campaign_id"], row["roles"], row["planned"], row["queued"],
+                           datetime.fromisoformat(row["sent_at"]) if row["sent_at"] else None, row["sent_by"])
+
+    async def claim_manual(self, code: str, roles: frozenset[str], auditor_id: int,
+                           now: datetime) -> tuple[ManualRound, bool] | None:
+        """The first press of a confirmation: in one transaction, claim its code and queue the invitations it
+        counted that are still eligible now.  Returns the round and whether this call claimed it (False: it was
+        already sent), or None for an unknown code."""
+        async with transaction(self.conn):
+            claimed = await self.conn.execute(
+                "UPDATE manual_rounds SET sent_at = ?, sent_by = ? WHERE code = ? AND sent_at IS NULL",
+                (iso(now), auditor_id, code),
+            )
+            fresh = claimed.rowcount == 1
+            if fresh:
+                async with self.conn.execute(
+                    "SELECT m.campaign_id, c.reminder_policy FROM manual_rounds m JOIN campaigns c ON c.id = m.campaign_id"
+                    " WHERE m.code = ?", (code,)
+                ) as cur:
+                    row = await cur.fetchone()
+                assert row is not None
+                async with self.conn.execute(
+                    "SELECT invitation_id FROM manual_round_invitations WHERE code = ?", (code,)
+                ) as cur:
+                    planned = {r[0] async for r in cur}
+                still = [i for i in await self.eligible(row[0], roles, self.policy_of(row[1]), now) if i in planned]
+                slot = f"{MANUAL_PREFIX}{iso(now)}"
+                queued = 0
+                for invitation_id in still:
+                    cur = await self.conn.execute(
+                        "INSERT INTO reminders (invitation_id, slot, status, queued_at) VALUES (?, ?, 'queued', ?)"
+                        " ON CONFLICT DO NOTHING", (invitation_id, slot, iso(now)),
+                    )
+                    queued += cur.rowcount
+                await self.conn.execute("UPDATE manual_rounds SET queued = ? WHERE code = ?", (queued, code))
+        found = await self.manual_round(code)
+        return None if found is None else (found, fresh)
 
     async def _queue(self, ids: list[int], slot: str, now: datetime) -> int:
         if not ids:

@@ -24,7 +24,7 @@ from flows.reminders import (
 from flows.render import Screen
 from storage.database import connect
 from tests.conftest import FakeClock
-from tests.support import World, add_campaign, make_settings, onboard
+from tests.support import World, add_campaign, last_toast, make_settings, onboard, person
 
 LONDON = ZoneInfo("Europe/London")
 POLICY = ReminderPolicy()
@@ -281,7 +281,7 @@ async def test_other_errors_back_off_then_are_recorded(rw: World):
     async with rw.bot():
         (member,) = await started(rw, "member", 1)
     messenger = FakeMessenger()
-    messenger.script[member.user.id] = [Delivery(Outcome.FAILED, error="TimedOut")] * 3
+    messenger.script[member.user.id] = [Delivery(Outcome.RETRY, error="NetworkError: server error")] * 3
     services, reminders = await service(rw, messenger)
     try:
         rw.clock.current = datetime(2026, 12, 1, 10, 1, tzinfo=UTC)
@@ -289,7 +289,7 @@ async def test_other_errors_back_off_then_are_recorded(rw: World):
         assert await statuses(rw) == {"queued": 1}
         rw.clock.advance(seconds=30)
         await reminders.tick()
-        assert messenger.script[member.user.id] == [Delivery(Outcome.FAILED, error="TimedOut")] * 2  # not yet retried
+        assert len(messenger.script[member.user.id]) == 2  # not yet retried
         rw.clock.advance(minutes=1)
         await reminders.tick()  # second attempt fails: wait 5 min
         rw.clock.advance(minutes=6)
@@ -325,10 +325,11 @@ async def test_a_crash_mid_batch_neither_repeats_nor_drops(rw: World):
 
 
 async def test_auditor_sends_a_round_now_after_confirmation(rw: World):
-    rw.clock.current = datetime(2026, 11, 27, 14, 0, tzinfo=UTC)  # a Friday afternoon: no slot
+    rw.clock.current = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)  # they start on Wednesday ...
     async with rw.bot() as services:
         members = await started(rw, "member", 2)
         await started(rw, "officer", 1, first_user=8500)
+        rw.clock.current = datetime(2026, 11, 27, 14, 0, tzinfo=UTC)  # ... and on Friday afternoon (no slot) are due
         auditor = rw.driver(4242)
         await auditor.command("remind", "flint", "members")
         assert "Send a reminder now to 2 members" in auditor.last.text
@@ -388,3 +389,157 @@ async def test_someone_who_only_opened_the_link_is_reminded_in_their_telegram_la
         assert "Rydych wedi ateb 0 o" in reminder.text
         await opener.tap("Parhau")
         assert "Pa iaith" in opener.last.text  # carrying on starts where they are: choosing a language
+
+
+# ---- Telegram faults and manual rounds (issue 9, defects 4 and 6) ---------------------------------------------------
+
+REMINDER = "A reminder about the data tool"
+TIMEOUT, HELD = 1.0, 2.5  # the bot's read timeout in the timeout cases, and how long the emulator holds its answer
+
+
+def inject(emu, method: str, fault: str, *, after: int) -> None:
+    """Fail call number ``after + 1`` of ``method`` the way Telegram does."""
+    match fault:
+        case "429":
+            emu.fail_next(method, 429, retry_after=5, after=after)
+        case "500":
+            emu.fail_next(method, 500, after=after)
+        case "timeout":  # delivered, but the answer comes after the bot's read timeout
+            emu.delay_next(method, HELD, after=after)
+        case "403":
+            emu.fail_next(method, 403, after=after)
+        case _:
+            raise ValueError(fault)
+
+
+async def quick_starters(world: World, role: str, n: int, *, first_user: int = 8000) -> list:
+    """Like ``started``, with drivers that wait less."""
+    drivers = []
+    for i in range(n):
+        driver = person(world, first_user + i)
+        await onboard(driver, world.tokens[role][i])
+        await driver.tap("Level 2")
+        drivers.append(driver)
+    return drivers
+
+
+def reminders_received(driver) -> int:
+    return sum(REMINDER in m.text for m in driver.messages)
+
+
+@pytest.mark.parametrize("fault", ["429", "500", "timeout", "403"])
+async def test_a_round_under_a_telegram_fault_sends_nobody_a_reminder_twice_and_drops_nobody(rw: World, fault: str):
+    async with rw.bot():
+        people = await quick_starters(rw, "member", 4)
+    rw.settings = make_settings(rw.emu, rw.settings.db_path, auditor_ids=frozenset({4242}), rate_limit_retries=0,
+                                telegram_timeout=TIMEOUT if fault == "timeout" else 10.0)
+    rw.clock.current = datetime(2026, 12, 1, 10, 1, tzinfo=UTC)  # Tuesday's slot
+    async with rw.bot() as services:
+        inject(rw.emu, "sendMessage", fault, after=1)  # the second reminder of the round
+        first = await services.reminders.tick()  # no exception escapes, whatever Telegram does
+        for _ in range(5):  # the retries: flood control's 5 s, the back-off's 1 and 5 minutes
+            rw.clock.advance(minutes=3)
+            await services.reminders.tick()
+    received = {d.user.id: reminders_received(d) for d in people}
+    hit = people[1].user.id  # invitations are sent in order: the second person's reminder met the fault
+    assert all(n <= 1 for n in received.values()), received  # nobody twice
+    expected = {"429": {"sent": 4}, "500": {"sent": 4}, "timeout": {"sent": 3, "unknown": 1},
+                "403": {"sent": 3, "unreachable": 1}}[fault]
+    assert await statuses(rw) == expected
+    if fault == "403":  # a chat that refuses the bot is unreachable: that person is no longer eligible
+        assert received == {d.user.id: int(d.user.id != hit) for d in people}
+    else:  # everyone else got theirs; the timed-out one arrived once and was never sent again
+        assert set(received.values()) == {1}, received
+    if fault == "429":
+        assert first.sent == 1 and first.paused_until == datetime(2026, 12, 1, 10, 1, 5, tzinfo=UTC)
+    if fault == "timeout":
+        assert first.unknown == 1
+        async with aiosqlite.connect(rw.settings.db_path) as conn:
+            async with conn.execute("SELECT i.chat_id FROM reminders r JOIN invitations i ON i.id = r.invitation_id"
+                                    " WHERE r.status = 'unknown'") as cur:
+                assert [row[0] async for row in cur] == [hit]
+
+
+async def remind_confirmation(auditor, *args: str) -> tuple[int, str, str]:
+    """Ask for a round; returns the confirmation's message id, its 'Send' button data, and its text."""
+    await auditor.command("remind", "flint", *args)
+    message = auditor.last
+    sends = [data for label, data in (b for row in message.buttons for b in row) if label.startswith("Send to")]
+    assert sends, message.text
+    return message.message_id, sends[0], message.text
+
+
+async def test_remind_right_after_a_scheduled_round_sends_nothing_to_those_just_reminded(rw: World):
+    async with aiosqlite.connect(rw.settings.db_path) as conn:  # officers are at target: the slot is members' only
+        await conn.execute("UPDATE campaigns SET target_officer = 0")
+        await conn.commit()
+    rw.clock.current = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # Monday
+    async with rw.bot() as services:
+        members = await quick_starters(rw, "member", 3)
+        officers = await quick_starters(rw, "officer", 2, first_user=8500)
+        rw.clock.current = datetime(2026, 12, 1, 10, 1, tzinfo=UTC)  # Tuesday's slot
+        assert (await services.reminders.tick()).sent == 3
+        rw.clock.advance(minutes=5)
+        auditor = person(rw, 4242)
+        await auditor.command("remind", "flint", "members")  # the members were reminded five minutes ago
+        assert "No members at Flintshire County Council can be reminded now" in auditor.last.text
+        assert not auditor.last.buttons and "not reminded in the last 3 day(s)" in auditor.last.text
+        message_id, data, text = await remind_confirmation(auditor)  # everyone: only the officers are due
+        assert "Send a reminder now to 2 respondents" in text and "Send to 2 now" in str(auditor.last.buttons)
+        await auditor.tap_on(message_id, data)
+        assert "Queued 2 reminder(s)" in auditor.last.text
+        await services.reminders.tick()
+    assert [reminders_received(d) for d in members] == [1, 1, 1]  # not a second one
+    assert [reminders_received(d) for d in officers] == [1, 1]
+
+
+async def test_a_remind_confirmation_works_once_whoever_presses_it(rw: World):
+    rw.settings = make_settings(rw.emu, rw.settings.db_path, auditor_ids=frozenset({4242, 4343}), rate_limit_retries=0)
+    rw.clock.current = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
+    async with rw.bot() as services:
+        members = await quick_starters(rw, "member", 4)
+        rw.clock.current = datetime(2026, 11, 27, 14, 0, tzinfo=UTC)  # Friday afternoon: no slot, all four due
+        first, second = person(rw, 4242), person(rw, 4343)
+        await second.command("campaigns")
+        message_id, data, text = await remind_confirmation(first, "members")
+        assert "Send a reminder now to 4 members" in text and data.startswith("cf:remind:") and len(data.encode()) <= 64
+        # Between the confirmation and the press, one of the four turns reminders off: the press says so.
+        async with aiosqlite.connect(rw.settings.db_path) as conn:
+            await conn.execute("UPDATE invitations SET reminders_off_at = '2026-11-27T14:00:30+00:00'"
+                               " WHERE telegram_user_id = ?", (members[3].user.id,))
+            await conn.commit()
+        rw.clock.advance(minutes=1)
+        await first.tap_on(message_id, data)
+        assert "Queued 3 reminder(s)" in first.last.text and "1 of the 4 counted are no longer due" in first.last.text
+        assert (await services.reminders.tick()).sent == 3
+        # The same button again, a minute later (a double tap, or the message pressed again) ...
+        rw.clock.advance(minutes=1)
+        await first.tap_on(message_id, data, forge=True)  # the keyboard was replaced: press its data all the same
+        assert "already sent by you at 14:01 on 27/11/2026: 3 reminder(s) queued" in first.last.text
+        # ... and a second auditor pressing the same button.
+        await second.tap_on(second.last.message_id, data, forge=True)
+        assert "already sent by another auditor" in second.last.text
+        # A second auditor's own round right after it finds nobody due: the policy's gap holds for manual rounds.
+        await second.command("remind", "flint")
+        assert "can be reminded now" in second.last.text and not second.last.buttons
+        assert (await services.reminders.tick()).sent == 0
+    assert [reminders_received(d) for d in members] == [1, 1, 1, 0]  # the count shown at the press, exactly
+    async with aiosqlite.connect(rw.settings.db_path) as conn:
+        async with conn.execute("SELECT COUNT(*), SUM(queued), SUM(sent_by = 4242) FROM manual_rounds"
+                                " WHERE sent_at IS NOT NULL") as cur:
+            assert await cur.fetchone() == (1, 3, 1)
+
+
+async def test_an_out_of_date_remind_button_sends_nothing(rw: World):
+    rw.clock.current = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
+    async with rw.bot() as services:
+        members = await quick_starters(rw, "member", 2)
+        rw.clock.current = datetime(2026, 11, 27, 14, 0, tzinfo=UTC)
+        auditor = person(rw, 4242)
+        await auditor.command("campaigns")
+        # The format buttons had before one-time codes (campaign id and roles), and a forged code.
+        for data in ("cf:remind:1:all", "cf:remind:nonsense"):
+            await auditor.tap_on(auditor.last.message_id, data, forge=True)
+            assert "out of date" in (last_toast(rw.emu) or "")
+        assert (await services.reminders.tick()).sent == 0
+    assert [reminders_received(d) for d in members] == [0, 0]

@@ -1,0 +1,274 @@
+"""Posting the final maturity summary to the auditors: the delivery loop, pure of Telegram and SQLite.
+
+When fieldwork completes, every recipient chat gets every item of the final bundle (the summary message, the charts,
+the report documents).  Each (campaign, chat, item) is claimed in the store as ``sending`` — committed — before it
+goes out, and settled after by what became of it (``flows.delivery``):
+
+- sent: ``sent``;
+- certainly not delivered (5xx, connection refused, flood control): tried again after a back-off that starts
+  within a minute (1, 5, 25 minutes, then hourly), or after the wait Telegram names, which also pauses all posting;
+- refused (an auditor who has not started the bot, 403; 400): tried again every hour;
+- may have been delivered (timed out after it went out, or left ``sending`` by a crash): ``unknown``, never sent
+  again automatically — instead the chat is told which item may be missing and how to ask for it (``/resend``);
+- after ``MAX_ATTEMPTS`` tries (two days) an item is given up.
+
+A campaign is finished (``summary_posted_at``) only when every item to every recipient is settled: sent, unknown
+and its chat told (or telling it given up), or given up.  Time comes from the clock passed in; the store and the
+poster are Protocols declared here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Protocol
+
+from flows.delivery import Delivery, Outcome
+from flows.ports import Clock
+from flows.render import esc
+
+log = logging.getLogger(__name__)
+
+SUMMARY = "summary"
+NOTICE_PREFIX = "notice:"
+"""Key of the message telling a chat that an item may be missing: ``notice:<item>`` (itself posted at most once)."""
+MAX_ATTEMPTS = 48  # two days of hourly tries
+REFUSED_WAIT = timedelta(hours=1)
+BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=25))
+"""Waits after the 1st, 2nd, 3rd transient failure of an item; hourly after that."""
+
+SENDING, SENT, UNKNOWN, FAILED = "sending", "sent", "unknown", "failed"
+
+
+@dataclass(frozen=True)
+class Item:
+    key: str  # unique per campaign and chat: "summary", "chart-levels-en.png", "report-en.html", ...
+    kind: str  # "message" | "photo" | "document"
+    text: str | None = None  # the message, or the caption
+    path: Path | None = None
+
+    @property
+    def label(self) -> str:
+        """How an auditor sees the item named (and names it to /resend)."""
+        return "the summary message" if self.key == SUMMARY else self.key
+
+
+@dataclass(frozen=True)
+class Bundle:
+    campaign_id: int
+    authority: str
+    handle: str  # a word that names the council in a command unambiguously ("flint")
+    folder: Path
+    items: tuple[Item, ...]
+
+    def find(self, name: str) -> list[Item]:
+        """The items ``name`` means: the exact key, the key without its extension, or the only key starting so."""
+        wanted = name.strip().casefold()
+        for rule in (lambda k: k == wanted, lambda k: k.rsplit(".", 1)[0] == wanted, lambda k: k.startswith(wanted)):
+            found = [i for i in self.items if rule(i.key.casefold())]
+            if found:
+                return found
+        return []
+
+
+@dataclass(frozen=True)
+class Posting:
+    chat_id: int
+    item: str
+    status: str  # sending | sent | unknown | failed
+    attempts: int
+    not_before: datetime | None = None  # a failed item waiting for its next try; None when failed: given up
+
+    @property
+    def settled(self) -> bool:
+        return self.status in (SENT, UNKNOWN) or (self.status == FAILED and self.not_before is None)
+
+
+# ---- ports ----------------------------------------------------------------------------------------------------------
+
+
+class Poster(Protocol):
+    async def post(self, chat_id: int, item: Item) -> Delivery:
+        """Send one item (a message, a photo or a document) and say what became of it."""
+        ...
+
+
+class PostingStore(Protocol):
+    async def close_completed(self) -> list[object]:
+        """Close the campaigns whose fieldwork has completed (date passed, everyone answered)."""
+        ...
+
+    async def awaiting_post(self) -> list[int]:
+        """Ids of closed campaigns whose summary is not yet settled everywhere."""
+        ...
+
+    async def final_bundle(self, campaign_id: int) -> Bundle: ...
+
+    async def claim(self, campaign_id: int, chat_id: int, item: str, now: datetime) -> int | None:
+        """Commit the item as ``sending`` when it has not been tried in this chat, or failed and is due again;
+        returns the attempt number, or None (already sent, in doubt, in flight, not due, or given up)."""
+        ...
+
+    async def record(self, campaign_id: int, chat_id: int, item: str, status: str, now: datetime, *,
+                     not_before: datetime | None = None, error: str | None = None) -> None: ...
+
+    async def postings(self, campaign_id: int) -> list[Posting]: ...
+
+    async def finished(self, campaign_id: int, now: datetime) -> None: ...
+
+    async def recover(self) -> int:
+        """Items left ``sending`` by a crash become ``unknown`` (never resent); returns how many."""
+        ...
+
+
+# ---- the service ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PostReport:
+    sent: int = 0
+    retrying: int = 0
+    unknown: int = 0
+    given_up: int = 0
+    finished: tuple[int, ...] = ()
+    paused_until: datetime | None = None
+
+
+@dataclass
+class _Tally:
+    sent: int = 0
+    retrying: int = 0
+    unknown: int = 0
+    given_up: int = 0
+
+
+def wait_after(delivery: Delivery, attempt: int) -> timedelta | None:
+    """How long to wait before trying an undelivered item again after attempt number ``attempt`` (1-based), or
+    None: give it up."""
+    if attempt >= MAX_ATTEMPTS:
+        return None
+    if delivery.flood:
+        return timedelta(seconds=delivery.retry_after)
+    if delivery.outcome is Outcome.RETRY:
+        return BACKOFF[attempt - 1] if attempt <= len(BACKOFF) else REFUSED_WAIT
+    return REFUSED_WAIT  # refused (403, 400): the auditor may start the bot later
+
+
+def settled(postings: Iterable[Posting], recipients: Sequence[int], items: Sequence[Item]) -> bool:
+    """Every item to every recipient settled; an item in doubt counts once its chat has been told (or telling it
+    was given up)."""
+    rows = {(p.chat_id, p.item): p for p in postings}
+    for chat_id in recipients:
+        for item in items:
+            row = rows.get((chat_id, item.key))
+            if row is None or not row.settled:
+                return False
+            if row.status == UNKNOWN:
+                notice = rows.get((chat_id, NOTICE_PREFIX + item.key))
+                if notice is None or not notice.settled:
+                    return False
+    return True
+
+
+def notice(bundle: Bundle, item: Item) -> Item:
+    """The message telling a chat that ``item`` may not have reached it, and how to get it again."""
+    text = (
+        f"⚠ <b>{esc(item.label)}</b> of the final report for <b>{esc(bundle.authority)}</b> may not have reached this "
+        "chat: Telegram did not confirm it, and it is not sent again automatically (that could send it twice).\n"
+        f"If it is missing, send <code>/resend {esc(bundle.handle)} {esc(item.key)}</code> to get it again, or "
+        f"<code>/resend {esc(bundle.handle)}</code> for the whole report."
+    )
+    return Item(NOTICE_PREFIX + item.key, "message", text)
+
+
+class PostingService:
+    def __init__(self, store: PostingStore, poster: Poster, clock: Clock):
+        self.store = store
+        self.poster = poster
+        self.clock = clock
+        self._paused_until: datetime | None = None
+
+    async def recover(self) -> int:
+        return await self.store.recover()
+
+    async def tick(self, recipients: Sequence[int]) -> PostReport:
+        """One pass: close what has completed, then post whatever is due to every recipient, tell chats about items
+        in doubt, and finish the campaigns where everything is settled."""
+        now = self.clock.now()
+        if self._paused_until is not None and now < self._paused_until:
+            return PostReport(paused_until=self._paused_until)
+        self._paused_until = None
+        await self.store.close_completed()
+        tally = _Tally()
+        finished: list[int] = []
+        for campaign_id in await self.store.awaiting_post():
+            bundle = await self.store.final_bundle(campaign_id)
+            for chat_id in recipients:
+                for item in bundle.items:
+                    if not await self._post(campaign_id, chat_id, item, tally):
+                        return self._report(tally, finished)
+                doubtful = {p.item for p in await self.store.postings(campaign_id)
+                            if p.chat_id == chat_id and p.status == UNKNOWN}
+                for item in bundle.items:
+                    if item.key in doubtful and not await self._post(campaign_id, chat_id, notice(bundle, item), tally):
+                        return self._report(tally, finished)
+            if settled(await self.store.postings(campaign_id), recipients, bundle.items):
+                log.info("campaign %s: summary posted and settled, files in %s", campaign_id, bundle.folder)
+                await self.store.finished(campaign_id, self.clock.now())
+                finished.append(campaign_id)
+        return self._report(tally, finished)
+
+    def _report(self, tally: _Tally, finished: list[int]) -> PostReport:
+        return PostReport(tally.sent, tally.retrying, tally.unknown, tally.given_up, tuple(finished), self._paused_until)
+
+    async def _post(self, campaign_id: int, chat_id: int, item: Item, tally: _Tally) -> bool:
+        """Post one item if it is due; False when flood control says to stop posting for now."""
+        attempt = await self.store.claim(campaign_id, chat_id, item.key, self.clock.now())
+        if attempt is None:
+            return True
+        delivery = await self.poster.post(chat_id, item)
+        now = self.clock.now()
+        if delivery.outcome is Outcome.SENT:
+            tally.sent += 1
+            await self.store.record(campaign_id, chat_id, item.key, SENT, now)
+            return True
+        if delivery.outcome is Outcome.UNKNOWN:
+            tally.unknown += 1
+            log.warning("campaign %s: %s may or may not have reached a recipient (%s): not sent again",
+                        campaign_id, item.key, delivery.error)
+            await self.store.record(campaign_id, chat_id, item.key, UNKNOWN, now, error=delivery.error)
+            return True
+        wait = wait_after(delivery, attempt)
+        if wait is None:
+            tally.given_up += 1
+            log.warning("campaign %s: %s given up after %d attempts (%s)", campaign_id, item.key, attempt,
+                        delivery.error)
+            await self.store.record(campaign_id, chat_id, item.key, FAILED, now, error=delivery.error)
+            return True
+        tally.retrying += 1
+        await self.store.record(campaign_id, chat_id, item.key, FAILED, now, not_before=now + wait,
+                                error=delivery.error)
+        if delivery.flood:
+            self._paused_until = now + wait
+            log.warning("flood control: posting paused for %.0f s", delivery.retry_after)
+            return False
+        return True
+
+    async def resend(self, chat_id: int, campaign_id: int, name: str | None) -> list[tuple[Item, Delivery]]:
+        """Post the final bundle's items (all, or those ``name`` means) to ``chat_id`` again, because an auditor
+        asked: deliberately outside the at-most-once record (a duplicate is their choice).  Stops at flood control;
+        the items not tried are left out of the result."""
+        bundle = await self.store.final_bundle(campaign_id)
+        items = bundle.items if name is None else tuple(bundle.find(name))
+        results: list[tuple[Item, Delivery]] = []
+        for item in items:
+            delivery = await self.poster.post(chat_id, item)
+            results.append((item, delivery))
+            if delivery.flood:
+                break
+        log.info("campaign %s: %d item(s) re-sent on request", campaign_id,
+                 sum(d.outcome is Outcome.SENT for _, d in results))
+        return results
