@@ -461,7 +461,10 @@ def cmd_run(settings: Settings) -> int:
 
     settings.require_token()
     with talking_to_telegram(settings):
-        run_polling(settings)
+        try:
+            run_polling(settings)
+        except KeyboardInterrupt:  # Ctrl+C while still connecting (once running, PTB handles it and returns)
+            return 130
     return 0
 
 
