@@ -394,7 +394,7 @@ async def test_someone_who_only_opened_the_link_is_reminded_in_their_telegram_la
 # ---- Telegram faults and manual rounds (issue 9, defects 4 and 6) ---------------------------------------------------
 
 REMINDER = "A reminder about the data tool"
-TIMEOUT, HELD = 1.0, 2.5  # the bot's read timeout in the timeout cases, and how long the emulator holds its answer
+TIMEOUT, HELD = 1.0, 2.0  # the bot's read timeout in the timeout cases, and how long the emulator holds its answer
 
 
 def inject(emu, method: str, fault: str, *, after: int) -> None:
