@@ -104,4 +104,7 @@ class TelegramMessenger:
             delivery = classify(exc)
             log.warning("%s not delivered: %s (%s)", item.key, delivery.outcome.value, delivery.error)
             return delivery
+        except OSError as exc:  # the file went missing or cannot be read: nothing was sent
+            log.warning("%s not sent: %s", item.key, type(exc).__name__)
+            return Delivery(Outcome.FAILED, error=f"file: {type(exc).__name__}")
         return SENT

@@ -53,6 +53,7 @@ class CompletionService:
         self.questionnaires = questionnaires
         self.out_root = out_root
         self._bundles: dict[int, Bundle] = {}
+        self._compiling = asyncio.Lock()  # the closing auditor's posting and the minute's tick may ask at once
 
     def today(self) -> date:
         return self.clock.now().astimezone(self.zone).date()
@@ -106,11 +107,12 @@ class CompletionService:
 
     async def final_bundle(self, campaign_id: int) -> Bundle:
         """The final report, compiled once per process (fieldwork is closed, so it no longer changes)."""
-        if campaign_id not in self._bundles:
-            campaign = await self.repo.campaign(campaign_id)
-            if campaign is None:
-                raise LookupError(f"no campaign {campaign_id}")
-            self._bundles[campaign_id] = await self.compile(campaign, interim=False)
+        async with self._compiling:
+            if campaign_id not in self._bundles:
+                campaign = await self.repo.campaign(campaign_id)
+                if campaign is None:
+                    raise LookupError(f"no campaign {campaign_id}")
+                self._bundles[campaign_id] = await self.compile(campaign, interim=False)
         return self._bundles[campaign_id]
 
     async def interim_summary(self, campaign: Campaign) -> str:

@@ -279,6 +279,7 @@ async def test_auditors_see_their_commands_on_start_and_help_and_respondents_do_
         auditor = fw.driver(AUDITOR)
         await auditor.start()
         assert "Auditor commands" in auditor.last.text and "/nonstarters council" in auditor.last.text
+        assert "/resend council [item]" in auditor.last.text
         await auditor.command("help")
         assert "Auditor commands" in auditor.last.text
         outsider = fw.driver(OUTSIDER)
@@ -286,3 +287,12 @@ async def test_auditors_see_their_commands_on_start_and_help_and_respondents_do_
         assert "personal link" in outsider.last.text
         await outsider.command("help")
         assert "Auditor" not in outsider.last.text and "/withdraw" in outsider.last.text
+
+
+async def test_the_auditor_command_menu_lists_resend(fw: World):
+    auditor = fw.driver(AUDITOR)
+    await fw.emu.send_message(auditor.user, "/campaigns")  # the chat exists before the bot starts
+    async with fw.bot():
+        await auditor.expect("Campaigns")
+    menu = dict(fw.emu.commands("chat", chat_id=AUDITOR))
+    assert menu["resend"] == "The final report again: /resend council [item]" and "remind" in menu
