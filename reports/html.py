@@ -288,7 +288,7 @@ class _Outputs:
         try:
             write(part)
             os.replace(part, path)
-        except Exception as exc:  # noqa: BLE001 - any failure of one output: log it and carry on with the others
+        except Exception as exc:  # any failure of one output: log it and carry on with the others
             log.error("report output %s failed: %s", name, where(exc))
             for leftover in (part, path):
                 with contextlib.suppress(OSError):

@@ -4,6 +4,7 @@
 (tags b and i only; every value escaped by the template's autoescaping) whose visible text is at most 4096
 characters: response rates in the report's columns with margins, one line per key characteristic with the median
 level per group and a "divided" marker, the themes' headline (share agreeing per statement) and an INTERIM label.
+A figure withheld so that a group of fewer than 5 cannot be worked out is marked † and explained in a note.
 When a long authority name or a long questionnaire would overflow, the themes are shortened, then left out, then
 whole lines are dropped from the end (each line is balanced HTML on its own, so the result always parses).
 
@@ -130,7 +131,9 @@ class ReportTexts:
         if b.reason is Reason.FEWER_THAN_8:
             return self("median_only")
         if b.reason is Reason.PROTECTS_OTHER:
-            return self("protects_other")
+            return self("protects_other_hidden" if b.detail is Detail.HIDDEN else "protects_other")
+        if b.reason is Reason.PROTECTS_HIDDEN:
+            return self("protects_hidden_all" if b.detail is Detail.HIDDEN else "protects_hidden")
         return ""
 
 
@@ -172,11 +175,22 @@ def visible_length(message: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+PROTECTED = "†"
+"""Marks a figure the summary would show but withholds so that a group of fewer than 5 cannot be worked out (a
+group's median withheld beside the total, a total's share of those agreeing); the summary then explains it."""
+
+
+def _hidden_cell(b: Breakdown) -> str:
+    return "<5" if b.reason is Reason.FEWER_THAN_5 else PROTECTED
+
+
 def _level_cell(b: Breakdown | None) -> str:
+    """A characteristic's median level (the summary never shows its shares, so a total reduced to its median shows
+    just that)."""
     if b is None:
         return "–"
     if b.detail is Detail.HIDDEN:
-        return "<5"
+        return _hidden_cell(b)
     level = b.median_level
     cell = "–" if level is None else str(level)
     return cell + ("↔" if b.divided else "")
@@ -186,9 +200,10 @@ def _agree_cell(b: Breakdown | None, t: ReportTexts, labels: dict[str, str]) -> 
     if b is None:
         return "–"
     if b.detail is Detail.HIDDEN:
-        return "<5"
+        return _hidden_cell(b)
     if b.detail is Detail.MEDIAN:
-        return t("median_label", value=labels.get(b.median or "", "–"))
+        mark = PROTECTED if b.reason is Reason.PROTECTS_HIDDEN else ""
+        return t("median_label", value=labels.get(b.median or "", "–")) + mark
     return f"{pct(b.agree)}%"
 
 
@@ -221,6 +236,16 @@ def _render(report: SurveyReport, language: str, theme_mode: str) -> str:
     margin_cells = {
         r.group: "" if r.margin_points is None else f"(±{r.margin_points})" for r in report.rates
     }
+    characteristics = [
+        (c.title.get(language), characteristic_cells(c, t, report.roles)) for c in report.characteristics
+    ]
+    themes = [
+        (th.title.get(language), [statement_line(s, t, theme_mode == "full") for s in th.statements])
+        for th in report.themes
+    ]
+    protected = any(PROTECTED in cell for _, cells in characteristics for cell in cells) or (
+        theme_mode != "omit" and any(PROTECTED in line for _, lines in themes for line in lines)
+    )
     text = template.render(
         t=t,
         lang=language,
@@ -229,14 +254,10 @@ def _render(report: SurveyReport, language: str, theme_mode: str) -> str:
         fieldwork=t.fieldwork(report),
         rates=report.rates,
         margin_cells=margin_cells,
-        characteristics=[
-            (c.title.get(language), characteristic_cells(c, t, report.roles)) for c in report.characteristics
-        ],
-        themes=[
-            (th.title.get(language), [statement_line(s, t, theme_mode == "full") for s in th.statements])
-            for th in report.themes
-        ],
+        characteristics=characteristics,
+        themes=themes,
         theme_mode=theme_mode,
+        protected=protected,
     )
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
