@@ -144,9 +144,11 @@ def texts(language: str) -> ReportTexts:
 
 def _finalize(value: object) -> object:
     """Every value a template prints, cleaned (``flows.text.clean_cell``: no control characters, no lone
-    surrogates), so typed text can never make a report unwritable; markup the templates build themselves (macros)
-    is made of values already cleaned, and is left as it is."""
-    return value if isinstance(value, Markup) else clean_cell(value)
+    surrogates), so typed text can never make a report unwritable; markup (a macro's output, a joined list) stays
+    markup, cleaned the same way."""
+    if isinstance(value, Markup):
+        return Markup(clean_cell(str(value)))
+    return clean_cell(value)
 
 
 @cache
