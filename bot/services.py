@@ -97,6 +97,7 @@ class Services:
             self.catalogue,
             self.settings.zone,
             self.notice,
+            outputs=self.completion,
         )
 
     async def close(self) -> None:

@@ -28,7 +28,7 @@ class Action(StrEnum):
     CONSENT = "ok"  # ok                  privacy notice read, start the questions
     PRIVACY = "pv"  # pv:full             show the full privacy notice
     WITHDRAW = "wd"  # wd:yes / wd:no     confirm or cancel withdrawal
-    CONFIRM = "cf"  # cf:<kind>:<id>      auditor confirmations (close, remind)
+    CONFIRM = "cf"  # cf:close:<id> / cf:remind:<one-time code>   auditor confirmations
     CANCEL = "cx"  # cx                   auditor cancels a pending confirmation
     RESUME = "go"  # go                   continue where I left off (reminders)
     SNOOZE = "zz"  # zz                   remind me tomorrow

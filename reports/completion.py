@@ -94,7 +94,7 @@ class CompletionService:
     async def compile(self, campaign: Campaign, *, interim: bool) -> Bundle:
         """Write the report files for a campaign and list what to post (the summary first)."""
         data = await load_survey(self.conn, campaign, self.questionnaires, interim=interim)
-        folder = self.out_root / f"campaign-{campaign.id}-{slug(campaign.authority)}" / ("interim" if interim else "final")
+        folder = self.folder(campaign, interim=interim)
         # matplotlib and the templates are CPU work: keep the event loop answering respondents meanwhile.
         files = await asyncio.to_thread(write_report, data, folder)
         names = {p.name: p for p in files}
@@ -114,6 +114,22 @@ class CompletionService:
                     raise LookupError(f"no campaign {campaign_id}")
                 self._bundles[campaign_id] = await self.compile(campaign, interim=False)
         return self._bundles[campaign_id]
+
+    async def without_withdrawn(self, campaign_id: int) -> bool:
+        """``flows.ports.ReportOutputs``: after a withdrawal, rebuild a closed campaign's stored final report (if it
+        was compiled) from the database, which no longer holds the withdrawn answers.  True when an earlier copy had
+        already gone out to auditors (sent, or possibly sent), which cannot be recalled."""
+        campaign = await self.repo.campaign(campaign_id)
+        if campaign is None or campaign.closed_at is None:
+            return False
+        async with self._compiling:
+            if campaign_id in self._bundles or self.folder(campaign, interim=False).exists():
+                self._bundles[campaign_id] = await self.compile(campaign, interim=False)
+                log.info("campaign %s: stored report rebuilt after a withdrawal", campaign_id)
+        return any(status in ("sending", "sent", "unknown") for _, _, status in await self.posted(campaign_id))
+
+    def folder(self, campaign: Campaign, *, interim: bool) -> Path:
+        return self.out_root / f"campaign-{campaign.id}-{slug(campaign.authority)}" / ("interim" if interim else "final")
 
     async def interim_summary(self, campaign: Campaign) -> str:
         data = await load_survey(self.conn, campaign, self.questionnaires, interim=True)
