@@ -98,12 +98,14 @@ class CompletionService:
         # matplotlib and the templates are CPU work: keep the event loop answering respondents meanwhile.
         files = await asyncio.to_thread(write_report, data, folder)
         names = {p.name: p for p in files}
-        summary = (folder / "summary-en.txt").read_text(encoding="utf-8")
+        # An output that failed to build is missing (and logged by write_report): post the rest all the same.
+        summary = names.get("summary-en.txt")
+        message = (Item(SUMMARY, "message", summary.read_text(encoding="utf-8")),) if summary else ()
         charts = [Item(p.name, "photo", None, p) for p in files
                   if p.name.startswith("chart-") and p.name.endswith(f"-{CHART_LANGUAGE}.png")]
         documents = [Item(n, "document", None, names[n]) for n in DOCUMENTS if n in names]
         return Bundle(campaign.id, campaign.authority, await self.handle(campaign.authority), folder,
-                      (Item(SUMMARY, "message", summary), *charts, *documents))
+                      (*message, *charts, *documents))
 
     async def final_bundle(self, campaign_id: int) -> Bundle:
         """The final report, compiled once per process (fieldwork is closed, so it no longer changes)."""

@@ -283,8 +283,10 @@ def test_group_of_4_is_hidden_and_the_other_group_too():
     assert officer.detail is Detail.MEDIAN and officer.reason is Reason.PROTECTS_OTHER
     assert officer.shares is None and officer.counts is None and officer.answered is None and officer.dont_know is None
     assert officer.median_level == 2
-    # The total (14 answered) is shown in full; the weighted total is not (two mixtures -> solvable).
-    assert lead.total.detail is Detail.FULL and lead.total.counts == (0, 10, 4)
+    # The total (14 answered) would be (0, 10, 4): 0% at Level 1 tells that no member chose Level 1, so only its
+    # median is shown; the weighted total is not shown at all (two mixtures -> solvable).
+    assert lead.total.detail is Detail.MEDIAN and lead.total.reason is Reason.PROTECTS_HIDDEN
+    assert lead.total.median == "l2" and lead.total.counts is None
     assert lead.weighted is None
     # A statement asked of officers only has no total, so nothing to protect: officers shown in full.
     assert statement(report, "vl_ownership").groups["officer"].detail is Detail.FULL
