@@ -297,3 +297,86 @@ async def test_legacy_button_without_an_invitation_is_stale(world: World):
         assert toast is not None and "older question" in toast
         assert current_question(driver.last) == ("kc_leadership", "choice")
     assert await stored_answers(world.settings.db_path, token) == {}
+
+
+# ---- answering under every fault, on every method a press or a typed answer uses ---------------------------------
+
+FAULTS = ["429", "500", "timeout", "403"]
+METHODS = ["editMessageText", "answerCallbackQuery", "sendMessage"]
+
+
+def inject(emu, method: str, fault: str) -> None:
+    """The next call of ``method`` fails this way."""
+    match fault:
+        case "429":
+            emu.fail_next(method, 429, retry_after=30)
+        case "500":
+            emu.fail_next(method, 500)
+        case "timeout":  # carried out, but answered after the bot's read timeout
+            emu.delay_next(method, 1.0)
+        case "403":
+            emu.fail_next(method, 403, "Forbidden: bot was blocked by the user")
+
+
+async def settle(driver, since: int) -> None:
+    """Wait until the bot has reacted to the person's last update — made a request about their chat, failed or
+    not (under a fault the reply or the button's answer may never arrive) — and then gone quiet there."""
+    emu = driver.emulator
+    await emu.wait_for(lambda: bool(emu.calls_about(driver.chat_id, since)), 5, description="the bot to react")
+    await emu.wait_until_quiet(driver.chat_id, 0.3, 5)
+
+
+async def tap_anyway(driver, label: str) -> None:
+    message, since = driver.last, len(driver.emulator.calls)
+    data = next(d for text, d in (b for row in message.buttons for b in row) if text == label)
+    await driver.emulator.press_button(driver.user, message.message_id, data)
+    await settle(driver, since)
+
+
+async def type_anyway(driver, text: str) -> None:
+    since = len(driver.emulator.calls)
+    await driver.send(text, wait=False)
+    await settle(driver, since)
+
+
+async def on_question(driver, question_id: str) -> None:
+    """The person is shown ``question_id``: on the latest message, or else (the screen went missing in the fault)
+    after /resume, which is what the bot tells them to send."""
+    if not driver.last.callback_data or current_question(driver.last)[0] != question_id:
+        await driver.command("resume")
+    assert current_question(driver.last)[0] == question_id, driver.transcript()
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("fault", FAULTS)
+async def test_answering_under_a_fault_loses_nothing_and_leaves_nobody_stuck(tmp_path: Path, emulator, clock,
+                                                                             questionnaires, fault: str, method: str):
+    settings = make_settings(emulator, tmp_path / "datatool.db", rate_limit_retries=0, telegram_timeout=0.3)
+    world = World(emu=emulator, settings=settings, clock=clock, questionnaires=questionnaires)
+    await seed_campaign(world)
+    token = world.tokens["officer"][0]
+    async with world.bot():
+        driver = person(world, 7060)
+        await onboard(driver, token)
+        inject(world.emu, method, fault)
+        await tap_anyway(driver, "Level 1")  # kc_leadership: a button press (edit, answer)
+        await on_question(driver, "lead_help")
+        struck = world.emu.pending_faults(method) == 0
+        world.emu.clear_faults()  # a fault the press did not meet (it sends no new message) is not carried over
+        inject(world.emu, method, fault)
+        await type_anyway(driver, "Leaders need dashboards")  # a typed answer (a new message)
+        struck += world.emu.pending_faults(method) == 0
+        await on_question(driver, "kc_standards")
+        assert struck, "the fault never struck"
+        await tap_anyway(driver, "Level 3")
+        await on_question(driver, "kc_customer_data")
+        world.emu.clear_faults()
+        await driver.command("resume")
+        assert current_question(driver.last)[0] == "kc_customer_data"
+        # No question was sent twice on the bot's own initiative: only /resume asks for a screen again.
+        for qid in ("lead_help", "kc_standards"):
+            assert len(screens_of(driver, qid)) <= 2, driver.transcript()
+        if fault != "403":  # a blocked chat gets no apology (it could not be delivered)
+            no_failure(driver)
+    assert await stored_answers(settings.db_path, token) == {
+        "kc_leadership": "l1", "lead_help": "Leaders need dashboards", "kc_standards": "l3"}

@@ -706,6 +706,15 @@ class BotApiEmulator:
         later: a client whose read timeout is shorter sees a timeout although the message was delivered."""
         self._schedule(method, after, [_Fault(0, delay=seconds) for _ in range(times)])
 
+    def calls_about(self, chat_id: int, since: int = 0) -> list[ApiCall]:
+        """Calls from number ``since`` on (``len(emulator.calls)`` taken earlier) that concern a chat: sent to it, or
+        answering a button pressed in it.  Failed calls count: the bot made them."""
+        return [c for c in self.calls[since:] if self._activity_chat(c.method, c.params) == chat_id]
+
+    def pending_faults(self, method: str) -> int:
+        """How many scheduled faults of ``method`` have not struck yet."""
+        return len(self._faults.get(method.lower(), ()))
+
     def clear_faults(self) -> None:
         """Forget every scheduled fault."""
         self._faults.clear()
