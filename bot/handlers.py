@@ -6,14 +6,14 @@ import asyncio
 import contextlib
 import logging
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError, TimedOut
+from telegram import Update
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.constants import AUDITOR_COMMANDS, HELP, SERVICES_KEY
+from bot.messenger import TelegramMessenger
 from bot.services import Services
-from flows.delivery import Outcome
+from flows.delivery import Delivery, Outcome
 from flows.diagnostics import where
 from flows.render import Screen
 from flows.service import Reply, Who
@@ -31,38 +31,34 @@ def who(update: Update) -> Who:
     return Who(user_id=user.id, chat_id=chat.id, language_code=user.language_code)
 
 
-def keyboard(screen: Screen) -> InlineKeyboardMarkup | None:
-    if not screen.buttons:
-        return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in screen.buttons]
-    )
-
-
 async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply) -> None:
     """Edit the pressed message, send new ones, then always answer the button press (which stops its spinner).
 
-    An edit Telegram refuses or fails (message too old or deleted, 5xx, flood control that outlasted the rate
-    limiter) is sent as a new message instead, so nobody is left without the next screen.  A request that timed out
-    may have been carried out, so it is never repeated: the toast then says how to get the screen back (/resume).
+    Telegram's failures are classified once (``bot/messenger.py``).  An edit that certainly did not happen (message
+    too old or deleted, a 5xx, flood control that outlasted the rate limiter) is sent as a new message instead, so
+    nobody is left without the next screen; a new message that certainly did not arrive is tried again shortly.  A
+    request that timed out may have been carried out, so it is never repeated: the toast then says how to get the
+    screen back (/resume).  A blocked chat or a refused message goes to the error handler.
     """
     query = update.callback_query
     chat = update.effective_chat
     assert chat is not None
+    messenger = services(context).messenger
+    assert messenger is not None
     screens = list(reply.send)
     delivered = True
     try:
-        if reply.edit is not None:
-            if query is not None and query.message is not None:
-                edited = await _edit(query, reply.edit)
-                if edited is None:
-                    delivered = False  # timed out: perhaps edited; never sent twice
-                elif not edited:
-                    screens.insert(0, reply.edit)
-            else:
+        if reply.edit is not None and query is not None and query.message is not None:
+            delivery = await messenger.edit(query, reply.edit)
+            if delivery.outcome is Outcome.UNKNOWN:
+                delivered = False  # perhaps edited: never shown twice
+            elif delivery.outcome is not Outcome.SENT:
+                _raise_if_refused(delivery, "edit")
                 screens.insert(0, reply.edit)
+        elif reply.edit is not None:
+            screens.insert(0, reply.edit)
         for screen in screens:
-            if not await _send_screen(context, chat.id, screen):
+            if not await _send_screen(messenger, chat.id, screen):
                 delivered = False
                 break
     finally:
@@ -74,50 +70,31 @@ async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply)
                 log.info("button press not answered: %s", type(exc).__name__)
 
 
-async def _edit(query: CallbackQuery, screen: Screen) -> bool | None:
-    """True: the message shows ``screen``; False: it certainly does not (send it instead); None: unknown (timeout)."""
-    try:
-        await query.edit_message_text(screen.text, parse_mode=ParseMode.HTML, reply_markup=keyboard(screen))
-    except TimedOut:
-        return None
-    except BadRequest as exc:
-        if "not modified" in exc.message:
-            return True
-        log.info("edit refused (%s): sending the screen as a new message", exc.message[:60])
-        return False
-    except Forbidden:
-        raise
-    except TelegramError as exc:
-        log.info("edit failed (%s): sending the screen as a new message", type(exc).__name__)
-        return False
-    return True
-
-
 SEND_RETRIES = (0.25, 1.0)  # waits before sending again a screen that certainly did not arrive (5xx, no connection)
 
 
-async def _send_screen(context: ContextTypes.DEFAULT_TYPE, chat_id: int, screen: Screen) -> bool:
-    """Send one screen; False when it did not, or may not have, arrived.  What certainly was not delivered (a 5xx,
-    a refused connection) is tried again shortly; a timed-out send may have been delivered and is never repeated."""
+async def _send_screen(messenger: TelegramMessenger, chat_id: int, screen: Screen) -> bool:
+    """Send one screen; False when it did not, or may not have, arrived."""
     for wait in (*SEND_RETRIES, None):
-        try:
-            await context.bot.send_message(chat_id, screen.text, parse_mode=ParseMode.HTML,
-                                           reply_markup=keyboard(screen))
+        delivery = await messenger.send(chat_id, screen)
+        if delivery.outcome is Outcome.SENT:
             return True
-        except (Forbidden, BadRequest):
-            raise
-        except TimedOut:
-            log.warning("screen send timed out: not repeated, the person is told how to get it back")
+        _raise_if_refused(delivery, "send")
+        if delivery.outcome is not Outcome.RETRY or delivery.flood or wait is None:
+            log.warning("screen not sent: %s (%s)", delivery.outcome.value, delivery.error)
             return False
-        except NetworkError as exc:
-            if wait is None:
-                log.warning("screen not sent: %s", type(exc).__name__)
-                return False
-            await asyncio.sleep(wait)
-        except TelegramError as exc:  # flood control that outlasted the rate limiter's own retries
-            log.warning("screen not sent: %s", type(exc).__name__)
-            return False
+        await asyncio.sleep(wait)
     return False
+
+
+def _raise_if_refused(delivery: Delivery, what: str) -> None:
+    """A blocked chat ends the update quietly; a message Telegram refuses (400) is a defect worth the apology."""
+    if delivery.outcome is Outcome.UNREACHABLE:
+        raise Forbidden(f"{what}: chat unreachable")
+    if delivery.outcome is Outcome.FAILED and what == "send":
+        raise BadRequest(f"{what} refused: {delivery.error}")
+    if delivery.outcome is Outcome.FAILED:
+        log.info("edit refused (%s): sending the screen as a new message", delivery.error)
 
 
 async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -17,7 +17,7 @@ import logging
 from datetime import timedelta
 
 import httpx
-from telegram import Bot
+from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -31,7 +31,6 @@ from telegram.error import (
     TimedOut,
 )
 
-from bot.handlers import keyboard
 from flows.completion import Item
 from flows.delivery import SENT, Delivery, Outcome
 from flows.render import Screen
@@ -41,6 +40,14 @@ log = logging.getLogger(__name__)
 UNREACHABLE_HINTS = ("chat not found", "user is deactivated", "bot was blocked", "bot was kicked")
 # Transport failures that happen before a request reaches Telegram: it certainly was not carried out.
 NOT_SENT_CAUSES: tuple[type[BaseException], ...] = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+def keyboard(screen: Screen) -> InlineKeyboardMarkup | None:
+    if not screen.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in screen.buttons]
+    )
 
 
 def _cause(exc: BaseException) -> BaseException | None:
@@ -85,6 +92,16 @@ class TelegramMessenger:
     async def send(self, chat_id: int, screen: Screen) -> Delivery:
         try:
             await self.bot.send_message(chat_id, screen.text, parse_mode=ParseMode.HTML, reply_markup=keyboard(screen))
+        except TelegramError as exc:
+            return classify(exc)
+        return SENT
+
+    async def edit(self, query: CallbackQuery, screen: Screen) -> Delivery:
+        """Show ``screen`` on the message whose button was pressed ("message is not modified" counts as shown)."""
+        try:
+            await query.edit_message_text(screen.text, parse_mode=ParseMode.HTML, reply_markup=keyboard(screen))
+        except BadRequest as exc:
+            return SENT if "not modified" in exc.message else classify(exc)
         except TelegramError as exc:
             return classify(exc)
         return SENT
