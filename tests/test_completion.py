@@ -12,6 +12,7 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
+from bot.emulator.server import FAULTS
 from bot.cli import main
 from bot.emulator import parse_html
 from bot.handlers import post_completions
@@ -188,18 +189,6 @@ async def two_auditors(world: World, **settings: object) -> None:
         await conn.commit()
 
 
-def inject(emu, method: str, fault: str, *, after: int) -> None:
-    match fault:
-        case "429":
-            emu.fail_next(method, 429, retry_after=5, after=after)
-        case "500":
-            emu.fail_next(method, 500, after=after)
-        case "timeout":  # delivered, but the answer comes after the bot's read timeout
-            emu.delay_next(method, HELD, after=after)
-        case "403":
-            emu.fail_next(method, 403, after=after)
-        case _:
-            raise ValueError(fault)
 
 
 def received(world: World, chat_id: int) -> Counter:
@@ -240,7 +229,7 @@ HIT = {"sendMessage": (SECOND, "message", 0), "sendPhoto": (AUDITOR, "photo", 1)
 
 
 @pytest.mark.parametrize("method", ["sendMessage", "sendPhoto", "sendDocument"])
-@pytest.mark.parametrize("fault", ["429", "500", "timeout", "403"])
+@pytest.mark.parametrize("fault", FAULTS)
 async def test_posting_under_a_telegram_fault_reaches_every_auditor_once_and_tells_them_what_is_in_doubt(
         cw: World, quick_reports, method: str, fault: str):
     await two_auditors(cw, telegram_timeout=TIMEOUT if fault == "timeout" else 10.0)
@@ -249,7 +238,7 @@ async def test_posting_under_a_telegram_fault_reaches_every_auditor_once_and_tel
         for auditor in (first, second):
             await auditor.command("campaigns")  # a bot can only post to auditors who have started it
         bundle = await services.completion.final_bundle(cw.campaign_id)
-        inject(cw.emu, method, fault, after=1)
+        cw.emu.strike(method, fault, after=1, hold=HELD)
         await run_completion(cw)  # no exception escapes, whatever Telegram does
         settled_at_once = await posted_at(cw)
         for minutes in (1, 5, 25, 61, 61):  # flood control's 5 s, the back-off, the hourly retry of a refusal

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 import pytest
 
+from bot.emulator.server import FAULTS
 from bot.services import Services
 from flows.reminders import (
     FINAL,
@@ -397,19 +398,6 @@ REMINDER = "A reminder about the data tool"
 TIMEOUT, HELD = 1.0, 2.0  # the bot's read timeout in the timeout cases, and how long the emulator holds its answer
 
 
-def inject(emu, method: str, fault: str, *, after: int) -> None:
-    """Fail call number ``after + 1`` of ``method`` the way Telegram does."""
-    match fault:
-        case "429":
-            emu.fail_next(method, 429, retry_after=5, after=after)
-        case "500":
-            emu.fail_next(method, 500, after=after)
-        case "timeout":  # delivered, but the answer comes after the bot's read timeout
-            emu.delay_next(method, HELD, after=after)
-        case "403":
-            emu.fail_next(method, 403, after=after)
-        case _:
-            raise ValueError(fault)
 
 
 async def quick_starters(world: World, role: str, n: int, *, first_user: int = 8000) -> list:
@@ -427,7 +415,7 @@ def reminders_received(driver) -> int:
     return sum(REMINDER in m.text for m in driver.messages)
 
 
-@pytest.mark.parametrize("fault", ["429", "500", "timeout", "403"])
+@pytest.mark.parametrize("fault", FAULTS)
 async def test_a_round_under_a_telegram_fault_sends_nobody_a_reminder_twice_and_drops_nobody(rw: World, fault: str):
     async with rw.bot():
         people = await quick_starters(rw, "member", 4)
@@ -435,7 +423,7 @@ async def test_a_round_under_a_telegram_fault_sends_nobody_a_reminder_twice_and_
                                 telegram_timeout=TIMEOUT if fault == "timeout" else 10.0)
     rw.clock.current = datetime(2026, 12, 1, 10, 1, tzinfo=UTC)  # Tuesday's slot
     async with rw.bot() as services:
-        inject(rw.emu, "sendMessage", fault, after=1)  # the second reminder of the round
+        rw.emu.strike("sendMessage", fault, after=1, hold=HELD)  # the second reminder of the round
         first = await services.reminders.tick()  # no exception escapes, whatever Telegram does
         for _ in range(5):  # the retries: flood control's 5 s, the back-off's 1 and 5 minutes
             rw.clock.advance(minutes=3)

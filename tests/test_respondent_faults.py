@@ -14,6 +14,7 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
+from bot.emulator.server import FAULTS
 from flows.callbacks import Action
 from flows.tokens import hash_token
 from tests.support import (
@@ -35,6 +36,14 @@ from tests.support import (
 pytestmark = pytest.mark.asyncio
 
 SCREEN_LOST = "Saved. If the next question did not appear, send /resume."
+
+
+async def world_with(emulator, clock, questionnaires, tmp_path: Path, **settings: object) -> World:
+    """A world whose bot has these settings (e.g. no 429 retries, a short read timeout)."""
+    world = World(emu=emulator, settings=make_settings(emulator, tmp_path / "datatool.db", **settings), clock=clock,
+                  questionnaires=questionnaires)
+    await seed_campaign(world)
+    return world
 
 
 async def cursor_of(db_path: Path, token: str) -> str | None:
@@ -94,9 +103,8 @@ async def test_failed_edit_sends_the_next_question_as_a_new_message(world: World
 async def test_persistent_flood_control_on_edit_still_shows_the_next_question(tmp_path: Path, emulator, clock,
                                                                               questionnaires):
     # No retries of a 429 in the rate limiter: the edit fails at once with RetryAfter.
-    settings = make_settings(emulator, tmp_path / "datatool.db", rate_limit_retries=0)
-    world = World(emu=emulator, settings=settings, clock=clock, questionnaires=questionnaires)
-    await seed_campaign(world)
+    world = await world_with(emulator, clock, questionnaires, tmp_path, rate_limit_retries=0)
+    settings = world.settings
     token = world.tokens["member"][0]
     async with world.bot():
         driver = person(world, 7002)
@@ -110,9 +118,8 @@ async def test_persistent_flood_control_on_edit_still_shows_the_next_question(tm
 
 
 async def test_edit_that_times_out_after_delivery_is_not_sent_again(tmp_path: Path, emulator, clock, questionnaires):
-    settings = make_settings(emulator, tmp_path / "datatool.db", telegram_timeout=0.3)
-    world = World(emu=emulator, settings=settings, clock=clock, questionnaires=questionnaires)
-    await seed_campaign(world)
+    world = await world_with(emulator, clock, questionnaires, tmp_path, telegram_timeout=0.3)
+    settings = world.settings
     token = world.tokens["officer"][0]
     async with world.bot():
         driver = person(world, 7003)
@@ -301,21 +308,7 @@ async def test_legacy_button_without_an_invitation_is_stale(world: World):
 
 # ---- answering under every fault, on every method a press or a typed answer uses ---------------------------------
 
-FAULTS = ["429", "500", "timeout", "403"]
 METHODS = ["editMessageText", "answerCallbackQuery", "sendMessage"]
-
-
-def inject(emu, method: str, fault: str) -> None:
-    """The next call of ``method`` fails this way."""
-    match fault:
-        case "429":
-            emu.fail_next(method, 429, retry_after=30)
-        case "500":
-            emu.fail_next(method, 500)
-        case "timeout":  # carried out, but answered after the bot's read timeout
-            emu.delay_next(method, 1.0)
-        case "403":
-            emu.fail_next(method, 403, "Forbidden: bot was blocked by the user")
 
 
 async def settle(driver, since: int) -> None:
@@ -351,19 +344,18 @@ async def on_question(driver, question_id: str) -> None:
 @pytest.mark.parametrize("fault", FAULTS)
 async def test_answering_under_a_fault_loses_nothing_and_leaves_nobody_stuck(tmp_path: Path, emulator, clock,
                                                                              questionnaires, fault: str, method: str):
-    settings = make_settings(emulator, tmp_path / "datatool.db", rate_limit_retries=0, telegram_timeout=0.3)
-    world = World(emu=emulator, settings=settings, clock=clock, questionnaires=questionnaires)
-    await seed_campaign(world)
+    world = await world_with(emulator, clock, questionnaires, tmp_path, rate_limit_retries=0, telegram_timeout=0.3)
+    settings = world.settings
     token = world.tokens["officer"][0]
     async with world.bot():
         driver = person(world, 7060)
         await onboard(driver, token)
-        inject(world.emu, method, fault)
+        world.emu.strike(method, fault, retry_after=30, hold=1.0)
         await tap_anyway(driver, "Level 1")  # kc_leadership: a button press (edit, answer)
         await on_question(driver, "lead_help")
         struck = world.emu.pending_faults(method) == 0
         world.emu.clear_faults()  # a fault the press did not meet (it sends no new message) is not carried over
-        inject(world.emu, method, fault)
+        world.emu.strike(method, fault, retry_after=30, hold=1.0)
         await type_anyway(driver, "Leaders need dashboards")  # a typed answer (a new message)
         struck += world.emu.pending_faults(method) == 0
         await on_question(driver, "kc_standards")

@@ -92,6 +92,9 @@ ERR_BAD_SCOPE = "Bad Request: can't parse BotCommandScope JSON object"
 ERR_TOO_LONG = "Bad Request: {} is too long"
 ERR_TOO_MANY_REQUESTS = "Too Many Requests: retry after {}"
 
+FAULTS = ("429", "500", "timeout", "403")
+"""The faults ``BotApiEmulator.strike`` injects, as Telegram really fails."""
+
 MAX_TEXT_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024
 MAX_CALLBACK_DATA_BYTES = 64
@@ -705,6 +708,22 @@ class BotApiEmulator:
         """Carry out ``times`` calls of ``method`` (after ``after`` normal ones) but answer each only ``seconds``
         later: a client whose read timeout is shorter sees a timeout although the message was delivered."""
         self._schedule(method, after, [_Fault(0, delay=seconds) for _ in range(times)])
+
+    def strike(self, method: str, fault: str, *, after: int = 0, retry_after: int = 5, hold: float = 2.0) -> None:
+        """One of Telegram's real faults on call number ``after + 1`` of ``method``: ``"429"`` (flood control with
+        ``retry_after``), ``"500"``, ``"403"`` (the user blocked the bot), or ``"timeout"`` (carried out, but
+        answered only after ``hold`` seconds: a timeout after delivery for a bot with a shorter read timeout)."""
+        match fault:
+            case "429":
+                self.fail_next(method, 429, retry_after=retry_after, after=after)
+            case "500":
+                self.fail_next(method, 500, after=after)
+            case "403":
+                self.fail_next(method, 403, ERR_BOT_BLOCKED, after=after)
+            case "timeout":
+                self.delay_next(method, hold, after=after)
+            case _:
+                raise EmulatorUsageError(f"unknown fault {fault!r}: one of {', '.join(FAULTS)}")
 
     def calls_about(self, chat_id: int, since: int = 0) -> list[ApiCall]:
         """Calls from number ``since`` on (``len(emulator.calls)`` taken earlier) that concern a chat: sent to it, or
