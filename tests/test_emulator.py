@@ -22,7 +22,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, RetryAfter
+from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -314,6 +314,37 @@ async def test_fail_next_429_raises_retry_after(
     assert emu.calls_to("sendMessage")[-1].params["text"] == "flood"
     assert emu.bot_messages(user.id) == []
     assert (await bot.send_message(user.id, "again")).text == "again"
+
+
+async def test_a_fault_strikes_the_nth_call_only(emu: BotApiEmulator, bot: Bot, user: FakeUser) -> None:
+    emu.fail_next("sendMessage", 500, after=2)
+    assert emu.pending_faults("sendMessage") == 1
+    await bot.send_message(user.id, "one")
+    await bot.send_message(user.id, "two")
+    with pytest.raises(NetworkError):
+        await bot.send_message(user.id, "three")
+    assert (await bot.send_message(user.id, "four")).text == "four"
+    assert [m.text for m in emu.bot_messages(user.id)] == ["one", "two", "four"]
+    assert emu.pending_faults("sendMessage") == 0
+
+
+async def test_a_timeout_after_delivery_delivers_and_answers_too_late(emu: BotApiEmulator, user: FakeUser) -> None:
+    emu.strike("sendMessage", "timeout", hold=1.0)
+    async with Bot(emu.token, base_url=emu.base_url) as impatient:
+        with pytest.raises(TimedOut):
+            await impatient.send_message(user.id, "did it arrive?", read_timeout=0.2)
+    assert [m.text for m in emu.bot_messages(user.id)] == ["did it arrive?"]  # it did: the answer was late
+
+
+async def test_strike_names_telegram_faults_and_refuses_others(emu: BotApiEmulator, bot: Bot, user: FakeUser) -> None:
+    emu.strike("sendMessage", "403")
+    with pytest.raises(Forbidden, match="blocked"):
+        await bot.send_message(user.id, "x")
+    with pytest.raises(EmulatorUsageError):
+        emu.strike("sendMessage", "418")
+    emu.strike("sendMessage", "500")
+    emu.clear_faults()
+    assert (await bot.send_message(user.id, "fine")).text == "fine"
 
 
 async def test_send_document_multipart(emu: BotApiEmulator, bot: Bot, user: FakeUser) -> None:
