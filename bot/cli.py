@@ -20,7 +20,8 @@ from config.settings import TELEGRAM_API, Settings, SettingsError, load_settings
 from flows.tokens import hash_token, new_token
 from reports.rates import RateTable, format_text
 from storage.database import DatabaseError, connect
-from storage.repositories import ROLES, Campaign, CampaignRepository
+from flows.model import DEFAULT_TARGETS, ROLES
+from storage.repositories import Campaign, CampaignRepository
 
 log = logging.getLogger(__name__)
 
@@ -381,9 +382,9 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--authority", required=True, help='council name or any unambiguous part of it, e.g. "flint"')
     create.add_argument("--closes", required=True, type=parse_date, help="last day of fieldwork, YYYY-MM-DD")
     create.add_argument("--opens", type=parse_date, help="first day of fieldwork, YYYY-MM-DD (default: today)")
-    create.add_argument("--target-officers", type=percentage, default=0.6, metavar="PERCENT",
+    create.add_argument("--target-officers", type=percentage, default=DEFAULT_TARGETS["officer"], metavar="PERCENT",
                         help="target response rate for officers (default 60)")
-    create.add_argument("--target-members", type=percentage, default=0.5, metavar="PERCENT",
+    create.add_argument("--target-members", type=percentage, default=DEFAULT_TARGETS["member"], metavar="PERCENT",
                         help="target response rate for elected members (default 50)")
     create.add_argument("--reminders", type=Path, metavar="FILE",
                         help="this campaign's reminder policy, a YAML file shaped like config/reminders.yaml "

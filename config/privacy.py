@@ -7,10 +7,10 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from flows.i18n import LANGUAGES
 from flows.ports import Notice
 
 DEFAULT_PRIVACY_NOTICE = Path(__file__).parent / "privacy.yaml"
-LANGUAGES = ("en", "cy")
 MAX_CHARS = 3800  # leaves room in Telegram's 4096 for a heading and buttons
 
 

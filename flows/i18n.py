@@ -5,11 +5,14 @@ from __future__ import annotations
 import html
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 import yaml
 
 CATALOGUE_PATH = Path(__file__).parent / "messages.yaml"
-LANGUAGES = ("en", "cy")
+Language = Literal["en", "cy"]
+LANGUAGES: tuple[Language, ...] = ("en", "cy")
+"""The languages of every text the bot shows: defined here once."""
 DEFAULT_LANGUAGE = "en"
 
 

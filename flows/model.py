@@ -28,6 +28,7 @@ from pydantic import (
 )
 
 from flows import callbacks
+from flows.i18n import LANGUAGES, Language
 
 ID_PATTERN = r"^[a-z][a-z0-9_]{0,23}$"
 """Question, option, section and scale ids: short, so every callback payload stays within 64 bytes."""
@@ -311,5 +312,7 @@ def _locate(loc: list, raw: dict) -> str:
 
 QUESTIONNAIRE_DIR = Path(__file__).parent / "questionnaires"
 
-Language = Literal["en", "cy"]
-LANGUAGES: tuple[Language, ...] = ("en", "cy")
+ROLES: tuple[str, ...] = tuple(role.value for role in Role)
+"""Role names in their fixed order (officers first): defined here once."""
+DEFAULT_TARGETS: dict[str, float] = {"officer": 0.6, "member": 0.5}
+"""Target response rate per role when a campaign names none (a fraction)."""

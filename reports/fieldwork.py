@@ -24,7 +24,8 @@ from flows.service import Reply
 from reports.completion import CompletionService
 from reports.rates import RateTable, format_html, round_half_up
 from storage.reminders import ManualRound, ReminderRepository
-from storage.repositories import ROLES, Campaign, CampaignRepository, RateView
+from flows.model import ROLES
+from storage.repositories import Campaign, CampaignRepository, RateView
 
 log = logging.getLogger(__name__)
 

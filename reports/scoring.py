@@ -107,7 +107,7 @@ from flows.model import (
     Question,
     Questionnaire,
     QuestionType,
-    Role,
+    ROLES,
     Section,
     SectionKind,
     Text,
@@ -122,7 +122,6 @@ MIN_DISTRIBUTION = 8
 MIN_COMMENTS = 5
 """Comments only from a group with at least this many respondents."""
 
-ROLES = tuple(role.value for role in Role)
 TOTAL = "total"
 WEIGHTED = "weighted"
 LEVELS = ("l1", "l2", "l3")

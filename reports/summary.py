@@ -25,6 +25,7 @@ import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from flows.i18n import LANGUAGES
 from flows.text import clean_cell
 
 from reports.scoring import (
@@ -41,7 +42,6 @@ from reports.scoring import (
 
 TEXTS_PATH = Path(__file__).with_name("i18n_reports.yaml")
 TEMPLATES = Path(__file__).with_name("templates")
-LANGUAGES = ("en", "cy")
 MAX_MESSAGE = 4096
 MAX_AUTHORITY = 100
 MAX_STATEMENT = 80

@@ -16,11 +16,10 @@ from datetime import date, datetime
 import aiosqlite
 
 from config.authorities import match
-from flows.model import Role
+from flows.model import DEFAULT_TARGETS, ROLES
 from flows.ports import Invitation
 from storage.database import rollback_quietly, storage_unavailable
 
-ROLES = tuple(role.value for role in Role)
 
 
 def iso(moment: datetime) -> str:
@@ -323,7 +322,7 @@ class CampaignRepository:
         """``reminder_policy``: JSON of a ``flows.reminders.ReminderPolicy``; None uses the configured default."""
         if closes_on < opens_on:
             raise ValueError("the close date is before the open date")
-        targets = {"officer": 0.6, "member": 0.5} | (targets or {})
+        targets = DEFAULT_TARGETS | (targets or {})
         authority_id = await self.ensure_authority(authority)
         async with transaction(self.conn):
             cur = await self.conn.execute(
