@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import hmac
-import json
 import logging
 import re
 import time
@@ -26,78 +25,54 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.emulator.entities import command_entities, formatted, parse_html
+from bot.emulator.errors import (
+    ERR_ANSWER_TOO_LONG,
+    ERR_BAD_BODY,
+    ERR_BAD_COMMANDS,
+    ERR_BAD_SCOPE,
+    ERR_BOT_BLOCKED,
+    ERR_CAPTION_TOO_LONG,
+    ERR_CHAT_ID_EMPTY,
+    ERR_CHAT_NOT_FOUND,
+    ERR_COMMAND_DESCRIPTION_EMPTY,
+    ERR_COMMAND_DESCRIPTION_INVALID,
+    ERR_COMMAND_INVALID,
+    ERR_CONFLICT_POLLING,
+    ERR_CONFLICT_WEBHOOK,
+    ERR_INVALID_FILE_ID,
+    ERR_MESSAGE_CANT_BE_EDITED,
+    ERR_MESSAGE_ID_MISSING,
+    ERR_MESSAGE_TO_DELETE_NOT_FOUND,
+    ERR_MESSAGE_TO_EDIT_NOT_FOUND,
+    ERR_NOT_FOUND,
+    ERR_NOT_MODIFIED,
+    ERR_NO_FILE,
+    ERR_NO_TEXT_TO_EDIT,
+    ERR_QUERY_INVALID,
+    ERR_REPLY_NOT_FOUND,
+    ERR_TEXT_EMPTY,
+    ERR_TEXT_TOO_LONG,
+    ERR_TOO_LONG,
+    ERR_TOO_MANY_REQUESTS,
+    ERR_UNAUTHORIZED,
+    ERR_WRONG_ACTION,
+    ERR_WRONG_FILE_ID,
+    ApiError,
+    EmulatorUsageError,
+)
+from bot.emulator.markup import validate_markup
+from bot.emulator.params import Params, UploadedFile
+
 _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_TOKEN = "123456:TEST-emulator-token-aaaaaaaaaaaaaaaaa"
-
-# Error descriptions, worded as the real Bot API words them.
-ERR_UNAUTHORIZED = "Unauthorized"
-ERR_NOT_FOUND = "Not Found"
-ERR_BAD_BODY = "Bad Request: can't parse request body"
-ERR_BAD_JSON_PARAM = "Bad Request: can't parse JSON in parameter {}"
-ERR_BAD_INTEGER = 'Bad Request: field "{}" must be of type Integer'
-ERR_CHAT_ID_EMPTY = "Bad Request: chat_id is empty"
-ERR_CHAT_NOT_FOUND = "Bad Request: chat not found"
-ERR_BOT_BLOCKED = "Forbidden: bot was blocked by the user"
-ERR_TEXT_EMPTY = "Bad Request: message text is empty"
-ERR_TEXT_TOO_LONG = "Bad Request: message is too long"
-ERR_CAPTION_TOO_LONG = "Bad Request: message caption is too long"
-ERR_CANT_PARSE_ENTITIES = "Bad Request: can't parse entities: {}"
-ERR_UNSUPPORTED_PARSE_MODE = "Bad Request: unsupported parse_mode"
-ERR_MESSAGE_ID_MISSING = "Bad Request: message identifier is not specified"
-ERR_MESSAGE_TO_EDIT_NOT_FOUND = "Bad Request: message to edit not found"
-ERR_MESSAGE_CANT_BE_EDITED = "Bad Request: message can't be edited"
-ERR_NO_TEXT_TO_EDIT = "Bad Request: there is no text in the message to edit"
-ERR_NOT_MODIFIED = (
-    "Bad Request: message is not modified: specified new message content and reply markup "
-    "are exactly the same as a current content and reply markup of the message"
-)
-ERR_MESSAGE_TO_DELETE_NOT_FOUND = "Bad Request: message to delete not found"
-ERR_REPLY_NOT_FOUND = "Bad Request: message to be replied not found"
-ERR_BAD_MARKUP = "Bad Request: can't parse reply keyboard markup JSON object"
-ERR_INLINE_KEYBOARD_EXPECTED = "Bad Request: inline keyboard expected"
-ERR_BUTTON_TEXT_MISSING = "Bad Request: can't parse inline keyboard button: Can't find field \"text\""
-ERR_BUTTON_TEXT_INVALID = "Bad Request: BUTTON_TEXT_INVALID"
-ERR_TEXT_BUTTONS_UNALLOWED = (
-    "Bad Request: can't parse inline keyboard button: "
-    "Text buttons are unallowed in the inline keyboard"
-)
-ERR_BUTTON_TYPE_AMBIGUOUS = (
-    "Bad Request: can't parse inline keyboard button: "
-    "exactly one of the optional fields must be used"
-)
-ERR_BUTTON_DATA_INVALID = "Bad Request: BUTTON_DATA_INVALID"
-ERR_BUTTON_URL_INVALID = "Bad Request: BUTTON_URL_INVALID"
-ERR_QUERY_INVALID = (
-    "Bad Request: query is too old and response timeout expired or query ID is invalid"
-)
-ERR_ANSWER_TOO_LONG = "Bad Request: MESSAGE_TOO_LONG"
-ERR_CONFLICT_POLLING = (
-    "Conflict: terminated by other getUpdates request; "
-    "make sure that only one bot instance is running"
-)
-ERR_CONFLICT_WEBHOOK = (
-    "Conflict: can't use getUpdates method while webhook is active; "
-    "use deleteWebhook to delete the webhook first"
-)
-ERR_WRONG_ACTION = "Bad Request: wrong parameter action in request"
-ERR_NO_FILE = "Bad Request: there is no {} in the request"
-ERR_WRONG_FILE_ID = "Bad Request: wrong file identifier/HTTP URL specified"
-ERR_INVALID_FILE_ID = "Bad Request: invalid file_id"
-ERR_COMMAND_INVALID = "Bad Request: BOT_COMMAND_INVALID"
-ERR_COMMAND_DESCRIPTION_EMPTY = "Bad Request: command description must be non-empty"
-ERR_COMMAND_DESCRIPTION_INVALID = "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID"
-ERR_BAD_COMMANDS = "Bad Request: can't parse BotCommand JSON object"
-ERR_BAD_SCOPE = "Bad Request: can't parse BotCommandScope JSON object"
-ERR_TOO_LONG = "Bad Request: {} is too long"
-ERR_TOO_MANY_REQUESTS = "Too Many Requests: retry after {}"
 
 FAULTS = ("429", "500", "timeout", "403")
 """The faults ``BotApiEmulator.strike`` injects, as Telegram really fails."""
 
 MAX_TEXT_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024
-MAX_CALLBACK_DATA_BYTES = 64
 MAX_CALLBACK_ANSWER_LENGTH = 200
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 _TEXT_LIMITS = {"description": 512, "short_description": 120, "name": 64}
@@ -107,11 +82,6 @@ _CHAT_ACTIONS = frozenset({
     "upload_document", "choose_sticker", "find_location", "record_video_note",
     "upload_video_note",
 })
-_BUTTON_KINDS = (
-    "url", "callback_data", "web_app", "login_url", "switch_inline_query",
-    "switch_inline_query_current_chat", "switch_inline_query_chosen_chat", "copy_text",
-    "callback_game", "pay",
-)
 _SCOPE_TYPES = frozenset({
     "default", "all_private_chats", "all_group_chats", "all_chat_administrators", "chat",
     "chat_administrators", "chat_member",
@@ -123,30 +93,6 @@ _MESSAGE_KINDS = (
     "video_note", "location", "contact", "venue", "poll", "dice",
 )
 _COMMAND_NAME_RE = re.compile(r"[a-z0-9_]{1,32}")
-_BOT_COMMAND_RE = re.compile(r"/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?")
-
-_HTML_TAG_ENTITIES = {
-    "b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline",
-    "ins": "underline", "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough",
-    "span": "spoiler", "tg-spoiler": "spoiler", "a": "text_link", "code": "code", "pre": "pre",
-    "blockquote": "blockquote", "tg-emoji": "custom_emoji",
-}
-_HTML_ENTITY_RE = re.compile(r"&(?:#([0-9]{1,7})|#[xX]([0-9a-fA-F]{1,6})|(lt|gt|amp|quot));")
-_HTML_NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
-_MARKDOWN_LINK_RE = re.compile(r"(?<!\\)\[([^\]]*)\]\([^)]*\)")
-_MARKDOWN_MARKUP_RE = re.compile(r"\\(.)|[*_~|`]", re.DOTALL)
-
-
-class ApiError(Exception):
-    """A Bot API error response: HTTP status ``code`` and Telegram's ``description``."""
-
-    def __init__(
-        self, code: int, description: str, parameters: dict[str, Any] | None = None
-    ) -> None:
-        super().__init__(f"{code} {description}")
-        self.code = code
-        self.description = description
-        self.parameters = parameters
 
 
 @dataclass
@@ -157,19 +103,6 @@ class _Fault:
     skip: int
     error: ApiError | None = None
     delay: float = 0.0
-
-
-class EmulatorUsageError(RuntimeError):
-    """Raised by the in-process user API when a test asks for something a human could not do."""
-
-
-@dataclass(frozen=True)
-class UploadedFile:
-    """A file part of a multipart request."""
-
-    filename: str | None
-    content_type: str | None
-    data: bytes
 
 
 @dataclass(frozen=True)
@@ -286,286 +219,6 @@ class _StoredFile:
     data: bytes
 
 
-class _Params:
-    """Typed access to request parameters, which arrive as strings (form) or JSON values."""
-
-    def __init__(self, raw: Mapping[str, Any]) -> None:
-        self._raw = raw
-
-    def _get(self, name: str) -> Any:
-        value = self._raw.get(name)
-        return None if value == "" else value
-
-    def text(self, name: str) -> str | None:
-        value = self._get(name)
-        return None if value is None else str(value)
-
-    def integer(self, name: str, default: int | None = None) -> int | None:
-        value = self._get(name)
-        if value is None:
-            return default
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            raise ApiError(400, ERR_BAD_INTEGER.format(name)) from None
-
-    def number(self, name: str) -> float:
-        value = self._get(name)
-        try:
-            return float(value) if value is not None else 0.0
-        except (TypeError, ValueError):
-            raise ApiError(400, ERR_BAD_INTEGER.format(name)) from None
-
-    def flag(self, name: str) -> bool:
-        value = self._get(name)
-        return value is True or str(value).lower() in ("true", "1")
-
-    def obj(self, name: str) -> Any:
-        value = self._get(name)
-        if not isinstance(value, str):
-            return value
-        try:
-            return json.loads(value)
-        except ValueError:
-            raise ApiError(400, ERR_BAD_JSON_PARAM.format(name)) from None
-
-    def file(self, name: str) -> UploadedFile | str | None:
-        """A file parameter: an uploaded part, or a file_id/URL string (``attach://`` resolved)."""
-        value = self._get(name)
-        if isinstance(value, str) and value.startswith("attach://"):
-            value = self._raw.get(value.removeprefix("attach://"))
-        return value if isinstance(value, UploadedFile | str) else None
-
-
-def _utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _decode_html_entity(match: re.Match[str]) -> str | None:
-    decimal, hexadecimal, named = match.groups()
-    if named:
-        return _HTML_NAMED_ENTITIES[named]
-    code = int(decimal) if decimal else int(hexadecimal, 16)
-    if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF:
-        return chr(code)
-    return None
-
-
-def _html_error(message: str) -> ApiError:
-    return ApiError(400, ERR_CANT_PARSE_ENTITIES.format(message))
-
-
-def _at(source: str, position: int) -> str:
-    """Telegram's "at byte offset N" (offsets in the UTF-8 encoded source)."""
-    return f"at byte offset {len(source[:position].encode('utf-8'))}"
-
-
-def _parse_html_attributes(source: str, pos: int, tag: str, begin: int) -> tuple[dict[str, str], int]:
-    """Parse the attributes of a start tag from ``pos``; return them and the index after ``>``."""
-    attributes: dict[str, str] = {}
-    end = len(source)
-    while True:
-        while pos < end and source[pos].isspace():
-            pos += 1
-        if pos >= end:
-            raise _html_error(f"Unclosed start tag {_at(source, begin)}")
-        if source[pos] == ">":
-            return attributes, pos + 1
-        name_start = pos
-        while pos < end and not source[pos].isspace() and source[pos] not in "=>":
-            pos += 1
-        name = source[name_start:pos].lower()
-        if not name:
-            raise _html_error(f'Empty attribute name in the tag "{tag}" {_at(source, begin)}')
-        while pos < end and source[pos].isspace():
-            pos += 1
-        if pos >= end:
-            raise _html_error(f"Unclosed start tag {_at(source, begin)}")
-        if source[pos] != "=":
-            if tag == "blockquote" and name == "expandable":
-                attributes[name] = ""
-                continue
-            raise _html_error(
-                f'Expected equal sign in declaration of an attribute of the tag "{tag}" '
-                + _at(source, begin)
-            )
-        pos += 1
-        while pos < end and source[pos].isspace():
-            pos += 1
-        if pos < end and source[pos] in "'\"":
-            quote, pos, chars = source[pos], pos + 1, []
-            while pos < end and source[pos] != quote:
-                match = _HTML_ENTITY_RE.match(source, pos) if source[pos] == "&" else None
-                decoded = _decode_html_entity(match) if match else None
-                chars.append(decoded if decoded is not None else source[pos])
-                pos = match.end() if decoded is not None and match else pos + 1
-            if pos >= end:
-                raise _html_error(f"Unclosed start tag {_at(source, begin)}")
-            value, pos = "".join(chars), pos + 1
-        else:
-            value_start = pos
-            while pos < end and (source[pos].isalnum() or source[pos] in ".-"):
-                pos += 1
-            if pos >= end or not (source[pos].isspace() or source[pos] == ">"):
-                raise _html_error(f"Unexpected end of name token {_at(source, value_start)}")
-            value = source[value_start:pos].lower()
-        attributes[name] = value
-
-
-def _html_entity(tag: str, attributes: dict[str, str], offset: int, length: int) -> dict[str, Any] | None:
-    entity: dict[str, Any] = {"type": _HTML_TAG_ENTITIES[tag], "offset": offset, "length": length}
-    if tag == "a":
-        url = attributes.get("href", "")
-        if not url:
-            return None
-        entity["url"] = url
-    elif tag == "code" and attributes.get("class", "").startswith("language-"):
-        entity["language"] = attributes["class"].removeprefix("language-")
-    elif tag == "blockquote" and "expandable" in attributes:
-        entity["type"] = "expandable_blockquote"
-    elif tag == "tg-emoji":
-        if not attributes.get("emoji-id"):
-            return None
-        entity["custom_emoji_id"] = attributes["emoji-id"]
-    return entity
-
-
-def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
-    """Parse Telegram-flavoured HTML into (visible text, entities), like the Bot API does.
-
-    Offsets and lengths of entities are in UTF-16 code units.  Raises :class:`ApiError`
-    ("can't parse entities: ...") for unsupported tags or bad nesting.
-    """
-    out: list[str] = []
-    entities: list[dict[str, Any]] = []
-    stack: list[tuple[str, dict[str, str], int]] = []  # tag, attributes, start offset
-    offset, pos, end = 0, 0, len(source)
-    while pos < end:
-        char = source[pos]
-        if char == "&":
-            match = _HTML_ENTITY_RE.match(source, pos)
-            decoded = _decode_html_entity(match) if match else None
-            if match and decoded is not None:
-                out.append(decoded)
-                offset += _utf16_len(decoded)
-                pos = match.end()
-                continue
-        if char != "<":
-            out.append(char)
-            offset += _utf16_len(char)
-            pos += 1
-            continue
-        begin = pos
-        if source.startswith("</", pos):
-            if not stack:
-                raise _html_error(f"Unexpected end tag {_at(source, begin)}")
-            pos += 2
-            while pos < end and not source[pos].isspace() and source[pos] != ">":
-                pos += 1
-            name = source[begin + 2:pos].lower()
-            while pos < end and source[pos].isspace():
-                pos += 1
-            if pos >= end or source[pos] != ">":
-                raise _html_error(f"Unclosed end tag {_at(source, begin)}")
-            tag, attributes, start = stack.pop()
-            if name and name != tag:
-                raise _html_error(
-                    f'Unmatched end tag {_at(source, begin)}, expected "</{tag}>", found "</{name}>"'
-                )
-            pos += 1
-            previous = entities[-1] if entities else None
-            if (
-                tag == "pre" and previous is not None and previous["type"] == "code"
-                and (previous["offset"], previous["length"]) == (start, offset - start)
-                and "language" in previous
-            ):
-                previous["type"] = "pre"
-                continue
-            entity = _html_entity(tag, attributes, start, offset - start)
-            if entity is not None and entity["length"] > 0:
-                entities.append(entity)
-            continue
-        pos += 1
-        while pos < end and not source[pos].isspace() and source[pos] != ">":
-            pos += 1
-        if pos >= end:
-            raise _html_error(f"Unclosed start tag {_at(source, begin)}")
-        tag = source[begin + 1:pos].lower()
-        if tag not in _HTML_TAG_ENTITIES:
-            raise _html_error(f'Unsupported start tag "{tag}" {_at(source, begin)}')
-        attributes, pos = _parse_html_attributes(source, pos, tag, begin)
-        if tag == "span" and attributes.get("class") != "tg-spoiler":
-            raise _html_error(f'Tag "span" must have class "tg-spoiler" {_at(source, begin)}')
-        stack.append((tag, attributes, offset))
-    if stack:
-        raise _html_error(f'Can\'t find end tag corresponding to start tag "{stack[-1][0]}"')
-    entities.sort(key=lambda entity: (entity["offset"], -entity["length"]))
-    return "".join(out), entities
-
-
-def _strip_markdown(source: str) -> str:
-    """Visible text of a Markdown/MarkdownV2 message (no validation, no entities)."""
-    without_links = _MARKDOWN_LINK_RE.sub(r"\1", source)
-    return _MARKDOWN_MARKUP_RE.sub(lambda match: match.group(1) or "", without_links)
-
-
-def _trim(text: str, entities: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
-    """Strip surrounding whitespace as Telegram does, keeping entity offsets consistent."""
-    lead = len(text) - len(text.lstrip())
-    trimmed = text.strip()
-    if len(trimmed) == len(text):
-        return text, entities
-    shift, limit = _utf16_len(text[:lead]), _utf16_len(trimmed)
-    result = []
-    for entity in entities:
-        start = max(entity["offset"] - shift, 0)
-        stop = min(entity["offset"] + entity["length"] - shift, limit)
-        if stop > start:
-            result.append({**entity, "offset": start, "length": stop - start})
-    return trimmed, result
-
-
-def _validate_button(button: Any) -> None:
-    if not isinstance(button, dict) or not isinstance(button.get("text"), str):
-        raise ApiError(400, ERR_BUTTON_TEXT_MISSING)
-    if not button["text"].strip():
-        raise ApiError(400, ERR_BUTTON_TEXT_INVALID)
-    kinds = [kind for kind in _BUTTON_KINDS if button.get(kind) not in (None, "")]
-    if not kinds:
-        raise ApiError(400, ERR_TEXT_BUTTONS_UNALLOWED)
-    if len(kinds) > 1:
-        raise ApiError(400, ERR_BUTTON_TYPE_AMBIGUOUS)
-    if kinds[0] == "callback_data":
-        data = button["callback_data"]
-        if not isinstance(data, str) or len(data.encode("utf-8")) > MAX_CALLBACK_DATA_BYTES:
-            raise ApiError(400, ERR_BUTTON_DATA_INVALID)
-    elif kinds[0] == "url":
-        url = button["url"]
-        if not isinstance(url, str) or any(char.isspace() for char in url):
-            raise ApiError(400, ERR_BUTTON_URL_INVALID)
-
-
-def _validate_markup(markup: Any, *, inline_only: bool = False) -> dict[str, Any] | None:
-    """Validate a reply_markup object; inline keyboards are checked button by button."""
-    if markup is None:
-        return None
-    if not isinstance(markup, dict):
-        raise ApiError(400, ERR_BAD_MARKUP)
-    if "inline_keyboard" in markup:
-        rows = markup["inline_keyboard"]
-        if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-            raise ApiError(400, ERR_BAD_MARKUP)
-        for row in rows:
-            for button in row:
-                _validate_button(button)
-        return markup
-    if inline_only:
-        raise ApiError(400, ERR_INLINE_KEYBOARD_EXPECTED)
-    if isinstance(markup.get("keyboard"), list) or markup.get("remove_keyboard") or markup.get("force_reply"):
-        return markup
-    raise ApiError(400, ERR_BAD_MARKUP)
-
-
 def _snake_case(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
@@ -579,7 +232,7 @@ _METHODS = (
     "getMyName", "setChatMenuButton", "getChatMenuButton",
 )
 
-_ApiHandler = Callable[[_Params], Awaitable[Any]]
+_ApiHandler = Callable[[Params], Awaitable[Any]]
 
 
 class BotApiEmulator:
@@ -942,7 +595,7 @@ class BotApiEmulator:
         if not text.strip() or len(text) > MAX_TEXT_LENGTH:
             raise EmulatorUsageError(f"a user can send 1-{MAX_TEXT_LENGTH} characters, got {len(text)}")
         chat = self._user_chat(user)
-        msg = self._add_message(chat, from_bot=False, text=text, entities=self._command_entities(text))
+        msg = self._add_message(chat, from_bot=False, text=text, entities=command_entities(text))
         return self._enqueue("message", self._message_json(msg))
 
     async def send_update_message(self, user: FakeUser | int, **fields: Any) -> dict[str, Any]:
@@ -954,7 +607,7 @@ class BotApiEmulator:
         document = fields.get("document")
         msg = self._add_message(
             chat, from_bot=False, kind=kind, text=text or caption or "", caption=caption,
-            entities=self._command_entities(text) if text else [], media=fields,
+            entities=command_entities(text) if text else [], media=fields,
             filename=document.get("file_name") if isinstance(document, dict) else None,
         )
         return self._enqueue("message", self._message_json(msg))
@@ -1006,7 +659,7 @@ class BotApiEmulator:
         msg = chat.messages.get(message_id)
         if msg is None or msg.from_bot or msg.deleted or msg.kind != "text":
             raise EmulatorUsageError(f"user {chat.user.id} has no text message {message_id} to edit")
-        msg.text, msg.entities = new_text, self._command_entities(new_text)
+        msg.text, msg.entities = new_text, command_entities(new_text)
         msg.edit_count += 1
         msg.edit_date = int(self._clock())
         return self._enqueue("edited_message", self._message_json(msg))
@@ -1069,13 +722,6 @@ class BotApiEmulator:
             "old_chat_member": member(old), "new_chat_member": member(new),
         })
 
-    @staticmethod
-    def _command_entities(text: str) -> list[dict[str, Any]]:
-        match = _BOT_COMMAND_RE.match(text)
-        if not match:
-            return []
-        return [{"type": "bot_command", "offset": 0, "length": _utf16_len(match.group())}]
-
     def _enqueue(self, update_type: str, payload: dict[str, Any]) -> dict[str, Any]:
         self._pending.append({"update_id": self._next_update_id, update_type: payload})
         self._next_update_id += 1
@@ -1126,39 +772,25 @@ class BotApiEmulator:
             data["reply_markup"] = msg.inline_keyboard
         return data
 
-    def _formatted(self, text: str | None, parse_mode: str | None, entities: Any) -> tuple[str, list[dict[str, Any]]]:
-        """Visible text and entities of a text/caption according to ``parse_mode``."""
-        source = text or ""
-        mode = (parse_mode or "").lower()
-        if mode == "html":
-            visible, parsed = parse_html(source)
-        elif mode in ("markdown", "markdownv2"):
-            visible, parsed = _strip_markdown(source), []
-        elif not mode:
-            visible, parsed = source, entities if isinstance(entities, list) else []
-        else:
-            raise ApiError(400, ERR_UNSUPPORTED_PARSE_MODE)
-        return _trim(visible, parsed)
-
-    def _message_text(self, p: _Params) -> tuple[str, list[dict[str, Any]], str | None]:
-        text, entities = self._formatted(p.text("text"), p.text("parse_mode"), p.obj("entities"))
+    def _message_text(self, p: Params) -> tuple[str, list[dict[str, Any]], str | None]:
+        text, entities = formatted(p.text("text"), p.text("parse_mode"), p.obj("entities"))
         if not text:
             raise ApiError(400, ERR_TEXT_EMPTY)
         if len(text) > MAX_TEXT_LENGTH:
             raise ApiError(400, ERR_TEXT_TOO_LONG)
         return text, entities, self._raw_html(p, "text")
 
-    def _caption(self, p: _Params) -> tuple[str, list[dict[str, Any]], str | None]:
-        caption, entities = self._formatted(p.text("caption"), p.text("parse_mode"), p.obj("caption_entities"))
+    def _caption(self, p: Params) -> tuple[str, list[dict[str, Any]], str | None]:
+        caption, entities = formatted(p.text("caption"), p.text("parse_mode"), p.obj("caption_entities"))
         if len(caption) > MAX_CAPTION_LENGTH:
             raise ApiError(400, ERR_CAPTION_TOO_LONG)
         return caption, entities, self._raw_html(p, "caption")
 
     @staticmethod
-    def _raw_html(p: _Params, name: str) -> str | None:
+    def _raw_html(p: Params, name: str) -> str | None:
         return p.text(name) if (p.text("parse_mode") or "").lower() == "html" else None
 
-    def _chat(self, p: _Params) -> _Chat:
+    def _chat(self, p: Params) -> _Chat:
         """The target chat of a bot request: must exist and not have blocked the bot."""
         raw = p.text("chat_id")
         if raw is None:
@@ -1173,7 +805,7 @@ class BotApiEmulator:
             raise ApiError(403, ERR_BOT_BLOCKED)
         return chat
 
-    def _reply_to(self, chat: _Chat, p: _Params) -> int | None:
+    def _reply_to(self, chat: _Chat, p: Params) -> int | None:
         params = p.obj("reply_parameters")
         if isinstance(params, dict):
             message_id, allow = params.get("message_id"), bool(params.get("allow_sending_without_reply"))
@@ -1188,14 +820,14 @@ class BotApiEmulator:
             raise ApiError(400, ERR_REPLY_NOT_FOUND)
         return target.message_id
 
-    def _send(self, chat: _Chat, p: _Params, **fields: Any) -> dict[str, Any]:
-        markup = _validate_markup(p.obj("reply_markup"))
+    def _send(self, chat: _Chat, p: Params, **fields: Any) -> dict[str, Any]:
+        markup = validate_markup(p.obj("reply_markup"))
         reply_to = self._reply_to(chat, p)
         msg = self._add_message(chat, from_bot=True, reply_markup=markup, reply_to_message_id=reply_to, **fields)
         self._bump(chat, msg)
         return self._message_json(msg)
 
-    def _editable(self, p: _Params) -> tuple[_Chat, ChatMessage]:
+    def _editable(self, p: Params) -> tuple[_Chat, ChatMessage]:
         if p.text("inline_message_id") is not None:
             raise ApiError(400, ERR_MESSAGE_TO_EDIT_NOT_FOUND)
         chat = self._chat(p)
@@ -1215,7 +847,7 @@ class BotApiEmulator:
         self._bump(chat, msg)
         return self._message_json(msg)
 
-    def _input_file(self, p: _Params, kind: str) -> tuple[_StoredFile, str | None, str | None]:
+    def _input_file(self, p: Params, kind: str) -> tuple[_StoredFile, str | None, str | None]:
         """Store an uploaded file (or resolve a file_id/URL); return it, filename, MIME type."""
         value = p.file(kind)
         if value is None:
@@ -1254,7 +886,7 @@ class BotApiEmulator:
         try:
             if fault is not None and fault.error is not None:
                 raise fault.error
-            result = await handler(_Params(raw))
+            result = await handler(Params(raw))
             if fault is not None and fault.delay:
                 await asyncio.sleep(fault.delay)  # done, but the answer comes too late for the client
         except ApiError as error:
@@ -1307,7 +939,7 @@ class BotApiEmulator:
 
     # ------------------------------------------------------------------ API methods
 
-    async def _api_get_me(self, p: _Params) -> dict[str, Any]:
+    async def _api_get_me(self, p: Params) -> dict[str, Any]:
         return {
             **self._bot_user(),
             "can_join_groups": True,
@@ -1317,12 +949,12 @@ class BotApiEmulator:
             "has_main_web_app": False,
         }
 
-    async def _api_log_out(self, p: _Params) -> bool:
+    async def _api_log_out(self, p: Params) -> bool:
         return True
 
     _api_close = _api_log_out
 
-    async def _api_get_webhook_info(self, p: _Params) -> dict[str, Any]:
+    async def _api_get_webhook_info(self, p: Params) -> dict[str, Any]:
         info: dict[str, Any] = {
             "url": self.webhook_url,
             "has_custom_certificate": False,
@@ -1332,21 +964,21 @@ class BotApiEmulator:
             info["max_connections"] = 40
         return info
 
-    async def _api_set_webhook(self, p: _Params) -> bool:
+    async def _api_set_webhook(self, p: Params) -> bool:
         self.webhook_url = p.text("url") or ""
         if p.flag("drop_pending_updates"):
             self._pending.clear()
         self._notify()
         return True
 
-    async def _api_delete_webhook(self, p: _Params) -> bool:
+    async def _api_delete_webhook(self, p: Params) -> bool:
         self.webhook_url = ""
         if p.flag("drop_pending_updates"):
             self._pending.clear()
         self._notify()
         return True
 
-    async def _api_get_updates(self, p: _Params) -> list[dict[str, Any]]:
+    async def _api_get_updates(self, p: Params) -> list[dict[str, Any]]:
         if self.webhook_url:
             raise ApiError(409, ERR_CONFLICT_WEBHOOK)
         self._poll_generation += 1
@@ -1393,31 +1025,31 @@ class BotApiEmulator:
             self._notify()
         return kept[:limit]
 
-    async def _api_send_message(self, p: _Params) -> dict[str, Any]:
+    async def _api_send_message(self, p: Params) -> dict[str, Any]:
         chat = self._chat(p)
         text, entities, html = self._message_text(p)
         return self._send(chat, p, text=text, entities=entities, html=html)
 
-    async def _api_edit_message_text(self, p: _Params) -> dict[str, Any]:
+    async def _api_edit_message_text(self, p: Params) -> dict[str, Any]:
         chat, msg = self._editable(p)
         if msg.kind != "text":
             raise ApiError(400, ERR_NO_TEXT_TO_EDIT)
         text, entities, html = self._message_text(p)
-        markup = _validate_markup(p.obj("reply_markup"), inline_only=True)
+        markup = validate_markup(p.obj("reply_markup"), inline_only=True)
         if (text, entities, markup) == (msg.text, msg.entities, msg.inline_keyboard):
             raise ApiError(400, ERR_NOT_MODIFIED)
         msg.text, msg.entities, msg.html, msg.reply_markup = text, entities, html, markup
         return self._mark_edited(chat, msg)
 
-    async def _api_edit_message_reply_markup(self, p: _Params) -> dict[str, Any]:
+    async def _api_edit_message_reply_markup(self, p: Params) -> dict[str, Any]:
         chat, msg = self._editable(p)
-        markup = _validate_markup(p.obj("reply_markup"), inline_only=True)
+        markup = validate_markup(p.obj("reply_markup"), inline_only=True)
         if markup == msg.inline_keyboard:
             raise ApiError(400, ERR_NOT_MODIFIED)
         msg.reply_markup = markup
         return self._mark_edited(chat, msg)
 
-    async def _api_delete_message(self, p: _Params) -> bool:
+    async def _api_delete_message(self, p: Params) -> bool:
         chat = self._chat(p)
         msg = chat.messages.get(p.integer("message_id") or 0)
         if msg is None or msg.deleted:
@@ -1426,7 +1058,7 @@ class BotApiEmulator:
         self._bump(chat, msg)
         return True
 
-    async def _api_answer_callback_query(self, p: _Params) -> bool:
+    async def _api_answer_callback_query(self, p: Params) -> bool:
         query_id = p.text("callback_query_id") or ""
         if query_id not in self._query_chats or query_id in self.callback_answers:
             raise ApiError(400, ERR_QUERY_INVALID)
@@ -1439,13 +1071,13 @@ class BotApiEmulator:
         self._notify()
         return True
 
-    async def _api_send_chat_action(self, p: _Params) -> bool:
+    async def _api_send_chat_action(self, p: Params) -> bool:
         self._chat(p)
         if p.text("action") not in _CHAT_ACTIONS:
             raise ApiError(400, ERR_WRONG_ACTION)
         return True
 
-    async def _api_send_photo(self, p: _Params) -> dict[str, Any]:
+    async def _api_send_photo(self, p: Params) -> dict[str, Any]:
         chat = self._chat(p)
         caption, entities, html = self._caption(p)
         stored, filename, mime_type = self._input_file(p, "photo")
@@ -1458,7 +1090,7 @@ class BotApiEmulator:
             media={"photo": photo}, filename=filename, file_bytes=stored.data, mime_type=mime_type,
         )
 
-    async def _api_send_document(self, p: _Params) -> dict[str, Any]:
+    async def _api_send_document(self, p: Params) -> dict[str, Any]:
         chat = self._chat(p)
         caption, entities, html = self._caption(p)
         stored, filename, mime_type = self._input_file(p, "document")
@@ -1474,7 +1106,7 @@ class BotApiEmulator:
             mime_type=mime_type,
         )
 
-    async def _api_get_file(self, p: _Params) -> dict[str, Any]:
+    async def _api_get_file(self, p: Params) -> dict[str, Any]:
         stored = self._files.get(p.text("file_id") or "")
         if stored is None:
             raise ApiError(400, ERR_INVALID_FILE_ID)
@@ -1484,7 +1116,7 @@ class BotApiEmulator:
         }
 
     @staticmethod
-    def _scope_key(p: _Params) -> tuple[str, int | None, int | None, str]:
+    def _scope_key(p: Params) -> tuple[str, int | None, int | None, str]:
         scope = p.obj("scope") or {"type": "default"}
         if not isinstance(scope, dict) or scope.get("type") not in _SCOPE_TYPES:
             raise ApiError(400, ERR_BAD_SCOPE)
@@ -1496,7 +1128,7 @@ class BotApiEmulator:
             p.text("language_code") or "",
         )
 
-    async def _api_set_my_commands(self, p: _Params) -> bool:
+    async def _api_set_my_commands(self, p: Params) -> bool:
         key = self._scope_key(p)
         commands = p.obj("commands")
         if not isinstance(commands, list):
@@ -1520,11 +1152,11 @@ class BotApiEmulator:
         self._notify()
         return True
 
-    async def _api_get_my_commands(self, p: _Params) -> list[dict[str, str]]:
+    async def _api_get_my_commands(self, p: Params) -> list[dict[str, str]]:
         commands = self._commands.get(self._scope_key(p), [])
         return [{"command": name, "description": description} for name, description in commands]
 
-    async def _api_delete_my_commands(self, p: _Params) -> bool:
+    async def _api_delete_my_commands(self, p: Params) -> bool:
         self._commands.pop(self._scope_key(p), None)
         self._notify()
         return True
@@ -1533,7 +1165,7 @@ class BotApiEmulator:
         texts = self._texts[kind]
         return texts.get(language_code) or texts.get("", "")
 
-    def _set_text(self, kind: str, p: _Params) -> bool:
+    def _set_text(self, kind: str, p: Params) -> bool:
         value = p.text(kind) or ""
         if len(value) > _TEXT_LIMITS[kind]:
             raise ApiError(400, ERR_TOO_LONG.format(kind.replace("_", " ")))
@@ -1545,25 +1177,25 @@ class BotApiEmulator:
         self._notify()
         return True
 
-    async def _api_set_my_description(self, p: _Params) -> bool:
+    async def _api_set_my_description(self, p: Params) -> bool:
         return self._set_text("description", p)
 
-    async def _api_get_my_description(self, p: _Params) -> dict[str, str]:
+    async def _api_get_my_description(self, p: Params) -> dict[str, str]:
         return {"description": self.description(p.text("language_code") or "")}
 
-    async def _api_set_my_short_description(self, p: _Params) -> bool:
+    async def _api_set_my_short_description(self, p: Params) -> bool:
         return self._set_text("short_description", p)
 
-    async def _api_get_my_short_description(self, p: _Params) -> dict[str, str]:
+    async def _api_get_my_short_description(self, p: Params) -> dict[str, str]:
         return {"short_description": self.short_description(p.text("language_code") or "")}
 
-    async def _api_set_my_name(self, p: _Params) -> bool:
+    async def _api_set_my_name(self, p: Params) -> bool:
         return self._set_text("name", p)
 
-    async def _api_get_my_name(self, p: _Params) -> dict[str, str]:
+    async def _api_get_my_name(self, p: Params) -> dict[str, str]:
         return {"name": self.bot_name(p.text("language_code") or "")}
 
-    async def _api_set_chat_menu_button(self, p: _Params) -> bool:
+    async def _api_set_chat_menu_button(self, p: Params) -> bool:
         chat_id = p.integer("chat_id")
         if chat_id is not None and chat_id not in self._chats:
             raise ApiError(400, ERR_CHAT_NOT_FOUND)
@@ -1575,5 +1207,5 @@ class BotApiEmulator:
         self._notify()
         return True
 
-    async def _api_get_chat_menu_button(self, p: _Params) -> dict[str, Any]:
+    async def _api_get_chat_menu_button(self, p: Params) -> dict[str, Any]:
         return self.menu_button(p.integer("chat_id"))
