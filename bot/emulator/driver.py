@@ -10,7 +10,8 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 
-from bot.emulator.server import BotApiEmulator, ChatMessage, FakeUser
+from bot.emulator.chats import ChatMessage, FakeUser
+from bot.emulator.server import BotApiEmulator
 from flows.callbacks import without_owner
 
 

@@ -1,4 +1,4 @@
-"""A local Telegram Bot API emulator.
+"""A local Telegram Bot API emulator: :class:`BotApiEmulator`, the HTTP server that puts the parts together.
 
 :class:`BotApiEmulator` is an aiohttp server on 127.0.0.1 that answers ``/bot<token>/<method>``
 the way ``api.telegram.org`` does, so a python-telegram-bot ``Application`` built with
@@ -6,6 +6,20 @@ the way ``api.telegram.org`` does, so a python-telegram-bot ``Application`` buil
 offers an in-process "user side" (fake users who write, press buttons, block the bot) and
 event-driven waiting helpers for tests.  Everything runs on the event loop that called
 :meth:`BotApiEmulator.start`; nothing blocks it.
+
+This module holds the HTTP lifecycle, the dispatch of each request (token check, recording in ``calls``,
+scheduled faults, Bot API error answers) and the waiting helpers.  The rest is composed in from:
+
+- ``chats.py`` -- the shared state (users, chats, messages, files, the update queue) and reading it;
+- ``users.py`` -- the simulated users (``send_message``, ``press_button``, ``block``...);
+- ``faults.py`` -- Telegram's failures on demand (``fail_next``, ``delay_next``, ``strike``);
+- ``methods/`` -- the Bot API methods, one module per area, each method an ``@api_method("name")``;
+- ``entities.py``, ``markup.py``, ``params.py``, ``errors.py`` -- HTML/Markdown entities, reply markup checks,
+  request parameters, and the Bot API's error texts.
+
+To add a Bot API method, write one ``@api_method("methodName") async def _api_method_name(self, p: Params)`` in
+the ``methods/`` module of its area; the dispatcher finds it.  A new area is a new ``MethodGroup`` subclass in
+``methods/``, exported from ``methods/__init__.py`` and added to :class:`BotApiEmulator`'s bases below.
 """
 
 from __future__ import annotations
@@ -13,84 +27,47 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-import re
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
 from aiohttp import web
 
-from bot.emulator.chats import (
-    BOT_TEXT_LIMITS,
-    MAX_CAPTION_LENGTH,
-    MAX_TEXT_LENGTH,
-    Chat,
-    ChatMessage,
-    FakeUser,  # noqa: F401  (re-exported)
-    StoredFile,
+from bot.emulator.chats import ChatMessage, FakeUser
+from bot.emulator.entities import parse_html
+from bot.emulator.errors import ERR_BAD_BODY, ERR_NOT_FOUND, ERR_UNAUTHORIZED, ApiError, EmulatorUsageError
+from bot.emulator.faults import FAULTS, FaultSchedule
+from bot.emulator.methods import (
+    CallbackAnswer,
+    CallbackMethods,
+    FileMethods,
+    MessageMethods,
+    ProfileMethods,
+    UpdateMethods,
 )
-from bot.emulator.entities import formatted, parse_html  # noqa: F401  (re-exported)
-from bot.emulator.errors import (
-    ERR_ANSWER_TOO_LONG,
-    ERR_BAD_BODY,
-    ERR_BAD_COMMANDS,
-    ERR_BAD_SCOPE,
-    ERR_BOT_BLOCKED,
-    ERR_CAPTION_TOO_LONG,
-    ERR_CHAT_ID_EMPTY,
-    ERR_CHAT_NOT_FOUND,
-    ERR_COMMAND_DESCRIPTION_EMPTY,
-    ERR_COMMAND_DESCRIPTION_INVALID,
-    ERR_COMMAND_INVALID,
-    ERR_CONFLICT_POLLING,
-    ERR_CONFLICT_WEBHOOK,
-    ERR_INVALID_FILE_ID,
-    ERR_MESSAGE_CANT_BE_EDITED,
-    ERR_MESSAGE_ID_MISSING,
-    ERR_MESSAGE_TO_DELETE_NOT_FOUND,
-    ERR_MESSAGE_TO_EDIT_NOT_FOUND,
-    ERR_NOT_FOUND,
-    ERR_NOT_MODIFIED,
-    ERR_NO_FILE,
-    ERR_NO_TEXT_TO_EDIT,
-    ERR_QUERY_INVALID,
-    ERR_REPLY_NOT_FOUND,
-    ERR_TEXT_EMPTY,
-    ERR_TEXT_TOO_LONG,
-    ERR_TOO_LONG,
-    ERR_UNAUTHORIZED,
-    ERR_WRONG_ACTION,
-    ERR_WRONG_FILE_ID,
-    ApiError,
-    EmulatorUsageError,
-)
-from bot.emulator.markup import validate_markup
-from bot.emulator.faults import FAULTS, FaultSchedule  # noqa: F401  (FAULTS re-exported)
+from bot.emulator.methods.base import api_handlers
 from bot.emulator.params import Params, UploadedFile
 from bot.emulator.users import UserSide
+
+__all__ = [  # also importable from here, where they used to live
+    "FAULTS",
+    "ApiCall",
+    "ApiError",
+    "BotApiEmulator",
+    "CallbackAnswer",
+    "ChatMessage",
+    "EmulatorUsageError",
+    "FakeUser",
+    "UploadedFile",
+    "parse_html",
+]
 
 _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_TOKEN = "123456:TEST-emulator-token-aaaaaaaaaaaaaaaaa"
-
-
-MAX_CALLBACK_ANSWER_LENGTH = 200
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-
-_CHAT_ACTIONS = frozenset({
-    "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
-    "upload_document", "choose_sticker", "find_location", "record_video_note",
-    "upload_video_note",
-})
-_SCOPE_TYPES = frozenset({
-    "default", "all_private_chats", "all_group_chats", "all_chat_administrators", "chat",
-    "chat_administrators", "chat_member",
-})
-# Sent unless the bot asks for them explicitly (Bot API default for allowed_updates).
-_OPT_IN_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
-_COMMAND_NAME_RE = re.compile(r"[a-z0-9_]{1,32}")
 
 
 @dataclass(frozen=True)
@@ -102,34 +79,9 @@ class ApiCall:
     timestamp: float
 
 
-@dataclass(frozen=True)
-class CallbackAnswer:
-    """What the bot answered to a callback query."""
-
-    query_id: str
-    text: str | None
-    show_alert: bool
-    url: str | None
-    cache_time: int
-
-
-def _snake_case(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
-
-
-_METHODS = (
-    "getMe", "logOut", "close", "getWebhookInfo", "setWebhook", "deleteWebhook", "getUpdates",
-    "sendMessage", "editMessageText", "editMessageReplyMarkup", "deleteMessage",
-    "answerCallbackQuery", "sendChatAction", "sendPhoto", "sendDocument", "getFile",
-    "setMyCommands", "getMyCommands", "deleteMyCommands", "setMyDescription",
-    "getMyDescription", "setMyShortDescription", "getMyShortDescription", "setMyName",
-    "getMyName", "setChatMenuButton", "getChatMenuButton",
-)
-
-_ApiHandler = Callable[[Params], Awaitable[Any]]
-
-
-class BotApiEmulator(UserSide, FaultSchedule):
+class BotApiEmulator(
+    UpdateMethods, MessageMethods, CallbackMethods, FileMethods, ProfileMethods, UserSide, FaultSchedule
+):
     """A Telegram Bot API server for one bot, plus the users who talk to it."""
 
     def __init__(
@@ -149,20 +101,12 @@ class BotApiEmulator(UserSide, FaultSchedule):
         )
         self._token = token
         self.calls: list[ApiCall] = []
-        self.callback_answers: dict[str, CallbackAnswer] = {}
-        self.webhook_url = ""
-        self._allowed_updates: frozenset[str] | None = None
-        self._poll_generation = 0
-        self._commands: dict[tuple[str, int | None, int | None, str], list[tuple[str, str]]] = {}
-        self._menu_buttons: dict[int | None, dict[str, Any]] = {}
         self._in_flight: dict[int, int] = {}  # chat id -> bot requests being handled
         self._last_activity: dict[int, float] = {}  # chat id -> loop time of the last one
         self._runner: web.AppRunner | None = None
         self._host = "127.0.0.1"
         self._port = 0
-        self._handlers: dict[str, tuple[str, _ApiHandler]] = {
-            name.lower(): (name, getattr(self, f"_api_{_snake_case(name)}")) for name in _METHODS
-        }
+        self._handlers = api_handlers(self)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -215,30 +159,14 @@ class BotApiEmulator(UserSide, FaultSchedule):
 
     # ------------------------------------------------------------------ recorded calls
 
-    def calls_about(self, chat_id: int, since: int = 0) -> list[ApiCall]:
-        """Calls from number ``since`` on (``len(emulator.calls)`` taken earlier) that concern a chat: sent to it, or
-        answering a button pressed in it.  Failed calls count: the bot made them."""
-        return [c for c in self.calls[since:] if self._activity_chat(c.method, c.params) == chat_id]
-
     def calls_to(self, method: str) -> list[ApiCall]:
         """Recorded calls of one method (name compared case-insensitively)."""
         return [call for call in self.calls if call.method.lower() == method.lower()]
 
-    # ------------------------------------------------------------------ commands and menu button
-
-    def commands(
-        self,
-        scope_type: str = "default",
-        language_code: str = "",
-        *,
-        chat_id: int | None = None,
-        user_id: int | None = None,
-    ) -> list[tuple[str, str]]:
-        """The command list set for exactly this scope and language."""
-        return list(self._commands.get((scope_type, chat_id, user_id, language_code), []))
-
-    def menu_button(self, chat_id: int | None = None) -> dict[str, Any]:
-        return self._menu_buttons.get(chat_id) or self._menu_buttons.get(None) or {"type": "default"}
+    def calls_about(self, chat_id: int, since: int = 0) -> list[ApiCall]:
+        """Calls from number ``since`` on (``len(emulator.calls)`` taken earlier) that concern a chat: sent to it, or
+        answering a button pressed in it.  Failed calls count: the bot made them."""
+        return [c for c in self.calls[since:] if self._activity_chat(c.method, c.params) == chat_id]
 
     # ------------------------------------------------------------------ waiting
 
@@ -302,100 +230,6 @@ class BotApiEmulator(UserSide, FaultSchedule):
         self._in_flight[chat_id] = self._in_flight.get(chat_id, 0) + delta
         self._last_activity[chat_id] = asyncio.get_running_loop().time()
         self._notify()
-
-    # ------------------------------------------------------------------ messages
-
-    def _message_text(self, p: Params) -> tuple[str, list[dict[str, Any]], str | None]:
-        text, entities = formatted(p.text("text"), p.text("parse_mode"), p.obj("entities"))
-        if not text:
-            raise ApiError(400, ERR_TEXT_EMPTY)
-        if len(text) > MAX_TEXT_LENGTH:
-            raise ApiError(400, ERR_TEXT_TOO_LONG)
-        return text, entities, self._raw_html(p, "text")
-
-    def _caption(self, p: Params) -> tuple[str, list[dict[str, Any]], str | None]:
-        caption, entities = formatted(p.text("caption"), p.text("parse_mode"), p.obj("caption_entities"))
-        if len(caption) > MAX_CAPTION_LENGTH:
-            raise ApiError(400, ERR_CAPTION_TOO_LONG)
-        return caption, entities, self._raw_html(p, "caption")
-
-    @staticmethod
-    def _raw_html(p: Params, name: str) -> str | None:
-        return p.text(name) if (p.text("parse_mode") or "").lower() == "html" else None
-
-    def _chat(self, p: Params) -> Chat:
-        """The target chat of a bot request: must exist and not have blocked the bot."""
-        raw = p.text("chat_id")
-        if raw is None:
-            raise ApiError(400, ERR_CHAT_ID_EMPTY)
-        try:
-            chat = self._chats.get(int(raw))
-        except ValueError:
-            chat = None
-        if chat is None:
-            raise ApiError(400, ERR_CHAT_NOT_FOUND)
-        if chat.blocked:
-            raise ApiError(403, ERR_BOT_BLOCKED)
-        return chat
-
-    def _reply_to(self, chat: Chat, p: Params) -> int | None:
-        params = p.obj("reply_parameters")
-        if isinstance(params, dict):
-            message_id, allow = params.get("message_id"), bool(params.get("allow_sending_without_reply"))
-        else:
-            message_id, allow = p.integer("reply_to_message_id"), p.flag("allow_sending_without_reply")
-        if message_id is None:
-            return None
-        target = chat.messages.get(int(message_id))
-        if target is None or target.deleted:
-            if allow:
-                return None
-            raise ApiError(400, ERR_REPLY_NOT_FOUND)
-        return target.message_id
-
-    def _send(self, chat: Chat, p: Params, **fields: Any) -> dict[str, Any]:
-        markup = validate_markup(p.obj("reply_markup"))
-        reply_to = self._reply_to(chat, p)
-        msg = self._add_message(chat, from_bot=True, reply_markup=markup, reply_to_message_id=reply_to, **fields)
-        self._bump(chat, msg)
-        return self._message_json(msg)
-
-    def _editable(self, p: Params) -> tuple[Chat, ChatMessage]:
-        if p.text("inline_message_id") is not None:
-            raise ApiError(400, ERR_MESSAGE_TO_EDIT_NOT_FOUND)
-        chat = self._chat(p)
-        message_id = p.integer("message_id")
-        if message_id is None:
-            raise ApiError(400, ERR_MESSAGE_ID_MISSING)
-        msg = chat.messages.get(message_id)
-        if msg is None or msg.deleted:
-            raise ApiError(400, ERR_MESSAGE_TO_EDIT_NOT_FOUND)
-        if not msg.from_bot:
-            raise ApiError(400, ERR_MESSAGE_CANT_BE_EDITED)
-        return chat, msg
-
-    def _mark_edited(self, chat: Chat, msg: ChatMessage) -> dict[str, Any]:
-        msg.edit_count += 1
-        msg.edit_date = int(self._clock())
-        self._bump(chat, msg)
-        return self._message_json(msg)
-
-    def _input_file(self, p: Params, kind: str) -> tuple[StoredFile, str | None, str | None]:
-        """Store an uploaded file (or resolve a file_id/URL); return it, filename, MIME type."""
-        value = p.file(kind)
-        if value is None:
-            raise ApiError(400, ERR_NO_FILE.format(kind))
-        if isinstance(value, UploadedFile):
-            extension = (value.filename or "file.bin").rpartition(".")[2]
-            file_id, _ = self._register_file(kind, value.data, extension)
-            return self._files[file_id], value.filename, value.content_type
-        if value in self._files:
-            return self._files[value], None, None
-        if re.match(r"https?://\S+$", value):
-            name = value.rstrip("/").rpartition("/")[2] or "file"
-            file_id, _ = self._register_file(kind, b"", name.rpartition(".")[2])
-            return self._files[file_id], name, None
-        raise ApiError(400, ERR_WRONG_FILE_ID)
 
     # ------------------------------------------------------------------ HTTP
 
@@ -469,272 +303,3 @@ class BotApiEmulator(UserSide, FaultSchedule):
         if error.parameters:
             body["parameters"] = error.parameters
         return web.json_response(body, status=error.code)
-
-    # ------------------------------------------------------------------ API methods
-
-    async def _api_get_me(self, p: Params) -> dict[str, Any]:
-        return {
-            **self._bot_user(),
-            "can_join_groups": True,
-            "can_read_all_group_messages": False,
-            "supports_inline_queries": False,
-            "can_connect_to_business": False,
-            "has_main_web_app": False,
-        }
-
-    async def _api_log_out(self, p: Params) -> bool:
-        return True
-
-    _api_close = _api_log_out
-
-    async def _api_get_webhook_info(self, p: Params) -> dict[str, Any]:
-        info: dict[str, Any] = {
-            "url": self.webhook_url,
-            "has_custom_certificate": False,
-            "pending_update_count": len(self._pending),
-        }
-        if self.webhook_url:
-            info["max_connections"] = 40
-        return info
-
-    async def _api_set_webhook(self, p: Params) -> bool:
-        self.webhook_url = p.text("url") or ""
-        if p.flag("drop_pending_updates"):
-            self._pending.clear()
-        self._notify()
-        return True
-
-    async def _api_delete_webhook(self, p: Params) -> bool:
-        self.webhook_url = ""
-        if p.flag("drop_pending_updates"):
-            self._pending.clear()
-        self._notify()
-        return True
-
-    async def _api_get_updates(self, p: Params) -> list[dict[str, Any]]:
-        if self.webhook_url:
-            raise ApiError(409, ERR_CONFLICT_WEBHOOK)
-        self._poll_generation += 1
-        generation = self._poll_generation
-        self._notify()  # an earlier long poll, if any, now ends with 409
-        offset = p.integer("offset", 0) or 0
-        limit = min(max(p.integer("limit", 100) or 100, 1), 100)
-        timeout = max(p.number("timeout"), 0.0)
-        allowed = p.obj("allowed_updates")
-        if isinstance(allowed, list):
-            self._allowed_updates = frozenset(allowed) if allowed else None
-        self._confirm(offset)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            if generation != self._poll_generation:
-                raise ApiError(409, ERR_CONFLICT_POLLING)
-            batch = self._deliverable(limit)
-            remaining = deadline - loop.time()
-            if batch or remaining <= 0 or self._stopping:
-                return batch
-            await self._wait_change(remaining)
-
-    def _confirm(self, offset: int) -> None:
-        before = len(self._pending)
-        if offset > 0:
-            self._pending = [update for update in self._pending if update["update_id"] >= offset]
-        elif offset < 0:
-            self._pending = self._pending[offset:]
-        if len(self._pending) != before:
-            self._notify()
-
-    def _deliverable(self, limit: int) -> list[dict[str, Any]]:
-        """Pending updates of allowed types; updates of other types are dropped, as Telegram does."""
-        def allowed(update: dict[str, Any]) -> bool:
-            kind = next(key for key in update if key != "update_id")
-            if self._allowed_updates is None:
-                return kind not in _OPT_IN_UPDATES
-            return kind in self._allowed_updates
-
-        kept = [update for update in self._pending if allowed(update)]
-        if len(kept) != len(self._pending):
-            self._pending = kept
-            self._notify()
-        return kept[:limit]
-
-    async def _api_send_message(self, p: Params) -> dict[str, Any]:
-        chat = self._chat(p)
-        text, entities, html = self._message_text(p)
-        return self._send(chat, p, text=text, entities=entities, html=html)
-
-    async def _api_edit_message_text(self, p: Params) -> dict[str, Any]:
-        chat, msg = self._editable(p)
-        if msg.kind != "text":
-            raise ApiError(400, ERR_NO_TEXT_TO_EDIT)
-        text, entities, html = self._message_text(p)
-        markup = validate_markup(p.obj("reply_markup"), inline_only=True)
-        if (text, entities, markup) == (msg.text, msg.entities, msg.inline_keyboard):
-            raise ApiError(400, ERR_NOT_MODIFIED)
-        msg.text, msg.entities, msg.html, msg.reply_markup = text, entities, html, markup
-        return self._mark_edited(chat, msg)
-
-    async def _api_edit_message_reply_markup(self, p: Params) -> dict[str, Any]:
-        chat, msg = self._editable(p)
-        markup = validate_markup(p.obj("reply_markup"), inline_only=True)
-        if markup == msg.inline_keyboard:
-            raise ApiError(400, ERR_NOT_MODIFIED)
-        msg.reply_markup = markup
-        return self._mark_edited(chat, msg)
-
-    async def _api_delete_message(self, p: Params) -> bool:
-        chat = self._chat(p)
-        msg = chat.messages.get(p.integer("message_id") or 0)
-        if msg is None or msg.deleted:
-            raise ApiError(400, ERR_MESSAGE_TO_DELETE_NOT_FOUND)
-        msg.deleted = True
-        self._bump(chat, msg)
-        return True
-
-    async def _api_answer_callback_query(self, p: Params) -> bool:
-        query_id = p.text("callback_query_id") or ""
-        if query_id not in self._query_chats or query_id in self.callback_answers:
-            raise ApiError(400, ERR_QUERY_INVALID)
-        text = p.text("text")
-        if text is not None and len(text) > MAX_CALLBACK_ANSWER_LENGTH:
-            raise ApiError(400, ERR_ANSWER_TOO_LONG)
-        self.callback_answers[query_id] = CallbackAnswer(
-            query_id, text, p.flag("show_alert"), p.text("url"), p.integer("cache_time", 0) or 0
-        )
-        self._notify()
-        return True
-
-    async def _api_send_chat_action(self, p: Params) -> bool:
-        self._chat(p)
-        if p.text("action") not in _CHAT_ACTIONS:
-            raise ApiError(400, ERR_WRONG_ACTION)
-        return True
-
-    async def _api_send_photo(self, p: Params) -> dict[str, Any]:
-        chat = self._chat(p)
-        caption, entities, html = self._caption(p)
-        stored, filename, mime_type = self._input_file(p, "photo")
-        photo = [{
-            "file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-            "width": 512, "height": 512, "file_size": len(stored.data),
-        }]
-        return self._send(
-            chat, p, kind="photo", text=caption, caption=caption or None, entities=entities, html=html,
-            media={"photo": photo}, filename=filename, file_bytes=stored.data, mime_type=mime_type,
-        )
-
-    async def _api_send_document(self, p: Params) -> dict[str, Any]:
-        chat = self._chat(p)
-        caption, entities, html = self._caption(p)
-        stored, filename, mime_type = self._input_file(p, "document")
-        document = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id}
-        if filename:
-            document["file_name"] = filename
-        if mime_type:
-            document["mime_type"] = mime_type
-        document["file_size"] = len(stored.data)
-        return self._send(
-            chat, p, kind="document", text=caption, caption=caption or None, entities=entities,
-            html=html, media={"document": document}, filename=filename, file_bytes=stored.data,
-            mime_type=mime_type,
-        )
-
-    async def _api_get_file(self, p: Params) -> dict[str, Any]:
-        stored = self._files.get(p.text("file_id") or "")
-        if stored is None:
-            raise ApiError(400, ERR_INVALID_FILE_ID)
-        return {
-            "file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-            "file_size": len(stored.data), "file_path": stored.file_path,
-        }
-
-    @staticmethod
-    def _scope_key(p: Params) -> tuple[str, int | None, int | None, str]:
-        scope = p.obj("scope") or {"type": "default"}
-        if not isinstance(scope, dict) or scope.get("type") not in _SCOPE_TYPES:
-            raise ApiError(400, ERR_BAD_SCOPE)
-        chat_id, user_id = scope.get("chat_id"), scope.get("user_id")
-        return (
-            scope["type"],
-            int(chat_id) if chat_id is not None else None,
-            int(user_id) if user_id is not None else None,
-            p.text("language_code") or "",
-        )
-
-    async def _api_set_my_commands(self, p: Params) -> bool:
-        key = self._scope_key(p)
-        commands = p.obj("commands")
-        if not isinstance(commands, list):
-            raise ApiError(400, ERR_BAD_COMMANDS)
-        parsed = []
-        for command in commands:
-            if not isinstance(command, dict):
-                raise ApiError(400, ERR_BAD_COMMANDS)
-            name, description = command.get("command"), command.get("description")
-            if not isinstance(name, str) or not _COMMAND_NAME_RE.fullmatch(name):
-                raise ApiError(400, ERR_COMMAND_INVALID)
-            if not isinstance(description, str) or not description.strip():
-                raise ApiError(400, ERR_COMMAND_DESCRIPTION_EMPTY)
-            if len(description) > 256:
-                raise ApiError(400, ERR_COMMAND_DESCRIPTION_INVALID)
-            parsed.append((name, description))
-        if parsed:
-            self._commands[key] = parsed
-        else:
-            self._commands.pop(key, None)
-        self._notify()
-        return True
-
-    async def _api_get_my_commands(self, p: Params) -> list[dict[str, str]]:
-        commands = self._commands.get(self._scope_key(p), [])
-        return [{"command": name, "description": description} for name, description in commands]
-
-    async def _api_delete_my_commands(self, p: Params) -> bool:
-        self._commands.pop(self._scope_key(p), None)
-        self._notify()
-        return True
-
-    def _set_text(self, kind: str, p: Params) -> bool:
-        value = p.text(kind) or ""
-        if len(value) > BOT_TEXT_LIMITS[kind]:
-            raise ApiError(400, ERR_TOO_LONG.format(kind.replace("_", " ")))
-        language = p.text("language_code") or ""
-        if value:
-            self._texts[kind][language] = value
-        else:
-            self._texts[kind].pop(language, None)
-        self._notify()
-        return True
-
-    async def _api_set_my_description(self, p: Params) -> bool:
-        return self._set_text("description", p)
-
-    async def _api_get_my_description(self, p: Params) -> dict[str, str]:
-        return {"description": self.description(p.text("language_code") or "")}
-
-    async def _api_set_my_short_description(self, p: Params) -> bool:
-        return self._set_text("short_description", p)
-
-    async def _api_get_my_short_description(self, p: Params) -> dict[str, str]:
-        return {"short_description": self.short_description(p.text("language_code") or "")}
-
-    async def _api_set_my_name(self, p: Params) -> bool:
-        return self._set_text("name", p)
-
-    async def _api_get_my_name(self, p: Params) -> dict[str, str]:
-        return {"name": self.bot_name(p.text("language_code") or "")}
-
-    async def _api_set_chat_menu_button(self, p: Params) -> bool:
-        chat_id = p.integer("chat_id")
-        if chat_id is not None and chat_id not in self._chats:
-            raise ApiError(400, ERR_CHAT_NOT_FOUND)
-        button = p.obj("menu_button")
-        if isinstance(button, dict):
-            self._menu_buttons[chat_id] = button
-        else:
-            self._menu_buttons.pop(chat_id, None)
-        self._notify()
-        return True
-
-    async def _api_get_chat_menu_button(self, p: Params) -> dict[str, Any]:
-        return self.menu_button(p.integer("chat_id"))
