@@ -1,48 +1,35 @@
 """Response rates in the report's shape: Data tool recipients | Number invited | Responses received | Percentage
 responded, for Officers, Elected Members and Total — plus, per role, who started and has not finished, the target,
-and the worst-case 95% margin of error.  A plain view-model first; the formatters only read it."""
+and the worst-case 95% margin of error.  A plain view-model first; the formatters only read it.
+
+Every figure comes from ``reports.stats`` (the same margins and rounding as the report's own rate table), so
+``/rates``, ``datatool-bot rates`` and the compiled report always agree."""
 
 from __future__ import annotations
 
 import html
-import math
+from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from typing import Protocol
 
-from storage.repositories import RoleRate
+from reports.stats import margin_points, percent, round_half_up
+from reports.stats import target_count as responses_for_target
 
 ROLE_LABELS = {"officer": "Officers", "member": "Elected Members"}
 HEADERS = ("Data tool recipients", "Number invited", "Responses received", "Percentage responded")
-Z95 = 1.96
 
 
-def round_half_up(value: float) -> int:
-    return int(Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+class RoleCounts(Protocol):
+    """One role's counts for a campaign (``storage.repositories.RoleRate`` has this shape)."""
 
-
-def percent(part: int, whole: int) -> int | None:
-    """Whole percent, rounded half up as the report does (32/62 -> 52); None when nobody was invited."""
-    if whole == 0:
-        return None
-    return int((Decimal(part) * 100 / Decimal(whole)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-def margin_of_error(answered: int, invited: int) -> float | None:
-    """Worst-case 95% margin (as a fraction) for a share estimated from ``answered`` of ``invited`` people.
-
-    moe = 1.96 * sqrt(0.25 / n) * sqrt((N - n) / (N - 1)), with the finite population correction: 0 when everyone
-    answered, None when nobody did.  32 of 62 -> 0.121 (±12 points); 9 of 65 -> 0.306; 41 of 127 -> 0.126.
-    """
-    if answered <= 0 or invited <= 0:
-        return None
-    if answered >= invited:
-        return 0.0
-    return Z95 * math.sqrt(0.25 / answered) * math.sqrt((invited - answered) / (invited - 1))
-
-
-def moe_points(answered: int, invited: int) -> int | None:
-    moe = margin_of_error(answered, invited)
-    return None if moe is None else round_half_up(moe * 100)
+    @property
+    def role(self) -> str: ...
+    @property
+    def invited(self) -> int: ...
+    @property
+    def started(self) -> int: ...
+    @property
+    def responded(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -56,16 +43,17 @@ class RateRow:
 
     @property
     def percentage(self) -> int | None:
+        """Whole percent, rounded half up as the report does (32/62 -> 52); None when nobody was invited."""
         return percent(self.responded, self.invited)
 
     @property
     def moe(self) -> int | None:
         """Worst-case 95% margin of error of shares from this group's answers, in points."""
-        return moe_points(self.responded, self.invited)
+        return margin_points(self.responded, self.invited)
 
     @property
     def target_count(self) -> int | None:
-        return None if self.target is None else math.ceil(self.target * self.invited - 1e-9)
+        return responses_for_target(self.target, self.invited)
 
     @property
     def still_needed(self) -> int | None:
@@ -82,7 +70,9 @@ class RateTable:
     rows: tuple[RateRow, ...]  # officers, members, total
 
     @classmethod
-    def from_roles(cls, authority: str, roles: list[RoleRate], targets: dict[str, float] | None = None) -> RateTable:
+    def from_roles(
+        cls, authority: str, roles: Iterable[RoleCounts], targets: dict[str, float] | None = None
+    ) -> RateTable:
         targets = targets or {}
         rows = [
             RateRow(r.role, ROLE_LABELS[r.role], r.invited, r.responded, r.started, targets.get(r.role)) for r in roles

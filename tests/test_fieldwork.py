@@ -13,7 +13,9 @@ import pytest
 
 from bot.cli import main
 from bot.constants import DIGEST_JOB
-from reports.rates import RateTable, margin_of_error, moe_points
+from reports.rates import RateTable
+from reports.stats import margin as margin_of_error
+from reports.stats import margin_points as moe_points
 from storage.database import connect
 from storage.repositories import CampaignRepository, RoleRate
 from tests.support import World, add_campaign, make_settings, onboard, seed_progress
