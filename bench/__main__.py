@@ -26,7 +26,8 @@ from flows.engine import Choose, Skip, State, Write
 from flows.model import QuestionType
 from flows.reminders import Slot
 from flows.tokens import hash_token, new_token
-from reports.scoring import Response, SurveyData, score
+from reports.model import Response, SurveyData
+from reports.scoring import score
 from reports.summary import render_summary
 from storage.database import connect
 from storage.reminders import ReminderRepository

@@ -29,17 +29,9 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from reports.scoring import (
-    TOTAL,
-    Breakdown,
-    Detail,
-    NationalView,
-    StatementResult,
-    SurveyReport,
-    ThemeResult,
-    pct,
-    required_responses,
-)
+from reports.model import TOTAL, Breakdown, Detail, StatementResult, SurveyReport, ThemeResult
+from reports.national import NationalView
+from reports.stats import DEFAULT_TARGET_MARGIN, pct, target_rate
 from reports.summary import ReportTexts, texts
 
 LEVEL_COLOURS = ("#c6dbef", "#6baed6", "#08519c")  # ColorBrewer Blues: lightness carries the order
@@ -282,17 +274,8 @@ def theme_chart(report: SurveyReport, theme: ThemeResult, language: str = "en") 
 # ---- response rates -----------------------------------------------------------------------------------------------
 
 
-def target_rate(invited: int, target: float | None, target_margin: float = 0.10) -> float | None:
-    """The target response rate: the one set, else the rate giving a worst-case margin of ``target_margin``."""
-    if target is not None:
-        return target
-    if invited <= 0:
-        return None
-    return required_responses(invited, target_margin) / invited
-
-
-def rates_chart(report: SurveyReport, language: str = "en", target_margin: float = 0.10) -> Chart:
-    """Percentage responded per group, with a marker at each group's target."""
+def rates_chart(report: SurveyReport, language: str = "en", target_margin: float = DEFAULT_TARGET_MARGIN) -> Chart:
+    """Percentage responded per group, with a marker at each group's target (``SurveyReport.target_rates``)."""
     t = texts(language)
     layout = _Layout(
         title=t("rates_chart_title"),
@@ -305,13 +288,9 @@ def rates_chart(report: SurveyReport, language: str = "en", target_margin: float
         legend_columns=2,
     )
     alt = [t("alt_rates")]
-    target_counts = 0.0
+    goals = report.target_rates(target_margin)
     for r in report.rates:
-        if r.group == TOTAL:
-            goal = target_counts / r.invited if r.invited else None
-        else:
-            goal = target_rate(r.invited, r.target, target_margin)
-            target_counts += (goal or 0) * r.invited
+        goal = goals[r.group]
         width = float(r.rate or 0) * 100
         percent = "–" if r.percentage is None else r.percentage
         note = t("rates_bar_label", percent=percent, received=r.responded, invited=r.invited)
@@ -372,6 +351,6 @@ __all__ = [
     "national_chart",
     "rates_chart",
     "report_charts",
-    "target_rate",
+    "target_rate",  # from reports.stats, kept importable from here
     "theme_chart",
 ]

@@ -32,7 +32,8 @@ from pathlib import Path
 
 from flows.model import Question, Questionnaire, QuestionType
 from flows.text import clean_cell
-from reports.scoring import Response, SurveyData, answer_value, scrub
+from reports.comments import scrub
+from reports.model import Response, SurveyData, answer_value
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ANSWER_SHEET = "answers"

@@ -1,6 +1,6 @@
 """The standalone HTML report (a council's Part 2, and the national view), and the bundle of every output.
 
-``render_report`` and ``render_national`` read only the view-model of ``reports.scoring`` and render
+``render_report`` and ``render_national`` read only the view-model (``reports.model``, ``reports.national``) and render
 ``templates/report.html.j2`` with Jinja2 (autoescape on, StrictUndefined), in English or Cymraeg.  The page needs
 nothing else: styles are inline, charts are embedded as base64 PNG ``data:`` URIs with alt text, and a
 Content-Security-Policy meta tag forbids scripts and any external resource.  It is readable on a phone: viewport
@@ -20,24 +20,16 @@ import logging
 import os
 import struct
 from collections.abc import Callable, Sequence
-from fractions import Fraction
 from pathlib import Path
 
 from flows.diagnostics import where
 from reports import charts as charts_module
 from reports import export
 from reports.charts import Chart
-from reports.scoring import (
-    TOTAL,
-    WEIGHTED,
-    Breakdown,
-    NationalView,
-    SurveyData,
-    SurveyReport,
-    national,
-    pct,
-    score,
-)
+from reports.model import TOTAL, WEIGHTED, Breakdown, SurveyData, SurveyReport
+from reports.national import NationalView, national
+from reports.scoring import score
+from reports.stats import pct
 from reports.summary import (
     LANGUAGES,
     ReportTexts,
@@ -92,14 +84,11 @@ def _row(t: ReportTexts, group: str, b: Breakdown | None, labels: dict[str, str]
 
 
 def _weighted_caveat(report: SurveyReport, t: ReportTexts) -> str | None:
-    officer, total = report.rate("officer"), report.rate(TOTAL)
-    if officer is None or total is None or not total.invited or not total.responded:
+    composition = report.composition("officer")
+    if composition is None:
         return None
-    return t(
-        "caveat_weighted",
-        officer_invited=pct(Fraction(officer.invited, total.invited)),
-        officer_responded=pct(Fraction(officer.responded, total.responded)),
-    )
+    invited, responded = composition
+    return t("caveat_weighted", officer_invited=pct(invited), officer_responded=pct(responded))
 
 
 def report_context(

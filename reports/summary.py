@@ -1,6 +1,6 @@
 """The Telegram summary of a council's data tool results (one message, HTML parse mode), and the report texts.
 
-``render_summary(report, language)`` reads only the view-model of ``reports.scoring`` and returns Telegram HTML
+``render_summary(report, language)`` reads only the view-model (``reports.model``) and returns Telegram HTML
 (tags b and i only; every value escaped by the template's autoescaping) whose visible text is at most 4096
 characters: response rates in the report's columns with margins, one line per key characteristic with the median
 level per group and a "divided" marker, the themes' headline (share agreeing per statement) and an INTERIM label.
@@ -28,7 +28,7 @@ from markupsafe import Markup
 from flows.i18n import LANGUAGES
 from flows.text import clean_cell
 
-from reports.scoring import (
+from reports.model import (
     TOTAL,
     WEIGHTED,
     Breakdown,
@@ -37,8 +37,8 @@ from reports.scoring import (
     Reason,
     StatementResult,
     SurveyReport,
-    pct,
 )
+from reports.stats import pct
 
 TEXTS_PATH = Path(__file__).with_name("i18n_reports.yaml")
 TEMPLATES = Path(__file__).with_name("templates")

@@ -25,17 +25,10 @@ import pytest
 from bot.emulator import parse_html
 from reports import charts
 from reports.html import render_report, write_national, write_report
-from reports.scoring import (
-    Breakdown,
-    Detail,
-    Reason,
-    Response,
-    breakdowns,
-    pct,
-    respondent_weights,
-    score,
-    tally,
-)
+from reports.disclosure import breakdowns, tally
+from reports.model import Breakdown, Detail, Reason, Response
+from reports.scoring import score
+from reports.stats import pct, respondent_weights
 from reports.summary import render_summary
 from tests.test_scoring import build, characteristic, council, many, statement
 

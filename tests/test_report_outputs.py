@@ -18,7 +18,9 @@ from openpyxl import load_workbook
 from bot.emulator import parse_html
 from reports import charts, export
 from reports.html import render_national, render_report, write_national, write_report
-from reports.scoring import Response, SurveyData, national, score
+from reports.model import Response, SurveyData
+from reports.national import national
+from reports.scoring import score
 from reports.summary import (
     LANGUAGES,
     load_entries,

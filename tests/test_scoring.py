@@ -11,23 +11,19 @@ from fractions import Fraction as F
 import pytest
 
 from bot.services import load_questionnaires
-from reports.scoring import (
-    TOTAL,
-    Detail,
-    Reason,
-    Response,
-    SurveyData,
+from reports.comments import scrub
+from reports.model import TOTAL, Detail, Reason, Response, SurveyData
+from reports.national import national
+from reports.scoring import score
+from reports.stats import (
     margin,
     margin_points,
     median_category,
-    national,
     pct,
     points,
     quantile,
     required_responses,
     respondent_weights,
-    score,
-    scrub,
 )
 
 QN = load_questionnaires()

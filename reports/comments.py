@@ -1,0 +1,106 @@
+"""Free-text comments for the full report: grouped by theme, anonymised, and only from groups large enough.
+
+- Comments are grouped under the section (theme or characteristic) their ``show_if`` question belongs to; each
+  question of the comments section makes a group of its own; groups follow the questionnaires' section order.
+- Free-text comments of a group with fewer than 5 respondents are left out altogether; comments of larger
+  groups carry the role in the view-model (the HTML report does not show it unless asked: the method notes
+  say "never attributed") and nothing else; their order is by text, so it tells nothing about who wrote
+  them; email addresses, phone numbers, National Insurance numbers and @usernames are replaced by "[removed]"
+  (``scrub``, which the exports use too).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from flows.model import Question, Questionnaire, QuestionType, SectionKind, Text
+from reports.model import Comment, CommentGroup, Response, SurveyData, answer_value
+
+MIN_COMMENTS = 5
+"""Comments only from a group with at least this many respondents."""
+REMOVED = "[removed]"
+
+_EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+_PHONE = re.compile(r"(?<![\w+])(?:\+|\(\+?)?\d[\d \t\-().]{7,}\d(?!\w)")
+_NI_NUMBER = re.compile(r"\b[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b", re.IGNORECASE)
+_HANDLE = re.compile(r"(?<![\w@])@[A-Za-z][A-Za-z0-9_]{3,31}\b")
+
+
+def _phone(match: re.Match[str]) -> str:
+    text = match.group(0)
+    digits = sum(ch.isdigit() for ch in text)
+    starts = text.lstrip("(").lstrip()
+    if 10 <= digits <= 15 and (starts.startswith("+") or starts.startswith("0")):
+        return REMOVED
+    return text
+
+
+def scrub(text: str) -> str:
+    """Replace obvious personal data (email addresses, phone numbers, National Insurance numbers, @usernames)
+    with "[removed]"."""
+    text = _EMAIL.sub(REMOVED, text)
+    text = _NI_NUMBER.sub(REMOVED, text)
+    text = _PHONE.sub(_phone, text)
+    return _HANDLE.sub(REMOVED, text)
+
+
+def _comment_key(qn: Questionnaire, question: Question) -> str:
+    """Comments are grouped under the section (theme or characteristic) their show_if question belongs to; the
+    questions of the comments section each make a group of their own."""
+    if question.show_if is not None:
+        return qn.section_of(question.show_if.question).id
+    section = qn.section_of(question.id)
+    return question.id if section.kind is SectionKind.COMMENTS else section.id
+
+
+def group_comments(
+    data: SurveyData, roles: Sequence[str], by_role: Mapping[str, Sequence[Response]]
+) -> tuple[tuple[CommentGroup, ...], tuple[str, ...]]:
+    """The comment groups of one council's report, and the roles whose comments were left out (fewer than 5
+    respondents)."""
+    order: list[str] = []
+    titles: dict[str, Text] = {}
+    questions: dict[str, list[Text]] = {}
+    found: dict[str, list[Comment]] = {}
+    withheld = tuple(r for r in roles if 0 < len(by_role[r]) < MIN_COMMENTS)
+    for r in roles:
+        qn = data.questionnaires[r]
+        for q in qn.questions:
+            if q.type is not QuestionType.TEXT:
+                continue
+            key = _comment_key(qn, q)
+            if key not in titles:
+                order.append(key)
+                section = qn.section_of(q.id)
+                titles[key] = q.text if section.kind is SectionKind.COMMENTS and key == q.id else (
+                    qn.section_of(q.show_if.question).title if q.show_if else section.title
+                )
+                questions[key] = []
+                found[key] = []
+            if q.text not in questions[key]:
+                questions[key].append(q.text)
+            if r in withheld or len(by_role[r]) < MIN_COMMENTS:
+                continue
+            for resp in by_role[r]:
+                value = answer_value(qn, q, resp.answers)
+                if value:
+                    found[key].append(Comment(scrub(value), r, q.id))
+    # Keep the questionnaires' section order across roles: characteristics, themes, then the comments section.
+    rank = {}
+    for r in roles:
+        for i, s in enumerate(data.questionnaires[r].sections):
+            rank.setdefault(s.id, (i, 0))
+            for j, q in enumerate(s.questions):
+                rank.setdefault(q.id, (i, j + 1))
+    order.sort(key=lambda k: rank.get(k, (10_000, 0)))
+    groups = tuple(
+        CommentGroup(
+            key=k,
+            title=titles[k],
+            questions=tuple(questions[k]),
+            comments=tuple(sorted(found[k], key=lambda c: (c.text.casefold(), c.text, c.role or "", c.question_id))),
+        )
+        for k in order
+    )
+    return groups, withheld

@@ -1,0 +1,334 @@
+"""The data model of a council's report: what scoring reads (``SurveyData``, ``Response``, ``answer_value``) and
+the plain view-model it returns (``SurveyReport`` and its parts).
+
+Everything returned by scoring is a frozen dataclass holding numbers (shares are exact ``Fraction`` objects,
+margins are floats), never formatted strings; the formatters in ``reports.summary``, ``reports.html``,
+``reports.charts`` and ``reports.export`` only read it.  The few figures derived on demand (agreement, the median
+level, "divided", shares agreeing, target rates) are properties and methods here, so no formatter works out a
+statistic itself.
+
+Groups
+    ``officer`` and ``member`` (the roles of ``SurveyData.questionnaires``), ``total`` (every respondent counted
+    once: the raw total) and ``weighted`` (the total with each group counted in proportion to the number invited).
+
+Per characteristic (the seven ``kind: characteristic`` sections, matched across questionnaires by section id)
+    n answering (``answered``: Don't know excluded), Don't know counted separately (``dont_know``), counts and
+    shares at Level 1/2/3 (Don't know left out of the shares), the median level, agreement (share at the most
+    common level) and ``divided`` (agreement under 50%, or Level 1 and Level 3 both at 25% or more).
+
+Theme statements
+    Distributions over strongly agree ... strongly disagree, Don't know counted separately, per group where the
+    statement was asked.  A statement has a Total (and weighted total) only where every group was asked the same
+    question id; otherwise ``total`` and ``weighted`` are None.  The wording can still differ between groups
+    (``texts`` keeps each group's).
+
+Which figures are withheld, and why (``Detail``, ``Reason``), is decided in ``reports.disclosure``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import IntEnum, StrEnum
+from fractions import Fraction
+
+from flows.engine import is_visible
+from flows.model import ROLES, Question, Questionnaire, QuestionType, Text
+from flows.text import clean_cell
+from reports.stats import DEFAULT_TARGET_MARGIN, pct, points, target_rate
+
+TOTAL = "total"
+WEIGHTED = "weighted"
+LEVELS = ("l1", "l2", "l3")
+AGREE = ("sa", "a")
+NEUTRAL = ("n",)
+DISAGREE = ("d", "sd")
+
+
+# ---- input ------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Response:
+    """One submitted respondent."""
+
+    role: str  # "officer" | "member"
+    answers: Mapping[str, str | None]  # question id -> option id / free text / None (skipped)
+    language: str = "en"
+
+
+@dataclass(frozen=True)
+class SurveyData:
+    authority: str
+    authority_cy: str | None
+    invited: Mapping[str, int]  # role -> number invited
+    responses: Sequence[Response]
+    questionnaires: Mapping[str, Questionnaire]  # role -> questionnaire
+    interim: bool = False
+    opens_on: date | None = None
+    closes_on: date | None = None
+    targets: Mapping[str, float] | None = None
+    """Optional role -> target response rate (0..1) for the response-rate chart."""
+
+    def roles(self) -> tuple[str, ...]:
+        """The groups, officers first, then members, then any other role in the order given."""
+        known = [r for r in ROLES if r in self.questionnaires]
+        return (*known, *(r for r in self.questionnaires if r not in known))
+
+
+def answer_value(qn: Questionnaire, question: Question, answers: Mapping[str, str | None]) -> str | None:
+    """The answer that counts: None when the question was not shown (a hidden follow-up's stale answer), skipped,
+    or not one of the question's options.  Free text is cleaned (``flows.text.clean_cell``: control characters
+    dropped, lone surrogates replaced, NFC) before anything else reads it, so text stored before typed answers were
+    cleaned on the way in can neither break an output nor hide personal data from ``reports.comments.scrub``."""
+    if not is_visible(qn, question, answers):
+        return None
+    value = answers.get(question.id)
+    if value is None:
+        return None
+    if question.type is QuestionType.TEXT:
+        value = str(clean_cell(value)).strip()
+        return value or None
+    return value if value in qn.option_ids(question) else None
+
+
+# ---- the view-model -----------------------------------------------------------------------------------------------
+
+
+class Detail(IntEnum):
+    HIDDEN = 0
+    MEDIAN = 1
+    FULL = 2
+
+
+class Reason(StrEnum):
+    SHOWN = "shown"
+    FEWER_THAN_5 = "fewer_than_5"  # hidden: fewer than 5 answered
+    FEWER_THAN_8 = "fewer_than_8"  # 5 to 7 answered: median only
+    PROTECTS_OTHER = "protects_other"  # withheld so the other, small group cannot be worked out from the total
+    PROTECTS_HIDDEN = "protects_hidden"  # a total withheld so that a hidden group's answers cannot be pinned down
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """One group's answers to one question, with disclosure control applied: withheld fields are None."""
+
+    group: str  # officer | member | total | weighted
+    categories: tuple[str, ...]  # display order: l1, l2, l3 or sa, a, n, d, sd
+    detail: Detail
+    reason: Reason
+    answered: int | None = None  # raw n, Don't know excluded (FULL only)
+    dont_know: int | None = None  # FULL only; None for the weighted total
+    counts: tuple[Fraction, ...] | None = None  # raw counts, or weighted counts for the weighted total
+    shares: tuple[Fraction, ...] | None = None
+    median: str | None = None  # category id (MEDIAN and FULL)
+    margin: float | None = None  # worst-case 95% margin of the shares (FULL only)
+    effective_n: float | None = None  # weighted total only
+
+    @property
+    def shown(self) -> bool:
+        return self.detail is Detail.FULL
+
+    def share_of(self, *ids: str) -> Fraction | None:
+        if self.shares is None:
+            return None
+        return sum((s for c, s in zip(self.categories, self.shares, strict=True) if c in ids), Fraction(0))
+
+    def share(self, category: str) -> Fraction | None:
+        return self.share_of(category)
+
+    @property
+    def agreement(self) -> Fraction | None:
+        """Share at the most common category."""
+        return None if not self.shares else max(self.shares)
+
+    @property
+    def modal(self) -> tuple[str, ...]:
+        if not self.shares:
+            return ()
+        top = max(self.shares)
+        return tuple(c for c, s in zip(self.categories, self.shares, strict=True) if s == top)
+
+    @property
+    def divided(self) -> bool | None:
+        """Agreement under 50%, or Level 1 and Level 3 both at 25% or more (characteristics only)."""
+        if not self.shares or "l1" not in self.categories or "l3" not in self.categories:
+            return None
+        l1, l3 = self.share("l1"), self.share("l3")
+        assert l1 is not None and l3 is not None and self.agreement is not None
+        return self.agreement < Fraction(1, 2) or (l1 >= Fraction(1, 4) and l3 >= Fraction(1, 4))
+
+    @property
+    def median_level(self) -> int | None:
+        """1, 2 or 3 for a characteristic's median (None when withheld or not a level)."""
+        if self.median is None or self.median not in LEVELS:
+            return None
+        return LEVELS.index(self.median) + 1
+
+    @property
+    def agree(self) -> Fraction | None:
+        return self.share_of(*AGREE)
+
+    @property
+    def neutral(self) -> Fraction | None:
+        return self.share_of(*NEUTRAL)
+
+    @property
+    def disagree(self) -> Fraction | None:
+        return self.share_of(*DISAGREE)
+
+    @property
+    def margin_points(self) -> int | None:
+        return points(self.margin)
+
+
+@dataclass(frozen=True)
+class RateResult:
+    """One row of the response-rate table."""
+
+    group: str  # officer | member | total
+    invited: int
+    responded: int
+    margin: float | None  # worst-case margin of any share estimated from this group's answers
+    target: float | None = None  # target response rate (0..1), if one was set
+
+    @property
+    def rate(self) -> Fraction | None:
+        return None if self.invited <= 0 else Fraction(self.responded, self.invited)
+
+    @property
+    def percentage(self) -> int | None:
+        return pct(self.rate)
+
+    @property
+    def margin_points(self) -> int | None:
+        return points(self.margin)
+
+
+class _ByGroup:
+    """A result with a breakdown per role, a total and a weighted total: look one up by group name."""
+
+    groups: Mapping[str, Breakdown]
+    total: Breakdown | None
+    weighted: Breakdown | None
+
+    def group(self, name: str) -> Breakdown | None:
+        if name == TOTAL:
+            return self.total
+        if name == WEIGHTED:
+            return self.weighted
+        return self.groups.get(name)
+
+
+@dataclass(frozen=True)
+class CharacteristicResult(_ByGroup):
+    section_id: str
+    question_id: str
+    title: Text
+    descriptors: tuple[Text, ...]  # Level 1, 2, 3 descriptors, verbatim from the questionnaire
+    labels: tuple[Text, ...]  # "Level 1", "Level 2", "Level 3"
+    groups: Mapping[str, Breakdown]  # role -> breakdown, for the roles asked
+    total: Breakdown
+    weighted: Breakdown | None
+
+
+
+@dataclass(frozen=True)
+class StatementResult(_ByGroup):
+    question_id: str
+    texts: Mapping[str, Text]  # role -> the wording that group was asked
+    categories: tuple[str, ...]
+    labels: tuple[Text, ...]  # scale labels in category order
+    groups: Mapping[str, Breakdown]  # role -> breakdown, only the roles asked
+    total: Breakdown | None  # only when every group was asked this question id
+    weighted: Breakdown | None
+
+    @property
+    def asked_by(self) -> tuple[str, ...]:
+        return tuple(self.groups)
+
+    @property
+    def text(self) -> Text:
+        """The wording of the first group asked (officers where they were asked)."""
+        return next(iter(self.texts.values()))
+
+    def other_wordings(self) -> dict[str, Text]:
+        """Groups asked the same question id in different words: role -> their wording."""
+        first = self.text
+        return {r: t for r, t in self.texts.items() if t != first}
+
+
+    @property
+    def headline(self) -> Breakdown | None:
+        """The breakdown a one-line summary quotes: the total where there is one, else the only group asked."""
+        if self.total is not None:
+            return self.total
+        return next(iter(self.groups.values())) if len(self.groups) == 1 else None
+
+
+@dataclass(frozen=True)
+class ThemeResult:
+    section_id: str
+    title: Text
+    statements: tuple[StatementResult, ...]
+
+
+@dataclass(frozen=True)
+class Comment:
+    text: str  # scrubbed of obvious personal data
+    role: str | None  # None: not attributed
+    question_id: str
+
+
+@dataclass(frozen=True)
+class CommentGroup:
+    key: str  # the section (or, for the comments section, the question) the comments belong to
+    title: Text
+    questions: tuple[Text, ...]  # the questions asked, each once
+    comments: tuple[Comment, ...]
+
+
+@dataclass(frozen=True)
+class SurveyReport:
+    authority: str
+    authority_cy: str | None
+    interim: bool
+    opens_on: date | None
+    closes_on: date | None
+    roles: tuple[str, ...]
+    rates: tuple[RateResult, ...]  # one per role, then the total
+    weights: Mapping[str, Fraction]  # role -> weight of one respondent in the weighted total
+    characteristics: tuple[CharacteristicResult, ...]
+    themes: tuple[ThemeResult, ...]
+    comments: tuple[CommentGroup, ...]
+    comments_withheld: tuple[str, ...] = ()  # roles whose comments were left out (fewer than 5 respondents)
+
+    def authority_name(self, language: str) -> str:
+        return (self.authority_cy or self.authority) if language == "cy" else self.authority
+
+    def rate(self, group: str) -> RateResult | None:
+        return next((r for r in self.rates if r.group == group), None)
+
+
+    def target_rates(self, target_margin: float = DEFAULT_TARGET_MARGIN) -> dict[str, float | None]:
+        """Group -> target response rate (0..1): the one set, else the rate whose worst-case margin is
+        ``target_margin``; the total's is the groups' targets (in responses) over everyone invited."""
+        goals: dict[str, float | None] = {}
+        wanted = 0.0
+        for r in self.rates:
+            if r.group == TOTAL:
+                goals[r.group] = wanted / r.invited if r.invited else None
+            else:
+                goal = target_rate(r.invited, r.target, target_margin)
+                wanted += (goal or 0) * r.invited
+                goals[r.group] = goal
+        return goals
+
+    def composition(self, group: str) -> tuple[Fraction, Fraction] | None:
+        """The group's share of everyone invited and of all responses (None when nobody was invited or
+        responded): officers' over-representation among responses, which the weighted total corrects."""
+        mine, total = self.rate(group), self.rate(TOTAL)
+        if mine is None or total is None or not total.invited or not total.responded:
+            return None
+        return Fraction(mine.invited, total.invited), Fraction(mine.responded, total.responded)
