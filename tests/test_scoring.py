@@ -1,4 +1,5 @@
-"""Scoring: figures worked out by hand, margins of error, weighting, disclosure control, comments, national view.
+"""Scoring: figures worked out by hand, weighting, disclosure control, comments, national view (margins, rounding,
+the median rule and weights on their own: tests/test_stats.py).
 
 Uses the shipped questionnaires.  Every expected figure below is worked out in the comments beside it.
 """
@@ -15,16 +16,6 @@ from reports.comments import scrub
 from reports.model import TOTAL, Detail, Reason, Response, SurveyData
 from reports.national import national
 from reports.scoring import score
-from reports.stats import (
-    margin,
-    margin_points,
-    median_category,
-    pct,
-    points,
-    quantile,
-    required_responses,
-    respondent_weights,
-)
 
 QN = load_questionnaires()
 
@@ -47,35 +38,6 @@ def build(
         questionnaires=QN,
         **extra,  # type: ignore[arg-type]
     )
-
-
-# ---- margins of error ---------------------------------------------------------------------------------------------
-
-
-def test_method_notes_figures():
-    # Officers 32 of 62: 1.96 * sqrt(0.25/32) * sqrt(30/61) = 1.96 * 0.08839 * 0.70128 = 0.1215 -> ±12
-    assert margin(32, 62) == pytest.approx(0.12149, abs=1e-5)
-    assert margin_points(32, 62) == 12
-    # Members 9 of 65: 1.96 * (0.5/3) * sqrt(56/64) = 1.96 * 0.16667 * 0.93541 = 0.3056 -> ±31
-    assert margin_points(9, 65) == 31
-    # Total 41 of 127: 1.96 * sqrt(0.25/41) * sqrt(86/126) = 0.1264 -> ±13
-    assert margin_points(41, 127) == 13
-
-
-def test_margin_edges_and_rounding():
-    assert margin(62, 62) == 0.0 and margin_points(62, 62) == 0  # everyone answered: a census, no sampling error
-    assert margin(0, 62) is None and margin_points(0, 62) is None
-    assert points(0.125) == 13 and points(0.1249) == 12  # half up
-    assert pct(F(1, 8)) == 13 and pct(F(3, 8)) == 38 and pct(F(1, 3)) == 33 and pct(None) is None
-    # ±10 points for 62 invited: 38 responses give 1.96*sqrt(0.25/38)*sqrt(24/61) = 0.0996; 37 give 0.1016
-    assert required_responses(62) == 38
-
-
-def test_median_rule_is_lower_middle():
-    levels = [0, 1, 2]
-    assert median_category([F(5), F(5), F(0)], levels) == 0  # 10 answers split 5/5: the lower one
-    assert median_category([F(4), F(5), F(0)], levels) == 1
-    assert median_category([F(0), F(0), F(0)], levels) is None
 
 
 # ---- the hand-worked fixture --------------------------------------------------------------------------------------
@@ -357,13 +319,7 @@ def test_scrub(raw, clean):
     assert scrub(raw) == clean
 
 
-# ---- weights and the national view ------------------------------------------------------------------------------
-
-
-def test_weights_normalised():
-    weights = respondent_weights({"officer": 62, "member": 65}, {"officer": 32, "member": 9})
-    assert 32 * weights["officer"] + 9 * weights["member"] == 41
-    assert weights["member"] / weights["officer"] == F(65, 9) / F(62, 32)
+# ---- the national view -------------------------------------------------------------------------------------------
 
 
 def council(name: str, officers: tuple[int, str], members: tuple[int, str]) -> SurveyData:
@@ -393,12 +349,6 @@ def test_national_view_over_three_councils():
     # Characteristics nobody answered: every council suppressed.
     analytics = view.characteristics[[c.section_id for c in view.characteristics].index("analytics")]
     assert analytics.suppressed == 3 and analytics.median is None and analytics.minimum is None
-
-
-def test_quantile():
-    assert quantile([], 0.5) is None
-    assert quantile([3, 1, 2, 2], 0.5) == 2 and quantile([1, 2, 3, 3], 0.25) == 1 and quantile([1, 2, 3, 3], 0.75) == 3
-    assert quantile([1], 0.25) == 1
 
 
 def test_unknown_role_is_refused():
