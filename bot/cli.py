@@ -1,4 +1,8 @@
-"""The ``datatool-bot`` command line: run the bot, manage campaigns, invitations and auditors, see rates, demo."""
+"""The ``datatool-bot`` command line: run the bot, manage campaigns, invitations and auditors, see rates, demo.
+
+An adapter only: each command parses its arguments, calls the use case (``flows.campaigns``, ``flows.auditors``,
+``flows.completion``, wired in ``bot.services.admin_services``) and words the outcome for the terminal.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +12,31 @@ import csv
 import io
 import logging
 import sys
-from collections.abc import AsyncIterator, Iterator, Sequence
-from contextlib import asynccontextmanager, contextmanager
-from datetime import UTC, date, datetime
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
-from config.authorities import DEFAULT_AUTHORITIES, load_authorities
+from bot.services import admin_services, load_questionnaires
 from config.reminder_policy import load_reminder_policy
 from config.settings import TELEGRAM_API, Settings, SettingsError, load_settings
-from flows.tokens import hash_token, new_token
-from reports.rates import RateTable, format_text
-from storage.database import DatabaseError, connect
+from flows.campaigns import (
+    AlreadyRevoked,
+    AmbiguousAuthority,
+    CampaignClosed,
+    CampaignError,
+    ClosesBeforeOpens,
+    NoAuthority,
+    NoCampaignFor,
+    UnknownCampaign,
+    UnknownInvitation,
+    check_window,
+)
 from flows.model import DEFAULT_TARGETS, ROLES
-from storage.repositories import Campaign, CampaignRepository
+from reports.rates import format_text
+from storage.database import DatabaseError
 
 log = logging.getLogger(__name__)
 
@@ -98,10 +113,6 @@ def percentage(text: str) -> float:
     return number / 100
 
 
-def invite_link(username: str, token: str) -> str:
-    return f"https://t.me/{username}?start={token}"
-
-
 async def resolve_username(settings: Settings) -> str:
     """The bot's username for links: from settings, or asked from the Bot API (getMe) with the token."""
     if settings.bot_username:
@@ -120,67 +131,78 @@ async def resolve_username(settings: Settings) -> str:
             return bot.username
 
 
-@asynccontextmanager
-async def repository(settings: Settings) -> AsyncIterator[CampaignRepository]:
-    """The campaign repository on the configured database, with the configured authorities present."""
-    conn = await connect(settings.db_path)
+# ---- refusals, in the terminal's words --------------------------------------------------------------------------
+
+Wording = dict[type[CampaignError], Callable[[Any], str]]
+WORDING: Wording = {
+    NoAuthority: lambda e: f"no authority matches {e.query!r}: use part of a council's name (see `campaign list`), or "
+                           "add it to the authorities file (DATATOOL_AUTHORITIES)",
+    AmbiguousAuthority: lambda e: f"{e.query!r} matches {len(e.names)} authorities ({'; '.join(e.names)}): give more "
+                                  "of the name",
+    NoCampaignFor: lambda e: f"there is no campaign for {e.authority}: create one with `datatool-bot campaign create`",
+    UnknownCampaign: lambda e: f"there is no campaign {e.campaign_id}: `datatool-bot campaign list` shows them",
+    UnknownInvitation: lambda e: f"there is no invitation {e.reference}: `datatool-bot invites list --campaign ID` "
+                                 "shows them",
+    AlreadyRevoked: lambda e: f"invitation {e.reference} was already revoked",
+}
+
+
+@contextmanager
+def refused(wording: Wording | None = None) -> Iterator[None]:
+    """Turn a use case's refusal into a :class:`UsageError` saying what to do (``wording`` overrides per command)."""
     try:
-        repo = CampaignRepository(conn)
-        authorities = load_authorities(settings.authorities or DEFAULT_AUTHORITIES)
-        await repo.sync_authorities([(a.name, a.name_cy) for a in authorities])
-        yield repo
-    finally:
-        await conn.close()
+        yield
+    except CampaignError as exc:
+        word = (wording or {}).get(type(exc)) or WORDING.get(type(exc))
+        raise UsageError(word(exc) if word else str(exc)) from None
 
 
-async def one_authority(repo: CampaignRepository, query: str) -> str:
-    names = await repo.find_authorities(query)
-    if not names:
-        raise UsageError(f"no authority matches {query!r}: use part of a council's name (see `campaign list`), or add it "
-                         "to the authorities file (DATATOOL_AUTHORITIES)")
-    if len(names) > 1:
-        raise UsageError(f"{query!r} matches {len(names)} authorities ({'; '.join(names)}): give more of the name")
-    return names[0]
-
-
-async def campaign_by_authority(repo: CampaignRepository, settings: Settings, query: str) -> Campaign:
-    name = await one_authority(repo, query)
-    campaign = await repo.campaign_for(name, datetime.now(settings.zone).date())
-    if campaign is None:
-        raise UsageError(f"there is no campaign for {name}: create one with `datatool-bot campaign create`")
-    return campaign
+def today(settings: Settings) -> date:
+    return datetime.now(settings.zone).date()
 
 
 # ---- campaign ------------------------------------------------------------------------------------------------------
 
 
+CREATE_WORDING: Wording = {
+    ClosesBeforeOpens: lambda e: f"--closes {e.closes_on} is before --opens {e.opens_on}: fieldwork must close after "
+                                 "it opens",
+}
+
+
 async def campaign_create(settings: Settings, args: argparse.Namespace) -> int:
-    opens = args.opens or datetime.now(settings.zone).date()
-    if args.closes < opens:
-        raise UsageError(f"--closes {args.closes} is before --opens {opens}: fieldwork must close after it opens")
-    policy = load_reminder_policy(args.reminders) if args.reminders else None
-    async with repository(settings) as repo:
-        authority = await one_authority(repo, args.authority)
-        targets = {"officer": args.target_officers, "member": args.target_members}
-        campaign_id = await repo.create_campaign(authority, opens, args.closes, datetime.now(UTC), targets,
-                                                 reminder_policy=policy.model_dump_json() if policy else None)
+    opens = args.opens or today(settings)
+    with refused(CREATE_WORDING):
+        check_window(opens, args.closes)  # before reading the policy file or the database
+        policy = load_reminder_policy(args.reminders) if args.reminders else None
+        async with admin_services(settings) as admin:
+            targets = {"officer": args.target_officers, "member": args.target_members}
+            campaign_id = await admin.campaigns.create(args.authority, opens, args.closes, targets,
+                                                       reminder_policy=policy.model_dump_json() if policy else None)
     print(campaign_id)
     return 0
 
 
 async def campaign_list(settings: Settings, args: argparse.Namespace) -> int:
-    today = datetime.now(settings.zone).date()
-    async with repository(settings) as repo:
-        campaigns = await repo.campaigns()
+    async with admin_services(settings) as admin:
+        campaigns = await admin.campaigns.campaigns()
         if not campaigns:
             print("No campaigns yet: create one with `datatool-bot campaign create --authority NAME --closes YYYY-MM-DD`")
             return 0
         print(f"{'id':>3}  {'authority':<40} {'opens':<10}  {'closes':<10}  {'status':<13} responded")
         for c in campaigns:
-            table = RateTable.from_roles(c.authority, await repo.rates(c.id), c.targets)
+            table = await admin.campaigns.table(c)
             print(f"{c.id:>3}  {c.authority:<40} {c.opens_on.isoformat()}  {c.closes_on.isoformat()}  "
-                  f"{c.status(today):<13} {table.total.responded}/{table.total.invited}")
+                  f"{admin.campaigns.status(c):<13} {table.total.responded}/{table.total.invited}")
     return 0
+
+
+UPDATE_WORDING: Wording = {
+    UnknownCampaign: lambda e: f"there is no campaign {e.campaign_id}",
+    CampaignClosed: lambda e: f"campaign {e.campaign.id} ({e.campaign.authority}) is closed and can no longer be "
+                              "changed",
+    ClosesBeforeOpens: lambda e: f"the close date {e.closes_on} is before the open date {e.opens_on}",
+}
 
 
 async def campaign_update(settings: Settings, args: argparse.Namespace) -> int:
@@ -189,23 +211,20 @@ async def campaign_update(settings: Settings, args: argparse.Namespace) -> int:
     if args.closes is None and not targets and args.reminders is None:
         raise UsageError("nothing to change: give --closes, --target-officers, --target-members or --reminders")
     policy = load_reminder_policy(args.reminders) if args.reminders else None
-    async with repository(settings) as repo:
-        await repo.update_campaign(args.campaign, closes_on=args.closes, targets=targets,
-                                   reminder_policy=policy.model_dump_json() if policy else None)
-        campaign = await repo.campaign(args.campaign)
-    assert campaign is not None
+    with refused(UPDATE_WORDING):
+        async with admin_services(settings) as admin:
+            campaign = await admin.campaigns.update(args.campaign, closes_on=args.closes, targets=targets,
+                                                    reminder_policy=policy.model_dump_json() if policy else None)
     print(f"Campaign {campaign.id} ({campaign.authority}): closes {campaign.closes_on.isoformat()}, targets officers "
           f"{campaign.targets['officer']:.0%}, members {campaign.targets['member']:.0%}.")
     return 0
 
 
 async def campaign_close(settings: Settings, args: argparse.Namespace) -> int:
-    async with repository(settings) as repo:
-        campaign = await repo.campaign(args.campaign)
-        if campaign is None:
-            raise UsageError(f"there is no campaign {args.campaign}: `datatool-bot campaign list` shows them")
-        if not await repo.close_campaign(campaign.id, "auditor", datetime.now(UTC)):
-            raise UsageError(f"campaign {campaign.id} ({campaign.authority}) is already closed")
+    wording: Wording = {CampaignClosed: lambda e: f"campaign {e.campaign.id} ({e.campaign.authority}) is already closed"}
+    with refused(wording):
+        async with admin_services(settings) as admin:
+            campaign = await admin.campaigns.close(args.campaign)
     print(f"Closed fieldwork for campaign {campaign.id} ({campaign.authority}).")
     return 0
 
@@ -213,20 +232,21 @@ async def campaign_close(settings: Settings, args: argparse.Namespace) -> int:
 # ---- invites ---------------------------------------------------------------------------------------------------------
 
 
+INVITE_WORDING: Wording = {
+    UnknownCampaign: lambda e: f"there is no campaign {e.campaign_id}: create one with `datatool-bot campaign create`",
+    CampaignClosed: lambda e: f"campaign {e.campaign.id} ({e.campaign.authority}) is closed: invitations cannot be "
+                              "added",
+}
+
+
 async def create_invitations(
     settings: Settings, campaign_id: int, role: str, count: int, username: str
 ) -> list[tuple[str, str, str]]:
-    async with repository(settings) as repo:
-        campaign = await repo.campaign(campaign_id)
-        if campaign is None:
-            raise UsageError(f"there is no campaign {campaign_id}: create one with `datatool-bot campaign create`")
-        if campaign.closed_at is not None:
-            raise UsageError(f"campaign {campaign_id} ({campaign.authority}) is closed: invitations cannot be added")
-        tokens = [new_token() for _ in range(count)]
-        created = await repo.add_invitations(
-            campaign_id, role, count, tokens, [hash_token(t) for t in tokens], datetime.now(UTC)
-        )
-    return [(inv.reference, inv.role, invite_link(username, inv.token)) for inv in created]
+    """(reference, role, link) of ``count`` new invitations: the only time the links exist."""
+    with refused(INVITE_WORDING):
+        async with admin_services(settings) as admin:
+            issued = await admin.campaigns.issue_invitations(campaign_id, role, count, username)
+    return [(i.reference, i.role, i.link) for i in issued]
 
 
 def write_qr_codes(rows: list[tuple[str, str, str]], folder: Path) -> None:
@@ -263,12 +283,9 @@ async def invites_create(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def invites_list(settings: Settings, args: argparse.Namespace) -> int:
-    async with repository(settings) as repo:
-        if await repo.campaign(args.campaign) is None:
-            raise UsageError(f"there is no campaign {args.campaign}: `datatool-bot campaign list` shows them")
-        found = await repo.invitations(args.campaign, args.role)
-    if args.status:
-        found = [i for i in found if i.status == args.status]
+    with refused():
+        async with admin_services(settings) as admin:
+            found = await admin.campaigns.invitations(args.campaign, args.role, args.status)
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(("reference", "role", "status"))
     writer.writerows((i.reference, i.role, i.status) for i in found)
@@ -276,12 +293,9 @@ async def invites_list(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def invites_revoke(settings: Settings, args: argparse.Namespace) -> int:
-    async with repository(settings) as repo:
-        outcome = await repo.revoke(args.reference, datetime.now(UTC))
-    if outcome == "not found":
-        raise UsageError(f"there is no invitation {args.reference}: `datatool-bot invites list --campaign ID` shows them")
-    if outcome == "already revoked":
-        raise UsageError(f"invitation {args.reference} was already revoked")
+    with refused():
+        async with admin_services(settings) as admin:
+            await admin.campaigns.revoke(args.reference)
     print(f"Revoked {args.reference}: its link no longer works and it is not counted as invited.")
     return 0
 
@@ -290,15 +304,15 @@ async def invites_revoke(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def auditors_add(settings: Settings, args: argparse.Namespace) -> int:
-    async with repository(settings) as repo:
-        added = await repo.add_auditor(args.user_id, datetime.now(UTC))
+    async with admin_services(settings) as admin:
+        added = await admin.auditors.add(args.user_id)
     print(f"{args.user_id} {'is now an auditor' if added else 'was already an auditor'}.")
     return 0
 
 
 async def auditors_remove(settings: Settings, args: argparse.Namespace) -> int:
-    async with repository(settings) as repo:
-        removed = await repo.remove_auditor(args.user_id)
+    async with admin_services(settings) as admin:
+        removed = await admin.auditors.remove(args.user_id)
     if not removed:
         hint = " (it comes from DATATOOL_AUDITOR_IDS: remove it there)" if args.user_id in settings.auditor_ids else ""
         raise UsageError(f"{args.user_id} is not in the auditors list{hint}")
@@ -307,51 +321,41 @@ async def auditors_remove(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def auditors_list(settings: Settings, args: argparse.Namespace) -> int:
-    async with repository(settings) as repo:
-        stored = await repo.auditors()
-    for user_id in sorted(set(stored) | settings.auditor_ids):
-        source = "settings" if user_id in settings.auditor_ids else "added"
+    async with admin_services(settings) as admin:
+        listed = await admin.auditors.listing()
+    for user_id, source in listed:
         print(f"{user_id}\t{source}")
     return 0
 
 
 async def rates(settings: Settings, args: argparse.Namespace) -> int:
-    today = datetime.now(settings.zone).date()
-    async with repository(settings) as repo:
+    async with admin_services(settings) as admin:
         if args.authority:
-            campaigns = [await campaign_by_authority(repo, settings, args.authority)]
+            with refused():
+                campaigns = [await admin.campaigns.campaign_for(args.authority)]
         else:
-            campaigns = [c for c in await repo.campaigns() if c.status(today) == "open"]
+            campaigns = await admin.campaigns.open_campaigns()
             if not campaigns:
                 print("No campaign is open. `datatool-bot campaign list` shows them all.")
                 return 0
-        tables = [RateTable.from_roles(c.authority, await repo.rates(c.id), c.targets) for c in campaigns]
+        tables = [await admin.campaigns.table(c) for c in campaigns]
     print("\n\n".join(format_text(t, details=True) for t in tables))
     return 0
 
 
 async def report(settings: Settings, args: argparse.Namespace) -> int:
     """Write the full report for one council, or the national picture, into --out."""
-    from bot.services import load_questionnaires
-    from reports.html import write_national, write_report
-    from reports.load import load_survey
-
     questionnaires = load_questionnaires()
-    today = datetime.now(settings.zone).date()
-    async with repository(settings) as repo:
+    async with admin_services(settings) as admin:
+        completion = admin.completion(questionnaires)
         if args.national:
-            campaigns = {}
-            for c in await repo.campaigns():  # the latest campaign of each council
-                campaigns.setdefault(c.authority, c)
-            if not campaigns:
+            written = await completion.national(args.out)
+            if written is None:
                 raise UsageError("there are no campaigns yet: nothing to report")
-            surveys = [await load_survey(repo.conn, c, questionnaires, interim=c.status(today) != "closed")
-                       for c in campaigns.values()]
         else:
-            campaign = await campaign_by_authority(repo, settings, args.authority)
-            data = await load_survey(repo.conn, campaign, questionnaires, interim=campaign.status(today) != "closed")
-    written = await asyncio.to_thread(write_national if args.national else write_report,
-                                      surveys if args.national else data, args.out)
+            with refused():
+                campaign = await admin.campaigns.campaign_for(args.authority)
+            written = await completion.report(campaign, args.out)
     for path in written:
         print(path)
     return 0
@@ -485,7 +489,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_run(settings)
         handler = HANDLERS[(args.command, getattr(args, "action", None))]
         return asyncio.run(handler(settings, args))
-    except (SettingsError, DatabaseError, UsageError, ValueError) as exc:
+    except (SettingsError, DatabaseError, UsageError, CampaignError, ValueError) as exc:
         print(f"datatool-bot: {exc}", file=sys.stderr)
         return 2
     except TelegramUnavailable as exc:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flows.service import RespondentCommand
-from reports.fieldwork import AuditorCommand
+from flows.fieldwork import AuditorCommand
 
 START = "start"
 HELP = RespondentCommand.HELP.value

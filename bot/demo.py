@@ -21,17 +21,14 @@ from zoneinfo import ZoneInfo
 from telegram.ext import Application
 
 from bot.app import build_application, running
-from bot.cli import create_invitations
 from bot.constants import COMPLETION_JOB
 from bot.emulator import BotApiEmulator, UserDriver
-from bot.services import Services
+from bot.services import Services, admin_services
 from config.settings import Settings
 from flows import callbacks
 from flows.callbacks import Action
 from flows.reminders import campaign_slots
 from reports.rates import RateTable, format_text
-from storage.database import connect
-from storage.repositories import CampaignRepository
 
 AUTHORITY = "Flintshire County Council"
 INVITED = {"officer": 62, "member": 65}
@@ -102,8 +99,7 @@ async def run_demo(out: Path = Path("demo-output"), seed: int = 2019, invited: d
         opens_on = _next_monday(datetime.now(settings.zone).date())
         clock = DemoClock(datetime.combine(opens_on, datetime.min.time(), settings.zone).replace(hour=9)
                           .astimezone(UTC))
-        campaign_id = await _create_campaign(settings, opens_on)
-        people = await _invite(settings, campaign_id, rng, invited)
+        campaign_id, people = await _set_up(settings, opens_on, rng, invited)
         print(f"Campaign {campaign_id}: {AUTHORITY}, {invited['officer']} officers and {invited['member']} members "
               f"invited, fieldwork {opens_on:%a %d %b} to {opens_on + timedelta(days=FIELDWORK_DAYS):%a %d %b %Y}.\n"
               f"Simulating it through the local Bot API emulator at {emu.base_url.rsplit('/', 1)[0]} ...\n")
@@ -125,7 +121,7 @@ async def run_demo(out: Path = Path("demo-output"), seed: int = 2019, invited: d
             never = await services.campaigns.nonstarters(campaign_id)
             print(f"\n{len(never)} invitations were never opened: a bot cannot message people who have not started "
                   "it, so `/nonstarters flint` lists their references for the council to chase by email.")
-            folder = await _complete(emu, app, services, clock, opens_on, settings.zone)
+            folder = await _complete(emu, app, services, clock, campaign_id, opens_on, settings.zone)
     print(f"\nThe full report (English and Cymraeg), charts and anonymised exports are in {folder}/")
     print(f"Database: {db_path}   ({time.perf_counter() - began:.0f} s)")
     return 0
@@ -139,7 +135,7 @@ async def _reminder_rounds(services: Services, clock: DemoClock, zone: ZoneInfo,
     for number, slot in enumerate(slots, start=1):
         clock.current = slot.at + timedelta(minutes=1)
         report = await services.reminders.tick()
-        reminded = await _reminded(services, campaign_id, slot.id)
+        reminded = await services.reminder_store.reminded_chats(campaign_id, slot.id)
         rng = random.Random(f"{seed}-{slot.id}")
         back = [by_chat[c] for c in reminded if rng.random() < COMES_BACK[by_chat[c].role]]
         await asyncio.gather(*(_come_back(p, random.Random(f"{seed}-{slot.id}-{p.reference}")) for p in back))
@@ -155,8 +151,8 @@ async def _reminder_rounds(services: Services, clock: DemoClock, zone: ZoneInfo,
         clock.current += timedelta(hours=2)  # the afternoon passes
 
 
-async def _complete(emu: BotApiEmulator, app: Application, services: Services, clock: DemoClock, opens_on: date,
-                    zone: ZoneInfo) -> Path:
+async def _complete(emu: BotApiEmulator, app: Application, services: Services, clock: DemoClock, campaign_id: int,
+                    opens_on: date, zone: ZoneInfo) -> Path:
     """The close date passes: the bot closes fieldwork and posts the compiled summary to the auditor."""
     auditor = UserDriver(emu, emu.add_user(AUDITOR_ID, first_name="Auditor"))
     await auditor.command("campaigns")  # the auditor has started the bot, so it can post to them
@@ -171,47 +167,35 @@ async def _complete(emu: BotApiEmulator, app: Application, services: Services, c
     print(f"\nFieldwork closed on {clock.current.astimezone(zone):%a %d %b}. The bot posted to the auditor: the summary "
           f"below, {photos} charts and {', '.join(files)}.\n")
     print(_indent(summary.text))
-    campaign = (await services.completion.repo.campaigns())[0]
-    return services.settings.reports_dir / f"campaign-{campaign.id}-flintshire-county-council" / "final"
+    return services.completion.folder(await services.campaigns.campaign(campaign_id), interim=False)
 
 
-async def _reminded(services: Services, campaign_id: int, slot: str) -> list[int]:
-    """Chats that received this slot's reminder (read from the reminders table, as an auditor could)."""
-    conn = services.campaigns.conn
-    async with conn.execute(
-        "SELECT i.chat_id FROM reminders r JOIN invitations i ON i.id = r.invitation_id"
-        " WHERE i.campaign_id = ? AND r.slot = ? AND r.status = 'sent' ORDER BY i.chat_id", (campaign_id, slot)
-    ) as cur:
-        return [row[0] async for row in cur]
-
-
-async def _create_campaign(settings: Settings, opens_on: date) -> int:
-    conn = await connect(settings.db_path)
-    try:
-        return await CampaignRepository(conn).create_campaign(
-            AUTHORITY, opens_on, opens_on + timedelta(days=FIELDWORK_DAYS), datetime.now(UTC)
-        )
-    finally:
-        await conn.close()
-
-
-async def _invite(settings: Settings, campaign_id: int, rng: random.Random, invited: dict[str, int]) -> list[Person]:
+async def _set_up(settings: Settings, opens_on: date, rng: random.Random,
+                  invited: dict[str, int]) -> tuple[int, list[Person]]:
+    """The campaign and its invitations, created as ``datatool-bot campaign create`` and ``invites create`` do."""
     people: list[Person] = []
-    for role, count in invited.items():
-        rows = await create_invitations(settings, campaign_id, role, count, settings.bot_username or "")
-        for reference, _, link in rows:
-            opens = rng.random() < OPENS[role]
-            people.append(Person(
-                role=role,
-                reference=reference,
-                token=link.rsplit("=", 1)[1],
-                user_id=700_000_000 + len(people),
-                opens=opens,
-                finishes=opens and rng.random() < FINISHES[role],
-                stop_after=rng.randint(2, 12),
-                language="cy" if rng.random() < 0.15 else "en",
-            ))
-    return people
+    async with admin_services(settings) as admin:
+        campaign_id = await admin.campaigns.create(AUTHORITY, opens_on, opens_on + timedelta(days=FIELDWORK_DAYS))
+        for role, count in invited.items():
+            for invitation in await admin.campaigns.issue_invitations(campaign_id, role, count,
+                                                                       settings.bot_username or ""):
+                people.append(_person(invitation.reference, role, invitation.token, len(people), rng))
+    return campaign_id, people
+
+
+def _person(reference: str, role: str, token: str, number: int, rng: random.Random) -> Person:
+    """A simulated person: whether they open their link, finish at once, or stop part-way (and where)."""
+    opens = rng.random() < OPENS[role]
+    return Person(
+        role=role,
+        reference=reference,
+        token=token,
+        user_id=700_000_000 + number,
+        opens=opens,
+        finishes=opens and rng.random() < FINISHES[role],
+        stop_after=rng.randint(2, 12),
+        language="cy" if rng.random() < 0.15 else "en",
+    )
 
 
 async def _first_visit(emu: BotApiEmulator, person: Person, rng: random.Random) -> None:
@@ -261,9 +245,7 @@ def _pick(payloads: list[str], role: str, rng: random.Random) -> str:
 
 
 async def _rates(services: Services, campaign_id: int) -> RateTable:
-    campaign = await services.campaigns.campaign(campaign_id)
-    assert campaign is not None
-    return RateTable.from_roles(campaign.authority, await services.campaigns.rates(campaign_id), campaign.targets)
+    return await services.campaigns.table(await services.campaigns.campaign(campaign_id))
 
 
 def _next_monday(today: date) -> date:

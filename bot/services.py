@@ -1,27 +1,38 @@
-"""The services the bot needs, built once from settings and opened/closed with the application."""
+"""The services, wired: storage repositories behind the flows services, built from settings.
+
+``Services`` is what the running bot needs, opened and closed with the application (PTB's ``post_init`` and
+``post_shutdown``, in ``bot/app.py``).  ``admin_services`` opens the part the command line, the demo's set-up and the
+tests' seeding need outside the bot: campaigns and invitations, auditors, and compiling reports.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
 import aiosqlite
 
-from config.authorities import DEFAULT_AUTHORITIES, load_authorities
+from config.authorities import DEFAULT_AUTHORITIES, Authority, load_authorities
 from config.privacy import DEFAULT_PRIVACY_NOTICE, load_privacy_notice
 from config.reminder_policy import DEFAULT_REMINDER_POLICY, load_reminder_policy
 from config.settings import Settings
-from flows.completion import Poster, PostingService
+from flows.auditors import Auditors
+from flows.campaigns import CampaignService
+from flows.completion import CompletionService, Poster, PostingService
+from flows.fieldwork import FieldworkService
 from flows.i18n import Catalogue, catalogue
 from flows.model import QUESTIONNAIRE_DIR, Questionnaire, Role, load_questionnaire
 from flows.ports import Clock
 from flows.reminders import Messenger, ReminderService
 from flows.service import RespondentService
-from reports.completion import CompletionService
-from reports.fieldwork import FieldworkService
+from storage.auditors import AuditorRepository
 from storage.database import connect
+from storage.postings import PostingRepository
 from storage.reminders import ReminderRepository
 from storage.repositories import CampaignRepository, RespondentRepository
 
@@ -42,6 +53,54 @@ def load_questionnaires(directory: Path = QUESTIONNAIRE_DIR) -> dict[str, Questi
     return {role.value: load_questionnaire(directory / f"{role.value}.yaml") for role in Role}
 
 
+async def campaign_service(conn: aiosqlite.Connection, settings: Settings, clock: Clock,
+                           authorities: list[Authority]) -> CampaignService:
+    """The campaigns use cases on ``conn``, with the configured authorities present in the database."""
+    repo = CampaignRepository(conn)
+    await repo.sync_authorities([(a.name, a.name_cy) for a in authorities])
+    return CampaignService(repo, clock, settings.zone)
+
+
+def completion_service(conn: aiosqlite.Connection, settings: Settings, campaigns: CampaignService,
+                       questionnaires: dict[str, Questionnaire]) -> CompletionService:
+    """Compiling and posting reports.  The compiler (matplotlib, Jinja2, scoring) is imported only when needed, so
+    the command line's other commands start quickly."""
+    from bot.compiler import Compiler
+    from storage.surveys import SurveyRepository
+
+    return CompletionService(campaigns, PostingRepository(conn), Compiler(SurveyRepository(conn), questionnaires),
+                             settings.reports_dir)
+
+
+@dataclass
+class AdminServices:
+    """The use cases run outside the bot, on the configured database."""
+
+    settings: Settings
+    conn: aiosqlite.Connection
+    campaigns: CampaignService
+    auditors: Auditors
+
+    def completion(self, questionnaires: dict[str, Questionnaire] | None = None) -> CompletionService:
+        """Compiling reports (the questionnaires are loaded and validated here unless given)."""
+        return completion_service(self.conn, self.settings, self.campaigns, questionnaires or load_questionnaires())
+
+
+@asynccontextmanager
+async def admin_services(settings: Settings, clock: Clock | None = None) -> AsyncIterator[AdminServices]:
+    """Campaigns, invitations, auditors and reports on the configured database (opened here, closed after the
+    block), with the configured authorities present."""
+    clock = clock or SystemClock()
+    conn = await connect(settings.db_path)
+    try:
+        authorities = load_authorities(settings.authorities or DEFAULT_AUTHORITIES)
+        campaigns = await campaign_service(conn, settings, clock, authorities)
+        yield AdminServices(settings, conn, campaigns,
+                            Auditors(AuditorRepository(conn), clock, settings.auditor_ids))
+    finally:
+        await conn.close()
+
+
 class Services:
     def __init__(self, settings: Settings, *, clock: Clock | None = None, cat: Catalogue | None = None):
         self.settings = settings
@@ -53,26 +112,28 @@ class Services:
         self.reminder_policy = load_reminder_policy(settings.reminder_policy or DEFAULT_REMINDER_POLICY)
         self._conn: aiosqlite.Connection | None = None
         self.respondents: RespondentService
-        self.campaigns: CampaignRepository
+        self.campaigns: CampaignService
+        self.auditors: Auditors
         self.fieldwork: FieldworkService
         self.reminders: ReminderService
         self.completion: CompletionService
         self.reminder_store: ReminderRepository
+        self.postings: PostingRepository
         self.messenger: Messenger | None = None
         self.posting: PostingService
 
     async def open(self, messenger: TelegramSender | None = None) -> None:
         """Open the database and build the services; ``messenger`` (Telegram) is needed only to send reminders, the
         digest and the final summary."""
-        self._conn = await connect(self.settings.db_path)
-        self.campaigns = CampaignRepository(self._conn)
-        await self.campaigns.sync_authorities([(a.name, a.name_cy) for a in self.authorities])
-        self.reminder_store = ReminderRepository(self._conn, self.reminder_policy)
-        self.completion = CompletionService(
-            self._conn, self.clock, self.settings.zone, self.questionnaires, self.settings.reports_dir
-        )
+        self._conn = conn = await connect(self.settings.db_path)
+        self.campaigns = await campaign_service(conn, self.settings, self.clock, self.authorities)
+        self.auditors = Auditors(AuditorRepository(conn), self.clock, self.settings.auditor_ids)
+        self.reminder_store = ReminderRepository(conn, self.reminder_policy)
+        self.postings = PostingRepository(conn)
+        self.completion = completion_service(conn, self.settings, self.campaigns, self.questionnaires)
+        records = AuditorRepository(conn)
         self.fieldwork = FieldworkService(
-            self.campaigns, self.clock, self.settings.zone, self.settings.auditor_ids,
+            self.campaigns, self.auditors, records, records, self.clock, self.settings.zone,
             reminders=self.reminder_store, completion=self.completion,
         )
         if messenger is not None:
@@ -80,7 +141,7 @@ class Services:
             self.reminders = ReminderService(
                 self.reminder_store, messenger, self.clock, self.settings.zone, self.questionnaires, self.catalogue
             )
-            self.posting = PostingService(self.completion, messenger, self.clock)
+            self.posting = PostingService(self.postings, self.completion, messenger, self.clock)
             self.fieldwork.posting = self.posting
             in_doubt = await self.posting.recover()
             if in_doubt:

@@ -1,4 +1,9 @@
-"""Posting the final maturity summary to the auditors: the delivery loop, pure of Telegram and SQLite.
+"""Fieldwork completion: compiling the maturity summary and posting it to the auditors, pure of Telegram and SQLite.
+
+Fieldwork completes when the close date passes, when every invitation is submitted, or when an auditor closes it
+(``flows.campaigns``).  ``CompletionService`` then has the report compiled (``ReportCompiler``: the answers loaded
+from storage, the files written by ``reports/``) and lists what to post, the summary first; it also rebuilds a stored
+report after a withdrawal and gives the interim summary on request.
 
 When fieldwork completes, every recipient chat gets every item of the final bundle (the summary message, the charts,
 the report documents).  Each (campaign, chat, item) is claimed in the store as ``sending`` — committed — before it
@@ -13,21 +18,25 @@ goes out, and settled after by what became of it (``flows.delivery``):
 - after ``MAX_ATTEMPTS`` tries (two days) an item is given up.
 
 A campaign is finished (``summary_posted_at``) only when every item to every recipient is settled: sent, unknown
-and its chat told (or telling it given up), or given up.  Time comes from the clock passed in; the store and the
-poster are Protocols declared here.
+and its chat told (or telling it given up), or given up.  Time comes from the clock passed in; the store, the
+compiler and the poster are Protocols declared here.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
+from flows.campaigns import CampaignService, UnknownCampaign
 from flows.delivery import Delivery, Outcome
 from flows.ports import Clock
+from flows.records import CLOSED, Campaign
 from flows.render import esc
 
 log = logging.getLogger(__name__)
@@ -41,6 +50,14 @@ BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=25))
 """Waits after the 1st, 2nd, 3rd transient failure of an item; hourly after that."""
 
 SENDING, SENT, UNKNOWN, FAILED = "sending", "sent", "unknown", "failed"
+DOCUMENTS = ("report-en.html", "report-cy.html", "answers.xlsx", "answers.csv", "questions.csv")
+"""Documents posted after the summary and the charts, in this order (files written by reports.html.write_report)."""
+CHART_LANGUAGE = "en"
+SUMMARY_FILE = "summary-en.txt"
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
 @dataclass(frozen=True)
@@ -97,15 +114,11 @@ class Poster(Protocol):
 
 
 class PostingStore(Protocol):
-    async def close_completed(self) -> list[object]:
-        """Close the campaigns whose fieldwork has completed (date passed, everyone answered)."""
-        ...
+    """The at-most-once record of what was posted to whom (``storage.postings.PostingRepository``)."""
 
     async def awaiting_post(self) -> list[int]:
         """Ids of closed campaigns whose summary is not yet settled everywhere."""
         ...
-
-    async def final_bundle(self, campaign_id: int) -> Bundle: ...
 
     async def claim(self, campaign_id: int, chat_id: int, item: str, now: datetime) -> int | None:
         """Commit the item as ``sending`` when it has not been tried in this chat, or failed and is due again;
@@ -124,7 +137,116 @@ class PostingStore(Protocol):
         ...
 
 
-# ---- the service ----------------------------------------------------------------------------------------------------
+class ReportCompiler(Protocol):
+    """Loads a campaign's submitted answers and writes the report files (``bot/compiler.py``: storage + reports/)."""
+
+    async def write_report(self, campaign: Campaign, folder: Path, *, interim: bool) -> list[Path]:
+        """Write the summary, charts, reports and exports into ``folder``; the files written (an output that failed
+        to build is missing, and logged)."""
+        ...
+
+    async def write_national(self, campaigns: list[tuple[Campaign, bool]], folder: Path) -> list[Path]:
+        """Each council's median level per characteristic and the spread, from (campaign, interim) pairs."""
+        ...
+
+    async def summary(self, campaign: Campaign, *, interim: bool) -> str:
+        """The maturity summary message (HTML)."""
+        ...
+
+
+class FinalReports(Protocol):
+    """What the posting loop needs besides its record (``CompletionService``)."""
+
+    async def close_completed(self) -> list[Campaign]: ...
+
+    async def final_bundle(self, campaign_id: int) -> Bundle: ...
+
+
+# ---- compiling -------------------------------------------------------------------------------------------------------
+
+
+def bundle_items(files: Sequence[Path], summary_text: str | None) -> tuple[Item, ...]:
+    """What to post, in order: the summary message, the charts (in ``CHART_LANGUAGE``), then ``DOCUMENTS``.  An
+    output that failed to build is simply missing: the rest is posted all the same."""
+    names = {p.name: p for p in files}
+    message = (Item(SUMMARY, "message", summary_text),) if summary_text is not None else ()
+    charts = [Item(p.name, "photo", None, p) for p in files
+              if p.name.startswith("chart-") and p.name.endswith(f"-{CHART_LANGUAGE}.png")]
+    documents = [Item(n, "document", None, names[n]) for n in DOCUMENTS if n in names]
+    return (*message, *charts, *documents)
+
+
+class CompletionService:
+    """The final report of a closed campaign (compiled once per process), the interim summary, the reports the
+    command line writes, and rebuilding the stored report after a withdrawal (``flows.ports.ReportOutputs``)."""
+
+    def __init__(self, campaigns: CampaignService, store: PostingStore, compiler: ReportCompiler, out_root: Path):
+        self.campaigns = campaigns
+        self.store = store
+        self.compiler = compiler
+        self.out_root = out_root
+        self._bundles: dict[int, Bundle] = {}
+        self._compiling = asyncio.Lock()  # the closing auditor's posting and the minute's tick may ask at once
+
+    async def close_completed(self) -> list[Campaign]:
+        """Close campaigns whose close date has passed, or where everyone invited has submitted."""
+        return await self.campaigns.close_completed()
+
+    def folder(self, campaign: Campaign, *, interim: bool) -> Path:
+        return self.out_root / f"campaign-{campaign.id}-{slug(campaign.authority)}" / ("interim" if interim else "final")
+
+    async def compile(self, campaign: Campaign, *, interim: bool) -> Bundle:
+        """Write the report files for a campaign and list what to post (the summary first)."""
+        folder = self.folder(campaign, interim=interim)
+        files = await self.compiler.write_report(campaign, folder, interim=interim)
+        summary = next((p for p in files if p.name == SUMMARY_FILE), None)
+        text = summary.read_text(encoding="utf-8") if summary is not None else None
+        return Bundle(campaign.id, campaign.authority, await self.campaigns.short_name(campaign.authority), folder,
+                      bundle_items(files, text))
+
+    async def final_bundle(self, campaign_id: int) -> Bundle:
+        """The final report, compiled once per process (fieldwork is closed, so it no longer changes)."""
+        async with self._compiling:
+            if campaign_id not in self._bundles:
+                try:
+                    campaign = await self.campaigns.campaign(campaign_id)
+                except UnknownCampaign:
+                    raise LookupError(f"no campaign {campaign_id}") from None
+                self._bundles[campaign_id] = await self.compile(campaign, interim=False)
+        return self._bundles[campaign_id]
+
+    async def without_withdrawn(self, campaign_id: int) -> bool:
+        """``flows.ports.ReportOutputs``: after a withdrawal, rebuild a closed campaign's stored final report (if it
+        was compiled) from the database, which no longer holds the withdrawn answers.  True when an earlier copy had
+        already gone out to auditors (sent, or possibly sent), which cannot be recalled."""
+        try:
+            campaign = await self.campaigns.campaign(campaign_id)
+        except UnknownCampaign:
+            return False
+        if campaign.closed_at is None:
+            return False
+        async with self._compiling:
+            if campaign_id in self._bundles or self.folder(campaign, interim=False).exists():
+                self._bundles[campaign_id] = await self.compile(campaign, interim=False)
+                log.info("campaign %s: stored report rebuilt after a withdrawal", campaign_id)
+        return any(p.status in (SENDING, SENT, UNKNOWN) for p in await self.store.postings(campaign_id))
+
+    async def interim_summary(self, campaign: Campaign) -> str:
+        return await self.compiler.summary(campaign, interim=True)
+
+    async def report(self, campaign: Campaign, folder: Path) -> list[Path]:
+        """The full report of one campaign into ``folder``, labelled interim unless fieldwork has closed."""
+        return await self.compiler.write_report(campaign, folder, interim=self.campaigns.status(campaign) != CLOSED)
+
+    async def national(self, folder: Path) -> list[Path] | None:
+        """The national picture from each council's latest campaign into ``folder``; None when there is none."""
+        latest = await self.campaigns.latest_per_authority()
+        if not latest:
+            return None
+        return await self.compiler.write_national([(c, self.campaigns.status(c) != CLOSED) for c in latest], folder)
+
+
+# ---- posting --------------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -185,8 +307,9 @@ def notice(bundle: Bundle, item: Item) -> Item:
 
 
 class PostingService:
-    def __init__(self, store: PostingStore, poster: Poster, clock: Clock):
+    def __init__(self, store: PostingStore, reports: FinalReports, poster: Poster, clock: Clock):
         self.store = store
+        self.reports = reports
         self.poster = poster
         self.clock = clock
         self._paused_until: datetime | None = None
@@ -201,11 +324,11 @@ class PostingService:
         if self._paused_until is not None and now < self._paused_until:
             return PostReport(paused_until=self._paused_until)
         self._paused_until = None
-        await self.store.close_completed()
+        await self.reports.close_completed()
         tally = _Tally()
         finished: list[int] = []
         for campaign_id in await self.store.awaiting_post():
-            bundle = await self.store.final_bundle(campaign_id)
+            bundle = await self.reports.final_bundle(campaign_id)
             for chat_id in recipients:
                 for item in bundle.items:
                     if not await self._post(campaign_id, chat_id, item, tally):
@@ -261,7 +384,7 @@ class PostingService:
         """Post the final bundle's items (all, or those ``name`` means) to ``chat_id`` again, because an auditor
         asked: deliberately outside the at-most-once record (a duplicate is their choice).  Stops at flood control;
         the items not tried are left out of the result."""
-        bundle = await self.store.final_bundle(campaign_id)
+        bundle = await self.reports.final_bundle(campaign_id)
         items = bundle.items if name is None else tuple(bundle.find(name))
         results: list[tuple[Item, Delivery]] = []
         for item in items:

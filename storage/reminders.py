@@ -1,14 +1,15 @@
-"""The reminders table and the eligibility rules, in SQL (``flows.reminders.ReminderStore``)."""
+"""The reminders table and the eligibility rules, in SQL (``flows.reminders.ReminderStore``, and the auditors'
+reminder rounds of ``flows.fieldwork.ReminderRounds``)."""
 
 from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import aiosqlite
 
+from flows.records import ManualRound
 from flows.reminders import (
     FINAL,
     MANUAL_PREFIX,
@@ -30,19 +31,6 @@ _ELIGIBLE = """
 # Reminders that count towards the gap and the maximum: everything but snoozes (which the person asked for).
 _COUNTED = f"r.slot NOT LIKE '{SNOOZE_PREFIX}%' AND r.status IN ('queued', 'sending', 'sent', 'unknown')"
 MANUAL_CODE_BYTES = 9  # 12 characters in the button's callback data
-
-
-@dataclass(frozen=True)
-class ManualRound:
-    """An auditor's reminder round: what its confirmation counted and, once pressed, when and how many it queued."""
-
-    code: str
-    campaign_id: int
-    roles: str  # 'officer', 'member' or 'all'
-    planned: int  # the number shown in the confirmation
-    queued: int | None  # how many the press queued (None: not pressed yet)
-    sent_at: datetime | None
-    sent_by: int | None
 
 
 class ReminderRepository:
@@ -257,3 +245,11 @@ class ReminderRepository:
             " WHERE i.campaign_id = ? GROUP BY r.status", (campaign_id,)
         ) as cur:
             return {row[0]: row[1] async for row in cur}
+
+    async def reminded_chats(self, campaign_id: int, slot: str) -> list[int]:
+        """Chats of a campaign that received this slot's reminder."""
+        async with self.conn.execute(
+            "SELECT i.chat_id FROM reminders r JOIN invitations i ON i.id = r.invitation_id"
+            " WHERE i.campaign_id = ? AND r.slot = ? AND r.status = 'sent' ORDER BY i.chat_id", (campaign_id, slot)
+        ) as cur:
+            return [row[0] async for row in cur]

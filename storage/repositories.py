@@ -1,7 +1,10 @@
 """aiosqlite repositories.  Every write that must stay consistent runs in one explicit transaction.
 
-``RespondentRepository`` implements ``flows.ports.RespondentStore``; ``CampaignRepository`` serves the command line
-and the auditors' views.  Figures are computed by SQL aggregates, never by loading answers into Python.
+``RespondentRepository`` implements ``flows.ports.RespondentStore``; ``CampaignRepository`` implements
+``flows.campaigns.CampaignStore`` (authorities, campaigns, invitations and their counts).  Figures are computed by
+SQL aggregates, never by loading answers into Python.  The other aggregates have their own modules: auditors
+(``storage/auditors.py``), reminders (``storage/reminders.py``), postings (``storage/postings.py``) and the
+submitted answers as the scoring input (``storage/surveys.py``).
 """
 
 from __future__ import annotations
@@ -10,17 +13,17 @@ import asyncio
 import contextlib
 import weakref
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import date, datetime
 
 import aiosqlite
 
-from config.authorities import match
 from flows.model import DEFAULT_TARGETS, ROLES
 from flows.ports import Invitation
+from flows.records import Campaign, InvitationStatus, NewInvitation, RoleRate
 from storage.database import rollback_quietly, storage_unavailable
 
-
+__all__ = ["Campaign", "CampaignRepository", "InvitationStatus", "NewInvitation", "RespondentRepository", "RoleRate",
+           "iso", "transaction", "write"]
 
 def iso(moment: datetime) -> str:
     if moment.tzinfo is None:
@@ -204,54 +207,6 @@ class RespondentRepository:
         )
 
 
-@dataclass(frozen=True)
-class Campaign:
-    id: int
-    authority: str
-    authority_cy: str | None
-    opens_on: date
-    closes_on: date
-    closed_at: str | None
-    closed_reason: str | None
-    created_at: str
-    targets: dict[str, float]
-
-    def status(self, today: date) -> str:
-        """"closed", "not open yet" or "open" (a campaign past its close date is closed even before it is marked)."""
-        if self.closed_at is not None or today > self.closes_on:
-            return "closed"
-        return "not open yet" if today < self.opens_on else "open"
-
-
-@dataclass(frozen=True)
-class NewInvitation:
-    reference: str
-    role: str
-    token: str  # only ever held in memory, to write the link once
-
-
-@dataclass(frozen=True)
-class InvitationStatus:
-    reference: str
-    role: str
-    status: str  # not opened | started | submitted | withdrawn | revoked
-
-
-@dataclass(frozen=True)
-class RoleRate:
-    role: str
-    invited: int
-    started: int
-    responded: int
-
-
-@dataclass(frozen=True)
-class RateView:
-    viewed_at: str
-    responded: dict[str, int]
-    started: dict[str, int]
-
-
 _CAMPAIGN_SELECT = """
 SELECT c.id, a.name AS authority, a.name_cy AS authority_cy, c.opens_on, c.closes_on, c.closed_at, c.closed_reason,
        c.created_at, c.target_officer, c.target_member
@@ -274,7 +229,7 @@ def _campaign(row: aiosqlite.Row) -> Campaign:
 
 
 class CampaignRepository:
-    """Authorities, campaigns, invitations, auditors and the figures auditors see.  Counts are SQL aggregates."""
+    """Authorities, campaigns, invitations and the figures auditors see.  Counts are SQL aggregates."""
 
     def __init__(self, conn: aiosqlite.Connection):
         self.conn = conn
@@ -293,12 +248,6 @@ class CampaignRepository:
     async def authority_names(self) -> list[tuple[str, str | None]]:
         async with self.conn.execute("SELECT name, name_cy FROM authorities ORDER BY name") as cur:
             return [(row["name"], row["name_cy"]) async for row in cur]
-
-    async def find_authorities(self, query: str) -> list[str]:
-        """English names of the authorities whose English or Welsh name matches ``query`` (see config.authorities)."""
-        pairs = await self.authority_names()
-        by_any = {n: n for n, _ in pairs} | {cy: n for n, cy in pairs if cy}
-        return sorted({by_any[m] for m in match(query, list(by_any))})
 
     async def ensure_authority(self, name: str) -> int:
         async with transaction(self.conn):
@@ -342,29 +291,14 @@ class CampaignRepository:
         async with self.conn.execute(_CAMPAIGN_SELECT + " ORDER BY a.name, c.opens_on DESC, c.id DESC") as cur:
             return [_campaign(row) async for row in cur]
 
-    async def campaign_for(self, authority: str, today: date) -> Campaign | None:
-        """The campaign a command about ``authority`` means: the open one, else the most recent."""
-        found = [c for c in await self.campaigns() if c.authority == authority]
-        found.sort(key=lambda c: (c.status(today) == "open", c.opens_on, c.id), reverse=True)
-        return found[0] if found else None
-
-    async def update_campaign(self, campaign_id: int, *, closes_on: date | None = None,
-                              targets: dict[str, float] | None = None, reminder_policy: str | None = None) -> None:
-        """Change a running campaign: extend or shorten fieldwork, targets, its own reminder policy (JSON)."""
-        campaign = await self.campaign(campaign_id)
-        if campaign is None:
-            raise ValueError(f"there is no campaign {campaign_id}")
-        if campaign.closed_at is not None:
-            raise ValueError(f"campaign {campaign_id} ({campaign.authority}) is closed and can no longer be changed")
-        closes = closes_on or campaign.closes_on
-        if closes < campaign.opens_on:
-            raise ValueError(f"the close date {closes} is before the open date {campaign.opens_on}")
-        merged = campaign.targets | (targets or {})
+    async def update_campaign(self, campaign_id: int, *, closes_on: date, targets: dict[str, float],
+                              reminder_policy: str | None = None) -> None:
+        """Store a campaign's close date and targets, and its own reminder policy (JSON) when one is given."""
         async with transaction(self.conn):
             await self.conn.execute(
                 "UPDATE campaigns SET closes_on = ?, target_officer = ?, target_member = ?,"
                 " reminder_policy = COALESCE(?, reminder_policy) WHERE id = ?",
-                (closes.isoformat(), merged["officer"], merged["member"], reminder_policy, campaign_id),
+                (closes_on.isoformat(), targets["officer"], targets["member"], reminder_policy, campaign_id),
             )
 
     async def close_campaign(self, campaign_id: int, reason: str, now: datetime) -> bool:
@@ -419,9 +353,6 @@ class CampaignRepository:
         ) as cur:
             return [InvitationStatus(row["reference"], row["role"], row["status"]) async for row in cur]
 
-    async def nonstarters(self, campaign_id: int) -> list[InvitationStatus]:
-        return [i for i in await self.invitations(campaign_id) if i.status == "not opened"]
-
     async def revoke(self, reference: str, now: datetime) -> str:
         """Revoke an invitation by reference: "revoked", "already revoked" or "not found"."""
         async with transaction(self.conn):
@@ -463,52 +394,3 @@ class CampaignRepository:
         ) as cur:
             found = {row["role"]: row["n"] async for row in cur}
         return {role: found.get(role, 0) for role in ROLES}
-
-    async def last_view(self, auditor_id: int, campaign_id: int) -> RateView | None:
-        async with self.conn.execute(
-            "SELECT * FROM rate_views WHERE auditor_id = ? AND campaign_id = ?", (auditor_id, campaign_id)
-        ) as cur:
-            row = await cur.fetchone()
-        if row is None:
-            return None
-        return RateView(
-            viewed_at=row["viewed_at"],
-            responded={"officer": row["officer_responded"], "member": row["member_responded"]},
-            started={"officer": row["officer_started"], "member": row["member_started"]},
-        )
-
-    async def save_view(self, auditor_id: int, campaign_id: int, rates: list[RoleRate], now: datetime) -> None:
-        by_role = {r.role: r for r in rates}
-        await write(self.conn, 
-            "INSERT INTO rate_views VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (auditor_id, campaign_id) DO UPDATE SET"
-            " viewed_at = excluded.viewed_at, officer_responded = excluded.officer_responded,"
-            " member_responded = excluded.member_responded, officer_started = excluded.officer_started,"
-            " member_started = excluded.member_started",
-            (auditor_id, campaign_id, iso(now), by_role["officer"].responded, by_role["member"].responded,
-             by_role["officer"].started, by_role["member"].started),
-        )
-
-    # ---- auditors ------------------------------------------------------------------------------------------------
-
-    async def add_auditor(self, telegram_user_id: int, now: datetime) -> bool:
-        return await write(self.conn, "INSERT INTO auditors VALUES (?, ?) ON CONFLICT DO NOTHING",
-                           (telegram_user_id, iso(now))) == 1
-
-    async def remove_auditor(self, telegram_user_id: int) -> bool:
-        return await write(self.conn, "DELETE FROM auditors WHERE telegram_user_id = ?", (telegram_user_id,)) == 1
-
-    async def auditors(self) -> list[int]:
-        async with self.conn.execute("SELECT telegram_user_id FROM auditors ORDER BY telegram_user_id") as cur:
-            return [row[0] async for row in cur]
-
-    # ---- digests -------------------------------------------------------------------------------------------------
-
-    async def last_digest(self) -> str | None:
-        async with self.conn.execute("SELECT MAX(sent_at) FROM digests") as cur:
-            row = await cur.fetchone()
-        return row[0] if row else None
-
-    async def claim_digest(self, digest_date: date, now: datetime) -> bool:
-        """Record today's digest before sending it; False when it was already sent (or claimed) today."""
-        return await write(self.conn, "INSERT INTO digests VALUES (?, ?) ON CONFLICT DO NOTHING",
-                           (digest_date.isoformat(), iso(now))) == 1

@@ -13,15 +13,13 @@ from telegram.ext import Application
 
 from bot.app import build_application, running
 from bot.emulator import BotApiEmulator, UserDriver
-from bot.services import Services
+from bot.services import Services, admin_services
 from config.settings import Settings
 from flows import callbacks
 from flows.callbacks import Action
 from flows.model import Questionnaire
 from flows.ports import Clock
-from flows.tokens import hash_token, new_token
-from storage.database import connect
-from storage.repositories import CampaignRepository
+from flows.tokens import hash_token
 
 AUTHORITY = "Flintshire County Council"
 
@@ -66,18 +64,8 @@ def make_settings(emu: BotApiEmulator, db_path: Path, **extra: object) -> Settin
 
 
 async def seed_campaign(world: World, *, per_role: int = 5, authority: str = AUTHORITY) -> None:
-    now = world.clock.now()
-    today = now.date()
-    conn = await connect(world.settings.db_path)
-    try:
-        repo = CampaignRepository(conn)
-        world.campaign_id = await repo.create_campaign(authority, today - timedelta(days=1), today + timedelta(days=27), now)
-        for role in ("officer", "member"):
-            tokens = [new_token() for _ in range(per_role)]
-            await repo.add_invitations(world.campaign_id, role, per_role, tokens, [hash_token(t) for t in tokens], now)
-            world.tokens[role] = tokens
-    finally:
-        await conn.close()
+    world.campaign_id, world.tokens = await add_campaign(world, authority, officers=per_role, members=per_role,
+                                                         opened=1, closes_in=27)
 
 
 def payloads(message) -> list[str]:
@@ -161,20 +149,19 @@ async def seed_progress(db_path: Path, campaign_id: int, role: str, *, submitted
         await conn.commit()
 
 
-async def add_campaign(world: World, authority: str, *, officers: int, members: int, closes_in: int = 20) -> tuple[int, dict[str, list[str]]]:
-    """Another campaign in the world's database (with its tokens per role)."""
-    now = world.clock.now()
-    today = now.date()
-    conn = await connect(world.settings.db_path)
-    try:
-        repo = CampaignRepository(conn)
-        campaign_id = await repo.create_campaign(authority, today - timedelta(days=3), today + timedelta(days=closes_in), now)
+async def add_campaign(world: World, authority: str, *, officers: int, members: int, closes_in: int = 20,
+                       opened: int = 3) -> tuple[int, dict[str, list[str]]]:
+    """Another campaign in the world's database, opened ``opened`` days before the world's today (UTC), with its
+    tokens per role: created and invited as the command line does (``flows.campaigns``)."""
+    today = world.clock.now().date()
+    async with admin_services(world.settings, world.clock) as admin:
+        campaign_id = await admin.campaigns.create(authority, today - timedelta(days=opened),
+                                                   today + timedelta(days=closes_in))
         tokens: dict[str, list[str]] = {}
         for role, count in (("officer", officers), ("member", members)):
-            tokens[role] = [new_token() for _ in range(count)]
-            await repo.add_invitations(campaign_id, role, count, tokens[role], [hash_token(t) for t in tokens[role]], now)
-    finally:
-        await conn.close()
+            issued = await admin.campaigns.issue_invitations(campaign_id, role, count,
+                                                             world.settings.bot_username or "")
+            tokens[role] = [i.token for i in issued]
     return campaign_id, tokens
 
 

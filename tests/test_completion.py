@@ -166,7 +166,7 @@ def quick_reports(monkeypatch, tmp_path_factory):
     (every fixture here seeds the same answers)."""
     import shutil
 
-    import reports.completion as completion
+    import bot.compiler as completion
 
     real = completion.write_report
 

@@ -1,31 +1,44 @@
-"""The auditors' side of fieldwork in chat: live response rates, campaigns, non-starters, closing, the daily digest.
+"""The auditors' side of fieldwork in chat: live response rates, campaigns, non-starters, closing, reminder rounds
+on request, the interim summary, the final report again, the daily digest.
 
 Only auditors (Telegram user ids from settings or ``datatool-bot auditors add``) get answers; ``is_auditor`` is
-checked by the adapter before any command reaches this service, and again here for button presses.
-Figures come from SQL aggregates (``CampaignRepository.rates``); formatting lives in ``reports.rates``.
+checked by the adapter before any command reaches this service, and again here for button presses.  The use cases
+themselves are ``flows.campaigns.CampaignService``'s (the command line runs the same ones); this service words them
+for chat.  Figures come from SQL aggregates behind ``CampaignStore``; the rate table is formatted by
+``reports.rates``.  Pure and clock-free like the other flows services: storage only through the narrow Protocols
+declared here, time from the ``Clock`` port.
 """
 
 from __future__ import annotations
 
-import html
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from flows import callbacks
+from flows.auditors import Auditors
 from flows.callbacks import Action
-from flows.completion import SUMMARY, PostingService
-from flows.delivery import Outcome
-from flows.ports import Clock
-from flows.render import MAX_TEXT, Button, Screen
-from flows.service import Reply
-from reports.completion import CompletionService
-from reports.rates import RateTable, format_html, round_half_up
-from storage.reminders import ManualRound, ReminderRepository
+from flows.campaigns import (
+    AUDITOR,
+    AmbiguousAuthority,
+    CampaignClosed,
+    CampaignService,
+    NoAuthority,
+    NoCampaignFor,
+    UnknownCampaign,
+)
+from flows.completion import SUMMARY, Bundle, Item
+from flows.delivery import Delivery, Outcome
 from flows.model import ROLES
-from storage.repositories import Campaign, CampaignRepository, RateView
+from flows.ports import Clock
+from flows.records import CLOSED, OPEN, Campaign, ManualRound, RateView, RoleRate
+from flows.reminders import ReminderPolicy
+from flows.render import MAX_TEXT, Button, Screen, esc
+from flows.service import Reply
+from reports.rates import RateTable, format_html, round_half_up
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +60,65 @@ ALL_ROLES = "all"
 ROLE_WORDS = {"officer": ("officer", "officers"), "member": ("member", "members")}
 
 
-def esc(text: str) -> str:
-    return html.escape(text, quote=False)
+# ---- ports ----------------------------------------------------------------------------------------------------------
+
+
+class RateViews(Protocol):
+    """What each auditor saw at their previous /rates of a campaign (``storage.auditors.AuditorRepository``)."""
+
+    async def last_view(self, auditor_id: int, campaign_id: int) -> RateView | None: ...
+
+    async def save_view(self, auditor_id: int, campaign_id: int, rates: list[RoleRate], now: datetime) -> None: ...
+
+
+class Digests(Protocol):
+    """The days whose digest was sent (``storage.auditors.AuditorRepository``)."""
+
+    async def last_digest(self) -> str | None: ...
+
+    async def claim_digest(self, digest_date: date, now: datetime) -> bool:
+        """Record the day's digest before sending it; False when it was already claimed."""
+        ...
+
+
+class ReminderRounds(Protocol):
+    """Auditors' reminder rounds (``storage.reminders.ReminderRepository``)."""
+
+    async def policy_for_campaign(self, campaign_id: int) -> ReminderPolicy: ...
+
+    async def eligible(self, campaign_id: int, roles: frozenset[str], policy: ReminderPolicy,
+                       now: datetime) -> list[int]:
+        """Invitation ids the policy lets be reminded now."""
+        ...
+
+    async def plan_manual(self, campaign_id: int, roles: str, invitation_ids: list[int], requested_by: int,
+                          now: datetime) -> str:
+        """Record a confirmation about to be shown, under a new one-time code."""
+        ...
+
+    async def manual_round(self, code: str) -> ManualRound | None: ...
+
+    async def claim_manual(self, code: str, roles: frozenset[str], auditor_id: int,
+                           now: datetime) -> tuple[ManualRound, bool] | None:
+        """The first press queues the round (True); later ones find it sent (False); None for an unknown code."""
+        ...
+
+
+class Reports(Protocol):
+    """The maturity summary on request (``flows.completion.CompletionService``)."""
+
+    async def interim_summary(self, campaign: Campaign) -> str: ...
+
+    async def final_bundle(self, campaign_id: int) -> Bundle: ...
+
+
+class Resender(Protocol):
+    """Posting the final report again (``flows.completion.PostingService``); only in the running bot."""
+
+    async def resend(self, chat_id: int, campaign_id: int, name: str | None) -> list[tuple[Item, Delivery]]: ...
+
+
+# ---- the service ----------------------------------------------------------------------------------------------------
 
 
 def _fit(lines: list[str], limit: int = MAX_TEXT - 200) -> str:
@@ -74,25 +144,27 @@ def _ago(then: datetime, now: datetime) -> str:
 
 
 class FieldworkService:
-    def __init__(self, repo: CampaignRepository, clock: Clock, zone: ZoneInfo, configured_auditors: frozenset[int],
-                 on_close: Callable[[Campaign], Awaitable[None]] | None = None,
-                 reminders: ReminderRepository | None = None, completion: CompletionService | None = None,
-                 posting: PostingService | None = None):
-        self.repo = repo
+    def __init__(self, campaigns: CampaignService, auditors: Auditors, views: RateViews, digests: Digests,
+                 clock: Clock, zone: ZoneInfo, *, on_close: Callable[[Campaign], Awaitable[None]] | None = None,
+                 reminders: ReminderRounds | None = None, completion: Reports | None = None,
+                 posting: Resender | None = None):
+        self.campaigns = campaigns
+        self.auditors = auditors
+        self.views = views
+        self.digests = digests
         self.reminders = reminders
         self.completion = completion
         self.posting = posting
         """Posts items to Telegram (/resend); only in the running bot."""
         self.clock = clock
         self.zone = zone
-        self.configured = configured_auditors
         self.on_close = on_close
 
     async def is_auditor(self, user_id: int) -> bool:
-        return user_id in self.configured or user_id in await self.repo.auditors()
+        return await self.auditors.is_auditor(user_id)
 
     async def auditor_ids(self) -> list[int]:
-        return sorted(self.configured | set(await self.repo.auditors()))
+        return await self.auditors.ids()
 
     def today(self) -> date:
         return self.clock.now().astimezone(self.zone).date()
@@ -120,7 +192,7 @@ class FieldworkService:
             case AuditorCommand.RATES:
                 return await (self.rates_for(user_id, query) if query else self.rates_all(user_id))
             case AuditorCommand.CAMPAIGNS:
-                return await self.campaigns()
+                return await self.campaign_list()
             case AuditorCommand.NONSTARTERS:
                 return await self.nonstarters(query)
             case AuditorCommand.CLOSE:
@@ -139,55 +211,56 @@ class FieldworkService:
         or the reply explaining why there is none."""
         if not query:
             return _say(f"Which council? For example: /{command} flint")
-        names = await self.repo.find_authorities(query)
-        if not names:
+        try:
+            return await self.campaigns.campaign_for(query)
+        except NoAuthority:
             return _say(f"No council matches “{esc(query)}”. /campaigns lists them.")
-        if len(names) > 1:
-            listed = "\n".join(f"• {esc(n)}" for n in names[:15])
-            return _say(f"“{esc(query)}” matches {len(names)} councils; say which:\n{listed}")
-        campaign = await self.repo.campaign_for(names[0], self.today())
-        return campaign if campaign is not None else _say(f"There is no campaign for {esc(names[0])} yet.")
-
-    async def table(self, campaign: Campaign) -> RateTable:
-        return RateTable.from_roles(campaign.authority, await self.repo.rates(campaign.id), campaign.targets)
+        except AmbiguousAuthority as many:
+            listed = "\n".join(f"• {esc(n)}" for n in many.names[:15])
+            return _say(f"“{esc(query)}” matches {len(many.names)} councils; say which:\n{listed}")
+        except NoCampaignFor as none:
+            return _say(f"There is no campaign for {esc(none.authority)} yet.")
 
     async def rates_for(self, user_id: int, query: str) -> Reply:
         campaign = await self.resolve(query, AuditorCommand.RATES)
         if isinstance(campaign, Reply):
             return campaign
-        table = await self.table(campaign)
+        rates = await self.campaigns.rates(campaign.id)
+        table = await self.campaigns.table(campaign, rates)
         now = self.clock.now()
-        change = self._change(await self.repo.last_view(user_id, campaign.id), table, now)
-        await self.repo.save_view(user_id, campaign.id, await self.repo.rates(campaign.id), now)
+        change = self._change(await self.views.last_view(user_id, campaign.id), table, now)
+        await self.views.save_view(user_id, campaign.id, rates, now)
         text = "\n".join([self._heading(campaign), format_html(table), change])
         return _say(text)
 
     async def rates_all(self, user_id: int) -> Reply:
-        today = self.today()
         now = self.clock.now()
-        open_campaigns = [c for c in await self.repo.campaigns() if c.status(today) == "open"]
+        open_campaigns = await self.campaigns.open_campaigns(self.today())
         if not open_campaigns:
             return _say("No campaign is open. /campaigns lists them all.")
-        tables = [(c, await self.table(c)) for c in open_campaigns]
+        tables = []
+        for campaign in open_campaigns:
+            rates = await self.campaigns.rates(campaign.id)
+            tables.append((campaign, await self.campaigns.table(campaign, rates), rates))
         tables.sort(key=lambda ct: (_rate(ct[1], "member"), ct[0].authority))
         lines = [f"<b>Open fieldwork: {len(tables)} council(s)</b>, lowest member response first", ""]
-        for campaign, table in tables:
+        for campaign, table, rates in tables:
             lines.append(self._compact(campaign, table))
-            view = await self.repo.last_view(user_id, campaign.id)
+            view = await self.views.last_view(user_id, campaign.id)
             if view is not None and (delta := _delta(view, table)):
                 lines.append(f"   since your last /rates: {delta}")
-            await self.repo.save_view(user_id, campaign.id, await self.repo.rates(campaign.id), now)
+            await self.views.save_view(user_id, campaign.id, rates, now)
         lines.append("\n/rates &lt;council&gt; gives the full table with margins and targets.")
         return _say(_fit(lines))
 
-    async def campaigns(self) -> Reply:
+    async def campaign_list(self) -> Reply:
         today = self.today()
-        found = await self.repo.campaigns()
+        found = await self.campaigns.campaigns()
         if not found:
             return _say("No campaigns yet. Create one with: datatool-bot campaign create --authority NAME --closes YYYY-MM-DD")
         lines = ["<b>Campaigns</b>"]
         for c in found:
-            table = await self.table(c)
+            table = await self.campaigns.table(c)
             lines.append(
                 f"#{c.id} <b>{esc(c.authority)}</b> · {c.opens_on:%d/%m/%Y}–{c.closes_on:%d/%m/%Y} · "
                 f"{self._status(c, today)} · {table.total.responded}/{table.total.invited} responded"
@@ -198,7 +271,7 @@ class FieldworkService:
         campaign = await self.resolve(query, AuditorCommand.NONSTARTERS)
         if isinstance(campaign, Reply):
             return campaign
-        never = await self.repo.nonstarters(campaign.id)
+        never = await self.campaigns.nonstarters(campaign.id)
         if not never:
             return _say(f"Everyone invited to {esc(campaign.authority)} has opened their link.")
         lines = [
@@ -217,7 +290,7 @@ class FieldworkService:
             return campaign
         if campaign.closed_at is not None:
             return _say(f"Fieldwork for {esc(campaign.authority)} is already closed.")
-        table = await self.table(campaign)
+        table = await self.campaigns.table(campaign)
         buttons = (
             (Button("Close fieldwork now", callbacks.encode(Action.CONFIRM, CLOSE, campaign.id)),),
             (Button("Cancel", callbacks.encode(Action.CANCEL)),),
@@ -239,17 +312,16 @@ class FieldworkService:
             return await self.remind(user_id, cb.arg(1) or "")
         if cb is None or cb.action is not Action.CONFIRM or cb.arg(0) != CLOSE or not (cb.arg(1) or "").isdigit():
             return Reply(toast="That button is out of date.")
-        campaign = await self.repo.campaign(int(cb.arg(1) or 0))
-        if campaign is None:
+        try:
+            closed = await self.campaigns.close(int(cb.arg(1) or 0))
+        except UnknownCampaign:
             return Reply(toast="That campaign no longer exists.")
-        if not await self.repo.close_campaign(campaign.id, "auditor", self.clock.now()):
-            return Reply(edit=Screen(f"Fieldwork for {esc(campaign.authority)} was already closed."))
-        log.info("campaign %s closed early by an auditor", campaign.id)
+        except CampaignClosed as already:
+            return Reply(edit=Screen(f"Fieldwork for {esc(already.campaign.authority)} was already closed."))
+        log.info("campaign %s closed early by an auditor", closed.id)
         if self.on_close is not None:
-            closed = await self.repo.campaign(campaign.id)
-            assert closed is not None
             await self.on_close(closed)
-        return Reply(edit=Screen(f"Fieldwork for <b>{esc(campaign.authority)}</b> is closed."))
+        return Reply(edit=Screen(f"Fieldwork for <b>{esc(closed.authority)}</b> is closed."))
 
     async def summary(self, query: str) -> Reply:
         """An interim summary at any time (labelled as interim); the final one is posted on completion."""
@@ -265,7 +337,7 @@ class FieldworkService:
     async def _cannot_remind(self, campaign: Campaign) -> str | None:
         """Why no reminder round can be sent for this campaign now, if so."""
         assert self.reminders is not None
-        if campaign.status(self.today()) != "open":
+        if self.campaigns.status(campaign) != OPEN:
             return f"Fieldwork for {esc(campaign.authority)} is not open."
         policy = await self.reminders.policy_for_campaign(campaign.id)
         if policy.quiet(self.clock.now().astimezone(self.zone).time()):
@@ -310,8 +382,9 @@ class FieldworkService:
             return Reply(toast="That button is out of date: send /remind again.")
         if found.sent_at is not None:
             return self._already_sent(found, user_id)
-        campaign = await self.repo.campaign(found.campaign_id)
-        if campaign is None:
+        try:
+            campaign = await self.campaigns.campaign(found.campaign_id)
+        except UnknownCampaign:
             return Reply(toast="That campaign no longer exists.")
         if problem := await self._cannot_remind(campaign):
             return Reply(edit=Screen(problem))
@@ -380,16 +453,16 @@ class FieldworkService:
         """
         now = self.clock.now()
         today = now.astimezone(self.zone).date()
-        open_campaigns = [c for c in await self.repo.campaigns() if c.status(today) == "open"]
+        open_campaigns = await self.campaigns.open_campaigns(today)
         if not open_campaigns:
             return None
-        since = await self.repo.last_digest()
-        if not await self.repo.claim_digest(today, now):
+        since = await self.digests.last_digest()
+        if not await self.digests.claim_digest(today, now):
             return None
         lines = [f"<b>Daily digest, {today:%d/%m/%Y}</b>" + (f" · new since {_when(since, self.zone)}" if since else "")]
         for campaign in sorted(open_campaigns, key=lambda c: c.authority):
-            table = await self.table(campaign)
-            new = await self.repo.responded_since(campaign.id, since) if since else None
+            table = await self.campaigns.table(campaign)
+            new = await self.campaigns.responded_since(campaign.id, since) if since else None
             parts = []
             for role in ("member", "officer"):
                 row = table.row(role)
@@ -406,9 +479,9 @@ class FieldworkService:
 
     def _status(self, campaign: Campaign, today: date) -> str:
         status = campaign.status(today)
-        if status == "open":
+        if status == OPEN:
             return f"open, {(campaign.closes_on - today).days} day(s) left"
-        if status == "closed" and campaign.closed_reason == "auditor":
+        if status == CLOSED and campaign.closed_reason == AUDITOR:
             return "closed early"
         return status
 

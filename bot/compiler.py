@@ -1,0 +1,36 @@
+"""Compiling reports for the bot, the command line and the demo: ``flows.completion.ReportCompiler`` wired from
+storage (the submitted answers, ``storage/surveys.py``) and ``reports/`` (scoring, the summary, charts, HTML and
+exports).  Building the files is CPU work (matplotlib, templates), so it runs in a worker thread and the event loop
+keeps answering respondents meanwhile."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from flows.model import Questionnaire
+from flows.records import Campaign
+from reports.html import write_national, write_report
+from reports.scoring import score
+from reports.summary import render_summary
+from storage.surveys import SurveyRepository
+
+SUMMARY_LANGUAGE = "en"
+
+
+class Compiler:
+    def __init__(self, surveys: SurveyRepository, questionnaires: dict[str, Questionnaire]):
+        self.surveys = surveys
+        self.questionnaires = questionnaires
+
+    async def write_report(self, campaign: Campaign, folder: Path, *, interim: bool) -> list[Path]:
+        data = await self.surveys.load(campaign, self.questionnaires, interim=interim)
+        return await asyncio.to_thread(write_report, data, folder)
+
+    async def write_national(self, campaigns: list[tuple[Campaign, bool]], folder: Path) -> list[Path]:
+        surveys = [await self.surveys.load(c, self.questionnaires, interim=interim) for c, interim in campaigns]
+        return await asyncio.to_thread(write_national, surveys, folder)
+
+    async def summary(self, campaign: Campaign, *, interim: bool) -> str:
+        data = await self.surveys.load(campaign, self.questionnaires, interim=interim)
+        return await asyncio.to_thread(lambda: render_summary(score(data), SUMMARY_LANGUAGE))

@@ -1,0 +1,69 @@
+"""Auditors and what the bot remembers for them: who they are (beside settings), what each saw at their previous
+/rates (to say what changed since), and which days' digests were claimed.  ``flows.auditors.AuditorStore`` and the
+``flows.fieldwork`` ports ``RateViews`` and ``Digests``."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import aiosqlite
+
+from flows.records import RateView, RoleRate
+from storage.repositories import iso, write
+
+
+class AuditorRepository:
+    def __init__(self, conn: aiosqlite.Connection):
+        self.conn = conn
+
+    # ---- auditors ------------------------------------------------------------------------------------------------
+
+    async def add_auditor(self, telegram_user_id: int, now: datetime) -> bool:
+        return await write(self.conn, "INSERT INTO auditors VALUES (?, ?) ON CONFLICT DO NOTHING",
+                           (telegram_user_id, iso(now))) == 1
+
+    async def remove_auditor(self, telegram_user_id: int) -> bool:
+        return await write(self.conn, "DELETE FROM auditors WHERE telegram_user_id = ?", (telegram_user_id,)) == 1
+
+    async def auditors(self) -> list[int]:
+        async with self.conn.execute("SELECT telegram_user_id FROM auditors ORDER BY telegram_user_id") as cur:
+            return [row[0] async for row in cur]
+
+    # ---- what each auditor saw at their previous /rates ----------------------------------------------------------
+
+    async def last_view(self, auditor_id: int, campaign_id: int) -> RateView | None:
+        async with self.conn.execute(
+            "SELECT * FROM rate_views WHERE auditor_id = ? AND campaign_id = ?", (auditor_id, campaign_id)
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        return RateView(
+            viewed_at=row["viewed_at"],
+            responded={"officer": row["officer_responded"], "member": row["member_responded"]},
+            started={"officer": row["officer_started"], "member": row["member_started"]},
+        )
+
+    async def save_view(self, auditor_id: int, campaign_id: int, rates: list[RoleRate], now: datetime) -> None:
+        by_role = {r.role: r for r in rates}
+        await write(
+            self.conn,
+            "INSERT INTO rate_views VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (auditor_id, campaign_id) DO UPDATE SET"
+            " viewed_at = excluded.viewed_at, officer_responded = excluded.officer_responded,"
+            " member_responded = excluded.member_responded, officer_started = excluded.officer_started,"
+            " member_started = excluded.member_started",
+            (auditor_id, campaign_id, iso(now), by_role["officer"].responded, by_role["member"].responded,
+             by_role["officer"].started, by_role["member"].started),
+        )
+
+    # ---- the daily digest ----------------------------------------------------------------------------------------
+
+    async def last_digest(self) -> str | None:
+        async with self.conn.execute("SELECT MAX(sent_at) FROM digests") as cur:
+            row = await cur.fetchone()
+        return row[0] if row else None
+
+    async def claim_digest(self, digest_date: date, now: datetime) -> bool:
+        """Record today's digest before sending it; False when it was already sent (or claimed) today."""
+        return await write(self.conn, "INSERT INTO digests VALUES (?, ?) ON CONFLICT DO NOTHING",
+                           (digest_date.isoformat(), iso(now))) == 1
