@@ -38,7 +38,8 @@ from flows.records import CLOSED, OPEN, Campaign, ManualRound, RateView, RoleRat
 from flows.reminders import ReminderPolicy
 from flows.render import MAX_TEXT, Button, Screen, esc
 from flows.service import Reply
-from reports.rates import RateTable, format_html, round_half_up
+from reports.rates import RateTable, format_html
+from reports.stats import round_half_up
 
 log = logging.getLogger(__name__)
 

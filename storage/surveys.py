@@ -8,7 +8,7 @@ import aiosqlite
 
 from flows.model import Questionnaire
 from flows.records import Campaign
-from reports.scoring import Response, SurveyData
+from reports.model import Response, SurveyData
 from storage.repositories import CampaignRepository
 
 
