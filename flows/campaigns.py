@@ -19,14 +19,12 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from flows.ports import Clock
-from flows.records import NOT_OPENED, OPEN, Campaign, InvitationStatus, NewInvitation, RoleRate
+from flows.records import AUDITOR, COMPLETE, DATE, NOT_OPENED, OPEN, Campaign, InvitationStatus, NewInvitation, RoleRate
 from flows.tokens import hash_token, new_token
 from reports.rates import RateTable
 
 log = logging.getLogger(__name__)
 
-AUDITOR, DATE, COMPLETE = "auditor", "date", "complete"
-"""Why fieldwork closed (``Campaign.closed_reason``): an auditor closed it, its close date passed, everyone answered."""
 GENERIC_WORDS = frozenset({"council", "county", "borough", "city", "of", "and", "the", "cyngor", "sir", "sirol",
                            "bwrdeistref"})
 """Words that never tell one council from another, so never offered as its short name in a command."""

@@ -22,7 +22,6 @@ from flows import callbacks
 from flows.auditors import Auditors
 from flows.callbacks import Action
 from flows.campaigns import (
-    AUDITOR,
     AmbiguousAuthority,
     CampaignClosed,
     CampaignService,
@@ -34,12 +33,13 @@ from flows.completion import SUMMARY, Bundle, Item
 from flows.delivery import Delivery, Outcome
 from flows.model import ROLES
 from flows.ports import Clock
-from flows.records import CLOSED, OPEN, Campaign, ManualRound, RateView, RoleRate
+from flows.records import OPEN, Campaign, ManualRound, RateView, RoleRate
 from flows.reminders import ReminderPolicy
 from flows.render import MAX_TEXT, Button, Screen, esc
 from flows.service import Reply
-from reports.rates import RateTable, format_html
-from reports.stats import round_half_up
+from reports import progress
+from reports.progress import ROLE_WORDS
+from reports.rates import format_html
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,6 @@ CLOSE = "close"  # confirmation kinds: cf:close:<campaign id>
 REMIND = "remind"  # cf:remind:<one-time code> (storage.reminders.plan_manual)
 ROLE_ARGS = {"member": "member", "members": "member", "officer": "officer", "officers": "officer"}
 ALL_ROLES = "all"
-ROLE_WORDS = {"officer": ("officer", "officers"), "member": ("member", "members")}
 
 
 # ---- ports ----------------------------------------------------------------------------------------------------------
@@ -133,15 +132,6 @@ def _fit(lines: list[str], limit: int = MAX_TEXT - 200) -> str:
         out.append(line)
         size += len(line) + 1
     return "\n".join(out)
-
-
-def _ago(then: datetime, now: datetime) -> str:
-    minutes = int((now - then).total_seconds() // 60)
-    if minutes < 60:
-        return f"{minutes} min ago"
-    if minutes < 48 * 60:
-        return f"{minutes // 60} h ago"
-    return f"{minutes // (24 * 60)} days ago"
 
 
 class FieldworkService:
@@ -229,9 +219,9 @@ class FieldworkService:
         rates = await self.campaigns.rates(campaign.id)
         table = await self.campaigns.table(campaign, rates)
         now = self.clock.now()
-        change = self._change(await self.views.last_view(user_id, campaign.id), table, now)
+        change = progress.change_line(await self.views.last_view(user_id, campaign.id), table, now)
         await self.views.save_view(user_id, campaign.id, rates, now)
-        text = "\n".join([self._heading(campaign), format_html(table), change])
+        text = "\n".join([progress.heading(campaign, self.today()), format_html(table), change])
         return _say(text)
 
     async def rates_all(self, user_id: int) -> Reply:
@@ -243,12 +233,12 @@ class FieldworkService:
         for campaign in open_campaigns:
             rates = await self.campaigns.rates(campaign.id)
             tables.append((campaign, await self.campaigns.table(campaign, rates), rates))
-        tables.sort(key=lambda ct: (_rate(ct[1], "member"), ct[0].authority))
+        tables.sort(key=lambda ct: (progress.share(ct[1], "member"), ct[0].authority))
         lines = [f"<b>Open fieldwork: {len(tables)} council(s)</b>, lowest member response first", ""]
         for campaign, table, rates in tables:
-            lines.append(self._compact(campaign, table))
+            lines.append(progress.compact_line(campaign, table))
             view = await self.views.last_view(user_id, campaign.id)
-            if view is not None and (delta := _delta(view, table)):
+            if view is not None and (delta := progress.delta(view, table)):
                 lines.append(f"   since your last /rates: {delta}")
             await self.views.save_view(user_id, campaign.id, rates, now)
         lines.append("\n/rates &lt;council&gt; gives the full table with margins and targets.")
@@ -264,7 +254,7 @@ class FieldworkService:
             table = await self.campaigns.table(c)
             lines.append(
                 f"#{c.id} <b>{esc(c.authority)}</b> · {c.opens_on:%d/%m/%Y}–{c.closes_on:%d/%m/%Y} · "
-                f"{self._status(c, today)} · {table.total.responded}/{table.total.invited} responded"
+                f"{progress.status_text(c, today)} · {table.total.responded}/{table.total.invited} responded"
             )
         return _say(_fit(lines))
 
@@ -460,48 +450,12 @@ class FieldworkService:
         since = await self.digests.last_digest()
         if not await self.digests.claim_digest(today, now):
             return None
-        lines = [f"<b>Daily digest, {today:%d/%m/%Y}</b>" + (f" · new since {_when(since, self.zone)}" if since else "")]
+        lines = [progress.digest_heading(today, since, self.zone)]
         for campaign in sorted(open_campaigns, key=lambda c: c.authority):
             table = await self.campaigns.table(campaign)
             new = await self.campaigns.responded_since(campaign.id, since) if since else None
-            parts = []
-            for role in ("member", "officer"):
-                row = table.row(role)
-                fresh = f" (+{new[role]})" if new is not None else ""
-                target = f", target {round_half_up((row.target or 0) * 100)}%" if row.target is not None else ""
-                mark = "⚠" if row.below_target else "✓"
-                parts.append(f"{mark} {ROLE_WORDS[role][1]} {row.responded}/{row.invited}{fresh} "
-                             f"= {_pct(row.percentage)}{target}")
-            days = (campaign.closes_on - today).days
-            lines.append(f"\n<b>{esc(campaign.authority)}</b> · closes in {days} day(s)\n" + "\n".join(parts))
+            lines.append(progress.digest_block(campaign, table, new, today))
         return Screen(_fit(lines))
-
-    # ---- formatting helpers --------------------------------------------------------------------------------------
-
-    def _status(self, campaign: Campaign, today: date) -> str:
-        status = campaign.status(today)
-        if status == OPEN:
-            return f"open, {(campaign.closes_on - today).days} day(s) left"
-        if status == CLOSED and campaign.closed_reason == AUDITOR:
-            return "closed early"
-        return status
-
-    def _heading(self, campaign: Campaign) -> str:
-        today = self.today()
-        return f"<i>Fieldwork {campaign.opens_on:%d/%m/%Y}–{campaign.closes_on:%d/%m/%Y} · {self._status(campaign, today)}</i>"
-
-    def _compact(self, campaign: Campaign, table: RateTable) -> str:
-        m, o, t = table.row("member"), table.row("officer"), table.total
-        flag = "⚠" if m.below_target else "✓"
-        return (f"{flag} <b>{esc(campaign.authority)}</b>: members {_pct(m.percentage)} ({m.responded}/{m.invited}), "
-                f"officers {_pct(o.percentage)} ({o.responded}/{o.invited}), total {_pct(t.percentage)}")
-
-    def _change(self, view: RateView | None, table: RateTable, now: datetime) -> str:
-        if view is None:
-            return "<i>First /rates for this council: next time you will see what changed.</i>"
-        delta = _delta(view, table)
-        when = _ago(datetime.fromisoformat(view.viewed_at), now)
-        return f"<i>Since your last /rates ({when}): {delta or 'no change'}.</i>"
 
 
 def _looks_like_item(word: str) -> bool:
@@ -512,30 +466,3 @@ def _looks_like_item(word: str) -> bool:
 
 def _say(text: str) -> Reply:
     return Reply(send=(Screen(text),))
-
-
-def _rate(table: RateTable, role: str) -> float:
-    row = table.row(role)
-    return row.responded / row.invited if row.invited else 0.0
-
-
-def _pct(value: int | None) -> str:
-    return "–" if value is None else f"{value}%"
-
-
-def _delta(view: RateView, table: RateTable) -> str:
-    parts = []
-    for role in ROLES:
-        row = table.row(role)
-        gained = row.responded - view.responded[role]
-        if gained:
-            parts.append(f"{gained:+d} {ROLE_WORDS[role][abs(gained) != 1]} responded")
-        started = row.started - view.started[role]
-        if started:
-            parts.append(f"{started:+d} {ROLE_WORDS[role][abs(started) != 1]} in progress")
-    return ", ".join(parts)
-
-
-def _when(stamp: str, zone: ZoneInfo) -> str:
-    return datetime.fromisoformat(stamp).astimezone(zone).strftime("%d/%m %H:%M")
-

@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 OPEN, NOT_OPEN_YET, CLOSED = "open", "not open yet", "closed"
+"""A campaign's status on a day (``Campaign.status``)."""
+AUDITOR, DATE, COMPLETE = "auditor", "date", "complete"
+"""Why fieldwork closed (``Campaign.closed_reason``): an auditor closed it, its close date passed, everyone answered."""
 NOT_OPENED = "not opened"
 """The status of an invitation whose link was never opened (``InvitationStatus.status``)."""
 
