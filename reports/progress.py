@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 from flows.model import ROLES
 from flows.records import AUDITOR, CLOSED, OPEN, Campaign, RateView
-from reports.rates import RateTable, round_half_up
+from reports.rates import RateTable
+from reports.stats import round_half_up
 
 ROLE_WORDS = {"officer": ("officer", "officers"), "member": ("member", "members")}
 """Singular and plural of each role, as auditors' messages say them."""

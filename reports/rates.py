@@ -15,9 +15,7 @@ from typing import Protocol
 from reports.stats import margin_points, percent, round_half_up
 from reports.stats import target_count as responses_for_target
 
-__all__ = ["HEADERS", "ROLE_LABELS", "RateRow", "RateTable", "RoleCounts", "format_html", "format_text",
-           "round_half_up"]
-"""``round_half_up`` lives in ``reports.stats``; it is re-exported here for importers of the old place."""
+__all__ = ["HEADERS", "ROLE_LABELS", "RateRow", "RateTable", "RoleCounts", "format_html", "format_text"]
 
 ROLE_LABELS = {"officer": "Officers", "member": "Elected Members"}
 HEADERS = ("Data tool recipients", "Number invited", "Responses received", "Percentage responded")

@@ -28,7 +28,6 @@ from reports.model import (
     TOTAL,
     CharacteristicResult,
     RateResult,
-    Response,
     StatementResult,
     SurveyData,
     SurveyReport,
@@ -37,8 +36,7 @@ from reports.model import (
 )
 from reports.stats import margin, respondent_weights
 
-__all__ = ["Response", "SurveyData", "SurveyReport", "score"]
-"""``Response`` and ``SurveyData`` (``reports.model``) are re-exported for older importers."""
+__all__ = ["score"]
 
 
 def _first_choice(section: Section) -> Question | None:
