@@ -1,10 +1,15 @@
-"""The ``flows`` package is pure: no Telegram, database, scheduler or template imports, and no clock reads."""
+"""The ``flows`` package is pure: no Telegram, database, scheduler, template or chart imports, no storage or bot
+imports, and no clock reads.  And the layers hold across the project: ``flows/`` and ``reports/`` import no adapter
+library and ``reports/`` no storage, SQL is written and run only in ``storage/``, and no module imports itself round
+a cycle (``bot/cli.py`` and ``bot/demo.py`` once did)."""
 
 from __future__ import annotations
 
 import ast
+import graphlib
 import json
 import pkgutil
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,8 +20,10 @@ import flows
 
 ROOT = Path(__file__).resolve().parents[1]
 FLOWS_DIR = Path(flows.__file__).resolve().parent
-FORBIDDEN = {"telegram", "aiosqlite", "apscheduler", "jinja2"}
-REQUIRED_MODULES = ["engine", "service", "render", "model", "i18n", "callbacks", "ports", "tokens"]
+FORBIDDEN = {"telegram", "aiosqlite", "sqlite3", "apscheduler", "jinja2", "matplotlib", "httpx", "aiohttp", "storage",
+             "bot"}
+REQUIRED_MODULES = ["engine", "service", "render", "model", "i18n", "callbacks", "ports", "tokens", "campaigns",
+                    "auditors", "fieldwork", "completion", "reminders"]
 
 
 def flows_sources() -> list[Path]:
@@ -32,24 +39,24 @@ def _parse(path: Path) -> ast.Module:
 # -- imports -----------------------------------------------------------------------------------------------------
 
 
-def forbidden_imports(tree: ast.AST) -> list[tuple[int, str]]:
+def imported(tree: ast.AST) -> list[tuple[int, str]]:
+    """Every absolute module an import names, anywhere in the file (inside functions and ``if TYPE_CHECKING:``
+    too), and literal ``importlib.import_module("...")`` / ``__import__("...")`` calls."""
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            modules = [alias.name for alias in node.names]
+            found += [(node.lineno, alias.name) for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            modules = [node.module]
-        else:
-            continue
-        found += [(node.lineno, m) for m in modules if m.split(".")[0] in FORBIDDEN]
-    # importlib.import_module("telegram") / __import__("telegram") with a literal name
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+            found.append((node.lineno, node.module))
+        elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
             name = _dotted(node.func)
             if name in {"importlib.import_module", "import_module", "__import__"} and isinstance(node.args[0].value, str):
-                if node.args[0].value.split(".")[0] in FORBIDDEN:
-                    found.append((node.lineno, node.args[0].value))
-    return sorted(found)
+                found.append((node.lineno, node.args[0].value))
+    return found
+
+
+def forbidden_imports(tree: ast.AST, banned: set[str] = FORBIDDEN) -> list[tuple[int, str]]:
+    return sorted((line, m) for line, m in imported(tree) if m.split(".")[0] in banned)
 
 
 def test_import_checker_detects_forbidden_imports() -> None:
@@ -172,3 +179,143 @@ def test_clock_checker_detects_clock_reads() -> None:
 @pytest.mark.parametrize("path", flows_sources(), ids=lambda p: str(p.relative_to(FLOWS_DIR)))
 def test_flows_never_reads_the_clock(path: Path) -> None:
     assert clock_reads(_parse(path)) == [], f"{path.name} reads the clock; take the time from the Clock port"
+
+
+# -- layering across the project ---------------------------------------------------------------------------------
+
+LAYERS = ("bot", "config", "flows", "reports", "storage")
+ADAPTER_LIBRARIES = {"telegram", "aiosqlite", "sqlite3", "apscheduler", "httpx", "aiohttp"}
+MAY_NOT_IMPORT = {
+    "flows": FORBIDDEN | ADAPTER_LIBRARIES,  # the use cases: pure, storage and Telegram behind ports
+    "reports": ADAPTER_LIBRARIES | {"storage", "bot"},  # pure reporting: formats what it is given
+    "storage": {"telegram", "apscheduler", "httpx", "aiohttp", "jinja2", "matplotlib", "bot"},
+    "config": ADAPTER_LIBRARIES | {"storage", "bot"},
+}
+"""What each layer must never import (top-level package names); ``bot/`` is the adapters and may import anything."""
+
+
+def project_sources(layers: tuple[str, ...] = LAYERS) -> list[Path]:
+    return sorted(p for layer in layers for p in (ROOT / layer).rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def _rel(path: Path) -> str:
+    return str(path.relative_to(ROOT))
+
+
+@pytest.mark.parametrize("path", project_sources(tuple(MAY_NOT_IMPORT)), ids=_rel)
+def test_each_layer_imports_only_what_it_may(path: Path) -> None:
+    layer = path.relative_to(ROOT).parts[0]
+    assert forbidden_imports(_parse(path), MAY_NOT_IMPORT[layer]) == [], f"{_rel(path)} reaches past its layer"
+
+
+def test_reports_never_imports_storage_even_indirectly() -> None:
+    modules = sorted(f"reports.{p.stem}" for p in (ROOT / "reports").glob("*.py") if p.stem != "__init__")
+    code = (
+        "import importlib, json, sys\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module(name)\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('storage', 'bot', 'aiosqlite',"
+        " 'telegram'))))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+
+
+# SQL: a statement's shape in upper case (the project writes SQL keywords in capitals), so prose does not match.
+SQL = re.compile(
+    r"\b(SELECT\b[\s\S]*\bFROM|INSERT\s+(OR\s+\w+\s+)?INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM"
+    r"|CREATE\s+(TABLE|INDEX|VIEW|TRIGGER)|ALTER\s+TABLE|DROP\s+(TABLE|INDEX|VIEW)|PRAGMA\s+\w+"
+    r"|BEGIN\s+(IMMEDIATE|DEFERRED|EXCLUSIVE|TRANSACTION))\b"
+)
+EXECUTE = {"execute", "executemany", "executescript"}
+
+
+def sql_in(tree: ast.AST) -> list[tuple[int, str]]:
+    """``.execute(...)``-style calls and string literals that hold an SQL statement (an f-string is read with each
+    placeholder as a name)."""
+    found = []
+    parts_of_fstrings = {id(v) for node in ast.walk(tree) if isinstance(node, ast.JoinedStr) for v in node.values}
+    for node in ast.walk(tree):
+        text = None
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in EXECUTE:
+            found.append((node.lineno, f".{node.func.attr}()"))
+        elif isinstance(node, ast.JoinedStr):
+            text = "".join(v.value if isinstance(v, ast.Constant) else "x" for v in node.values)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in parts_of_fstrings:
+            text = node.value
+        if text is not None and SQL.search(str(text)):
+            found.append((node.lineno, str(text).strip()[:60]))
+    return sorted(found)
+
+
+def test_sql_checker_detects_statements_and_calls() -> None:
+    sample = (
+        'async def f(conn, cid):\n'
+        '    async with conn.execute("SELECT id FROM campaigns WHERE id = ?", (cid,)) as cur:\n'
+        '        pass\n'
+        '    await conn.executemany(f"UPDATE {TABLE} SET x = 1", [])\n'
+        'Q = ("INSERT OR IGNORE"\n     " INTO reminders VALUES (?)")\n'
+        'TEXT = "Select a council, then update the campaign from the list; delete nothing."\n'
+        'DDL = "PRAGMA user_version"\n'
+        'executor.submit(job)\n'
+    )
+    assert [line for line, _ in sql_in(ast.parse(sample))] == [2, 2, 4, 4, 5, 8]
+
+
+@pytest.mark.parametrize("path", project_sources(tuple(layer for layer in LAYERS if layer != "storage")), ids=_rel)
+def test_no_sql_outside_storage(path: Path) -> None:
+    assert sql_in(_parse(path)) == [], f"{_rel(path)} writes or runs SQL: that belongs in a storage repository"
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph(paths: list[Path]) -> dict[str, set[str]]:
+    """First-party module -> the first-party modules it imports, anywhere in the file (a lazy import inside a
+    function counts: it is still a dependency).  ``from package import name`` means ``package.name`` when that is a
+    module, else ``package``."""
+    modules = {module_name(p): p for p in paths}
+
+    def resolve(name: str) -> str | None:
+        while name and name not in modules:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        targets: set[str] = set()
+        for node in ast.walk(_parse(path)):
+            if isinstance(node, ast.Import):
+                targets |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    up = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join([*up, *([node.module] if node.module else [])])
+                targets |= {base} | {f"{base}.{alias.name}" for alias in node.names}
+        graph[name] = {m for t in targets if (m := resolve(t)) is not None and m != name}
+    return graph
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    try:
+        graphlib.TopologicalSorter(graph).prepare()
+    except graphlib.CycleError as exc:
+        return list(exc.args[1])
+    return None
+
+
+def test_cycle_finder_sees_a_lazy_import_cycle(tmp_path: Path) -> None:
+    assert find_cycle({"bot.cli": {"bot.demo"}, "bot.demo": {"bot.cli", "flows.campaigns"}, "flows.campaigns": set()})
+    assert find_cycle({"bot.cli": {"flows.campaigns"}, "bot.demo": {"flows.campaigns"}, "flows.campaigns": set()}) is None
+
+
+def test_no_import_cycle_in_the_project() -> None:
+    graph = import_graph(project_sources())
+    assert {"bot.cli", "bot.demo", "flows.campaigns", "storage.repositories"} <= set(graph)
+    assert "bot.cli" not in graph["bot.demo"]  # the demo runs the use cases itself (bot.services), not the CLI's
+    assert find_cycle(graph) is None, " -> ".join(find_cycle(graph) or [])
