@@ -183,7 +183,7 @@ async def post_completions(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def recipients(svc: Services) -> list[int]:
-    return [svc.settings.auditor_chat_id] if svc.settings.auditor_chat_id else await svc.fieldwork.auditor_ids()
+    return await svc.auditors.recipients()
 
 
 async def broadcast(context: ContextTypes.DEFAULT_TYPE, svc: Services, screen: Screen) -> None:

@@ -96,7 +96,7 @@ async def admin_services(settings: Settings, clock: Clock | None = None) -> Asyn
         authorities = load_authorities(settings.authorities or DEFAULT_AUTHORITIES)
         campaigns = await campaign_service(conn, settings, clock, authorities)
         yield AdminServices(settings, conn, campaigns,
-                            Auditors(AuditorRepository(conn), clock, settings.auditor_ids))
+                            Auditors(AuditorRepository(conn), clock, settings.auditor_ids, settings.auditor_chat_id))
     finally:
         await conn.close()
 
@@ -127,7 +127,8 @@ class Services:
         digest and the final summary."""
         self._conn = conn = await connect(self.settings.db_path)
         self.campaigns = await campaign_service(conn, self.settings, self.clock, self.authorities)
-        self.auditors = Auditors(AuditorRepository(conn), self.clock, self.settings.auditor_ids)
+        self.auditors = Auditors(AuditorRepository(conn), self.clock, self.settings.auditor_ids,
+                                 self.settings.auditor_chat_id)
         self.reminder_store = ReminderRepository(conn, self.reminder_policy)
         self.postings = PostingRepository(conn)
         self.completion = completion_service(conn, self.settings, self.campaigns, self.questionnaires)

@@ -46,12 +46,3 @@ def load_authorities(path: Path = DEFAULT_AUTHORITIES) -> list[Authority]:
     if len(set(names)) != len(names):
         raise AuthoritiesError(f"{path}: an authority is listed twice")
     return found
-
-
-def match(query: str, names: list[str]) -> list[str]:
-    """Names matching ``query``: an exact (case-insensitive) name wins; otherwise every name containing it."""
-    wanted = " ".join(query.split()).casefold()
-    if not wanted:
-        return []
-    exact = [n for n in names if n.casefold() == wanted]
-    return exact or [n for n in names if wanted in n.casefold()]

@@ -25,16 +25,22 @@ class AuditorStore(Protocol):
 
 
 class Auditors:
-    def __init__(self, store: AuditorStore, clock: Clock, configured: frozenset[int]):
+    def __init__(self, store: AuditorStore, clock: Clock, configured: frozenset[int], group_chat: int | None = None):
         self.store = store
         self.clock = clock
         self.configured = configured
+        self.group_chat = group_chat
+        """The auditors' group chat (``DATATOOL_AUDITOR_CHAT_ID``), if any."""
 
     async def is_auditor(self, user_id: int) -> bool:
         return user_id in self.configured or user_id in await self.store.auditors()
 
     async def ids(self) -> list[int]:
         return sorted(self.configured | set(await self.store.auditors()))
+
+    async def recipients(self) -> list[int]:
+        """Where the digest and the final summary go: the auditors' group chat if there is one, else each auditor."""
+        return [self.group_chat] if self.group_chat else await self.ids()
 
     async def listing(self) -> list[tuple[int, str]]:
         """Every auditor with where they come from (settings win over the stored list)."""
