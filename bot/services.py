@@ -127,14 +127,13 @@ class Services:
         digest and the final summary."""
         self._conn = conn = await connect(self.settings.db_path)
         self.campaigns = await campaign_service(conn, self.settings, self.clock, self.authorities)
-        self.auditors = Auditors(AuditorRepository(conn), self.clock, self.settings.auditor_ids,
-                                 self.settings.auditor_chat_id)
+        auditor_records = AuditorRepository(conn)  # who is an auditor, what each saw at /rates, the digests sent
+        self.auditors = Auditors(auditor_records, self.clock, self.settings.auditor_ids, self.settings.auditor_chat_id)
         self.reminder_store = ReminderRepository(conn, self.reminder_policy)
         self.postings = PostingRepository(conn)
         self.completion = completion_service(conn, self.settings, self.campaigns, self.questionnaires)
-        records = AuditorRepository(conn)
         self.fieldwork = FieldworkService(
-            self.campaigns, self.auditors, records, records, self.clock, self.settings.zone,
+            self.campaigns, self.auditors, auditor_records, auditor_records, self.clock, self.settings.zone,
             reminders=self.reminder_store, completion=self.completion,
         )
         if messenger is not None:
