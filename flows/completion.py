@@ -5,7 +5,7 @@ Fieldwork completes when the close date passes, when every invitation is submitt
 from storage, the files written by ``reports/``) and lists what to post, the summary first; it also rebuilds a stored
 report after a withdrawal and gives the interim summary on request.
 
-When fieldwork completes, every recipient chat gets every item of the final bundle (the summary message, the charts,
+``PostingService`` then gives every recipient chat every item of the final bundle (the summary message, the charts,
 the report documents).  Each (campaign, chat, item) is claimed in the store as ``sending`` — committed — before it
 goes out, and settled after by what became of it (``flows.delivery``):
 
