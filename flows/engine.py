@@ -14,8 +14,9 @@ Rules
   hidden again is kept in storage but ignored.
 - A button on a superseded message never destroys an answer: Skip pressed on an older message of a question that
   holds a typed answer changes nothing (the answer is kept; typing a new one is how to change it).
-- Typed text is cleaned before it is judged or stored (``flows.text.clean_text``: control characters dropped,
-  NFC-normalised); text holding lone surrogates is refused as unreadable.
+- What a button or typed text means for a question is its type's to say (``flows.questions``: ``parse_button``,
+  ``parse_text``): the answer to store, or a refusal (typed text on a button question, an unknown option, free
+  text that is empty, too long or unreadable).
 - After submission nothing changes any more.
 """
 
@@ -26,8 +27,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from flows.model import Question, Questionnaire, QuestionType, Section
-from flows.text import UnreadableText, clean_text
+from flows.model import Question, Questionnaire, Section
+from flows.questions.base import Refusal
 
 REVIEW = "@review"
 """Cursor value for the review-and-submit step."""
@@ -37,6 +38,9 @@ Answers = Mapping[str, str | None]
 
 
 class Error(StrEnum):
+    """Why a step changed nothing.  Input a question's type refuses comes as its ``flows.questions.base.Refusal``,
+    whose values are among these."""
+
     UNKNOWN_QUESTION = "unknown_question"  # forged or from another questionnaire version
     NOT_SHOWN = "not_shown"  # a follow-up that does not apply (stale button)
     UNKNOWN_OPTION = "unknown_option"  # forged payload
@@ -64,6 +68,8 @@ class Choose:
 @dataclass(frozen=True)
 class Write:
     text: str
+    language: str | None = None
+    """The respondent's language, for types that read typed text (None: the questionnaire's first)."""
 
 
 @dataclass(frozen=True)
@@ -255,27 +261,19 @@ def step(qn: Questionnaire, state: State, event: Input, now: datetime) -> Step:
             if error:
                 return stay(error)
             assert question is not None
-            if question.type is QuestionType.TEXT:
-                return stay(Error.EXPECTED_TEXT)
-            if option_id not in qn.option_ids(question):
-                return stay(Error.UNKNOWN_OPTION)
-            return _record(qn, state, current, question, option_id)
-        case Write(text):
+            answer = qn.kind(question).parse_button(option_id)
+            if isinstance(answer, Refusal):
+                return stay(Error(answer.value))
+            return _record(qn, state, current, question, answer)
+        case Write(text, language):
             if current == REVIEW:
                 return stay(Error.EXPECTED_BUTTON)
             question = qn.question(current)
             assert question is not None
-            if question.type is not QuestionType.TEXT:
-                return stay(Error.EXPECTED_BUTTON)
-            try:
-                cleaned = clean_text(text).strip()
-            except UnreadableText:
-                return stay(Error.UNREADABLE)
-            if not cleaned:
-                return stay(Error.EMPTY)
-            if len(cleaned) > question.max_length:
-                return stay(Error.TOO_LONG)
-            return _record(qn, state, current, question, cleaned)
+            answer = qn.kind(question).parse_text(text, language or qn.languages[0])
+            if isinstance(answer, Refusal):
+                return stay(Error(answer.value))
+            return _record(qn, state, current, question, answer)
         case Skip(question_id):
             question, error = _changeable(qn, state.answers, question_id, current)
             if error:

@@ -1,13 +1,15 @@
 """Questionnaires as data: the pydantic models a questionnaire YAML file is validated against.
 
-A questionnaire is a list of sections (one per key characteristic or theme); each section holds questions of three
-kinds: ``choice`` (explicit options, e.g. the Level 1/2/3 descriptors), ``scale`` (a named answer scale such as
-strongly agree ... strongly disagree) and ``text`` (free text).  Follow-up questions are declared with ``show_if``,
-so skip logic is data, not code.
+A questionnaire is a list of sections (one per key characteristic or theme); each section holds questions, each of
+a registered type (``flows.questions``): ``choice`` (explicit options, e.g. the Level 1/2/3 descriptors), ``scale``
+(a named answer scale such as strongly agree ... strongly disagree) and ``text`` (free text).  What a question may
+declare, its options, input and keyboard belong to its type; ``Questionnaire.kind(question)`` is the type bound to
+one question.  Follow-up questions are declared with ``show_if``, so skip logic is data, not code.
 
 Loading refuses a file with the file name, the question id and the reason when: ids are not unique or not of the
-allowed shape, a text is missing in a declared language, a ``show_if`` names an unknown or later question or option,
-or a button's callback payload would exceed Telegram's 64-byte limit.
+allowed shape, a text is missing in a declared language, the type is unknown or the question declares what its
+type does not take, a ``show_if`` names an unknown or later question or option, or a button's callback payload
+would exceed Telegram's 64-byte limit.
 """
 
 from __future__ import annotations
@@ -15,28 +17,45 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 import yaml
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from flows import callbacks
-from flows.i18n import LANGUAGES, Language
+from flows.questions import QuestionKind, kind_class, names
+from flows.questions.schema import (
+    DONT_KNOW,
+    ID_PATTERN,
+    Identifier,
+    Option,
+    ScaleOption,
+    SectionKind,
+    Side,
+    Strict,
+    Text,
+    duplicate_ids,
+    missing_text,
+)
 
-ID_PATTERN = r"^[a-z][a-z0-9_]{0,23}$"
-"""Question, option, section and scale ids: short, so every callback payload stays within 64 bytes."""
+__all__ = [
+    "DONT_KNOW",
+    "ID_PATTERN",
+    "Option",
+    "Question",
+    "QuestionType",
+    "Questionnaire",
+    "QuestionnaireError",
+    "Role",
+    "ScaleOption",
+    "Section",
+    "SectionKind",
+    "ShowIf",
+    "Side",
+    "Text",
+    "load_questionnaire",
+]
 
-DONT_KNOW = "dk"
-"""The option id stored for "Don't know"; never a Level, never counted in shares."""
-
-Identifier = Annotated[str, Field(pattern=ID_PATTERN)]
 LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{2}$")]
 
 
@@ -46,48 +65,15 @@ class Role(StrEnum):
 
 
 class QuestionType(StrEnum):
+    """The names of the shipped question types.  ``Question.type`` is one of these for them (so ``q.type is
+    QuestionType.TEXT`` holds); a type registered later (``flows.questions.register``) is its plain name."""
+
     CHOICE = "choice"
     SCALE = "scale"
     TEXT = "text"
 
 
-class SectionKind(StrEnum):
-    CHARACTERISTIC = "characteristic"
-    THEME = "theme"
-    COMMENTS = "comments"
-
-
-# Rough time a respondent needs per kind of question, for "about N minutes left".
-DEFAULT_SECONDS = {QuestionType.CHOICE: 45, QuestionType.SCALE: 12, QuestionType.TEXT: 60}
-
-
-class Text(BaseModel):
-    """A text in every language the questionnaire declares: ``{en: "...", cy: "..."}``."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    en: str | None = None
-    cy: str | None = None
-
-    def get(self, language: str) -> str:
-        value = getattr(self, language, None) or self.en
-        if value is None:  # pragma: no cover - prevented by Questionnaire validation
-            raise KeyError(language)
-        return value
-
-    def missing(self, languages: list[str]) -> list[str]:
-        return [lang for lang in languages if not (getattr(self, lang, None) or "").strip()]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Option(_Strict):
-    id: Identifier
-    label: Text
-    """Short button label, e.g. "Level 1"."""
-    detail: Text | None = None
-    """Long text shown in the message body, e.g. the level descriptor, verbatim."""
+_Strict = Strict
 
 
 class ShowIf(_Strict):
@@ -99,7 +85,7 @@ class ShowIf(_Strict):
 
 class Question(_Strict):
     id: Identifier
-    type: QuestionType
+    type: str
     text: Text
     help: Text | None = None
     options: list[Option] = Field(default_factory=list)
@@ -110,21 +96,25 @@ class Question(_Strict):
     show_if: ShowIf | None = None
     seconds: int | None = Field(default=None, ge=1, le=900)
 
+    @field_validator("type")
+    @classmethod
+    def _registered(cls, name: str) -> str:
+        try:
+            kind_class(name)
+        except KeyError:
+            raise ValueError(f"unknown question type {name!r} (known: {', '.join(names())})") from None
+        return QuestionType(name) if name in {t.value for t in QuestionType} else name
+
     @model_validator(mode="after")
     def _kind_fields(self) -> Question:
-        if self.type is QuestionType.CHOICE and len(self.options) < 2:
-            raise ValueError("a choice question needs at least two options")
-        if self.type is QuestionType.SCALE and (self.scale is None or self.options):
-            raise ValueError("a scale question names a scale and declares no options of its own")
-        if self.type is QuestionType.TEXT and (self.options or self.scale or self.dont_know):
-            raise ValueError("a text question has no options, scale or don't know")
-        if self.type is not QuestionType.TEXT and self.optional:
-            raise ValueError("only text questions can be optional; offer 'Don't know' instead")
+        problems = kind_class(self.type).check_declaration(self)
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     @property
     def estimated_seconds(self) -> int:
-        return self.seconds or DEFAULT_SECONDS[self.type]
+        return self.seconds or kind_class(self.type).seconds
 
 
 class Section(_Strict):
@@ -133,11 +123,6 @@ class Section(_Strict):
     title: Text
     intro: Text | None = None
     questions: list[Question] = Field(min_length=1)
-
-
-class ScaleOption(_Strict):
-    id: Identifier
-    label: Text
 
 
 class Questionnaire(_Strict):
@@ -150,6 +135,7 @@ class Questionnaire(_Strict):
     dont_know: Text
     """Label of the "Don't know" button, in every language."""
     scales: dict[Identifier, list[ScaleOption]] = Field(default_factory=dict)
+    """Named answer scales (``flows.questions.scale`` says what a point declares)."""
     sections: list[Section] = Field(min_length=1)
 
     @field_validator("languages")
@@ -166,17 +152,12 @@ class Questionnaire(_Strict):
         seen_sections: set[str] = set()
 
         def check_text(where: str, text: Text | None) -> None:
-            if text is not None and (missing := text.missing(self.languages)):
-                problems.append(f"{where}: text missing in {', '.join(missing)}")
+            problems.extend(missing_text(where, text, self.languages))
 
         for name, value in (("title", self.title), ("intro", self.intro), ("dont_know", self.dont_know)):
             check_text(name, value)
-        for scale_id, scale in self.scales.items():
-            if len(scale) < 2:
-                problems.append(f"scale {scale_id}: needs at least two points")
-            _check_unique(f"scale {scale_id}", [o.id for o in scale], problems)
-            for opt in scale:
-                check_text(f"scale {scale_id} option {opt.id}", opt.label)
+        for type_name in names():
+            problems.extend(kind_class(type_name).check_questionnaire(self))
         for section in self.sections:
             if section.id in seen_sections:
                 problems.append(f"section {section.id}: duplicate section id")
@@ -190,39 +171,30 @@ class Questionnaire(_Strict):
                 check_text(f"{where} text", q.text)
                 check_text(f"{where} help", q.help)
                 option_ids = [o.id for o in q.options]
-                _check_unique(where, option_ids, problems)
+                problems.extend(duplicate_ids(where, option_ids))
                 for opt in q.options:
                     check_text(f"{where} option {opt.id} label", opt.label)
                     check_text(f"{where} option {opt.id} detail", opt.detail)
                 if q.dont_know and DONT_KNOW in option_ids:
                     problems.append(f"{where}: option id {DONT_KNOW!r} is reserved for Don't know")
-                if q.type is QuestionType.SCALE and q.scale not in self.scales:
-                    problems.append(f"{where}: unknown scale {q.scale!r}")
+                kind = self.kind(q)
+                problems.extend(f"{where}: {problem}" for problem in kind.check())
                 if q.show_if is not None:
                     target = seen_questions.get(q.show_if.question)
                     if target is None:
                         problems.append(f"{where}: show_if names {q.show_if.question!r}, which is not an earlier question")
                     else:
-                        valid = set(self._option_ids(target))
+                        valid = set(self.option_ids(target))
                         for opt in q.show_if.any_of:
                             if opt not in valid:
                                 problems.append(f"{where}: show_if option {opt!r} is not an answer of {target.id}")
-                for payload in callbacks.payloads_for(q.id, self._option_ids(q)):
+                for payload in callbacks.payloads_for(q.id, kind.option_ids()):
                     if len(payload.encode()) > callbacks.MAX_BYTES:
                         problems.append(f"{where}: button payload {payload!r} exceeds {callbacks.MAX_BYTES} bytes")
                 seen_questions[q.id] = q
         if problems:
             raise ValueError("; ".join(problems))
         return self
-
-    def _option_ids(self, q: Question) -> list[str]:
-        if q.type is QuestionType.CHOICE:
-            ids = [o.id for o in q.options]
-        elif q.type is QuestionType.SCALE:
-            ids = [o.id for o in self.scales.get(q.scale or "", [])]
-        else:
-            return []
-        return ids + ([DONT_KNOW] if q.dont_know else [])
 
     # -- lookups used by the engine and renderers ------------------------------------------------------------------
 
@@ -234,6 +206,10 @@ class Questionnaire(_Strict):
     def _index(self) -> dict[str, tuple[Section, Question]]:
         return {q.id: (s, q) for s in self.sections for q in s.questions}
 
+    @cached_property
+    def _kinds(self) -> dict[int, QuestionKind]:
+        return {id(q): kind_class(q.type)(q, self) for q in self.questions}
+
     def question(self, question_id: str) -> Question | None:
         found = self._index.get(question_id)
         return found[1] if found else None
@@ -241,26 +217,17 @@ class Questionnaire(_Strict):
     def section_of(self, question_id: str) -> Section:
         return self._index[question_id][0]
 
+    def kind(self, q: Question) -> QuestionKind:
+        """The question's type, bound to this question of this questionnaire."""
+        found = self._kinds.get(id(q))
+        return found if found is not None and found.question is q else kind_class(q.type)(q, self)
+
     def choices(self, q: Question) -> list[Option]:
         """The answer buttons of a question, "Don't know" last."""
-        if q.type is QuestionType.CHOICE:
-            opts = list(q.options)
-        elif q.type is QuestionType.SCALE:
-            opts = [Option(id=o.id, label=o.label) for o in self.scales[q.scale or ""]]
-        else:
-            return []
-        if q.dont_know:
-            opts.append(Option(id=DONT_KNOW, label=self.dont_know))
-        return opts
+        return self.kind(q).options()
 
     def option_ids(self, q: Question) -> list[str]:
-        return self._option_ids(q)
-
-
-def _check_unique(where: str, ids: list[str], problems: list[str]) -> None:
-    dupes = sorted({i for i in ids if ids.count(i) > 1})
-    if dupes:
-        problems.append(f"{where}: duplicate option id(s) {', '.join(dupes)}")
+        return self.kind(q).option_ids()
 
 
 class QuestionnaireError(ValueError):

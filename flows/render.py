@@ -1,45 +1,25 @@
-"""Rendering engine prompts as neutral screens: HTML text plus rows of buttons (label, callback payload).
+"""Rendering engine prompts as neutral screens (``flows.screens``): HTML text plus rows of buttons.
 
 Nothing here knows Telegram's classes; ``bot/`` turns a ``Screen`` into a message with an inline keyboard.  Every
 text taken from a questionnaire or a respondent is escaped; texts never exceed Telegram's 4096-character limit.
+The parts of a question screen that differ by question type (the lines under the question, the answer buttons and
+their arrangement, how an answer reads back) are drawn by the type (``flows.questions``); this module puts the
+progress line, the question, the navigation row and the review screen around them.
 """
 
 from __future__ import annotations
-
-import html
-from dataclasses import dataclass, field
 
 from flows import callbacks
 from flows.callbacks import Action
 from flows.engine import DonePrompt, Prompt, QuestionPrompt, ReviewPrompt
 from flows.i18n import Catalogue
-from flows.model import DONT_KNOW, Question, Questionnaire, QuestionType
+from flows.model import Question, Questionnaire
+from flows.screens import CHECK, MAX_TEXT, Button, Screen, esc, fit
 
-MAX_TEXT = 4096
+__all__ = ["CHECK", "MAX_TEXT", "WARN", "Button", "Renderer", "Screen", "esc", "fit"]
+
 REVIEW_ANSWER_CHARS = 60
-CHECK = "✓ "
 WARN = "⚠ "
-
-
-@dataclass(frozen=True)
-class Button:
-    label: str
-    data: str
-
-
-@dataclass(frozen=True)
-class Screen:
-    text: str
-    buttons: tuple[tuple[Button, ...], ...] = field(default_factory=tuple)
-
-
-def esc(text: str) -> str:
-    return html.escape(text, quote=False)
-
-
-def fit(text: str, limit: int = MAX_TEXT) -> str:
-    """Trim plain text to ``limit`` characters with an ellipsis (used only for echoing respondents' own text)."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 class Renderer:
@@ -56,16 +36,14 @@ class Renderer:
     def t(self, key: str, **params: object) -> str:
         return self.cat.t(key, self.lang, **params)
 
+    def raw(self, key: str) -> str:
+        return self.cat.raw(key, self.lang)
+
     def answer_label(self, question: Question, value: str | None) -> str:
         """How a stored answer reads back to the respondent (plain text, unescaped)."""
         if value is None:
-            return self.cat.raw("skipped", self.lang)
-        if question.type is QuestionType.TEXT:
-            return value
-        for option in self.qn.choices(question):
-            if option.id == value:
-                return option.label.get(self.lang)
-        return value
+            return self.raw("skipped")
+        return self.qn.kind(question).answer_label(value, self.lang)
 
     def screen(self, prompt: Prompt, *, authority: str, notice: str | None = None) -> Screen:
         """``notice``: an HTML line shown above the prompt (an error or confirmation)."""
@@ -94,36 +72,14 @@ class Renderer:
         parts = [f"<i>{line}</i>", f"<b>{esc(q.text.get(lang))}</b>"]
         if q.help:
             parts.append(esc(q.help.get(lang)))
-        rows: list[tuple[Button, ...]] = []
-        choices = self.qn.choices(q)
-        if q.type is QuestionType.TEXT:
-            parts.append(self.t("type_answer_optional" if q.optional else "type_answer", limit=q.max_length))
-            if prompt.answered:
-                current = self.answer_label(q, prompt.current)
-                parts.append(self.t("your_answer", answer=fit(current, 500)))
-        else:
-            details = [
-                f"<b>{esc(o.label.get(lang))}</b> — {esc(o.detail.get(lang))}" for o in choices if o.detail is not None
-            ]
-            if details:
-                parts.append("\n\n".join(details))
-            labels = [(CHECK if o.id == prompt.current else "") + o.label.get(lang) for o in choices]
-            buttons = [Button(label, self.data(Action.ANSWER, q.id, o.id)) for label, o in zip(labels, choices)]
-            rows.extend(self._arrange(buttons, [o.id for o in choices], choices_with_detail=bool(details)))
-        nav = [Button(self.cat.raw("button_back", lang), self.data(Action.BACK, q.id))]
-        if q.type is QuestionType.TEXT and q.optional:
-            nav.append(Button(self.cat.raw("button_skip", lang), self.data(Action.SKIP, q.id)))
+        kind = self.qn.kind(q)
+        parts.extend(kind.body(self, prompt.current, prompt.answered))
+        rows = list(kind.keyboard(self, prompt.current))
+        nav = [Button(self.raw("button_back"), self.data(Action.BACK, q.id))]
+        if q.optional:
+            nav.append(Button(self.raw("button_skip"), self.data(Action.SKIP, q.id)))
         rows.append(tuple(nav))
         return Screen("\n\n".join(parts), tuple(rows))
-
-    @staticmethod
-    def _arrange(buttons: list[Button], option_ids: list[str], *, choices_with_detail: bool) -> list[tuple[Button, ...]]:
-        """Level buttons are short: one row of three (Don't know below); scale points one per row."""
-        if choices_with_detail:
-            levels = tuple(b for b, o in zip(buttons, option_ids) if o != DONT_KNOW)
-            rest = [(b,) for b, o in zip(buttons, option_ids) if o == DONT_KNOW]
-            return [levels, *rest]
-        return [(b,) for b in buttons]
 
     def review(self, prompt: ReviewPrompt) -> Screen:
         lang = self.lang
@@ -131,7 +87,7 @@ class Renderer:
         lines = [self.t("review_title")]
         per_item = max(20, (MAX_TEXT - 800) // max(1, len(prompt.items)) - 40)
         for number, (q, value) in enumerate(prompt.items, start=1):
-            title = self.qn.section_of(q.id).title.get(lang) if q.type is QuestionType.CHOICE else q.text.get(lang)
+            title = self.qn.kind(q).review_title(lang)
             if q.id in missing:
                 answer = WARN + self.cat.raw("not_answered", lang)
             else:

@@ -1,0 +1,85 @@
+"""The parts of a questionnaire file that the question types read and build: texts in every language, answer
+options, scale points and their sides, section kinds, and the reserved "Don't know" id.
+
+They sit here, below both ``flows.model`` (which validates whole questionnaires) and the question types, so a type
+module never imports ``flows.model``; ``flows.model`` re-exports every name.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ID_PATTERN = r"^[a-z][a-z0-9_]{0,23}$"
+"""Question, option, section and scale ids: short, so every callback payload stays within 64 bytes."""
+
+DONT_KNOW = "dk"
+"""The option id stored for "Don't know"; never a Level, never counted in shares."""
+
+Identifier = Annotated[str, Field(pattern=ID_PATTERN)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(BaseModel):
+    """A text in every language the questionnaire declares: ``{en: "...", cy: "..."}``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    en: str | None = None
+    cy: str | None = None
+
+    def get(self, language: str) -> str:
+        value = getattr(self, language, None) or self.en
+        if value is None:  # pragma: no cover - prevented by Questionnaire validation
+            raise KeyError(language)
+        return value
+
+    def missing(self, languages: list[str]) -> list[str]:
+        return [lang for lang in languages if not (getattr(self, lang, None) or "").strip()]
+
+
+def missing_text(where: str, text: Text | None, languages: list[str]) -> list[str]:
+    """The problem of a text that is absent or blank in a declared language ([] when there is none)."""
+    if text is not None and (missing := text.missing(languages)):
+        return [f"{where}: text missing in {', '.join(missing)}"]
+    return []
+
+
+def duplicate_ids(where: str, ids: list[str]) -> list[str]:
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    return [f"{where}: duplicate option id(s) {', '.join(dupes)}"] if dupes else []
+
+
+class Option(Strict):
+    id: Identifier
+    label: Text
+    """Short button label, e.g. "Level 1"."""
+    detail: Text | None = None
+    """Long text shown in the message body, e.g. the level descriptor, verbatim."""
+
+
+class Side(StrEnum):
+    """Which side of an agree/disagree scale a point is on (``side:`` of a scale point in the questionnaire)."""
+
+    AGREE = "agree"
+    NEUTRAL = "neutral"
+    DISAGREE = "disagree"
+
+
+class ScaleOption(Strict):
+    """One point of a named scale (``scales:`` in the questionnaire)."""
+
+    id: Identifier
+    label: Text
+    side: Side | None = None
+    """agree, neutral or disagree: where the point lies, and so which way the scale runs (``flows.questions.scale``)."""
+
+
+class SectionKind(StrEnum):
+    CHARACTERISTIC = "characteristic"
+    THEME = "theme"
+    COMMENTS = "comments"
