@@ -29,13 +29,17 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from flows.model import Side
+from flows.questions.categories import Categories
 from reports.model import TOTAL, Breakdown, Detail, StatementResult, SurveyReport, ThemeResult
 from reports.national import NationalView
 from reports.stats import DEFAULT_TARGET_MARGIN, pct, target_rate
 from reports.summary import ReportTexts, texts
 
 LEVEL_COLOURS = ("#c6dbef", "#6baed6", "#08519c")  # ColorBrewer Blues: lightness carries the order
-SCALE_COLOURS = {"sa": "#018571", "a": "#80cdc1", "n": "#d9d9d9", "d": "#dfc27d", "sd": "#a6611a"}  # BrBG
+AGREE_COLOURS = ("#80cdc1", "#018571")  # ColorBrewer BrBG, from the centre outwards
+DISAGREE_COLOURS = ("#dfc27d", "#a6611a")
+NEUTRAL_COLOUR = "#d9d9d9"
 DARK = {"#08519c", "#018571", "#a6611a", "#0072b2"}
 RATE_COLOUR = "#0072b2"  # Okabe-Ito blue
 GAP_COLOUR = "#9a9a9a"
@@ -218,16 +222,45 @@ def levels_chart(report: SurveyReport, language: str = "en") -> Chart:
 # ---- theme statements ---------------------------------------------------------------------------------------------
 
 
+def _ranked(categories: Categories) -> list[str]:
+    """A scale's points from the least to the most favourable (strongly disagree ... strongly agree): left to right."""
+    return [categories[i] for i in categories.ranking]
+
+
+def _shade(index: int, count: int, palette: Sequence[str]) -> str:
+    """The colour of the index-th of count points on one side, from the centre outwards (darker further out)."""
+    return palette[-1] if count == 1 else palette[round(index * (len(palette) - 1) / (count - 1))]
+
+
+def _scale_colours(categories: Categories) -> dict[str, str]:
+    """Each point's colour by its side (declared in the questionnaire): BrBG, darker towards either end; neutral
+    points (and points of a scale without sides) grey."""
+    ranked = _ranked(categories)
+    colours = dict.fromkeys(ranked, NEUTRAL_COLOUR)
+    agree = [c for c in ranked if categories.sides.get(c) is Side.AGREE]
+    disagree = [c for c in reversed(ranked) if categories.sides.get(c) is Side.DISAGREE]
+    for points, palette in ((agree, AGREE_COLOURS), (disagree, DISAGREE_COLOURS)):
+        for i, c in enumerate(points):
+            colours[c] = _shade(i, len(points), palette)
+    return colours
+
+
 def _diverging_segments(s: StatementResult, b: Breakdown) -> tuple[_Segment, ...]:
+    """Disagreeing points left of zero, the neutral ones centred on it, agreeing ones right of it."""
     assert b.shares is not None
-    shares = {c: float(v) * 100 for c, v in zip(s.categories, b.shares, strict=True)}
-    labels = {c: f"{pct(v)}%" for c, v in zip(s.categories, b.shares, strict=True)}
-    neutral = shares.get("n", 0.0)
-    left = -(neutral / 2 + shares.get("d", 0.0) + shares.get("sd", 0.0))
+    categories = s.categories
+    shares = {c: float(v) * 100 for c, v in zip(categories, b.shares, strict=True)}
+    labels = {c: f"{pct(v)}%" for c, v in zip(categories, b.shares, strict=True)}
+    neutral = sum(shares[c] for c in categories if categories.sides.get(c, Side.NEUTRAL) is Side.NEUTRAL)
+    left = neutral / 2
+    for c in categories.on_side(Side.DISAGREE):
+        left += shares[c]
+    left = -left
+    colours = _scale_colours(categories)
     segments = []
-    for category in ("sd", "d", "n", "a", "sa"):
-        width = shares.get(category, 0.0)
-        segments.append(_Segment(left, width, SCALE_COLOURS[category], labels.get(category, "")))
+    for category in _ranked(categories):
+        width = shares[category]
+        segments.append(_Segment(left, width, colours[category], labels[category]))
         left += width
     return tuple(segments)
 
@@ -240,6 +273,7 @@ def theme_chart(report: SurveyReport, theme: ThemeResult, language: str = "en") 
     scale_labels = (
         {c: lab.get(language) for c, lab in zip(first.categories, first.labels, strict=True)} if first else {}
     )
+    colours = _scale_colours(first.categories) if first else {}
     layout = _Layout(
         title=t("theme_chart_title", theme=title),
         xlabel=t("theme_chart_axis"),
@@ -247,7 +281,7 @@ def theme_chart(report: SurveyReport, theme: ThemeResult, language: str = "en") 
         centre_line=True,
         xticks=(-100, -75, -50, -25, 0, 25, 50, 75, 100),
         xticklabels=("100", "75", "50", "25", "0", "25", "50", "75", "100"),
-        legend=[(SCALE_COLOURS[c], scale_labels.get(c, c)) for c in ("sd", "d", "n", "a", "sa")],
+        legend=[(colours[c], scale_labels.get(c, c)) for c in colours],
     )
     alt = [t("alt_theme", theme=title)]
     for s in theme.statements:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from flows.model import Question, Questionnaire, QuestionType, SectionKind, Text
+from flows.model import Question, Questionnaire, SectionKind, Text
 from reports.model import Comment, CommentGroup, Response, SurveyData, answer_value
 
 MIN_COMMENTS = 5
@@ -67,7 +67,7 @@ def group_comments(
     for r in roles:
         qn = data.questionnaires[r]
         for q in qn.questions:
-            if q.type is not QuestionType.TEXT:
+            if not qn.kind(q).free_text:
                 continue
             key = _comment_key(qn, q)
             if key not in titles:

@@ -52,8 +52,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from flows.model import DONT_KNOW
-from reports.model import AGREE, TOTAL, WEIGHTED, Breakdown, Detail, Reason
+from flows.questions.categories import Categories
+from reports.model import TOTAL, WEIGHTED, Breakdown, Detail, Reason
 from reports.stats import effective_n, margin, median_category, pct
 
 MIN_SHOWN = 5
@@ -69,7 +69,7 @@ MIN_DISTRIBUTION = 8
 class Tally:
     """Raw counts of one group's answers to one question (no disclosure control: never shown as such)."""
 
-    categories: tuple[str, ...]
+    categories: Categories
     counts: tuple[int, ...]
     dont_know: int
 
@@ -79,22 +79,23 @@ class Tally:
 
 
 def tally(values: Iterable[str | None], categories: Sequence[str]) -> Tally:
-    """Count answers into ``categories``; Don't know separately; anything else (skipped, stale) is ignored."""
+    """Count answers into ``categories`` (the question type's ``Categories``; plain ids are read least favourable
+    first); Don't know (``Categories.dont_know``) separately; anything else (skipped, stale) is ignored."""
+    categories = Categories.of(categories)
     counts = dict.fromkeys(categories, 0)
     dont_know = 0
     for value in values:
-        if value == DONT_KNOW:
+        if value is not None and value == categories.dont_know:
             dont_know += 1
         elif value in counts:
             counts[value] += 1
-    return Tally(tuple(categories), tuple(counts[c] for c in categories), dont_know)
+    return Tally(categories, tuple(counts[c] for c in categories), dont_know)
 
 
-def _ranking(categories: Sequence[str]) -> list[int]:
-    """Indexes of the categories from least to most favourable (levels ascend; the agree scale is listed
-    strongly agree first, so it is read backwards)."""
-    indexes = list(range(len(categories)))
-    return indexes[::-1] if categories and categories[0] in AGREE else indexes
+def _ranking(categories: Categories) -> list[int]:
+    """Indexes of the categories from least to most favourable (levels ascend; a scale listed from its
+    favourable end, strongly agree first, is read backwards): the questionnaire declares which."""
+    return list(categories.ranking)
 
 
 def _own_detail(answered: int) -> tuple[Detail, Reason]:
@@ -107,7 +108,7 @@ def _own_detail(answered: int) -> tuple[Detail, Reason]:
 
 def _breakdown(
     group: str,
-    categories: tuple[str, ...],
+    categories: Categories,
     counts: Sequence[Fraction],
     answered: int,
     dont_know: int | None,

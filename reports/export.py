@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from flows.model import Question, Questionnaire, QuestionType
+from flows.model import Question, Questionnaire
 from flows.text import clean_cell
 from reports.comments import scrub
 from reports.model import Response, SurveyData, answer_value
@@ -72,7 +72,7 @@ def _answers(qn: Questionnaire, response: Response) -> dict[str, str]:
     for q in qn.questions:
         value = answer_value(qn, q, response.answers)
         if value is not None:
-            values[q.id] = scrub(value) if q.type is QuestionType.TEXT else value
+            values[q.id] = scrub(value) if qn.kind(q).free_text else value
     return values
 
 
@@ -134,7 +134,7 @@ def question_table(data: SurveyData) -> tuple[list[str], list[list[str]]]:
                         q.id,
                         section.id,
                         section.kind.value,
-                        q.type.value,
+                        str(q.type),
                         q.text.get("en"),
                         q.text.get("cy"),
                         _options(qn, q),

@@ -34,16 +34,12 @@ from enum import IntEnum, StrEnum
 from fractions import Fraction
 
 from flows.engine import is_visible
-from flows.model import ROLES, Question, Questionnaire, QuestionType, Text
-from flows.text import clean_cell
+from flows.model import ROLES, Question, Questionnaire, Side, Text
+from flows.questions.categories import Categories
 from reports.stats import DEFAULT_TARGET_MARGIN, pct, points, target_rate
 
 TOTAL = "total"
 WEIGHTED = "weighted"
-LEVELS = ("l1", "l2", "l3")
-AGREE = ("sa", "a")
-NEUTRAL = ("n",)
-DISAGREE = ("d", "sd")
 
 
 # ---- input ------------------------------------------------------------------------------------------------------
@@ -79,18 +75,16 @@ class SurveyData:
 
 def answer_value(qn: Questionnaire, question: Question, answers: Mapping[str, str | None]) -> str | None:
     """The answer that counts: None when the question was not shown (a hidden follow-up's stale answer), skipped,
-    or not one of the question's options.  Free text is cleaned (``flows.text.clean_cell``: control characters
-    dropped, lone surrogates replaced, NFC) before anything else reads it, so text stored before typed answers were
-    cleaned on the way in can neither break an output nor hide personal data from ``reports.comments.scrub``."""
+    or not an answer of the question (its type's ``stored``: not one of its options).  Free text is cleaned
+    (``flows.text.clean_cell``: control characters dropped, lone surrogates replaced, NFC) before anything else
+    reads it, so text stored before typed answers were cleaned on the way in can neither break an output nor hide
+    personal data from ``reports.comments.scrub``."""
     if not is_visible(qn, question, answers):
         return None
     value = answers.get(question.id)
     if value is None:
         return None
-    if question.type is QuestionType.TEXT:
-        value = str(clean_cell(value)).strip()
-        return value or None
-    return value if value in qn.option_ids(question) else None
+    return qn.kind(question).stored(value)
 
 
 # ---- the view-model -----------------------------------------------------------------------------------------------
@@ -115,7 +109,7 @@ class Breakdown:
     """One group's answers to one question, with disclosure control applied: withheld fields are None."""
 
     group: str  # officer | member | total | weighted
-    categories: tuple[str, ...]  # display order: l1, l2, l3 or sa, a, n, d, sd
+    categories: Categories  # ids in display order (l1, l2, l3 or sa, a, n, d, sd), with direction and sides
     detail: Detail
     reason: Reason
     answered: int | None = None  # raw n, Don't know excluded (FULL only)
@@ -152,31 +146,31 @@ class Breakdown:
 
     @property
     def divided(self) -> bool | None:
-        """Agreement under 50%, or Level 1 and Level 3 both at 25% or more (characteristics only)."""
-        if not self.shares or "l1" not in self.categories or "l3" not in self.categories:
+        """Agreement under 50%, or the lowest and the highest level (Level 1 and Level 3) both at 25% or more
+        (levels only: characteristics)."""
+        lowest, highest = self.categories.lowest, self.categories.highest
+        if not self.shares or not self.categories.numbered or lowest is None or highest is None or lowest == highest:
             return None
-        l1, l3 = self.share("l1"), self.share("l3")
-        assert l1 is not None and l3 is not None and self.agreement is not None
-        return self.agreement < Fraction(1, 2) or (l1 >= Fraction(1, 4) and l3 >= Fraction(1, 4))
+        low, high = self.share(lowest), self.share(highest)
+        assert low is not None and high is not None and self.agreement is not None
+        return self.agreement < Fraction(1, 2) or (low >= Fraction(1, 4) and high >= Fraction(1, 4))
 
     @property
     def median_level(self) -> int | None:
         """1, 2 or 3 for a characteristic's median (None when withheld or not a level)."""
-        if self.median is None or self.median not in LEVELS:
-            return None
-        return LEVELS.index(self.median) + 1
+        return None if self.median is None else self.categories.level(self.median)
 
     @property
     def agree(self) -> Fraction | None:
-        return self.share_of(*AGREE)
+        return self.share_of(*self.categories.on_side(Side.AGREE))
 
     @property
     def neutral(self) -> Fraction | None:
-        return self.share_of(*NEUTRAL)
+        return self.share_of(*self.categories.on_side(Side.NEUTRAL))
 
     @property
     def disagree(self) -> Fraction | None:
-        return self.share_of(*DISAGREE)
+        return self.share_of(*self.categories.on_side(Side.DISAGREE))
 
     @property
     def margin_points(self) -> int | None:
@@ -238,7 +232,7 @@ class CharacteristicResult(_ByGroup):
 class StatementResult(_ByGroup):
     question_id: str
     texts: Mapping[str, Text]  # role -> the wording that group was asked
-    categories: tuple[str, ...]
+    categories: Categories  # the scale's points in display order, with direction and sides
     labels: tuple[Text, ...]  # scale labels in category order
     groups: Mapping[str, Breakdown]  # role -> breakdown, only the roles asked
     total: Breakdown | None  # only when every group was asked this question id

@@ -12,19 +12,21 @@ no plotting.  The parts it puts together each live in one place:
 - ``reports.national``: the national view over several councils' reports.
 
 Characteristics are matched across questionnaires by section id, in the first questionnaire's order; a
-characteristic's categories are its first choice question's levels.  Theme statements are the scale questions
-of each theme section; a statement has a total only where every group was asked its question id.
+characteristic is scored by its first question counted in levels (a choice question: its type's ``Categories`` are
+numbered).  Theme statements are the questions of each theme section counted on an agree/disagree scale (their
+``Categories`` have sides); a statement has a total only where every group was asked its question id.  Category
+ids, their order, direction and labels all come from the question types (``flows.questions``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flows.model import Question, Questionnaire, QuestionType, Section, SectionKind, Text
+from flows.model import Question, Questionnaire, Section, SectionKind, Text
+from flows.questions.categories import Categories
 from reports.comments import group_comments
 from reports.disclosure import breakdowns, tally
 from reports.model import (
-    LEVELS,
     TOTAL,
     CharacteristicResult,
     RateResult,
@@ -39,8 +41,20 @@ from reports.stats import margin, respondent_weights
 __all__ = ["score"]
 
 
-def _first_choice(section: Section) -> Question | None:
-    return next((q for q in section.questions if q.type is QuestionType.CHOICE), None)
+def _levels(qn: Questionnaire, question: Question) -> Categories | None:
+    """The question's categories when they are levels (a characteristic's question), else None."""
+    categories = qn.kind(question).categories()
+    return categories if categories is not None and categories.numbered else None
+
+
+def _statement(qn: Questionnaire, question: Question) -> Categories | None:
+    """The question's categories when it is an agree/disagree statement (its scale declares sides), else None."""
+    categories = qn.kind(question).categories()
+    return categories if categories is not None and categories.sides else None
+
+
+def _first_levels(qn: Questionnaire, section: Section) -> Question | None:
+    return next((q for q in section.questions if _levels(qn, q) is not None), None)
 
 
 def _sections(qn: Questionnaire, kind: SectionKind) -> list[Section]:
@@ -92,15 +106,15 @@ def score(data: SurveyData) -> SurveyReport:
         for r in roles:
             qn = data.questionnaires[r]
             section = next((s for s in qn.sections if s.id == section_id), None)
-            question = _first_choice(section) if section else None
+            question = _first_levels(qn, section) if section else None
             if section is not None and question is not None:
                 asked[r] = question
                 reference = reference or (section, question)
         if reference is None:
             continue
         section, question = reference
-        options = {o.id: o for o in question.options}
-        categories = tuple(c for c in LEVELS if c in options) or tuple(options)
+        categories = _levels(data.questionnaires[next(iter(asked))], question)
+        assert categories is not None
         tallies = {r: tally(values(r, q.id), categories) for r, q in asked.items()}
         groups, total, weighted = breakdowns(tallies, invited, weights)
         assert total is not None
@@ -109,8 +123,8 @@ def score(data: SurveyData) -> SurveyReport:
                 section_id=section_id,
                 question_id=question.id,
                 title=section.title,
-                descriptors=tuple(options[c].detail or options[c].label for c in categories),
-                labels=tuple(options[c].label for c in categories),
+                descriptors=tuple(d or lab for d, lab in zip(categories.details, categories.labels, strict=True)),
+                labels=categories.labels,
                 groups=groups,
                 total=total,
                 weighted=weighted,
@@ -124,11 +138,12 @@ def score(data: SurveyData) -> SurveyReport:
         title: Text | None = None
         statement_ids: list[str] = []
         for r in roles:
-            section = next((s for s in data.questionnaires[r].sections if s.id == theme_id), None)
+            qn = data.questionnaires[r]
+            section = next((s for s in qn.sections if s.id == theme_id), None)
             if section is None:
                 continue
             title = title or section.title
-            statement_ids += [q.id for q in section.questions if q.type is QuestionType.SCALE]
+            statement_ids += [q.id for q in section.questions if _statement(qn, q) is not None]
         assert title is not None
         statements = []
         for question_id in _ordered_union([statement_ids]):
@@ -136,11 +151,11 @@ def score(data: SurveyData) -> SurveyReport:
             for r in roles:
                 qn = data.questionnaires[r]
                 q = qn.question(question_id)
-                if q is not None and q.type is QuestionType.SCALE:
+                if q is not None and _statement(qn, q) is not None:
                     asked_q[r] = (qn, q)
             qn0, q0 = next(iter(asked_q.values()))
-            scale = qn0.scales[q0.scale or ""]
-            categories = tuple(o.id for o in scale)
+            categories = _statement(qn0, q0)
+            assert categories is not None
             tallies = {r: tally(values(r, question_id), categories) for r in asked_q}
             both = len(asked_q) == len(roles) and len(roles) > 1
             groups, total, weighted = breakdowns(tallies, invited, weights, with_total=both)
@@ -149,7 +164,7 @@ def score(data: SurveyData) -> SurveyReport:
                     question_id=question_id,
                     texts={r: q.text for r, (_, q) in asked_q.items()},
                     categories=categories,
-                    labels=tuple(o.label for o in scale),
+                    labels=categories.labels,
                     groups=groups,
                     total=total,
                     weighted=weighted,

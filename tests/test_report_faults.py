@@ -30,7 +30,7 @@ from reports.model import Breakdown, Detail, Reason, Response
 from reports.scoring import score
 from reports.stats import pct, respondent_weights
 from reports.summary import render_summary
-from tests.test_scoring import build, characteristic, council, many, statement
+from tests.test_scoring import QN, build, characteristic, council, many, statement
 
 ALL_OUTPUTS = {
     "summary-en.txt", "summary-cy.txt", "report-en.html", "report-cy.html", "answers.csv", "answers.xlsx",
@@ -278,7 +278,9 @@ def test_totals_are_shown_when_nothing_is_hidden_or_nothing_could_be_worked_out(
 # ---- defect 10: every route, by brute force -----------------------------------------------------------------------
 
 LEVELS = ("l1", "l2", "l3")
-SCALE = ("sa", "a", "n", "d", "sd")
+# The agree scale as the questionnaire declares it: ids sa ... sd, listed from the favourable end (its sides say so).
+SCALE = QN["officer"].kind(QN["officer"].question("vl_resource")).categories()
+assert SCALE == ("sa", "a", "n", "d", "sd") and SCALE.favourable_first
 
 
 @cache
