@@ -39,8 +39,12 @@ from flows.questions.schema import (
 )
 
 __all__ = [
+    "DEFAULT_TARGETS",
     "DONT_KNOW",
     "ID_PATTERN",
+    "QUESTIONNAIRE_DIR",
+    "ROLES",
+    "Identifier",
     "Option",
     "Question",
     "QuestionType",
