@@ -14,6 +14,7 @@ import asyncio
 import random
 import time
 from dataclasses import dataclass, field
+from functools import cache
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -23,10 +24,11 @@ from telegram.ext import Application
 from bot.app import build_application, running
 from bot.constants import COMPLETION_JOB
 from bot.emulator import BotApiEmulator, UserDriver
-from bot.services import Services, admin_services
+from bot.services import Services, admin_services, load_questionnaires
 from config.settings import Settings
 from flows import callbacks
 from flows.callbacks import Action
+from flows.model import Questionnaire
 from flows.reminders import campaign_slots
 from reports.rates import RateTable, format_text
 
@@ -41,7 +43,7 @@ FINISHES = {"officer": 0.72, "member": 0.40}
 COMES_BACK = {"officer": 0.45, "member": 0.55}
 # How each group tends to see the council: weights of Level 1, 2, 3 and Don't know.
 LEVEL_WEIGHTS = {"officer": (3, 5, 2, 1), "member": (4, 4, 1, 2)}
-AGREE_WEIGHTS = (1, 4, 3, 3, 1, 1)  # sa a n d sd dk
+AGREE_WEIGHTS = (1, 3, 3, 4, 1, 1)  # strongly disagree ... strongly agree, then don't know
 COMMENTS = (
     "Services keep their own spreadsheets, so the same data is collected several times.",
     "We need analysts who can turn the data into something members can read quickly.",
@@ -236,12 +238,26 @@ async def _answer(person: Person, rng: random.Random, *, limit: int | None) -> N
 
 
 def _pick(payloads: list[str], role: str, rng: random.Random) -> str:
-    options = [p.rsplit(callbacks.SEPARATOR, 1)[1] for p in payloads]
-    if set(options) >= {"l1", "l2", "l3"}:
-        weights = dict(zip(("l1", "l2", "l3", "dk"), LEVEL_WEIGHTS[role]))
-    else:
-        weights = dict(zip(("sa", "a", "n", "d", "sd", "dk"), AGREE_WEIGHTS))
-    return rng.choices(payloads, weights=[weights.get(o, 1) for o in options])[0]
+    """A simulated person's choice among a question's answer buttons, weighted by how favourable each is (read from
+    the question type's categories, least favourable first) and with its own weight for "Don't know"."""
+    cb = callbacks.decode(payloads[0])
+    assert cb is not None
+    qn = _questionnaires()[role]
+    question = qn.question(cb.args[0])
+    assert question is not None
+    cats = qn.kind(question).categories()
+    assert cats is not None
+    *ranked_weights, dont_know = LEVEL_WEIGHTS[role] if cats.numbered else AGREE_WEIGHTS
+    weights = {cats[i]: w for i, w in zip(cats.ranking, ranked_weights)}
+    if cats.dont_know is not None:
+        weights[cats.dont_know] = dont_know
+    options = [(callbacks.decode(p) or cb).arg(1) for p in payloads]
+    return rng.choices(payloads, weights=[weights.get(o or "", 1) for o in options])[0]
+
+
+@cache
+def _questionnaires() -> dict[str, Questionnaire]:
+    return load_questionnaires()
 
 
 async def _rates(services: Services, campaign_id: int) -> RateTable:

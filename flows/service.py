@@ -224,7 +224,7 @@ class RespondentService:
             return self._say("no_invitation", normalise_language(who.language_code))
         if invitation.language is None or not invitation.notice_seen:
             return self._with_notice(await self._where(invitation), self._language(invitation, who), "use_buttons")
-        return await self._questions(invitation, engine.Write(text), via_button=False)
+        return await self._questions(invitation, engine.Write(text, invitation.language), via_button=False)
 
     async def unsupported(self, who: Who) -> Reply:
         """A sticker, photo, voice note, location, file ...: nothing is stored; show where the respondent is."""
