@@ -351,3 +351,49 @@ async def test_file_that_is_not_sqlite_is_refused(tmp_path: Path) -> None:
     assert "notes.db" in str(info.value)
     assert "not a datatool-bot database" in str(info.value)
     assert digest(path) == before
+
+
+# -- real databases of earlier versions (zigpy's appdb keeps such fixtures) ------------------------------------------
+
+DATABASES = Path(__file__).parent / "databases"
+
+
+def load_fixture(name: str, path: Path) -> None:
+    """Recreate a stored database dump (schema, data and user_version) as a file."""
+    with sqlite3.connect(path) as plain:
+        plain.executescript((DATABASES / name).read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("fixture", sorted(p.name for p in DATABASES.glob("v*.sql")))
+async def test_a_real_database_of_an_earlier_version_migrates_with_its_data(fixture: str, tmp_path: Path) -> None:
+    from storage.repositories import RespondentRepository
+
+    old, fresh = tmp_path / "old.db", tmp_path / "fresh.db"
+    load_fixture(fixture, old)
+    conn = await connect(old)
+    try:
+        assert await user_version(conn) == discover()[-1].version
+        respondents = RespondentRepository(conn)
+        submitted = await respondents.invitation_by_id(1)
+        assert submitted is not None and submitted.submitted and submitted.language == "cy"
+        answers = await respondents.answers(1)
+        assert answers["lead_help"] == "Mwy o hyfforddiant\nand dashboards" and answers["kc_leadership"] == "l1"
+        started = await respondents.invitation_by_id(2)
+        assert started is not None and not started.submitted and started.cursor == "kc_standards"
+        async with conn.execute("SELECT status, COUNT(*) FROM reminders GROUP BY status ORDER BY status") as cur:
+            assert [tuple(r) for r in await cur.fetchall()] == [("sent", 1), ("unknown", 1)]
+        async with conn.execute("SELECT item, status FROM postings ORDER BY item") as cur:
+            assert [tuple(r) for r in await cur.fetchall()] == [
+                ("answers.xlsx", "failed"), ("report-cy.html", "unknown"), ("summary", "sent")]
+        async with conn.execute("PRAGMA foreign_key_check") as cur:
+            assert await cur.fetchall() == []
+        async with conn.execute("PRAGMA integrity_check") as cur:
+            assert (await cur.fetchone())[0] == "ok"
+        migrated = await schema(conn)
+    finally:
+        await conn.close()
+    conn = await connect(fresh)
+    try:
+        assert migrated == await schema(conn)  # the same schema as a database created by this release
+    finally:
+        await conn.close()

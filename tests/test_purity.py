@@ -319,3 +319,18 @@ def test_no_import_cycle_in_the_project() -> None:
     assert {"bot.cli", "bot.demo", "flows.campaigns", "storage.repositories"} <= set(graph)
     assert "bot.cli" not in graph["bot.demo"]  # the demo runs the use cases itself (bot.services), not the CLI's
     assert find_cycle(graph) is None, " -> ".join(find_cycle(graph) or [])
+
+
+# ---- module size ---------------------------------------------------------------------------------------------------
+
+ABOUT_500 = 520  # "no module over about 500 lines": one module does one job
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for package in ("bot", "flows", "storage", "reports", "config") for p in sorted((ROOT / package).rglob("*.py"))],
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_no_module_is_over_about_500_lines(path: Path) -> None:
+    lines = len(path.read_text(encoding="utf-8").splitlines())
+    assert lines <= ABOUT_500, f"{path.relative_to(ROOT)} has {lines} lines: split it by job"
