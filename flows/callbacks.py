@@ -55,7 +55,12 @@ def encode(action: Action, *args: str | int, owner: int | None = None) -> str:
 
 
 def decode(payload: str | None) -> Callback | None:
-    if not payload or len(payload.encode()) > MAX_BYTES:
+    if not payload:
+        return None
+    try:
+        if len(payload.encode()) > MAX_BYTES:
+            return None
+    except UnicodeEncodeError:  # lone surrogates: not text any client could have put on a button
         return None
     owner: int | None = None
     if OWNER_MARK in payload:

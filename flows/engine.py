@@ -12,8 +12,8 @@ Rules
   one answer and one step forward).
 - Follow-up questions (``show_if``) are visible only while their condition holds; an answer to a follow-up that is
   hidden again is kept in storage but ignored.
-- A button on a superseded message never destroys an answer: Skip pressed on an older message of a question that
-  holds a typed answer changes nothing (the answer is kept; typing a new one is how to change it).
+- A button on a superseded message never destroys an answer: Skip is offered only before anything is typed, and a
+  Skip pressed where a typed answer is stored changes nothing (the answer is kept; typing a new one changes it).
 - What a button or typed text means for a question is its type's to say (``flows.questions``: ``parse_button``,
   ``parse_text``): the answer to store, or a refusal (typed text on a button question, an unknown option, free
   text that is empty, too long or unreadable).
@@ -53,7 +53,7 @@ class Error(StrEnum):
     LOCKED = "locked"  # already submitted
     AT_START = "at_start"  # back from the first question
     UNREADABLE = "unreadable"  # typed text that is not valid Unicode (lone surrogates)
-    KEEPS_ANSWER = "keeps_answer"  # Skip on an older message of a question answered by typing: nothing changes
+    KEEPS_ANSWER = "keeps_answer"  # Skip where a typed answer is stored (an older message): nothing changes
 
 
 # ---- inputs -------------------------------------------------------------------------------------------------------
@@ -281,8 +281,10 @@ def step(qn: Questionnaire, state: State, event: Input, now: datetime) -> Step:
             assert question is not None
             if not question.optional:
                 return stay(Error.NOT_OPTIONAL)
-            if question.id != current and state.answers.get(question.id) is not None:
-                return stay(Error.KEEPS_ANSWER)  # a stale Skip must not wipe what the person typed
+            if state.answers.get(question.id) is not None:
+                # Skip is offered only before anything is typed: a Skip on an older message (the person may since
+                # have typed, even gone Back to this question) must not wipe what they wrote.
+                return stay(Error.KEEPS_ANSWER)
             return _record(qn, state, current, question, None)
         case Back(question_id):
             if question_id != current:

@@ -76,7 +76,7 @@ class Renderer:
         parts.extend(kind.body(self, prompt.current, prompt.answered))
         rows = list(kind.keyboard(self, prompt.current))
         nav = [Button(self.raw("button_back"), self.data(Action.BACK, q.id))]
-        if q.optional:
+        if q.optional and prompt.current is None:  # never offered over a typed answer, which Skip would wipe
             nav.append(Button(self.raw("button_skip"), self.data(Action.SKIP, q.id)))
         rows.append(tuple(nav))
         return Screen("\n\n".join(parts), tuple(rows))

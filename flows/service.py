@@ -417,11 +417,11 @@ class RespondentService:
         if not via_button:
             return Reply(send=(screen,))
         if result.changed_earlier is not None:
-            # The button was on an older question's message: show the new choice there, leave the current one alone.
+            # A button of an earlier question (an older message, a double tap, or an edit that never arrived): the
+            # answer is changed, and the pressed message shows the question the person is on, so it is always on
+            # screen somewhere; the toast says what changed.
             changed = result.changed_earlier
-            after = State(answers={**state.answers, **result.save}, cursor=changed.id)
-            older = renderer.screen(engine.prompt_for(renderer.qn, after, changed.id), authority=authority)
-            return Reply(edit=older, toast=self._toast("changed_earlier", language, question=changed.text.get(language)))
+            return Reply(edit=screen, toast=self._toast("changed_earlier", language, question=changed.text.get(language)))
         if not result.save and not result.advanced and isinstance(event, engine.Choose):
             # A double tap, or a tap on an older message whose edit never arrived: nothing changes, and the pressed
             # message shows the question the person is really on (so nobody is left without the next screen).
