@@ -18,7 +18,7 @@ demo: $(STAMP)
 	$(VENV)/bin/datatool-bot demo
 
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2
 
 bench: $(STAMP)
 	$(PY) -m bench
