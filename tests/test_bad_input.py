@@ -19,8 +19,8 @@ from flows.callbacks import Action
 from flows.model import Questionnaire, QuestionType
 from flows.tokens import hash_token
 from tests.support import (
-    as_shown,
     World,
+    as_shown,
     current_question,
     last_toast,
     no_failure,
@@ -33,14 +33,7 @@ from tests.support import (
 pytestmark = pytest.mark.asyncio
 
 
-
-# ---- helpers -------------------------------------------------------------------------------------------------------
-
-
-
-
-
-
+# ---- helpers --------------------------------------------------------------------------------------------------------
 
 
 async def user_action(driver: UserDriver, action: Callable[[], Awaitable[object]]) -> None:

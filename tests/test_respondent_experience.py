@@ -27,8 +27,8 @@ from flows.tokens import hash_token
 from storage.database import connect
 from storage.repositories import CampaignRepository
 from tests.support import (
-    as_shown,
     World,
+    as_shown,
     current_question,
     payloads,
     last_toast,
