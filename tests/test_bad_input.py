@@ -33,7 +33,7 @@ from tests.support import (
 pytestmark = pytest.mark.asyncio
 
 
-# ---- helpers --------------------------------------------------------------------------------------------------------
+# ---- helpers -------------------------------------------------------------------------------------------------------
 
 
 async def user_action(driver: UserDriver, action: Callable[[], Awaitable[object]]) -> None:
