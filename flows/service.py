@@ -15,8 +15,10 @@ person is told to try again shortly and nothing is changed.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -90,6 +92,21 @@ class Who:
     language_code: str | None = None
 
 
+def _busy_if_storage_fails(
+    handle: Callable[..., Awaitable[Reply]],
+) -> Callable[..., Awaitable[Reply]]:
+    """An entry point whose reply, when storage cannot take a write, is the "try again shortly" message."""
+
+    @functools.wraps(handle)
+    async def guarded(self: RespondentService, who: Who, *args: object) -> Reply:
+        try:
+            return await handle(self, who, *args)
+        except StorageUnavailable as exc:
+            return self._busy(who, exc)
+
+    return guarded
+
+
 class RespondentService:
     def __init__(
         self,
@@ -111,14 +128,9 @@ class RespondentService:
 
     # ---- entry points (one per kind of update) -------------------------------------------------------------------
 
+    @_busy_if_storage_fails
     async def start(self, who: Who, payload: str | None) -> Reply:
         """``/start`` with or without a deep-link payload."""
-        try:
-            return await self._start(who, payload)
-        except StorageUnavailable as exc:
-            return self._busy(who, exc)
-
-    async def _start(self, who: Who, payload: str | None) -> Reply:
         language = normalise_language(who.language_code)
         if not payload:
             invitation = await self.store.invitation_for_user(who.user_id)
@@ -211,14 +223,9 @@ class RespondentService:
         edit = where.send[0] if where.send else None
         return Reply(toast=self._toast("stale_button", language), edit=edit), language
 
+    @_busy_if_storage_fails
     async def write(self, who: Who, text: str) -> Reply:
         """A typed message (not a command)."""
-        try:
-            return await self._write(who, text)
-        except StorageUnavailable as exc:
-            return self._busy(who, exc)
-
-    async def _write(self, who: Who, text: str) -> Reply:
         invitation = await self.store.invitation_for_user(who.user_id)
         if invitation is None:
             return self._say("no_invitation", normalise_language(who.language_code))
@@ -226,32 +233,23 @@ class RespondentService:
             return self._with_notice(await self._where(invitation), self._language(invitation, who), "use_buttons")
         return await self._questions(invitation, engine.Write(text, invitation.language), via_button=False)
 
+    @_busy_if_storage_fails
     async def unsupported(self, who: Who) -> Reply:
         """A sticker, photo, voice note, location, file ...: nothing is stored; show where the respondent is."""
-        try:
-            return await self._unsupported(who)
-        except StorageUnavailable as exc:
-            return self._busy(who, exc)
-
-    async def _unsupported(self, who: Who) -> Reply:
         invitation = await self.store.invitation_for_user(who.user_id)
         language = self._language(invitation, who)
         if invitation is None:
             return self._say("unsupported_message", language)
         return self._with_notice(await self._where(invitation), language, "unsupported_message")
 
+    @_busy_if_storage_fails
     async def edited(self, who: Who) -> Reply:
         """An edited message: editing does not change a stored answer; say how to change one."""
         invitation = await self.store.invitation_for_user(who.user_id)
         return self._say("edit_ignored", self._language(invitation, who))
 
+    @_busy_if_storage_fails
     async def command(self, who: Who, name: str) -> Reply:
-        try:
-            return await self._command(who, name)
-        except StorageUnavailable as exc:
-            return self._busy(who, exc)
-
-    async def _command(self, who: Who, name: str) -> Reply:
         invitation = await self.store.invitation_for_user(who.user_id)
         language = self._language(invitation, who)
         if name not in set(RespondentCommand):
