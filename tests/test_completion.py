@@ -12,9 +12,8 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from bot.emulator.server import FAULTS
 from bot.cli import main
-from bot.emulator import parse_html
+from bot.emulator import FAULTS, parse_html
 from bot.handlers import post_completions
 from tests.support import World, add_campaign, make_settings, person, seed_answers
 

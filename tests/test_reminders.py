@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 import pytest
 
-from bot.emulator.server import FAULTS
+from bot.emulator import FAULTS
 from bot.services import Services
 from flows.reminders import (
     FINAL,

@@ -17,8 +17,7 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from bot.emulator import UserDriver
-from bot.emulator.server import ChatMessage
+from bot.emulator import ChatMessage, UserDriver
 from bot.logs import setup_logging
 from flows import callbacks
 from flows.callbacks import Action

@@ -14,7 +14,7 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from bot.emulator.server import FAULTS
+from bot.emulator import FAULTS
 from flows.callbacks import Action
 from flows.tokens import hash_token
 from tests.support import (

@@ -23,11 +23,13 @@ from bot.emulator.chats import ChatMessage, FakeUser
 from bot.emulator.driver import UserDriver
 from bot.emulator.entities import parse_html
 from bot.emulator.errors import ApiError, EmulatorUsageError
+from bot.emulator.faults import FAULTS
 from bot.emulator.methods import CallbackAnswer
 from bot.emulator.params import UploadedFile
 from bot.emulator.server import ApiCall, BotApiEmulator
 
 __all__ = [
+    "FAULTS",
     "ApiCall",
     "ApiError",
     "BotApiEmulator",

@@ -35,12 +35,9 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.emulator.chats import ChatMessage, FakeUser
-from bot.emulator.entities import parse_html
-from bot.emulator.errors import ERR_BAD_BODY, ERR_NOT_FOUND, ERR_UNAUTHORIZED, ApiError, EmulatorUsageError
-from bot.emulator.faults import FAULTS, FaultSchedule
+from bot.emulator.errors import ERR_BAD_BODY, ERR_NOT_FOUND, ERR_UNAUTHORIZED, ApiError
+from bot.emulator.faults import FaultSchedule
 from bot.emulator.methods import (
-    CallbackAnswer,
     CallbackMethods,
     FileMethods,
     MessageMethods,
@@ -51,18 +48,6 @@ from bot.emulator.methods.base import api_handlers
 from bot.emulator.params import Params, UploadedFile
 from bot.emulator.users import UserSide
 
-__all__ = [  # also importable from here, where they used to live
-    "FAULTS",
-    "ApiCall",
-    "ApiError",
-    "BotApiEmulator",
-    "CallbackAnswer",
-    "ChatMessage",
-    "EmulatorUsageError",
-    "FakeUser",
-    "UploadedFile",
-    "parse_html",
-]
 
 _LOGGER = logging.getLogger(__name__)
 
