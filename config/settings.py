@@ -19,6 +19,7 @@ ENV_PREFIX = "DATATOOL_"
 TELEGRAM_API = "https://api.telegram.org/bot"
 TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
 USERNAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
+WEBHOOK_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # Telegram's rule for setWebhook's secret_token
 
 # How to fix each setting, used in the one-line error message.
 HINTS = {
@@ -37,6 +38,8 @@ HINTS = {
     "rate_limit_retries": "give a whole number from 0 to 10",
     "privacy_notice": "give the path of a YAML file shaped like config/privacy.yaml",
     "telegram_timeout": "give a number of seconds from 0.1 to 120, e.g. 10",
+    "webhook_secret": "generate one with python3 -c 'import secrets; print(secrets.token_urlsafe(32))' (1 to 256 "
+                      "characters from A-Z, a-z, 0-9, _ and -)",
 }
 
 
@@ -74,6 +77,9 @@ class Settings(BaseSettings):
     telegram_timeout: float = Field(default=10.0, ge=0.1, le=120)
     """Seconds to wait for Telegram's answer to a request.  A send that times out may still have been delivered:
     it is recorded as in doubt and never repeated automatically."""
+    webhook_secret: SecretStr | None = None
+    """Webhook mode only (``run --webhook-url``): Telegram sends it in the ``X-Telegram-Bot-Api-Secret-Token`` header
+    of every update it POSTs, and the bot refuses (403) any request without it.  Secret, never logged."""
 
     @field_validator("telegram_token")
     @classmethod
@@ -81,6 +87,18 @@ class Settings(BaseSettings):
         if value is not None and not TOKEN_PATTERN.match(value.get_secret_value().strip()):
             raise ValueError("does not look like a bot token")
         return value
+
+    @field_validator("webhook_secret", mode="before")
+    @classmethod
+    def _secret_shape(cls, value: object) -> object:
+        """Blank is unset; otherwise Telegram's rule, checked here so that a bad secret stops start-up in one line
+        instead of a refused setWebhook.  The message never repeats the value."""
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            return None
+        if not isinstance(raw, str) or not WEBHOOK_SECRET_PATTERN.match(raw.strip()):
+            raise ValueError("is not a valid secret token")
+        return SecretStr(raw.strip())
 
     @field_validator("telegram_base_url")
     @classmethod
@@ -133,6 +151,12 @@ class Settings(BaseSettings):
         if self.telegram_token is None:
             raise SettingsError(f"{ENV_PREFIX}TELEGRAM_TOKEN is not set: {HINTS['telegram_token']} (in the environment or .env)")
         return self.telegram_token.get_secret_value().strip()
+
+    def require_webhook_secret(self) -> str:
+        if self.webhook_secret is None:
+            raise SettingsError(f"{ENV_PREFIX}WEBHOOK_SECRET is not set, and webhook mode needs it: "
+                                f"{HINTS['webhook_secret']}, and put it in the environment or .env")
+        return self.webhook_secret.get_secret_value()
 
 
 def load_settings(**overrides: object) -> Settings:
