@@ -76,6 +76,7 @@ ERR_CONFLICT_WEBHOOK = (
     "Conflict: can't use getUpdates method while webhook is active; "
     "use deleteWebhook to delete the webhook first"
 )
+ERR_WEBHOOK_SECRET = "Bad Request: secret token contains unallowed characters"
 ERR_WRONG_ACTION = "Bad Request: wrong parameter action in request"
 ERR_NO_FILE = "Bad Request: there is no {} in the request"
 ERR_WRONG_FILE_ID = "Bad Request: wrong file identifier/HTTP URL specified"

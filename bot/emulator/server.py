@@ -108,9 +108,10 @@ class BotApiEmulator(
         self._host, self._port = host, self._runner.addresses[0][1]
 
     async def stop(self) -> None:
-        """Release pending long polls and shut the server down."""
+        """Release pending long polls, end any webhook delivery and shut the server down."""
         self._stopping = True
         self._notify()
+        await self._end_webhook_delivery()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
