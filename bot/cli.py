@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.services import admin_services, load_questionnaires
+from bot.webhook import DEFAULT_LISTEN, WebhookError, add_webhook_arguments, run_webhook
 from config.reminder_policy import load_reminder_policy
 from config.settings import TELEGRAM_API, Settings, SettingsError, load_settings
 from flows.campaigns import (
@@ -373,7 +374,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    sub.add_parser("run", help="run the bot (long polling) against the configured Bot API", epilog=EPILOG)
+    add_webhook_arguments(sub.add_parser(
+        "run", help="run the bot against the configured Bot API (long polling, or a webhook)", epilog=EPILOG,
+        description="Run the bot. By default it asks Telegram for updates (long polling): no open port is needed. "
+        "With --webhook-url, Telegram POSTs each update to that URL instead (see README.md)."))
 
     demo = sub.add_parser("demo", help="run a complete simulated fieldwork offline, against a local Bot API emulator")
     demo.add_argument("--out", type=Path, default=Path("demo-output"), help="folder for the demo database and files")
@@ -461,15 +465,23 @@ HANDLERS = {
 }
 
 
-def cmd_run(settings: Settings) -> int:
-    from bot.app import run_polling
-
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     settings.require_token()
+    if args.webhook_url is None and args.listen is not None:
+        raise UsageError("--listen is for webhook mode: give --webhook-url too, or leave --listen out to poll")
     with talking_to_telegram(settings):
         try:
-            run_polling(settings)
+            if args.webhook_url is None:
+                from bot.app import run_polling
+
+                run_polling(settings)
+            else:
+                run_webhook(settings, args.webhook_url, args.listen or DEFAULT_LISTEN)
         except KeyboardInterrupt:  # Ctrl+C while still connecting (once running, PTB handles it and returns)
             return 130
+        except WebhookError as exc:
+            print(f"datatool-bot: {exc}", file=sys.stderr)
+            return exc.exit_code
     return 0
 
 
@@ -486,7 +498,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(run_demo(out=args.out, seed=args.seed))
         settings = load_settings()
         if args.command == "run":
-            return cmd_run(settings)
+            return cmd_run(settings, args)
         handler = HANDLERS[(args.command, getattr(args, "action", None))]
         return asyncio.run(handler(settings, args))
     except (SettingsError, DatabaseError, UsageError, CampaignError, ValueError) as exc:

@@ -14,8 +14,8 @@ import os
 import socket
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -168,3 +168,211 @@ async def test_a_secret_token_telegram_would_refuse_is_refused(bot: Bot, receive
         with pytest.raises(BadRequest, match="(?i)secret token contains unallowed characters"):
             await bot.set_webhook(receiver.url, secret_token=bad)
     assert (await bot.get_webhook_info()).url == ""
+
+
+# ---- a real `datatool-bot run --webhook-url` ------------------------------------------------------------------------
+
+
+def bot_env(world: World, tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("DATATOOL_")}
+    return env | {
+        "DATATOOL_TELEGRAM_TOKEN": world.emu.token,
+        "DATATOOL_TELEGRAM_BASE_URL": world.emu.base_url,
+        "DATATOOL_BOT_USERNAME": "datatool_test_bot",
+        "DATATOOL_DB_PATH": str(world.settings.db_path),
+        "DATATOOL_REPORTS_DIR": str(tmp_path / "reports"),
+        **extra,
+    }
+
+
+async def until_listening(port: int, process: asyncio.subprocess.Process, log: Path) -> None:
+    """Poll the port until it accepts a connection (or the process has died, or the deadline passed)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + START
+    while True:
+        assert process.returncode is None, log.read_text(errors="replace")
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            assert loop.time() < deadline, f"nothing listens on {port}:\n{log.read_text(errors='replace')}"
+            await asyncio.sleep(0.05)
+            continue
+        writer.close()
+        await writer.wait_closed()
+        return
+
+
+@asynccontextmanager
+async def webhook_bot(world: World, tmp_path: Path) -> AsyncIterator[str]:
+    """``datatool-bot run`` in webhook mode in another process, listening; yields its webhook URL.  Afterwards it is
+    stopped with SIGTERM and must exit cleanly, having logged neither the secret nor the token."""
+    await reopen_for_real_clock(world.settings.db_path, world.campaign_id)  # that process reads the real clock
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/datatool/telegram"
+    log = tmp_path / "webhook.log"
+    with open(log, "wb") as stderr:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "run", "--webhook-url", url, "--listen", f"127.0.0.1:{port}",
+            env=bot_env(world, tmp_path, DATATOOL_WEBHOOK_SECRET=SECRET), cwd=tmp_path,
+            stdout=subprocess.DEVNULL, stderr=stderr)
+        try:
+            await until_listening(port, process, log)
+            yield url
+            process.terminate()
+            assert await asyncio.wait_for(process.wait(), START) == 0, log.read_text(errors="replace")
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+    output = log.read_text(errors="replace")
+    assert "listening on 127.0.0.1" in output
+    assert SECRET not in output and world.emu.token not in output and world.emu.token.split(":")[1] not in output
+
+
+async def test_a_respondent_is_answered_through_the_webhook(world: World, tmp_path: Path):
+    async with webhook_bot(world, tmp_path) as url:
+        assert (world.emu.webhook_url, world.emu.webhook_secret) == (url, SECRET)
+        driver = person(world, 7001)
+        await driver.start(world.tokens["member"][0])
+        assert "Which language" in driver.last.text
+        await driver.tap("English")
+        assert "How we use your answers" in driver.last.text
+        await driver.tap("Start the questions")
+        assert "Question 1 of" in driver.last.text and "Level 1" in driver.last.text
+    assert len(world.emu.webhook_deliveries) == 3  # /start and two button presses, each POSTed once
+    assert all(d.status == 200 for d in world.emu.webhook_deliveries)
+    assert not world.emu.calls_to("getUpdates")  # it never polled
+
+
+def forged_start(user: dict[str, Any], token: str) -> dict[str, Any]:
+    """The update Telegram would send for ``/start TOKEN`` from this user."""
+    text = f"/start {token}"
+    chat = {"id": user["id"], "type": "private", "first_name": user["first_name"]}
+    return {"update_id": 900_001, "message": {"message_id": 1, "date": 1_800_000_000, "chat": chat, "from": user,
+                                              "text": text, "entities": [{"type": "bot_command", "offset": 0,
+                                                                          "length": len("/start")}]}}
+
+
+async def bound_to(db_path: Path, token: str) -> int | None:
+    async with aiosqlite.connect(db_path) as conn:
+        async with conn.execute("SELECT telegram_user_id FROM invitations WHERE token_hash = ?",
+                                (hash_token(token),)) as cur:
+            row = await cur.fetchone()
+    assert row is not None
+    return row[0]
+
+
+async def test_a_post_without_the_secret_is_refused_and_never_handled(world: World, tmp_path: Path):
+    token = world.tokens["officer"][0]
+    driver = person(world, 7002)
+    forged = forged_start(driver.user.to_dict(), token)
+    async with webhook_bot(world, tmp_path) as url, aiohttp.ClientSession() as session:
+        for headers in ({}, {SECRET_HEADER: "not-the-secret"}, {SECRET_HEADER: SECRET[:-1]}):
+            async with session.post(url, json=forged, headers=headers) as response:
+                assert response.status == 403, headers
+        async with session.post(url.replace("/telegram", "/other"), json=forged,
+                                headers={SECRET_HEADER: SECRET}) as response:
+            assert response.status == 404  # the webhook is the URL's path, and only that
+        assert not world.emu.calls_about(driver.chat_id)
+        assert await bound_to(world.settings.db_path, token) is None
+        # The same person then opens the same link through Telegram: one update, one answer. Had a forged one been
+        # taken, it would have been handled first (one person's updates are handled in order) and answered too.
+        await driver.start(token)
+        assert [m.text for m in driver.messages][-1].startswith("Which language")
+        assert len(driver.messages) == 1, driver.transcript()
+    assert await bound_to(world.settings.db_path, token) == driver.chat_id
+
+
+# ---- refusing to start ---------------------------------------------------------------------------------------------
+
+
+async def run_briefly(world: World, tmp_path: Path, *args: str, **env: str) -> tuple[int, str]:
+    """``datatool-bot ARGS`` that is expected to stop by itself: (exit code, standard error)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", *args, env=bot_env(world, tmp_path, **env), cwd=tmp_path,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, stderr = await asyncio.wait_for(process.communicate(), START)
+    assert process.returncode is not None
+    return process.returncode, stderr.decode()
+
+
+async def test_webhook_mode_without_the_secret_does_not_start(world: World, tmp_path: Path):
+    code, err = await run_briefly(world, tmp_path, "run", "--webhook-url", "http://127.0.0.1:9/datatool/telegram")
+    assert code == 2
+    assert len(err.splitlines()) == 1 and "Traceback" not in err, err
+    assert err.startswith("datatool-bot: DATATOOL_WEBHOOK_SECRET is not set"), err
+    assert not world.emu.calls  # refused before anything was asked of Telegram
+
+
+async def test_a_secret_telegram_would_refuse_stops_start_up(world: World, tmp_path: Path):
+    secret = "has spaces:and-a-colon"
+    code, err = await run_briefly(world, tmp_path, "run", "--webhook-url", "http://127.0.0.1:9/datatool/telegram",
+                                  DATATOOL_WEBHOOK_SECRET=secret)
+    assert code == 2
+    assert len(err.splitlines()) == 1 and secret not in err, err
+    assert err.startswith("datatool-bot: DATATOOL_WEBHOOK_SECRET is not a valid secret token: "), err
+    assert not world.emu.calls
+
+
+@pytest.mark.parametrize("secret", ["has spaces", "colon:s", "semi;colon", "é", "x" * 257, "line\nbreak"])
+def test_the_secret_is_held_to_telegrams_rule(secret: str):
+    from config.settings import SettingsError, load_settings
+
+    with pytest.raises(SettingsError, match="^DATATOOL_WEBHOOK_SECRET is not a valid secret token: ") as refused:
+        load_settings(_env_file=None, webhook_secret=secret)
+    assert secret not in str(refused.value)
+
+
+def test_a_secret_telegram_takes_is_taken():
+    from config.settings import load_settings
+
+    for secret in ("a", "x" * 256, "A-z_0-9", SECRET):
+        assert load_settings(_env_file=None, webhook_secret=secret).require_webhook_secret() == secret
+    assert load_settings(_env_file=None, webhook_secret=f"  {SECRET}\n").require_webhook_secret() == SECRET
+    assert load_settings(_env_file=None, webhook_secret="  ").webhook_secret is None  # blank is unset
+
+
+async def test_a_listen_address_in_use_stops_start_up_before_the_webhook_is_set(world: World, tmp_path: Path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, err = await run_briefly(world, tmp_path, "run", "--webhook-url", "http://127.0.0.1:9/datatool/telegram",
+                                      "--listen", f"127.0.0.1:{port}", DATATOOL_WEBHOOK_SECRET=SECRET)
+    assert code == 1
+    assert err.splitlines() == [f"datatool-bot: cannot listen on 127.0.0.1:{port}: the port is in use: check --listen"]
+    assert not world.emu.calls_to("setWebhook")
+
+
+async def test_a_webhook_url_telegram_refuses_stops_start_up_with_one_line(world: World, tmp_path: Path):
+    world.emu.fail_next("setWebhook", 400, "Bad Request: bad webhook: Failed to resolve host: Name or service not known")
+    code, err = await run_briefly(world, tmp_path, "run", "--webhook-url", "https://nowhere.invalid/datatool/telegram",
+                                  DATATOOL_WEBHOOK_SECRET=SECRET)
+    assert code == 1
+    # (worded as python-telegram-bot words Telegram's description: "Bad Request: " off, the rest capitalize()d)
+    assert err.splitlines() == ["datatool-bot: Telegram refused the webhook URL (Bad webhook: failed to resolve host: "
+                                "name or service not known): check --webhook-url"], err
+    assert SECRET not in err and world.emu.token not in err
+
+
+def test_against_telegram_itself_the_webhook_must_be_https_on_a_port_telegram_delivers_to():
+    from bot.webhook import WebhookError, check_url
+    from config.settings import Settings
+
+    cloud = Settings(_env_file=None)  # type: ignore[call-arg]
+    own = Settings(_env_file=None, telegram_base_url="http://127.0.0.1:8081/bot")  # type: ignore[call-arg]
+    for fine in ("https://bots.example.org/datatool/telegram", "https://bots.example.org:8443/hook"):
+        check_url(cloud, fine)
+    with pytest.raises(WebhookError, match="https:// URL"):
+        check_url(cloud, "http://bots.example.org/datatool/telegram")
+    with pytest.raises(WebhookError, match="port 443, 80, 88 or 8443, not 9443"):
+        check_url(cloud, "https://bots.example.org:9443/hook")
+    check_url(own, "http://127.0.0.1:9443/hook")  # a self-hosted Bot API server (--local) delivers anywhere
+
+
+def test_the_webhook_server_serves_the_urls_own_path():
+    from bot.webhook import url_path
+
+    assert url_path("https://bots.example.org/datatool/telegram") == "/datatool/telegram"
+    assert url_path("https://bots.example.org") == "/"
+    assert url_path("https://bots.example.org/hook.v2") == r"/hook\.v2"  # tornado reads it as a pattern
