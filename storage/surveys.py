@@ -1,15 +1,19 @@
-"""A campaign's submitted answers as the scoring input (``reports.scoring.SurveyData``)."""
+"""A campaign's submitted answers as the scoring input (``reports.scoring.SurveyData``), and their bulk writing
+(``add_submitted``: seeding benchmarks and tests)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
 
 import aiosqlite
 
+from flows.engine import REVIEW
 from flows.model import Questionnaire
 from flows.records import Campaign
 from reports.model import Response, SurveyData
-from storage.repositories import CampaignRepository
+from storage.repositories import CampaignRepository, iso, transaction
 
 
 class SurveyRepository:
@@ -48,3 +52,37 @@ class SurveyRepository:
             closes_on=campaign.closes_on,
             targets=campaign.targets,
         )
+
+    async def add_submitted(self, responses: Sequence[tuple[int, Response]], questionnaires: dict[str, Questionnaire],
+                            now: datetime, *, first_user: int = 9_000_000_000) -> None:
+        """Write many submitted responses to existing, unopened invitations at once: ``(invitation id, response)``.
+
+        Each invitation is left as answering through the bot leaves it: bound to a Telegram account (user and chat
+        id ``first_user`` + the invitation id: made up, never a real person), its language chosen and the privacy
+        notice seen, every answer stored, the cursor on the review step and the submission recorded under the
+        response's questionnaire (id and version of ``questionnaires[role]``).  All in ONE transaction with
+        ``executemany``, so a benchmark can seed thousands of respondents in a second where the bot's own path
+        (``RespondentRepository.record`` and ``submit``, a durable transaction per answer) would take much longer.
+        Nothing is written unless every invitation is unopened, unrevoked and of its response's role (ValueError).
+        For seeding benchmarks and tests only: the bot never writes answers this way.
+        """
+        stamp = iso(now)
+        async with transaction(self.conn):
+            bound = await self.conn.executemany(
+                "UPDATE invitations SET telegram_user_id = ?, chat_id = ?, language = ?, language_hint = ?,"
+                " cursor = ?, bound_at = ?, last_seen_at = ?, notice_seen_at = ?"
+                " WHERE id = ? AND role = ? AND telegram_user_id IS NULL AND revoked_at IS NULL",
+                [(first_user + i, first_user + i, r.language, r.language, REVIEW, stamp, stamp, stamp, i, r.role)
+                 for i, r in responses],
+            )
+            if bound.rowcount != len(responses):
+                raise ValueError("each response needs an unopened, unrevoked invitation of its role")
+            await self.conn.executemany(
+                "INSERT INTO answers (invitation_id, question_id, value, answered_at) VALUES (?, ?, ?, ?)",
+                [(i, question_id, value, stamp) for i, r in responses for question_id, value in r.answers.items()],
+            )
+            await self.conn.executemany(
+                "INSERT INTO submissions (invitation_id, questionnaire_id, questionnaire_version, submitted_at)"
+                " VALUES (?, ?, ?, ?)",
+                [(i, questionnaires[r.role].id, questionnaires[r.role].version, stamp) for i, r in responses],
+            )

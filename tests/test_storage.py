@@ -68,3 +68,39 @@ async def test_a_campaign_cannot_close_before_it_opens(tmp_path: Path):
             await CampaignRepository(conn).create_campaign("Cardiff Council", date(2026, 12, 2), date(2026, 12, 1), NOW)
     finally:
         await conn.close()
+
+
+async def test_bulk_submitted_responses_load_back_as_the_bot_would_leave_them(tmp_path: Path):
+    from bot.services import load_questionnaires
+    from reports.model import Response
+    from storage.surveys import SurveyRepository
+
+    questionnaires = load_questionnaires()
+    conn = await connect(tmp_path / "s.db")
+    try:
+        campaigns = CampaignRepository(conn)
+        cid = await campaigns.create_campaign("Cardiff Council", date(2026, 11, 1), date(2026, 12, 1), NOW)
+        tokens = [new_token() for _ in range(3)]
+        await campaigns.add_invitations(cid, "officer", 3, tokens, [hash_token(t) for t in tokens], NOW)
+        respondents = RespondentRepository(conn)
+        ids = [(await respondents.invitation_by_token_hash(hash_token(t))).id for t in tokens]
+        surveys = SurveyRepository(conn)
+        first = Response("officer", {"kc_leadership": "l3", "kc_standards": "l1"}, "cy")
+        await surveys.add_submitted([(ids[0], first)], questionnaires, NOW)
+
+        # A bound invitation, or one of another role, is refused and nothing of the batch is written.
+        with pytest.raises(ValueError):
+            await surveys.add_submitted([(ids[1], Response("officer", {"kc_leadership": "l2"})),
+                                         (ids[0], Response("officer", {"kc_leadership": "l1"}))], questionnaires, NOW)
+        with pytest.raises(ValueError):
+            await surveys.add_submitted([(ids[2], Response("member", {"kc_leadership": "l2"}))], questionnaires, NOW)
+
+        invitation = await respondents.invitation_by_id(ids[0])
+        assert invitation.submitted and invitation.telegram_user_id is not None and invitation.language == "cy"
+        assert not (await respondents.invitation_by_id(ids[1])).submitted
+        assert await respondents.answers(ids[1]) == {}
+        assert [(r.role, r.responded) for r in await campaigns.rates(cid)] == [("officer", 1), ("member", 0)]
+        data = await surveys.load(await campaigns.campaign(cid), questionnaires, interim=False)
+        assert data.responses == [first]
+    finally:
+        await conn.close()
