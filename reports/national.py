@@ -8,11 +8,11 @@ councils at each level and gives the minimum, the nearest-rank quartiles and the
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from flows.model import Text
-from reports.model import TOTAL, SurveyData, SurveyReport
-from reports.scoring import score
+from reports.model import TOTAL, SurveyData
+from reports.scoring import score_characteristics
 from reports.stats import quantile
 
 @dataclass(frozen=True)
@@ -49,25 +49,26 @@ class NationalCharacteristic:
 class NationalView:
     councils: tuple[CouncilMedians, ...]
     characteristics: tuple[NationalCharacteristic, ...]
-    reports: tuple[SurveyReport, ...] = field(default=(), repr=False)
 
 
 def national(surveys: Sequence[SurveyData]) -> NationalView:
     """Each council's median level per characteristic (its raw Total; None when the total has fewer than 5
-    answering) and the spread across councils: counts at each level, minimum, quartiles, maximum."""
-    reports = tuple(score(s) for s in surveys)
-    section_ids = list(dict.fromkeys(c.section_id for r in reports for c in r.characteristics))
+    answering) and the spread across councils: counts at each level, minimum, quartiles, maximum.
+
+    Each council is scored for its rates and characteristics only (``score_characteristics``: the same figures as
+    its own report, without the theme statements and comments the national view does not show)."""
+    scored = [(s, *score_characteristics(s)) for s in surveys]
+    section_ids = list(dict.fromkeys(c.section_id for _, _, characteristics in scored for c in characteristics))
     titles: dict[str, Text] = {}
-    for r in reports:
-        for c in r.characteristics:
+    for _, _, characteristics in scored:
+        for c in characteristics:
             titles.setdefault(c.section_id, c.title)
     councils = []
-    for r in reports:
-        by_id = {c.section_id: c for c in r.characteristics}
-        medians = tuple(by_id[s].total.median_level if s in by_id else None for s in section_ids)
-        total = r.rate(TOTAL)
-        assert total is not None
-        councils.append(CouncilMedians(r.authority, r.authority_cy, r.interim, total.invited, total.responded, medians))
+    for s, rates, characteristics in scored:
+        by_id = {c.section_id: c for c in characteristics}
+        medians = tuple(by_id[i].total.median_level if i in by_id else None for i in section_ids)
+        total = next(r for r in rates if r.group == TOTAL)
+        councils.append(CouncilMedians(s.authority, s.authority_cy, s.interim, total.invited, total.responded, medians))
     spread = []
     for i, section_id in enumerate(section_ids):
         levels = [c.medians[i] for c in councils if c.medians[i] is not None]
@@ -85,4 +86,4 @@ def national(surveys: Sequence[SurveyData]) -> NationalView:
                 maximum=max(known) if known else None,
             )
         )
-    return NationalView(tuple(councils), tuple(spread), reports)
+    return NationalView(tuple(councils), tuple(spread))

@@ -2,7 +2,8 @@
 
 ``score(data)`` reads a council's ``SurveyData`` and returns its ``SurveyReport`` (both in ``reports.model``):
 response rates with their margins, per key characteristic and per theme statement a breakdown for each group, the
-total and the weighted total, and the comments.  Pure functions over plain data: no I/O, no clock, no templates,
+total and the weighted total, and the comments; ``score_characteristics(data)`` gives the rates and characteristics
+alone, the same figures, for the national view.  Pure functions over plain data: no I/O, no clock, no templates,
 no plotting.  The parts it puts together each live in one place:
 
 - ``reports.stats``: margins of error, rounding, the median rule, weights and the effective n;
@@ -21,6 +22,8 @@ ids, their order, direction and labels all come from the question types (``flows
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from fractions import Fraction
 
 from flows.model import Question, Questionnaire, Section, SectionKind, Text
 from flows.questions.categories import Categories
@@ -30,6 +33,7 @@ from reports.model import (
     TOTAL,
     CharacteristicResult,
     RateResult,
+    Response,
     StatementResult,
     SurveyData,
     SurveyReport,
@@ -38,7 +42,7 @@ from reports.model import (
 )
 from reports.stats import margin, respondent_weights
 
-__all__ = ["score"]
+__all__ = ["score", "score_characteristics"]
 
 
 def _levels(qn: Questionnaire, question: Question) -> Categories | None:
@@ -72,30 +76,49 @@ def _ordered_union(lists: Iterable[Iterable[str]]) -> list[str]:
 # ---- scoring ------------------------------------------------------------------------------------------------------
 
 
-def score(data: SurveyData) -> SurveyReport:
-    """Every figure of one council's report, with disclosure control applied."""
-    roles = data.roles()
-    for response in data.responses:
-        if response.role not in data.questionnaires:
-            raise ValueError(f"a response has role {response.role!r}, which has no questionnaire")
-    by_role = {r: [resp for resp in data.responses if resp.role == r] for r in roles}
-    responded = {r: len(by_role[r]) for r in roles}
-    invited = {r: int(data.invited.get(r, 0)) for r in roles}
-    weights = respondent_weights(invited, responded)
-    targets = data.targets or {}
+@dataclass(frozen=True)
+class _Groups:
+    """What every part of scoring reads: the groups, their responses, the numbers invited and responded, the
+    weights."""
 
-    rates = [RateResult(r, invited[r], responded[r], margin(responded[r], invited[r]), targets.get(r)) for r in roles]
-    total_invited, total_responded = sum(invited.values()), sum(responded.values())
-    rates.append(RateResult(TOTAL, total_invited, total_responded, margin(total_responded, total_invited)))
+    data: SurveyData
+    roles: tuple[str, ...]
+    by_role: dict[str, list[Response]]
+    invited: dict[str, int]
+    responded: dict[str, int]
+    weights: dict[str, Fraction]
 
-    def values(role: str, question_id: str) -> list[str | None]:
-        qn = data.questionnaires[role]
+    @classmethod
+    def of(cls, data: SurveyData) -> _Groups:
+        roles = data.roles()
+        for response in data.responses:
+            if response.role not in data.questionnaires:
+                raise ValueError(f"a response has role {response.role!r}, which has no questionnaire")
+        by_role = {r: [resp for resp in data.responses if resp.role == r] for r in roles}
+        responded = {r: len(by_role[r]) for r in roles}
+        invited = {r: int(data.invited.get(r, 0)) for r in roles}
+        return cls(data, roles, by_role, invited, responded, respondent_weights(invited, responded))
+
+    def values(self, role: str, question_id: str) -> list[str | None]:
+        qn = self.data.questionnaires[role]
         question = qn.question(question_id)
         if question is None:
             return []
-        return [answer_value(qn, question, resp.answers) for resp in by_role[role]]
+        return [answer_value(qn, question, resp.answers) for resp in self.by_role[role]]
 
-    # Characteristics, matched by section id, in the first questionnaire's order.
+
+def _rates(g: _Groups) -> tuple[RateResult, ...]:
+    targets = g.data.targets or {}
+    rates = [RateResult(r, g.invited[r], g.responded[r], margin(g.responded[r], g.invited[r]), targets.get(r))
+             for r in g.roles]
+    total_invited, total_responded = sum(g.invited.values()), sum(g.responded.values())
+    rates.append(RateResult(TOTAL, total_invited, total_responded, margin(total_responded, total_invited)))
+    return tuple(rates)
+
+
+def _characteristics(g: _Groups) -> tuple[CharacteristicResult, ...]:
+    """Characteristics, matched by section id, in the first questionnaire's order."""
+    data, roles = g.data, g.roles
     characteristics = []
     section_ids = _ordered_union(
         [s.id for s in _sections(data.questionnaires[r], SectionKind.CHARACTERISTIC)] for r in roles
@@ -115,8 +138,8 @@ def score(data: SurveyData) -> SurveyReport:
         section, question = reference
         categories = _levels(data.questionnaires[next(iter(asked))], question)
         assert categories is not None
-        tallies = {r: tally(values(r, q.id), categories) for r, q in asked.items()}
-        groups, total, weighted = breakdowns(tallies, invited, weights)
+        tallies = {r: tally(g.values(r, q.id), categories) for r, q in asked.items()}
+        groups, total, weighted = breakdowns(tallies, g.invited, g.weights)
         assert total is not None
         characteristics.append(
             CharacteristicResult(
@@ -130,8 +153,19 @@ def score(data: SurveyData) -> SurveyReport:
                 weighted=weighted,
             )
         )
+    return tuple(characteristics)
 
-    # Themes: statements per theme section; a statement's total only where every group was asked its id.
+
+def score_characteristics(data: SurveyData) -> tuple[tuple[RateResult, ...], tuple[CharacteristicResult, ...]]:
+    """The response rates and the key characteristics alone, exactly as ``score`` gives them (disclosure control
+    applied): what the national view reads of each council, without its theme statements and comments."""
+    g = _Groups.of(data)
+    return _rates(g), _characteristics(g)
+
+
+def _themes(g: _Groups) -> tuple[ThemeResult, ...]:
+    """Statements per theme section; a statement's total only where every group was asked its id."""
+    data, roles, invited, weights, values = g.data, g.roles, g.invited, g.weights, g.values
     themes = []
     theme_ids = _ordered_union([s.id for s in _sections(data.questionnaires[r], SectionKind.THEME)] for r in roles)
     for theme_id in theme_ids:
@@ -171,19 +205,24 @@ def score(data: SurveyData) -> SurveyReport:
                 )
             )
         themes.append(ThemeResult(theme_id, title, tuple(statements)))
+    return tuple(themes)
 
-    comments, withheld = group_comments(data, roles, by_role)
+
+def score(data: SurveyData) -> SurveyReport:
+    """Every figure of one council's report, with disclosure control applied."""
+    g = _Groups.of(data)
+    comments, withheld = group_comments(data, g.roles, g.by_role)
     return SurveyReport(
         authority=data.authority,
         authority_cy=data.authority_cy,
         interim=data.interim,
         opens_on=data.opens_on,
         closes_on=data.closes_on,
-        roles=roles,
-        rates=tuple(rates),
-        weights=weights,
-        characteristics=tuple(characteristics),
-        themes=tuple(themes),
+        roles=g.roles,
+        rates=_rates(g),
+        weights=g.weights,
+        characteristics=_characteristics(g),
+        themes=_themes(g),
         comments=comments,
         comments_withheld=withheld,
     )
