@@ -2,10 +2,13 @@
 
 ``fail_next`` answers a call with an error (and does nothing), ``delay_next`` carries it out but answers too late,
 ``strike`` picks one of Telegram's real faults by name (:data:`FAULTS`).  Each can wait for the Nth call.
+``limit_messages`` enforces Telegram's flood limit on new messages: beyond N a second, 429 with ``retry_after``.
 """
 
 from __future__ import annotations
 
+import math
+import time
 from collections import deque
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -15,6 +18,13 @@ from bot.emulator.errors import ERR_BOT_BLOCKED, ERR_TOO_MANY_REQUESTS, ApiError
 
 FAULTS = ("429", "500", "timeout", "403")
 """The faults ``BotApiEmulator.strike`` injects, as Telegram really fails."""
+
+MESSAGE_METHODS = frozenset(m.lower() for m in (
+    "sendMessage", "sendPhoto", "sendDocument", "sendSticker", "sendMediaGroup", "sendAnimation", "sendAudio",
+    "sendVoice", "sendVideo", "sendVideoNote", "sendLocation", "sendContact", "sendPoll", "sendDice",
+    "copyMessage", "forwardMessage",
+))
+"""Methods that put a new message in a chat: what Telegram's overall limit of about 30 a second counts."""
 
 
 @dataclass
@@ -33,6 +43,21 @@ class FaultSchedule:
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._faults: dict[str, deque[Fault]] = {}
+        self._flood_limit: int | None = None
+        self._flood_window = 1.0
+        self._flood_log: deque[float] = deque()  # monotonic times of the new messages accepted in the window
+        self.flood_refusals = 0
+        """How many calls the flood limit refused with 429 (``limit_messages``)."""
+
+    def limit_messages(self, per_second: int | None = 30, *, window: float = 1.0) -> None:
+        """Enforce Telegram's overall flood limit strictly: a new message (:data:`MESSAGE_METHODS`) arriving when
+        ``per_second`` were already accepted in the last ``window`` seconds is refused with 429 and ``retry_after``
+        (whole seconds, as Telegram gives it) and not delivered.  ``None`` lifts the limit.  Edits and button
+        answers are not counted."""
+        self._flood_limit = per_second
+        self._flood_window = window
+        self._flood_log.clear()
+        self.flood_refusals = 0
 
     def fail_next(
         self,
@@ -96,11 +121,27 @@ class FaultSchedule:
         self._faults.setdefault(method.lower(), deque()).extend(faults)
 
     def _take_fault(self, method: str) -> Fault | None:
-        """The fault striking this call of ``method``, if any (the dispatcher asks once per call)."""
+        """The fault striking this call of ``method``, if any (the dispatcher asks once per call): a scheduled one
+        first, then the flood limit."""
         queue = self._faults.get(method.lower())
-        if not queue:
-            return None
-        if queue[0].skip > 0:
+        if queue:
+            if queue[0].skip == 0:
+                return queue.popleft()
             queue[0].skip -= 1
+        return self._flood_check(method)
+
+    def _flood_check(self, method: str) -> Fault | None:
+        """429 for a new message beyond the flood limit; otherwise count it (it will be delivered)."""
+        if self._flood_limit is None or method.lower() not in MESSAGE_METHODS:
             return None
-        return queue.popleft()
+        now = time.monotonic()
+        log = self._flood_log
+        while log and log[0] <= now - self._flood_window:
+            log.popleft()
+        if len(log) >= self._flood_limit:
+            self.flood_refusals += 1
+            wait = max(1, math.ceil(log[0] + self._flood_window - now))
+            return Fault(0, error=ApiError(HTTPStatus.TOO_MANY_REQUESTS, ERR_TOO_MANY_REQUESTS.format(wait),
+                                           {"retry_after": wait}))
+        log.append(now)
+        return None

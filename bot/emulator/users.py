@@ -12,6 +12,7 @@ from typing import Any
 from bot.emulator.chats import MAX_TEXT_LENGTH, Chat, EmulatorState, FakeUser
 from bot.emulator.entities import command_entities
 from bot.emulator.errors import EmulatorUsageError
+from bot.emulator.markup import validate_markup
 
 _MESSAGE_KINDS = (
     "text", "photo", "document", "sticker", "voice", "video", "audio", "animation",
@@ -113,6 +114,19 @@ class UserSide(EmulatorState):
         msg.edit_count += 1
         msg.edit_date = int(self._clock())
         return self._enqueue("edited_message", self._message_json(msg))
+
+    def history(self, user: FakeUser | int, text: str, buttons: list[list[tuple[str, str]]] | None = None) -> int:
+        """A message the bot sent before the test began (a question with its buttons, as ``(text, callback_data)``
+        rows), without a request: seeds thousands of chats at once for a benchmark.  Returns its message id."""
+        chat = self._user_chat(user)
+        markup = None
+        if buttons:
+            markup = validate_markup({"inline_keyboard": [[{"text": label, "callback_data": data}
+                                                           for label, data in row] for row in buttons]},
+                                     inline_only=True)
+        msg = self._add_message(chat, from_bot=True, text=text, reply_markup=markup)
+        self._bump(chat, msg)
+        return msg.message_id
 
     async def press_button(
         self, user: FakeUser | int, message_id: int, callback_data: str, *, forge: bool = False
