@@ -49,6 +49,11 @@ class RespondentStore(Protocol):
 
     async def invitation_by_id(self, invitation_id: int) -> Invitation | None: ...
 
+    async def with_answers(self, invitation_id: int, telegram_user_id: int) -> tuple[Invitation, dict[str, str | None]] | None:
+        """The invitation, and its answers only if it is bound to this Telegram user, read together (what every
+        button press needs)."""
+        ...
+
     async def invitation_for_user(self, telegram_user_id: int) -> Invitation | None:
         """The invitation this Telegram user is working on (most recently used), if any."""
         ...

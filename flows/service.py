@@ -175,9 +175,10 @@ class RespondentService:
             return Reply(send=(Screen(self.notice.full[language]),)), language
         if cb is not None and cb.action is Action.WITHDRAW:
             return await self._withdraw(who, confirmed=cb.arg(0) == WITHDRAW_YES)
-        invitation = await self._owner(who, cb)
-        if invitation is None:
+        owned = await self._owner(who, cb)
+        if owned is None:
             return await self._stale(who)
+        invitation, answers = owned
         language = self._language(invitation, who)
         if cb is not None and cb.action is Action.LANGUAGE and cb.arg(0) in LANGUAGES:
             chosen = cb.arg(0) or "en"
@@ -189,7 +190,8 @@ class RespondentService:
             welcome = not invitation.notice_seen
             if welcome:
                 await self.store.mark_notice_seen(invitation.id, self.clock.now())
-            return await self._questions(invitation, engine.Show(), via_button=True, welcome=welcome), language
+            return await self._questions(invitation, engine.Show(), via_button=True, welcome=welcome,
+                                         answers=answers), language
         if not invitation.notice_seen:
             return Reply(toast=self._toast("read_notice_first", language),
                          edit=self._notice_screen(language, invitation.id)), language
@@ -201,16 +203,17 @@ class RespondentService:
         event = _event_for(cb)
         if event is None:
             return await self._stale(who)
-        return await self._questions(invitation, event, via_button=True), language
+        return await self._questions(invitation, event, via_button=True, answers=answers), language
 
-    async def _owner(self, who: Who, cb: callbacks.Callback | None) -> Invitation | None:
-        """The invitation a button was shown for, if it is this person's and still in use; else None (stale)."""
+    async def _owner(self, who: Who, cb: callbacks.Callback | None) -> tuple[Invitation, dict[str, str | None]] | None:
+        """The invitation a button was shown for, with its answers, if it is this person's and still in use; else
+        None (stale).  One read: this is on every press."""
         if cb is None or cb.owner is None:
             return None
-        invitation = await self.store.invitation_by_id(cb.owner)
-        if invitation is None or invitation.telegram_user_id != who.user_id or invitation.revoked:
+        found = await self.store.with_answers(cb.owner, who.user_id)
+        if found is None or found[0].telegram_user_id != who.user_id or found[0].revoked:
             return None
-        return invitation
+        return found
 
     async def _stale(self, who: Who) -> tuple[Reply, str]:
         """A forged button, or one shown for an invitation that is no longer this person's: nothing changes; the
@@ -368,7 +371,8 @@ class RespondentService:
     # ---- questions -----------------------------------------------------------------------------------------------
 
     async def _questions(self, invitation: Invitation, event: engine.Input, *, via_button: bool,
-                         welcome: bool = False) -> Reply:
+                         welcome: bool = False, answers: dict[str, str | None] | None = None) -> Reply:
+        """``answers``: the invitation's stored answers when the caller has just read them with it."""
         language = invitation.language or "en"
         if invitation.submitted:
             key = "already_submitted" if isinstance(event, engine.Show) else "locked"
@@ -378,7 +382,7 @@ class RespondentService:
         if closed := self._outside_window(invitation, language):
             return Reply(toast=_clip(_plain(closed.send[0].text))) if via_button else closed
         qn = self._questionnaire(invitation)
-        state = await self._state(invitation)
+        state = await self._state(invitation, answers)
         now = self.clock.now()
         result = engine.step(qn, state, event, now)
         await self._persist(invitation, qn, state, result, now)
@@ -465,8 +469,9 @@ class RespondentService:
             return self._say("closed", language, authority=invitation.authority)
         return None
 
-    async def _state(self, invitation: Invitation) -> State:
-        answers = await self.store.answers(invitation.id)
+    async def _state(self, invitation: Invitation, answers: dict[str, str | None] | None = None) -> State:
+        if answers is None:
+            answers = await self.store.answers(invitation.id)
         return State(answers=answers, cursor=invitation.cursor, submitted=invitation.submitted)
 
     def _renderer(self, invitation: Invitation) -> Renderer:

@@ -216,21 +216,21 @@ class ReminderRepository:
             return {row[0]: row[1] async for row in cur}
 
     async def mark_sending(self, invitation_id: int, slot: str, now: datetime) -> bool:
-        async with transaction(self.conn):
-            cur = await self.conn.execute(
-                "UPDATE reminders SET status = 'sending', attempts = attempts + 1"
-                " WHERE invitation_id = ? AND slot = ? AND status = 'queued'", (invitation_id, slot)
-            )
-            return cur.rowcount == 1
+        changed = await write(self.conn, "UPDATE reminders SET status = 'sending', attempts = attempts + 1"
+                                         " WHERE invitation_id = ? AND slot = ? AND status = 'queued'",
+                              (invitation_id, slot))
+        return changed == 1
 
     async def mark(self, invitation_id: int, slot: str, status: str, now: datetime, *,
                    not_before: datetime | None = None, error: str | None = None) -> None:
+        update = ("UPDATE reminders SET status = ?, not_before = ?, error = ?,"
+                  " sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END WHERE invitation_id = ? AND slot = ?")
+        params = (status, iso(not_before) if not_before else None, error, status, iso(now), invitation_id, slot)
+        if status != "unreachable":
+            await write(self.conn, update, params)  # one statement: atomic on its own
+            return
         async with transaction(self.conn):
-            await self.conn.execute(
-                "UPDATE reminders SET status = ?, not_before = ?, error = ?,"
-                " sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END WHERE invitation_id = ? AND slot = ?",
-                (status, iso(not_before) if not_before else None, error, status, iso(now), invitation_id, slot),
-            )
+            await self.conn.execute(update, params)
             if status == "unreachable":
                 await self.conn.execute(
                     "UPDATE invitations SET unreachable_at = ? WHERE id = ?", (iso(now), invitation_id)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import weakref
 from collections.abc import AsyncIterator
 from datetime import date, datetime
@@ -66,23 +67,34 @@ async def transaction(conn: aiosqlite.Connection) -> AsyncIterator[aiosqlite.Con
 
 
 async def write(conn: aiosqlite.Connection, sql: str, params: tuple = ()) -> int:
-    """A single-statement write in its own transaction; returns the number of rows changed.  Raises
+    """A single-statement write, which SQLite makes one atomic transaction of its own (autocommit): one trip to the
+    database thread instead of three.  It waits for any explicit transaction on the connection to finish first (the
+    same lock as ``transaction``), so it never lands inside one.  Returns the number of rows changed; raises
     ``StorageUnavailable`` as ``transaction`` does."""
-    async with transaction(conn):
-        cur = await conn.execute(sql, params)
+    async with _LOCKS.setdefault(conn, asyncio.Lock()):
+        try:
+            cur = await conn.execute(sql, params)
+        except Exception as exc:
+            if (unavailable := storage_unavailable(exc)) is not None:
+                raise unavailable from exc
+            raise
         return cur.rowcount
 
 
-_INVITATION_SELECT = """
+_INVITATION_COLUMNS = """
 SELECT i.id, i.campaign_id, i.role, i.reference, a.name AS authority, c.opens_on, c.closes_on,
        c.closed_at IS NOT NULL AS closed, i.telegram_user_id, i.chat_id, i.language, i.cursor,
        i.revoked_at IS NOT NULL AS revoked, s.invitation_id IS NOT NULL AS submitted,
-       i.notice_seen_at IS NOT NULL AS notice_seen
+       i.notice_seen_at IS NOT NULL AS notice_seen"""
+_INVITATION_TABLES = """
 FROM invitations i
 JOIN campaigns c ON c.id = i.campaign_id
 JOIN authorities a ON a.id = c.authority_id
 LEFT JOIN submissions s ON s.invitation_id = i.id
 """
+_INVITATION_SELECT = _INVITATION_COLUMNS + _INVITATION_TABLES
+_WITH_ANSWERS_SELECT = (_INVITATION_COLUMNS + ", x.question_id AS answered, x.value AS answer" + _INVITATION_TABLES
+                        + "LEFT JOIN answers x ON x.invitation_id = i.id AND i.telegram_user_id = ? WHERE i.id = ?")
 
 
 def _invitation(row: aiosqlite.Row) -> Invitation:
@@ -112,15 +124,23 @@ class RespondentRepository:
         self.conn = conn
 
     async def _one(self, where: str, *params: object) -> Invitation | None:
-        async with self.conn.execute(_INVITATION_SELECT + where, params) as cur:
-            row = await cur.fetchone()
-        return _invitation(row) if row else None
+        # One trip to aiosqlite's thread (a cursor's execute, fetch and close would be three): on every press.
+        rows = await self.conn.execute_fetchall(_INVITATION_SELECT + where, params)
+        return _invitation(next(iter(rows))) if rows else None
 
     async def invitation_by_token_hash(self, token_hash: str) -> Invitation | None:
         return await self._one("WHERE i.token_hash = ?", token_hash)
 
     async def invitation_by_id(self, invitation_id: int) -> Invitation | None:
         return await self._one("WHERE i.id = ?", invitation_id)
+
+    async def with_answers(self, invitation_id: int, telegram_user_id: int) -> tuple[Invitation, dict[str, str | None]] | None:
+        """The invitation, and its answers if it is bound to this Telegram user (never anyone else's), in one query
+        (one row per answer): what every press reads."""
+        rows = list(await self.conn.execute_fetchall(_WITH_ANSWERS_SELECT, (telegram_user_id, invitation_id)))
+        if not rows:
+            return None
+        return _invitation(rows[0]), {row["answered"]: row["answer"] for row in rows if row["answered"] is not None}
 
     async def bound_in_campaign(self, campaign_id: int, telegram_user_id: int) -> Invitation | None:
         return await self._one(
@@ -168,23 +188,15 @@ class RespondentRepository:
         return withdrawn
 
     async def answers(self, invitation_id: int) -> dict[str, str | None]:
-        async with self.conn.execute(
-            "SELECT question_id, value FROM answers WHERE invitation_id = ?", (invitation_id,)
-        ) as cur:
-            return {row["question_id"]: row["value"] async for row in cur}
+        rows = await self.conn.execute_fetchall(
+            "SELECT question_id, value FROM answers WHERE invitation_id = ?", (invitation_id,))
+        return {row["question_id"]: row["value"] for row in rows}
 
     async def record(self, invitation_id: int, answers: dict[str, str | None], cursor: str | None, now: datetime) -> None:
-        async with transaction(self.conn):
-            await self.conn.executemany(
-                "INSERT INTO answers (invitation_id, question_id, value, answered_at) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (invitation_id, question_id) DO UPDATE SET value = excluded.value,"
-                " answered_at = excluded.answered_at",
-                [(invitation_id, qid, value, iso(now)) for qid, value in answers.items()],
-            )
-            await self.conn.execute(
-                "UPDATE invitations SET cursor = ?, last_seen_at = ?, unreachable_at = NULL WHERE id = ?",
-                (cursor, iso(now), invitation_id),
-            )
+        """Every answer and the new cursor, all or nothing, in one statement (the ``progress`` view, migration 0009):
+        the write on every press, so one trip to the database thread and one commit."""
+        await write(self.conn, "INSERT INTO progress (invitation_id, answers, cursor, at) VALUES (?, ?, ?, ?)",
+                    (invitation_id, json.dumps(answers, ensure_ascii=False), cursor, iso(now)))
 
     async def submit(self, invitation_id: int, questionnaire_id: str, version: int, now: datetime) -> bool:
         async with transaction(self.conn):

@@ -168,6 +168,16 @@ class MemoryStore:
         row = self.invitations.get(invitation_id) if isinstance(invitation_id, int) else None
         return self._view(row) if row is not None else None
 
+    async def with_answers(self, invitation_id: int, telegram_user_id: int) -> tuple[Invitation, dict[str, str | None]] | None:
+        # LEFT JOIN answers x ON x.invitation_id = i.id AND i.telegram_user_id = ? WHERE i.id = ?
+        invitation = await self.invitation_by_id(invitation_id)
+        if invitation is None:
+            return None
+        if invitation.telegram_user_id != telegram_user_id:
+            return invitation, {}
+        self.answer_reads.append(invitation_id)
+        return invitation, self.stored_answers(invitation_id)
+
     async def bound_in_campaign(self, campaign_id: int, telegram_user_id: int) -> Invitation | None:
         # WHERE i.campaign_id = ? AND i.telegram_user_id = ? AND i.revoked_at IS NULL ORDER BY i.id LIMIT 1
         found = sorted(
