@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 
 from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     CallbackQueryHandler,
     CommandHandler,
@@ -32,6 +32,8 @@ from bot.constants import (
     START,
 )
 from bot.messenger import TelegramMessenger
+from bot.ordering import PerPersonUpdates
+from bot.pacing import MessagePacer
 from bot.services import Services
 from config.settings import TELEGRAM_API, Settings
 from flows import callbacks
@@ -68,6 +70,9 @@ def build_application(settings: Settings, services: Services | None = None) -> A
             app.job_queue.run_once(handlers.post_completions, 0)  # post the summary now, not at the next tick
 
         services.fieldwork.on_close = closed_by_auditor
+        # Everything loaded so far (questionnaires, catalogue, libraries) lives as long as the bot: kept out of the
+        # garbage collector's passes, which then cost in proportion to what each update allocates, not to the heap.
+        gc.freeze()
 
     async def post_shutdown(app: Application) -> None:
         await services.close()
@@ -79,8 +84,8 @@ def build_application(settings: Settings, services: Services | None = None) -> A
         .base_file_url(file_url(settings.telegram_base_url))
         .read_timeout(settings.telegram_timeout)
         .write_timeout(settings.telegram_timeout)
-        .rate_limiter(AIORateLimiter(overall_max_rate=settings.rate_limit_per_second,
-                                     max_retries=settings.rate_limit_retries))
+        .rate_limiter(MessagePacer(settings.rate_limit_per_second, max_retries=settings.rate_limit_retries))
+        .concurrent_updates(PerPersonUpdates(settings.concurrent_updates))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()

@@ -10,9 +10,6 @@ from pathlib import Path
 
 from flows.model import Questionnaire
 from flows.records import Campaign
-from reports.html import write_national, write_report
-from reports.scoring import score
-from reports.summary import render_summary
 from storage.surveys import SurveyRepository
 
 SUMMARY_LANGUAGE = "en"
@@ -23,14 +20,24 @@ class Compiler:
         self.surveys = surveys
         self.questionnaires = questionnaires
 
+    # reports/ (matplotlib, openpyxl, Jinja2) is imported when a report is first built, not when the bot starts: a
+    # running bot builds reports a few times a campaign, and those libraries are most of its memory.
+
     async def write_report(self, campaign: Campaign, folder: Path, *, interim: bool) -> list[Path]:
+        from reports.html import write_report
+
         data = await self.surveys.load(campaign, self.questionnaires, interim=interim)
         return await asyncio.to_thread(write_report, data, folder)
 
     async def write_national(self, campaigns: list[tuple[Campaign, bool]], folder: Path) -> list[Path]:
+        from reports.html import write_national
+
         surveys = [await self.surveys.load(c, self.questionnaires, interim=interim) for c, interim in campaigns]
         return await asyncio.to_thread(write_national, surveys, folder)
 
     async def summary(self, campaign: Campaign, *, interim: bool) -> str:
+        from reports.scoring import score
+        from reports.summary import render_summary
+
         data = await self.surveys.load(campaign, self.questionnaires, interim=interim)
         return await asyncio.to_thread(lambda: render_summary(score(data), SUMMARY_LANGUAGE))

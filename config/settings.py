@@ -38,6 +38,7 @@ HINTS = {
     "rate_limit_retries": "give a whole number from 0 to 10",
     "privacy_notice": "give the path of a YAML file shaped like config/privacy.yaml",
     "telegram_timeout": "give a number of seconds from 0.1 to 120, e.g. 10",
+    "concurrent_updates": "give a whole number from 1 to 256, e.g. 8",
     "webhook_secret": "generate one with python3 -c 'import secrets; print(secrets.token_urlsafe(32))' (1 to 256 "
                       "characters from A-Z, a-z, 0-9, _ and -)",
 }
@@ -71,9 +72,12 @@ class Settings(BaseSettings):
     privacy_notice: Path | None = None
     """A YAML file with the privacy notice (default: config/privacy.yaml)."""
     rate_limit_per_second: float = Field(default=30.0, gt=0)
+    """New messages a second, overall (``bot/pacing.py``): Telegram allows about 30; only a local emulator may go
+    faster.  Edits and button answers are not counted."""
     rate_limit_retries: int = Field(default=3, ge=0, le=10)
     """How often a request refused with 429 is retried after the wait Telegram names."""
-    """Telegram allows about 30 messages a second overall; only a local emulator may go faster."""
+    concurrent_updates: int = Field(default=8, ge=1, le=256)
+    """Updates handled at once (different people's; one person's always in order, ``bot/ordering.py``)."""
     telegram_timeout: float = Field(default=10.0, ge=0.1, le=120)
     """Seconds to wait for Telegram's answer to a request.  A send that times out may still have been delivered:
     it is recorded as in doubt and never repeated automatically."""
