@@ -17,7 +17,7 @@ connection) stays ``queued`` and is tried again (``flows.delivery``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
@@ -241,7 +241,7 @@ class ReminderService:
             return TickReport(paused_until=self._paused_until)
         queued = await self.plan(now)
         sent = unreachable = failed = unknown = 0
-        for item in await self.store.due(now, BATCH):
+        async for item in self._due(now):
             if not await self.store.mark_sending(item.invitation_id, item.slot, now):
                 continue  # someone else (another tick) took it
             delivery = await self.messenger.send(item.chat_id, await self.render(item, now))
@@ -278,6 +278,13 @@ class ReminderService:
                                               not_before=now_after + wait, error=delivery.error)
         self._paused_until = None
         return TickReport(queued, sent, unreachable, failed, unknown)
+
+    async def _due(self, now: datetime) -> AsyncIterator[Queued]:
+        """Everything due now, a batch at a time, until none is left (a round of thousands goes out in one tick,
+        paced by the messenger; what was deferred has a later ``not_before`` and is not due again)."""
+        while batch := await self.store.due(now, BATCH):
+            for item in batch:
+                yield item
 
     async def render(self, item: Queued, now: datetime) -> Screen:
         """The reminder in the respondent's language: how far they are, how long is left, and what they can do."""
