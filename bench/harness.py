@@ -1,0 +1,329 @@
+"""What the end-to-end benchmarks share: a bot in its own process against the emulator, its CPU and memory, the
+respondents seeded into datatool-bot's database and into the emulator's chats, and the watch on the bot's replies.
+
+Each bot under test runs as a real process (``datatool-bot run``, or ``python -m bench.floor``) against the Bot API
+emulator in this process, so its CPU time and peak RSS are its own, read from ``/proc``.  Latency is measured at the
+emulator: from the moment a press is queued for the bot (the press "reaching Telegram") to the moment the bot's edit
+reaches the emulator.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from bot.emulator import BotApiEmulator
+from config.settings import Settings
+from flows import callbacks
+from flows.callbacks import Action
+from flows.render import Screen
+from flows.service import Reply, Who
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+TOKEN = "123456:BENCH-emulator-token-aaaaaaaaaaaaaaaaaaaa"
+USERNAME = "datatool_bench_bot"
+FIRST_USER = 50_000_000
+
+
+# ---- the bot's process ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Usage:
+    cpu: float  # seconds, user + system, all threads
+    peak_rss: int  # bytes (VmHWM)
+
+
+def usage(pid: int) -> Usage:
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2:].split()
+    cpu = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    peak = 0
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            peak = int(line.split()[1]) * 1024
+    return Usage(cpu, peak)
+
+
+class BotProcess:
+    """A bot under test in its own process, started against the emulator; ready once it polls for updates."""
+
+    def __init__(self, emulator: BotApiEmulator, argv: list[str], env: dict[str, str], log: Path):
+        self.emulator, self.argv, self.env, self.log = emulator, argv, env, log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    async def __aenter__(self) -> BotProcess:
+        polls = len(self.emulator.calls_to("getUpdates"))
+        out = self.log.open("ab")
+        self.process = subprocess.Popen(self.argv, env={**os.environ, **self.env}, stdout=out, stderr=out,
+                                        stdin=subprocess.DEVNULL)
+        out.close()
+        await self.emulator.wait_for(lambda: len(self.emulator.calls_to("getUpdates")) > polls or self.dead, 60,
+                                     description="the bot to start polling")
+        if self.dead:
+            raise RuntimeError(f"{self.argv[0]} exited with {self.process.returncode}: see {self.log}")
+        return self
+
+    @property
+    def dead(self) -> bool:
+        return self.process is not None and self.process.poll() is not None
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def usage(self) -> Usage:
+        return usage(self.pid)
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self.process is not None
+        self.process.terminate()
+        for _ in range(200):
+            if self.process.poll() is not None:
+                return
+            await asyncio.sleep(0.05)
+        self.process.kill()
+        self.process.wait()
+
+
+def datatool_env(emulator: BotApiEmulator, folder: Path, **extra: str) -> dict[str, str]:
+    return {
+        "DATATOOL_TELEGRAM_TOKEN": emulator.token,
+        "DATATOOL_TELEGRAM_BASE_URL": emulator.base_url,
+        "DATATOOL_BOT_USERNAME": USERNAME,
+        "DATATOOL_DB_PATH": str(folder / "datatool.db"),
+        "DATATOOL_REPORTS_DIR": str(folder / "reports"),
+        "DATATOOL_LOG_LEVEL": "WARNING",
+        **extra,
+    }
+
+
+def datatool_settings(emulator: BotApiEmulator, folder: Path, **extra: object) -> Settings:
+    values: dict[str, object] = {
+        "telegram_token": emulator.token, "telegram_base_url": emulator.base_url, "bot_username": USERNAME,
+        "db_path": folder / "datatool.db", "reports_dir": folder / "reports",
+    }
+    return Settings(_env_file=None, **(values | extra))  # type: ignore[call-arg]
+
+
+def datatool_argv() -> list[str]:
+    return [str(Path(sys.executable).with_name("datatool-bot")), "run"]
+
+
+def floor_argv() -> list[str]:
+    return [sys.executable, "-m", "bench.floor"]
+
+
+def floor_env(emulator: BotApiEmulator, screens: Path, **extra: str) -> dict[str, str]:
+    """The floor bot handles as many updates at once as datatool-bot does by default (``concurrent_updates``)."""
+    concurrency = Settings.model_fields["concurrent_updates"].default
+    return {"FLOOR_TOKEN": emulator.token, "FLOOR_BASE_URL": emulator.base_url, "FLOOR_SCREENS": str(screens),
+            "FLOOR_CONCURRENCY": str(concurrency), **extra}
+
+
+def write_screens(screens: list[Screen], path: Path) -> list[dict]:
+    """The floor bot's questionnaire: each screen's HTML text and button labels."""
+    questions = [{"text": s.text, "labels": [[b.label for b in row] for row in s.buttons]} for s in screens]
+    path.write_text(json.dumps(questions, ensure_ascii=False), encoding="utf-8")
+    return questions
+
+
+# ---- respondents ----------------------------------------------------------------------------------------------------
+
+
+class FixedClock:
+    def __init__(self, moment: datetime):
+        self.moment = moment
+
+    def now(self) -> datetime:
+        return self.moment
+
+
+@dataclass
+class Respondent:
+    user_id: int
+    message_id: int = 0  # the bot message showing the current question
+    invitation_id: int | None = None
+
+
+def buttons_of(screen: Screen) -> list[list[tuple[str, str]]]:
+    return [[(button.label, button.data) for button in row] for row in screen.buttons]
+
+
+def first_screen(reply: Reply) -> Screen:
+    screen = reply.edit or (reply.send[0] if reply.send else None)
+    if screen is None:
+        raise RuntimeError("the service gave no screen")
+    return screen
+
+
+def owner_of(screen: Screen) -> int:
+    for row in screen.buttons:
+        for button in row:
+            decoded = callbacks.decode(button.data)
+            if decoded is not None and decoded.owner is not None:
+                return decoded.owner
+    raise RuntimeError("no button carries an invitation")
+
+
+def button(screen: Screen, action: Action) -> str:
+    for row in screen.buttons:
+        for b in row:
+            decoded = callbacks.decode(b.data)
+            if decoded is not None and decoded.action is action:
+                return b.data
+    raise RuntimeError(f"no {action.name} button on the screen")
+
+
+async def questionnaire_screens(settings: Settings) -> list[Screen]:
+    """Every question screen of the officer questionnaire as datatool-bot renders it, in order (one person walked
+    through it on a throwaway database): the floor bot shows the same texts and buttons, so both bots move the
+    same bytes and the comparison is of the work, not of the payload."""
+    people = await _open_invitations(settings, councils=1, per_role=1, at=datetime.now(UTC))
+    screens: list[Screen] = []
+    async with _services(settings, datetime.now(UTC)) as services:
+        who, screen = people[0]
+        while any(_has(screen, a) for a in (Action.ANSWER, Action.SKIP)):
+            screens.append(screen)
+            action = Action.ANSWER if _has(screen, Action.ANSWER) else Action.SKIP
+            screen = first_screen(await services.respondents.press(who, button(screen, action)))
+    return screens
+
+
+def _has(screen: Screen, action: Action) -> bool:
+    return any((d := callbacks.decode(b.data)) is not None and d.action is action for row in screen.buttons for b in row)
+
+
+def _services(settings: Settings, at: datetime):  # noqa: ANN202 - the bot's own wiring, as `run` builds it
+    from bot.services import Services
+
+    return Services(settings, clock=FixedClock(at))
+
+
+async def _open_invitations(settings: Settings, *, councils: int, per_role: int, at: datetime,
+                            answered: int = 0) -> list[tuple[Who, Screen]]:
+    """Campaigns with invitations, each opened through the real respondent service at ``at``: the link, the
+    language, the privacy notice, then ``answered`` questions.  Returns each person and the screen they are on."""
+    from bot.services import admin_services
+
+    clock = FixedClock(at)
+    today = at.date()
+    tokens: list[str] = []
+    async with admin_services(settings, clock) as admin:
+        names = [name for name, _ in await admin.campaigns.store.authority_names()][:councils]
+        for name in names:
+            campaign_id = await admin.campaigns.create(name, today - timedelta(days=7), today + timedelta(days=21))
+            for role in ("officer", "member"):
+                issued = await admin.campaigns.issue_invitations(campaign_id, role, per_role, USERNAME)
+                tokens += [i.token for i in issued]
+    opened = []
+    async with _services(settings, at) as services:
+        service = services.respondents
+        for n, token in enumerate(tokens):
+            who = Who(FIRST_USER + n, FIRST_USER + n, "en")
+            screen = first_screen(await service.start(who, token))
+            screen = first_screen(await service.press(who, button(screen, Action.LANGUAGE)))
+            screen = first_screen(await service.press(who, button(screen, Action.CONSENT)))
+            for _ in range(answered):
+                screen = first_screen(await service.press(who, button(screen, Action.ANSWER)))
+            opened.append((who, screen))
+    return opened
+
+
+async def seed_respondents(settings: Settings, emulator: BotApiEmulator, *, councils: int, per_role: int,
+                           at: datetime, answered: int = 0) -> list[Respondent]:
+    """``councils`` open campaigns with ``per_role`` officers and members each, every invitation opened through the
+    real respondent service at ``at`` (link, language, privacy notice, then ``answered`` questions), and the
+    question each person is now on placed in their chat as the bot's last message."""
+    people = []
+    for who, screen in await _open_invitations(settings, councils=councils, per_role=per_role, at=at,
+                                               answered=answered):
+        emulator.add_user(who.user_id, f"Respondent {who.user_id - FIRST_USER}")
+        person = Respondent(who.user_id, invitation_id=owner_of(screen))
+        person.message_id = emulator.history(who.user_id, screen.text, buttons_of(screen))
+        people.append(person)
+    return people
+
+
+# ---- watching the bot's replies -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Watch:
+    """Follows the emulator's recorded calls: the first reply (edit or new message) to each chat after a press."""
+
+    emulator: BotApiEmulator
+    methods: frozenset[str] = frozenset({"editMessageText", "sendMessage"})
+    seen: int = 0
+    pressed: dict[int, float] = field(default_factory=dict)  # chat -> wall time of the press awaiting a reply
+    waiting: dict[int, asyncio.Future[float]] = field(default_factory=dict)
+    latencies: list[float] = field(default_factory=list)
+    first_press: float | None = None
+    last_reply: float = 0.0
+
+    def press(self, chat_id: int) -> asyncio.Future[float]:
+        now = time.time()
+        self.first_press = now if self.first_press is None else self.first_press
+        self.pressed[chat_id] = now
+        future = asyncio.get_running_loop().create_future()
+        self.waiting[chat_id] = future
+        return future
+
+    def scan(self) -> None:
+        calls = self.emulator.calls
+        while self.seen < len(calls):
+            call = calls[self.seen]
+            self.seen += 1
+            if call.method not in self.methods:
+                continue
+            try:
+                chat = int(call.params.get("chat_id"))
+            except (TypeError, ValueError):
+                continue
+            began = self.pressed.pop(chat, None)
+            if began is None:
+                continue
+            latency = max(call.timestamp - began, 0.0)
+            self.latencies.append(latency)
+            self.last_reply = max(self.last_reply, call.timestamp)
+            future = self.waiting.pop(chat, None)
+            if future is not None and not future.done():
+                future.set_result(latency)
+
+    async def run(self) -> None:
+        """Scan on every change of the emulator until cancelled."""
+        while True:
+            self.scan()
+            await self.emulator.wait_for(lambda: len(self.emulator.calls) > self.seen, 3600,
+                                         description="a call")
+
+    def drain_rate(self) -> float:
+        if self.first_press is None or not self.latencies:
+            return 0.0
+        return len(self.latencies) / max(self.last_reply - self.first_press, 1e-9)
+
+
+def percentile(values: Iterable[float], p: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))
+    return ordered[rank]
+
+
+def summary(values: list[float]) -> tuple[float, float, float]:
+    return statistics.median(values), percentile(values, 99), max(values)
+
+
+def today_utc() -> date:
+    return datetime.now(UTC).date()

@@ -1,0 +1,224 @@
+"""Respondents' traffic, end to end, for datatool-bot and for the floor bot against the same strict emulator.
+
+- **Burst**: N respondents, each sitting at a question, press an answer at the same moment (a council's members all
+  opening a reminder at 10:00).  Latency from the press reaching the emulator to the bot's edit; answers per second
+  while draining; the bot process's CPU per answer and peak RSS.
+- **Steady**: M respondents answer the whole questionnaire concurrently, each pressing as soon as the next question
+  is on screen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.figures import Figure, Target
+from bench.harness import (
+    TOKEN,
+    BotProcess,
+    Respondent,
+    Usage,
+    Watch,
+    datatool_argv,
+    datatool_env,
+    datatool_settings,
+    floor_argv,
+    floor_env,
+    questionnaire_screens,
+    seed_respondents,
+    summary,
+    write_screens,
+)
+from bench import floor
+from bot.emulator import BotApiEmulator
+from flows import callbacks
+from flows.callbacks import Action
+
+MB = 1024 * 1024
+Picker = Callable[[list[list[tuple[str, str | None]]], random.Random], str | None]
+
+
+@dataclass
+class Run:
+    """One bot's figures for one scenario."""
+
+    latencies: list[float]
+    answers: int
+    rate: float  # answers per second while draining
+    cpu_per_answer: float  # seconds
+    peak_rss: int  # bytes
+    lost: int = 0  # presses the bot never answered
+
+
+def choose(buttons: list[list[tuple[str, str | None]]], rng: random.Random) -> str | None:
+    """A respondent's next press on datatool-bot's screen: submit when offered, else an answer, else skip the
+    free-text question (the benchmark measures buttons), else the review."""
+    found: dict[Action, list[str]] = {}
+    for row in buttons:
+        for _, data in row:
+            decoded = callbacks.decode(data) if data else None
+            if decoded is not None:
+                found.setdefault(decoded.action, []).append(data)
+    for action in (Action.SUBMIT, Action.ANSWER, Action.SKIP, Action.REVIEW):
+        if action in found:
+            return rng.choice(found[action])
+    return None
+
+
+def floor_choice(buttons: list[list[tuple[str, str | None]]], rng: random.Random) -> str | None:
+    options = [data for row in buttons for _, data in row if data and data.startswith(floor.PREFIX + ":")]
+    return rng.choice(options) if options else None
+
+
+async def burst(emulator: BotApiEmulator, bot: BotProcess, people: list[Respondent],
+                pick: Picker) -> Run:
+    """Everyone presses at once; wait until every press has its edit and its answer."""
+    rng = random.Random(7)
+    watch = Watch(emulator, frozenset({"editMessageText"}))
+    watch.seen = len(emulator.calls)
+    answered_before = len(emulator.calls_to("answerCallbackQuery"))
+    before = bot.usage()
+    futures = []
+    for person in people:
+        message = emulator.messages(person.user_id)[-1]
+        data = pick(message.buttons, rng)
+        assert data is not None, "nothing to press"
+        futures.append(watch.press(person.user_id))
+        await emulator.press_button(person.user_id, person.message_id, data)
+    watcher = asyncio.create_task(watch.run())
+    try:
+        await asyncio.wait_for(asyncio.gather(*futures), 300)
+        await emulator.wait_for(
+            lambda: len(emulator.calls_to("answerCallbackQuery")) - answered_before >= len(people), 60,
+            description="every press answered")
+    finally:
+        watcher.cancel()
+    after = bot.usage()
+    return _run(watch, before, after, len(people))
+
+
+async def steady(emulator: BotApiEmulator, bot: BotProcess, people: list[Respondent],
+                 pick: Picker, *, limit: int = 400) -> Run:
+    """Everyone answers the whole questionnaire, pressing as soon as the bot has answered the last press."""
+    watch = Watch(emulator)
+    watch.seen = len(emulator.calls)
+    before = bot.usage()
+    watcher = asyncio.create_task(watch.run())
+    presses = 0
+
+    async def respondent(person: Respondent) -> None:
+        nonlocal presses
+        rng = random.Random(person.user_id)
+        for _ in range(limit):
+            message = emulator.messages(person.user_id)[-1]
+            data = pick(message.buttons, rng)
+            if data is None:
+                return
+            shown = (message.message_id, message.version)  # the message object is edited in place
+            future = watch.press(person.user_id)
+            await emulator.press_button(person.user_id, message.message_id, data)
+            presses += 1
+            await asyncio.wait_for(future, 60)
+            # the edit is recorded before the emulator applies it: wait until the chat shows it
+            await emulator.wait_for(lambda: _on_screen(emulator, person.user_id) != shown, 30,
+                                    description="the next screen")
+
+    try:
+        await asyncio.gather(*(respondent(p) for p in people))
+    finally:
+        watcher.cancel()
+    after = bot.usage()
+    return _run(watch, before, after, presses)
+
+
+def _on_screen(emulator: BotApiEmulator, chat_id: int) -> tuple[int, int]:
+    last = emulator.messages(chat_id)[-1]
+    return last.message_id, last.version
+
+
+def _run(watch: Watch, before: Usage, after: Usage, answers: int) -> Run:
+    return Run(watch.latencies, answers, watch.drain_rate(), (after.cpu - before.cpu) / max(answers, 1),
+               after.peak_rss, lost=answers - len(watch.latencies))
+
+
+# ---- the scenarios, for both bots ------------------------------------------------------------------------------------
+
+
+async def datatool_run(scenario: str, respondents: int, folder: Path) -> Run:
+    async with BotApiEmulator(TOKEN) as emulator:
+        emulator.limit_messages(30)
+        settings = datatool_settings(emulator, folder)
+        councils = max(1, -(-respondents // 100))
+        per_role = -(-respondents // (2 * councils))
+        people = await seed_respondents(settings, emulator, councils=councils, per_role=per_role,
+                                        at=datetime.now(UTC))
+        people = people[:respondents]
+        async with BotProcess(emulator, datatool_argv(), datatool_env(emulator, folder), folder / "bot.log") as bot:
+            if scenario == "burst":
+                return await burst(emulator, bot, people, choose)
+            return await steady(emulator, bot, people, choose)
+
+
+async def floor_run(scenario: str, respondents: int, screens: Path, folder: Path) -> Run:
+    first = json.loads(screens.read_text(encoding="utf-8"))[0]
+    async with BotApiEmulator(TOKEN) as emulator:
+        emulator.limit_messages(30)
+        people = []
+        for n in range(respondents):
+            user = 70_000_000 + n
+            emulator.add_user(user, f"Respondent {n}")
+            people.append(Respondent(user, emulator.history(user, first["text"], floor.keyboard(0, first["labels"]))))
+        async with BotProcess(emulator, floor_argv(), floor_env(emulator, screens), folder / "floor.log") as bot:
+            if scenario == "burst":
+                return await burst(emulator, bot, people, floor_choice)
+            return await steady(emulator, bot, people, floor_choice)
+
+
+def figures(section: str, ours: Run, base: Run, *, rss_target: bool) -> list[Figure]:
+    p50, p99, worst = summary(ours.latencies)
+    f50, f99, fworst = summary(base.latencies)
+    cpu, fcpu = ours.cpu_per_answer * 1000, base.cpu_per_answer * 1000
+    out = [
+        Figure(section, "press → edit, p50", p50 * 1000, "ms", f50 * 1000),
+        Figure(section, "press → edit, p99", p99 * 1000, "ms", f99 * 1000, Target("<=", 1.5, of_floor=True)),
+        Figure(section, "press → edit, max", worst * 1000, "ms", fworst * 1000),
+        Figure(section, "answers per second while draining", ours.rate, "/s", base.rate),
+        Figure(section, "CPU per answer (bot process)", cpu, "ms", fcpu, Target("<=", 1.2, of_floor=True)),
+        Figure(section, "peak RSS (bot process)", ours.peak_rss / MB, "MB", base.peak_rss / MB,
+               Target("<", 100) if rss_target else None),
+        Figure(section, "presses never answered", ours.lost, "", base.lost, Target("==", 0)),
+    ]
+    return out
+
+
+async def run(*, burst_size: int = 2000, steady_size: int = 200) -> list[Figure]:
+    results: list[Figure] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        screens = folder / "screens.json"
+        (folder / "walk").mkdir()
+        async with BotApiEmulator(TOKEN) as emulator:
+            write_screens(await questionnaire_screens(datatool_settings(emulator, folder / "walk")), screens)
+        for scenario, size in (("burst", burst_size), ("steady", steady_size)):
+            (folder / scenario).mkdir()
+            ours = await datatool_run(scenario, size, folder / scenario)
+            base = await floor_run(scenario, size, screens, folder / scenario)
+            title = (f"Burst: {size:,} respondents press at once" if scenario == "burst"
+                     else f"Steady: {size} respondents answer the whole questionnaire")
+            results += figures(title, ours, base, rss_target=True)
+    return results
+
+
+if __name__ == "__main__":
+    import sys
+
+    from bench.figures import table
+
+    sizes = [int(a) for a in sys.argv[1:3]]
+    print(table(asyncio.run(run(**dict(zip(("burst_size", "steady_size"), sizes))))))
