@@ -63,7 +63,7 @@ class Round:
         return counts
 
     def times(self) -> list[float]:
-        """When each reminder reached the emulator (failed calls excluded: they left no message)."""
+        """When each new message to these chats reached the emulator (a refused one too: the span is what counts)."""
         out = []
         for call in self.emulator.calls_to("sendMessage"):
             try:
@@ -79,7 +79,10 @@ class Round:
         stamps = sorted(self.times())
         delivered = len(counts)
         span = stamps[-1] - stamps[0] if len(stamps) > 1 else 0.0
-        rate = (delivered - 1) / span if span > 0 else 0.0
+        # Every new message the bot got through in that span counts against the limit: the auditor's /rates
+        # answers too (refused ones are not in the chats).
+        replies = max(len(self.emulator.bot_messages(AUDITOR)) - 1, 0) if AUDITOR in self.emulator.chat_ids else 0
+        rate = (sum(counts.values()) + replies - 1) / span if span > 0 else 0.0
         return {"people": len(self.chats), "delivered": delivered, "rate": rate, "share": rate / LIMIT * 100,
                 "refused": self.emulator.flood_refusals, "duplicates": sum(n - 1 for n in counts.values() if n > 1),
                 "span": span}
@@ -146,7 +149,8 @@ async def run(size: int = 3000) -> list[Figure]:
     return [
         Figure(section, "reminders delivered", mine["delivered"], "", base["delivered"], Target(">=", mine["people"]),
                note=f"{mine['people']:,} due"),
-        Figure(section, "achieved rate, share of the limit", mine["share"], "%", base["share"], Target(">=", 95)),
+        Figure(section, "achieved rate, share of the limit", mine["share"], "%", base["share"], Target(">=", 95),
+               note="every new message delivered during the round: the reminders and the /rates answers"),
         Figure(section, "429s received", mine["refused"], "", base["refused"], Target("==", 0)),
         Figure(section, "duplicate reminders", mine["duplicates"], "", base["duplicates"], Target("==", 0)),
         Figure(section, "time for the round", mine["span"], "s", base["span"]),

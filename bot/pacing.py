@@ -37,9 +37,10 @@ PACED = frozenset({
 })
 """Bot API methods that put a new message in a chat (compared lower-case)."""
 
-SAFETY = 0.98
-"""Messages go out at this share of the configured rate: evenly spaced at 98% of 30 a second (34 ms apart), one can
-reach Telegram up to about 20 ms late, and the next on time, without any one second there counting more than 30."""
+SAFETY = 0.97
+"""Messages go out at this share of the configured rate: evenly spaced at 97% of 30 a second (34.4 ms apart), one can
+reach Telegram up to about 30 ms late, and the next on time, without any one second there counting more than 30.
+(At 98% the benchmark's strict emulator, busy with a second bot, still counted an occasional 31st.)"""
 
 Result = bool | dict[str, Any] | list[dict[str, Any]]
 
