@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import json
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import date, datetime
 
 import aiosqlite
@@ -21,6 +21,7 @@ import aiosqlite
 from flows.model import DEFAULT_TARGETS, ROLES
 from flows.ports import Invitation
 from flows.records import Campaign, InvitationStatus, NewInvitation, RoleRate
+from storage.batching import Batched
 from storage.database import rollback_quietly, storage_unavailable
 
 __all__ = ["Campaign", "CampaignRepository", "InvitationStatus", "NewInvitation", "RespondentRepository", "RoleRate",
@@ -86,15 +87,26 @@ SELECT i.id, i.campaign_id, i.role, i.reference, a.name AS authority, c.opens_on
        c.closed_at IS NOT NULL AS closed, i.telegram_user_id, i.chat_id, i.language, i.cursor,
        i.revoked_at IS NOT NULL AS revoked, s.invitation_id IS NOT NULL AS submitted,
        i.notice_seen_at IS NOT NULL AS notice_seen"""
-_INVITATION_TABLES = """
-FROM invitations i
+_INVITATION_JOINS = """
 JOIN campaigns c ON c.id = i.campaign_id
 JOIN authorities a ON a.id = c.authority_id
 LEFT JOIN submissions s ON s.invitation_id = i.id
 """
+_INVITATION_TABLES = "\nFROM invitations i" + _INVITATION_JOINS
 _INVITATION_SELECT = _INVITATION_COLUMNS + _INVITATION_TABLES
 _WITH_ANSWERS_SELECT = (_INVITATION_COLUMNS + ", x.question_id AS answered, x.value AS answer" + _INVITATION_TABLES
                         + "LEFT JOIN answers x ON x.invitation_id = i.id AND i.telegram_user_id = ? WHERE i.id = ?")
+# Many at once (storage/batching.py): `wanted` lists (invitation id, Telegram user) pairs; answers only where they match.
+_MANY_WITH_ANSWERS_SELECT = (
+    _INVITATION_COLUMNS + ", w.wanted, w.asker, x.question_id AS answered, x.value AS answer"
+    + "\nFROM wanted w JOIN invitations i ON i.id = w.wanted" + _INVITATION_JOINS
+    + "LEFT JOIN answers x ON x.invitation_id = i.id AND i.telegram_user_id = w.asker"
+)
+_RECORD = "INSERT INTO progress (invitation_id, answers, cursor, at) VALUES "
+
+
+def _progress(rows: Sequence[aiosqlite.Row]) -> tuple[Invitation, dict[str, str | None]]:
+    return _invitation(rows[0]), {row["answered"]: row["answer"] for row in rows if row["answered"] is not None}
 
 
 def _invitation(row: aiosqlite.Row) -> Invitation:
@@ -117,11 +129,21 @@ def _invitation(row: aiosqlite.Row) -> Invitation:
     )
 
 
+Progress = tuple[Invitation, dict[str, str | None]]
+ProgressRow = tuple[int, str, str | None, str]  # invitation id, answers (JSON), cursor, time
+
+
 class RespondentRepository:
-    """The respondent's side: invitations by token or user, answers, cursor, submission."""
+    """The respondent's side: invitations by token or user, answers, cursor, submission.
+
+    The two calls on every press — reading an invitation with its answers, recording answers with the new cursor —
+    are batched (``storage/batching.py``): presses handled at the same time share one trip to the database thread.
+    """
 
     def __init__(self, conn: aiosqlite.Connection):
         self.conn = conn
+        self._reads: Batched[tuple[int, int], Progress | None] = Batched(self._read_many, self._read_one)
+        self._writes: Batched[ProgressRow, None] = Batched(self._record_many, self._record_one)
 
     async def _one(self, where: str, *params: object) -> Invitation | None:
         # One trip to aiosqlite's thread (a cursor's execute, fetch and close would be three): on every press.
@@ -134,13 +156,24 @@ class RespondentRepository:
     async def invitation_by_id(self, invitation_id: int) -> Invitation | None:
         return await self._one("WHERE i.id = ?", invitation_id)
 
-    async def with_answers(self, invitation_id: int, telegram_user_id: int) -> tuple[Invitation, dict[str, str | None]] | None:
-        """The invitation, and its answers if it is bound to this Telegram user (never anyone else's), in one query
-        (one row per answer): what every press reads."""
+    async def with_answers(self, invitation_id: int, telegram_user_id: int) -> Progress | None:
+        """The invitation, and its answers if it is bound to this Telegram user (never anyone else's): what every
+        press reads, in one query shared with the presses handled at the same time."""
+        return await self._reads((invitation_id, telegram_user_id))
+
+    async def _read_one(self, key: tuple[int, int]) -> Progress | None:
+        invitation_id, telegram_user_id = key
         rows = list(await self.conn.execute_fetchall(_WITH_ANSWERS_SELECT, (telegram_user_id, invitation_id)))
-        if not rows:
-            return None
-        return _invitation(rows[0]), {row["answered"]: row["answer"] for row in rows if row["answered"] is not None}
+        return _progress(rows) if rows else None
+
+    async def _read_many(self, keys: Sequence[tuple[int, int]]) -> list[Progress | None]:
+        wanted = "WITH wanted (wanted, asker) AS (VALUES " + ", ".join(["(?, ?)"] * len(keys)) + ") "
+        rows = await self.conn.execute_fetchall(wanted + _MANY_WITH_ANSWERS_SELECT,
+                                                [value for key in keys for value in key])
+        found: dict[tuple[int, int], list[aiosqlite.Row]] = {}
+        for row in rows:
+            found.setdefault((row["wanted"], row["asker"]), []).append(row)
+        return [_progress(found[key]) if key in found else None for key in keys]
 
     async def bound_in_campaign(self, campaign_id: int, telegram_user_id: int) -> Invitation | None:
         return await self._one(
@@ -193,10 +226,16 @@ class RespondentRepository:
         return {row["question_id"]: row["value"] for row in rows}
 
     async def record(self, invitation_id: int, answers: dict[str, str | None], cursor: str | None, now: datetime) -> None:
-        """Every answer and the new cursor, all or nothing, in one statement (the ``progress`` view, migration 0009):
-        the write on every press, so one trip to the database thread and one commit."""
-        await write(self.conn, "INSERT INTO progress (invitation_id, answers, cursor, at) VALUES (?, ?, ?, ?)",
-                    (invitation_id, json.dumps(answers, ensure_ascii=False), cursor, iso(now)))
+        """Every answer and the new cursor, all or nothing, in one statement (the ``progress`` view, migration 0009)
+        shared with the presses recorded at the same time; returns once it is committed."""
+        await self._writes((invitation_id, json.dumps(answers, ensure_ascii=False), cursor, iso(now)))
+
+    async def _record_one(self, row: ProgressRow) -> None:
+        await write(self.conn, _RECORD + "(?, ?, ?, ?)", row)
+
+    async def _record_many(self, rows: Sequence[ProgressRow]) -> list[None]:
+        await write(self.conn, _RECORD + ", ".join(["(?, ?, ?, ?)"] * len(rows)), tuple(v for row in rows for v in row))
+        return [None] * len(rows)
 
     async def submit(self, invitation_id: int, questionnaire_id: str, version: int, now: datetime) -> bool:
         async with transaction(self.conn):

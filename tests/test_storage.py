@@ -104,3 +104,52 @@ async def test_bulk_submitted_responses_load_back_as_the_bot_would_leave_them(tm
         assert data.responses == [first]
     finally:
         await conn.close()
+
+
+async def _invited(conn, count: int) -> tuple[RespondentRepository, list[int]]:
+    campaigns = CampaignRepository(conn)
+    cid = await campaigns.create_campaign("Cardiff Council", date(2026, 11, 1), date(2026, 12, 1), NOW)
+    tokens = [new_token() for _ in range(count)]
+    await campaigns.add_invitations(cid, "member", count, tokens, [hash_token(t) for t in tokens], NOW)
+    respondents = RespondentRepository(conn)
+    return respondents, [(await respondents.invitation_by_token_hash(hash_token(t))).id for t in tokens]
+
+
+async def test_presses_handled_together_share_one_read_and_one_write_and_each_gets_its_own(tmp_path: Path):
+    conn = await connect(tmp_path / "g.db")
+    statements: list[str] = []
+    try:
+        respondents, ids = await _invited(conn, 6)
+        for n, i in enumerate(ids):
+            await respondents.bind(i, 100 + n, 100 + n, NOW)
+        await conn.set_trace_callback(statements.append)
+        await asyncio.gather(*(respondents.record(i, {"kc_leadership": f"l{n % 3 + 1}", "comment": None},
+                                                  "kc_standards", NOW) for n, i in enumerate(ids)))
+        read = await asyncio.gather(*(respondents.with_answers(i, 100 + n) for n, i in enumerate(ids)),
+                                    respondents.with_answers(ids[0], 999))  # not theirs: no answers
+        await conn.set_trace_callback(None)
+        writes = {s for s in statements if s.startswith("INSERT INTO progress")}  # (SQLite traces it per trigger run)
+        reads = {s for s in statements if s.startswith("WITH wanted")}
+        # Calls made together go in together: one statement for the six writes, one for the seven reads.
+        assert len(writes) == 1 and len(reads) == 1
+        for n, (invitation, answers) in enumerate(read[:-1]):
+            assert invitation.id == ids[n] and answers == {"kc_leadership": f"l{n % 3 + 1}", "comment": None}
+            assert invitation.cursor == "kc_standards"
+        assert read[-1][0].id == ids[0] and read[-1][1] == {}
+    finally:
+        await conn.close()
+
+
+async def test_one_bad_write_in_a_batch_fails_alone(tmp_path: Path):
+    conn = await connect(tmp_path / "h.db")
+    try:
+        respondents, ids = await _invited(conn, 3)
+        results = await asyncio.gather(
+            *(respondents.record(i, {"kc_leadership": "l2"}, "kc_standards", NOW) for i in [ids[0], 999_999, *ids[1:]]),
+            return_exceptions=True)
+        assert results[0] is None and results[2:] == [None, None]
+        assert isinstance(results[1], Exception)  # no such invitation: its caller hears so, nobody else does
+        for i in ids:
+            assert await respondents.answers(i) == {"kc_leadership": "l2"}
+    finally:
+        await conn.close()
