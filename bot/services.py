@@ -8,6 +8,7 @@ tests' seeding need outside the bot: campaigns and invitations, auditors, and co
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ from flows.ports import Clock
 from flows.reminders import Messenger, ReminderService
 from flows.service import RespondentService
 from storage.auditors import AuditorRepository
-from storage.database import connect
+from storage.database import connect, open_reader
 from storage.postings import PostingRepository
 from storage.reminders import ReminderRepository
 from storage.repositories import CampaignRepository, RespondentRepository
@@ -111,6 +112,7 @@ class Services:
         self.authorities = load_authorities(settings.authorities or DEFAULT_AUTHORITIES)
         self.reminder_policy = load_reminder_policy(settings.reminder_policy or DEFAULT_REMINDER_POLICY)
         self._conn: aiosqlite.Connection | None = None
+        self._reader: sqlite3.Connection | None = None
         self.respondents: RespondentService
         self.campaigns: CampaignService
         self.auditors: Auditors
@@ -126,6 +128,7 @@ class Services:
         """Open the database and build the services; ``messenger`` (Telegram) is needed only to send reminders, the
         digest and the final summary."""
         self._conn = conn = await connect(self.settings.db_path)
+        self._reader = open_reader(self.settings.db_path)  # after connect: the file exists and is migrated
         self.campaigns = await campaign_service(conn, self.settings, self.clock, self.authorities)
         auditor_records = AuditorRepository(conn)  # who is an auditor, what each saw at /rates, the digests sent
         self.auditors = Auditors(auditor_records, self.clock, self.settings.auditor_ids, self.settings.auditor_chat_id)
@@ -152,7 +155,7 @@ class Services:
                 log.warning("%d reminder(s) were being sent when the bot stopped: recorded as unknown, never repeated",
                             recovered)
         self.respondents = RespondentService(
-            RespondentRepository(self._conn),
+            RespondentRepository(self._conn, self._reader),
             self.clock,
             self.questionnaires,
             self.catalogue,
@@ -162,6 +165,9 @@ class Services:
         )
 
     async def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
         if self._conn is not None:
             await self._conn.close()
             self._conn = None
