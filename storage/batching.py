@@ -25,10 +25,7 @@ MAX_BATCH = 200  # keeps one statement well inside SQLite's limit on bound param
 
 class Batched(Generic[K, R]):
     def __init__(self, run_batch: Callable[[Sequence[K]], Awaitable[list[R]]],
-                 run_one: Callable[[K], Awaitable[R]], *, gather: float = 0.0):
-        """``gather``: seconds the first call of a batch waits for others to join it (0: only those made in the
-        same turn of the event loop)."""
-        self.gather = gather
+                 run_one: Callable[[K], Awaitable[R]]):
         self._run_batch = run_batch
         self._run_one = run_one
         self._pending: list[tuple[K, asyncio.Future[R]]] = []
@@ -45,8 +42,6 @@ class Batched(Generic[K, R]):
     async def _drain(self) -> None:
         batch: list[tuple[K, asyncio.Future[R]]] = []
         try:
-            if self.gather:
-                await asyncio.sleep(self.gather)
             while self._pending:
                 batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
                 await self._settle(batch)

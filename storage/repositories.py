@@ -130,10 +130,6 @@ def _invitation(row: aiosqlite.Row) -> Invitation:
     )
 
 
-WRITE_GATHER = 0.002
-"""Seconds a press's write waits for others to join its commit: under a burst of 1,000 presses this halved the
-write statements (about 1,000 to 520); a lone press waits 2 ms more."""
-
 Progress = tuple[Invitation, dict[str, str | None]]
 ProgressRow = tuple[int, str, str | None, str]  # invitation id, answers (JSON), cursor, time
 
@@ -151,7 +147,7 @@ class RespondentRepository:
         self.conn = conn
         self.reader = reader
         self._reads: Batched[tuple[int, int], Progress | None] = Batched(self._read_many, self._read_one)
-        self._writes: Batched[ProgressRow, None] = Batched(self._record_many, self._record_one, gather=WRITE_GATHER)
+        self._writes: Batched[ProgressRow, None] = Batched(self._record_many, self._record_one)
 
     async def _one(self, where: str, *params: object) -> Invitation | None:
         # One trip to aiosqlite's thread (a cursor's execute, fetch and close would be three): on every press.
