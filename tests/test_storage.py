@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -16,15 +17,28 @@ from storage.repositories import CampaignRepository, RespondentRepository, trans
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
 
+class Invited(NamedTuple):
+    campaigns: CampaignRepository
+    campaign_id: int
+    respondents: RespondentRepository
+    ids: list[int]
+
+
+async def invited(conn, count: int, role: str = "member") -> Invited:
+    """A campaign at Cardiff with ``count`` invitations of one role: its repositories, its id, the invitation ids."""
+    campaigns = CampaignRepository(conn)
+    cid = await campaigns.create_campaign("Cardiff Council", date(2026, 11, 1), date(2026, 12, 1), NOW)
+    tokens = [new_token() for _ in range(count)]
+    await campaigns.add_invitations(cid, role, count, tokens, [hash_token(t) for t in tokens], NOW)
+    respondents = RespondentRepository(conn)
+    return Invited(campaigns, cid, respondents,
+                   [(await respondents.invitation_by_token_hash(hash_token(t))).id for t in tokens])
+
+
 async def test_concurrent_writes_survive_a_concurrent_rollback(tmp_path: Path):
     conn = await connect(tmp_path / "c.db")
     try:
-        campaigns = CampaignRepository(conn)
-        cid = await campaigns.create_campaign("Cardiff Council", date(2026, 11, 1), date(2026, 12, 1), NOW)
-        tokens = [new_token() for _ in range(20)]
-        await campaigns.add_invitations(cid, "member", 20, tokens, [hash_token(t) for t in tokens], NOW)
-        respondents = RespondentRepository(conn)
-        ids = [(await respondents.invitation_by_token_hash(hash_token(t))).id for t in tokens]
+        campaigns, cid, respondents, ids = await invited(conn, 20)
 
         async def failing() -> None:
             async with transaction(conn):
@@ -78,12 +92,7 @@ async def test_bulk_submitted_responses_load_back_as_the_bot_would_leave_them(tm
     questionnaires = load_questionnaires()
     conn = await connect(tmp_path / "s.db")
     try:
-        campaigns = CampaignRepository(conn)
-        cid = await campaigns.create_campaign("Cardiff Council", date(2026, 11, 1), date(2026, 12, 1), NOW)
-        tokens = [new_token() for _ in range(3)]
-        await campaigns.add_invitations(cid, "officer", 3, tokens, [hash_token(t) for t in tokens], NOW)
-        respondents = RespondentRepository(conn)
-        ids = [(await respondents.invitation_by_token_hash(hash_token(t))).id for t in tokens]
+        campaigns, cid, respondents, ids = await invited(conn, 3, "officer")
         surveys = SurveyRepository(conn)
         first = Response("officer", {"kc_leadership": "l3", "kc_standards": "l1"}, "cy")
         await surveys.add_submitted([(ids[0], first)], questionnaires, NOW)
@@ -106,20 +115,11 @@ async def test_bulk_submitted_responses_load_back_as_the_bot_would_leave_them(tm
         await conn.close()
 
 
-async def _invited(conn, count: int) -> tuple[RespondentRepository, list[int]]:
-    campaigns = CampaignRepository(conn)
-    cid = await campaigns.create_campaign("Cardiff Council", date(2026, 11, 1), date(2026, 12, 1), NOW)
-    tokens = [new_token() for _ in range(count)]
-    await campaigns.add_invitations(cid, "member", count, tokens, [hash_token(t) for t in tokens], NOW)
-    respondents = RespondentRepository(conn)
-    return respondents, [(await respondents.invitation_by_token_hash(hash_token(t))).id for t in tokens]
-
-
 async def test_presses_handled_together_share_one_read_and_one_write_and_each_gets_its_own(tmp_path: Path):
     conn = await connect(tmp_path / "g.db")
     statements: list[str] = []
     try:
-        respondents, ids = await _invited(conn, 6)
+        _, _, respondents, ids = await invited(conn, 6)
         for n, i in enumerate(ids):
             await respondents.bind(i, 100 + n, 100 + n, NOW)
         await conn.set_trace_callback(statements.append)
@@ -143,7 +143,7 @@ async def test_presses_handled_together_share_one_read_and_one_write_and_each_ge
 async def test_one_bad_write_in_a_batch_fails_alone(tmp_path: Path):
     conn = await connect(tmp_path / "h.db")
     try:
-        respondents, ids = await _invited(conn, 3)
+        _, _, respondents, ids = await invited(conn, 3)
         results = await asyncio.gather(
             *(respondents.record(i, {"kc_leadership": "l2"}, "kc_standards", NOW) for i in [ids[0], 999_999, *ids[1:]]),
             return_exceptions=True)
