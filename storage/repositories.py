@@ -137,8 +137,9 @@ ProgressRow = tuple[int, str, str | None, str]  # invitation id, answers (JSON),
 class RespondentRepository:
     """The respondent's side: invitations by token or user, answers, cursor, submission.
 
-    The two calls on every press — reading an invitation with its answers, recording answers with the new cursor —
-    are batched (``storage/batching.py``): presses handled at the same time share one trip to the database thread.
+    The two calls on every press: reading an invitation with its answers runs inline on the read-only ``reader``
+    when there is one; recording answers with the new cursor is batched (``storage/batching.py``), so presses
+    recorded at the same time share one statement and one commit.
     """
 
     def __init__(self, conn: aiosqlite.Connection, reader: sqlite3.Connection | None = None):
