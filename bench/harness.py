@@ -18,7 +18,7 @@ import sys
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.emulator import BotApiEmulator
@@ -323,7 +323,3 @@ def percentile(values: Iterable[float], p: float) -> float:
 
 def summary(values: list[float]) -> tuple[float, float, float]:
     return statistics.median(values), percentile(values, 99), max(values)
-
-
-def today_utc() -> date:
-    return datetime.now(UTC).date()
