@@ -1,9 +1,10 @@
 """The floor bot: the least work any Telegram questionnaire bot must do, to measure datatool-bot against.
 
 Per button press it only edits the pressed message to the next question and answers the callback — in that order,
-as datatool-bot does — with no storage, no rendering and no checks: the questions are read once at start-up from
-``FLOOR_SCREENS``, a JSON list of the screens datatool-bot shows (HTML text and button labels), so both bots send
-the same bytes and parse the same replies.  It uses python-telegram-bot exactly as datatool-bot does (same HTTP stack, concurrent updates), so the
+as datatool-bot does — with no storage, no rendering and no checks: the screens are read once at start-up from
+``FLOOR_SCREENS``, a JSON list of tracks (one per role), each the list of screens datatool-bot shows from the first
+question to the thanks after submitting (HTML text and button labels), so both bots send the same bytes and parse the
+same replies.  It uses python-telegram-bot exactly as datatool-bot does (same HTTP stack, concurrent updates), so the
 difference between the two is what datatool-bot does on top: its database, its rules and its screens.
 
 For the reminder fan-out, ``/fanout`` from anyone sends one message to every chat listed in ``FLOOR_CHATS`` (a file
@@ -28,33 +29,32 @@ from telegram.ext import AIORateLimiter, Application, CallbackQueryHandler, Comm
 PREFIX = "f"
 
 
-def keyboard(step: int, labels: list[list[str]]) -> list[list[tuple[str, str]]]:
-    """Question ``step``'s buttons as ``(label, callback data)`` rows, the data ``f:<step>:<n>``."""
+def keyboard(track: int, step: int, labels: list[list[str]]) -> list[list[tuple[str, str]]]:
+    """Screen ``step`` of ``track``'s buttons as ``(label, callback data)`` rows, the data ``f:<track>:<step>:<n>``."""
     rows, n = [], 0
     for row in labels:
-        rows.append([(label, f"{PREFIX}:{step}:{(n := n + 1)}") for label in row])
+        rows.append([(label, f"{PREFIX}:{track}:{step}:{(n := n + 1)}") for label in row])
     return rows
 
 
-def markup(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
+def markup(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup | None:
+    if not rows:
+        return None
     return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data) for label, data in row]
                                  for row in rows])
 
 
-def build(token: str, base_url: str, questions: list[dict], chats: list[int], rate_limit: bool,
+def build(token: str, base_url: str, tracks: list[list[dict]], chats: list[int], rate_limit: bool,
           concurrency: int) -> Application:
-    steps = len(questions)
-    screens = [(q["text"], markup(keyboard(s, q["labels"]))) for s, q in enumerate(questions)]
+    screens = [[(q["text"], markup(keyboard(t, s, q["labels"]))) for s, q in enumerate(track)]
+               for t, track in enumerate(tracks)]
 
     async def on_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         assert query is not None and query.data is not None
-        step = int(query.data.split(":")[1]) + 1
-        if step < steps:
-            text, buttons = screens[step]
-            await query.edit_message_text(text, reply_markup=buttons, parse_mode=ParseMode.HTML)
-        else:
-            await query.edit_message_text("Thank you: your answers are submitted.")
+        _, track, step, _ = query.data.split(":")
+        text, buttons = screens[int(track)][int(step) + 1]
+        await query.edit_message_text(text, reply_markup=buttons, parse_mode=ParseMode.HTML)
         await query.answer()
 
     async def on_fanout(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -73,8 +73,8 @@ def build(token: str, base_url: str, questions: list[dict], chats: list[int], ra
 def main() -> None:
     chats_file = os.environ.get("FLOOR_CHATS")
     chats = [int(line) for line in Path(chats_file).read_text().split()] if chats_file else []
-    questions = json.loads(Path(os.environ["FLOOR_SCREENS"]).read_text(encoding="utf-8"))
-    app = build(os.environ["FLOOR_TOKEN"], os.environ["FLOOR_BASE_URL"], questions,
+    tracks = json.loads(Path(os.environ["FLOOR_SCREENS"]).read_text(encoding="utf-8"))
+    app = build(os.environ["FLOOR_TOKEN"], os.environ["FLOOR_BASE_URL"], tracks,
                 chats, os.environ.get("FLOOR_RATE_LIMIT") == "1", int(os.environ.get("FLOOR_CONCURRENCY", "1")))
     app.run_polling(allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY], poll_interval=0, timeout=10)
 

@@ -131,11 +131,12 @@ def floor_env(emulator: BotApiEmulator, screens: Path, **extra: str) -> dict[str
             "FLOOR_CONCURRENCY": str(concurrency), **extra}
 
 
-def write_screens(screens: list[Screen], path: Path) -> list[dict]:
-    """The floor bot's questionnaire: each screen's HTML text and button labels."""
-    questions = [{"text": s.text, "labels": [[b.label for b in row] for row in s.buttons]} for s in screens]
-    path.write_text(json.dumps(questions, ensure_ascii=False), encoding="utf-8")
-    return questions
+def write_screens(walks: list[list[Screen]], path: Path) -> list[list[dict]]:
+    """The floor bot's questionnaires (one per role): each screen's HTML text and button labels."""
+    tracks = [[{"text": s.text, "labels": [[b.label for b in row] for row in s.buttons]} for s in walk]
+              for walk in walks]
+    path.write_text(json.dumps(tracks, ensure_ascii=False), encoding="utf-8")
+    return tracks
 
 
 # ---- respondents ----------------------------------------------------------------------------------------------------
@@ -185,19 +186,37 @@ def button(screen: Screen, action: Action) -> str:
     raise RuntimeError(f"no {action.name} button on the screen")
 
 
-async def questionnaire_screens(settings: Settings) -> list[Screen]:
-    """Every question screen of the officer questionnaire as datatool-bot renders it, in order (one person walked
-    through it on a throwaway database): the floor bot shows the same texts and buttons, so both bots move the
-    same bytes and the comparison is of the work, not of the payload."""
+async def questionnaire_screens(settings: Settings) -> list[list[Screen]]:
+    """Every screen a respondent is shown, from the first question to the thanks after submitting, as datatool-bot
+    renders it, in order: one walk per role (officer, member; one person each, on a throwaway database).  The floor
+    bot shows the same texts and buttons, so both bots move the same bytes and the comparison is of the work, not of
+    the payload.
+
+    The walk answers as the benchmark's respondents mostly do: the second option (Level 2, "agree"), so the questions
+    asked only after a Level 1 answer are left out, as they are for most of them; free text is skipped; then the
+    review and Submit."""
     people = await _open_invitations(settings, councils=1, per_role=1, at=datetime.now(UTC))
-    screens: list[Screen] = []
+    walks: list[list[Screen]] = []
     async with _services(settings, datetime.now(UTC)) as services:
-        who, screen = people[0]
-        while any(_has(screen, a) for a in (Action.ANSWER, Action.SKIP)):
-            screens.append(screen)
-            action = Action.ANSWER if _has(screen, Action.ANSWER) else Action.SKIP
-            screen = first_screen(await services.respondents.press(who, button(screen, action)))
-    return screens
+        for who, screen in people:
+            screens = [screen]
+            action = _next_action(screen)
+            while action is not None:
+                pressed = _buttons(screens[-1], action)
+                data = pressed[1] if action is Action.ANSWER and len(pressed) > 1 else pressed[0]
+                screens.append(first_screen(await services.respondents.press(who, data)))
+                action = None if action is Action.SUBMIT else _next_action(screens[-1])
+            walks.append(screens)
+    return walks
+
+
+def _next_action(screen: Screen) -> Action | None:
+    return next((a for a in (Action.SUBMIT, Action.ANSWER, Action.SKIP, Action.REVIEW) if _has(screen, a)), None)
+
+
+def _buttons(screen: Screen, action: Action) -> list[str]:
+    return [b.data for row in screen.buttons for b in row
+            if (d := callbacks.decode(b.data)) is not None and d.action is action]
 
 
 def _has(screen: Screen, action: Action) -> bool:

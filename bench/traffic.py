@@ -171,14 +171,16 @@ async def datatool_side(respondents: int, folder: Path) -> AsyncIterator[Side]:
 
 @contextlib.asynccontextmanager
 async def floor_side(respondents: int, screens: Path, folder: Path) -> AsyncIterator[Side]:
-    first = json.loads(screens.read_text(encoding="utf-8"))[0]
+    tracks = json.loads(screens.read_text(encoding="utf-8"))
     async with BotApiEmulator(TOKEN) as emulator:
         emulator.limit_messages(30)
         people = []
-        for n in range(respondents):
-            user = 70_000_000 + n
+        for n in range(respondents):  # officers and members in turn: the same shares as datatool-bot's respondents
+            user, track = 70_000_000 + n, n % len(tracks)
+            first = tracks[track][0]
             emulator.add_user(user, f"Respondent {n}")
-            people.append(Respondent(user, emulator.history(user, first["text"], floor.keyboard(0, first["labels"]))))
+            people.append(Respondent(user, emulator.history(user, first["text"],
+                                                            floor.keyboard(track, 0, first["labels"]))))
         async with BotProcess(emulator, floor_argv(), floor_env(emulator, screens), folder / "floor.log") as bot:
             yield Side(emulator, bot, people, floor_choice)
 
