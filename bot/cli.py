@@ -29,10 +29,12 @@ from flows.campaigns import (
     CampaignClosed,
     CampaignError,
     ClosesBeforeOpens,
+    InvalidRound,
     NoAuthority,
     NoCampaignFor,
     UnknownCampaign,
     UnknownInvitation,
+    check_round,
     check_window,
 )
 from flows.model import DEFAULT_TARGETS, ROLES
@@ -114,6 +116,17 @@ def percentage(text: str) -> float:
     return number / 100
 
 
+def round_label(text: str) -> str:
+    """A round given on the command line, checked here so a bad one is refused before anything is read."""
+    try:
+        return check_round(text)
+    except InvalidRound:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a round: use a short label of letters and digits such as 2026 or 2026-27 (up to 20 "
+            "characters; space . _ / - allowed after the first)"
+        ) from None
+
+
 async def resolve_username(settings: Settings) -> str:
     """The bot's username for links: from settings, or asked from the Bot API (getMe) with the token."""
     if settings.bot_username:
@@ -179,8 +192,12 @@ async def campaign_create(settings: Settings, args: argparse.Namespace) -> int:
         async with admin_services(settings) as admin:
             targets = {"officer": args.target_officers, "member": args.target_members}
             campaign_id = await admin.campaigns.create(args.authority, opens, args.closes, targets,
-                                                       reminder_policy=policy.model_dump_json() if policy else None)
-    print(campaign_id)
+                                                       reminder_policy=policy.model_dump_json() if policy else None,
+                                                       round=args.round)
+            campaign = await admin.campaigns.campaign(campaign_id)
+    print(campaign_id)  # standard output carries the id alone, for scripts; the rest goes to standard error
+    print(f"Campaign {campaign_id} ({campaign.authority}), round {campaign.round}: fieldwork "
+          f"{campaign.opens_on.isoformat()} to {campaign.closes_on.isoformat()}.", file=sys.stderr)
     return 0
 
 
@@ -190,10 +207,10 @@ async def campaign_list(settings: Settings, args: argparse.Namespace) -> int:
         if not campaigns:
             print("No campaigns yet: create one with `datatool-bot campaign create --authority NAME --closes YYYY-MM-DD`")
             return 0
-        print(f"{'id':>3}  {'authority':<40} {'opens':<10}  {'closes':<10}  {'status':<13} responded")
+        print(f"{'id':>3}  {'authority':<40} {'round':<8} {'opens':<10}  {'closes':<10}  {'status':<13} responded")
         for c in campaigns:
             table = await admin.campaigns.table(c)
-            print(f"{c.id:>3}  {c.authority:<40} {c.opens_on.isoformat()}  {c.closes_on.isoformat()}  "
+            print(f"{c.id:>3}  {c.authority:<40} {c.round:<8} {c.opens_on.isoformat()}  {c.closes_on.isoformat()}  "
                   f"{admin.campaigns.status(c):<13} {table.total.responded}/{table.total.invited}")
     return 0
 
@@ -216,7 +233,8 @@ async def campaign_update(settings: Settings, args: argparse.Namespace) -> int:
         async with admin_services(settings) as admin:
             campaign = await admin.campaigns.update(args.campaign, closes_on=args.closes, targets=targets,
                                                     reminder_policy=policy.model_dump_json() if policy else None)
-    print(f"Campaign {campaign.id} ({campaign.authority}): closes {campaign.closes_on.isoformat()}, targets officers "
+    print(f"Campaign {campaign.id} ({campaign.authority}), round {campaign.round}: closes "
+          f"{campaign.closes_on.isoformat()}, targets officers "
           f"{campaign.targets['officer']:.0%}, members {campaign.targets['member']:.0%}.")
     return 0
 
@@ -397,6 +415,10 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--reminders", type=Path, metavar="FILE",
                         help="this campaign's reminder policy, a YAML file shaped like config/reminders.yaml "
                         "(default: DATATOOL_REMINDER_POLICY or config/reminders.yaml)")
+    create.add_argument("--round", type=round_label, metavar="LABEL",
+                        help="the round of the data tool this campaign belongs to, e.g. 2026 or 2026-27: its report "
+                        "is set among the other councils of the round and beside the council's previous round "
+                        "(default: the year fieldwork opens)")
     csub.add_parser("list", help="list campaigns with dates, status and responses")
     update = csub.add_parser("update", help="change a running campaign: close date, targets, reminder policy")
     update.add_argument("campaign", type=positive_int, help="campaign id")

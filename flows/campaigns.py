@@ -77,6 +77,14 @@ class ClosesBeforeOpens(CampaignError):
         self.opens_on, self.closes_on = opens_on, closes_on
 
 
+class InvalidRound(CampaignError):
+    """A round label that is not a short printable label such as "2026" or "2026-27"."""
+
+    def __init__(self, label: str):
+        super().__init__(f"{label!r} is not a round: use a short label such as 2026 or 2026-27")
+        self.label = label
+
+
 class UnknownInvitation(CampaignError):
     def __init__(self, reference: str):
         super().__init__(f"there is no invitation {reference}")
@@ -100,7 +108,10 @@ class CampaignStore(Protocol):
         ...
 
     async def create_campaign(self, authority: str, opens_on: date, closes_on: date, now: datetime,
-                              targets: dict[str, float] | None = None, reminder_policy: str | None = None) -> int: ...
+                              targets: dict[str, float] | None = None, reminder_policy: str | None = None,
+                              round: str | None = None) -> int:
+        """``round`` None: the year ``opens_on`` falls in."""
+        ...
 
     async def campaign(self, campaign_id: int) -> Campaign | None: ...
 
@@ -149,6 +160,24 @@ def check_window(opens_on: date, closes_on: date) -> None:
     """Fieldwork must close on or after the day it opens."""
     if closes_on < opens_on:
         raise ClosesBeforeOpens(opens_on, closes_on)
+
+
+ROUND_PATTERN = re.compile(r"[0-9A-Za-z][0-9A-Za-z ._/-]{0,19}")
+"""A round's label: 1 to 20 characters, letters, digits, space and ``. _ / -``, starting with a letter or digit
+("2026", "2026-27", "Spring 2027").  It is printed in every report and message naming the round, so it stays short
+and plain."""
+
+
+def check_round(label: str) -> str:
+    """The label as given, when it is a valid round (``ROUND_PATTERN``, whole string); ``InvalidRound`` otherwise."""
+    if not ROUND_PATTERN.fullmatch(label):
+        raise InvalidRound(label)
+    return label
+
+
+def default_round(opens_on: date) -> str:
+    """The round a campaign belongs to when none is given: the year it opens (what migration 0010 back-filled)."""
+    return str(opens_on.year)
 
 
 def invite_link(username: str, token: str) -> str:
@@ -238,13 +267,17 @@ class CampaignService:
     # ---- changing ------------------------------------------------------------------------------------------------
 
     async def create(self, authority_query: str, opens_on: date, closes_on: date,
-                     targets: dict[str, float] | None = None, reminder_policy: str | None = None) -> int:
+                     targets: dict[str, float] | None = None, reminder_policy: str | None = None,
+                     round: str | None = None) -> int:
         """A campaign at the council ``authority_query`` names; ``reminder_policy``: JSON of a
-        ``flows.reminders.ReminderPolicy`` (None: the configured default).  Returns its id."""
+        ``flows.reminders.ReminderPolicy`` (None: the configured default); ``round``: the round of the data tool
+        it belongs to (None: the year it opens, ``default_round``; ``InvalidRound`` unless ``check_round``
+        accepts it).  Returns its id."""
         check_window(opens_on, closes_on)
+        label = default_round(opens_on) if round is None else check_round(round)
         authority = await self.find_authority(authority_query)
         return await self.store.create_campaign(authority, opens_on, closes_on, self.clock.now(), targets,
-                                                reminder_policy=reminder_policy)
+                                                reminder_policy=reminder_policy, round=label)
 
     async def update(self, campaign_id: int, *, closes_on: date | None = None,
                      targets: dict[str, float] | None = None, reminder_policy: str | None = None) -> Campaign:

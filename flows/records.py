@@ -27,6 +27,9 @@ class Campaign:
     closed_reason: str | None
     created_at: str
     targets: dict[str, float]
+    round: str = ""
+    """The round of the data tool it belongs to ("2026", "2026-27"): a council's report is set among the other
+    councils of its round and beside its own campaign of the round before (migration 0010)."""
 
     def status(self, today: date) -> str:
         """"closed", "not open yet" or "open" (a campaign past its close date is closed even before it is marked)."""

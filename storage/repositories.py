@@ -273,7 +273,7 @@ class RespondentRepository:
 
 _CAMPAIGN_SELECT = """
 SELECT c.id, a.name AS authority, a.name_cy AS authority_cy, c.opens_on, c.closes_on, c.closed_at, c.closed_reason,
-       c.created_at, c.target_officer, c.target_member
+       c.created_at, c.target_officer, c.target_member, c.round
 FROM campaigns c JOIN authorities a ON a.id = c.authority_id
 """
 
@@ -289,6 +289,7 @@ def _campaign(row: aiosqlite.Row) -> Campaign:
         closed_reason=row["closed_reason"],
         created_at=row["created_at"],
         targets={"officer": row["target_officer"], "member": row["target_member"]},
+        round=row["round"],
     )
 
 
@@ -331,18 +332,22 @@ class CampaignRepository:
         now: datetime,
         targets: dict[str, float] | None = None,
         reminder_policy: str | None = None,
+        round: str | None = None,
     ) -> int:
-        """``reminder_policy``: JSON of a ``flows.reminders.ReminderPolicy``; None uses the configured default."""
+        """``reminder_policy``: JSON of a ``flows.reminders.ReminderPolicy``; None uses the configured default.
+        ``round``: the round of the data tool (None: the year ``opens_on`` falls in, as migration 0010 back-filled;
+        the label is checked by ``flows.campaigns.check_round`` before it gets here)."""
         if closes_on < opens_on:
             raise ValueError("the close date is before the open date")
+        round = str(opens_on.year) if round is None else round
         targets = DEFAULT_TARGETS | (targets or {})
         authority_id = await self.ensure_authority(authority)
         async with transaction(self.conn):
             cur = await self.conn.execute(
                 "INSERT INTO campaigns (authority_id, opens_on, closes_on, created_at, target_officer, target_member,"
-                " reminder_policy) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                " reminder_policy, round) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (authority_id, opens_on.isoformat(), closes_on.isoformat(), iso(now), targets["officer"],
-                 targets["member"], reminder_policy),
+                 targets["member"], reminder_policy, round),
             )
         return int(cur.lastrowid or 0)
 

@@ -1,0 +1,106 @@
+"""Rounds of the data tool (issue 12, item 1): every campaign carries its round, from the command line and the
+service down to storage and back; the default is the year fieldwork opens, and a bad label is refused clearly."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.cli import main
+from flows.campaigns import CampaignService, InvalidRound, check_round, default_round
+from storage.database import connect
+from storage.repositories import CampaignRepository
+
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+
+
+class _Clock:
+    def now(self) -> datetime:
+        return NOW
+
+
+@pytest.fixture
+def env(monkeypatch, tmp_path: Path) -> Path:
+    for key in list(os.environ):
+        if key.startswith("DATATOOL_"):
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / "rounds.db"
+    monkeypatch.setenv("DATATOOL_DB_PATH", str(db))
+    monkeypatch.setenv("DATATOOL_BOT_USERNAME", "datatool_test_bot")
+    return db
+
+
+def exit_code(argv: list[str]) -> int:
+    try:
+        return main(argv)
+    except SystemExit as exc:  # argparse refuses by raising SystemExit(2)
+        return int(exc.code or 0)
+
+
+@pytest.mark.parametrize("label", ["2026", "2026-27", "Spring 2027", "R1", "2026/27", "a" * 20, "x.y_z"])
+def test_short_printable_labels_are_rounds(label: str):
+    assert check_round(label) == label
+
+
+@pytest.mark.parametrize("label", ["", " 2026", "-2026", "2026!", "a" * 21, "2026\n", "<b>", "Ionawr–Mawrth"])
+def test_other_labels_are_refused(label: str):
+    with pytest.raises(InvalidRound):
+        check_round(label)
+
+
+def test_default_round_is_the_year_fieldwork_opens():
+    assert default_round(date(2026, 12, 1)) == "2026"
+    assert default_round(date(2027, 1, 2)) == "2027"
+
+
+def test_cli_round_defaults_to_the_opening_year_and_is_listed(env: Path, capsys):
+    assert main(["campaign", "create", "--authority", "flint", "--opens", "2026-12-01", "--closes", "2027-01-15"]) == 0
+    out = capsys.readouterr()
+    assert out.out.strip() == "1"  # standard output is the id alone, for scripts
+    assert "round 2026" in out.err
+    assert main(["campaign", "create", "--authority", "cardiff", "--opens", "2027-03-01", "--closes", "2027-04-15",
+                 "--round", "2026-27"]) == 0
+    out = capsys.readouterr()
+    assert out.out.strip() == "2" and "round 2026-27" in out.err
+    assert main(["campaign", "list"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert listed[0].split()[:3] == ["id", "authority", "round"]
+    cardiff = next(line for line in listed if "Cardiff" in line)
+    flint = next(line for line in listed if "Flintshire" in line)
+    assert " 2026-27 " in cardiff and " 2026 " in flint and "2026-27" not in flint
+    assert main(["campaign", "update", "1", "--closes", "2027-01-31"]) == 0
+    assert "round 2026:" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("label", ["2026!", "2026 (draft)", "a" * 21])
+def test_cli_refuses_a_bad_round_with_advice_and_creates_nothing(env: Path, capsys, label: str):
+    assert exit_code(["campaign", "create", "--authority", "flint", "--closes", "2099-01-15", "--round", label]) == 2
+    err = capsys.readouterr().err
+    assert "is not a round" in err and "2026-27" in err
+    assert not env.exists()  # refused while parsing: the database was never opened
+
+
+async def test_storage_and_service_keep_the_round(tmp_path: Path):
+    conn = await connect(tmp_path / "r.db")
+    try:
+        repo = CampaignRepository(conn)
+        await repo.sync_authorities([("Flintshire County Council", "Cyngor Sir y Fflint"), ("Cardiff Council", None)])
+        service = CampaignService(repo, _Clock(), ZoneInfo("Europe/London"))
+        default = await service.create("flint", date(2026, 12, 1), date(2027, 1, 15))
+        explicit = await service.create("cardiff", date(2027, 3, 1), date(2027, 4, 1), round="2026-27")
+        assert (await repo.campaign(default)).round == "2026"
+        assert (await repo.campaign(explicit)).round == "2026-27"
+        assert {c.id: c.round for c in await repo.campaigns()} == {default: "2026", explicit: "2026-27"}
+        # Straight to the repository (the benchmarks do): the same default.
+        direct = await repo.create_campaign("Cardiff Council", date(2025, 11, 1), date(2025, 12, 1), NOW)
+        assert (await repo.campaign(direct)).round == "2025"
+        with pytest.raises(InvalidRound):
+            await service.create("flint", date(2026, 12, 1), date(2027, 1, 15), round="2026;DROP")
+        assert len(await repo.campaigns()) == 3
+    finally:
+        await conn.close()
