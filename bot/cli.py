@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.arguments import parse_date, percentage, positive_int, round_label
 from bot.services import admin_services, load_questionnaires
 from bot.webhook import DEFAULT_LISTEN, WebhookError, add_webhook_arguments, run_webhook
 from config.reminder_policy import load_reminder_policy
@@ -29,12 +30,10 @@ from flows.campaigns import (
     CampaignClosed,
     CampaignError,
     ClosesBeforeOpens,
-    InvalidRound,
     NoAuthority,
     NoCampaignFor,
     UnknownCampaign,
     UnknownInvitation,
-    check_round,
     check_window,
 )
 from flows.model import DEFAULT_TARGETS, ROLES
@@ -90,41 +89,6 @@ def talking_to_telegram(settings: Settings) -> Iterator[None]:
         raise token_rejected(settings) from None
     except NetworkError:  # TimedOut included
         raise telegram_unreachable(settings) from None
-
-
-def parse_date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date: use YYYY-MM-DD, e.g. 2026-12-18") from None
-
-
-def positive_int(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
-    return int(text)
-
-
-def percentage(text: str) -> float:
-    value = text.rstrip("%")
-    try:
-        number = float(value)
-    except ValueError:
-        number = -1
-    if not 0 <= number <= 100:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a percentage between 0 and 100, e.g. 50")
-    return number / 100
-
-
-def round_label(text: str) -> str:
-    """A round given on the command line, checked here so a bad one is refused before anything is read."""
-    try:
-        return check_round(text)
-    except InvalidRound:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a round: use a short label of letters and digits such as 2026 or 2026-27 (up to 20 "
-            "characters; space . _ / - allowed after the first)"
-        ) from None
 
 
 async def resolve_username(settings: Settings) -> str:
