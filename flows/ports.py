@@ -107,3 +107,16 @@ class ReportOutputs(Protocol):
         """Rebuild a closed campaign's stored report files and exports after a withdrawal, so they no longer hold
         the withdrawn answers.  True when auditors had already been sent an earlier copy (which cannot be recalled)."""
         ...
+
+
+class ChatLanguages(Protocol):
+    """The language an auditor's private chat, or the auditors' group chat, chose with /language
+    (``storage.auditors.AuditorRepository``).  Respondents' languages stay on their invitations."""
+
+    async def chat_language(self, chat_id: int) -> str | None:
+        """The stored language, or None when the chat never chose one."""
+        ...
+
+    async def set_chat_language(self, chat_id: int, language: str, now: datetime, *, keep: bool = False) -> bool:
+        """Store the chat's language; with ``keep`` only when none is stored yet (False when one was)."""
+        ...

@@ -1,5 +1,6 @@
-"""Auditors and what the bot remembers for them: who they are (beside settings), what each saw at their previous
-/rates (to say what changed since), and which days' digests were claimed.  ``flows.auditors.AuditorStore`` and the
+"""Auditors and what the bot remembers for them: who they are (beside settings), the language each auditor's chat
+(and the auditors' group chat) chose, what each saw at their previous /rates (to say what changed since), and which
+days' digests were claimed.  ``flows.auditors.AuditorStore``, ``flows.ports.ChatLanguages`` and the
 ``flows.fieldwork`` ports ``RateViews`` and ``Digests``."""
 
 from __future__ import annotations
@@ -28,6 +29,23 @@ class AuditorRepository:
     async def auditors(self) -> list[int]:
         async with self.conn.execute("SELECT telegram_user_id FROM auditors ORDER BY telegram_user_id") as cur:
             return [row[0] async for row in cur]
+
+    # ---- the language of an auditor's chat or of the auditors' group (migration 0011) --------------------------------
+
+    async def chat_language(self, chat_id: int) -> str | None:
+        async with self.conn.execute("SELECT language FROM chat_languages WHERE chat_id = ?", (chat_id,)) as cur:
+            row = await cur.fetchone()
+        return row[0] if row else None
+
+    async def set_chat_language(self, chat_id: int, language: str, now: datetime, *, keep: bool = False) -> bool:
+        """Store the chat's language; with ``keep`` only when none is stored yet (a default never overwrites a
+        choice).  False when ``keep`` found one already."""
+        if keep:
+            sql = "INSERT INTO chat_languages VALUES (?, ?, ?) ON CONFLICT (chat_id) DO NOTHING"
+        else:
+            sql = ("INSERT INTO chat_languages VALUES (?, ?, ?) ON CONFLICT (chat_id) DO UPDATE SET"
+                   " language = excluded.language, set_at = excluded.set_at")
+        return await write(self.conn, sql, (chat_id, language, iso(now))) == 1
 
     # ---- what each auditor saw at their previous /rates ----------------------------------------------------------
 
