@@ -1,0 +1,117 @@
+"""Good-practice examples for councils to learn from (``good_practice.yaml``), in English and Cymraeg.
+
+Configuration rather than code, so an audit body can add the examples of its own studies: ``load_good_practice``
+reads a file (by default the shipped one, the six examples of the Wales Audit Office report's Part 3), checks it
+(every text in both languages, ids unique, at least one characteristic each and, when the caller names the key
+characteristics, only those) and returns plain frozen records that the reports read
+(``reports.comparison.good_practice`` lists them per characteristic, Level 1 characteristics first).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from flows.model import Text
+
+DEFAULT_GOOD_PRACTICE = Path(__file__).parent / "good_practice.yaml"
+MAX_SUMMARY = 1200
+"""A summary is a paragraph, not the case study: the report links to nothing, so it must stay readable on a phone."""
+
+
+@dataclass(frozen=True)
+class PracticeExample:
+    """One example, as the reports read it."""
+
+    id: str
+    title: Text
+    organisation: Text
+    summary: Text
+    characteristics: tuple[str, ...]  # section ids of the key characteristics it addresses, in the file's order
+    source: str
+
+
+class _Bilingual(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    en: str
+    cy: str
+
+    @field_validator("en", "cy")
+    @classmethod
+    def _filled(cls, text: str) -> str:
+        text = " ".join(text.split())
+        if not text:
+            raise ValueError("is empty")
+        if len(text) > MAX_SUMMARY:
+            raise ValueError(f"is {len(text)} characters; keep it under {MAX_SUMMARY}")
+        return text
+
+
+class _Example(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str = Field(pattern=r"^[a-z0-9_]{1,64}$")
+    title: _Bilingual
+    organisation: _Bilingual
+    summary: _Bilingual
+    characteristics: list[str] = Field(min_length=1)
+    source: str = Field(min_length=1)
+
+    @field_validator("characteristics")
+    @classmethod
+    def _once_each(cls, ids: list[str]) -> list[str]:
+        if len(set(ids)) != len(ids):
+            raise ValueError("lists a characteristic twice")
+        return ids
+
+
+class _File(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    examples: list[_Example]
+
+
+class GoodPracticeError(ValueError):
+    pass
+
+
+def _text(value: _Bilingual) -> Text:
+    return Text(en=value.en, cy=value.cy)
+
+
+def load_good_practice(path: Path = DEFAULT_GOOD_PRACTICE,
+                       characteristics: Collection[str] | None = None) -> tuple[PracticeExample, ...]:
+    """The examples of ``path``, in the file's order.  ``characteristics``: the section ids of the key
+    characteristics (``flows/questionnaires/*.yaml``); when given, an example naming any other is refused, so a typo
+    cannot quietly drop an example from every report.  ``GoodPracticeError`` says which entry and why."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        parsed = _File.model_validate(raw)
+    except (OSError, yaml.YAMLError) as exc:
+        raise GoodPracticeError(f"{path}: cannot read the good-practice examples: {exc}") from exc
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise GoodPracticeError(f"{path}: {where} {err['msg'].removeprefix('Value error, ')}") from None
+    ids = [e.id for e in parsed.examples]
+    if dupes := sorted({i for i in ids if ids.count(i) > 1}):
+        raise GoodPracticeError(f"{path}: example id(s) listed twice: {', '.join(dupes)}")
+    if characteristics is not None:
+        for e in parsed.examples:
+            if unknown := [c for c in e.characteristics if c not in characteristics]:
+                raise GoodPracticeError(f"{path}: example {e.id} names unknown characteristic(s) {', '.join(unknown)}; "
+                                        f"known: {', '.join(characteristics)}")
+    return tuple(
+        PracticeExample(e.id, _text(e.title), _text(e.organisation), _text(e.summary), tuple(e.characteristics),
+                        e.source.strip())
+        for e in parsed.examples
+    )
+
+
+@cache
+def shipped_good_practice() -> tuple[PracticeExample, ...]:
+    """The shipped examples, read once per process (every report reads them)."""
+    return load_good_practice()
