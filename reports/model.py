@@ -33,6 +33,7 @@ from datetime import date
 from enum import IntEnum, StrEnum
 from fractions import Fraction
 
+from config.good_practice import PracticeExample
 from flows.engine import is_visible
 from flows.model import ROLES, Question, Questionnaire, Side, Text
 from flows.questions.categories import Categories
@@ -66,6 +67,13 @@ class SurveyData:
     closes_on: date | None = None
     targets: Mapping[str, float] | None = None
     """Optional role -> target response rate (0..1) for the response-rate chart."""
+    round: str | None = None
+    """The round of the data tool ("2026"); with it, the report sets the council among ``peers``."""
+    peers: Sequence[SurveyData] = ()
+    """Every OTHER council's campaign of the same round with closed fieldwork (``reports.comparison``); read only
+    for aggregates across councils, never shown one by one in this council's report."""
+    previous: SurveyData | None = None
+    """The council's own campaign of the most recent earlier round with closed fieldwork, for "change since"."""
 
     def roles(self) -> tuple[str, ...]:
         """The groups, officers first, then members, then any other role in the order given."""
@@ -227,7 +235,6 @@ class CharacteristicResult(_ByGroup):
     weighted: Breakdown | None
 
 
-
 @dataclass(frozen=True)
 class StatementResult(_ByGroup):
     question_id: str
@@ -251,7 +258,6 @@ class StatementResult(_ByGroup):
         """Groups asked the same question id in different words: role -> their wording."""
         first = self.text
         return {r: t for r, t in self.texts.items() if t != first}
-
 
     @property
     def headline(self) -> Breakdown | None:
@@ -297,13 +303,14 @@ class SurveyReport:
     themes: tuple[ThemeResult, ...]
     comments: tuple[CommentGroup, ...]
     comments_withheld: tuple[str, ...] = ()  # roles whose comments were left out (fewer than 5 respondents)
+    round: str | None = None
+    comparison: Comparison | None = None  # position among the councils, change since the previous round, examples
 
     def authority_name(self, language: str) -> str:
         return (self.authority_cy or self.authority) if language == "cy" else self.authority
 
     def rate(self, group: str) -> RateResult | None:
         return next((r for r in self.rates if r.group == group), None)
-
 
     def target_rates(self, target_margin: float = DEFAULT_TARGET_MARGIN) -> dict[str, float | None]:
         """Group -> target response rate (0..1): the one set, else the rate whose worst-case margin is
@@ -326,3 +333,162 @@ class SurveyReport:
         if mine is None or total is None or not total.invited or not total.responded:
             return None
         return Fraction(mine.invited, total.invited), Fraction(mine.responded, total.responded)
+
+
+# ---- comparisons (reports.comparison) ---------------------------------------------------------------------------
+
+
+class Relation(StrEnum):
+    """A council's median beside the median of the other councils' medians."""
+    BELOW = "below"
+    LEVEL = "level"
+    ABOVE = "above"
+
+
+@dataclass(frozen=True)
+class PeerCharacteristic:
+    """One characteristic: the council's own Total beside the other councils of the round, as aggregates only
+    (``at_level``: councils whose median is at Level 1, 2, 3; None, as are the median and the respondents, when too
+    few councils remain to hide each one's median: ``reports.comparison.MIN_PEERS``)."""
+
+    section_id: str
+    title: Text
+    own: Breakdown  # the council's Total, disclosure control applied (its distribution only when shown)
+    councils: int  # other councils compared (5 or more answering this characteristic)
+    left_out: int  # other councils left out: fewer than 5 answering (or their total withheld)
+    at_level: tuple[int, int, int] | None
+    peer_median: int | None  # the lower-middle of the other councils' medians
+    respondents: int | None  # responses received in the councils compared
+
+    @property
+    def possible(self) -> bool:
+        return self.at_level is not None
+
+    @property
+    def own_level(self) -> int | None:
+        """The council's median level; None when it is left out (fewer than 5 answering, or withheld)."""
+        return self.own.median_level
+
+    @property
+    def modal_levels(self) -> tuple[int, ...]:
+        """The level(s) most of the other councils are at ("most at Level 2"); () when not possible."""
+        if not self.at_level or not any(self.at_level):
+            return ()
+        top = max(self.at_level)
+        return tuple(level for level, n in enumerate(self.at_level, start=1) if n == top)
+
+    @property
+    def relation(self) -> Relation | None:
+        if self.peer_median is None or self.own_level is None:
+            return None
+        if self.own_level < self.peer_median:
+            return Relation.BELOW
+        return Relation.ABOVE if self.own_level > self.peer_median else Relation.LEVEL
+
+
+@dataclass(frozen=True)
+class Position:
+    """The council among the other councils of its round with closed fieldwork."""
+    round: str
+    councils: int  # other councils of the round with closed fieldwork, before any is left out
+    min_councils: int  # fewer compared than this: no comparison shown
+    characteristics: tuple[PeerCharacteristic, ...]
+
+    def count(self, relation: Relation) -> int:
+        return sum(1 for c in self.characteristics if c.relation is relation)
+
+
+class Movement(StrEnum):
+    """What may be said of a group's change in one characteristic between two rounds."""
+    UP = "up"  # a share at a level or above rose beyond its margin, and none fell beyond it
+    DOWN = "down"
+    MIXED = "mixed"  # one rose and one fell beyond their margins (more at both ends)
+    NONE = "none"  # no detectable change: every change within its margin
+    MEDIANS_ONLY = "medians_only"  # 5 to 7 answering in a round: the medians are shown, no distribution, no test
+    WITHHELD = "withheld"  # fewer than 5 (or the figures withheld) in a round: nothing is said of a change
+    NOT_ASKED = "not_asked"  # the group was not asked it in one of the rounds
+
+
+@dataclass(frozen=True)
+class ShareChange:
+    """The share at ``from_level`` or above, then and now (as published), and the test of the change."""
+    from_level: int  # 2: Level 2 or 3; 3: Level 3
+    then: Fraction
+    now: Fraction
+    adjusted: Fraction  # the adjusted change tested (reports.stats.share_change)
+    margin: float  # its 95% margin
+    detected: bool
+
+    @property
+    def difference(self) -> Fraction:
+        return self.now - self.then
+
+
+@dataclass(frozen=True)
+class GroupChange:
+    """One group's answers then and now, and what may be said of the change."""
+    group: str  # officer | member | total
+    then: Breakdown | None  # None: not asked in that round
+    now: Breakdown | None
+    movement: Movement
+    shares: tuple[ShareChange, ...] = ()  # tested only when both rounds are shown in full
+
+    @property
+    def then_level(self) -> int | None:
+        return None if self.then is None else self.then.median_level
+
+    @property
+    def now_level(self) -> int | None:
+        return None if self.now is None else self.now.median_level
+
+
+@dataclass(frozen=True)
+class CharacteristicChange:
+    """One characteristic then and now, per group."""
+    section_id: str
+    title: Text
+    groups: Mapping[str, GroupChange]  # officer, member (those in either round), total
+
+    @property
+    def total(self) -> GroupChange | None:
+        return self.groups.get(TOTAL)
+
+
+@dataclass(frozen=True)
+class RateChange:
+    """One row of the response-rate table then and now (None: no such group in that round)."""
+    group: str
+    then: RateResult | None
+    now: RateResult | None
+
+
+@dataclass(frozen=True)
+class Change:
+    """The council's own campaign of the previous round beside this one."""
+    previous_round: str | None
+    previous_opens_on: date | None
+    previous_closes_on: date | None
+    rates: tuple[RateChange, ...]
+    characteristics: tuple[CharacteristicChange, ...]  # characteristics asked in both rounds
+
+
+@dataclass(frozen=True)
+class PracticeGroup:
+    """The examples for one characteristic, beside the council's median level in it."""
+    section_id: str
+    title: Text
+    median: int | None  # the council's Total median (None: withheld)
+    examples: tuple[PracticeExample, ...]
+
+    @property
+    def leads(self) -> bool:
+        """Listed first: the council's median is at Level 1."""
+        return self.median == 1
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What ``reports.scoring.score`` puts on ``SurveyReport.comparison`` (built in ``reports.comparison``)."""
+    position: Position | None  # None: no round known
+    change: Change | None  # None: no earlier round with closed fieldwork
+    good_practice: tuple[PracticeGroup, ...]  # Level 1 characteristics first

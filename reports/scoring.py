@@ -10,7 +10,9 @@ no plotting.  The parts it puts together each live in one place:
 - ``reports.disclosure``: what may be published of each group (fewer than 5, 5 to 7, a hidden group and the
   total) and the breakdowns built with it applied;
 - ``reports.comments``: free-text comments grouped, scrubbed and withheld for small groups;
-- ``reports.national``: the national view over several councils' reports.
+- ``reports.national``: the national view over several councils' reports;
+- ``reports.comparison``: the council among the other councils of its round, beside its previous round, and the
+  good practice to learn from (``SurveyReport.comparison``).
 
 Characteristics are matched across questionnaires by section id, in the first questionnaire's order; a
 characteristic is scored by its first question counted in levels (a choice question: its type's ``Categories`` are
@@ -28,6 +30,7 @@ from fractions import Fraction
 from flows.model import Question, Questionnaire, Section, SectionKind, Text
 from flows.questions.categories import Categories
 from reports.comments import group_comments
+from reports.comparison import compare
 from reports.disclosure import breakdowns, tally
 from reports.model import (
     TOTAL,
@@ -209,9 +212,14 @@ def _themes(g: _Groups) -> tuple[ThemeResult, ...]:
 
 
 def score(data: SurveyData) -> SurveyReport:
-    """Every figure of one council's report, with disclosure control applied."""
+    """Every figure of one council's report, with disclosure control applied, and its comparisons
+    (``reports.comparison``): the other councils of its round (``data.peers``) and its previous round
+    (``data.previous``) scored with ``score_characteristics``, as the national view scores every council."""
     g = _Groups.of(data)
     comments, withheld = group_comments(data, g.roles, g.by_role)
+    rates, characteristics = _rates(g), _characteristics(g)
+    peers = [score_characteristics(p) for p in data.peers if p.authority != data.authority]
+    previous = None if data.previous is None else score_characteristics(data.previous)
     return SurveyReport(
         authority=data.authority,
         authority_cy=data.authority_cy,
@@ -219,10 +227,12 @@ def score(data: SurveyData) -> SurveyReport:
         opens_on=data.opens_on,
         closes_on=data.closes_on,
         roles=g.roles,
-        rates=_rates(g),
+        rates=rates,
         weights=g.weights,
-        characteristics=_characteristics(g),
+        characteristics=characteristics,
         themes=_themes(g),
         comments=comments,
         comments_withheld=withheld,
+        round=data.round,
+        comparison=compare(data, (rates, characteristics), peers, previous),
     )

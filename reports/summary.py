@@ -3,13 +3,18 @@
 ``render_summary(report, language)`` reads only the view-model (``reports.model``) and returns Telegram HTML
 (tags b and i only; every value escaped by the template's autoescaping) whose visible text is at most 4096
 characters: response rates in the report's columns with margins, one line per key characteristic with the median
-level per group and a "divided" marker, the themes' headline (share agreeing per statement) and an INTERIM label.
+level per group and a "divided" marker, the themes' headline (share agreeing per statement) and an INTERIM label;
+and, when the report carries its comparisons (``SurveyReport.comparison``), a line on the position among the other
+councils of the round (aggregates only: never another council's name or figure) and a line on the change since the
+council's previous round (only changes beyond the margin of error are named), just above the footer.
 A figure withheld so that a group of fewer than 5 cannot be worked out is marked † and explained in a note.
 When a long authority name or a long questionnaire would overflow, the themes are shortened, then left out, then
 whole lines are dropped from the end (each line is balanced HTML on its own, so the result always parses).
 
-The report texts (headings, captions, caveats, chart labels) in English and Cymraeg live in ``i18n_reports.yaml``;
-``texts(language)`` serves them to every output.
+The report texts (headings, captions, caveats, chart labels) in English and Cymraeg live in ``i18n_reports.yaml``,
+and those of the comparisons (position among the councils, change since the previous round, good practice) in
+``i18n_comparisons.yaml``; ``texts(language)`` serves the keys of both files to every output (a key in both is an
+error, so neither file can silently override the other).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from pathlib import Path
 
 import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from flows.i18n import LANGUAGES
 from flows.text import clean_cell
@@ -34,13 +39,18 @@ from reports.model import (
     Breakdown,
     CharacteristicResult,
     Detail,
+    GroupChange,
+    Movement,
     Reason,
+    Relation,
     StatementResult,
     SurveyReport,
 )
 from reports.stats import pct
 
 TEXTS_PATH = Path(__file__).with_name("i18n_reports.yaml")
+COMPARISON_TEXTS_PATH = Path(__file__).with_name("i18n_comparisons.yaml")
+TEXT_FILES = (TEXTS_PATH, COMPARISON_TEXTS_PATH)
 TEMPLATES = Path(__file__).with_name("templates")
 MAX_MESSAGE = 4096
 MAX_AUTHORITY = 100
@@ -56,6 +66,18 @@ def load_entries(path: Path = TEXTS_PATH) -> dict[str, dict[str, object]]:
     if not isinstance(raw, dict):
         raise ValueError(f"{path}: expected a mapping of text keys")
     return {str(k): dict(v) if isinstance(v, dict) else {} for k, v in raw.items()}
+
+
+@cache
+def all_entries(paths: tuple[Path, ...] = TEXT_FILES) -> dict[str, dict[str, object]]:
+    """The keys of every text file, together; ValueError when two files define the same key."""
+    merged: dict[str, dict[str, object]] = {}
+    for path in paths:
+        entries = load_entries(path)
+        if clash := sorted(set(entries) & set(merged)):
+            raise ValueError(f"{path}: key(s) already defined in another report text file: {', '.join(clash)}")
+        merged.update(entries)
+    return merged
 
 
 def missing_translations(path: Path = TEXTS_PATH, languages: tuple[str, ...] = LANGUAGES) -> list[tuple[str, str]]:
@@ -139,7 +161,7 @@ class ReportTexts:
 
 @cache
 def texts(language: str) -> ReportTexts:
-    return ReportTexts(load_entries(), language)
+    return ReportTexts(all_entries(), language)
 
 
 def _finalize(value: object) -> object:
@@ -232,6 +254,65 @@ def statement_line(s: StatementResult, t: ReportTexts, detail: bool) -> str:
     return f"{label}: {parts}"
 
 
+_MOVED = (Movement.UP, Movement.DOWN, Movement.MIXED)
+_NOT_COMPARED = (Movement.MEDIANS_ONLY, Movement.WITHHELD, Movement.NOT_ASKED)
+
+
+def _moved_detail(g: GroupChange, t: ReportTexts) -> str:
+    """"Level 1 → Level 2" when the median moved, else the share that did ("Level 2 or above 20% → 45%")."""
+    if g.then_level != g.now_level:
+        return f"{t.level(g.then_level)} → {t.level(g.now_level)}"
+    return "; ".join(f"{t(f'cmp_share_from_{s.from_level}')} {pct(s.then)}% → {pct(s.now)}%"
+                     for s in g.shares if s.detected)
+
+
+def comparison_lines(report: SurveyReport, t: ReportTexts) -> list[str]:
+    """At most two lines of Telegram HTML (each balanced on its own; every value escaped): the council among the
+    other councils of its round, and the change since its previous round (Totals).  [] without comparisons."""
+    comparison = report.comparison
+    if comparison is None:
+        return []
+    lines = []
+    authority = shorten(report.authority_name(t.language), MAX_AUTHORITY)
+    p = comparison.position
+    if p is not None:
+        possible = [c for c in p.characteristics if c.at_level is not None]
+        head = escape(t("cmp_summary_position_head", councils=p.councils, round=p.round) if p.councils
+                      else t("cmp_summary_position_head_none", round=p.round))
+        if not possible:
+            lines.append(f"<b>{head}</b>: {escape(t('cmp_summary_not_possible', min=p.min_councils))}")
+        else:
+            counts = [sum(c.at_level[i] for c in possible if c.at_level) for i in range(3)]
+            modal = [level for level, n in enumerate(counts, start=1) if n == max(counts)]
+            below = [c.title.get(t.language) for c in p.characteristics if c.relation is Relation.BELOW]
+            text = t("cmp_summary_position", levels=t("cmp_and").join(t.level(level) for level in modal),
+                     authority=authority, below=len(below), n=len(p.characteristics))
+            if below:
+                text += " " + t("cmp_summary_list", names=", ".join(below))
+            lines.append(f"<b>{head}</b>: {escape(text)}")
+    change = comparison.change
+    if change is not None:
+        rates = next((r for r in change.rates if r.group == TOTAL), None)
+        head = t("cmp_summary_change_head", previous=change.previous_round or t("cmp_previous_unnamed"))
+        if rates is not None and rates.then is not None and rates.now is not None:
+            head += " " + t("cmp_summary_responses", then=rates.then.responded, now=rates.now.responded)
+        totals = [(c.title.get(t.language), c.total) for c in change.characteristics if c.total is not None]
+        moved = [t("cmp_summary_moved", characteristic=title, direction=t(f"cmp_movement_{g.movement.value}"),
+                   detail=_moved_detail(g, t))
+                 for title, g in totals if g.movement in _MOVED]
+        steady = sum(1 for _, g in totals if g.movement is Movement.NONE)
+        untested = sum(1 for _, g in totals if g.movement in _NOT_COMPARED)
+        parts = []
+        if moved:
+            parts.append(", ".join(moved) + (t("cmp_summary_elsewhere") if steady else ""))
+        elif steady:
+            parts.append(t("cmp_movement_none"))
+        if untested:
+            parts.append(t("cmp_summary_not_compared", count=untested))
+        lines.append(f"<b>{escape(head)}</b>: {escape('; '.join(parts) or t('cmp_none'))}")
+    return lines
+
+
 def _render(report: SurveyReport, language: str, theme_mode: str) -> str:
     t = texts(language)
     template = template_environment().get_template("summary.html.j2")
@@ -261,7 +342,11 @@ def _render(report: SurveyReport, language: str, theme_mode: str) -> str:
         theme_mode=theme_mode,
         protected=protected,
     )
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
+    text = re.sub(r"\n{3,}", "\n\n", text).strip()
+    if extra := comparison_lines(report, t):
+        body, _, footer = text.rpartition("\n\n")  # the footer is the last paragraph: the comparisons go above it
+        text = "\n\n".join((body, "\n".join(extra), footer))
+    return text
 
 
 def render_summary(report: SurveyReport, language: str = "en", limit: int = MAX_MESSAGE) -> str:
