@@ -1,7 +1,9 @@
 """Compiling reports for the bot, the command line and the demo: ``flows.completion.ReportCompiler`` wired from
 storage (the submitted answers, ``storage/surveys.py``) and ``reports/`` (scoring, the summary, charts, HTML and
-exports).  Building the files is CPU work (matplotlib, templates), so it runs in a worker thread and the event loop
-keeps answering respondents meanwhile."""
+exports).  A council's report and summary are loaded with their comparisons (the other councils of the round and the
+council's previous round: ``SurveyRepository.load(with_comparisons=True)``), the national report with each council's
+previous round.  Building the files is CPU work (matplotlib, templates), so it runs in a worker thread and the event
+loop keeps answering respondents meanwhile."""
 
 from __future__ import annotations
 
@@ -26,18 +28,20 @@ class Compiler:
     async def write_report(self, campaign: Campaign, folder: Path, *, interim: bool) -> list[Path]:
         from reports.html import write_report
 
-        data = await self.surveys.load(campaign, self.questionnaires, interim=interim)
+        data = await self.surveys.load(campaign, self.questionnaires, interim=interim, with_comparisons=True)
         return await asyncio.to_thread(write_report, data, folder)
 
     async def write_national(self, campaigns: list[tuple[Campaign, bool]], folder: Path) -> list[Path]:
         from reports.html import write_national
 
-        surveys = [await self.surveys.load(c, self.questionnaires, interim=interim) for c, interim in campaigns]
+        # Each council's previous round, for the change across councils; never the peers (every council is here).
+        surveys = [await self.surveys.load(c, self.questionnaires, interim=interim, with_previous=True)
+                   for c, interim in campaigns]
         return await asyncio.to_thread(write_national, surveys, folder)
 
     async def summary(self, campaign: Campaign, *, interim: bool) -> str:
         from reports.scoring import score
         from reports.summary import render_summary
 
-        data = await self.surveys.load(campaign, self.questionnaires, interim=interim)
+        data = await self.surveys.load(campaign, self.questionnaires, interim=interim, with_comparisons=True)
         return await asyncio.to_thread(lambda: render_summary(score(data), SUMMARY_LANGUAGE))

@@ -360,6 +360,31 @@ class CampaignRepository:
         async with self.conn.execute(_CAMPAIGN_SELECT + " ORDER BY a.name, c.opens_on DESC, c.id DESC") as cur:
             return [_campaign(row) async for row in cur]
 
+    async def round_peers(self, campaign: Campaign) -> list[Campaign]:
+        """The other councils' campaigns of ``campaign``'s round whose fieldwork is closed (marked closed: the bot
+        marks a campaign closed within a minute of its close date), the most recent per council, by council name."""
+        async with self.conn.execute(
+            _CAMPAIGN_SELECT + " WHERE c.round = ? AND c.closed_at IS NOT NULL AND a.name <> ?"
+            " ORDER BY a.name, c.opens_on DESC, c.id DESC",
+            (campaign.round, campaign.authority),
+        ) as cur:
+            found = [_campaign(row) for row in await cur.fetchall()]
+        latest: dict[str, Campaign] = {}
+        for peer in found:
+            latest.setdefault(peer.authority, peer)
+        return list(latest.values())
+
+    async def previous_round(self, campaign: Campaign) -> Campaign | None:
+        """The same council's campaign of the most recent earlier round with closed fieldwork: another round, opened
+        before ``campaign`` did (the latest such campaign, should that round have had two)."""
+        async with self.conn.execute(
+            _CAMPAIGN_SELECT + " WHERE a.name = ? AND c.round <> ? AND c.closed_at IS NOT NULL AND c.opens_on < ?"
+            " ORDER BY c.opens_on DESC, c.id DESC LIMIT 1",
+            (campaign.authority, campaign.round, campaign.opens_on.isoformat()),
+        ) as cur:
+            row = await cur.fetchone()
+        return _campaign(row) if row else None
+
     async def update_campaign(self, campaign_id: int, *, closes_on: date, targets: dict[str, float],
                               reminder_policy: str | None = None) -> None:
         """Store a campaign's close date and targets, and its own reminder policy (JSON) when one is given."""

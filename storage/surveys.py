@@ -1,8 +1,10 @@
-"""A campaign's submitted answers as the scoring input (``reports.scoring.SurveyData``), and their bulk writing
-(``add_submitted``: seeding benchmarks and tests)."""
+"""A campaign's submitted answers as the scoring input (``reports.scoring.SurveyData``), with what its report is
+compared with (the other councils of its round, its own previous round), and their bulk writing (``add_submitted``:
+seeding benchmarks and tests)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
@@ -20,9 +22,28 @@ class SurveyRepository:
     def __init__(self, conn: aiosqlite.Connection):
         self.conn = conn
 
-    async def load(self, campaign: Campaign, questionnaires: dict[str, Questionnaire], *, interim: bool) -> SurveyData:
+    async def load(self, campaign: Campaign, questionnaires: dict[str, Questionnaire], *, interim: bool,
+                   with_comparisons: bool = False, with_previous: bool | None = None) -> SurveyData:
         """Submitted responses only (a respondent who has not submitted is not a response); invited excludes
-        revoked."""
+        revoked.
+
+        ``with_comparisons``: also the other councils' campaigns of the same round with closed fieldwork
+        (``SurveyData.peers``, for a council's own report: its position among the councils) and the council's
+        campaign of the most recent earlier round with closed fieldwork (``SurveyData.previous``);
+        ``with_previous`` (default: as ``with_comparisons``): the previous round alone, which is what the national
+        report needs.  Those are loaded without comparisons of their own, so nothing is loaded twice over."""
+        data = await self._load(campaign, questionnaires, interim=interim)
+        repo = CampaignRepository(self.conn)
+        peers: list[SurveyData] = []
+        if with_comparisons:
+            peers = [await self._load(c, questionnaires, interim=False) for c in await repo.round_peers(campaign)]
+        previous = None
+        if with_comparisons if with_previous is None else with_previous:
+            found = await repo.previous_round(campaign)
+            previous = None if found is None else await self._load(found, questionnaires, interim=False)
+        return dataclasses.replace(data, peers=tuple(peers), previous=previous) if peers or previous else data
+
+    async def _load(self, campaign: Campaign, questionnaires: dict[str, Questionnaire], *, interim: bool) -> SurveyData:
         conn = self.conn
         rates = await CampaignRepository(conn).rates(campaign.id)
         answers: dict[int, dict[str, str | None]] = defaultdict(dict)
@@ -52,6 +73,7 @@ class SurveyRepository:
             opens_on=campaign.opens_on,
             closes_on=campaign.closes_on,
             targets=campaign.targets,
+            round=campaign.round,
         )
 
     async def add_submitted(self, responses: Sequence[tuple[int, Response]], questionnaires: dict[str, Questionnaire],
