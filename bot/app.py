@@ -20,11 +20,11 @@ from telegram.ext import (
 
 from bot import handlers
 from bot.constants import (
-    AUDITOR_COMMANDS,
-    AUDITOR_DESCRIPTIONS,
+    AUDITOR_LANGUAGE_MENU,
     COMPLETION_JOB,
     COMPLETION_TICK_SECONDS,
     DIGEST_JOB,
+    LANGUAGE,
     REMINDER_JOB,
     REMINDER_TICK_SECONDS,
     RESPONDENT_COMMANDS,
@@ -95,8 +95,15 @@ def build_application(settings: Settings, services: Services | None = None) -> A
     message = private & filters.UpdateType.MESSAGE
     app.add_handler(CommandHandler(START, handlers.on_start, filters=message))
     app.add_handler(MessageHandler(message & filters.COMMAND, handlers.on_command))
-    auditor_buttons = rf"^({Action.CONFIRM.value}|{Action.CANCEL.value})({callbacks.SEPARATOR}|$)"
+    # Auditors' buttons: confirmations, and a chat's language (lang:<code> carrying no invitation; a respondent's
+    # language buttons carry theirs, ~<invitation>, and go to the respondent service).
+    sep, owner = callbacks.SEPARATOR, callbacks.OWNER_MARK
+    auditor_buttons = (rf"^({Action.CONFIRM.value}|{Action.CANCEL.value})({sep}|$)"
+                       rf"|^{Action.LANGUAGE.value}{sep}[^{owner}]*$")
     app.add_handler(CallbackQueryHandler(handlers.on_auditor_button, pattern=auditor_buttons))
+    # The auditors' group chat takes one command, /language, for its own language.
+    app.add_handler(CommandHandler(LANGUAGE, handlers.on_group_language,
+                                   filters=filters.ChatType.GROUPS & filters.UpdateType.MESSAGE))
     app.add_handler(CallbackQueryHandler(handlers.on_button))
     app.add_handler(MessageHandler(message & filters.TEXT & ~filters.COMMAND, handlers.on_text))
     app.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, handlers.on_edited_message))
@@ -107,7 +114,8 @@ def build_application(settings: Settings, services: Services | None = None) -> A
 
 async def register_commands(app: Application, services: Services) -> None:
     """The command menu and the bot's description, in English (the default) and in Cymraeg; auditors also get
-    their own commands in their private chats (best effort: only chats that exist can be scoped)."""
+    their own commands in their private chats, in each chat's language, and the auditors' group chat gets /language
+    (best effort: only chats that exist can be scoped)."""
     cat = services.catalogue
     respondent = {lang: [BotCommand(c.value, cat.raw(f"cmd_{c.value}", lang)) for c in RESPONDENT_COMMANDS]
                   for lang in LANGUAGES}
@@ -116,12 +124,15 @@ async def register_commands(app: Application, services: Services) -> None:
         await app.bot.set_my_commands(respondent[language], language_code=code)
         await app.bot.set_my_description(cat.raw("bot_description", language), language_code=code)
         await app.bot.set_my_short_description(cat.raw("bot_short_description", language), language_code=code)
-    auditor = [BotCommand(c.value, AUDITOR_DESCRIPTIONS[c]) for c in AUDITOR_COMMANDS]
     for user_id in await services.fieldwork.auditor_ids():
+        await handlers.set_auditor_menu(app.bot, cat, user_id, await services.auditors.language(user_id))
+    if (group := services.auditors.group_chat) is not None:
+        language = await services.auditors.language(group)
         try:
-            await app.bot.set_my_commands(respondent["en"] + auditor, scope=BotCommandScopeChat(user_id))
+            await app.bot.set_my_commands([BotCommand(LANGUAGE, cat.raw(AUDITOR_LANGUAGE_MENU, language))],
+                                          scope=BotCommandScopeChat(group))
         except TelegramError:
-            pass  # the auditor has not started the bot yet; plain commands still work for them
+            pass  # the bot is not in that group yet
 
 
 @contextlib.asynccontextmanager

@@ -7,20 +7,17 @@ from flows.fieldwork import AuditorCommand
 
 START = "start"
 HELP = RespondentCommand.HELP.value
+LANGUAGE = RespondentCommand.LANGUAGE.value
+"""/language: a respondent's questions, or the auditor messages of an auditor's chat or of the auditors' group."""
 RESPONDENT_COMMANDS = tuple(RespondentCommand)
 """Registered with setMyCommands (in English and Cymraeg), in this order."""
 
 AUDITOR_COMMANDS = tuple(AuditorCommand)
-AUDITOR_DESCRIPTIONS = {
-    AuditorCommand.RATES: "Response rates: /rates [council]",
-    AuditorCommand.CAMPAIGNS: "Campaigns, dates and status",
-    AuditorCommand.NONSTARTERS: "Links never opened: /nonstarters council",
-    AuditorCommand.CLOSE: "Close fieldwork early: /close council",
-    AuditorCommand.REMIND: "Send a reminder round now: /remind council [member|officer]",
-    AuditorCommand.SUMMARY: "Interim maturity summary: /summary council",
-    AuditorCommand.RESEND: "The final report again: /resend council [item]",
-}
-"""Shown only in auditors' own chats (setMyCommands with a chat scope); English only (internal users)."""
+AUDITOR_MENU = {command: f"cmd_{command.value}" for command in AuditorCommand}
+"""The message-catalogue key of each auditor command's menu text (``flows/messages.yaml``, English and Cymraeg).
+The auditor menu is set only in auditors' own chats (setMyCommands with a chat scope), in the chat's language."""
+AUDITOR_LANGUAGE_MENU = "cmd_auditor_language"
+"""The menu text of /language in an auditor's chat and in the auditors' group."""
 DIGEST_JOB = "daily-digest"
 REMINDER_JOB = "reminders"
 COMPLETION_JOB = "completion"

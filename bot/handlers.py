@@ -6,15 +6,26 @@ import asyncio
 import contextlib
 import logging
 
-from telegram import Update
+from telegram import Bot, BotCommand, BotCommandScopeChat, Chat, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.constants import AUDITOR_COMMANDS, HELP, SERVICES_KEY
+from bot.constants import (
+    AUDITOR_COMMANDS,
+    AUDITOR_LANGUAGE_MENU,
+    AUDITOR_MENU,
+    HELP,
+    LANGUAGE,
+    RESPONDENT_COMMANDS,
+    SERVICES_KEY,
+)
 from bot.messenger import TelegramMessenger
 from bot.services import Services
+from flows import callbacks
+from flows.callbacks import Action
 from flows.delivery import Delivery, Outcome
 from flows.diagnostics import where
+from flows.i18n import Catalogue
 from flows.render import Screen
 from flows.service import Reply, Who
 
@@ -102,7 +113,7 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     payload = context.args[0] if context.args else None
     svc, person = services(context), who(update)
     if payload is None and await svc.fieldwork.is_auditor(person.user_id):
-        reply = svc.fieldwork.help()
+        reply = await svc.fieldwork.help(person)
     else:
         reply = await svc.respondents.start(person, payload)
     await send(update, context, reply)
@@ -129,39 +140,74 @@ async def on_edited_message(update: Update, context: ContextTypes.DEFAULT_TYPE) 
 
 
 async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Auditor commands for auditors; everything else (including auditor commands from anyone else) goes to the
-    respondent service, which answers an unknown command the same way whoever sends it."""
+    """Auditor commands (and /help, /language) for auditors; everything else (including auditor commands from anyone
+    else) goes to the respondent service, which answers an unknown command the same way whoever sends it."""
     assert update.effective_message is not None and update.effective_message.text is not None
     name, *args = update.effective_message.text.split()
     name = name.lstrip("/").split("@")[0].lower()
     svc, person = services(context), who(update)
     auditor = await svc.fieldwork.is_auditor(person.user_id)
     if auditor and name in AUDITOR_COMMANDS:
-        reply = await svc.fieldwork.command(person.user_id, name, args)
+        reply = await svc.fieldwork.command(person, name, args)
     elif auditor and name == HELP:
-        reply = svc.fieldwork.help()
+        reply = await svc.fieldwork.help(person)
+    elif auditor and name == LANGUAGE:
+        reply = await svc.fieldwork.choose_language(person, args)
     else:
         reply = await svc.respondents.command(person, name)
     await send(update, context, reply)
+    if auditor and name == LANGUAGE and args:
+        await refresh_menu(context, svc, person)
+
+
+async def on_group_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/language in a group chat: the auditors' group chat's own language (flows/chat_language.py decides who may)."""
+    svc = services(context)
+    await send(update, context, await svc.fieldwork.choose_language(who(update), list(context.args or [])))
 
 
 async def on_auditor_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Auditors' confirmation buttons; from anyone else they are just stale buttons, answered in their language."""
+    """Auditors' buttons (confirmations, the chat's language), and any of them pressed in a group chat; from anyone
+    else in a private chat they are just stale buttons, answered in their language."""
     assert update.callback_query is not None
     svc, person, data = services(context), who(update), update.callback_query.data
-    if await svc.fieldwork.is_auditor(person.user_id):
-        reply = await svc.fieldwork.press(person.user_id, data)
+    private = update.effective_chat is not None and update.effective_chat.type == Chat.PRIVATE
+    auditor = await svc.fieldwork.is_auditor(person.user_id)
+    if auditor or not private:
+        reply = await svc.fieldwork.press(person, data)
     else:
         reply = await svc.respondents.press(person, data)
     await send(update, context, reply)
+    cb = callbacks.decode(data)
+    if auditor and private and cb is not None and cb.action is Action.LANGUAGE:
+        await refresh_menu(context, svc, person)
+
+
+def auditor_menu(cat: Catalogue, language: str) -> list[BotCommand]:
+    """An auditor's command menu in ``language``: the respondent commands (/language described for auditors), then
+    the auditor commands."""
+    respondent = [BotCommand(c.value, cat.raw(AUDITOR_LANGUAGE_MENU if c.value == LANGUAGE else f"cmd_{c.value}",
+                                              language)) for c in RESPONDENT_COMMANDS]
+    return respondent + [BotCommand(c.value, cat.raw(AUDITOR_MENU[c], language)) for c in AUDITOR_COMMANDS]
+
+
+async def set_auditor_menu(bot: Bot, cat: Catalogue, chat_id: int, language: str) -> None:
+    """Best effort: only a chat that exists can be given a menu; plain commands work without one."""
+    try:
+        await bot.set_my_commands(auditor_menu(cat, language), scope=BotCommandScopeChat(chat_id))
+    except TelegramError as exc:
+        log.info("auditor menu not set: %s", type(exc).__name__)
+
+
+async def refresh_menu(context: ContextTypes.DEFAULT_TYPE, svc: Services, person: Who) -> None:
+    """After an auditor chose their chat's language, the command menu follows it."""
+    await set_auditor_menu(context.bot, svc.catalogue, person.chat_id, await svc.fieldwork.language(person))
 
 
 async def send_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
     """The daily digest job: claimed in the database first, so a restart never sends it twice."""
     svc = services(context)
-    screen = await svc.fieldwork.digest()
-    if screen is not None:
-        await broadcast(context, svc, screen)
+    await broadcast(svc, await svc.fieldwork.digest())
 
 
 async def send_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -186,11 +232,12 @@ async def recipients(svc: Services) -> list[int]:
     return await svc.auditors.recipients()
 
 
-async def broadcast(context: ContextTypes.DEFAULT_TYPE, svc: Services, screen: Screen) -> None:
-    """To the auditors' chat if configured, else to each auditor who has started the bot.  Telegram's failures are
-    classified like every other send (bot/messenger.py); a digest in doubt is not sent again."""
+async def broadcast(svc: Services, screens: list[tuple[int, Screen]]) -> None:
+    """Each recipient its screen: the auditors' chat if configured, else each auditor who has started the bot, each
+    in that chat's language.  Telegram's failures are classified like every other send (bot/messenger.py); a digest
+    in doubt is not sent again."""
     assert svc.messenger is not None
-    for chat_id in await recipients(svc):
+    for chat_id, screen in screens:
         delivery = await svc.messenger.send(chat_id, screen)
         if delivery.outcome is not Outcome.SENT:
             log.warning("digest not delivered to an auditor chat: %s (%s)", delivery.outcome.value, delivery.error)

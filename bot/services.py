@@ -96,8 +96,9 @@ async def admin_services(settings: Settings, clock: Clock | None = None) -> Asyn
     try:
         authorities = load_authorities(settings.authorities or DEFAULT_AUTHORITIES)
         campaigns = await campaign_service(conn, settings, clock, authorities)
-        yield AdminServices(settings, conn, campaigns,
-                            Auditors(AuditorRepository(conn), clock, settings.auditor_ids, settings.auditor_chat_id))
+        auditor_records = AuditorRepository(conn)
+        yield AdminServices(settings, conn, campaigns, Auditors(auditor_records, clock, settings.auditor_ids,
+                                                                settings.auditor_chat_id, auditor_records))
     finally:
         await conn.close()
 
@@ -130,21 +131,25 @@ class Services:
         self._conn = conn = await connect(self.settings.db_path)
         self._reader = open_reader(self.settings.db_path)  # after connect: the file exists and is migrated
         self.campaigns = await campaign_service(conn, self.settings, self.clock, self.authorities)
-        auditor_records = AuditorRepository(conn)  # who is an auditor, what each saw at /rates, the digests sent
-        self.auditors = Auditors(auditor_records, self.clock, self.settings.auditor_ids, self.settings.auditor_chat_id)
+        # who is an auditor, each chat's language, what each saw at /rates, the digests sent
+        auditor_records = AuditorRepository(conn)
+        self.auditors = Auditors(auditor_records, self.clock, self.settings.auditor_ids, self.settings.auditor_chat_id,
+                                 auditor_records)
         self.reminder_store = ReminderRepository(conn, self.reminder_policy)
         self.postings = PostingRepository(conn)
         self.completion = completion_service(conn, self.settings, self.campaigns, self.questionnaires)
+        respondent_records = RespondentRepository(self._conn, self._reader)
         self.fieldwork = FieldworkService(
             self.campaigns, self.auditors, auditor_records, auditor_records, self.clock, self.settings.zone,
-            reminders=self.reminder_store, completion=self.completion,
+            reminders=self.reminder_store, completion=self.completion, questionnaires=respondent_records,
+            cat=self.catalogue,
         )
         if messenger is not None:
             self.messenger = messenger
             self.reminders = ReminderService(
                 self.reminder_store, messenger, self.clock, self.settings.zone, self.questionnaires, self.catalogue
             )
-            self.posting = PostingService(self.postings, self.completion, messenger, self.clock)
+            self.posting = PostingService(self.postings, self.completion, messenger, self.clock, self.auditors)
             self.fieldwork.posting = self.posting
             in_doubt = await self.posting.recover()
             if in_doubt:
@@ -155,7 +160,7 @@ class Services:
                 log.warning("%d reminder(s) were being sent when the bot stopped: recorded as unknown, never repeated",
                             recovered)
         self.respondents = RespondentService(
-            RespondentRepository(self._conn, self._reader),
+            respondent_records,
             self.clock,
             self.questionnaires,
             self.catalogue,

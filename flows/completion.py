@@ -20,6 +20,13 @@ goes out, and settled after by what became of it (``flows.delivery``):
 A campaign is finished (``summary_posted_at``) only when every item to every recipient is settled: sent, unknown
 and its chat told (or telling it given up), or given up.  Time comes from the clock passed in; the store, the
 compiler and the poster are Protocols declared here.
+
+Each chat gets the bundle in its own language (``RecipientLanguages``: the one chosen there with /language): the
+summary message and the charts in that language, both HTML reports with that language's first, and any notice of an
+item in doubt.  The summary's key is ``summary`` in every language; a chart's key is its file name
+(``chart-levels-cy.png``).  So that a chat's keys cannot change under its posting, once a chat has been given an item
+that exists in one language only (a chart) its language for that campaign is the one that item was in, whatever the
+chat chooses later: every key is still claimed at most once per chat, and no chat gets both languages' charts.
 """
 
 from __future__ import annotations
@@ -27,17 +34,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
 from flows.campaigns import CampaignService, UnknownCampaign
 from flows.delivery import Delivery, Outcome
+from flows.i18n import DEFAULT_LANGUAGE, LANGUAGES, catalogue
 from flows.ports import Clock
 from flows.records import CLOSED, Campaign
-from flows.render import esc
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +59,10 @@ BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=25))
 SENDING, SENT, UNKNOWN, FAILED = "sending", "sent", "unknown", "failed"
 DOCUMENTS = ("report-en.html", "report-cy.html", "answers.xlsx", "answers.csv", "questions.csv")
 """Documents posted after the summary and the charts, in this order (files written by reports.html.write_report)."""
-CHART_LANGUAGE = "en"
-SUMMARY_FILE = "summary-en.txt"
+CHART_LANGUAGE = DEFAULT_LANGUAGE
+"""The language of the items a chat gets when nothing says otherwise (``Bundle.items``)."""
+SUMMARY_FILES = {language: f"summary-{language}.txt" for language in LANGUAGES}
+SUMMARY_FILE = SUMMARY_FILES[DEFAULT_LANGUAGE]
 
 
 def slug(name: str) -> str:
@@ -70,7 +79,10 @@ class Item:
     @property
     def label(self) -> str:
         """How an auditor sees the item named (and names it to /resend)."""
-        return "the summary message" if self.key == SUMMARY else self.key
+        return self.label_in(DEFAULT_LANGUAGE)
+
+    def label_in(self, language: str) -> str:
+        return catalogue().raw("completion_summary_label", language) if self.key == SUMMARY else self.key
 
 
 @dataclass(frozen=True)
@@ -80,14 +92,34 @@ class Bundle:
     handle: str  # a word that names the council in a command unambiguously ("flint")
     folder: Path
     items: tuple[Item, ...]
+    """What a chat in ``CHART_LANGUAGE`` (English) gets, in order."""
+    by_language: Mapping[str, tuple[Item, ...]] = field(default_factory=dict)
+    """What a chat in each language gets, in order (``items`` for a language missing here)."""
+    authority_cy: str | None = None
 
-    def find(self, name: str) -> list[Item]:
-        """The items ``name`` means: the exact key, the key without its extension, or the only key starting so."""
+    def items_in(self, language: str) -> tuple[Item, ...]:
+        return self.by_language.get(language, self.items)
+
+    def name_in(self, language: str) -> str:
+        return (self.authority_cy or self.authority) if language == "cy" else self.authority
+
+    def only_in(self, language: str) -> set[str]:
+        """Keys of the items only a chat in ``language`` gets (its charts)."""
+        others = {i.key for lang, items in self.by_language.items() if lang != language for i in items}
+        return {i.key for i in self.items_in(language)} - others
+
+    def find(self, name: str, language: str = DEFAULT_LANGUAGE) -> list[Item]:
+        """The items ``name`` means: the exact key, the key without its extension, or the only key starting so;
+        among a chat's own items first (``language``), then any language's (an English chart asked for by name)."""
         wanted = name.strip().casefold()
-        for rule in (lambda k: k == wanted, lambda k: k.rsplit(".", 1)[0] == wanted, lambda k: k.startswith(wanted)):
-            found = [i for i in self.items if rule(i.key.casefold())]
-            if found:
-                return found
+        own = self.items_in(language)
+        every = {i.key: i for items in (own, self.items, *self.by_language.values()) for i in items}
+        for pool in (own, tuple(every.values())):
+            for rule in (lambda k: k == wanted, lambda k: k.rsplit(".", 1)[0] == wanted,
+                         lambda k: k.startswith(wanted)):
+                found = [i for i in pool if rule(i.key.casefold())]
+                if found:
+                    return found
         return []
 
 
@@ -137,6 +169,12 @@ class PostingStore(Protocol):
         ...
 
 
+class RecipientLanguages(Protocol):
+    """The language of each recipient chat (``flows.auditors.Auditors``)."""
+
+    async def language(self, chat_id: int) -> str: ...
+
+
 class ReportCompiler(Protocol):
     """Loads a campaign's submitted answers and writes the report files (``bot/compiler.py``: storage + reports/)."""
 
@@ -165,14 +203,18 @@ class FinalReports(Protocol):
 # ---- compiling -------------------------------------------------------------------------------------------------------
 
 
-def bundle_items(files: Sequence[Path], summary_text: str | None) -> tuple[Item, ...]:
-    """What to post, in order: the summary message, the charts (in ``CHART_LANGUAGE``), then ``DOCUMENTS``.  An
-    output that failed to build is simply missing: the rest is posted all the same."""
+def bundle_items(files: Sequence[Path], summary_text: str | None,
+                 language: str = CHART_LANGUAGE) -> tuple[Item, ...]:
+    """What to post to a chat in ``language``, in order: the summary message, the charts in that language, then
+    ``DOCUMENTS`` (the HTML report in that language first).  An output that failed to build is simply missing: the
+    rest is posted all the same."""
     names = {p.name: p for p in files}
     message = (Item(SUMMARY, "message", summary_text),) if summary_text is not None else ()
     charts = [Item(p.name, "photo", None, p) for p in files
-              if p.name.startswith("chart-") and p.name.endswith(f"-{CHART_LANGUAGE}.png")]
-    documents = [Item(n, "document", None, names[n]) for n in DOCUMENTS if n in names]
+              if p.name.startswith("chart-") and p.name.endswith(f"-{language}.png")]
+    own = f"report-{language}.html"
+    ordered = [n for n in DOCUMENTS if n == own] + [n for n in DOCUMENTS if n != own]
+    documents = [Item(n, "document", None, names[n]) for n in ordered if n in names]
     return (*message, *charts, *documents)
 
 
@@ -199,10 +241,12 @@ class CompletionService:
         """Write the report files for a campaign and list what to post (the summary first)."""
         folder = self.folder(campaign, interim=interim)
         files = await self.compiler.write_report(campaign, folder, interim=interim)
-        summary = next((p for p in files if p.name == SUMMARY_FILE), None)
-        text = summary.read_text(encoding="utf-8") if summary is not None else None
+        texts = {lang: p.read_text(encoding="utf-8") for lang, name in SUMMARY_FILES.items()
+                 for p in files if p.name == name}
+        fallback = texts.get(DEFAULT_LANGUAGE) or next(iter(texts.values()), None)  # a summary that failed to build
+        by_language = {lang: bundle_items(files, texts.get(lang, fallback), lang) for lang in LANGUAGES}
         return Bundle(campaign.id, campaign.authority, await self.campaigns.short_name(campaign.authority), folder,
-                      bundle_items(files, text))
+                      by_language[CHART_LANGUAGE], by_language, campaign.authority_cy)
 
     async def final_bundle(self, campaign_id: int) -> Bundle:
         """The final report, compiled once per process (fieldwork is closed, so it no longer changes)."""
@@ -279,12 +323,13 @@ def wait_after(delivery: Delivery, attempt: int) -> timedelta | None:
     return REFUSED_WAIT  # refused (403, 400): the auditor may start the bot later
 
 
-def settled(postings: Iterable[Posting], recipients: Sequence[int], items: Sequence[Item]) -> bool:
-    """Every item to every recipient settled; an item in doubt counts once its chat has been told (or telling it
-    was given up)."""
+def settled(postings: Iterable[Posting], recipients: Sequence[int],
+            items: Sequence[Item] | Mapping[int, Sequence[Item]]) -> bool:
+    """Every item to every recipient settled (``items``: the same for every chat, or each chat's own); an item in
+    doubt counts once its chat has been told (or telling it was given up)."""
     rows = {(p.chat_id, p.item): p for p in postings}
     for chat_id in recipients:
-        for item in items:
+        for item in (items.get(chat_id, ()) if isinstance(items, Mapping) else items):
             row = rows.get((chat_id, item.key))
             if row is None or not row.settled:
                 return False
@@ -295,24 +340,41 @@ def settled(postings: Iterable[Posting], recipients: Sequence[int], items: Seque
     return True
 
 
-def notice(bundle: Bundle, item: Item) -> Item:
-    """The message telling a chat that ``item`` may not have reached it, and how to get it again."""
-    text = (
-        f"⚠ <b>{esc(item.label)}</b> of the final report for <b>{esc(bundle.authority)}</b> may not have reached this "
-        "chat: Telegram did not confirm it, and it is not sent again automatically (that could send it twice).\n"
-        f"If it is missing, send <code>/resend {esc(bundle.handle)} {esc(item.key)}</code> to get it again, or "
-        f"<code>/resend {esc(bundle.handle)}</code> for the whole report."
-    )
+def notice(bundle: Bundle, item: Item, language: str = DEFAULT_LANGUAGE) -> Item:
+    """The message telling a chat that ``item`` may not have reached it, and how to get it again (its key is the
+    same in every language)."""
+    text = catalogue().t("completion_item_in_doubt", language, item=item.label_in(language),
+                         authority=bundle.name_in(language), handle=bundle.handle, item_key=item.key)
     return Item(NOTICE_PREFIX + item.key, "message", text)
 
 
+def pinned_language(bundle: Bundle, claimed: Iterable[str]) -> str | None:
+    """The language a chat's posting of ``bundle`` began in, told by an item of that language only (a chart) among
+    the keys already ``claimed`` for that chat (notices included); None when nothing tells."""
+    keys = {key.removeprefix(NOTICE_PREFIX) for key in claimed}
+    return next((lang for lang in bundle.by_language if keys & bundle.only_in(lang)), None)
+
+
 class PostingService:
-    def __init__(self, store: PostingStore, reports: FinalReports, poster: Poster, clock: Clock):
+    def __init__(self, store: PostingStore, reports: FinalReports, poster: Poster, clock: Clock,
+                 languages: RecipientLanguages | None = None):
         self.store = store
         self.reports = reports
         self.poster = poster
         self.clock = clock
+        self.languages = languages
+        """Each recipient chat's language; without it every chat gets ``Bundle.items`` (English)."""
         self._paused_until: datetime | None = None
+
+    async def language(self, chat_id: int) -> str:
+        return DEFAULT_LANGUAGE if self.languages is None else await self.languages.language(chat_id)
+
+    async def _chat_items(self, bundle: Bundle, chat_id: int,
+                          postings: Sequence[Posting]) -> tuple[str, tuple[Item, ...]]:
+        """What ``chat_id`` gets of ``bundle``, and in which language: the one its posting began in, else its own."""
+        language = pinned_language(bundle, (p.item for p in postings if p.chat_id == chat_id))
+        language = language or await self.language(chat_id)
+        return language, bundle.items_in(language)
 
     async def recover(self) -> int:
         return await self.store.recover()
@@ -329,16 +391,21 @@ class PostingService:
         finished: list[int] = []
         for campaign_id in await self.store.awaiting_post():
             bundle = await self.reports.final_bundle(campaign_id)
+            before = await self.store.postings(campaign_id)
+            owed: dict[int, tuple[Item, ...]] = {}
             for chat_id in recipients:
-                for item in bundle.items:
+                language, items = await self._chat_items(bundle, chat_id, before)
+                owed[chat_id] = items
+                for item in items:
                     if not await self._post(campaign_id, chat_id, item, tally):
                         return self._report(tally, finished)
                 doubtful = {p.item for p in await self.store.postings(campaign_id)
                             if p.chat_id == chat_id and p.status == UNKNOWN}
-                for item in bundle.items:
-                    if item.key in doubtful and not await self._post(campaign_id, chat_id, notice(bundle, item), tally):
+                for item in items:
+                    if item.key in doubtful and not await self._post(campaign_id, chat_id,
+                                                                     notice(bundle, item, language), tally):
                         return self._report(tally, finished)
-            if settled(await self.store.postings(campaign_id), recipients, bundle.items):
+            if settled(await self.store.postings(campaign_id), recipients, owed):
                 log.info("campaign %s: summary posted and settled, files in %s", campaign_id, bundle.folder)
                 await self.store.finished(campaign_id, self.clock.now())
                 finished.append(campaign_id)
@@ -380,12 +447,13 @@ class PostingService:
             return False
         return True
 
-    async def resend(self, chat_id: int, campaign_id: int, name: str | None) -> list[tuple[Item, Delivery]]:
-        """Post the final bundle's items (all, or those ``name`` means) to ``chat_id`` again, because an auditor
-        asked: deliberately outside the at-most-once record (a duplicate is their choice).  Stops at flood control;
-        the items not tried are left out of the result."""
+    async def resend(self, chat_id: int, campaign_id: int, name: str | None,
+                     language: str = DEFAULT_LANGUAGE) -> list[tuple[Item, Delivery]]:
+        """Post the final bundle's items in ``language`` (all, or those ``name`` means) to ``chat_id`` again, because
+        an auditor asked: deliberately outside the at-most-once record (a duplicate is their choice).  Stops at flood
+        control; the items not tried are left out of the result."""
         bundle = await self.reports.final_bundle(campaign_id)
-        items = bundle.items if name is None else tuple(bundle.find(name))
+        items = bundle.items_in(language) if name is None else tuple(bundle.find(name, language))
         results: list[tuple[Item, Delivery]] = []
         for item in items:
             delivery = await self.poster.post(chat_id, item)

@@ -7,12 +7,16 @@ themselves are ``flows.campaigns.CampaignService``'s (the command line runs the 
 for chat.  Figures come from SQL aggregates behind ``CampaignStore``; the rate table is formatted by
 ``reports.rates``.  Pure and clock-free like the other flows services: storage only through the narrow Protocols
 declared here, time from the ``Clock`` port.
+
+Every text is in the language of the chat it goes to, chosen there with /language (``flows.chat_language``); the
+texts are in the message catalogue (``flows/messages.yaml``, ``auditor_*``).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Protocol
@@ -29,16 +33,17 @@ from flows.campaigns import (
     NoCampaignFor,
     UnknownCampaign,
 )
+from flows.chat_language import ChatLanguageService, Questionnaires, is_group
 from flows.completion import SUMMARY, Bundle, Item
 from flows.delivery import Delivery, Outcome
+from flows.i18n import DEFAULT_LANGUAGE, LANGUAGES, Catalogue, catalogue
 from flows.model import ROLES
 from flows.ports import Clock
 from flows.records import OPEN, Campaign, ManualRound, RateView, RoleRate
 from flows.reminders import ReminderPolicy
 from flows.render import MAX_TEXT, Button, Screen, esc
-from flows.service import Reply
+from flows.service import Reply, Who
 from reports import progress
-from reports.progress import ROLE_WORDS
 from reports.rates import format_html
 
 log = logging.getLogger(__name__)
@@ -56,7 +61,8 @@ class AuditorCommand(StrEnum):
 
 CLOSE = "close"  # confirmation kinds: cf:close:<campaign id>
 REMIND = "remind"  # cf:remind:<one-time code> (storage.reminders.plan_manual)
-ROLE_ARGS = {"member": "member", "members": "member", "officer": "officer", "officers": "officer"}
+ROLE_ARGS = {"member": "member", "members": "member", "officer": "officer", "officers": "officer",
+             "aelod": "member", "aelodau": "member", "swyddog": "officer", "swyddogion": "officer"}
 ALL_ROLES = "all"
 
 
@@ -115,19 +121,20 @@ class Reports(Protocol):
 class Resender(Protocol):
     """Posting the final report again (``flows.completion.PostingService``); only in the running bot."""
 
-    async def resend(self, chat_id: int, campaign_id: int, name: str | None) -> list[tuple[Item, Delivery]]: ...
+    async def resend(self, chat_id: int, campaign_id: int, name: str | None,
+                     language: str = DEFAULT_LANGUAGE) -> list[tuple[Item, Delivery]]: ...
 
 
 # ---- the service ----------------------------------------------------------------------------------------------------
 
 
-def _fit(lines: list[str], limit: int = MAX_TEXT - 200) -> str:
+def _fit(lines: list[str], language: str = DEFAULT_LANGUAGE, limit: int = MAX_TEXT - 200) -> str:
     """Join lines, dropping the tail (with a note) when the message would pass Telegram's limit."""
     out: list[str] = []
     size = 0
     for i, line in enumerate(lines):
         if size + len(line) + 1 > limit:
-            out.append(f"… and {len(lines) - i} more lines")
+            out.append(catalogue().t("auditor_more_lines", language, count=len(lines) - i))
             break
         out.append(line)
         size += len(line) + 1
@@ -138,7 +145,8 @@ class FieldworkService:
     def __init__(self, campaigns: CampaignService, auditors: Auditors, views: RateViews, digests: Digests,
                  clock: Clock, zone: ZoneInfo, *, on_close: Callable[[Campaign], Awaitable[None]] | None = None,
                  reminders: ReminderRounds | None = None, completion: Reports | None = None,
-                 posting: Resender | None = None):
+                 posting: Resender | None = None, questionnaires: Questionnaires | None = None,
+                 cat: Catalogue | None = None):
         self.campaigns = campaigns
         self.auditors = auditors
         self.views = views
@@ -147,6 +155,9 @@ class FieldworkService:
         self.completion = completion
         self.posting = posting
         """Posts items to Telegram (/resend); only in the running bot."""
+        self.cat = cat or catalogue()
+        self.chat = ChatLanguageService(auditors, self.cat, questionnaires)
+        """The language of each chat, and /language."""
         self.clock = clock
         self.zone = zone
         self.on_close = on_close
@@ -160,164 +171,190 @@ class FieldworkService:
     def today(self) -> date:
         return self.clock.now().astimezone(self.zone).date()
 
-    def help(self) -> Reply:
+    # ---- words -----------------------------------------------------------------------------------------------------
+
+    async def language(self, who: Who) -> str:
+        """The language of auditor texts in the chat ``who`` writes from."""
+        return await self.chat.language(who)
+
+    async def choose_language(self, who: Who, args: list[str]) -> Reply:
+        """/language from an auditor, in their private chat or in the auditors' group chat."""
+        return await self.chat.choose(who, args)
+
+    def _t(self, key: str, language: str, **params: object) -> str:
+        """A catalogue text with ``params`` escaped."""
+        return self.cat.t(key, language, **params)
+
+    def _html(self, key: str, language: str, **markup: object) -> str:
+        """A catalogue text with ``markup`` filled in as it is: HTML already escaped where it came from."""
+        return self.cat.raw(key, language).format(**markup)
+
+    def _say(self, key: str, language: str, **params: object) -> Reply:
+        return _say(self._t(key, language, **params))
+
+    def _name(self, campaign: Campaign, language: str) -> str:
+        return progress.authority(campaign, language)
+
+    async def help(self, who: Who) -> Reply:
         """What an auditor can ask (shown on a bare /start and on /help)."""
-        return _say(
-            "<b>Auditor commands</b> (any unambiguous part of a council's name will do, e.g. <i>flint</i>)\n"
-            "/rates – every open campaign, lowest member response first\n"
-            "/rates council – the report's table with margins, targets and what changed since you last asked\n"
-            "/campaigns – campaigns, dates and status\n"
-            "/nonstarters council – invitations never opened, for the council to chase by email\n"
-            "/remind council [member|officer] – a reminder round now, after a confirmation\n"
-            "/close council – close fieldwork early, after a confirmation\n"
-            "/summary council – an interim maturity summary\n"
-            "/resend council [item] – the final report again (all of it, or one item such as report-en.html)\n\n"
-            "A digest arrives every morning; the final summary, charts and reports when fieldwork completes."
-        )
+        return self._say("auditor_help", await self.language(who))
 
     # ---- commands ------------------------------------------------------------------------------------------------
 
-    async def command(self, user_id: int, name: str, args: list[str]) -> Reply:
+    async def command(self, who: Who, name: str, args: list[str]) -> Reply:
         query = " ".join(args).strip()
+        language = await self.language(who)
+        user_id = who.user_id
         match name:
             case AuditorCommand.RATES:
-                return await (self.rates_for(user_id, query) if query else self.rates_all(user_id))
+                return await (self.rates_for(user_id, query, language) if query
+                              else self.rates_all(user_id, language))
             case AuditorCommand.CAMPAIGNS:
-                return await self.campaign_list()
+                return await self.campaign_list(language)
             case AuditorCommand.NONSTARTERS:
-                return await self.nonstarters(query)
+                return await self.nonstarters(query, language)
             case AuditorCommand.CLOSE:
-                return await self.confirm_close(query)
+                return await self.confirm_close(query, language)
             case AuditorCommand.SUMMARY:
-                return await self.summary(query)
+                return await self.summary(query, language)
             case AuditorCommand.REMIND:
                 role = ROLE_ARGS.get(args[-1].lower()) if args else None
-                return await self.confirm_remind(user_id, " ".join(args[:-1]) if role else query, role)
+                return await self.confirm_remind(user_id, " ".join(args[:-1]) if role else query, role, language)
             case AuditorCommand.RESEND:
-                return await self.resend(user_id, args)
+                return await self.resend(who.chat_id, args, language)
         raise ValueError(f"not an auditor command: {name}")
 
-    async def resolve(self, query: str, command: str) -> Campaign | Reply:
+    async def resolve(self, query: str, command: str, language: str = DEFAULT_LANGUAGE) -> Campaign | Reply:
         """The campaign a command about an authority means (the authority from any unambiguous part of its name),
         or the reply explaining why there is none."""
         if not query:
-            return _say(f"Which council? For example: /{command} flint")
+            return self._say("auditor_which_council", language, command=command)
         try:
             return await self.campaigns.campaign_for(query)
         except NoAuthority:
-            return _say(f"No council matches “{esc(query)}”. /campaigns lists them.")
+            return self._say("auditor_no_council", language, query=query)
         except AmbiguousAuthority as many:
             listed = "\n".join(f"• {esc(n)}" for n in many.names[:15])
-            return _say(f"“{esc(query)}” matches {len(many.names)} councils; say which:\n{listed}")
+            return _say(self._html("auditor_ambiguous_council", language, query=esc(query), count=len(many.names),
+                                   names=listed))
         except NoCampaignFor as none:
-            return _say(f"There is no campaign for {esc(none.authority)} yet.")
+            return self._say("auditor_no_campaign_for", language, authority=none.authority)
 
-    async def rates_for(self, user_id: int, query: str) -> Reply:
-        campaign = await self.resolve(query, AuditorCommand.RATES)
+    async def rates_for(self, user_id: int, query: str, language: str = DEFAULT_LANGUAGE) -> Reply:
+        campaign = await self.resolve(query, AuditorCommand.RATES, language)
         if isinstance(campaign, Reply):
             return campaign
         rates = await self.campaigns.rates(campaign.id)
         table = await self.campaigns.table(campaign, rates)
         now = self.clock.now()
-        change = progress.change_line(await self.views.last_view(user_id, campaign.id), table, now)
+        change = progress.change_line(await self.views.last_view(user_id, campaign.id), table, now, language)
         await self.views.save_view(user_id, campaign.id, rates, now)
-        text = "\n".join([progress.heading(campaign, self.today()), format_html(table), change])
+        named = replace(table, authority=self._name(campaign, language))
+        text = "\n".join([progress.heading(campaign, self.today(), language), format_html(named, language), change])
         return _say(text)
 
-    async def rates_all(self, user_id: int) -> Reply:
+    async def rates_all(self, user_id: int, language: str = DEFAULT_LANGUAGE) -> Reply:
         now = self.clock.now()
         open_campaigns = await self.campaigns.open_campaigns(self.today())
         if not open_campaigns:
-            return _say("No campaign is open. /campaigns lists them all.")
+            return self._say("auditor_nothing_open", language)
         tables = []
         for campaign in open_campaigns:
             rates = await self.campaigns.rates(campaign.id)
             tables.append((campaign, await self.campaigns.table(campaign, rates), rates))
         tables.sort(key=lambda ct: (progress.share(ct[1], "member"), ct[0].authority))
-        lines = [f"<b>Open fieldwork: {len(tables)} council(s)</b>, lowest member response first", ""]
+        lines = [self._t("auditor_open_heading", language, count=len(tables)), ""]
         for campaign, table, rates in tables:
-            lines.append(progress.compact_line(campaign, table))
+            lines.append(progress.compact_line(campaign, table, language))
             view = await self.views.last_view(user_id, campaign.id)
-            if view is not None and (delta := progress.delta(view, table)):
-                lines.append(f"   since your last /rates: {delta}")
+            if view is not None and (delta := progress.delta(view, table, language)):
+                lines.append(self._html("auditor_since_last_rates", language, change=delta))
             await self.views.save_view(user_id, campaign.id, rates, now)
-        lines.append("\n/rates &lt;council&gt; gives the full table with margins and targets.")
-        return _say(_fit(lines))
+        lines += ["", self._t("auditor_rates_hint", language)]
+        return _say(_fit(lines, language))
 
-    async def campaign_list(self) -> Reply:
+    async def campaign_list(self, language: str = DEFAULT_LANGUAGE) -> Reply:
         today = self.today()
         found = await self.campaigns.campaigns()
         if not found:
-            return _say("No campaigns yet. Create one with: datatool-bot campaign create --authority NAME --closes YYYY-MM-DD")
-        lines = ["<b>Campaigns</b>"]
+            return self._say("auditor_no_campaigns", language)
+        lines = [self._t("auditor_campaigns_heading", language)]
         for c in found:
             table = await self.campaigns.table(c)
-            lines.append(
-                f"#{c.id} <b>{esc(c.authority)}</b> · {c.opens_on:%d/%m/%Y}–{c.closes_on:%d/%m/%Y} · "
-                f"{progress.status_text(c, today)} · {table.total.responded}/{table.total.invited} responded"
-            )
-        return _say(_fit(lines))
+            lines.append(self._html(
+                "auditor_campaign_line", language, id=c.id, authority=esc(self._name(c, language)),
+                opens=f"{c.opens_on:%d/%m/%Y}", closes=f"{c.closes_on:%d/%m/%Y}",
+                status=progress.status_text(c, today, language), responded=table.total.responded,
+                invited=table.total.invited))
+        return _say(_fit(lines, language))
 
-    async def nonstarters(self, query: str) -> Reply:
-        campaign = await self.resolve(query, AuditorCommand.NONSTARTERS)
+    async def nonstarters(self, query: str, language: str = DEFAULT_LANGUAGE) -> Reply:
+        campaign = await self.resolve(query, AuditorCommand.NONSTARTERS, language)
         if isinstance(campaign, Reply):
             return campaign
+        name = self._name(campaign, language)
         never = await self.campaigns.nonstarters(campaign.id)
         if not never:
-            return _say(f"Everyone invited to {esc(campaign.authority)} has opened their link.")
-        lines = [
-            f"<b>{esc(campaign.authority)}</b>: {len(never)} invitation(s) never opened. A bot cannot message people "
-            "who have not started it: ask the council to chase these references by email.",
-        ]
+            return self._say("auditor_all_opened", language, authority=name)
+        lines = [self._t("auditor_nonstarters", language, authority=name, count=len(never))]
         for role in ("member", "officer"):
             refs = [i.reference for i in never if i.role == role]
             if refs:
-                lines.append(f"\n<b>{ROLE_WORDS[role][1].capitalize()} ({len(refs)})</b>\n<code>{' '.join(refs)}</code>")
-        return _say(_fit(lines))
+                lines.append("\n" + self._t("auditor_nonstarters_role", language, count=len(refs),
+                                            role=progress.role_word(role, progress.ALL, language).capitalize(),
+                                            references=" ".join(refs)))
+        return _say(_fit(lines, language))
 
-    async def confirm_close(self, query: str) -> Reply:
-        campaign = await self.resolve(query, AuditorCommand.CLOSE)
+    async def confirm_close(self, query: str, language: str = DEFAULT_LANGUAGE) -> Reply:
+        campaign = await self.resolve(query, AuditorCommand.CLOSE, language)
         if isinstance(campaign, Reply):
             return campaign
+        name = self._name(campaign, language)
         if campaign.closed_at is not None:
-            return _say(f"Fieldwork for {esc(campaign.authority)} is already closed.")
+            return self._say("auditor_already_closed", language, authority=name)
         table = await self.campaigns.table(campaign)
         buttons = (
-            (Button("Close fieldwork now", callbacks.encode(Action.CONFIRM, CLOSE, campaign.id)),),
-            (Button("Cancel", callbacks.encode(Action.CANCEL)),),
+            (Button(self._t("auditor_button_close", language), callbacks.encode(Action.CONFIRM, CLOSE, campaign.id)),),
+            (Button(self._t("auditor_button_cancel", language), callbacks.encode(Action.CANCEL)),),
         )
-        text = (
-            f"Close fieldwork for <b>{esc(campaign.authority)}</b> now, before {campaign.closes_on:%d/%m/%Y}?\n"
-            f"{table.total.responded} of {table.total.invited} have responded. Respondents will no longer be able to "
-            "answer, and the summary will be compiled."
-        )
+        text = self._t("auditor_close_confirm", language, authority=name, closes=f"{campaign.closes_on:%d/%m/%Y}",
+                       responded=table.total.responded, invited=table.total.invited)
         return Reply(send=(Screen(text, buttons),))
 
-    async def press(self, user_id: int, payload: str | None) -> Reply:
-        if not await self.is_auditor(user_id):  # the adapter routes these elsewhere; refuse all the same
-            raise PermissionError("auditor buttons are for auditors")
+    async def press(self, who: Who, payload: str | None) -> Reply:
+        """A press of an auditor's button: a confirmation, its cancel, or a language (``lang:<code>`` with no
+        invitation).  In the auditors' group chat anyone may press; only auditors' presses act."""
+        if not await self.is_auditor(who.user_id):
+            if is_group(who):  # say why nothing happens
+                return Reply(toast=self._t("auditor_only", await self.language(who)))
+            raise PermissionError("auditor buttons are for auditors")  # the adapter routes these elsewhere
+        language = await self.language(who)
         cb = callbacks.decode(payload)
+        if cb is not None and cb.action is Action.LANGUAGE and cb.owner is None and cb.arg(0) in LANGUAGES:
+            return await self.chat.chosen(who, cb.arg(0) or DEFAULT_LANGUAGE)
         if cb is not None and cb.action is Action.CANCEL:
-            return Reply(edit=Screen("Cancelled: nothing was changed."))
+            return Reply(edit=Screen(self._t("auditor_cancelled", language)))
         if cb is not None and cb.action is Action.CONFIRM and cb.arg(0) == REMIND and cb.arg(1):
-            return await self.remind(user_id, cb.arg(1) or "")
+            return await self.remind(who.user_id, cb.arg(1) or "", language)
         if cb is None or cb.action is not Action.CONFIRM or cb.arg(0) != CLOSE or not (cb.arg(1) or "").isdigit():
-            return Reply(toast="That button is out of date.")
+            return Reply(toast=self._t("auditor_stale_button", language))
         try:
             closed = await self.campaigns.close(int(cb.arg(1) or 0))
         except UnknownCampaign:
-            return Reply(toast="That campaign no longer exists.")
+            return Reply(toast=self._t("auditor_no_such_campaign", language))
         except CampaignClosed as already:
-            return Reply(edit=Screen(f"Fieldwork for {esc(already.campaign.authority)} was already closed."))
+            return Reply(edit=Screen(self._t("auditor_was_already_closed", language,
+                                             authority=self._name(already.campaign, language))))
         log.info("campaign %s closed early by an auditor", closed.id)
         if self.on_close is not None:
             await self.on_close(closed)
-        return Reply(edit=Screen(f"Fieldwork for <b>{esc(closed.authority)}</b> is closed."))
+        return Reply(edit=Screen(self._t("auditor_closed", language, authority=self._name(closed, language))))
 
-    async def summary(self, query: str) -> Reply:
-        """An interim summary at any time (labelled as interim); the final one is posted on completion."""
+    async def summary(self, query: str, language: str = DEFAULT_LANGUAGE) -> Reply:
+        """An interim summary at any time (labelled as interim); the final one is posted on completion.  The
+        compiler words it in English (``ReportCompiler.summary`` takes no language yet)."""
         assert self.completion is not None
-        campaign = await self.resolve(query, AuditorCommand.SUMMARY)
+        campaign = await self.resolve(query, AuditorCommand.SUMMARY, language)
         if isinstance(campaign, Reply):
             return campaign
         return _say(await self.completion.interim_summary(campaign))
@@ -325,120 +362,125 @@ class FieldworkService:
     def _roles(self, role: str | None) -> frozenset[str]:
         return frozenset({role}) if role in ROLES else frozenset(ROLES)
 
-    async def _cannot_remind(self, campaign: Campaign) -> str | None:
+    async def _cannot_remind(self, campaign: Campaign, language: str) -> str | None:
         """Why no reminder round can be sent for this campaign now, if so."""
         assert self.reminders is not None
         if self.campaigns.status(campaign) != OPEN:
-            return f"Fieldwork for {esc(campaign.authority)} is not open."
+            return self._t("auditor_not_open", language, authority=self._name(campaign, language))
         policy = await self.reminders.policy_for_campaign(campaign.id)
         if policy.quiet(self.clock.now().astimezone(self.zone).time()):
-            return (f"It is quiet hours ({policy.quiet_start:%H:%M}–{policy.quiet_end:%H:%M}): reminders are never "
-                    "sent at night. Try again after quiet hours end.")
+            return self._t("auditor_quiet_hours", language, start=f"{policy.quiet_start:%H:%M}",
+                           end=f"{policy.quiet_end:%H:%M}")
         return None
 
-    async def confirm_remind(self, user_id: int, query: str, role: str | None) -> Reply:
+    async def confirm_remind(self, user_id: int, query: str, role: str | None,
+                             language: str = DEFAULT_LANGUAGE) -> Reply:
         """The confirmation of a round now: it counts exactly those the policy lets be reminded now, and its button
         carries a one-time code under which those people are recorded."""
         assert self.reminders is not None
-        campaign = await self.resolve(query, AuditorCommand.REMIND)
+        campaign = await self.resolve(query, AuditorCommand.REMIND, language)
         if isinstance(campaign, Reply):
             return campaign
-        if problem := await self._cannot_remind(campaign):
+        if problem := await self._cannot_remind(campaign, language):
             return _say(problem)
         roles = self._roles(role)
         policy = await self.reminders.policy_for_campaign(campaign.id)
         now = self.clock.now()
         ids = await self.reminders.eligible(campaign.id, roles, policy, now)
-        who = ROLE_WORDS[role][1] if role else "respondents"
-        rules = (f"reminders go only to people who opened their link, have not submitted, have not turned reminders "
-                 f"off or blocked the bot, were not reminded in the last {policy.min_gap_days:g} day(s), have had fewer "
-                 f"than {policy.max_per_person} and were not active in the last {policy.skip_if_active_hours:g} hour(s)")
+        name = self._name(campaign, language)
+        rules = self._t("auditor_remind_rules", language, gap=f"{policy.min_gap_days:g}", most=policy.max_per_person,
+                        hours=f"{policy.skip_if_active_hours:g}")
         if not ids:
-            return _say(f"No {who} at {esc(campaign.authority)} can be reminded now: {rules}. "
-                        f"/nonstarters {esc(campaign.authority.split()[0].lower())} lists those who never opened it.")
+            return _say(self._html("auditor_remind_nobody", language, authority=esc(name), rules=rules,
+                                   who=progress.role_word(role or "respondent", progress.ALL, language),
+                                   handle=esc(campaign.authority.split()[0].lower())))
         code = await self.reminders.plan_manual(campaign.id, role or ALL_ROLES, ids, user_id, now)
         buttons = (
-            (Button(f"Send to {len(ids)} now", callbacks.encode(Action.CONFIRM, REMIND, code)),),
-            (Button("Cancel", callbacks.encode(Action.CANCEL)),),
+            (Button(self._t("auditor_button_remind", language, count=len(ids)),
+                    callbacks.encode(Action.CONFIRM, REMIND, code)),),
+            (Button(self._t("auditor_button_cancel", language), callbacks.encode(Action.CANCEL)),),
         )
-        return Reply(send=(Screen(f"Send a reminder now to <b>{len(ids)}</b> {who} at <b>{esc(campaign.authority)}</b> "
-                                  f"who started and have not finished? The reminder policy still applies: {rules}.",
-                                  buttons),))
+        who = progress.counted(role or "respondent", len(ids), language)
+        text = self._html("auditor_remind_confirm", language, count=len(ids), who=who, authority=esc(name),
+                          rules=rules)
+        return Reply(send=(Screen(text, buttons),))
 
-    async def remind(self, user_id: int, code: str) -> Reply:
+    async def remind(self, user_id: int, code: str, language: str = DEFAULT_LANGUAGE) -> Reply:
         """A press of a round's confirmation: the first one queues it; every later one says it was already sent."""
         assert self.reminders is not None
         found = await self.reminders.manual_round(code)
         if found is None:
-            return Reply(toast="That button is out of date: send /remind again.")
+            return Reply(toast=self._t("auditor_remind_stale", language))
         if found.sent_at is not None:
-            return self._already_sent(found, user_id)
+            return self._already_sent(found, user_id, language)
         try:
             campaign = await self.campaigns.campaign(found.campaign_id)
         except UnknownCampaign:
-            return Reply(toast="That campaign no longer exists.")
-        if problem := await self._cannot_remind(campaign):
+            return Reply(toast=self._t("auditor_no_such_campaign", language))
+        if problem := await self._cannot_remind(campaign, language):
             return Reply(edit=Screen(problem))
         claimed = await self.reminders.claim_manual(code, self._roles(found.roles), user_id, self.clock.now())
         assert claimed is not None
         done, fresh = claimed
         if not fresh:
-            return self._already_sent(done, user_id)
+            return self._already_sent(done, user_id, language)
         queued = done.queued or 0
         log.info("manual reminder round for campaign %s: %d of %d queued", campaign.id, queued, done.planned)
-        text = (f"Queued {queued} reminder(s) for {esc(campaign.authority)}: they go out within a minute, in each "
-                "person's language.")
+        text = self._t("auditor_remind_queued", language, queued=queued, authority=self._name(campaign, language))
         if queued < done.planned:
-            text += (f" {done.planned - queued} of the {done.planned} counted are no longer due (reminded, finished, "
-                     "active or opted out since the confirmation).")
+            text += " " + self._t("auditor_remind_no_longer_due", language, skipped=done.planned - queued,
+                                  planned=done.planned)
         return Reply(edit=Screen(text))
 
-    def _already_sent(self, found: ManualRound, user_id: int) -> Reply:
+    def _already_sent(self, found: ManualRound, user_id: int, language: str) -> Reply:
         assert found.sent_at is not None
-        by = "you" if found.sent_by == user_id else "another auditor"
+        by = self._t("auditor_round_sent_by_you" if found.sent_by == user_id else "auditor_round_sent_by_other",
+                     language)
         when = found.sent_at.astimezone(self.zone)
-        return Reply(edit=Screen(f"This reminder round was already sent by {by} at {when:%H:%M} on {when:%d/%m/%Y}: "
-                                 f"{found.queued or 0} reminder(s) queued. Nothing more was sent."),
-                     toast="Already sent")
+        return Reply(edit=Screen(self._html("auditor_round_already_sent", language, by=by, time=f"{when:%H:%M}",
+                                            date=f"{when:%d/%m/%Y}", queued=found.queued or 0)),
+                     toast=self._t("auditor_already_sent", language))
 
     # ---- the final report again -----------------------------------------------------------------------------------
 
-    async def resend(self, user_id: int, args: list[str]) -> Reply:
-        """/resend council [item]: post the final report's items (all, or one) to the asking auditor again.  Asked
-        for explicitly, so a duplicate of something that did arrive is the auditor's choice."""
+    async def resend(self, chat_id: int, args: list[str], language: str = DEFAULT_LANGUAGE) -> Reply:
+        """/resend council [item]: post the final report's items (all, or one) to the asking auditor's chat again,
+        in its language.  Asked for explicitly, so a duplicate of something that did arrive is the auditor's
+        choice."""
         assert self.completion is not None
         if self.posting is None:
-            return _say("Re-sending works only in the running bot.")
+            return self._say("auditor_resend_offline", language)
         name = args[-1] if len(args) > 1 and _looks_like_item(args[-1]) else None
-        campaign = await self.resolve(" ".join(args[:-1] if name else args), AuditorCommand.RESEND)
+        campaign = await self.resolve(" ".join(args[:-1] if name else args), AuditorCommand.RESEND, language)
         if isinstance(campaign, Reply):
             return campaign
+        council = self._name(campaign, language)
         if campaign.closed_at is None:
-            return _say(f"Fieldwork for {esc(campaign.authority)} is still open: the final report is posted when it "
-                        "closes. /summary gives an interim summary.")
+            return self._say("auditor_resend_still_open", language, authority=council)
         bundle = await self.completion.final_bundle(campaign.id)
-        if name is not None and len(bundle.find(name)) != 1:
-            listed = ", ".join(i.key for i in bundle.items)
-            return _say(f"No single item of the final report of {esc(campaign.authority)} is called “{esc(name)}”. "
-                        f"Items: {esc(listed)}.")
-        results = await self.posting.resend(user_id, campaign.id, name)
-        sent = [item.label for item, d in results if d.outcome is Outcome.SENT]
-        doubtful = [item.label for item, d in results if d.outcome is Outcome.UNKNOWN]
-        missed = [item.label for item, d in results if d.outcome not in (Outcome.SENT, Outcome.UNKNOWN)]
-        missed += [item.label for item in (bundle.items if name is None else bundle.find(name))
+        items = bundle.items_in(language)
+        if name is not None and len(bundle.find(name, language)) != 1:
+            listed = ", ".join(i.key for i in items)
+            return self._say("auditor_resend_no_item", language, authority=council, name=name, items=listed)
+        results = await self.posting.resend(chat_id, campaign.id, name, language)
+        sent = [item.label_in(language) for item, d in results if d.outcome is Outcome.SENT]
+        doubtful = [item.label_in(language) for item, d in results if d.outcome is Outcome.UNKNOWN]
+        missed = [item.label_in(language) for item, d in results if d.outcome not in (Outcome.SENT, Outcome.UNKNOWN)]
+        missed += [item.label_in(language) for item in (items if name is None else bundle.find(name, language))
                    if item.key not in {i.key for i, _ in results}]
-        lines = [f"<b>{esc(campaign.authority)}</b>, final report: sent again to this chat: "
-                 f"{esc(', '.join(sent)) if sent else 'nothing'}."]
+        lines = [self._t("auditor_resend_sent", language, authority=council,
+                         items=", ".join(sent) if sent else self.cat.raw("auditor_resend_nothing", language))]
         if doubtful:
-            lines.append(f"Telegram did not confirm {esc(', '.join(doubtful))}: look above before asking again.")
+            lines.append(self._t("auditor_resend_doubtful", language, items=", ".join(doubtful)))
         if missed:
-            lines.append(f"Not sent (Telegram failed): {esc(', '.join(missed))}. Try /resend again in a minute.")
+            lines.append(self._t("auditor_resend_missed", language, items=", ".join(missed)))
         return _say("\n".join(lines))
 
     # ---- the daily digest ----------------------------------------------------------------------------------------
 
-    async def digest(self) -> Screen | None:
-        """Today's digest for auditors, or None when it was already sent today or nothing is open.
+    async def digest(self) -> list[tuple[int, Screen]]:
+        """Today's digest for each recipient chat (the auditors' group chat, or each auditor), each in that chat's
+        language; empty when it was already sent today or nothing is open.
 
         The day is claimed in the database before sending, so a restart never sends a second digest that day.
         """
@@ -446,16 +488,25 @@ class FieldworkService:
         today = now.astimezone(self.zone).date()
         open_campaigns = await self.campaigns.open_campaigns(today)
         if not open_campaigns:
-            return None
+            return []
         since = await self.digests.last_digest()
         if not await self.digests.claim_digest(today, now):
-            return None
-        lines = [progress.digest_heading(today, since, self.zone)]
+            return []
+        figures = []
         for campaign in sorted(open_campaigns, key=lambda c: c.authority):
             table = await self.campaigns.table(campaign)
             new = await self.campaigns.responded_since(campaign.id, since) if since else None
-            lines.append(progress.digest_block(campaign, table, new, today))
-        return Screen(_fit(lines))
+            figures.append((campaign, table, new))
+        screens: dict[str, Screen] = {}
+        out = []
+        for chat_id in await self.auditors.recipients():
+            language = await self.auditors.language(chat_id)
+            if language not in screens:
+                lines = [progress.digest_heading(today, since, self.zone, language)]
+                lines += [progress.digest_block(c, t, n, today, language) for c, t, n in figures]
+                screens[language] = Screen(_fit(lines, language))
+            out.append((chat_id, screens[language]))
+        return out
 
 
 def _looks_like_item(word: str) -> bool:

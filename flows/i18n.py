@@ -1,4 +1,4 @@
-"""The message catalogue: every respondent-facing text in every supported language (``messages.yaml``)."""
+"""The message catalogue: every text respondents and auditors read, in every supported language (``messages.yaml``)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,10 @@ responded, for Officers, Elected Members and Total — plus, per role, who start
 and the worst-case 95% margin of error.  A plain view-model first; the formatters only read it.
 
 Every figure comes from ``reports.stats`` (the same margins and rounding as the report's own rate table), so
-``/rates``, ``datatool-bot rates`` and the compiled report always agree."""
+``/rates``, ``datatool-bot rates`` and the compiled report always agree.  The words (headings, group names, the
+line per role) are in English or Cymraeg from the message catalogue (``flows/messages.yaml``, keys ``rates_*``): the
+formatters take a language, English unless told, so the terminal stays English and each auditor's chat gets its own.
+"""
 
 from __future__ import annotations
 
@@ -12,13 +15,30 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
+from flows.i18n import DEFAULT_LANGUAGE, catalogue
 from reports.stats import margin_points, percent, round_half_up
 from reports.stats import target_count as responses_for_target
 
-__all__ = ["HEADERS", "ROLE_LABELS", "RateRow", "RateTable", "RoleCounts", "format_html", "format_text"]
+__all__ = ["HEADERS", "ROLE_LABELS", "RateRow", "RateTable", "RoleCounts", "format_html", "format_text", "headers",
+           "role_label"]
 
-ROLE_LABELS = {"officer": "Officers", "member": "Elected Members"}
-HEADERS = ("Data tool recipients", "Number invited", "Responses received", "Percentage responded")
+_GROUP_KEYS = {"officer": "rates_officers", "member": "rates_members", None: "rates_total"}
+_HEADER_KEYS = ("rates_col_recipients", "rates_col_invited", "rates_col_received", "rates_col_percentage")
+
+
+def role_label(role: str | None, language: str = DEFAULT_LANGUAGE) -> str:
+    """A row's group as the report names it ("Elected Members"); ``None`` is the total."""
+    return catalogue().raw(_GROUP_KEYS[role], language)
+
+
+def headers(language: str = DEFAULT_LANGUAGE) -> tuple[str, str, str, str]:
+    first, second, third, fourth = (catalogue().raw(key, language) for key in _HEADER_KEYS)
+    return first, second, third, fourth
+
+
+ROLE_LABELS = {role: role_label(role) for role in ("officer", "member")}
+HEADERS = headers()
+"""The English labels and headings (``role_label`` and ``headers`` give them in any language)."""
 
 
 class RoleCounts(Protocol):
@@ -81,7 +101,7 @@ class RateTable:
         ]
         total = RateRow(
             None,
-            "Total",
+            role_label(None),
             sum(r.invited for r in rows),
             sum(r.responded for r in rows),
             sum(r.started for r in rows),
@@ -95,24 +115,26 @@ class RateTable:
     def total(self) -> RateRow:
         return self.rows[-1]
 
-    def cells(self) -> list[tuple[str, str, str, str]]:
+    def cells(self, language: str = DEFAULT_LANGUAGE) -> list[tuple[str, str, str, str]]:
         return [
-            (r.label, str(r.invited), str(r.responded), "–" if r.percentage is None else f"{r.percentage}%")
+            (role_label(r.role, language), str(r.invited), str(r.responded),
+             "–" if r.percentage is None else f"{r.percentage}%")
             for r in self.rows
         ]
 
 
-def _grid(table: RateTable, *, with_moe: bool, narrow: bool = False) -> list[str]:
+def _grid(table: RateTable, *, with_moe: bool, narrow: bool = False, language: str = DEFAULT_LANGUAGE) -> list[str]:
     """The table as fixed-width lines; ``narrow`` stacks each heading over two lines (for phones)."""
-    headers: list[tuple[str, ...]] = [HEADERS + (("Margin",) if with_moe else ())]
+    margin = (catalogue().raw("rates_col_margin", language),) if with_moe else ()
+    heads: list[tuple[str, ...]] = [headers(language) + margin]
     rows = [
         (*cells, *(("–" if r.moe is None else f"±{r.moe}",) if with_moe else ()))
-        for cells, r in zip(table.cells(), table.rows)
+        for cells, r in zip(table.cells(language), table.rows)
     ]
     if narrow:
-        split = [_balanced_split(h) for h in headers[0]]
-        headers = [tuple(p[0] for p in split), tuple(p[1] for p in split)]
-    body = [*headers, *rows]
+        split = [_balanced_split(h) for h in heads[0]]
+        heads = [tuple(p[0] for p in split), tuple(p[1] for p in split)]
+    body = [*heads, *rows]
     widths = [max(len(row[i]) for row in body) for i in range(len(body[0]))]
     sep = "  " if narrow else " | "
 
@@ -120,7 +142,7 @@ def _grid(table: RateTable, *, with_moe: bool, narrow: bool = False) -> list[str
         return sep.join([row[0].ljust(widths[0]), *(cell.rjust(w) for cell, w in zip(row[1:], widths[1:]))]).rstrip()
 
     rule = [] if narrow else ["-+-".join("-" * w for w in widths)]
-    return [*(line(h) for h in headers), *rule, *(line(r) for r in rows)]
+    return [*(line(h) for h in heads), *rule, *(line(r) for r in rows)]
 
 
 def _balanced_split(heading: str) -> tuple[str, str]:
@@ -132,25 +154,29 @@ def _balanced_split(heading: str) -> tuple[str, str]:
     return heading[:at], heading[at + 1 :]
 
 
-def format_text(table: RateTable, *, details: bool = False) -> str:
+def format_text(table: RateTable, *, details: bool = False, language: str = DEFAULT_LANGUAGE) -> str:
     """A fixed-width table for the terminal; with ``details``, margins, unfinished and targets too."""
-    lines = [table.authority, *_grid(table, with_moe=details)]
+    lines = [table.authority, *_grid(table, with_moe=details, language=language)]
     if details:
-        lines += [""] + [_role_detail(r) for r in table.rows if r.role]
+        lines += [""] + [_role_detail(r, language) for r in table.rows if r.role]
     return "\n".join(lines)
 
 
-def _role_detail(row: RateRow) -> str:
-    parts = [f"{row.label}: {row.started} started, not finished"]
+def _role_detail(row: RateRow, language: str = DEFAULT_LANGUAGE) -> str:
+    """One role's unfinished and target, as plain text (the formatters escape it where HTML is wanted)."""
+    text = catalogue().raw
+    parts = [text("rates_started", language).format(group=role_label(row.role, language), started=row.started)]
     if row.target is not None:
-        parts.append(f"target {round_half_up(row.target * 100)}% ({row.target_count} of {row.invited})")
-        parts.append(f"{row.still_needed} more needed" if row.below_target else "target reached")
+        parts.append(text("rates_target", language).format(percent=round_half_up(row.target * 100),
+                                                           count=row.target_count, invited=row.invited))
+        parts.append(text("rates_more_needed", language).format(count=row.still_needed) if row.below_target
+                     else text("rates_target_reached", language))
     return "; ".join(parts)
 
 
-def format_html(table: RateTable) -> str:
+def format_html(table: RateTable, language: str = DEFAULT_LANGUAGE) -> str:
     """The table for a Telegram message (HTML parse mode): a <pre> grid, then one line per role."""
-    grid = html.escape("\n".join(_grid(table, with_moe=True, narrow=True)), quote=False)
-    details = "\n".join(("⚠ " if r.below_target else "✓ ") + html.escape(_role_detail(r), quote=False)
+    grid = html.escape("\n".join(_grid(table, with_moe=True, narrow=True, language=language)), quote=False)
+    details = "\n".join(("⚠ " if r.below_target else "✓ ") + html.escape(_role_detail(r, language), quote=False)
                         for r in table.rows if r.role)
     return f"<b>{html.escape(table.authority, quote=False)}</b>\n<pre>{grid}</pre>\n{details}"

@@ -191,16 +191,16 @@ async def test_daily_digest_once_per_day_with_new_responses(fw: World):
     async with fw.bot() as services:
         await seed_progress(fw.settings.db_path, fw.campaign_id, "member", submitted=3,
                             when="2026-11-24T12:00:00+00:00")
-        first = await services.fieldwork.digest()
-        assert first is not None and "Flintshire County Council" in first.text and "members 3/65" in first.text
-        assert await services.fieldwork.digest() is None  # same day: never twice, even after a restart
+        ((chat, first),) = await services.fieldwork.digest()  # one screen per recipient chat
+        assert chat == AUDITOR and "Flintshire County Council" in first.text and "members 3/65" in first.text
+        assert await services.fieldwork.digest() == []  # same day: never twice, even after a restart
         fw.clock.advance(days=1)
         await seed_progress(fw.settings.db_path, fw.campaign_id, "member", submitted=2, first_user=6_100_000,
                             when="2026-11-26T09:00:00+00:00")
-        second = await services.fieldwork.digest()
-        assert second is not None and "members 5/65 (+2)" in second.text
+        ((_, second),) = await services.fieldwork.digest()
+        assert "members 5/65 (+2)" in second.text
     async with fw.bot() as services:  # restarted on the same day
-        assert await services.fieldwork.digest() is None
+        assert await services.fieldwork.digest() == []
 
 
 async def test_daily_digest_is_sent_to_auditors_by_the_job_queue(fw: World):
