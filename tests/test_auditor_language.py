@@ -13,14 +13,21 @@ import pytest
 from telegram import Update
 
 from bot.emulator import parse_html
-from bot.handlers import post_completions
 from flows.completion import Bundle, Item, bundle_items, pinned_language
 from flows.fieldwork import AuditorCommand
 from flows.i18n import LANGUAGES, catalogue
 from flows.service import Who
 from reports.rates import RateTable, format_html, format_text
 from storage.repositories import RoleRate
-from tests.support import World, add_campaign, make_settings, onboard, person, seed_answers, seed_progress
+from tests.support import (
+    World,
+    add_campaign,
+    make_settings,
+    onboard,
+    person,
+    seed_answers,
+    seed_progress,
+)
 
 AUDITOR, SECOND, OUTSIDER = 4242, 4343, 777
 GROUP = -1001234567890  # the auditors' group chat (DATATOOL_AUDITOR_CHAT_ID)
@@ -402,6 +409,7 @@ async def test_respondents_keep_their_language_and_an_auditor_answering_too_has_
 
 
 AUDITOR_PREFIXES = ("auditor_", "progress_", "rates_", "role_", "completion_")
+SAME_IN_BOTH = {"auditor_nonstarters_role", "progress_digest_role"}  # only values and markup, no words
 AUDITOR_SOURCES = ["flows/fieldwork.py", "flows/chat_language.py", "flows/completion.py", "reports/progress.py",
                    "reports/rates.py", "bot/handlers.py", "bot/constants.py"]
 
@@ -417,8 +425,8 @@ def auditor_keys() -> list[str]:
 @pytest.mark.parametrize("key", auditor_keys())
 def test_every_auditor_text_is_in_both_languages_with_the_same_values_and_valid_html(key):
     english, welsh = (CAT.raw(key, lang) for lang in LANGUAGES)
-    assert english.strip() and welsh.strip() and english != welsh or key in {
-        "auditor_nonstarters_role", "progress_digest_role"}, key  # those two hold only values and markup
+    assert english.strip() and welsh.strip(), key
+    assert english != welsh or key in SAME_IN_BOTH, f"{key}: the same text in both languages: not translated?"
     assert placeholders(english) == placeholders(welsh), key
     assert not placeholders(english) & {"key", "language"}, f"{key}: Catalogue.t takes those names itself"
     for text in (english, welsh):
