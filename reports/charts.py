@@ -1,4 +1,5 @@
-"""Charts of the data tool results as PNG bytes with alt text, in English or Cymraeg (matplotlib, Agg, no display).
+"""Charts of the data tool results, in English or Cymraeg: each as PNG bytes (the photos posted to Telegram), an
+inline SVG (the HTML report), alt text, and the same figures as tables.
 
 - ``levels_chart``: share at Level 1/2/3 per key characteristic, officers beside members (and the total), as 100%
   stacked horizontal bars (not a radar: a radar's shape depends on axis order and its area exaggerates).
@@ -7,30 +8,24 @@
 - ``rates_chart``: response rate per group against its target (bars with a target marker).
 - ``national_chart``: councils at each median level per characteristic.
 
-Drawing uses the Agg canvas directly (``FigureCanvasAgg``), never pyplot: no display, no global figure state, and
-the process-wide backend is left alone.  A group whose breakdown is withheld (disclosure control) is drawn as a labelled, hatched gap saying why (and the
-median where that is shown).  Colours are colour-blind safe: a single-hue blue ramp for the ordered levels and the
-ColorBrewer BrBG diverging palette for agree/disagree, with a mid grey for "neither"; every segment is labelled with
-its percentage when wide enough, so colour is never the only cue.  Output is deterministic: same data, same bytes
-(no timestamp or software name in the PNG, fixed size and fonts, no pyplot global state).
+This module reads the view-model and lays each chart out as rows (``reports.chart_drawing`` draws them, for a
+phone's width).  ``Chart.tables`` hold exactly the figures the chart draws, taken from the very rows it draws, so the
+report can offer each chart as a table: a chart alone does not serve people who cannot see it, or cannot read it at
+a phone's size.  A group whose breakdown is withheld (disclosure control) is drawn as a labelled, hatched gap saying
+why (and the median where that is shown).  Colours are colour-blind safe: a single-hue blue ramp for the ordered
+levels and the ColorBrewer BrBG diverging palette for agree/disagree, with a mid grey for "neither"; segments are
+labelled with their percentage where it fits, and the table beside the chart has every figure, so colour is never
+the only cue.  Same data, same bytes.
 """
 
 from __future__ import annotations
 
-import io
-import textwrap
-import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-
-import matplotlib
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from dataclasses import dataclass
 
 from flows.model import Side
 from flows.questions.categories import Categories
+from reports.chart_drawing import Layout, Row, Segment, inline_svg, render
 from reports.model import TOTAL, Breakdown, Detail, StatementResult, SurveyReport, ThemeResult
 from reports.national import NationalView
 from reports.stats import DEFAULT_TARGET_MARGIN, pct, target_rate
@@ -40,19 +35,24 @@ LEVEL_COLOURS = ("#c6dbef", "#6baed6", "#08519c")  # ColorBrewer Blues: lightnes
 AGREE_COLOURS = ("#80cdc1", "#018571")  # ColorBrewer BrBG, from the centre outwards
 DISAGREE_COLOURS = ("#dfc27d", "#a6611a")
 NEUTRAL_COLOUR = "#d9d9d9"
-DARK = {"#08519c", "#018571", "#a6611a", "#0072b2"}
 RATE_COLOUR = "#0072b2"  # Okabe-Ito blue
 GAP_COLOUR = "#9a9a9a"
-DPI = 100
-WIDTH = 9.0
-RC = {
-    "font.family": "DejaVu Sans",
-    "font.size": 9,
-    "svg.hashsalt": "datatool",
-    "path.simplify": True,
-    "axes.titlesize": 12,
-    "axes.titleweight": "bold",
-}
+
+
+@dataclass(frozen=True)
+class TableRow:
+    """One row of a chart's table: a group (or characteristic) and its figures, or why it is not shown."""
+
+    label: str
+    cells: tuple[str, ...] = ()
+    note: str | None = None  # the gap's text, in place of the cells
+
+
+@dataclass(frozen=True)
+class ChartTable:
+    caption: str
+    columns: tuple[str, ...]  # the row label's column first
+    rows: tuple[TableRow, ...]
 
 
 @dataclass(frozen=True)
@@ -61,120 +61,42 @@ class Chart:
     title: str
     png: bytes
     alt: str
+    svg: str = ""  # an inline <svg> element: role="img", named by its <title>, described by its <desc> (the alt)
+    tables: tuple[ChartTable, ...] = ()  # the figures the chart draws
 
 
-@dataclass(frozen=True)
-class _Segment:
-    left: float
-    width: float
-    colour: str
-    label: str = ""
-
-
-@dataclass(frozen=True)
-class _Row:
-    label: str
-    header: bool = False
-    segments: tuple[_Segment, ...] = ()
-    gap: str | None = None
-    marker: float | None = None  # x of a target marker
-    note: str = ""  # text after the bar
-
-
-@dataclass
-class _Layout:
-    title: str
-    xlabel: str
-    xlim: tuple[float, float]
-    rows: list[_Row] = field(default_factory=list)
-    legend: list[tuple[str, str]] = field(default_factory=list)  # (colour, label)
-    legend_marker: str | None = None
-    centre_line: bool = False
-    xticks: Sequence[float] | None = None
-    xticklabels: Sequence[str] | None = None
-    legend_columns: int = 3
-
-
-_LOCK = threading.Lock()
-"""rc_context changes matplotlib's global settings: one chart at a time (reports are drawn in worker threads)."""
-
-
-def _render(layout: _Layout) -> bytes:
-    with _LOCK, matplotlib.rc_context(RC):
-        n = len(layout.rows)
-        height = max(2.8, 0.3 * n + 2.0)
-        fig = Figure(figsize=(WIDTH, height), dpi=DPI, layout="constrained")
-        FigureCanvasAgg(fig)
-        ax = fig.add_subplot(1, 1, 1)
-        ys = list(range(n, 0, -1))
-        lo, hi = layout.xlim
-        for y, row in zip(ys, layout.rows, strict=True):
-            if row.header:
-                # A heading row: bold text across the plot, so long statements do not squeeze the bars.
-                ax.text(lo, y - 0.05, textwrap.shorten(row.label, 95, placeholder="…"), ha="left", va="center",
-                        fontweight="bold", fontsize=9)
-                continue
-            for seg in row.segments:
-                if seg.width <= 0:
-                    continue
-                ax.barh(y, seg.width, left=seg.left, height=0.72, color=seg.colour, edgecolor="white", linewidth=0.6)
-                if seg.label and seg.width >= 7:
-                    colour = "white" if seg.colour.lower() in DARK else "black"
-                    ax.text(seg.left + seg.width / 2, y, seg.label, ha="center", va="center", fontsize=8, color=colour)
-            if row.gap is not None:
-                ax.barh(y, hi - lo, left=lo, height=0.72, fill=False, hatch="///", edgecolor="#c8c8c8", linewidth=0)
-                ax.text(lo + (hi - lo) * 0.01, y, row.gap, ha="left", va="center", fontsize=8, style="italic",
-                        color="#333333", bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.5})
-            if row.marker is not None:
-                ax.plot([row.marker, row.marker], [y - 0.42, y + 0.42], color="black", linewidth=2.2)
-                ax.plot([row.marker], [y + 0.42], marker="v", color="black", markersize=6)
-            if row.note:
-                end = max((s.left + s.width for s in row.segments), default=lo)
-                ax.text(end + (hi - lo) * 0.01, y, row.note, ha="left", va="center", fontsize=8)
-        ax.set_yticks(ys)
-        ax.set_yticklabels(["" if r.header else r.label for r in layout.rows])
-        ax.tick_params(axis="y", length=0)
-        ax.set_ylim(0.4, n + 0.6)
-        ax.set_xlim(lo, hi)
-        if layout.xticks is not None:
-            ax.set_xticks(list(layout.xticks))
-            if layout.xticklabels is not None:
-                ax.set_xticklabels(list(layout.xticklabels))
-        if layout.centre_line:
-            ax.axvline(0, color="#333333", linewidth=0.8)
-        ax.set_xlabel(layout.xlabel)
-        ax.set_title(textwrap.fill(layout.title, 70), loc="left")
-        ax.grid(axis="x", color="#e6e6e6", linewidth=0.6)
-        ax.set_axisbelow(True)
-        for side in ("top", "right", "left"):
-            ax.spines[side].set_visible(False)
-        handles: list = [Patch(facecolor=c, edgecolor="#888888", linewidth=0.4, label=lab) for c, lab in layout.legend]
-        if layout.legend_marker:
-            handles.append(Line2D([0], [0], color="black", linewidth=2.2, label=layout.legend_marker))
-        if handles:
-            fig.legend(handles=handles, loc="outside lower center", ncol=layout.legend_columns, frameon=False,
-                       fontsize=8)
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
-        return buffer.getvalue()
+def _chart(name: str, layout: Layout, alt: str, tables: Sequence[ChartTable]) -> Chart:
+    png, svg = render(layout, name)
+    return Chart(name, layout.title, png, alt, inline_svg(svg, name, layout.title, alt), tuple(tables))
 
 
 def _gap_text(t: ReportTexts, group: str, b: Breakdown | None, value: str | None) -> str:
+    return t("gap_label", group=t.group(group), reason=_gap_reason(t, b, value))
+
+
+def _gap_reason(t: ReportTexts, b: Breakdown | None, value: str | None) -> str:
     reason = t.reason(b)
     if b is not None and b.detail is Detail.MEDIAN and value:
         reason = f"{reason} — {t('median_label', value=value)}"
-    return t("gap_label", group=t.group(group), reason=reason)
+    return reason
+
+
+def _table_row(label: str, row: Row) -> TableRow:
+    """A chart row as the table shows it: its segments' figures, in the order drawn, or the gap's text."""
+    if row.gap is not None:
+        return TableRow(label, note=row.gap)
+    return TableRow(label, cells=tuple(s.label for s in row.segments))
 
 
 # ---- key characteristics ------------------------------------------------------------------------------------------
 
 
-def _level_segments(b: Breakdown) -> tuple[_Segment, ...]:
+def _level_segments(b: Breakdown) -> tuple[Segment, ...]:
     assert b.shares is not None
     left, segments = 0.0, []
     for share, colour in zip(b.shares, LEVEL_COLOURS, strict=False):
         width = float(share) * 100
-        segments.append(_Segment(left, width, colour, f"{pct(share)}%"))
+        segments.append(Segment(left, width, colour, f"{pct(share)}%"))
         left += width
     return tuple(segments)
 
@@ -186,9 +108,9 @@ def _level_description(t: ReportTexts, group: str, b: Breakdown | None) -> str:
     return _gap_text(t, group, b, t.level(b.median_level) if b and b.median_level else None)
 
 
-def _level_layout(t: ReportTexts, name: str) -> _Layout:
+def _level_layout(t: ReportTexts, name: str) -> Layout:
     """A 0–100% chart whose legend is Level 1, 2, 3 (titles from the ``<name>_title`` and ``<name>_axis`` texts)."""
-    return _Layout(
+    return Layout(
         title=t(f"{name}_title"),
         xlabel=t(f"{name}_axis"),
         xlim=(0, 100),
@@ -196,27 +118,33 @@ def _level_layout(t: ReportTexts, name: str) -> _Layout:
     )
 
 
+def _levels(t: ReportTexts) -> tuple[str, ...]:
+    return tuple(t.level(i + 1) for i in range(len(LEVEL_COLOURS)))
+
+
 def levels_chart(report: SurveyReport, language: str = "en") -> Chart:
     """Share at each level per characteristic, each group a 100% bar; withheld groups as labelled gaps."""
     t = texts(language)
     layout = _level_layout(t, "levels_chart")
     alt = [t("alt_levels")]
+    tables = []
     for c in report.characteristics:
         title = c.title.get(language)
-        layout.rows.append(_Row(title, header=True))
-        parts = []
+        layout.rows.append(Row(title, header=True))
+        parts, rows = [], []
         for group in (*report.roles, TOTAL):
             b = c.group(group)
-            if b is None:
-                layout.rows.append(_Row(t.group(group), gap=_gap_text(t, group, None, None)))
-            elif b.shown:
-                layout.rows.append(_Row(t.group(group), segments=_level_segments(b)))
+            if b is not None and b.shown:
+                row = Row(t.short(group), segments=_level_segments(b))
             else:
-                value = t.level(b.median_level) if b.median_level else None
-                layout.rows.append(_Row(t.group(group), gap=_gap_text(t, group, b, value)))
+                value = t.level(b.median_level) if b is not None and b.median_level else None
+                row = Row(t.short(group), gap=_gap_reason(t, b, value))
+            layout.rows.append(row)
+            rows.append(_table_row(t.group(group), row))
             parts.append(_level_description(t, group, b))
         alt.append(f"{title}: " + "; ".join(parts) + ".")
-    return Chart("levels", layout.title, _render(layout), " ".join(alt))
+        tables.append(ChartTable(title, (t("col_group"), *_levels(t)), tuple(rows)))
+    return _chart("levels", layout, " ".join(alt), tables)
 
 
 # ---- theme statements ---------------------------------------------------------------------------------------------
@@ -245,7 +173,7 @@ def _scale_colours(categories: Categories) -> dict[str, str]:
     return colours
 
 
-def _diverging_segments(s: StatementResult, b: Breakdown) -> tuple[_Segment, ...]:
+def _diverging_segments(s: StatementResult, b: Breakdown) -> tuple[Segment, ...]:
     """Disagreeing points left of zero, the neutral ones centred on it, agreeing ones right of it."""
     assert b.shares is not None
     categories = s.categories
@@ -260,7 +188,7 @@ def _diverging_segments(s: StatementResult, b: Breakdown) -> tuple[_Segment, ...
     segments = []
     for category in _ranked(categories):
         width = shares[category]
-        segments.append(_Segment(left, width, colours[category], labels[category]))
+        segments.append(Segment(left, width, colours[category], labels[category]))
         left += width
     return tuple(segments)
 
@@ -274,93 +202,108 @@ def theme_chart(report: SurveyReport, theme: ThemeResult, language: str = "en") 
         {c: lab.get(language) for c, lab in zip(first.categories, first.labels, strict=True)} if first else {}
     )
     colours = _scale_colours(first.categories) if first else {}
-    layout = _Layout(
+    layout = Layout(
         title=t("theme_chart_title", theme=title),
         xlabel=t("theme_chart_axis"),
         xlim=(-100, 100),
         centre_line=True,
-        xticks=(-100, -75, -50, -25, 0, 25, 50, 75, 100),
-        xticklabels=("100", "75", "50", "25", "0", "25", "50", "75", "100"),
+        xticks=(-100, -50, 0, 50, 100),
+        xticklabels=("100", "50", "0", "50", "100"),
         legend=[(colours[c], scale_labels.get(c, c)) for c in colours],
     )
     alt = [t("alt_theme", theme=title)]
+    tables = []
     for s in theme.statements:
         label = t.statement(s, limit=60)
-        layout.rows.append(_Row(label, header=True))
+        layout.rows.append(Row(label, header=True))
         labels = {c: lab.get(language) for c, lab in zip(s.categories, s.labels, strict=True)}
         groups = [*s.groups, *([TOTAL] if s.total is not None else [])]
+        rows = []
         for group in groups:
             b = s.group(group)
             assert b is not None
             if b.shown:
-                layout.rows.append(_Row(t.group(group), segments=_diverging_segments(s, b)))
+                row = Row(t.short(group), segments=_diverging_segments(s, b))
                 alt.append(
                     t("alt_statement_row", statement=label, group=t.group(group), agree=pct(b.agree),
                       neutral=pct(b.neutral), disagree=pct(b.disagree)) + "."
                 )
             else:
-                gap = _gap_text(t, group, b, labels.get(b.median or ""))
-                layout.rows.append(_Row(t.group(group), gap=gap))
-                alt.append(f"{label}, {gap}.")
-    return Chart(f"theme-{theme.section_id}", layout.title, _render(layout), " ".join(alt))
+                row = Row(t.short(group), gap=_gap_reason(t, b, labels.get(b.median or "")))
+                alt.append(f"{label}, {_gap_text(t, group, b, labels.get(b.median or ''))}.")
+            layout.rows.append(row)
+            rows.append(_table_row(t.group(group), row))
+        columns = (t("col_group"), *(labels[c] for c in _ranked(s.categories)))
+        tables.append(ChartTable(label, columns, tuple(rows)))
+    return _chart(f"theme-{theme.section_id}", layout, " ".join(alt), tables)
 
 
 # ---- response rates -----------------------------------------------------------------------------------------------
 
 
 def rates_chart(report: SurveyReport, language: str = "en", target_margin: float = DEFAULT_TARGET_MARGIN) -> Chart:
-    """Percentage responded per group, with a marker at each group's target (``SurveyReport.target_rates``)."""
+    """Percentage responded per group, with a marker at each group's target (``SurveyReport.target_rates``).  Each
+    group's figures are written above its bar, across the width, so they never run off a narrow chart."""
     t = texts(language)
-    layout = _Layout(
+    layout = Layout(
         title=t("rates_chart_title"),
-        xlabel=t("rates_chart_axis") + " (%)\n" + textwrap.fill(t("rates_chart_target_note"), 90),
-        xlim=(0, 115),
+        xlabel=t("rates_chart_axis") + " (%)\n" + t("rates_chart_target_note"),
+        xlim=(0, 100),
         xticks=(0, 20, 40, 60, 80, 100),
         xticklabels=("0", "20", "40", "60", "80", "100"),
         legend=[(RATE_COLOUR, t("rates_chart_axis"))],
         legend_marker=t("rates_chart_target"),
-        legend_columns=2,
     )
     alt = [t("alt_rates")]
+    rows = []
     goals = report.target_rates(target_margin)
     for r in report.rates:
         goal = goals[r.group]
         width = float(r.rate or 0) * 100
         percent = "–" if r.percentage is None else r.percentage
+        target = "–" if goal is None else pct(goal)
         note = t("rates_bar_label", percent=percent, received=r.responded, invited=r.invited)
-        layout.rows.append(
-            _Row(t.group(r.group), segments=(_Segment(0, width, RATE_COLOUR),),
-                 marker=None if goal is None else goal * 100, note=note)
-        )
+        layout.rows.append(Row(t("gap_label", group=t.group(r.group), reason=note), header=True, bold=False))
+        layout.rows.append(Row("", segments=(Segment(0, width, RATE_COLOUR),),
+                                marker=None if goal is None else goal * 100))
+        rows.append(TableRow(t.group(r.group), (f"{percent}%", str(r.responded), str(r.invited),
+                                                "–" if goal is None else f"{target}%")))
         alt.append(
             t("alt_rates_row", group=t.group(r.group), percent=percent, received=r.responded, invited=r.invited,
-              target="–" if goal is None else pct(goal)) + "."
+              target=target) + "."
         )
-    return Chart("rates", layout.title, _render(layout), " ".join(alt))
+    columns = (t("col_recipients"), t("col_percentage"), t("col_received"), t("col_invited"), t("rates_chart_target"))
+    return _chart("rates", layout, " ".join(alt), [ChartTable(layout.title, columns, tuple(rows))])
 
 
 # ---- national -----------------------------------------------------------------------------------------------------
 
 
 def national_chart(view: NationalView, language: str = "en") -> Chart:
-    """Share of councils at each median level per characteristic (councils without a median left out)."""
+    """Share of councils at each median level per characteristic (councils without a median left out); each bar
+    labelled with the number of councils, the characteristic written above it."""
     t = texts(language)
     layout = _level_layout(t, "national_chart")
     alt = [t("alt_national")]
+    rows = []
     for c in view.characteristics:
         title = c.title.get(language)
+        layout.rows.append(Row(title, header=True, bold=False))
         if c.councils == 0:
-            layout.rows.append(_Row(title, gap=t("fewer_than_5")))
+            row = Row("", gap=t("fewer_than_5"))
             alt.append(f"{title}: {t('fewer_than_5')}.")
-            continue
-        left, segments = 0.0, []
-        for i, count in enumerate(c.at_level):
-            width = 100 * count / c.councils
-            segments.append(_Segment(left, width, LEVEL_COLOURS[i], str(count)))
-            left += width
-        layout.rows.append(_Row(title, segments=tuple(segments)))
-        alt.append(f"{title}: " + ", ".join(f"{t.level(i + 1)} {n}" for i, n in enumerate(c.at_level)) + ".")
-    return Chart("national", layout.title, _render(layout), " ".join(alt))
+        else:
+            left, segments = 0.0, []
+            for i, count in enumerate(c.at_level):
+                width = 100 * count / c.councils
+                segments.append(Segment(left, width, LEVEL_COLOURS[i], str(count)))
+                left += width
+            row = Row("", segments=tuple(segments))
+            alt.append(f"{title}: " + ", ".join(f"{t.level(i + 1)} {n}" for i, n in enumerate(c.at_level)) + ".")
+        layout.rows.append(row)
+        rows.append(_table_row(title, row))
+    columns = (t("col_characteristic"), *(t("col_councils_at_level", n=i + 1) for i in range(len(LEVEL_COLOURS))))
+    return _chart("national", layout, " ".join(alt), [ChartTable(layout.title, columns, tuple(rows))])
 
 
 def chart_makers(report: SurveyReport, language: str = "en") -> list[tuple[str, Callable[[], Chart]]]:
@@ -380,6 +323,8 @@ def report_charts(report: SurveyReport, language: str = "en") -> list[Chart]:
 
 __all__ = [
     "Chart",
+    "ChartTable",
+    "TableRow",
     "chart_makers",
     "levels_chart",
     "national_chart",
