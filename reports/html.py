@@ -2,25 +2,28 @@
 
 ``render_report`` and ``render_national`` read only the view-model (``reports.model``, ``reports.national``) and render
 ``templates/report.html.j2`` with Jinja2 (autoescape on, StrictUndefined), in English or Cymraeg.  The page needs
-nothing else: styles are inline, charts are embedded as base64 PNG ``data:`` URIs with alt text, and a
-Content-Security-Policy meta tag forbids scripts and any external resource.  It is readable on a phone: viewport
-meta tag, fluid layout, tables that scroll sideways on narrow screens.
+nothing else: styles are inline, charts are inline SVG (text kept as text, named and described for screen readers),
+each followed by the same figures as a table, and a Content-Security-Policy meta tag forbids scripts and any external
+resource.  It is made to be read on a phone: nothing scrolls sideways (a scrolling region is one a keyboard cannot
+reach), so on a narrow screen every table restacks, a row to a block with each value labelled by its column, and
+charts are drawn for a phone's width and scale to it.
 
 ``write_report(data, out_dir)`` writes the whole set for one council; ``write_national(surveys, out_dir)`` the
 national view.  Each file of a set is built on its own: one that fails is logged by name, exception type and place
-(never the exception's message) and the others are still written.
+(never the exception's message) and the others are still written.  The charts are also written as PNG files
+(``chart-<name>-<lang>.png``): the photos posted to Telegram.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import csv
 import logging
 import os
-import struct
 from collections.abc import Callable, Sequence
 from pathlib import Path
+
+from markupsafe import Markup
 
 from flows.diagnostics import where
 from reports import charts as charts_module
@@ -42,22 +45,12 @@ TEMPLATE = "report.html.j2"
 log = logging.getLogger(__name__)
 
 
-def _png_size(png: bytes) -> tuple[int, int]:
-    if png[:8] != b"\x89PNG\r\n\x1a\n":
-        raise ValueError("not a PNG")
-    width, height = struct.unpack(">II", png[16:24])
-    return width, height
-
-
 def chart_context(chart: Chart) -> dict[str, object]:
-    width, height = _png_size(chart.png)
-    return {
-        "uri": "data:image/png;base64," + base64.b64encode(chart.png).decode("ascii"),
-        "alt": chart.alt,
-        "title": chart.title,
-        "width": width,
-        "height": height,
-    }
+    """A chart as the template shows it: its SVG (markup made by ``reports.charts``, every text in it escaped there),
+    its title, and its tables, the alternative that follows it."""
+    if not chart.svg.startswith("<svg"):
+        raise ValueError(f"chart {chart.name!r} has no SVG")
+    return {"svg": Markup(chart.svg), "title": chart.title, "alt": chart.alt, "tables": chart.tables}
 
 
 def _row(t: ReportTexts, group: str, b: Breakdown | None, labels: dict[str, str], levels: bool) -> dict[str, object]:
@@ -113,6 +106,7 @@ def report_context(
             {
                 "id": c.section_id,
                 "title": c.title.get(language),
+                "caption": t("caption_characteristic", characteristic=c.title.get(language)),
                 "levels": [
                     (lab.get(language), d.get(language)) for lab, d in zip(c.labels, c.descriptors, strict=True)
                 ],
@@ -134,6 +128,7 @@ def report_context(
             statements.append(
                 {
                     "text": s.text.get(language),
+                    "caption": t("caption_statement", statement=t.statement(s, limit=60)),
                     "other_wordings": [
                         t("other_wording", group=t.group(r), text=text.get(language))
                         for r, text in s.other_wordings().items()

@@ -21,6 +21,7 @@ from reports.html import render_national, render_report, write_national, write_r
 from reports.model import Response, SurveyData
 from reports.national import national
 from reports.scoring import score
+from reports.stats import pct
 from reports.summary import (
     LANGUAGES,
     load_entries,
@@ -151,6 +152,19 @@ def attributes(page: str, name: str) -> list[str]:
     return re.findall(rf'\b{name}="([^"]*)"', page)
 
 
+def assert_tables_restack(page: str) -> None:
+    """No sideways-scrolling region (a keyboard cannot reach one): every table is a captioned ``table.stack`` whose
+    data cells carry their column's label, for the narrow-screen layout (tests/test_report_browser.py looks at it
+    in a real browser)."""
+    assert "overflow-x" not in page and "table-wrap" not in page
+    tables = re.findall(r"<table\b[^>]*>", page)
+    assert tables and all(re.search(r'class="stack( wide)?"', table) for table in tables)
+    assert page.count("<caption>") == len(tables)
+    cells = re.findall(r"<td\b[^>]*>", page)
+    assert cells and all(re.search(r'data-label="[^"]+"', cell) for cell in cells)
+    assert all('scope="' in th for th in re.findall(r"<th\b[^>]*>", page))
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_html_escapes_hostile_input_and_is_self_contained(language):
     data = flintshire(authority=LONG_AUTHORITY)
@@ -160,7 +174,7 @@ def test_html_escapes_hostile_input_and_is_self_contained(language):
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &#34;Cyngor&#34;" in page
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
     assert f'<html lang="{language}">' in page
-    assert "overflow-x: auto" in page and 'class="table-wrap"' in page
+    assert_tables_restack(page)
     # No external resources: links are in-page anchors only; no stylesheet or font links; scripts forbidden by CSP.
     assert all(h.startswith("#") for h in attributes(page, "href"))
     assert "<link" not in page and "@import" not in page and "url(" not in page
@@ -215,12 +229,23 @@ def test_small_groups_in_html_and_no_comments_from_them():
     assert "Comments from Elected Members are not shown" in page
 
 
-def test_html_embeds_charts_with_alt_text():
+def test_html_embeds_charts_as_named_svg_each_followed_by_its_table():
     page = render_report(score(flintshire()), "en", charts=flintshire_charts("en"))
-    images = re.findall(r"<img [^>]*>", page)
-    assert len(images) == 6  # rates, levels, four themes
-    assert all('src="data:image/png;base64,' in img and 'alt="' in img for img in images)
-    assert all(len(alt) > 40 for alt in attributes(page, "alt"))
+    assert "<img" not in page and "data:image" not in page
+    svgs = re.findall(r"<svg\b[^>]*>", page)
+    assert len(svgs) == 6  # rates, levels, four themes
+    for svg, chart in zip(svgs, flintshire_charts("en"), strict=True):
+        ident = f"chart-{chart.name}"
+        assert 'role="img"' in svg and f'aria-labelledby="{ident}-title"' in svg and "viewBox=" in svg
+        assert f'<title id="{ident}-title">{escape(chart.title)}</title>' in page
+        assert f'<desc id="{ident}-desc">{escape(chart.alt)}</desc>' in page
+    # Each chart's figure is followed by its figures as a table, behind "Chart as a table".
+    followed = (r'<figure class="chart">.*?</figure>\s*<details class="chart-table">\s*'
+                r'<summary>Chart as a table</summary>\s*<table class="stack')
+    figures = re.findall(followed, page, flags=re.DOTALL)
+    assert len(figures) == 6
+    assert len(set(attributes(page, "id"))) == len(attributes(page, "id"))  # no id repeated across the charts
+    assert_tables_restack(page)
 
 
 # ---- charts -------------------------------------------------------------------------------------------------------
@@ -236,6 +261,9 @@ def test_charts_are_png_with_alt_text(language):
                                       "theme-evidence"]
     for chart in made:
         assert chart.png.startswith(PNG) and chart.alt and chart.title
+        assert chart.svg.startswith("<svg") and chart.svg.endswith("</svg>") and "<?xml" not in chart.svg
+        assert "<text" in chart.svg  # text kept as text: sharp at any size, found by search
+        assert chart.tables and all(t.caption and t.rows for t in chart.tables)
     levels = made[1]
     assert ("Leadership" if language == "en" else "Arweinyddiaeth") in levels.alt
     assert ("Level 1" if language == "en" else "Lefel 1") in levels.alt
@@ -243,8 +271,35 @@ def test_charts_are_png_with_alt_text(language):
 
 def test_charts_are_deterministic():
     report = score(flintshire())
-    assert charts.levels_chart(report, "en").png == flintshire_charts("en")[1].png
-    assert charts.rates_chart(report, "cy").png == flintshire_charts("cy")[0].png
+    assert charts.levels_chart(report, "en") == flintshire_charts("en")[1]
+    assert charts.rates_chart(report, "cy") == flintshire_charts("cy")[0]
+
+
+def test_chart_tables_hold_the_figures_the_chart_draws():
+    report = score(flintshire())
+    rates, levels, vision = flintshire_charts("en")[:3]
+    (table,) = rates.tables
+    assert table.columns == ("Data tool recipients", "Percentage responded", "Responses received", "Number invited",
+                             "Target")
+    assert [(r.label, r.cells) for r in table.rows] == [
+        ("Officers", ("52%", "32", "62", "61%")), ("Elected Members", ("14%", "9", "65", "62%")),
+        ("Total", ("32%", "41", "127", "61%")),
+    ]
+    assert [t.caption for t in levels.tables] == [c.title.en for c in report.characteristics]
+    lead = report.characteristics[0]
+    assert levels.tables[0].columns == ("Group", "Level 1", "Level 2", "Level 3")
+    total = levels.tables[0].rows[-1]
+    assert total.label == "Total" and total.cells == tuple(f"{pct(s)}%" for s in lead.group("total").shares)
+    members = levels.tables[0].rows[1]
+    assert members.label == "Elected Members" and members.cells == () and members.note == (
+        "median only: fewer than 8 answered — median Level 2")
+    # A theme's table per statement, its columns in the chart's order: disagree on the left, agree on the right.
+    statement = report.themes[0].statements[0]
+    assert vision.tables[0].caption == "Clear corporate ownership of data projects"
+    assert vision.tables[0].columns == ("Group", "Strongly disagree", "Disagree", "Neither agree nor disagree",
+                                        "Agree", "Strongly agree")
+    shares = dict(zip(statement.categories, statement.group("officer").shares, strict=True))
+    assert vision.tables[0].rows[0].cells == tuple(f"{pct(shares[c])}%" for c in ("sd", "d", "n", "a", "sa"))
 
 
 def test_charts_with_suppressed_groups():
