@@ -39,9 +39,9 @@ class Compiler:
                    for c, interim in campaigns]
         return await asyncio.to_thread(write_national, surveys, folder)
 
-    async def summary(self, campaign: Campaign, *, interim: bool) -> str:
+    async def summary(self, campaign: Campaign, *, interim: bool, language: str = SUMMARY_LANGUAGE) -> str:
         from reports.scoring import score
         from reports.summary import render_summary
 
         data = await self.surveys.load(campaign, self.questionnaires, interim=interim, with_comparisons=True)
-        return await asyncio.to_thread(lambda: render_summary(score(data), SUMMARY_LANGUAGE))
+        return await asyncio.to_thread(lambda: render_summary(score(data), language))

@@ -187,8 +187,8 @@ class ReportCompiler(Protocol):
         """Each council's median level per characteristic and the spread, from (campaign, interim) pairs."""
         ...
 
-    async def summary(self, campaign: Campaign, *, interim: bool) -> str:
-        """The maturity summary message (HTML)."""
+    async def summary(self, campaign: Campaign, *, interim: bool, language: str = "en") -> str:
+        """The maturity summary message (HTML), in ``language``."""
         ...
 
 
@@ -275,8 +275,8 @@ class CompletionService:
                 log.info("campaign %s: stored report rebuilt after a withdrawal", campaign_id)
         return any(p.status in (SENDING, SENT, UNKNOWN) for p in await self.store.postings(campaign_id))
 
-    async def interim_summary(self, campaign: Campaign) -> str:
-        return await self.compiler.summary(campaign, interim=True)
+    async def interim_summary(self, campaign: Campaign, language: str = "en") -> str:
+        return await self.compiler.summary(campaign, interim=True, language=language)
 
     async def report(self, campaign: Campaign, folder: Path) -> list[Path]:
         """The full report of one campaign into ``folder``, labelled interim unless fieldwork has closed."""

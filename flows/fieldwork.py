@@ -113,7 +113,7 @@ class ReminderRounds(Protocol):
 class Reports(Protocol):
     """The maturity summary on request (``flows.completion.CompletionService``)."""
 
-    async def interim_summary(self, campaign: Campaign) -> str: ...
+    async def interim_summary(self, campaign: Campaign, language: str = ...) -> str: ...
 
     async def final_bundle(self, campaign_id: int) -> Bundle: ...
 
@@ -351,13 +351,13 @@ class FieldworkService:
         return Reply(edit=Screen(self._t("auditor_closed", language, authority=self._name(closed, language))))
 
     async def summary(self, query: str, language: str = DEFAULT_LANGUAGE) -> Reply:
-        """An interim summary at any time (labelled as interim); the final one is posted on completion.  The
-        compiler words it in English (``ReportCompiler.summary`` takes no language yet)."""
+        """An interim summary at any time (labelled as interim), in the chat's language; the final one is posted on
+        completion."""
         assert self.completion is not None
         campaign = await self.resolve(query, AuditorCommand.SUMMARY, language)
         if isinstance(campaign, Reply):
             return campaign
-        return _say(await self.completion.interim_summary(campaign))
+        return _say(await self.completion.interim_summary(campaign, language))
 
     def _roles(self, role: str | None) -> frozenset[str]:
         return frozenset({role}) if role in ROLES else frozenset(ROLES)

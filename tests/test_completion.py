@@ -116,6 +116,17 @@ async def test_interim_summary_on_request_is_labelled(cw: World):
     parse_html(auditor.last.html or "")
 
 
+async def test_interim_summary_follows_the_auditors_language(cw: World):
+    async with cw.bot():
+        auditor = cw.driver(AUDITOR)
+        await auditor.command("language", "cy")
+        await auditor.command("summary", "flint")
+        text = auditor.last.text
+    assert "DROS DRO" in text and "Interim" not in text and "INTERIM" not in text and "Leadership" not in text
+    assert "Cyngor Sir y Fflint" in text and len(text) <= 4096
+    parse_html(auditor.last.html or "")
+
+
 async def test_cli_writes_the_report_for_a_council_and_the_national_picture(cw: World, tmp_path: Path, monkeypatch, capsys):
     monkeypatch.setenv("DATATOOL_DB_PATH", str(cw.settings.db_path))
     out = tmp_path / "out"
