@@ -183,8 +183,8 @@ def render(layout: Layout, name: str) -> tuple[bytes, str]:
                     ax.barh(y, seg.width, left=seg.left, height=0.72, color=seg.colour, edgecolor="white",
                             linewidth=0.6)
             if row.gap is not None:
-                ax.barh(y, hi - lo, left=lo, height=min(0.72, h - 0.15) if h > 1 else 0.72, fill=False,
-                        hatch="///", edgecolor="#c8c8c8", linewidth=0)
+                ax.barh(y, hi - lo, left=lo, height=h - 0.28, fill=False, hatch="///", edgecolor="#c8c8c8",
+                        linewidth=0)  # as tall as a bar, or as the gap's lines
                 ax.text(lo + (hi - lo) * 0.01, y, "\n".join(lines), ha="left", va="center", fontsize=GAP_SIZE,
                         style="italic", color="#333333", in_layout=False, linespacing=1.1,
                         bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.5})
