@@ -1,0 +1,218 @@
+"""The report read on a phone, in a real browser: headless Chromium at 390 × 844 CSS pixels (device scale 3).
+
+The council's report in English and in Cymraeg and the national view, rendered from constructed data with their
+charts, are opened as files and checked as a reader on a phone meets them:
+
+- nothing scrolls sideways, and no element reaches past the screen's edge (what an element's clipping ancestor hides
+  does not count), with every "Chart as a table" opened; also at other widths, where the wide tables restack or not;
+- axe-core (tags wcag2a, wcag2aa, wcag21a, wcag21aa, wcag22aa) finds no violation (before the tables restacked it
+  found 25 scrolling regions a keyboard cannot reach);
+- every chart (``svg[role=img]``) has an accessible name in the browser's own accessibility tree and is followed by
+  its figures as a table; the tables are still tables there when restacked, each value labelled by its column.
+
+Chromium is Debian's (``/usr/bin/chromium``), driven by Playwright's Python package (no browser download: the
+executable is given); axe-core's script is the copy bundled in the ``axe-playwright-python`` package, both from the
+``test`` extra, injected with ``page.evaluate`` (the report's Content-Security-Policy forbids scripts in the page;
+evaluation from the driver is not the page's own script).  Where Chromium or the packages are missing the tests are
+skipped and say why; in CI (``CI=true``) they fail instead, so a run without a browser cannot pass.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from reports.html import render_national, render_report
+from reports.national import national
+from reports.scoring import score
+from tests.test_report_outputs import flintshire, flintshire_charts
+from tests.test_scoring import council
+
+CHROMIUM = Path("/usr/bin/chromium")
+PHONE = {"width": 390, "height": 844}
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+OTHER_WIDTHS = (320, 640, 700, 960, 1024, 1440)  # around both breakpoints (40em and 60em) and beyond the column
+
+
+def unavailable(reason: str) -> None:
+    """Skip with the reason; in CI fail, so that CI cannot pass without having looked at the report in a browser."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (CI=true: the browser checks must run)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def axe_script() -> str:
+    try:
+        from axe_playwright_python.base import AXE_FILE_PATH
+    except ImportError:
+        unavailable("axe-playwright-python is not installed: pip install -e '.[test]' (make test does)")
+    return AXE_FILE_PATH.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        unavailable(f"Chromium not found at {CHROMIUM}: install the Debian packages chromium and chromium-driver "
+                    "(.ci/run does)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("playwright is not installed: pip install -e '.[test]' (make test does)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM))
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory) -> dict[str, Path]:
+    """The three pages as files: the council's report in both languages and the national view, with their charts."""
+    folder = tmp_path_factory.mktemp("pages")
+    report = score(flintshire())
+    view = national([
+        council("Council A", (10, "l2"), (8, "l3")),
+        council("Council <B> & \"Co\"", (10, "l1"), (4, "l3")),
+        council("=Council C", (3, "l3"), (1, "l3")),
+    ])
+    rendered = {
+        "report-en": render_report(report, "en", charts=flintshire_charts("en")),
+        "report-cy": render_report(report, "cy", charts=flintshire_charts("cy")),
+        "national-cy": render_national(view, "cy"),
+    }
+    paths = {}
+    for name, html in rendered.items():
+        paths[name] = folder / f"{name}.html"
+        paths[name].write_text(html, encoding="utf-8")
+    return paths
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(viewport=PHONE, device_scale_factor=3, is_mobile=True, has_touch=True)
+    yield context.new_page()
+    context.close()
+
+
+OVERFLOW = """() => {
+    // Elements reaching past the viewport's edges, as far as they can be seen: an ancestor that clips (overflow
+    // other than visible, a clip-path: the hidden header row of a restacked table) cuts what it holds.
+    const width = document.documentElement.clientWidth, found = [];
+    for (const element of document.body.querySelectorAll("*")) {
+        if (element.closest("svg") !== null && element.tagName.toLowerCase() !== "svg") continue;  // an svg clips
+        const box = element.getBoundingClientRect();
+        if (box.width === 0 && box.height === 0) continue;
+        let left = box.left, right = box.right;
+        for (let a = element.parentElement; a !== null && a !== document.body; a = a.parentElement) {
+            const style = getComputedStyle(a);
+            if (style.overflowX !== "visible" || style.clipPath !== "none") {
+                const clip = a.getBoundingClientRect();
+                left = Math.max(left, clip.left);
+                right = Math.min(right, clip.right);
+            }
+        }
+        if (right > width + 0.5 || left < -0.5) {
+            found.push(`${element.tagName.toLowerCase()}${element.id ? "#" + element.id : ""}` +
+                       `${element.className && typeof element.className === "string" ? "." + element.className : ""}` +
+                       ` [${Math.round(left)}, ${Math.round(right)}] ${element.textContent.trim().slice(0, 60)}`);
+        }
+    }
+    return {scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth, found: found};
+}"""
+
+OPEN_ALL = "() => document.querySelectorAll('details').forEach(d => { d.open = true; })"
+
+
+def assert_nothing_sideways(page, where: str) -> None:
+    result = page.evaluate(OVERFLOW)
+    assert result["scrollWidth"] <= result["innerWidth"], f"{where}: the page scrolls sideways: {result}"
+    assert result["found"] == [], f"{where}: elements past the screen's edge:\n" + "\n".join(result["found"])
+
+
+def ax_nodes(page) -> list[dict]:
+    """The browser's own accessibility tree (what a screen reader is given), not a re-computation of it."""
+    session = page.context.new_cdp_session(page)
+    try:
+        return [n for n in session.send("Accessibility.getFullAXTree")["nodes"] if not n.get("ignored")]
+    finally:
+        session.detach()
+
+
+def axe_violations(page, axe_script: str) -> tuple[tuple[int, ...], list[str]]:
+    """axe-core's version and its violations of WCAG 2.0–2.2 A and AA, each with its impact and the elements."""
+    page.evaluate(axe_script)
+    results = page.evaluate(
+        "options => axe.run(document, options)",
+        {"runOnly": {"type": "tag", "values": WCAG}, "resultTypes": ["violations"]},
+    )
+    version = tuple(int(part) for part in results["testEngine"]["version"].split(".")[:2])
+    return version, [
+        f"{v['id']} ({v['impact']}): {v['help']}\n" + "\n".join(f"    {node['target']}" for node in v["nodes"][:10])
+        for v in results["violations"]
+    ]
+
+
+CHARTS = """() => [...document.querySelectorAll("svg[role=img]")].map(svg => {
+    const details = svg.closest("figure")?.nextElementSibling;
+    return {
+        chart: svg.getAttribute("aria-labelledby"),
+        followed: details?.tagName === "DETAILS" && details.querySelector("summary")?.textContent.trim() !== ""
+                  && details.querySelectorAll("table.stack caption").length > 0,
+        fits: svg.getBoundingClientRect().width <= svg.parentElement.getBoundingClientRect().width,
+    };
+})"""
+
+TABLES = """() => ({
+    tables: document.querySelectorAll("table").length,
+    headers: document.querySelectorAll("th[scope=col]").length,
+    cells: document.querySelectorAll("td").length,
+    // Restacked: each cell a block of its own, its column's label (data-label) written before its value.
+    unlabelled: [...document.querySelectorAll("td:not(.withheld)")].filter(td =>
+        getComputedStyle(td).display === "table-cell"
+        || !getComputedStyle(td, "::before").content.includes(td.dataset.label)).length,
+})"""
+
+
+@pytest.mark.parametrize("name", ["report-en", "report-cy", "national-cy"])
+def test_the_report_on_a_phone(phone, pages, axe_script, name):
+    phone.goto(pages[name].as_uri())
+    assert phone.evaluate("window.innerWidth") == PHONE["width"]
+    assert_nothing_sideways(phone, f"{name} at 390 px")
+    phone.evaluate(OPEN_ALL)  # every chart's table shown: they must fit and pass too
+    assert_nothing_sideways(phone, f"{name} at 390 px, charts as tables")
+
+    # Every chart is named (in the browser's accessibility tree) and followed by its table; it fits its column.
+    charts = phone.evaluate(CHARTS)
+    assert len(charts) == (6 if name.startswith("report") else 1)
+    assert all(c["followed"] and c["fits"] for c in charts), charts
+    nodes = ax_nodes(phone)
+    images = [n for n in nodes if n.get("role", {}).get("value") in ("image", "img")]
+    assert len([n for n in images if n.get("name", {}).get("value", "").strip()]) == len(charts), images
+
+    # The restacked tables are still tables to a screen reader, and every value shows its column's label.
+    counts = phone.evaluate(TABLES)
+    assert counts["tables"] > 0 and counts["unlabelled"] == 0, counts
+    roles = Counter(n.get("role", {}).get("value") for n in nodes)
+    assert roles["table"] == counts["tables"] and roles["columnheader"] == counts["headers"], roles
+    assert roles["cell"] + roles["gridcell"] == counts["cells"], roles
+
+    version, violations = axe_violations(phone, axe_script)
+    assert violations == [], f"{name}: axe-core {version} found:\n" + "\n".join(violations)
+    assert version >= (4, 8), version  # an axe-core that knows WCAG 2.2's rules (target size)
+
+
+@pytest.mark.parametrize("name", ["report-en", "report-cy", "national-cy"])
+def test_nothing_scrolls_sideways_at_other_widths(browser, pages, name):
+    context = browser.new_context(viewport={"width": OTHER_WIDTHS[0], "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(pages[name].as_uri())
+        page.evaluate(OPEN_ALL)
+        for width in OTHER_WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            assert_nothing_sideways(page, f"{name} at {width} px")
+    finally:
+        context.close()
