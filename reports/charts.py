@@ -61,8 +61,8 @@ class Chart:
     title: str
     png: bytes
     alt: str
-    svg: str = ""  # an inline <svg> element: role="img", named by its <title>, described by its <desc> (the alt)
-    tables: tuple[ChartTable, ...] = ()  # the figures the chart draws
+    svg: str  # an inline <svg> element: role="img", named by its <title>, described by its <desc> (the alt)
+    tables: tuple[ChartTable, ...]  # the figures the chart draws
 
 
 def _chart(name: str, layout: Layout, alt: str, tables: Sequence[ChartTable]) -> Chart:
