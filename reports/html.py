@@ -30,7 +30,8 @@ from reports import charts as charts_module
 from reports import export
 from reports.charts import Chart
 from reports.model import TOTAL, WEIGHTED, Breakdown, SurveyData, SurveyReport
-from reports.national import NationalView, national
+from reports.comparison import comparison_context
+from reports.national import NationalView, national, national_comparison_context
 from reports.scoring import score
 from reports.stats import pct
 from reports.summary import (
@@ -189,6 +190,7 @@ def report_context(
         "themes": themes,
         "comments": comments,
         "comments_withheld": withheld,
+        **comparison_context(report, language),
     }
 
 
@@ -217,6 +219,7 @@ def render_national(view: NationalView, language: str = "en", *, chart: Chart | 
     if chart is None and with_chart and view.characteristics:
         chart = charts_module.national_chart(view, language)
     context = {
+        **national_comparison_context(view, language),
         "national": True,
         "t": t,
         "lang": language,

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -72,9 +73,15 @@ def browser():
 def pages(tmp_path_factory) -> dict[str, Path]:
     """The three pages as files: the council's report in both languages and the national view, with their charts."""
     folder = tmp_path_factory.mktemp("pages")
-    report = score(flintshire())
+    # The council among four others of its round and beside its previous round: every section of the report shows.
+    others = [flintshire(authority=name) for name in ("Council A", "Council B", "Council C", "Council D")]
+    data = replace(flintshire(), round="2026", peers=others, previous=replace(flintshire(), round="2025"))
+    report = score(data)
+    assert report.comparison is not None and report.comparison.position is not None
+    assert report.comparison.change is not None
     view = national([
-        council("Council A", (10, "l2"), (8, "l3")),
+        replace(council("Council A", (10, "l2"), (8, "l3")), round="2026",
+                previous=replace(council("Council A", (10, "l1"), (8, "l1")), round="2025")),
         council("Council <B> & \"Co\"", (10, "l1"), (4, "l3")),
         council("=Council C", (3, "l3"), (1, "l3")),
     ])
@@ -83,6 +90,10 @@ def pages(tmp_path_factory) -> dict[str, Path]:
         "report-cy": render_report(report, "cy", charts=flintshire_charts("cy")),
         "national-cy": render_national(view, "cy"),
     }
+    for name, html in rendered.items():  # the comparisons are on the pages the browser checks
+        wanted = ['id="national-change"'] if name.startswith("national") else [
+            'id="position"', 'id="change"', 'id="good-practice"']
+        assert all(w in html for w in wanted), name
     paths = {}
     for name, html in rendered.items():
         paths[name] = folder / f"{name}.html"
