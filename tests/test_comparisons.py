@@ -89,9 +89,9 @@ def test_a_council_at_level_1_among_councils_mostly_at_level_2():
 def test_the_position_is_rendered_with_counts_and_in_both_languages():
     report = score(flintshire(peers=mixed_peers()))
     page = render_comparisons(report, "en")
-    row = re.search(r"<th scope=\"row\">Leadership</th>(.*?)</tr>", page, re.S)
+    row = re.search(r"<th scope=\"row\" role=\"rowheader\">Leadership</th>(.*?)</tr>", page, re.S)
     assert row is not None
-    cells = re.findall(r'<td data-label="([^"]*)">([^<]*)</td>', row.group(1))
+    cells = re.findall(r'<td role="cell" data-label="([^"]*)">([^<]*)</td>', row.group(1))
     assert cells == [
         (OWN, "median Level 1; Level 1 83% · Level 2 17% · Level 3 0% (18 answering)"),
         ("Other councils", "most at Level 2 (1 at Level 1, 4 at Level 2, 0 at Level 3)"),
@@ -111,13 +111,13 @@ def test_every_table_follows_the_stacking_conventions():
         tables = re.findall(r"<table[^>]*>.*?</table>", page, re.S)
         assert len(tables) == 3  # position, rates then and now, characteristics then and now
         for table in tables:
-            assert table.startswith('<table class="stack">') and "<caption>" in table
-            headers = re.findall(r'<th scope="col">([^<]*)</th>', table)
+            assert table.startswith('<table class="stack" role="table">') and "<caption>" in table
+            headers = re.findall(r'<th scope="col" role="columnheader">([^<]*)</th>', table)
             assert len(headers) >= 3
-            for row in re.findall(r"<tr>\s*<th scope=\"row\">.*?</tr>", table, re.S):
-                labels = re.findall(r'<td data-label="([^"]*)">', row)
+            for row in re.findall(r"<tr role=\"row\">\s*<th scope=\"row\" role=\"rowheader\">.*?</tr>", table, re.S):
+                labels = re.findall(r'<td role="cell" data-label="([^"]*)">', row)
                 assert labels == headers[1:]  # every cell labelled with its column's header, in order
-            assert "<td>" not in table and "<td " not in table.replace("<td data-label=", "")
+            assert "<td>" not in table and "<td " not in table.replace('<td role="cell" data-label=', "")
         assert "style=" not in page and "<script" not in page and "<img" not in page
         assert set(re.findall(r"<(h\d)", page)) <= {"h2", "h3"}
 
@@ -229,7 +229,7 @@ def test_response_rates_then_and_now():
     assert (now.responded, now.percentage, now.margin_points) == (10, 50, 22)
     assert (rows[TOTAL].then.responded, rows[TOTAL].now.responded, rows[TOTAL].now.invited) == (18, 20, 40)
     page = render_comparisons(score(then_and_now()), "en")
-    assert ('<td data-label="Round 2025">8 of 20 (40%) ±28</td><td data-label="Round 2026">10 of 20 (50%) ±22</td>'
+    assert ('<td role="cell" data-label="Round 2025">8 of 20 (40%) ±28</td><td role="cell" data-label="Round 2026">10 of 20 (50%) ±22</td>'
             in page)
     assert "Change since round 2025" in page and "Survey open 3 November 2025 to 12 December 2025" in page
     assert "up (Level 2 or above 20% → 80%, beyond ±25 points)" in page
@@ -334,9 +334,9 @@ def test_national_change_across_councils_names_councils():
     assert (lead.councils, lead.left_out, lead.at_least_2_then, lead.at_least_2_now) == (2, 1, 1, 2)
     assert [x.authority for x in lead.up] == ["Council A"] and lead.down == () and lead.mixed == ()
     page = render_national_comparisons(view, "en")
-    assert '<td data-label="Up">Council A</td>' in page and "round 2024 and 2025" in page
-    assert '<td data-label="At Level 2 or above then">1</td><td data-label="At Level 2 or above now">2</td>' in page
-    assert render_national_comparisons(view, "cy").count('<table class="stack">') == 1
+    assert '<td role="cell" data-label="Up">Council A</td>' in page and "round 2024 and 2025" in page
+    assert '<td role="cell" data-label="At Level 2 or above then">1</td><td role="cell" data-label="At Level 2 or above now">2</td>' in page
+    assert render_national_comparisons(view, "cy").count('<table class="stack" role="table">') == 1
 
 
 def test_national_without_earlier_rounds_is_unchanged():
