@@ -385,6 +385,11 @@ async def test_a_real_database_of_an_earlier_version_migrates_with_its_data(fixt
         async with conn.execute("SELECT item, status FROM postings ORDER BY item") as cur:
             assert [tuple(r) for r in await cur.fetchall()] == [
                 ("answers.xlsx", "failed"), ("report-cy.html", "unknown"), ("summary", "sent")]
+        async with conn.execute("SELECT round, opens_on FROM campaigns") as cur:  # 0010: the year it opened
+            rounds = [tuple(r) for r in await cur.fetchall()]
+        assert rounds and all(r == opens[:4] and r.isdigit() for r, opens in rounds)
+        async with conn.execute("SELECT COUNT(*) FROM chat_languages") as cur:  # 0011: nobody has chosen yet
+            assert (await cur.fetchone())[0] == 0
         async with conn.execute("PRAGMA foreign_key_check") as cur:
             assert await cur.fetchall() == []
         async with conn.execute("PRAGMA integrity_check") as cur:
