@@ -5,7 +5,8 @@ creates a campaign for Flintshire County Council with 62 officer and 65 member i
 people answer through Telegram: some never open their link, some stop half-way, the rest submit.  Then the
 reminder rounds of the default policy go out (the demo moves its clock from slot to slot instead of waiting
 days), simulated people who get one come back with some probability, and the response-rate table is printed
-before and after each round.
+before and after each round.  So that the report has something to compare with, Flintshire's previous round and
+other councils' campaigns of its round are invented first, closed (``bot.demo_history``), and the demo says so.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ import asyncio
 import random
 import time
 from dataclasses import dataclass, field
-from functools import cache
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -23,6 +24,7 @@ from telegram.ext import Application
 
 from bot.app import build_application, running
 from bot.constants import COMPLETION_JOB
+from bot.demo_history import History, seed_history
 from bot.emulator import BotApiEmulator, UserDriver
 from bot.services import Services, admin_services, load_questionnaires
 from config.settings import Settings
@@ -101,10 +103,13 @@ async def run_demo(out: Path = Path("demo-output"), seed: int = 2019, invited: d
         opens_on = _next_monday(datetime.now(settings.zone).date())
         clock = DemoClock(datetime.combine(opens_on, datetime.min.time(), settings.zone).replace(hour=9)
                           .astimezone(UTC))
-        campaign_id, people = await _set_up(settings, opens_on, rng, invited)
+        campaign_id, people, history = await _set_up(settings, opens_on, rng, invited, seed)
         print(f"Campaign {campaign_id}: {AUTHORITY}, {invited['officer']} officers and {invited['member']} members "
-              f"invited, fieldwork {opens_on:%a %d %b} to {opens_on + timedelta(days=FIELDWORK_DAYS):%a %d %b %Y}.\n"
-              f"Simulating it through the local Bot API emulator at {emu.base_url.rsplit('/', 1)[0]} ...\n")
+              f"invited, fieldwork {opens_on:%a %d %b} to {opens_on + timedelta(days=FIELDWORK_DAYS):%a %d %b %Y}.")
+        print(f"Invented for this demonstration, to show the comparisons: {AUTHORITY}'s campaign of round "
+              f"{history.previous_round} and {history.councils} other councils' closed campaigns of round "
+              f"{history.round} ({history.answering} made-up responses); none of it is real data.")
+        print(f"Simulating the fieldwork through the local Bot API emulator at {emu.base_url.rsplit('/', 1)[0]} ...\n")
         services = Services(settings, clock=clock)
         app = build_application(settings, services)
         async with running(app, poll_timeout=2):
@@ -172,9 +177,10 @@ async def _complete(emu: BotApiEmulator, app: Application, services: Services, c
     return services.completion.folder(await services.campaigns.campaign(campaign_id), interim=False)
 
 
-async def _set_up(settings: Settings, opens_on: date, rng: random.Random,
-                  invited: dict[str, int]) -> tuple[int, list[Person]]:
-    """The campaign and its invitations, created as ``datatool-bot campaign create`` and ``invites create`` do."""
+async def _set_up(settings: Settings, opens_on: date, rng: random.Random, invited: dict[str, int],
+                  seed: int) -> tuple[int, list[Person], History]:
+    """The campaign and its invitations, created as ``datatool-bot campaign create`` and ``invites create`` do; then
+    the invented history it is compared with."""
     people: list[Person] = []
     async with admin_services(settings) as admin:
         campaign_id = await admin.campaigns.create(AUTHORITY, opens_on, opens_on + timedelta(days=FIELDWORK_DAYS))
@@ -182,7 +188,9 @@ async def _set_up(settings: Settings, opens_on: date, rng: random.Random,
             for invitation in await admin.campaigns.issue_invitations(campaign_id, role, count,
                                                                        settings.bot_username or ""):
                 people.append(_person(invitation.reference, role, invitation.token, len(people), rng))
-    return campaign_id, people
+        campaign = await admin.campaigns.campaign(campaign_id)
+    history = await seed_history(settings, campaign, _questionnaires(), invited, LEVEL_WEIGHTS, AGREE_WEIGHTS, seed)
+    return campaign_id, people, history
 
 
 def _person(reference: str, role: str, token: str, number: int, rng: random.Random) -> Person:
