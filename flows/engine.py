@@ -287,6 +287,8 @@ def step(qn: Questionnaire, state: State, event: Input, now: datetime) -> Step:
                 return stay(Error.KEEPS_ANSWER)
             return _record(qn, state, current, question, None)
         case Back(question_id):
+            if question_id != REVIEW and qn.question(question_id) is None:
+                return stay(Error.UNKNOWN_QUESTION)  # forged, or from another questionnaire: nothing moves
             if question_id != current:
                 # A Back button on an older message: go back from where the respondent really is.
                 question_id = current

@@ -100,6 +100,7 @@ def test_changing_an_earlier_answer_keeps_position(officer):
         (Write("Level 2 please"), Error.EXPECTED_BUTTON),
         (Skip("kc_leadership"), Error.NOT_OPTIONAL),
         (Back("kc_leadership"), Error.AT_START),
+        (Back("kc_leadership1"), Error.UNKNOWN_QUESTION),  # found by the property test: a garbled Back moved the cursor
         (Submit(), Error.INCOMPLETE),
     ],
 )
@@ -164,6 +165,14 @@ def test_back_from_an_old_message_goes_back_from_where_you_are(officer):
     state = State(answers={"kc_leadership": "l2", "kc_standards": "l2"}, cursor="kc_customer_data")
     result = engine.step(officer, state, Back("kc_leadership"), NOW)
     assert result.cursor == "kc_standards"
+
+
+def test_a_back_naming_no_question_moves_nothing(officer):
+    """A stale Back goes back from where the person is; a Back whose question does not exist is forged (or garbled)
+    and must not move them, or their screen would show one question while their answers wait at another."""
+    state = State(answers={"kc_leadership": "l2", "kc_standards": "l2"}, cursor="kc_customer_data")
+    result = engine.step(officer, state, Back("kc_standards1"), NOW)
+    assert result.error is Error.UNKNOWN_QUESTION and result.cursor == "kc_customer_data" and result.save == {}
 
 
 def test_review_then_submit(officer):
