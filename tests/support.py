@@ -224,3 +224,23 @@ async def prefill(db_path: Path, token: str, answers: dict[str, str | None]) -> 
         )
         await conn.execute("UPDATE invitations SET cursor = NULL WHERE id = ?", (row[0],))
         await conn.commit()
+
+
+def compile_once(monkeypatch, tmp_path_factory, cache: dict[str, tuple[Path, list[Path]]]) -> None:
+    """Compile the report once per ``cache`` (one per test module, whose fixtures all seed the same answers) and copy
+    it afterwards: for tests about posting, not compiling."""
+    import shutil
+
+    import reports.html as html_reports  # bot/compiler.py imports it when a report is first built
+
+    real = html_reports.write_report
+
+    def write_once(data, folder: Path) -> list[Path]:
+        if "report" not in cache:
+            source = tmp_path_factory.mktemp("compiled")
+            cache["report"] = (source, real(data, source))
+        source, files = cache["report"]
+        shutil.copytree(source, folder, dirs_exist_ok=True)
+        return [folder / f.relative_to(source) for f in files]
+
+    monkeypatch.setattr(html_reports, "write_report", write_once)

@@ -22,6 +22,7 @@ from storage.repositories import RoleRate
 from tests.support import (
     World,
     add_campaign,
+    compile_once,
     make_settings,
     onboard,
     person,
@@ -235,21 +236,7 @@ _COMPILED: dict[str, tuple[Path, list[Path]]] = {}
 @pytest.fixture
 def quick_reports(monkeypatch, tmp_path_factory):
     """Compile the report once and copy it afterwards: these tests are about posting, not compiling."""
-    import shutil
-
-    import reports.html as html_reports
-
-    real = html_reports.write_report
-
-    def write_once(data, folder: Path) -> list[Path]:
-        if "report" not in _COMPILED:
-            source = tmp_path_factory.mktemp("compiled")
-            _COMPILED["report"] = (source, real(data, source))
-        source, files = _COMPILED["report"]
-        shutil.copytree(source, folder, dirs_exist_ok=True)
-        return [folder / f.relative_to(source) for f in files]
-
-    monkeypatch.setattr(html_reports, "write_report", write_once)
+    compile_once(monkeypatch, tmp_path_factory, _COMPILED)
 
 
 @pytest.fixture

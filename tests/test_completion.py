@@ -15,7 +15,14 @@ import pytest
 from bot.cli import main
 from bot.emulator import FAULTS, parse_html
 from bot.handlers import post_completions
-from tests.support import World, add_campaign, make_settings, person, seed_answers
+from tests.support import (
+    World,
+    add_campaign,
+    compile_once,
+    make_settings,
+    person,
+    seed_answers,
+)
 
 AUDITOR = 4242
 
@@ -172,23 +179,8 @@ _COMPILED: dict[str, tuple[Path, list[Path]]] = {}
 
 @pytest.fixture
 def quick_reports(monkeypatch, tmp_path_factory):
-    """Compile the report once per session and copy it afterwards: these tests are about posting, not compiling
-    (every fixture here seeds the same answers)."""
-    import shutil
-
-    import reports.html as completion  # bot/compiler.py imports it when a report is first built
-
-    real = completion.write_report
-
-    def write_once(data, folder: Path) -> list[Path]:
-        if "report" not in _COMPILED:
-            source = tmp_path_factory.mktemp("compiled")
-            _COMPILED["report"] = (source, real(data, source))
-        source, files = _COMPILED["report"]
-        shutil.copytree(source, folder, dirs_exist_ok=True)
-        return [folder / f.relative_to(source) for f in files]
-
-    monkeypatch.setattr(completion, "write_report", write_once)
+    """Compile the report once and copy it afterwards: these tests are about posting, not compiling."""
+    compile_once(monkeypatch, tmp_path_factory, _COMPILED)
 
 
 async def two_auditors(world: World, **settings: object) -> None:
