@@ -104,10 +104,11 @@ def test_text_keyboard_is_navigation_only(officer: Questionnaire) -> None:
     assert "2000" in screen.text  # the limit is stated
 
 
-def test_button_types_refuse_typed_text_and_unknown_options(officer: Questionnaire) -> None:
-    for qid in ("kc_leadership", "vl_resource"):
+def test_button_types_match_typed_options_and_refuse_unknown_ones(officer: Questionnaire) -> None:
+    for qid, level_2 in (("kc_leadership", "l2"), ("vl_resource", Refusal.EXPECTED_BUTTON)):
         kind = officer.kind(officer.question(qid))
-        assert kind.parse_text("Level 2", "en") is Refusal.EXPECTED_BUTTON  # typed matching comes later (issue 13)
+        assert kind.parse_text("Level 2", "en") == level_2  # typed answers: tests/test_typed_answers.py
+        assert kind.parse_text("Level 2 please", "en") is Refusal.EXPECTED_BUTTON
         assert kind.parse_button("zz") is Refusal.UNKNOWN_OPTION
         assert kind.parse_button(DONT_KNOW) == DONT_KNOW
 

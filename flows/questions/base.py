@@ -7,8 +7,9 @@ questionnaire (``Questionnaire.kind(question)``), it answers everything that dif
   must find in its questionnaire (``check``), and any questionnaire-wide declaration the type owns
   (``check_questionnaire``: the ``scales:`` block for scale questions);
 - **options**: the answer buttons, "Don't know" last (``options``, ``option_ids``);
-- **input**: a button pressed (``parse_button``) and typed text (``parse_text``): the answer to store, or a
-  ``Refusal`` saying why not; and reading a stored answer back (``stored``: the answer that counts in reports);
+- **input**: a button pressed (``parse_button``) and typed text (``parse_text``; for a button type, an option
+  typed: ``ButtonKind``): the answer to store, or a ``Refusal`` saying why not; and reading a stored answer back
+  (``stored``: the answer that counts in reports);
 - **display**: the lines under the question (``body``), the answer buttons and their arrangement (``keyboard``),
   how an answer reads back (``answer_label``) and how the review screen names the question (``review_title``);
 - **scoring**: the ``Categories`` reports count answers in (``categories``; None for a type that is not counted).
@@ -27,6 +28,7 @@ from typing import ClassVar, Protocol
 from flows.callbacks import Action
 from flows.questions.categories import Categories
 from flows.questions.schema import DONT_KNOW, Option, ScaleOption, SectionKind, Text
+from flows.questions.typed import DONT_KNOW_TYPED, Matcher, collisions, label_texts
 from flows.screens import CHECK, Button, esc
 
 
@@ -182,8 +184,16 @@ class QuestionKind:
 
 
 class ButtonKind(QuestionKind):
-    """A question answered by pressing one of its options; "Don't know" last where the question offers it.  Typed
-    text is refused with a request for a button (``parse_text`` is where typed matching of options would go)."""
+    """A question answered by pressing one of its options; "Don't know" last where the question offers it.
+
+    **Typed answers.**  Typing an option is answering with it.  ``typed_forms`` says what selects each option: its
+    label in every language of the questionnaire, the words it declares (``typed:``) and, for "Don't know", the
+    questionnaire's ``dont_know`` label and ``flows.questions.typed.DONT_KNOW_TYPED`` ("dont know", "dk", "ddim yn
+    gwybod", "dim yn gwybod"...); a subclass adds its own (numbers for levels: ``ChoiceQuestion``).  ``parse_text``
+    normalises the text (case, accents, apostrophes, spaces and surrounding punctuation forgiven) and accepts it
+    only when it selects exactly one option, in either language whatever the respondent's; anything else is refused
+    with ``Refusal.EXPECTED_BUTTON`` (the engine's reply for a button question).  The rules are in
+    ``flows.questions.typed``."""
 
     @classmethod
     def check_declaration(cls, question: QuestionLike) -> list[str]:
@@ -214,8 +224,32 @@ class ButtonKind(QuestionKind):
         return option_id if option_id in self._option_ids else Refusal.UNKNOWN_OPTION
 
     def parse_text(self, text: str, language: str) -> Answer | Refusal:
-        # Typed matching of options ("2", "level 2", "strongly agree") belongs here: today a button is required.
-        return Refusal.EXPECTED_BUTTON
+        """The option the typed text selects (either language, whatever ``language`` is), else a request for a
+        button: text selecting no option, or two, is never guessed."""
+        found = self._matcher.match(text)
+        return found if found is not None else Refusal.EXPECTED_BUTTON
+
+    def typed_forms(self) -> dict[str, list[str]]:
+        """Option id -> the texts that select it when typed (before normalisation)."""
+        forms = {o.id: [*label_texts(o.label), *self.declared_words(o.id)] for o in self._options}
+        if DONT_KNOW in forms:
+            forms[DONT_KNOW] += DONT_KNOW_TYPED.all()
+        return forms
+
+    def declared_words(self, option_id: str) -> tuple[str, ...]:
+        """The further words an option declares (``typed:``) in the questionnaire."""
+        for option in self._options:
+            if option.id == option_id and option.typed is not None:
+                return option.typed.all()
+        return ()
+
+    @cached_property
+    def _matcher(self) -> Matcher:
+        return Matcher(self.typed_forms())
+
+    def check(self) -> list[str]:
+        declared = {o.id: self.declared_words(o.id) for o in self._options}
+        return collisions("", declared, self.typed_forms())
 
     def stored(self, value: str) -> str | None:
         return value if value in self._option_ids else None

@@ -7,6 +7,11 @@ level descriptor, shown verbatim in the message), ``dont_know``.  Not optional (
 - Screen: each option's detail in the message body; when the options have details, their buttons share one row
   (they are short: "Level 1") with "Don't know" below; without details, one button per row.
 - The review screen names the question by its section's title (the key characteristic).
+- Typed answers (``ButtonKind`` and ``flows.questions.typed`` give the rules): an option's label in any language
+  ("Level 2", "Lefel 2"), the words it declares (``typed:``), "Don't know" in either language, and, where the
+  option's label ends in its own number (the second option's label ends in 2), the number: "2", "two", "dau" or
+  "dwy", alone or after the label's words ("level 2", "lefel dau", "level two").  A label without its number
+  ("Yes", "No") is never selected by a number: a number means something only where the label declares it.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from collections.abc import Sequence
 from flows.questions.base import ButtonKind, QuestionLike
 from flows.questions.categories import Categories
 from flows.questions.schema import DONT_KNOW, Option
+from flows.questions.typed import label_texts, numbered_forms
 from flows.screens import Button
 
 
@@ -40,6 +46,14 @@ class ChoiceQuestion(ButtonKind):
             numbered=True,
             dont_know=self._dont_know(),
         )
+
+    def typed_forms(self) -> dict[str, list[str]]:
+        """The label, declared words and "Don't know" (``ButtonKind``), plus each level's number where its label
+        declares it (``flows.questions.typed.numbered_forms``)."""
+        forms = super().typed_forms()
+        for number, option in enumerate(self.question.options, start=1):
+            forms[option.id] += numbered_forms(number, label_texts(option.label))
+        return forms
 
     def review_title(self, language: str) -> str:
         return self.qn.section_of(self.question.id).title.get(language)

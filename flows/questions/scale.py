@@ -20,6 +20,11 @@ The ``scales:`` block belongs to this type.  A scale is its points in order, eac
   reverse), all points or none; a scale asked by a statement of a theme section must declare them.  A scale
   without sides is read in the order listed, least favourable first.
 - Screen: one button per row.  The review screen names the question by its own text (the statement).
+- Typed answers (``ButtonKind`` and ``flows.questions.typed`` give the rules): a point's label in any language
+  ("Strongly agree", "Cytuno'n gryf"), the words the point declares (``typed: {en: [neither], cy: [...]}``) and
+  "Don't know" in either language.  Never a number: "1" could be either end of an agree scale, so digits are not
+  accepted.  A declared word that would also select another point, or "Don't know", is refused when the
+  questionnaire is loaded.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from itertools import groupby
 from flows.questions.base import ButtonKind, QuestionLike, QuestionnaireLike
 from flows.questions.categories import Categories
 from flows.questions.schema import (
+    DONT_KNOW,
     Option,
     ScaleOption,
     SectionKind,
@@ -36,6 +42,7 @@ from flows.questions.schema import (
     duplicate_ids,
     missing_text,
 )
+from flows.questions.typed import DONT_KNOW_TYPED, collisions, label_texts
 
 _SIDE_RUNS = (
     (Side.AGREE, Side.DISAGREE),
@@ -68,6 +75,7 @@ class ScaleQuestion(ButtonKind):
             for point in points:
                 problems += missing_text(f"{where} option {point.id}", point.label, questionnaire.languages)
             problems += _side_problems(where, points)
+            problems += _typed_problems(where, points, questionnaire)
             statements = [
                 q.id
                 for section in questionnaire.sections
@@ -83,6 +91,8 @@ class ScaleQuestion(ButtonKind):
         return problems
 
     def check(self) -> list[str]:
+        """An unknown scale; the typed words of a scale's points are checked once per scale
+        (``check_questionnaire``)."""
         if self.question.scale not in self.qn.scales:
             return [f"unknown scale {self.question.scale!r}"]
         return []
@@ -91,7 +101,7 @@ class ScaleQuestion(ButtonKind):
         return list(self.qn.scales.get(self.question.scale or "", []))
 
     def points(self) -> list[Option]:
-        return [Option(id=p.id, label=p.label) for p in self._points()]
+        return [Option(id=p.id, label=p.label, typed=p.typed) for p in self._points()]
 
     def categories(self) -> Categories:
         points = self._points()
@@ -104,6 +114,14 @@ class ScaleQuestion(ButtonKind):
             sides=sides,
             dont_know=self._dont_know(),
         )
+
+
+def _typed_problems(where: str, points: list[ScaleOption], questionnaire: QuestionnaireLike) -> list[str]:
+    """Typed words a point declares that would also select another point, or "Don't know"."""
+    forms = {p.id: [*label_texts(p.label), *(p.typed.all() if p.typed else ())] for p in points}
+    forms.setdefault(DONT_KNOW, [*label_texts(questionnaire.dont_know), *DONT_KNOW_TYPED.all()])
+    declared = {p.id: p.typed.all() for p in points if p.typed is not None}
+    return collisions(where, declared, forms)
 
 
 def _side_problems(where: str, points: list[ScaleOption]) -> list[str]:

@@ -54,12 +54,25 @@ def duplicate_ids(where: str, ids: list[str]) -> list[str]:
     return [f"{where}: duplicate option id(s) {', '.join(dupes)}"] if dupes else []
 
 
+class Words(Strict):
+    """Other words that select an option when typed, in each language: ``typed: {en: [...], cy: [...]}``
+    (``flows.questions.typed`` says how typed text is matched)."""
+
+    en: tuple[str, ...] = ()
+    cy: tuple[str, ...] = ()
+
+    def all(self) -> tuple[str, ...]:
+        return (*self.en, *self.cy)
+
+
 class Option(Strict):
     id: Identifier
     label: Text
     """Short button label, e.g. "Level 1"."""
     detail: Text | None = None
     """Long text shown in the message body, e.g. the level descriptor, verbatim."""
+    typed: Words | None = None
+    """Further words that select this option when typed (its label, in every language, always does)."""
 
 
 class Side(StrEnum):
@@ -77,6 +90,8 @@ class ScaleOption(Strict):
     label: Text
     side: Side | None = None
     """agree, neutral or disagree: where the point lies, and so which way the scale runs (``flows.questions.scale``)."""
+    typed: Words | None = None
+    """Further words that select this point when typed, e.g. "neither" (its label always does)."""
 
 
 class SectionKind(StrEnum):
