@@ -67,6 +67,9 @@ TYPED = st.one_of(
     ),
     st.lists(st.sampled_from(["<b>", "</b>", "<i>", "&amp;", "&", "<", ">", '<a href="x">', "</a>", "<tg-spoiler>",
                               "*bold*", "_", "`", "\n", "words", "&#0;", "&lt;"]), min_size=1, max_size=12).map("".join),
+    # answers typed at a button question (flows/questions/typed.py), some of them not quite an option
+    st.sampled_from(["2", "Level 1", "lefel 3", "dau", "DK", "don't know", "ddim yn gwybod", "Strongly agree",
+                     "cytuno’n gryf", "neither", "4", "level 2 please", "agree strongly"]),
 )
 COMMENTS = (  # what people type as answers when they answer on: markup that must always be shown escaped
     "Budgets < needs & <b>data</b> is <i>scattered",

@@ -97,7 +97,7 @@ async def test_text_where_a_button_is_expected_asks_for_the_buttons_and_stores_n
         count = len(driver.messages)
         reply = await driver.send("Level 3 I think")
         assert len(driver.messages) == count + 1  # a new message, at the bottom of the chat
-        assert "Please answer this question with one of the buttons." in reply.text
+        assert "Please press one of the buttons, or type your answer as a button shows it" in reply.text
         assert current_question(reply) == ("kc_standards", "choice")  # the question again, with its buttons
         assert "Question 2 of" in reply.text
         no_failure(driver)

@@ -208,7 +208,7 @@ class Respondents(RuleBasedStateMachine):
     @rule(n=st.integers(0, 2), text=TYPED)
     def type_text(self, n: int, text: str) -> None:
         p = self.person(n)
-        self.act(p, self.service.write(p.who, text), kind="write")
+        self.act(p, self.service.write(p.who, text), kind="write", typed=text)
 
     @rule(n=st.integers(0, 2), name=COMMANDS)
     def command(self, n: int, name: str) -> None:
@@ -240,7 +240,8 @@ class Respondents(RuleBasedStateMachine):
             elif screen.kind == "question" and skip and Action.SKIP in by_action:
                 self.press(p, by_action[Action.SKIP][0], screen)
             elif screen.kind == "question":
-                self.act(p, self.service.write(p.who, f"{comment} ({self.seq})"), kind="write")
+                typed = f"{comment} ({self.seq})"
+                self.act(p, self.service.write(p.who, typed), kind="write", typed=typed)
             elif Action.SUBMIT in by_action:
                 self.press(p, by_action[Action.SUBMIT][0], screen)
             elif screen.kind == "review":
@@ -285,7 +286,7 @@ class Respondents(RuleBasedStateMachine):
         return {i: self.store.stored_answers(i) for i in self.invitation_ids}
 
     def act(self, p: Person, call, *, kind: str, payload: str | None = None, pressed: Shown | None = None,
-            target: int | None = None, start_payload: str | None = None) -> None:
+            target: int | None = None, start_payload: str | None = None, typed: str = "") -> None:
         failing, self.fail_next = self.fail_next, False
         owners_before, answers_before = self.owners(), self.answers()
         submitted_before = set(self.store.submissions)
@@ -343,7 +344,7 @@ class Respondents(RuleBasedStateMachine):
                 continue
             assert i not in submitted_before, f"answers of submitted invitation {i} changed"
             for q in {q for q in new if q not in old or old[q] != new[q]}:
-                self.check_change(i, q, old, new, kind, pressed, where_before.get(i, set()))
+                self.check_change(i, q, old, new, kind, pressed, where_before.get(i, set()), typed)
                 self.changed_at[(i, q)] = self.seq
 
         self.check_stored({i for i in self.invitation_ids if owners_before[i] != owners_after[i]
@@ -353,12 +354,16 @@ class Respondents(RuleBasedStateMachine):
         assert stuck is None, stuck
 
     def check_change(self, i: int, q: str, old: dict, new: dict, kind: str, pressed: Shown | None,
-                     where: set[tuple[str, str | None]]) -> None:
+                     where: set[tuple[str, str | None]], typed: str = "") -> None:
         what = f"answer {q!r} of invitation {i}: {old.get(q, '(none)')!r} -> {new[q]!r} by a {kind}"
         question = self.questionnaire(i).question(q)
         assert question is not None, what
         if kind == "write":
-            assert question.type is QuestionType.TEXT and new[q] is not None, what
+            assert new[q] is not None, what
+            if question.type is not QuestionType.TEXT:  # a typed answer at a button question: exactly an option
+                qn = self.questionnaire(i)
+                assert new[q] in {qn.kind(question).parse_text(typed, lang) for lang in qn.languages}, \
+                    f"{what}: typed {typed!r}"
             assert ("question", q) in where, f"{what}, while their screen showed {where}"
             return
         assert kind == "press", what
