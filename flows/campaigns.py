@@ -13,14 +13,17 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from flows.ports import Clock
 from flows.records import AUDITOR, COMPLETE, DATE, NOT_OPENED, OPEN, Campaign, InvitationStatus, NewInvitation, RoleRate
 from flows.tokens import hash_token, new_token
+from reports.outcomes import key_questions
 from reports.rates import RateTable
 
 log = logging.getLogger(__name__)
@@ -137,14 +140,23 @@ class CampaignStore(Protocol):
         """"revoked", "already revoked" or "not found"."""
         ...
 
-    async def rates(self, campaign_id: int) -> list[RoleRate]:
-        """Invited (revoked excluded), started and responded per role, in ``ROLES`` order."""
+    async def rates(self, campaign_id: int, key_questions: Mapping[str, Sequence[str]] | None = None) -> list[RoleRate]:
+        """Invited (revoked excluded), started and responded per role, in ``ROLES`` order; with ``key_questions``
+        (role -> the key characteristic question ids) each role's outcomes too (``RoleRate.outcomes``)."""
         ...
 
     async def responded_since(self, campaign_id: int, since: str) -> dict[str, int]: ...
 
 
 # ---- pure rules ------------------------------------------------------------------------------------------------------
+
+
+@cache
+def shipped_key_questions() -> dict[str, tuple[str, ...]]:
+    """The key characteristic questions of the shipped questionnaires (read once, on the first /rates)."""
+    from flows.model import QUESTIONNAIRE_DIR, ROLES, load_questionnaire
+
+    return key_questions({role: load_questionnaire(QUESTIONNAIRE_DIR / f"{role}.yaml") for role in ROLES})
 
 
 def match(query: str, names: list[str]) -> list[str]:
@@ -199,10 +211,13 @@ class IssuedInvitation:
 
 
 class CampaignService:
-    def __init__(self, store: CampaignStore, clock: Clock, zone: ZoneInfo):
+    def __init__(self, store: CampaignStore, clock: Clock, zone: ZoneInfo,
+                 key_questions: Mapping[str, Sequence[str]] | None = None):
         self.store = store
         self.clock = clock
         self.zone = zone
+        self._key_questions = key_questions
+        """Role -> key characteristic question ids (the partial threshold); default: the shipped questionnaires'."""
 
     def today(self) -> date:
         return self.clock.now().astimezone(self.zone).date()
@@ -354,12 +369,15 @@ class CampaignService:
     # ---- figures -------------------------------------------------------------------------------------------------
 
     async def rates(self, campaign_id: int) -> list[RoleRate]:
-        return await self.store.rates(campaign_id)
+        """Per role, with each invitation's outcome counted (``reports.outcomes``)."""
+        if self._key_questions is None:
+            self._key_questions = shipped_key_questions()
+        return await self.store.rates(campaign_id, self._key_questions)
 
     async def table(self, campaign: Campaign, rates: list[RoleRate] | None = None) -> RateTable:
         """The report's response-rate table for a campaign (from ``rates`` when they were just read)."""
         return RateTable.from_roles(campaign.authority, rates if rates is not None else await self.rates(campaign.id),
-                                    campaign.targets)
+                                    campaign.targets, fieldwork_open=self.status(campaign) == OPEN)
 
     async def responded_since(self, campaign_id: int, since: str) -> dict[str, int]:
         return await self.store.responded_since(campaign_id, since)

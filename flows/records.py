@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from reports.outcomes import Outcomes
+
 OPEN, NOT_OPEN_YET, CLOSED = "open", "not open yet", "closed"
 """A campaign's status on a day (``Campaign.status``)."""
 AUDITOR, DATE, COMPLETE = "auditor", "date", "complete"
@@ -58,6 +60,8 @@ class RoleRate:
     invited: int
     started: int
     responded: int
+    outcomes: Outcomes | None = None
+    """Each invitation's outcome (I, P, R, O, NC) when the key questions were given (``reports.outcomes``)."""
 
 
 @dataclass(frozen=True)

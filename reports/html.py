@@ -183,6 +183,9 @@ def report_context(
             }
             for r in report.rates
         ],
+        "outcomes": [
+            {"label": t.group(group or TOTAL), **o.counts, "rates": o.percentages()} for group, o in report.outcomes
+        ],
         "weighted_caveat": _weighted_caveat(report, t),
         "weights": [(t.group(g), f"{float(w):.2f}") for g, w in report.weights.items()],
         "charts": {"rates": by_name.get("rates"), "levels": by_name.get("levels")},

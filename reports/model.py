@@ -37,6 +37,7 @@ from config.good_practice import PracticeExample
 from flows.engine import is_visible
 from flows.model import ROLES, Question, Questionnaire, Side, Text
 from flows.questions.categories import Categories
+from reports.outcomes import Outcomes
 from reports.stats import DEFAULT_TARGET_MARGIN, pct, points, target_rate
 
 TOTAL = "total"
@@ -74,6 +75,7 @@ class SurveyData:
     for aggregates across councils, never shown one by one in this council's report."""
     previous: SurveyData | None = None
     """The council's own campaign of the most recent earlier round with closed fieldwork, for "change since"."""
+    outcomes: Mapping[str, Outcomes] | None = None  # role -> each invitation's outcome (reports.outcomes)
 
     def roles(self) -> tuple[str, ...]:
         """The groups, officers first, then members, then any other role in the order given."""
@@ -305,6 +307,7 @@ class SurveyReport:
     comments_withheld: tuple[str, ...] = ()  # roles whose comments were left out (fewer than 5 respondents)
     round: str | None = None
     comparison: Comparison | None = None  # position among the councils, change since the previous round, examples
+    outcomes: tuple[tuple[str | None, Outcomes], ...] = ()  # per role, then the total (None): RR1, RR2, COOP1
 
     def authority_name(self, language: str) -> str:
         return (self.authority_cy or self.authority) if language == "cy" else self.authority

@@ -1,6 +1,8 @@
 """Response rates in the report's shape: Data tool recipients | Number invited | Responses received | Percentage
 responded, for Officers, Elected Members and Total — plus, per role, who started and has not finished, the target,
-and the worst-case 95% margin of error.  A plain view-model first; the formatters only read it.
+and the worst-case 95% margin of error, and the standard outcome rates (``reports.outcomes``: the percentage in the
+table is RR1; a line per group gives RR2 and the cooperation rate with the outcome counts behind them).  A plain
+view-model first; the formatters only read it.
 
 Every figure comes from ``reports.stats`` (the same margins and rounding as the report's own rate table), so
 ``/rates``, ``datatool-bot rates`` and the compiled report always agree.  The words (headings, group names, the
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from flows.i18n import DEFAULT_LANGUAGE, catalogue
+from reports.outcomes import Outcomes
 from reports.stats import margin_points, percent, round_half_up
 from reports.stats import target_count as responses_for_target
 
@@ -52,6 +55,8 @@ class RoleCounts(Protocol):
     def started(self) -> int: ...
     @property
     def responded(self) -> int: ...
+    @property
+    def outcomes(self) -> Outcomes | None: ...
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,7 @@ class RateRow:
     responded: int
     started: int
     target: float | None = None
+    outcomes: Outcomes | None = None  # each invitation's outcome, when counted (the percentage is their RR1)
 
     @property
     def percentage(self) -> int | None:
@@ -90,23 +96,29 @@ class RateRow:
 class RateTable:
     authority: str
     rows: tuple[RateRow, ...]  # officers, members, total
+    fieldwork_open: bool = False  # break-offs may still be answering: said so beside R
 
     @classmethod
     def from_roles(
-        cls, authority: str, roles: Iterable[RoleCounts], targets: dict[str, float] | None = None
+        cls, authority: str, roles: Iterable[RoleCounts], targets: dict[str, float] | None = None, *,
+        fieldwork_open: bool = False,
     ) -> RateTable:
         targets = targets or {}
         rows = [
-            RateRow(r.role, ROLE_LABELS[r.role], r.invited, r.responded, r.started, targets.get(r.role)) for r in roles
+            RateRow(r.role, ROLE_LABELS[r.role], r.invited, r.responded, r.started, targets.get(r.role),
+                    getattr(r, "outcomes", None))
+            for r in roles
         ]
+        counted = [r.outcomes for r in rows if r.outcomes is not None]
         total = RateRow(
             None,
             role_label(None),
             sum(r.invited for r in rows),
             sum(r.responded for r in rows),
             sum(r.started for r in rows),
+            outcomes=sum(counted, Outcomes()) if rows and len(counted) == len(rows) else None,
         )
-        return cls(authority, (*rows, total))
+        return cls(authority, (*rows, total), fieldwork_open)
 
     def row(self, role: str) -> RateRow:
         return next(r for r in self.rows if r.role == role)
@@ -159,7 +171,32 @@ def format_text(table: RateTable, *, details: bool = False, language: str = DEFA
     lines = [table.authority, *_grid(table, with_moe=details, language=language)]
     if details:
         lines += [""] + [_role_detail(r, language) for r in table.rows if r.role]
+        lines += _outcome_lines(table, language)
     return "\n".join(lines)
+
+
+def _outcome_lines(table: RateTable, language: str = DEFAULT_LANGUAGE) -> list[str]:
+    """Per group, RR2 and the cooperation rate with the outcome counts, then what the codes mean (plain text);
+    nothing when the outcomes were not counted."""
+    if any(r.outcomes is None for r in table.rows):
+        return []
+    text = catalogue().raw
+    lines = [""]
+    for row in table.rows:
+        o = row.outcomes
+        assert o is not None
+        _, rr2, coop = o.percentages()
+        refusal = str(o.refusal)
+        if table.fieldwork_open and o.broke_off:
+            refusal = text("rates_in_progress", language).format(refusal=refusal, count=o.broke_off)
+        lines.append(text("rates_outcomes", language).format(
+            group=role_label(row.role, language), rr2=_percent(rr2), coop=_percent(coop), complete=o.complete,
+            partial=o.partial, refusal=refusal, other=o.other, non_contact=o.non_contact))
+    return [*lines, text("rates_outcome_codes", language)]
+
+
+def _percent(value: int | None) -> str:
+    return "–" if value is None else f"{value}%"
 
 
 def _role_detail(row: RateRow, language: str = DEFAULT_LANGUAGE) -> str:
@@ -179,4 +216,5 @@ def format_html(table: RateTable, language: str = DEFAULT_LANGUAGE) -> str:
     grid = html.escape("\n".join(_grid(table, with_moe=True, narrow=True, language=language)), quote=False)
     details = "\n".join(("⚠ " if r.below_target else "✓ ") + html.escape(_role_detail(r, language), quote=False)
                         for r in table.rows if r.role)
-    return f"<b>{html.escape(table.authority, quote=False)}</b>\n<pre>{grid}</pre>\n{details}"
+    outcomes = "\n".join(html.escape(line, quote=False) for line in _outcome_lines(table, language))
+    return f"<b>{html.escape(table.authority, quote=False)}</b>\n<pre>{grid}</pre>\n{details}{outcomes}"

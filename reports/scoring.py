@@ -43,6 +43,7 @@ from reports.model import (
     ThemeResult,
     answer_value,
 )
+from reports.outcomes import outcome_rows
 from reports.stats import margin, respondent_weights
 
 __all__ = ["score", "score_characteristics"]
@@ -235,4 +236,5 @@ def score(data: SurveyData) -> SurveyReport:
         comments_withheld=withheld,
         round=data.round,
         comparison=compare(data, (rates, characteristics), peers, previous),
+        outcomes=() if data.outcomes is None else outcome_rows(data.outcomes, g.roles),
     )

@@ -14,7 +14,7 @@ import contextlib
 import json
 import sqlite3
 import weakref
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import date, datetime
 
 import aiosqlite
@@ -22,6 +22,7 @@ import aiosqlite
 from flows.model import DEFAULT_TARGETS, ROLES
 from flows.ports import Invitation
 from flows.records import Campaign, InvitationStatus, NewInvitation, RoleRate
+from reports.outcomes import Outcomes
 from storage.batching import Batched
 from storage.database import rollback_quietly, storage_unavailable
 
@@ -271,6 +272,41 @@ class RespondentRepository:
         )
 
 
+# Per role: the counts behind the rates and the outcome codes (reports/outcomes.py); key questions as JSON {role: [id]}.
+_RATES = """
+WITH wanted(role, question_id) AS (SELECT r.key, q.value FROM json_each(?) r, json_each(r.value) q),
+     needed(role, n) AS (SELECT r.key, json_array_length(r.value) FROM json_each(?) r),
+     status AS (
+        SELECT i.role, s.invitation_id IS NOT NULL AS submitted, i.telegram_user_id IS NOT NULL AS bound,
+               i.withdrawn_at IS NOT NULL AS withdrawn,
+               EXISTS (SELECT 1 FROM answers a WHERE a.invitation_id = i.id) AS answered,
+               (SELECT COUNT(*) FROM answers a JOIN wanted w ON w.question_id = a.question_id
+                WHERE a.invitation_id = i.id AND w.role = i.role AND a.value IS NOT NULL) AS keyed,
+               COALESCE((SELECT n FROM needed WHERE needed.role = i.role), 0) AS needed
+        FROM invitations i LEFT JOIN submissions s ON s.invitation_id = i.id
+        WHERE i.campaign_id = ? AND i.revoked_at IS NULL),
+     coded AS (
+        SELECT role, submitted, bound,
+               CASE WHEN submitted THEN 'I'
+                    WHEN bound AND needed > 0 AND keyed >= needed THEN 'P'
+                    WHEN bound AND answered THEN 'B'
+                    WHEN bound THEN 'O'
+                    WHEN withdrawn THEN 'W'
+                    ELSE 'NC' END AS code
+        FROM status)
+SELECT role, COUNT(*) AS invited, SUM(bound AND NOT submitted) AS started, SUM(submitted) AS responded,
+       SUM(code = 'P') AS partial, SUM(code = 'W') AS withdrew, SUM(code = 'B') AS broke_off,
+       SUM(code = 'O') AS other, SUM(code = 'NC') AS non_contact
+FROM coded GROUP BY role
+"""
+
+
+def _role_rate(row: aiosqlite.Row, with_outcomes: bool) -> RoleRate:
+    outcomes = Outcomes(row["responded"], row["partial"], row["withdrew"], row["broke_off"], row["other"],
+                        row["non_contact"]) if with_outcomes else None
+    return RoleRate(row["role"], row["invited"], row["started"], row["responded"], outcomes)
+
+
 _CAMPAIGN_SELECT = """
 SELECT c.id, a.name AS authority, a.name_cy AS authority_cy, c.opens_on, c.closes_on, c.closed_at, c.closed_reason,
        c.created_at, c.target_officer, c.target_member, c.round
@@ -460,25 +496,18 @@ class CampaignRepository:
 
     # ---- figures -------------------------------------------------------------------------------------------------
 
-    async def rates(self, campaign_id: int) -> list[RoleRate]:
+    async def rates(self, campaign_id: int, key_questions: Mapping[str, Sequence[str]] | None = None) -> list[RoleRate]:
         """Invited, started (opened, not submitted) and responded (submitted), per role: one aggregate query.
 
         Revoked invitations are not counted as invited; a withdrawn respondent counts as invited, not responded.
+        With ``key_questions`` (``reports.outcomes.key_questions``) it also counts the outcomes (``RoleRate.outcomes``),
+        the key answers counted per invitation in SQL.
         """
-        async with self.conn.execute(
-            """
-            SELECT i.role,
-                   COUNT(*) AS invited,
-                   COALESCE(SUM(i.telegram_user_id IS NOT NULL AND s.invitation_id IS NULL), 0) AS started,
-                   COALESCE(SUM(s.invitation_id IS NOT NULL), 0) AS responded
-            FROM invitations i LEFT JOIN submissions s ON s.invitation_id = i.id
-            WHERE i.campaign_id = ? AND i.revoked_at IS NULL
-            GROUP BY i.role
-            """,
-            (campaign_id,),
-        ) as cur:
-            found = {row["role"]: RoleRate(row["role"], row["invited"], row["started"], row["responded"]) async for row in cur}
-        return [found.get(role, RoleRate(role, 0, 0, 0)) for role in ROLES]
+        keys = json.dumps({role: list(ids) for role, ids in (key_questions or {}).items()})
+        async with self.conn.execute(_RATES, (keys, keys, campaign_id)) as cur:
+            found = {row["role"]: _role_rate(row, key_questions is not None) async for row in cur}
+        return [found.get(role, RoleRate(role, 0, 0, 0, None if key_questions is None else Outcomes()))
+                for role in ROLES]
 
     async def responded_since(self, campaign_id: int, since: str) -> dict[str, int]:
         async with self.conn.execute(

@@ -15,6 +15,7 @@ from flows.engine import REVIEW
 from flows.model import Questionnaire
 from flows.records import Campaign
 from reports.model import Response, SurveyData
+from reports.outcomes import key_questions
 from storage.repositories import CampaignRepository, iso, transaction
 
 
@@ -45,7 +46,7 @@ class SurveyRepository:
 
     async def _load(self, campaign: Campaign, questionnaires: dict[str, Questionnaire], *, interim: bool) -> SurveyData:
         conn = self.conn
-        rates = await CampaignRepository(conn).rates(campaign.id)
+        rates = await CampaignRepository(conn).rates(campaign.id, key_questions(questionnaires))
         answers: dict[int, dict[str, str | None]] = defaultdict(dict)
         people: dict[int, tuple[str, str]] = {}
         async with conn.execute(
@@ -74,6 +75,7 @@ class SurveyRepository:
             closes_on=campaign.closes_on,
             targets=campaign.targets,
             round=campaign.round,
+            outcomes={r.role: r.outcomes for r in rates if r.outcomes is not None},
         )
 
     async def add_submitted(self, responses: Sequence[tuple[int, Response]], questionnaires: dict[str, Questionnaire],
