@@ -26,6 +26,7 @@ from flows.auditors import Auditors
 from flows.campaigns import CampaignService
 from flows.completion import CompletionService, Poster, PostingService
 from flows.fieldwork import FieldworkService
+from flows.forecast import ForecastService
 from flows.i18n import Catalogue, catalogue
 from flows.model import QUESTIONNAIRE_DIR, Questionnaire, Role, load_questionnaire
 from flows.ports import Clock
@@ -33,6 +34,7 @@ from flows.reminders import Messenger, ReminderService
 from flows.service import RespondentService
 from storage.auditors import AuditorRepository
 from storage.database import connect, open_reader
+from storage.history import HistoryRepository
 from storage.postings import PostingRepository
 from storage.reminders import ReminderRepository
 from storage.repositories import CampaignRepository, RespondentRepository
@@ -144,6 +146,7 @@ class Services:
             reminders=self.reminder_store, completion=self.completion, questionnaires=respondent_records,
             cat=self.catalogue,
         )
+        self.fieldwork.forecasts = ForecastService(HistoryRepository(conn), self.reminder_store, self.settings.zone)
         if messenger is not None:
             self.messenger = messenger
             self.reminders = ReminderService(

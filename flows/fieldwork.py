@@ -38,7 +38,7 @@ from flows.completion import SUMMARY, Bundle, Item
 from flows.delivery import Delivery, Outcome
 from flows.i18n import DEFAULT_LANGUAGE, LANGUAGES, Catalogue, catalogue
 from flows.model import ROLES
-from flows.ports import Clock
+from flows.ports import Clock, RatesForecast
 from flows.records import OPEN, Campaign, ManualRound, RateView, RoleRate
 from flows.reminders import ReminderPolicy
 from flows.render import MAX_TEXT, Button, Screen, esc
@@ -153,8 +153,8 @@ class FieldworkService:
         self.digests = digests
         self.reminders = reminders
         self.completion = completion
-        self.posting = posting
-        """Posts items to Telegram (/resend); only in the running bot."""
+        self.posting = posting  # posts items to Telegram (/resend); only in the running bot
+        self.forecasts: RatesForecast | None = None  # the /rates forecast (flows.forecast), set by the bot
         self.cat = cat or catalogue()
         self.chat = ChatLanguageService(auditors, self.cat, questionnaires)
         """The language of each chat, and /language."""
@@ -250,8 +250,9 @@ class FieldworkService:
         change = progress.change_line(await self.views.last_view(user_id, campaign.id), table, now, language)
         await self.views.save_view(user_id, campaign.id, rates, now)
         named = replace(table, authority=self._name(campaign, language))
-        text = "\n".join([progress.heading(campaign, self.today(), language), format_html(named, language), change])
-        return _say(text)
+        lines = [progress.heading(campaign, self.today(), language), format_html(named, language)]
+        lines += await self.forecasts.lines(campaign, rates, now, language) if self.forecasts is not None else []
+        return _say(_fit([*lines, change], language))
 
     async def rates_all(self, user_id: int, language: str = DEFAULT_LANGUAGE) -> Reply:
         now = self.clock.now()

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
+from flows.records import Campaign, RoleRate
+
 
 class StorageUnavailable(Exception):
     """Storage cannot take a write just now (disk full, database read-only or locked, I/O error).
@@ -120,3 +122,17 @@ class ChatLanguages(Protocol):
     async def set_chat_language(self, chat_id: int, language: str, now: datetime, *, keep: bool = False) -> bool:
         """Store the chat's language; with ``keep`` only when none is stored yet (False when one was)."""
         ...
+
+
+class FieldworkHistory(Protocol):
+    """When responses came and reminder rounds went out, per role (``storage.history.HistoryRepository``)."""
+
+    async def submission_times(self, campaign_id: int) -> dict[str, list[datetime]]: ...
+
+    async def reminder_rounds(self, campaign_id: int) -> dict[str, list[datetime]]: ...
+
+
+class RatesForecast(Protocol):
+    """The forecast lines under /rates for one campaign (``flows.forecast.ForecastService``)."""
+
+    async def lines(self, campaign: Campaign, rates: list[RoleRate], now: datetime, language: str) -> list[str]: ...

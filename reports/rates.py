@@ -15,15 +15,17 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from typing import Protocol
 
 from flows.i18n import DEFAULT_LANGUAGE, catalogue
+from reports.forecast import GroupForecast
 from reports.outcomes import Outcomes
-from reports.stats import margin_points, percent, round_half_up
+from reports.stats import margin_points, pct, percent, round_half_up
 from reports.stats import target_count as responses_for_target
 
-__all__ = ["HEADERS", "ROLE_LABELS", "RateRow", "RateTable", "RoleCounts", "format_html", "format_text", "headers",
-           "role_label"]
+__all__ = ["HEADERS", "ROLE_LABELS", "RateRow", "RateTable", "RoleCounts", "forecast_lines", "format_html", "format_text",
+           "headers", "role_label"]
 
 _GROUP_KEYS = {"officer": "rates_officers", "member": "rates_members", None: "rates_total"}
 _HEADER_KEYS = ("rates_col_recipients", "rates_col_invited", "rates_col_received", "rates_col_percentage")
@@ -218,3 +220,24 @@ def format_html(table: RateTable, language: str = DEFAULT_LANGUAGE) -> str:
                         for r in table.rows if r.role)
     outcomes = "\n".join(html.escape(line, quote=False) for line in _outcome_lines(table, language))
     return f"<b>{html.escape(table.authority, quote=False)}</b>\n<pre>{grid}</pre>\n{details}{outcomes}"
+
+
+def forecast_lines(forecasts: Iterable[GroupForecast], closes_on: date, language: str = DEFAULT_LANGUAGE) -> list[str]:
+    """The /rates forecast (``reports.forecast``) as plain text: a heading saying it is a projection, then one line
+    per group: the range of rates by the close, the target's outlook, the responses for a ±10-point margin."""
+    text = catalogue().raw
+    lines = [text("rates_forecast_heading", language)]
+    for f in forecasts:
+        line = text("rates_forecast", language).format(group=role_label(f.role, language), low=pct(f.low_rate),
+                                                       high=pct(f.high_rate), date=f"{closes_on:%d/%m/%Y}")
+        if f.outlook is not None and f.target_count is not None:
+            line += text("rates_forecast_target", language).format(
+                percent=round_half_up((f.target or 0) * 100),
+                outlook=text(f"rates_forecast_{f.outlook}", language))
+        parts = [line, text("rates_forecast_margin", language).format(count=f.more_for_margin) if f.more_for_margin
+                 else text("rates_forecast_margin_reached", language)]
+        if f.from_prior and f.reminders_left:
+            parts.append(text("rates_forecast_prior", language).format(low=pct(f.per_reminder[0]),
+                                                                       high=pct(f.per_reminder[1])))
+        lines.append("; ".join(parts))
+    return lines

@@ -163,6 +163,12 @@ def required_responses(population: int, target_margin: float = DEFAULT_TARGET_MA
     return population
 
 
+def responses_for_margin(responded: int, population: int, target_margin: float = DEFAULT_TARGET_MARGIN) -> int:
+    """The further responses that would bring the worst-case margin to ``target_margin``; 0 when already there
+    (9 of 65: 40 give ±10 points, 39 give ±10.0002 -> 31 more)."""
+    return max(0, required_responses(population, target_margin) - responded)
+
+
 def target_rate(invited: int, target: float | None, target_margin: float = DEFAULT_TARGET_MARGIN) -> float | None:
     """The target response rate: the one set, else the rate giving a worst-case margin of ``target_margin``."""
     if target is not None:
