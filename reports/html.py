@@ -31,6 +31,7 @@ from reports import export
 from reports.charts import Chart
 from reports.model import TOTAL, WEIGHTED, Breakdown, SurveyData, SurveyReport
 from reports.comparison import comparison_context
+from reports.early_late import early_late_context
 from reports.national import NationalView, national, national_comparison_context
 from reports.scoring import score
 from reports.stats import pct
@@ -194,6 +195,7 @@ def report_context(
         "comments": comments,
         "comments_withheld": withheld,
         **comparison_context(report, language),
+        **early_late_context(report, language),
     }
 
 

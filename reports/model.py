@@ -54,6 +54,7 @@ class Response:
     role: str  # "officer" | "member"
     answers: Mapping[str, str | None]  # question id -> option id / free text / None (skipped)
     language: str = "en"
+    reminders_before: int | None = None  # reminders sent before it was submitted: 0 early, 1+ late; None unknown
 
 
 @dataclass(frozen=True)
@@ -308,6 +309,7 @@ class SurveyReport:
     round: str | None = None
     comparison: Comparison | None = None  # position among the councils, change since the previous round, examples
     outcomes: tuple[tuple[str | None, Outcomes], ...] = ()  # per role, then the total (None): RR1, RR2, COOP1
+    early_late: EarlyLate | None = None  # noqa: F821 - reports.early_late.EarlyLate (not imported: no cycle)
 
     def authority_name(self, language: str) -> str:
         return (self.authority_cy or self.authority) if language == "cy" else self.authority

@@ -12,7 +12,8 @@ no plotting.  The parts it puts together each live in one place:
 - ``reports.comments``: free-text comments grouped, scrubbed and withheld for small groups;
 - ``reports.national``: the national view over several councils' reports;
 - ``reports.comparison``: the council among the other councils of its round, beside its previous round, and the
-  good practice to learn from (``SurveyReport.comparison``).
+  good practice to learn from (``SurveyReport.comparison``);
+- ``reports.early_late``: early against late respondents, per characteristic (``SurveyReport.early_late``).
 
 Characteristics are matched across questionnaires by section id, in the first questionnaire's order; a
 characteristic is scored by its first question counted in levels (a choice question: its type's ``Categories`` are
@@ -32,6 +33,7 @@ from flows.questions.categories import Categories
 from reports.comments import group_comments
 from reports.comparison import compare
 from reports.disclosure import breakdowns, tally
+from reports.early_late import early_late
 from reports.model import (
     TOTAL,
     CharacteristicResult,
@@ -237,4 +239,5 @@ def score(data: SurveyData) -> SurveyReport:
         round=data.round,
         comparison=compare(data, (rates, characteristics), peers, previous),
         outcomes=() if data.outcomes is None else outcome_rows(data.outcomes, g.roles),
+        early_late=early_late(data, characteristics),
     )

@@ -50,7 +50,8 @@ from reports.stats import pct
 
 TEXTS_PATH = Path(__file__).with_name("i18n_reports.yaml")
 COMPARISON_TEXTS_PATH = Path(__file__).with_name("i18n_comparisons.yaml")
-TEXT_FILES = (TEXTS_PATH, COMPARISON_TEXTS_PATH)
+EARLY_LATE_TEXTS_PATH = Path(__file__).with_name("i18n_early_late.yaml")  # reports.early_late
+TEXT_FILES = (TEXTS_PATH, COMPARISON_TEXTS_PATH, EARLY_LATE_TEXTS_PATH)
 TEMPLATES = Path(__file__).with_name("templates")
 MAX_MESSAGE = 4096
 MAX_AUTHORITY = 100

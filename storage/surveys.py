@@ -48,14 +48,23 @@ class SurveyRepository:
         conn = self.conn
         rates = await CampaignRepository(conn).rates(campaign.id, key_questions(questionnaires))
         answers: dict[int, dict[str, str | None]] = defaultdict(dict)
-        people: dict[int, tuple[str, str]] = {}
+        people: dict[int, tuple[str, str, int]] = {}
+        # Each submission with the reminders that had gone out to it before it was submitted (reports.early_late):
+        # sent before the submission time, or 'unknown'/'sending' (the send was attempted and may have arrived; it
+        # has no sent_at, so the time it was queued stands in: it cannot have gone out before that).  Every slot
+        # counts: scheduled, final, "remind me tomorrow" and auditors' /remind rounds.  Queued, failed and
+        # unreachable reminders never reached anyone.  Timestamps are ISO 8601 UTC, so they compare as text.
         async with conn.execute(
-            "SELECT i.id, i.role, COALESCE(i.language, 'en') AS language FROM invitations i"
-            " JOIN submissions s ON s.invitation_id = i.id WHERE i.campaign_id = ? AND i.revoked_at IS NULL ORDER BY i.id",
+            "SELECT i.id, i.role, COALESCE(i.language, 'en') AS language, COUNT(r.slot) AS reminders_before"
+            " FROM invitations i JOIN submissions s ON s.invitation_id = i.id"
+            " LEFT JOIN reminders r ON r.invitation_id = i.id AND ("
+            "  (r.status = 'sent' AND r.sent_at < s.submitted_at)"
+            "  OR (r.status IN ('unknown', 'sending') AND COALESCE(r.sent_at, r.queued_at) < s.submitted_at))"
+            " WHERE i.campaign_id = ? AND i.revoked_at IS NULL GROUP BY i.id ORDER BY i.id",
             (campaign.id,),
         ) as cur:
             for row in await cur.fetchall():
-                people[row["id"]] = (row["role"], row["language"])
+                people[row["id"]] = (row["role"], row["language"], row["reminders_before"])
         async with conn.execute(
             "SELECT a.invitation_id, a.question_id, a.value FROM answers a JOIN invitations i ON i.id = a.invitation_id"
             " JOIN submissions s ON s.invitation_id = i.id WHERE i.campaign_id = ? AND i.revoked_at IS NULL",
@@ -68,7 +77,8 @@ class SurveyRepository:
             authority=campaign.authority,
             authority_cy=campaign.authority_cy,
             invited={r.role: r.invited for r in rates},
-            responses=[Response(role=role, answers=answers.get(i, {}), language=lang) for i, (role, lang) in people.items()],
+            responses=[Response(role=role, answers=answers.get(i, {}), language=lang, reminders_before=before)
+                       for i, (role, lang, before) in people.items()],
             questionnaires=questionnaires,
             interim=interim,
             opens_on=campaign.opens_on,

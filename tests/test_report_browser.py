@@ -76,8 +76,12 @@ def pages(tmp_path_factory) -> dict[str, Path]:
     # The council among four others of its round and beside its previous round: every section of the report shows.
     others = [flintshire(authority=name) for name in ("Council A", "Council B", "Council C", "Council D")]
     data = replace(flintshire(), round="2026", peers=others, previous=replace(flintshire(), round="2025"))
+    # Every third respondent answered before any reminder, the others after the 1st or the 2nd: the early/late section
+    # shows too (officers 11 early / 21 late, members 3 / 6: the Total only, with its sizes).
+    data = replace(data, responses=[replace(r, reminders_before=i % 3) for i, r in enumerate(data.responses)])
     report = score(data)
     assert report.comparison is not None and report.comparison.position is not None
+    assert report.early_late is not None
     assert report.comparison.change is not None
     view = national([
         replace(council("Council A", (10, "l2"), (8, "l3")), round="2026",
@@ -92,7 +96,7 @@ def pages(tmp_path_factory) -> dict[str, Path]:
     }
     for name, html in rendered.items():  # the comparisons are on the pages the browser checks
         wanted = ['id="national-change"'] if name.startswith("national") else [
-            'id="position"', 'id="change"', 'id="good-practice"']
+            'id="position"', 'id="change"', 'id="good-practice"', 'id="early-late"']
         assert all(w in html for w in wanted), name
     paths = {}
     for name, html in rendered.items():

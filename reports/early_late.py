@@ -1,0 +1,318 @@
+"""Early versus late respondents (method notes, "Non-response bias: early versus late respondents"): the figures
+(``early_late``, pure, frozen dataclasses) and the context of the report's partial ``templates/early_late.html.j2``
+(``early_late_context``).
+
+Who is late
+    ``Response.reminders_before`` (loaded by ``storage.surveys``): the reminders recorded for the respondent's
+    invitation that had been sent, or may have been (status ``unknown``/``sending``: the send was attempted and may
+    have arrived), before the submission was recorded: scheduled slots, the final reminder, "remind me tomorrow" and
+    auditors' ``/remind`` rounds alike.  0 is an early respondent, 1 or more a late one (``after``: after the 1st, the
+    2nd, the 3rd or later).  A reminder queued but never sent, failed or unreachable does not count.  Responses whose
+    timing is not known (None) are left out of both sides and counted.
+
+The comparison, per key characteristic (the Total, and each group where allowed)
+    The early and the late respondents' distributions over Level 1/2/3 and their medians.  Two shares are tested,
+    at Level 2 or above and at Level 3, with the test of a change between two rounds (``reports.stats.share_change``:
+    95%, Agresti-Caffo adjusted, finite population corrected against the group's invited count; early taken as
+    "then", late as "now").  Late respondents rated a characteristic lower when a share is lower among them beyond its
+    margin and none higher, higher the other way, differently (mixed) when one is higher and one lower; otherwise
+    "no detectable difference".  Two tests per characteristic mean about one in ten of those that do not differ may
+    still show a difference by chance: the report says so.
+
+Disclosure (method notes, "Small numbers"; thresholds of ``reports.disclosure``)
+    - A side with fewer than 5 answering: nothing is shown of that group's comparison (its breakdowns are None).
+    - 5 to 7 on a side: both sides by their medians only, nothing tested (the group's own distribution is published
+      in the report, so one side in full would give the other away).  8 or more on both sides: distributions.
+    - Groups one by one only when every group answering the characteristic has 5 or more on each side; otherwise
+      the Total only (early + late of a shown group beside the Total would give away a hidden group's side), and if
+      one of the Total's sides then has a share of 0% or 100% (once rounded), only its medians.  When a group has
+      median-only sides, every group is reduced to medians (the Total minus one group's side would give the other's).
+    - When the report itself withholds the Total's distribution to protect a hidden group, nothing is compared.
+    - Sizes (respondents, not answers) are given for the Total, and for each group when every group has none or 5
+      or more respondents on each side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from fractions import Fraction
+from typing import Any
+
+from flows.model import Text
+from reports.comparison import distribution, level_text
+from reports.disclosure import MIN_DISTRIBUTION, MIN_SHOWN, Tally, breakdowns, tally
+from reports.model import (
+    TOTAL,
+    Breakdown,
+    CharacteristicResult,
+    Detail,
+    Reason,
+    ShareChange,
+    SurveyData,
+    SurveyReport,
+    answer_value,
+)
+from reports.stats import beyond_margin, pct, share_change
+from reports.summary import ReportTexts, template_environment, texts
+
+__all__ = ["Difference", "EarlyLate", "EarlyLateCharacteristic", "EarlyLateGroup", "EarlyLateSize", "compare_group",
+           "early_late", "early_late_context", "render_early_late"]
+
+TESTED_FROM = (2, 3)
+"""The shares tested: at Level 2 or above, and at Level 3."""
+TEMPLATE = "early_late.html.j2"
+EARLY, LATE = "early", "late"
+
+
+class Difference(StrEnum):
+    """What may be said of late respondents beside early ones in one characteristic and group."""
+    LOWER = "lower"  # a share at a level or above lower among late respondents beyond its margin, none higher
+    HIGHER = "higher"
+    MIXED = "mixed"  # one lower and one higher beyond their margins
+    NONE = "none"  # no detectable difference: every difference within its margin
+    MEDIANS_ONLY = "medians_only"  # 5 to 7 answering on a side (or a 0%/100% beside a small group): not tested
+    WITHHELD = "withheld"  # fewer than 5 answering on a side: nothing said
+    PROTECTED = "protected"  # the report withholds the Total to protect a hidden group: nothing said
+
+
+@dataclass(frozen=True)
+class EarlyLateGroup:
+    """One group's early and late respondents in one characteristic; ``shares`` (``then`` = early, ``now`` = late)
+    are tested only when both sides are shown in full.  ``early``/``late`` None: withheld."""
+    group: str  # officer | member | total
+    early: Breakdown | None
+    late: Breakdown | None
+    difference: Difference
+    shares: tuple[ShareChange, ...] = ()
+
+    @property
+    def detected(self) -> tuple[ShareChange, ...]:
+        return tuple(s for s in self.shares if s.detected)
+
+
+@dataclass(frozen=True)
+class EarlyLateCharacteristic:
+    section_id: str
+    title: Text
+    groups: Mapping[str, EarlyLateGroup]  # the Total first, then each group when groups are compared one by one
+
+    @property
+    def total(self) -> EarlyLateGroup:
+        return self.groups[TOTAL]
+
+
+@dataclass(frozen=True)
+class EarlyLateSize:
+    """Respondents before any reminder and after one (``after``: after the 1st, the 2nd, the 3rd or later)."""
+    group: str
+    early: int
+    late: int
+    after: tuple[int, int, int]
+
+
+@dataclass(frozen=True)
+class EarlyLate:
+    """What ``reports.scoring.score`` puts on ``SurveyReport.early_late``."""
+    sizes: tuple[EarlyLateSize, ...]  # each group (when allowed), then the Total
+    unknown: int  # responses whose timing is not known: left out
+    characteristics: tuple[EarlyLateCharacteristic, ...]
+
+    def size(self, group: str) -> EarlyLateSize | None:
+        return next((s for s in self.sizes if s.group == group), None)
+
+    def count(self, *differences: Difference) -> int:
+        return sum(1 for c in self.characteristics if c.total.difference in differences)
+
+
+# ---- the figures --------------------------------------------------------------------------------------------------
+
+
+def _at_or_above(categories: Sequence[str], b: Breakdown, level: int) -> Fraction:
+    assert b.counts is not None
+    return sum((n for c, n in zip(categories, b.counts, strict=True) if (b.categories.level(c) or 0) >= level),
+               Fraction(0))
+
+
+def _extreme(b: Breakdown | None) -> bool:
+    return b is not None and b.shares is not None and any(pct(s) in (0, 100) for s in b.shares)
+
+
+def compare_group(group: str, early: Tally, late: Tally, invited: int, *, medians_only: bool = False) -> EarlyLateGroup:
+    """One group's (or the Total's) early and late answers, under the disclosure rules (module docstring)."""
+    if early.answered < MIN_SHOWN or late.answered < MIN_SHOWN:
+        return EarlyLateGroup(group, None, None, Difference.WITHHELD)
+    sides, _, _ = breakdowns({EARLY: early, LATE: late}, {EARLY: invited, LATE: invited}, {})
+    first, second = sides[EARLY], sides[LATE]
+    if medians_only or not (first.shown and second.shown):
+        return EarlyLateGroup(group, _medians(first), _medians(second), Difference.MEDIANS_ONLY)
+    shares = []
+    for level in TESTED_FROM:
+        x1, x2 = _at_or_above(first.categories, first, level), _at_or_above(second.categories, second, level)
+        assert first.answered and second.answered
+        adjusted, moe = share_change((x1, first.answered, invited), (x2, second.answered, invited))
+        shares.append(ShareChange(level, x1 / first.answered, x2 / second.answered, adjusted, moe,
+                                  beyond_margin(adjusted, moe)))
+    higher = any(s.detected and s.adjusted > 0 for s in shares)
+    lower = any(s.detected and s.adjusted < 0 for s in shares)
+    difference = (Difference.MIXED if higher and lower else Difference.HIGHER if higher else Difference.LOWER if lower
+                  else Difference.NONE)
+    return EarlyLateGroup(group, first, second, difference, tuple(shares))
+
+
+def _medians(b: Breakdown) -> Breakdown:
+    return Breakdown(b.group, b.categories, Detail.MEDIAN, Reason.FEWER_THAN_8, median=b.median)
+
+
+def _question(data: SurveyData, role: str, section_id: str):  # type: ignore[no-untyped-def]
+    qn = data.questionnaires[role]
+    section = next((s for s in qn.sections if s.id == section_id), None)
+    if section is None:
+        return None
+    for q in section.questions:
+        categories = qn.kind(q).categories()
+        if categories is not None and categories.numbered:
+            return q
+    return None
+
+
+def _characteristic(data: SurveyData, c: CharacteristicResult) -> EarlyLateCharacteristic:
+    categories = c.total.categories
+    pairs: dict[str, tuple[Tally, Tally]] = {}
+    for role in c.groups:
+        qn, question = data.questionnaires[role], _question(data, role, c.section_id)
+        mine = [r for r in data.responses if r.role == role and r.reminders_before is not None]
+        values = [(answer_value(qn, question, r.answers) if question else None, r.reminders_before) for r in mine]
+        pairs[role] = (tally([v for v, k in values if k == 0], categories),
+                       tally([v for v, k in values if k], categories))
+    invited = sum(int(data.invited.get(role, 0)) for role in c.groups)
+    early = Tally(categories, tuple(sum(p[0].counts[i] for p in pairs.values()) for i in range(len(categories))), 0)
+    late = Tally(categories, tuple(sum(p[1].counts[i] for p in pairs.values()) for i in range(len(categories))), 0)
+    if c.total.reason is Reason.PROTECTS_HIDDEN:
+        return EarlyLateCharacteristic(c.section_id, c.title, {TOTAL: EarlyLateGroup(TOTAL, None, None,
+                                                                                      Difference.PROTECTED)})
+    answering = {g: p for g, p in pairs.items() if p[0].answered + p[1].answered > 0}
+    one_by_one = len(answering) > 1 and all(min(e.answered, la.answered) >= MIN_SHOWN for e, la in answering.values())
+    total = compare_group(TOTAL, early, late, invited)
+    if not one_by_one and len(answering) > 1 and (_extreme(total.early) or _extreme(total.late)):
+        total = compare_group(TOTAL, early, late, invited, medians_only=True)
+    groups = {TOTAL: total}
+    if one_by_one:
+        small = any(min(e.answered, la.answered) < MIN_DISTRIBUTION for e, la in answering.values())
+        for g, (e, la) in answering.items():
+            groups[g] = compare_group(g, e, la, int(data.invited.get(g, 0)), medians_only=small)
+    return EarlyLateCharacteristic(c.section_id, c.title, groups)
+
+
+def _size(group: str, counts: Sequence[int]) -> EarlyLateSize:
+    return EarlyLateSize(group, counts.count(0), sum(1 for k in counts if k),
+                         (counts.count(1), counts.count(2), sum(1 for k in counts if k >= 3)))
+
+
+def early_late(data: SurveyData, characteristics: Sequence[CharacteristicResult]) -> EarlyLate | None:
+    """Early against late respondents per characteristic (module docstring); None when no response came before any
+    reminder or none after one."""
+    known = [r for r in data.responses if r.reminders_before is not None]
+    if not any(r.reminders_before == 0 for r in known) or not any(r.reminders_before for r in known):
+        return None
+    sizes = [_size(role, [r.reminders_before or 0 for r in known if r.role == role]) for role in data.roles()]
+    # Each group's sizes only when none has 1 to 4 on a side (the Total less the others would give them away).
+    each = all(n == 0 or n >= MIN_SHOWN for s in sizes for n in (s.early, s.late))
+    total = _size(TOTAL, [r.reminders_before or 0 for r in known])
+    return EarlyLate(
+        sizes=(*(sizes if each and sum(1 for s in sizes if s.early + s.late) > 1 else ()), total),
+        unknown=len(data.responses) - len(known),
+        characteristics=tuple(_characteristic(data, c) for c in characteristics),
+    )
+
+
+# ---- the partial's context --------------------------------------------------------------------------------------
+
+
+def _share_text(t: ReportTexts, s: ShareChange) -> str:
+    return t("el_share", share=t(f"el_share_from_{s.from_level}"), late=pct(s.now), early=pct(s.then))
+
+
+def difference_text(t: ReportTexts, g: EarlyLateGroup) -> str:
+    text = t(f"el_difference_{g.difference.value}")
+    if g.detected:
+        text += " " + t("el_detected", shares="; ".join(_share_text(t, s) for s in g.detected))
+    return text
+
+
+def _median(t: ReportTexts, b: Breakdown | None) -> str:
+    return t("el_withheld_short") if b is None else level_text(t, b.median_level)
+
+
+def _distribution(t: ReportTexts, b: Breakdown | None) -> str:
+    return t("el_withheld_short") if b is None else distribution(t, b)
+
+
+def headline(t: ReportTexts, e: EarlyLate) -> str:
+    """"Late respondents — ... — rated Leadership lower than early respondents (Level 2 or above: 30% against 62%),
+    beyond the margin of error; on the other six characteristics no detectable difference."""
+    found, clear, untested = [], 0, 0
+    for c in e.characteristics:
+        d = c.total.difference
+        if d in (Difference.LOWER, Difference.HIGHER, Difference.MIXED):
+            found.append(t(f"el_clause_{d.value}", characteristic=c.title.get(t.language),
+                           shares="; ".join(_share_text(t, s) for s in c.total.detected)))
+        elif d is Difference.NONE:
+            clear += 1
+        else:
+            untested += 1
+    if found:
+        text = t("el_headline_found", clauses=t("el_clause_join").join(found))
+        if clear:
+            text += t("el_headline_others", n=clear)
+        text += "."
+    elif clear:
+        text = t("el_headline_none", n=clear)
+    else:
+        text = t("el_headline_nothing")
+    if untested and (found or clear):
+        text += " " + t("el_headline_untested", n=untested, min=MIN_SHOWN)
+    return text
+
+
+def _table(caption: str, columns: list[str], rows: list[tuple[str, list[str]]]) -> dict[str, Any]:
+    return {"caption": caption, "columns": columns, "rows": [{"header": h, "cells": cells} for h, cells in rows]}
+
+
+def early_late_context(report: SurveyReport, language: str = "en") -> dict[str, Any]:
+    """The context of ``templates/early_late.html.j2``: ``{"early_late": {heading, intro, headline, sizes: TABLE,
+    table: TABLE, notes: [text, ...]}}`` or ``{"early_late": None}`` when the report has no such comparison; every
+    text plain and in ``language``.  ``html.py`` passes it beside its own context and includes the partial."""
+    e = report.early_late
+    if e is None:
+        return {"early_late": None}
+    t = texts(language)
+    size_rows = [(t.group(s.group), [str(s.early), str(s.late), str(s.after[0]), str(s.after[1]), str(s.after[2])])
+                 for s in e.sizes]
+    rows = []
+    for c in e.characteristics:
+        for g in c.groups.values():
+            header = t("el_characteristic_group", characteristic=c.title.get(language), group=t.group(g.group))
+            rows.append((header, [_median(t, g.early), _median(t, g.late), _distribution(t, g.early),
+                                  _distribution(t, g.late), difference_text(t, g)]))
+    notes = [t("el_note_test"), t("el_note_disclosure", min=MIN_SHOWN, full=MIN_DISTRIBUTION)]
+    if e.unknown:
+        notes.append(t("el_note_unknown", n=e.unknown))
+    return {"early_late": {
+        "heading": t("el_heading"),
+        "intro": t("el_intro", authority=report.authority_name(language)),
+        "headline": headline(t, e),
+        "sizes": _table(t("el_sizes_caption"), [t("col_recipients"), t("el_col_early_n"), t("el_col_late_n"),
+                                                  t("el_col_after_1"), t("el_col_after_2"), t("el_col_after_3")],
+                        size_rows),
+        "table": _table(t("el_caption"), [t("el_col_characteristic_group"), t("el_col_early_median"),
+                                          t("el_col_late_median"), t("el_col_early"), t("el_col_late"),
+                                          t("el_col_difference")], rows) if rows else None,
+        "notes": notes,
+    }}
+
+
+def render_early_late(report: SurveyReport, language: str = "en") -> str:
+    """The partial on its own (for tests, and a page that wants only this section)."""
+    return template_environment().get_template(TEMPLATE).render(**early_late_context(report, language))
