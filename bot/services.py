@@ -31,13 +31,15 @@ from flows.i18n import Catalogue, catalogue
 from flows.model import QUESTIONNAIRE_DIR, Questionnaire, Role, load_questionnaire
 from flows.ports import Clock
 from flows.reminders import Messenger, ReminderService
+from flows.results import ResultsService
 from flows.service import RespondentService
 from storage.auditors import AuditorRepository
 from storage.database import connect, open_reader
 from storage.history import HistoryRepository
 from storage.postings import PostingRepository
 from storage.reminders import ReminderRepository
-from storage.repositories import CampaignRepository, RespondentRepository
+from storage.repositories import CampaignRepository
+from storage.results import RespondentRecords, ResultsRepository
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +128,7 @@ class Services:
         self.postings: PostingRepository
         self.messenger: Messenger | None = None
         self.posting: PostingService
+        self.results: ResultsService
 
     async def open(self, messenger: TelegramSender | None = None) -> None:
         """Open the database and build the services; ``messenger`` (Telegram) is needed only to send reminders, the
@@ -140,7 +143,7 @@ class Services:
         self.reminder_store = ReminderRepository(conn, self.reminder_policy)
         self.postings = PostingRepository(conn)
         self.completion = completion_service(conn, self.settings, self.campaigns, self.questionnaires)
-        respondent_records = RespondentRepository(self._conn, self._reader)
+        respondent_records = RespondentRecords(self._conn, self._reader)  # with the results choice
         self.fieldwork = FieldworkService(
             self.campaigns, self.auditors, auditor_records, auditor_records, self.clock, self.settings.zone,
             reminders=self.reminder_store, completion=self.completion, questionnaires=respondent_records,
@@ -152,12 +155,19 @@ class Services:
             self.reminders = ReminderService(
                 self.reminder_store, messenger, self.clock, self.settings.zone, self.questionnaires, self.catalogue
             )
-            self.posting = PostingService(self.postings, self.completion, messenger, self.clock, self.auditors)
+            self.results = ResultsService(ResultsRepository(conn), self.completion, messenger, self.clock,
+                                          self.catalogue)
+            self.posting = PostingService(self.postings, self.completion, messenger, self.clock, self.auditors,
+                                          results=self.results)
             self.fieldwork.posting = self.posting
             in_doubt = await self.posting.recover()
             if in_doubt:
                 log.warning("%d summary item(s) were being posted when the bot stopped: recorded as unknown, never "
                             "repeated; the auditors are told how to get them again", in_doubt)
+            results_in_doubt = await self.results.recover()
+            if results_in_doubt:
+                log.warning("%d results message(s) to respondents were being sent when the bot stopped: recorded as "
+                            "unknown, never repeated", results_in_doubt)
             recovered = await self.reminders.recover()
             if recovered:
                 log.warning("%d reminder(s) were being sent when the bot stopped: recorded as unknown, never repeated",

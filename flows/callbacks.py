@@ -15,6 +15,7 @@ MAX_BYTES = 64
 SEPARATOR = ":"
 OWNER_MARK = "~"
 WIDEST_OWNER = 999_999_999  # payloads are checked with room for an invitation id this wide
+RESULTS_YES, RESULTS_NO = "yes", "no"  # the argument of Action.RESULTS
 
 
 class Action(StrEnum):
@@ -33,6 +34,7 @@ class Action(StrEnum):
     RESUME = "go"  # go                   continue where I left off (reminders)
     SNOOZE = "zz"  # zz                   remind me tomorrow
     STOP_REMINDERS = "off"  # off         no more reminders
+    RESULTS = "res"  # res:yes / res:no   send me the council's results when ready (after submission), or not
 
 
 @dataclass(frozen=True)

@@ -192,6 +192,12 @@ class ReportCompiler(Protocol):
         ...
 
 
+class RespondentResults(Protocol):
+    """The results sent back to respondents who asked for them (``flows.results.ResultsService``)."""
+
+    async def tick(self) -> object: ...
+
+
 class FinalReports(Protocol):
     """What the posting loop needs besides its record (``CompletionService``)."""
 
@@ -357,8 +363,10 @@ def pinned_language(bundle: Bundle, claimed: Iterable[str]) -> str | None:
 
 class PostingService:
     def __init__(self, store: PostingStore, reports: FinalReports, poster: Poster, clock: Clock,
-                 languages: RecipientLanguages | None = None):
+                 languages: RecipientLanguages | None = None, results: RespondentResults | None = None):
         self.store = store
+        self.results = results
+        """Sends the final summary to the respondents who asked for it, after each pass of the auditors' posting."""
         self.reports = reports
         self.poster = poster
         self.clock = clock
@@ -381,7 +389,8 @@ class PostingService:
 
     async def tick(self, recipients: Sequence[int]) -> PostReport:
         """One pass: close what has completed, then post whatever is due to every recipient, tell chats about items
-        in doubt, and finish the campaigns where everything is settled."""
+        in doubt, and finish the campaigns where everything is settled; then send the results to the respondents
+        who asked for them (``results``; not while flood control pauses posting)."""
         now = self.clock.now()
         if self._paused_until is not None and now < self._paused_until:
             return PostReport(paused_until=self._paused_until)
@@ -409,6 +418,8 @@ class PostingService:
                 log.info("campaign %s: summary posted and settled, files in %s", campaign_id, bundle.folder)
                 await self.store.finished(campaign_id, self.clock.now())
                 finished.append(campaign_id)
+        if self.results is not None:
+            await self.results.tick()
         return self._report(tally, finished)
 
     def _report(self, tally: _Tally, finished: list[int]) -> PostReport:

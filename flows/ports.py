@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Protocol
 
 from flows.records import Campaign, RoleRate
@@ -19,6 +20,14 @@ class StorageUnavailable(Exception):
     Raised by storage implementations instead of their own errors, after rolling back, so that nothing partial is
     written; the respondent is told to try again shortly.  The message says what is wrong, for the operator's log.
     """
+
+
+class ResultsChoice(StrEnum):
+    """What became of a respondent's choice about the results (``RespondentStore.want_results``)."""
+
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+    TOO_LATE = "too late"  # the results message was already claimed for sending: the choice is fixed
 
 
 class Clock(Protocol):
@@ -94,6 +103,12 @@ class RespondentStore(Protocol):
     async def snooze(self, invitation_id: int, until: datetime) -> None: ...
 
     async def reminders_off(self, invitation_id: int, now: datetime) -> None: ...
+
+    async def want_results(self, invitation_id: int, wanted: bool, now: datetime) -> ResultsChoice:
+        """Store whether the respondent wants the council's results (``invitations.results_wanted_at``), in one
+        transaction: ``TOO_LATE`` when their results message has already been claimed for sending (the choice is then
+        fixed), ``UNCHANGED`` when it already was so, else ``CHANGED``."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -53,11 +53,21 @@ class Renderer:
             case ReviewPrompt():
                 screen = self.review(prompt)
             case DonePrompt():
-                screen = Screen(self.t("thank_you", authority=authority))
+                screen = self.thanks(authority)
         if notice:
             screen = Screen(f"{notice}\n\n{screen.text}", screen.buttons)
         assert len(screen.text) <= MAX_TEXT, "rendered screen exceeds Telegram's limit"
         return screen
+
+    def thanks(self, authority: str, wanted: bool | None = None) -> Screen:
+        """The thank-you screen after Submit, asking whether to send the council's results when ready; ``wanted``:
+        the choice already made (marked on its button), None when none was."""
+        rows = tuple(
+            (Button((CHECK if wanted is choice else "") + self.raw(key), self.data(Action.RESULTS, arg)),)
+            for choice, key, arg in ((True, "button_results_yes", callbacks.RESULTS_YES),
+                                     (False, "button_results_no", callbacks.RESULTS_NO))
+        )
+        return Screen(f"{self.t('thank_you', authority=authority)}\n\n{self.t('results_offer')}", rows)
 
     def question(self, prompt: QuestionPrompt) -> Screen:
         q, p, lang = prompt.question, prompt.progress, self.lang

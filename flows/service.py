@@ -29,7 +29,7 @@ from flows.callbacks import Action
 from flows.engine import Error, State, Step
 from flows.i18n import LANGUAGES, Catalogue, normalise_language
 from flows.model import Questionnaire
-from flows.ports import Clock, Invitation, Notice, ReportOutputs, RespondentStore, StorageUnavailable
+from flows.ports import Clock, Invitation, Notice, ReportOutputs, RespondentStore, ResultsChoice, StorageUnavailable
 from flows.render import Button, Renderer, Screen, esc
 from flows.tokens import hash_token, looks_like_token
 
@@ -195,6 +195,10 @@ class RespondentService:
         if not invitation.notice_seen:
             return Reply(toast=self._toast("read_notice_first", language),
                          edit=self._notice_screen(language, invitation.id)), language
+        if cb is not None and cb.action is Action.RESULTS:
+            if not invitation.submitted or len(cb.args) != 1 or cb.arg(0) not in (callbacks.RESULTS_YES, callbacks.RESULTS_NO):
+                return await self._stale(who)  # only a submitted invitation's own thank-you buttons
+            return await self._results_choice(invitation, wanted=cb.arg(0) == callbacks.RESULTS_YES), language
         if cb is not None and cb.action in (Action.SNOOZE, Action.STOP_REMINDERS):
             return await self._reminder_choice(invitation, cb.action), language
         if cb is not None and cb.action is Action.RESUME:
@@ -339,6 +343,16 @@ class RespondentService:
             return Reply(edit=Screen(self.cat.t("snoozed", language)))
         await self.store.reminders_off(invitation.id, now)
         return Reply(edit=Screen(self.cat.t("reminders_stopped", language)))
+
+    async def _results_choice(self, invitation: Invitation, *, wanted: bool) -> Reply:
+        """Yes or No to the council's results when ready (the thank-you screen): stored until the results go out
+        (``flows.results``), then fixed.  The pressed message shows the choice made."""
+        language = invitation.language or "en"
+        outcome = await self.store.want_results(invitation.id, wanted, self.clock.now())
+        if outcome == ResultsChoice.TOO_LATE:
+            return Reply(toast=self._toast("results_too_late", language))
+        key = ("results_" if outcome == ResultsChoice.CHANGED else "results_already_") + ("noted" if wanted else "declined")
+        return Reply(edit=self._renderer(invitation).thanks(invitation.authority, wanted), toast=self._toast(key, language))
 
     # ---- withdrawal ----------------------------------------------------------------------------------------------
 

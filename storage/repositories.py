@@ -223,13 +223,13 @@ class RespondentRepository:
                                          (telegram_user_id,)) as cur:
                 withdrawn = [_invitation(row) async for row in cur]
             ids = [(invitation.id,) for invitation in withdrawn]
-            for table in ("answers", "submissions", "reminders"):
+            for table in ("answers", "submissions", "reminders", "results_deliveries"):
                 await self.conn.executemany(f"DELETE FROM {table} WHERE invitation_id = ?", ids)
             await self.conn.executemany(
                 "UPDATE invitations SET telegram_user_id = NULL, chat_id = NULL, language = NULL,"
                 " language_hint = NULL, cursor = NULL,"
                 " bound_at = NULL, last_seen_at = NULL, notice_seen_at = NULL, reminders_off_at = NULL,"
-                " unreachable_at = NULL, snoozed_until = NULL, withdrawn_at = ? WHERE id = ?",
+                " unreachable_at = NULL, snoozed_until = NULL, results_wanted_at = NULL, withdrawn_at = ? WHERE id = ?",
                 [(iso(now), invitation.id) for invitation in withdrawn],
             )
         return withdrawn

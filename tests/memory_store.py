@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from flows.ports import Invitation, StorageUnavailable
+from flows.ports import Invitation, ResultsChoice, StorageUnavailable
 from flows.tokens import hash_token, new_token
 
 
@@ -66,6 +66,7 @@ class _Invitation:
     reminders_off_at: str | None = None
     unreachable_at: str | None = None
     snoozed_until: str | None = None
+    results_wanted_at: str | None = None
 
 
 @dataclass
@@ -83,6 +84,7 @@ class MemoryStore:
     answer_rows: dict[int, dict[str, tuple[str | None, str]]] = field(default_factory=dict)  # inv -> q -> (value, at)
     submissions: dict[int, tuple[str, int, str]] = field(default_factory=dict)  # questionnaire, version, at
     reminders: dict[tuple[int, str], str] = field(default_factory=dict)  # (invitation, slot) -> status
+    results_deliveries: dict[int, str] = field(default_factory=dict)  # invitation -> status (storage/results.py)
     answer_reads: list[int] = field(default_factory=list)
 
     # ---- seeding (what CampaignRepository does for the command line) --------------------------------------------
@@ -130,6 +132,7 @@ class MemoryStore:
         return copy.deepcopy({
             "campaigns": self.campaigns, "invitations": self.invitations, "answers": self.answer_rows,
             "submissions": self.submissions, "reminders": self.reminders,
+            "results_deliveries": self.results_deliveries,
         })
 
     def _write(self) -> None:
@@ -228,10 +231,10 @@ class MemoryStore:
 
     async def withdraw_user(self, telegram_user_id: int, now: datetime) -> list[Invitation]:
         # SELECT ... WHERE i.telegram_user_id = ? ORDER BY i.id; then for each: DELETE FROM answers / submissions /
-        # reminders WHERE invitation_id = ?; UPDATE invitations SET telegram_user_id = NULL, chat_id = NULL,
-        # language = NULL, language_hint = NULL, cursor = NULL, bound_at = NULL, last_seen_at = NULL,
+        # reminders / results_deliveries WHERE invitation_id = ?; UPDATE invitations SET telegram_user_id = NULL,
+        # chat_id = NULL, language = NULL, language_hint = NULL, cursor = NULL, bound_at = NULL, last_seen_at = NULL,
         # notice_seen_at = NULL, reminders_off_at = NULL, unreachable_at = NULL, snoozed_until = NULL,
-        # withdrawn_at = ? WHERE id = ?
+        # results_wanted_at = NULL, withdrawn_at = ? WHERE id = ?
         self._write()
         at = iso(now)
         rows = sorted((r for r in self.invitations.values() if r.telegram_user_id == telegram_user_id),
@@ -242,10 +245,12 @@ class MemoryStore:
             self.submissions.pop(row.id, None)
             for key in [k for k in self.reminders if k[0] == row.id]:
                 del self.reminders[key]
+            self.results_deliveries.pop(row.id, None)
             row.telegram_user_id = row.chat_id = None
             row.language = row.language_hint = row.cursor = None
             row.bound_at = row.last_seen_at = row.notice_seen_at = None
             row.reminders_off_at = row.unreachable_at = row.snoozed_until = None
+            row.results_wanted_at = None
             row.withdrawn_at = at
         return withdrawn
 
@@ -291,3 +296,18 @@ class MemoryStore:
         at = iso(now)
         if (row := self.invitations.get(invitation_id)) is not None:
             row.reminders_off_at, row.snoozed_until = at, None
+
+    async def want_results(self, invitation_id: int, wanted: bool, now: datetime) -> ResultsChoice:
+        # SELECT i.results_wanted_at IS NOT NULL, d.invitation_id IS NOT NULL FROM invitations i
+        #   LEFT JOIN results_deliveries d ON d.invitation_id = i.id WHERE i.id = ?;
+        # then UPDATE invitations SET results_wanted_at = ? WHERE id = ?, all in one transaction
+        self._write()
+        row = self.invitations.get(invitation_id)
+        if row is None:
+            return ResultsChoice.UNCHANGED
+        if invitation_id in self.results_deliveries:
+            return ResultsChoice.TOO_LATE
+        if (row.results_wanted_at is not None) == wanted:
+            return ResultsChoice.UNCHANGED
+        row.results_wanted_at = iso(now) if wanted else None
+        return ResultsChoice.CHANGED

@@ -390,6 +390,10 @@ async def test_a_real_database_of_an_earlier_version_migrates_with_its_data(fixt
         assert rounds and all(r == opens[:4] and r.isdigit() for r, opens in rounds)
         async with conn.execute("SELECT COUNT(*) FROM chat_languages") as cur:  # 0011: nobody has chosen yet
             assert (await cur.fetchone())[0] == 0
+        async with conn.execute("SELECT COUNT(*) FROM invitations WHERE results_wanted_at IS NOT NULL") as cur:
+            assert (await cur.fetchone())[0] == 0  # 0012: nobody asked for the results (the default is no)
+        async with conn.execute("SELECT COUNT(*) FROM results_deliveries") as cur:
+            assert (await cur.fetchone())[0] == 0
         async with conn.execute("PRAGMA foreign_key_check") as cur:
             assert await cur.fetchall() == []
         async with conn.execute("PRAGMA integrity_check") as cur:
