@@ -27,13 +27,16 @@ from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 PREFIX = "f"
+END = "fx"
 
 
-def keyboard(track: int, step: int, labels: list[list[str]]) -> list[list[tuple[str, str]]]:
-    """Screen ``step`` of ``track``'s buttons as ``(label, callback data)`` rows, the data ``f:<track>:<step>:<n>``."""
+def keyboard(track: int, step: int, labels: list[list[str]], prefix: str = PREFIX) -> list[list[tuple[str, str]]]:
+    """Screen ``step`` of ``track``'s buttons as ``(label, callback data)`` rows, the data ``f:<track>:<step>:<n>``.
+    The last screen of a track (the thanks, whose buttons ask about the results) carries ``END`` instead: shown with
+    the same bytes, never pressed by the benchmark's respondents, as on datatool-bot."""
     rows, n = [], 0
     for row in labels:
-        rows.append([(label, f"{PREFIX}:{track}:{step}:{(n := n + 1)}") for label in row])
+        rows.append([(label, f"{prefix}:{track}:{step}:{(n := n + 1)}") for label in row])
     return rows
 
 
@@ -46,13 +49,16 @@ def markup(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup | None:
 
 def build(token: str, base_url: str, tracks: list[list[dict]], chats: list[int], rate_limit: bool,
           concurrency: int) -> Application:
-    screens = [[(q["text"], markup(keyboard(t, s, q["labels"]))) for s, q in enumerate(track)]
-               for t, track in enumerate(tracks)]
+    screens = [[(q["text"], markup(keyboard(t, s, q["labels"], END if s == len(track) - 1 else PREFIX)))
+                for s, q in enumerate(track)] for t, track in enumerate(tracks)]
 
     async def on_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         assert query is not None and query.data is not None
-        _, track, step, _ = query.data.split(":")
+        kind, track, step, _ = query.data.split(":")
+        if kind == END:  # a button of the thanks: nothing follows it
+            await query.answer()
+            return
         text, buttons = screens[int(track)][int(step) + 1]
         await query.edit_message_text(text, reply_markup=buttons, parse_mode=ParseMode.HTML)
         await query.answer()
