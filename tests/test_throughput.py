@@ -6,6 +6,7 @@ in one tick.  Waiting is on events and a fake clock, never on time."""
 from __future__ import annotations
 
 import asyncio
+import random
 from datetime import UTC, datetime
 
 import pytest
@@ -179,3 +180,35 @@ async def test_a_round_larger_than_a_batch_is_sent_in_one_tick(rw, monkeypatch: 
         await services.close()
     assert report.sent == 5 and len({chat for chat, _ in messenger.sent}) == 5
     assert await statuses(rw) == {"sent": 5}
+
+
+# ---- the benchmark's floor bot (bench/floor.py) ---------------------------------------------------------------------
+
+
+async def test_the_floor_bot_edits_to_the_next_screen_and_leaves_the_last_screens_buttons_alone():
+    """Every press on the floor bot's screens but the last leads to the next screen of the same track; the last
+    screen (the thanks, whose buttons ask about the results) carries buttons the benchmark's respondents never
+    press, as on datatool-bot: a press there would wait for an edit that never comes (make bench timed out so)."""
+    from bench import floor
+    from bench.traffic import floor_choice
+
+    tracks = [[{"text": f"t{t} s{s}", "labels": [["A", "B"]]} for s in range(3)] for t in range(2)]
+    async with BotApiEmulator("1:floor") as emulator:
+        app = floor.build(emulator.token, emulator.base_url, tracks, [], False, 1)
+        user = 80_000_001
+        emulator.add_user(user, "Respondent")
+        shown = emulator.history(user, "t1 s0", floor.keyboard(1, 0, [["A", "B"]]))
+        async with app:
+            await app.start()
+            await app.updater.start_polling(poll_interval=0, timeout=1)
+            rng = random.Random(1)
+            for step in (1, 2):
+                message = emulator.messages(user)[-1]
+                data = floor_choice(message.buttons, rng)
+                assert data is not None
+                await emulator.press_button(user, shown, data)
+                await emulator.wait_for(lambda step=step: emulator.messages(user)[-1].text == f"t1 s{step}", 10,
+                                        description=f"screen {step}")
+            assert floor_choice(emulator.messages(user)[-1].buttons, rng) is None  # the thanks: nothing to press
+            await app.updater.stop()
+            await app.stop()
