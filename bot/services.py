@@ -33,6 +33,7 @@ from flows.ports import Clock
 from flows.reminders import Messenger, ReminderService
 from flows.results import ResultsService
 from flows.service import RespondentService
+from reports.outcomes import key_questions
 from storage.auditors import AuditorRepository
 from storage.database import connect, open_reader
 from storage.history import HistoryRepository
@@ -59,11 +60,13 @@ def load_questionnaires(directory: Path = QUESTIONNAIRE_DIR) -> dict[str, Questi
 
 
 async def campaign_service(conn: aiosqlite.Connection, settings: Settings, clock: Clock,
-                           authorities: list[Authority]) -> CampaignService:
-    """The campaigns use cases on ``conn``, with the configured authorities present in the database."""
+                           authorities: list[Authority],
+                           questionnaires: dict[str, Questionnaire] | None = None) -> CampaignService:
+    """The campaigns use cases on ``conn``, with the configured authorities present in the database; the outcome
+    threshold (``reports.outcomes.key_questions``) from ``questionnaires`` when the caller has loaded them."""
     repo = CampaignRepository(conn)
     await repo.sync_authorities([(a.name, a.name_cy) for a in authorities])
-    return CampaignService(repo, clock, settings.zone)
+    return CampaignService(repo, clock, settings.zone, None if questionnaires is None else key_questions(questionnaires))
 
 
 def completion_service(conn: aiosqlite.Connection, settings: Settings, campaigns: CampaignService,
@@ -135,7 +138,8 @@ class Services:
         digest and the final summary."""
         self._conn = conn = await connect(self.settings.db_path)
         self._reader = open_reader(self.settings.db_path)  # after connect: the file exists and is migrated
-        self.campaigns = await campaign_service(conn, self.settings, self.clock, self.authorities)
+        self.campaigns = await campaign_service(conn, self.settings, self.clock, self.authorities,
+                                                self.questionnaires)
         # who is an auditor, each chat's language, what each saw at /rates, the digests sent
         auditor_records = AuditorRepository(conn)
         self.auditors = Auditors(auditor_records, self.clock, self.settings.auditor_ids, self.settings.auditor_chat_id,
