@@ -35,7 +35,7 @@ from flows.results import ResultsService
 from flows.service import RespondentService
 from reports.outcomes import key_questions
 from storage.auditors import AuditorRepository
-from storage.database import connect, open_reader
+from storage.database import connect, open_reader, open_writer
 from storage.history import HistoryRepository
 from storage.postings import PostingRepository
 from storage.reminders import ReminderRepository
@@ -121,6 +121,7 @@ class Services:
         self.reminder_policy = load_reminder_policy(settings.reminder_policy or DEFAULT_REMINDER_POLICY)
         self._conn: aiosqlite.Connection | None = None
         self._reader: sqlite3.Connection | None = None
+        self._writer: sqlite3.Connection | None = None
         self.respondents: RespondentService
         self.campaigns: CampaignService
         self.auditors: Auditors
@@ -138,6 +139,7 @@ class Services:
         digest and the final summary."""
         self._conn = conn = await connect(self.settings.db_path)
         self._reader = open_reader(self.settings.db_path)  # after connect: the file exists and is migrated
+        self._writer = open_writer(self.settings.db_path)
         self.campaigns = await campaign_service(conn, self.settings, self.clock, self.authorities,
                                                 self.questionnaires)
         # who is an auditor, each chat's language, what each saw at /rates, the digests sent
@@ -147,7 +149,7 @@ class Services:
         self.reminder_store = ReminderRepository(conn, self.reminder_policy)
         self.postings = PostingRepository(conn)
         self.completion = completion_service(conn, self.settings, self.campaigns, self.questionnaires)
-        respondent_records = RespondentRecords(self._conn, self._reader)  # with the results choice
+        respondent_records = RespondentRecords(self._conn, self._reader, self._writer)  # with the results choice
         self.fieldwork = FieldworkService(
             self.campaigns, self.auditors, auditor_records, auditor_records, self.clock, self.settings.zone,
             reminders=self.reminder_store, completion=self.completion, questionnaires=respondent_records,
@@ -187,9 +189,10 @@ class Services:
         )
 
     async def close(self) -> None:
-        if self._reader is not None:
-            self._reader.close()
-            self._reader = None
+        for inline in (self._reader, self._writer):
+            if inline is not None:
+                inline.close()
+        self._reader = self._writer = None
         if self._conn is not None:
             await self._conn.close()
             self._conn = None

@@ -23,8 +23,8 @@ from flows.model import DEFAULT_TARGETS, ROLES
 from flows.ports import Invitation
 from flows.records import Campaign, InvitationStatus, NewInvitation, RoleRate
 from reports.outcomes import Outcomes
-from storage.batching import Batched
-from storage.database import rollback_quietly, storage_unavailable
+from storage.batching import COMMIT_SPACING, Batched
+from storage.database import rollback_quietly, storage_unavailable, write_inline
 
 __all__ = ["Campaign", "CampaignRepository", "InvitationStatus", "NewInvitation", "RespondentRepository", "RoleRate",
            "iso", "transaction", "write"]
@@ -138,18 +138,17 @@ ProgressRow = tuple[int, str, str | None, str]  # invitation id, answers (JSON),
 class RespondentRepository:
     """The respondent's side: invitations by token or user, answers, cursor, submission.
 
-    The two calls on every press: reading an invitation with its answers runs inline on the read-only ``reader``
-    when there is one; recording answers with the new cursor is batched (``storage/batching.py``), so presses
-    recorded at the same time share one statement and one commit.
-    """
+    The read and the write on every press run inline on ``reader`` and ``writer`` when given; the write is batched
+    (``storage/batching.py``): presses recorded at the same time share one statement and one commit."""
 
-    def __init__(self, conn: aiosqlite.Connection, reader: sqlite3.Connection | None = None):
-        """``reader``: a read-only connection on the event loop's thread (``storage.database.open_reader``) for the
-        read on every press; without it that read goes through ``conn`` too."""
-        self.conn = conn
-        self.reader = reader
+    def __init__(self, conn: aiosqlite.Connection, reader: sqlite3.Connection | None = None,
+                 writer: sqlite3.Connection | None = None):
+        """``reader`` and ``writer``: connections on the event loop's thread (``storage.database.open_reader`` and
+        ``open_writer``) for the read and the write on every press; without them those go through ``conn`` too."""
+        self.conn, self.reader, self.writer = conn, reader, writer
         self._reads: Batched[tuple[int, int], Progress | None] = Batched(self._read_many, self._read_one)
-        self._writes: Batched[ProgressRow, None] = Batched(self._record_many, self._record_one)
+        self._writes: Batched[ProgressRow, None] = Batched(self._record_many, self._record_one,
+                                                            spacing=COMMIT_SPACING)
 
     async def _one(self, where: str, *params: object) -> Invitation | None:
         # One trip to aiosqlite's thread (a cursor's execute, fetch and close would be three): on every press.
@@ -245,10 +244,12 @@ class RespondentRepository:
         await self._writes((invitation_id, json.dumps(answers, ensure_ascii=False), cursor, iso(now)))
 
     async def _record_one(self, row: ProgressRow) -> None:
-        await write(self.conn, _RECORD + "(?, ?, ?, ?)", row)
+        await self._record_many((row,))
 
     async def _record_many(self, rows: Sequence[ProgressRow]) -> list[None]:
-        await write(self.conn, _RECORD + ", ".join(["(?, ?, ?, ?)"] * len(rows)), tuple(v for row in rows for v in row))
+        sql, params = _RECORD + ", ".join(["(?, ?, ?, ?)"] * len(rows)), tuple(v for row in rows for v in row)
+        if not write_inline(self.writer, sql, params):  # another connection is writing: through aiosqlite, in turn
+            await write(self.conn, sql, params)
         return [None] * len(rows)
 
     async def submit(self, invitation_id: int, questionnaire_id: str, version: int, now: datetime) -> bool:

@@ -12,7 +12,8 @@ from typing import NamedTuple
 import pytest
 
 from flows.tokens import hash_token, new_token
-from storage.database import connect
+from storage.batching import Batched
+from storage.database import connect, open_writer
 from storage.repositories import CampaignRepository, RespondentRepository, transaction
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
@@ -154,3 +155,60 @@ async def test_one_bad_write_in_a_batch_fails_alone(tmp_path: Path):
             assert await respondents.answers(i) == {"kc_leadership": "l2"}
     finally:
         await conn.close()
+
+
+async def test_a_press_is_written_on_the_loop_s_own_connection_and_waits_its_turn_while_another_writes(tmp_path: Path):
+    """The write on every press runs inline on ``open_writer``'s connection (no trip to aiosqlite's thread), as
+    durably as the main one; while the main connection holds the write lock it falls back to aiosqlite and waits."""
+    conn = await connect(tmp_path / "w.db")
+    writer = open_writer(tmp_path / "w.db")
+    statements: list[str] = []
+    try:
+        _, _, _, ids = await invited(conn, 2)
+        respondents = RespondentRepository(conn, writer=writer)
+        assert writer.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL: survives a power cut
+        assert writer.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        await conn.set_trace_callback(statements.append)
+        await respondents.record(ids[0], {"kc_leadership": "l2"}, "kc_standards", NOW)
+        assert await respondents.answers(ids[0]) == {"kc_leadership": "l2"}  # committed: the main connection sees it
+        assert not [s for s in statements if s.startswith("INSERT INTO progress")]  # not through aiosqlite
+        respondents = RespondentRepository(conn, writer=writer)  # no batch yet: the next one goes at once
+        async with transaction(conn):  # another writer holds the lock: the press waits for it, nothing is lost
+            pending = asyncio.ensure_future(respondents.record(ids[1], {"kc_leadership": "l3"}, None, NOW))
+            for _ in range(5):
+                await asyncio.sleep(0)
+            assert not pending.done()
+        await pending
+        assert await respondents.answers(ids[1]) == {"kc_leadership": "l3"}
+        assert [s for s in statements if s.startswith("INSERT INTO progress")]  # went through aiosqlite, in turn
+    finally:
+        await conn.set_trace_callback(None)
+        writer.close()
+        await conn.close()
+
+
+async def test_batches_are_spaced_so_a_burst_shares_commits_and_a_lone_call_waits_for_nothing():
+    now, waits, batches = [100.0], [], []
+
+    async def sleep(seconds: float) -> None:  # the fake clock moves on; calls made meanwhile join the batch
+        waits.append(seconds)
+        now[0] += seconds
+        await asyncio.sleep(0)
+
+    async def run_batch(keys):
+        batches.append(list(keys))
+        return [k * 10 for k in keys]
+
+    async def run_one(key):
+        batches.append([key])
+        return key * 10
+
+    batched = Batched(run_batch, run_one, spacing=0.01, clock=lambda: now[0], sleep=sleep)
+    assert await batched(1) == 10 and waits == []  # a lone call: at once
+    second = asyncio.ensure_future(batched(2))  # right after a batch: waits for the rest of the spacing ...
+    await asyncio.sleep(0)
+    third = asyncio.ensure_future(batched(3))  # ... and a call made meanwhile goes in with it
+    assert await asyncio.gather(second, third) == [20, 30]
+    assert batches == [[1], [2, 3]] and waits == [pytest.approx(0.01)]
+    now[0] += 60  # long after the last batch: no wait
+    assert await batched(4) == 40 and len(waits) == 1

@@ -7,7 +7,7 @@ written and the bot carries on.  Withdrawn answers do not linger in the file (``
 Tests run as root, whom file permissions do not stop: the read-only cases run the real ``datatool-bot`` in a process
 that has given up the capabilities to override them (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH), so the permissions
 apply to it exactly as to an ordinary user.  A full disk is SQLite's page limit (``PRAGMA max_page_count``), a
-read-only database on the bot's own connection is ``PRAGMA query_only``, and a lock is another connection's
+read-only database on the bot's own connections is ``PRAGMA query_only``, and a lock is another connection's
 ``BEGIN IMMEDIATE``.
 """
 
@@ -26,6 +26,7 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
+from bot.services import Services
 from flows import engine
 from flows.model import QuestionType
 from flows.ports import StorageUnavailable
@@ -213,13 +214,23 @@ async def rows(conn: aiosqlite.Connection) -> list[str]:
         return [r[0] async for r in cur]
 
 
-async def fill_the_disk(conn: aiosqlite.Connection) -> None:
-    """SQLite may not grow the file by one page more: no free page is left, and the page limit is the size."""
+async def fill_the_disk(conn: aiosqlite.Connection, *also: sqlite3.Connection) -> None:
+    """SQLite may not grow the file by one page more: no free page is left, and the page limit is the size (for
+    ``conn`` and the connections ``also`` writing to the same file)."""
     if await scalar(conn, "PRAGMA freelist_count"):
         await conn.execute("VACUUM")
     assert await scalar(conn, "PRAGMA freelist_count") == 0
     pages = await scalar(conn, "PRAGMA page_count")
     assert await scalar(conn, f"PRAGMA max_page_count = {pages}") == pages
+    for other in also:
+        assert other.execute(f"PRAGMA max_page_count = {pages}").fetchone()[0] == pages
+
+
+async def on_every_writer(services: Services, pragma: str) -> None:
+    """A condition of the file reaches every connection the bot writes with: the aiosqlite one, and the one on the
+    event loop's thread that takes the write on every press (``storage.database.open_writer``)."""
+    await services._conn.execute(f"PRAGMA {pragma}")
+    services._writer.execute(f"PRAGMA {pragma}")
 
 
 async def two_writes(conn: aiosqlite.Connection, big: bytes) -> None:
@@ -352,11 +363,11 @@ async def test_full_disk_while_typing_a_comment_tells_them_to_try_again_and_keep
         driver = person(world, 4101)
         qid = await at_first_comment(world, driver, token)
         before = await state(world, token)
-        await fill_the_disk(services._conn)
+        await fill_the_disk(services._conn, services._writer)
         await driver.send(comment, wait=False)
         await driver.expect(TRY_AGAIN)
         assert await state(world, token) == before  # neither the answer nor the cursor moved
-        await services._conn.execute(f"PRAGMA max_page_count = {NO_LIMIT}")
+        await on_every_writer(services, f"max_page_count = {NO_LIMIT}")
         await driver.send(comment)  # the same comment, now that there is room
         assert current_question(driver.last)[0] != qid  # saved, and on to the next question
         no_failure(driver)
@@ -372,12 +383,12 @@ async def test_read_only_database_while_pressing_an_answer_says_try_again_and_ke
         question = driver.last
         assert "Question 1 of" in question.text
         before = await state(world, token)
-        await services._conn.execute("PRAGMA query_only = ON")
+        await on_every_writer(services, "query_only = ON")
         await driver.tap("Level 2")
         assert TRY_AGAIN in (last_toast(world.emu) or "")
         assert driver.last.message_id == question.message_id and "Question 1 of" in driver.last.text
         assert await state(world, token) == before
-        await services._conn.execute("PRAGMA query_only = OFF")
+        await on_every_writer(services, "query_only = OFF")
         await driver.tap("Level 2")  # the same button on the same message
         assert "Question 2 of" in driver.last.text
         no_failure(driver)
@@ -392,11 +403,11 @@ async def test_read_only_database_while_typing_a_comment_says_try_again_and_keep
         driver = person(world, 4103)
         qid = await at_first_comment(world, driver, token)
         before = await state(world, token)
-        await services._conn.execute("PRAGMA query_only = ON")
+        await on_every_writer(services, "query_only = ON")
         await driver.send(comment, wait=False)
         await driver.expect(TRY_AGAIN)
         assert await state(world, token) == before
-        await services._conn.execute("PRAGMA query_only = OFF")
+        await on_every_writer(services, "query_only = OFF")
         await driver.send(comment)
         assert current_question(driver.last)[0] != qid
         no_failure(driver)
