@@ -142,13 +142,13 @@ class RespondentRepository:
     (``storage/batching.py``): presses recorded at the same time share one statement and one commit."""
 
     def __init__(self, conn: aiosqlite.Connection, reader: sqlite3.Connection | None = None,
-                 writer: sqlite3.Connection | None = None):
+                 writer: sqlite3.Connection | None = None, *, spacing: float = COMMIT_SPACING):
         """``reader`` and ``writer``: connections on the event loop's thread (``storage.database.open_reader`` and
-        ``open_writer``) for the read and the write on every press; without them those go through ``conn`` too."""
+        ``open_writer``) for the read and the write on every press; without them those go through ``conn`` too.
+        ``spacing``: the least time between two commits of answers (``storage.batching.COMMIT_SPACING``)."""
         self.conn, self.reader, self.writer = conn, reader, writer
         self._reads: Batched[tuple[int, int], Progress | None] = Batched(self._read_many, self._read_one)
-        self._writes: Batched[ProgressRow, None] = Batched(self._record_many, self._record_one,
-                                                            spacing=COMMIT_SPACING)
+        self._writes: Batched[ProgressRow, None] = Batched(self._record_many, self._record_one, spacing=spacing)
 
     async def _one(self, where: str, *params: object) -> Invitation | None:
         # One trip to aiosqlite's thread (a cursor's execute, fetch and close would be three): on every press.
