@@ -8,8 +8,9 @@ one read and one write; a lone press waits for nothing.
 
 Batches can be spaced (``spacing``): one that would follow the previous one sooner waits for the rest of that time,
 gathering the calls made meanwhile, so a burst's writes share fewer commits.  A write's caller still hears back only
-once the batch is committed (durably, ``synchronous=FULL``): nothing is acknowledged before it is on disk.  When a batch fails, each of its calls is run again on its own, so only the call
-at fault fails (and when the disk is full, every one of them hears so).
+once the batch is committed (durably, ``synchronous=FULL``): nothing is acknowledged before it is on disk.  When a
+batch fails, each of its calls is run again on its own, so only the call at fault fails (and when the disk is full,
+every one of them hears so).
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ R = TypeVar("R")
 MAX_BATCH = 200  # keeps one statement well inside SQLite's limit on bound parameters
 COMMIT_SPACING = 0.01
 """Seconds between two commits of answers: a lone press is written at once, but under a burst the presses of the
-next 10 ms share one commit, and each commit's fsync (``synchronous = FULL``) costs the bot more CPU than all the
-rest of a press's storage (measured by ``make bench``).  At most 10 ms more before the next screen."""
+next 10 ms share one commit, and each commit's flush to disk (``synchronous = FULL``) costs the bot more CPU than
+all the rest of a press's storage (measured: README, Benchmarks).  At most 10 ms more before the next screen."""
 
 
 class Batched(Generic[K, R]):
