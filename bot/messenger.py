@@ -14,11 +14,14 @@ the maturity summary and the daily digest all go through it.  What matters is wh
 from __future__ import annotations
 
 import logging
+import warnings
 from datetime import timedelta
+from typing import Any
 
 import httpx
 from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
+from telegram.warnings import PTBUserWarning
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -42,12 +45,25 @@ UNREACHABLE_HINTS = ("chat not found", "user is deactivated", "bot was blocked",
 NOT_SENT_CAUSES: tuple[type[BaseException], ...] = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
+EDIT = "editMessageText"
+# The edit on every press goes through ``Bot.do_api_request``, which warns that ``Bot.edit_message_text`` exists: it
+# is used on purpose (``TelegramMessenger.edit``), so that one warning, and only it, is silenced.
+warnings.filterwarnings("ignore", message=rf"Please use 'Bot\.{EDIT}' instead", category=PTBUserWarning)
+
+
 def keyboard(screen: Screen) -> InlineKeyboardMarkup | None:
     if not screen.buttons:
         return None
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in screen.buttons]
     )
+
+
+def keyboard_json(screen: Screen) -> dict[str, Any] | None:
+    """The Bot API's ``InlineKeyboardMarkup`` of ``screen`` as plain JSON, for ``do_api_request``."""
+    if not screen.buttons:
+        return None
+    return {"inline_keyboard": [[{"text": b.label, "callback_data": b.data} for b in row] for row in screen.buttons]}
 
 
 def _cause(exc: BaseException) -> BaseException | None:
@@ -97,9 +113,23 @@ class TelegramMessenger:
         return SENT
 
     async def edit(self, query: CallbackQuery, screen: Screen) -> Delivery:
-        """Show ``screen`` on the message whose button was pressed ("message is not modified" counts as shown)."""
+        """Show ``screen`` on the message whose button was pressed ("message is not modified" counts as shown).
+
+        This is the one request of every press besides the callback's answer, so it is sent as plain JSON and its
+        result is not read: ``CallbackQuery.edit_message_text`` would build the keyboard as python-telegram-bot
+        objects and parse the edited message Telegram sends back into a ``Message`` nobody uses, together about a
+        third of the CPU a press costs the bot (README, Benchmarks).  Errors are raised as python-telegram-bot's
+        own ``TelegramError``s either way."""
+        message = query.message
         try:
-            await query.edit_message_text(screen.text, parse_mode=ParseMode.HTML, reply_markup=keyboard(screen))
+            if message is None:  # a message sent via inline mode: never the bot's own screens
+                await query.edit_message_text(screen.text, parse_mode=ParseMode.HTML, reply_markup=keyboard(screen))
+            else:
+                params: dict[str, Any] = {"chat_id": message.chat.id, "message_id": message.message_id,
+                                          "text": screen.text, "parse_mode": ParseMode.HTML.value}
+                if (markup := keyboard_json(screen)) is not None:
+                    params["reply_markup"] = markup
+                await self.bot.do_api_request(EDIT, api_kwargs=params)
         except BadRequest as exc:
             return SENT if "not modified" in exc.message else classify(exc)
         except TelegramError as exc:
