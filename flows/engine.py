@@ -178,8 +178,20 @@ def is_visible(qn: Questionnaire, question: Question, answers: Answers) -> bool:
     return source is not None and is_visible(qn, source, answers) and answers.get(cond.question) in cond.any_of
 
 
-def visible_questions(qn: Questionnaire, answers: Answers) -> list[Question]:
-    return [q for q in qn.questions if is_visible(qn, q, answers)]
+SHOWN_MEMORY = 256
+"""How many combinations of gate answers ``visible_questions`` remembers per questionnaire (a handful occur)."""
+
+
+def visible_questions(qn: Questionnaire, answers: Answers) -> tuple[Question, ...]:
+    """The questions shown, in order.  They depend only on the answers to the questionnaire's ``gates``, so each
+    combination is worked out once: a press asks several times, and this was the engine's main cost."""
+    key = tuple(answers.get(gate) for gate in qn.gates)
+    shown = qn.shown_for.get(key)
+    if shown is None:
+        shown = tuple(q for q in qn.questions if is_visible(qn, q, answers))
+        if len(qn.shown_for) < SHOWN_MEMORY:
+            qn.shown_for[key] = shown
+    return shown
 
 
 def is_answered(question: Question, answers: Answers) -> bool:

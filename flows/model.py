@@ -214,6 +214,16 @@ class Questionnaire(_Strict):
     def _kinds(self) -> dict[int, QuestionKind]:
         return {id(q): kind_class(q.type)(q, self) for q in self.questions}
 
+    @cached_property
+    def gates(self) -> tuple[str, ...]:
+        """The questions whose answers decide which questions are shown (those named by a ``show_if``)."""
+        return tuple(dict.fromkeys(q.show_if.question for q in self.questions if q.show_if is not None))
+
+    @cached_property
+    def shown_for(self) -> dict[tuple[str | None, ...], tuple[Question, ...]]:
+        """``flows.engine.visible_questions``' memory: the questions shown, by the answers to the ``gates``."""
+        return {}
+
     def question(self, question_id: str) -> Question | None:
         found = self._index.get(question_id)
         return found[1] if found else None

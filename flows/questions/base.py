@@ -261,8 +261,14 @@ class ButtonKind(QuestionKind):
         return value
 
     def body(self, view: View, current: str | None, answered: bool) -> list[str]:
-        details = self._details(view.lang)
-        return ["\n\n".join(details)] if details else []
+        if (text := self._body_text.get(view.lang)) is None:
+            text = self._body_text[view.lang] = "\n\n".join(self._details(view.lang))
+        return [text] if text else []
+
+    @cached_property
+    def _body_text(self) -> dict[str, str]:
+        """The options' details, by language: the same on every screen of the question, so drawn once."""
+        return {}
 
     def _details(self, language: str) -> list[str]:
         return [
