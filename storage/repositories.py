@@ -96,19 +96,19 @@ LEFT JOIN submissions s ON s.invitation_id = i.id
 """
 _INVITATION_TABLES = "\nFROM invitations i" + _INVITATION_JOINS
 _INVITATION_SELECT = _INVITATION_COLUMNS + _INVITATION_TABLES
-_WITH_ANSWERS_SELECT = (_INVITATION_COLUMNS + ", x.question_id AS answered, x.value AS answer" + _INVITATION_TABLES
-                        + "LEFT JOIN answers x ON x.invitation_id = i.id AND i.telegram_user_id = ? WHERE i.id = ?")
+# The answers as ONE JSON object {question: value or null}, only when the invitation is bound to the asker: one row
+# per press whatever the number of answers, parsed by json.loads (a row per answer cost a late press twice as much).
+_ANSWERS_OF = (", CASE WHEN i.telegram_user_id = {} THEN (SELECT json_group_object(x.question_id, x.value)"
+               " FROM answers x WHERE x.invitation_id = i.id) END AS answers")
+_WITH_ANSWERS_SELECT = _INVITATION_COLUMNS + _ANSWERS_OF.format("?") + _INVITATION_TABLES + "WHERE i.id = ?"
 # Many at once (storage/batching.py): `wanted` lists (invitation id, Telegram user) pairs; answers only where they match.
-_MANY_WITH_ANSWERS_SELECT = (
-    _INVITATION_COLUMNS + ", w.wanted, w.asker, x.question_id AS answered, x.value AS answer"
-    + "\nFROM wanted w JOIN invitations i ON i.id = w.wanted" + _INVITATION_JOINS
-    + "LEFT JOIN answers x ON x.invitation_id = i.id AND i.telegram_user_id = w.asker"
-)
+_MANY_WITH_ANSWERS_SELECT = (_INVITATION_COLUMNS + ", w.wanted, w.asker" + _ANSWERS_OF.format("w.asker")
+                             + "\nFROM wanted w JOIN invitations i ON i.id = w.wanted" + _INVITATION_JOINS)
 _RECORD = "INSERT INTO progress (invitation_id, answers, cursor, at) VALUES "
 
 
-def _progress(rows: Sequence[aiosqlite.Row]) -> tuple[Invitation, dict[str, str | None]]:
-    return _invitation(rows[0]), {row["answered"]: row["answer"] for row in rows if row["answered"] is not None}
+def _progress(row: aiosqlite.Row) -> tuple[Invitation, dict[str, str | None]]:
+    return _invitation(row), json.loads(row["answers"]) if row["answers"] else {}
 
 
 def _invitation(row: aiosqlite.Row) -> Invitation:
@@ -167,25 +167,23 @@ class RespondentRepository:
         one query shared with the presses handled at the same time."""
         if self.reader is not None:
             try:
-                rows = self.reader.execute(_WITH_ANSWERS_SELECT, (telegram_user_id, invitation_id)).fetchall()
+                row = self.reader.execute(_WITH_ANSWERS_SELECT, (telegram_user_id, invitation_id)).fetchone()
             except sqlite3.Error:  # locked, or the file went away: the writer's connection says what is wrong
                 pass
             else:
-                return _progress(rows) if rows else None
+                return _progress(row) if row else None
         return await self._reads((invitation_id, telegram_user_id))
 
     async def _read_one(self, key: tuple[int, int]) -> Progress | None:
         invitation_id, telegram_user_id = key
         rows = list(await self.conn.execute_fetchall(_WITH_ANSWERS_SELECT, (telegram_user_id, invitation_id)))
-        return _progress(rows) if rows else None
+        return _progress(rows[0]) if rows else None
 
     async def _read_many(self, keys: Sequence[tuple[int, int]]) -> list[Progress | None]:
         wanted = "WITH wanted (wanted, asker) AS (VALUES " + ", ".join(["(?, ?)"] * len(keys)) + ") "
         rows = await self.conn.execute_fetchall(wanted + _MANY_WITH_ANSWERS_SELECT,
                                                 [value for key in keys for value in key])
-        found: dict[tuple[int, int], list[aiosqlite.Row]] = {}
-        for row in rows:
-            found.setdefault((row["wanted"], row["asker"]), []).append(row)
+        found = {(row["wanted"], row["asker"]): row for row in rows}
         return [_progress(found[key]) if key in found else None for key in keys]
 
     async def bound_in_campaign(self, campaign_id: int, telegram_user_id: int) -> Invitation | None:
