@@ -1,10 +1,11 @@
 """Respondents' traffic, end to end, for datatool-bot and for the floor bot against the same strict emulator.
 
 - **Burst**: N respondents, each sitting at a question, press an answer at the same moment (a council's members all
-  opening a reminder at 10:00); three rounds per bot (the next question each time), taken in turn.  Latency from the press reaching the emulator to the bot's edit; answers per second
-  while draining; the bot process's CPU per answer and peak RSS.
+  opening a reminder at 10:00); three rounds per bot (the next question each time), taken in turn.  Latency from
+  the press reaching the emulator to the bot's edit; answers per second while draining; the bot process's CPU per
+  answer and peak RSS.
 - **Steady**: M respondents answer the whole questionnaire concurrently, each pressing as soon as the next question
-  is on screen.
+  is on screen; two runs per bot on fresh respondents, taken in turn (``STEADY_ORDER``).
 """
 
 from __future__ import annotations
@@ -154,6 +155,10 @@ def _run(watch: Watch, before: Usage, after: Usage, answers: int) -> Run:
 ROUNDS = 3
 """Bursts per bot, taken in turn (datatool-bot, floor, datatool-bot, ...): each figure is the median of its rounds,
 so a slow minute of the machine does not land on one bot only."""
+STEADY_ORDER = ("datatool-bot", "floor", "floor", "datatool-bot")
+"""Steady runs, two per bot, in this order: a machine that gets faster or slower during the benchmark weighs on both
+bots alike (one run each, one after the other, measured the same code at 1.13x and 1.38x the floor's CPU on the
+same day; taken in turn, three pairs measured 0.94x to 1.01x).  Each figure is the median (here the mean) of two."""
 
 
 @contextlib.asynccontextmanager
@@ -234,7 +239,7 @@ async def run(*, burst_size: int = 2000, steady_size: int = 200, rounds: int = R
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         screens = folder / "screens.json"
-        for name in ("walk", "burst-ours", "burst-floor", "steady-ours", "steady-floor"):
+        for name in ("walk", "burst-ours", "burst-floor"):
             (folder / name).mkdir()
         async with BotApiEmulator(TOKEN) as emulator:
             write_screens(await questionnaire_screens(datatool_settings(emulator, folder / "walk")), screens)
@@ -246,11 +251,17 @@ async def run(*, burst_size: int = 2000, steady_size: int = 200, rounds: int = R
                 mine.append(await burst(ours.emulator, ours.bot, ours.people, ours.pick))
                 theirs.append(await burst(base.emulator, base.bot, base.people, base.pick))
         results += figures(f"Burst: {burst_size:,} respondents press at once", summarise(mine), summarise(theirs))
-        # Steady: each bot once, one after the other (a whole questionnaire cannot be split into turns).
-        async with datatool_side(steady_size, folder / "steady-ours") as ours:
-            mine = [await steady(ours.emulator, ours.bot, ours.people, ours.pick)]
-        async with floor_side(steady_size, screens, folder / "steady-floor") as base:
-            theirs = [await steady(base.emulator, base.bot, base.people, base.pick)]
+        # Steady: STEADY_ROUNDS whole questionnaires per bot, each on fresh respondents, in turn (see STEADY_ORDER).
+        mine, theirs = [], []
+        for n, side in enumerate(STEADY_ORDER):
+            place = folder / f"steady-{n}"
+            place.mkdir()
+            if side == "datatool-bot":
+                async with datatool_side(steady_size, place) as ours:
+                    mine.append(await steady(ours.emulator, ours.bot, ours.people, ours.pick))
+            else:
+                async with floor_side(steady_size, screens, place) as base:
+                    theirs.append(await steady(base.emulator, base.bot, base.people, base.pick))
         results += figures(f"Steady: {steady_size} respondents answer the whole questionnaire", summarise(mine),
                            summarise(theirs))
     return results
