@@ -208,6 +208,8 @@ class Summary:
     peak_rss: int
     lost: int
     rounds: int
+    cpus: tuple[float, ...] = ()  # each round's CPU per answer, in the order run
+    p99s: tuple[float, ...] = ()  # each round's p99
 
 
 def summarise(runs: list[Run]) -> Summary:
@@ -216,7 +218,8 @@ def summarise(runs: list[Run]) -> Summary:
     return Summary(statistics.median(c[0] for c in cut), statistics.median(c[1] for c in cut),
                    statistics.median(c[2] for c in cut), statistics.median(r.rate for r in runs),
                    statistics.median(r.cpu_per_answer for r in runs), max(r.peak_rss for r in runs),
-                   sum(r.lost for r in runs), len(runs))
+                   sum(r.lost for r in runs), len(runs), tuple(r.cpu_per_answer for r in runs),
+                   tuple(c[1] for c in cut))
 
 
 def figures(section: str, ours: Summary, base: Summary) -> list[Figure]:
@@ -224,14 +227,23 @@ def figures(section: str, ours: Summary, base: Summary) -> list[Figure]:
     return [
         Figure(section, "press → edit, p50", ours.p50 * 1000, "ms", base.p50 * 1000, note=note),
         Figure(section, "press → edit, p99", ours.p99 * 1000, "ms", base.p99 * 1000, Target("<=", 1.5, of_floor=True),
-               note=note),
+               note=_each(note, ours.p99s, base.p99s, 1000, "ms")),
         Figure(section, "press → edit, max", ours.worst * 1000, "ms", base.worst * 1000, note=note),
         Figure(section, "answers per second while draining", ours.rate, "/s", base.rate, note=note),
         Figure(section, "CPU per answer (bot process)", ours.cpu * 1000, "ms", base.cpu * 1000,
-               Target("<=", 1.2, of_floor=True), note=note),
+               Target("<=", 1.2, of_floor=True), note=_each(note, ours.cpus, base.cpus, 1000, "ms", digits=2)),
         Figure(section, "peak RSS (bot process)", ours.peak_rss / MB, "MB", base.peak_rss / MB, Target("<", 100)),
         Figure(section, "presses never answered", ours.lost, "", base.lost, Target("==", 0)),
     ]
+
+
+def _each(note: str, ours: tuple[float, ...], base: tuple[float, ...], scale: float, unit: str,
+          digits: int = 0) -> str:
+    """The note, with every round's figure for both bots (how far apart the rounds are is how far to trust it)."""
+    if len(ours) < 2:
+        return note
+    shown = lambda values: ", ".join(f"{v * scale:,.{digits}f}" for v in values)  # noqa: E731
+    return f"{note}; rounds: {shown(ours)} {unit} against {shown(base)}"
 
 
 async def run(*, burst_size: int = 2000, steady_size: int = 200, rounds: int = ROUNDS) -> list[Figure]:
