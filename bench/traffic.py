@@ -263,7 +263,7 @@ async def run(*, burst_size: int = 2000, steady_size: int = 200, rounds: int = R
                 mine.append(await burst(ours.emulator, ours.bot, ours.people, ours.pick))
                 theirs.append(await burst(base.emulator, base.bot, base.people, base.pick))
         results += figures(f"Burst: {burst_size:,} respondents press at once", summarise(mine), summarise(theirs))
-        # Steady: STEADY_ROUNDS whole questionnaires per bot, each on fresh respondents, in turn (see STEADY_ORDER).
+        # Steady: whole questionnaires, each run on fresh respondents, the bots in the order of STEADY_ORDER.
         mine, theirs = [], []
         for n, side in enumerate(STEADY_ORDER):
             place = folder / f"steady-{n}"
