@@ -243,15 +243,12 @@ async def connect(path: Path | str, migrations: list[Migration] | None = None, *
         raise explain(path, exc) from exc
     try:
         conn.row_factory = aiosqlite.Row
-        await conn.execute("PRAGMA foreign_keys = ON")
+        for pragma in WRITING_PRAGMAS:
+            await conn.execute(f"PRAGMA {pragma}")
         await conn.execute(f"PRAGMA busy_timeout = {round(busy_timeout * 1000):d}")
-        # Deleted rows (a withdrawn respondent's answers) are overwritten with zeros, not left in free pages.
-        await conn.execute("PRAGMA secure_delete = ON")
         await _refuse_foreign(conn, migrations, path)  # before WAL: switching modes writes to the file
         await _check_writable(conn)
         await conn.execute("PRAGMA journal_mode = WAL")
-        # FULL: an answer acknowledged to the respondent survives a power cut as well as a crash.
-        await conn.execute("PRAGMA synchronous = FULL")
         await migrate(conn, migrations, name=str(path))
     except sqlite3.Error as exc:
         await conn.close()
@@ -260,6 +257,12 @@ async def connect(path: Path | str, migrations: list[Migration] | None = None, *
         await conn.close()
         raise
     return conn
+
+
+WRITING_PRAGMAS = ("foreign_keys = ON", "secure_delete = ON", "synchronous = FULL")
+"""Set on every connection that writes (``connect``'s and ``open_writer``'s), so both are alike: foreign keys
+enforced; deleted rows (a withdrawn respondent's answers) overwritten with zeros, not left in free pages; FULL, so an
+answer acknowledged to the respondent survives a power cut as well as a crash."""
 
 
 def open_reader(path: Path | str) -> sqlite3.Connection:
@@ -292,7 +295,7 @@ def open_writer(path: Path | str) -> sqlite3.Connection:
     which waits its turn.
     """
     writer = sqlite3.connect(path, isolation_level=None)
-    for pragma in ("foreign_keys = ON", "secure_delete = ON", "synchronous = FULL", "busy_timeout = 0"):
+    for pragma in (*WRITING_PRAGMAS, "busy_timeout = 0"):
         writer.execute(f"PRAGMA {pragma}")
     return writer
 
