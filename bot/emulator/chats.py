@@ -213,7 +213,10 @@ class EmulatorState:
     async def _wait_change(self, timeout: float) -> None:
         event = self._changed
         try:
-            await asyncio.wait_for(event.wait(), timeout)
+            # asyncio.timeout, not wait_for: on Python 3.11, wait_for swallows a cancellation that lands just as the
+            # event is set, and a waiter in a loop (a benchmark's watch) then waits on past its cancellation.
+            async with asyncio.timeout(timeout):
+                await event.wait()
         except TimeoutError:
             return
 
