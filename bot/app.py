@@ -32,7 +32,7 @@ from bot.constants import (
     START,
 )
 from bot.messenger import TelegramMessenger
-from bot.ordering import PerPersonUpdates
+from bot.ordering import PerPersonUpdates, PollWhenRoom
 from bot.pacing import MessagePacer
 from bot.services import Services
 from config.settings import TELEGRAM_API, Settings
@@ -77,6 +77,7 @@ def build_application(settings: Settings, services: Services | None = None) -> A
     async def post_shutdown(app: Application) -> None:
         await services.close()
 
+    updates = PerPersonUpdates(settings.concurrent_updates)
     app = (
         Application.builder()
         .token(settings.require_token())
@@ -85,11 +86,13 @@ def build_application(settings: Settings, services: Services | None = None) -> A
         .read_timeout(settings.telegram_timeout)
         .write_timeout(settings.telegram_timeout)
         .rate_limiter(MessagePacer(settings.rate_limit_per_second, max_retries=settings.rate_limit_retries))
-        .concurrent_updates(PerPersonUpdates(settings.concurrent_updates))
+        .concurrent_updates(updates)
+        .get_updates_request(PollWhenRoom(updates.room, connection_pool_size=1))  # python-telegram-bot's defaults
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
     )
+    updates.queued = app.update_queue.qsize
     app.bot_data[SERVICES_KEY] = services
     private = filters.ChatType.PRIVATE
     message = private & filters.UpdateType.MESSAGE

@@ -12,10 +12,11 @@ from datetime import UTC, datetime
 import pytest
 from telegram import Bot, Update
 from telegram.error import RetryAfter
+from telegram.ext import Application, CallbackQueryHandler
 
 from bot import pacing
 from bot.emulator import BotApiEmulator
-from bot.ordering import PerPersonUpdates
+from bot.ordering import PerPersonUpdates, PollWhenRoom
 from bot.pacing import MessagePacer
 from flows import reminders as reminder_flow
 from tests.test_reminders import FakeMessenger, rw, service, started, statuses  # noqa: F401 - rw is a fixture
@@ -69,6 +70,79 @@ async def test_a_failing_update_does_not_hold_up_that_persons_next_one():
         await first
     await second
     assert done == [2] and not processor._tails  # nothing left behind for that person
+
+
+# ---- long polling fetches more only when an update could start ------------------------------------------------------
+
+
+async def test_room_for_another_update_is_only_there_while_a_slot_is_free():
+    processor = PerPersonUpdates(2)
+    queued = [0]
+    processor.queued = lambda: queued[0]
+    release = {n: asyncio.Event() for n in (1, 2)}
+
+    async def held(n: int) -> None:
+        await release[n].wait()
+
+    await asyncio.wait_for(processor.room(), 1)  # nothing open: room at once
+    tasks = [asyncio.create_task(processor.process_update(press(n, 100 + n), held(n))) for n in (1, 2)]
+    await asyncio.sleep(0)
+    assert processor.open == 2
+    waiting = asyncio.create_task(processor.room())
+    await asyncio.sleep(0)
+    assert not waiting.done()  # both slots taken
+    queued[0] = 1  # one fetched update is on its way to the slot about to be freed ...
+    release[1].set()
+    await tasks[0]
+    await asyncio.sleep(0)
+    assert not waiting.done()  # ... so that slot is taken already
+    queued[0] = 0
+    release[2].set()
+    await tasks[1]
+    await asyncio.wait_for(waiting, 1)
+    assert processor.open == 0
+
+
+async def test_long_polling_leaves_updates_with_telegram_while_every_slot_is_busy():
+    """Fetched eagerly (python-telegram-bot's default), updates wait in the bot's memory, already confirmed to
+    Telegram, and a crash would lose them; the bot asks for more only once one could start."""
+    processor = PerPersonUpdates(2)
+    release, started_ = asyncio.Event(), []
+
+    async def on_press(update: Update, context: object) -> None:
+        assert update.callback_query is not None and update.effective_user is not None
+        started_.append(update.effective_user.id)
+        await release.wait()
+        await update.callback_query.answer()
+
+    async with BotApiEmulator("1:room") as emulator:
+        app = (Application.builder().token(emulator.token).base_url(emulator.base_url)
+               .concurrent_updates(processor)
+               .get_updates_request(PollWhenRoom(processor.room, connection_pool_size=1)).build())
+        processor.queued = app.update_queue.qsize
+        app.add_handler(CallbackQueryHandler(on_press))
+        shown = {}
+        for user in range(1, 6):
+            emulator.add_user(user, "P")
+            shown[user] = emulator.history(user, "q", [[("A", "a")]])
+        for user in (1, 2):
+            await emulator.press_button(user, shown[user], "a")
+        async with app:
+            await app.start()
+            await app.updater.start_polling(poll_interval=0, timeout=1)
+            await emulator.wait_for(lambda: len(started_) == 2, 10, description="both slots taken")
+            for user in (3, 4, 5):
+                await emulator.press_button(user, shown[user], "a")
+            polls = len(emulator.calls_to("getUpdates"))
+            assert emulator.pending_updates == 5  # 1 and 2 not confirmed yet, 3 to 5 not fetched
+            release.set()
+            await emulator.wait_for(lambda: len(emulator.calls_to("answerCallbackQuery")) == 5, 10,
+                                    description="every press handled")
+            await emulator.wait_until_updates_consumed()
+            await app.updater.stop()
+            await app.stop()
+    assert sorted(started_) == [1, 2, 3, 4, 5]
+    assert len(emulator.calls_to("getUpdates")) > polls
 
 
 # ---- pacing: only new messages, evenly, and Telegram's wait obeyed ---------------------------------------------------
