@@ -28,6 +28,7 @@ from bench.harness import (
     Respondent,
     Usage,
     Watch,
+    apart,
     datatool_argv,
     datatool_env,
     datatool_settings,
@@ -162,7 +163,7 @@ same day; taken in turn, three pairs measured 0.94x to 1.01x).  Each figure is t
 
 
 @contextlib.asynccontextmanager
-async def datatool_side(respondents: int, folder: Path) -> AsyncIterator[Side]:
+async def datatool_side(respondents: int, folder: Path, cpus: set[int] | None = None) -> AsyncIterator[Side]:
     async with BotApiEmulator(TOKEN) as emulator:
         emulator.limit_messages(30)
         settings = datatool_settings(emulator, folder)
@@ -170,12 +171,14 @@ async def datatool_side(respondents: int, folder: Path) -> AsyncIterator[Side]:
         per_role = -(-respondents // (2 * councils))
         people = await seed_respondents(settings, emulator, councils=councils, per_role=per_role,
                                         at=datetime.now(UTC))
-        async with BotProcess(emulator, datatool_argv(), datatool_env(emulator, folder), folder / "bot.log") as bot:
+        async with BotProcess(emulator, datatool_argv(), datatool_env(emulator, folder), folder / "bot.log",
+                              cpus) as bot:
             yield Side(emulator, bot, people[:respondents], choose)
 
 
 @contextlib.asynccontextmanager
-async def floor_side(respondents: int, screens: Path, folder: Path) -> AsyncIterator[Side]:
+async def floor_side(respondents: int, screens: Path, folder: Path,
+                     cpus: set[int] | None = None) -> AsyncIterator[Side]:
     tracks = json.loads(screens.read_text(encoding="utf-8"))
     async with BotApiEmulator(TOKEN) as emulator:
         emulator.limit_messages(30)
@@ -186,7 +189,8 @@ async def floor_side(respondents: int, screens: Path, folder: Path) -> AsyncIter
             emulator.add_user(user, f"Respondent {n}")
             people.append(Respondent(user, emulator.history(user, first["text"],
                                                             floor.keyboard(track, 0, first["labels"]))))
-        async with BotProcess(emulator, floor_argv(), floor_env(emulator, screens), folder / "floor.log") as bot:
+        async with BotProcess(emulator, floor_argv(), floor_env(emulator, screens), folder / "floor.log",
+                              cpus) as bot:
             yield Side(emulator, bot, people, floor_choice)
 
 
@@ -248,7 +252,7 @@ def _each(note: str, ours: tuple[float, ...], base: tuple[float, ...], scale: fl
 
 async def run(*, burst_size: int = 2000, steady_size: int = 200, rounds: int = ROUNDS) -> list[Figure]:
     results: list[Figure] = []
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, apart() as cpus:
         folder = Path(tmp)
         screens = folder / "screens.json"
         for name in ("walk", "burst-ours", "burst-floor"):
@@ -256,8 +260,8 @@ async def run(*, burst_size: int = 2000, steady_size: int = 200, rounds: int = R
         async with BotApiEmulator(TOKEN) as emulator:
             write_screens(await questionnaire_screens(datatool_settings(emulator, folder / "walk")), screens)
         # Burst: both bots up at once (the idle one waits in a long poll), their rounds taken in turn.
-        async with datatool_side(burst_size, folder / "burst-ours") as ours, \
-                floor_side(burst_size, screens, folder / "burst-floor") as base:
+        async with datatool_side(burst_size, folder / "burst-ours", cpus) as ours, \
+                floor_side(burst_size, screens, folder / "burst-floor", cpus) as base:
             mine, theirs = [], []
             for _ in range(rounds):
                 mine.append(await burst(ours.emulator, ours.bot, ours.people, ours.pick))
@@ -269,10 +273,10 @@ async def run(*, burst_size: int = 2000, steady_size: int = 200, rounds: int = R
             place = folder / f"steady-{n}"
             place.mkdir()
             if side == "datatool-bot":
-                async with datatool_side(steady_size, place) as ours:
+                async with datatool_side(steady_size, place, cpus) as ours:
                     mine.append(await steady(ours.emulator, ours.bot, ours.people, ours.pick))
             else:
-                async with floor_side(steady_size, screens, place) as base:
+                async with floor_side(steady_size, screens, place, cpus) as base:
                     theirs.append(await steady(base.emulator, base.bot, base.people, base.pick))
         results += figures(f"Steady: {steady_size} respondents answer the whole questionnaire", summarise(mine),
                            summarise(theirs))
