@@ -5,7 +5,7 @@
   the press reaching the emulator to the bot's edit; answers per second while draining; the bot process's CPU per
   answer and peak RSS.
 - **Steady**: M respondents answer the whole questionnaire concurrently, each pressing as soon as the next question
-  is on screen; two runs per bot on fresh respondents, taken in turn (``STEADY_ORDER``).
+  is on screen; two runs per bot on fresh respondents, taken in turn (``STEADY_ORDER``), both bots up throughout.
 """
 
 from __future__ import annotations
@@ -267,17 +267,20 @@ async def run(*, burst_size: int = 2000, steady_size: int = 200, rounds: int = R
                 mine.append(await burst(ours.emulator, ours.bot, ours.people, ours.pick))
                 theirs.append(await burst(base.emulator, base.bot, base.people, base.pick))
         results += figures(f"Burst: {burst_size:,} respondents press at once", summarise(mine), summarise(theirs))
-        # Steady: whole questionnaires, each run on fresh respondents, the bots in the order of STEADY_ORDER.
-        mine, theirs = [], []
-        for n, side in enumerate(STEADY_ORDER):
-            place = folder / f"steady-{n}"
-            place.mkdir()
-            if side == "datatool-bot":
-                async with datatool_side(steady_size, place, cpus) as ours:
-                    mine.append(await steady(ours.emulator, ours.bot, ours.people, ours.pick))
-            else:
-                async with floor_side(steady_size, screens, place, cpus) as base:
-                    theirs.append(await steady(base.emulator, base.bot, base.people, base.pick))
+        # Steady: whole questionnaires, each run on fresh respondents, the bots (both up, as for the burst) in the
+        # order of STEADY_ORDER.
+        runs = {name: STEADY_ORDER.count(name) for name in STEADY_ORDER}
+        for name in ("steady-ours", "steady-floor"):
+            (folder / name).mkdir()
+        async with datatool_side(steady_size * runs["datatool-bot"], folder / "steady-ours", cpus) as ours, \
+                floor_side(steady_size * runs["floor"], screens, folder / "steady-floor", cpus) as base:
+            sides = {"datatool-bot": ours, "floor": base}
+            results_of: dict[str, list[Run]] = {"datatool-bot": [], "floor": []}
+            for name in STEADY_ORDER:
+                side, done = sides[name], results_of[name]
+                people = side.people[len(done) * steady_size:(len(done) + 1) * steady_size]
+                done.append(await steady(side.emulator, side.bot, people, side.pick))
+            mine, theirs = results_of["datatool-bot"], results_of["floor"]
         results += figures(f"Steady: {steady_size} respondents answer the whole questionnaire", summarise(mine),
                            summarise(theirs))
     return results
