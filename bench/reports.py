@@ -248,8 +248,8 @@ async def run(folder: pathlib.Path) -> list[Figure]:
         national_times, national_files = await _best_of(national)
         bundle_times, _ = await _best_of(bundle)
         bundle_files = sorted(completion.folder(campaign, interim=False).iterdir())
-    national_memory = await _memory("national", folder)
-    bundle_memory = await _memory("bundle", folder)
+    # Each in its own fresh interpreter, both at once: a process's resident set is its own, whatever runs beside it.
+    national_memory, bundle_memory = await asyncio.gather(_memory("national", folder), _memory("bundle", folder))
 
     assert isinstance(national_files, list)
     scope = f"{councils} councils × {sum(INVITED.values())} invited, {responses:,} submitted"
