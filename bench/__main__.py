@@ -196,12 +196,15 @@ def machine() -> list[str]:
 HOW = """\
 Every end-to-end figure is measured for datatool-bot and for the **floor bot** (`bench/floor.py`) in the same run,
 against the same strict Bot API emulator (`bot/emulator`, in the benchmark's process, on 127.0.0.1), each bot in its
-own process so that its CPU time (user + system, all threads) and peak RSS (`VmHWM`) are its own. The floor bot is
+own process so that its CPU time (user + system, all threads) and peak RSS (`VmHWM`) are its own, and on a core of
+its own for the burst and steady runs (the emulator and the respondents on the other). The floor bot is
 the least work any Telegram questionnaire bot must do: per press it edits the message to the next question and
-answers the button, with no storage, no rendering and no checks. It uses python-telegram-bot exactly as
-datatool-bot does (same version, same HTTP stack, the same number of updates handled at once) and shows the same
-screens, read from a file at start-up, so both move the same bytes: the difference is datatool-bot's own work (its
-durable SQLite writes, its rules and its screens). Latency runs from the press being queued at the emulator to the
+answers the button, with no storage, no rendering and no checks. It uses python-telegram-bot as any minimal bot
+would, with the same version, HTTP stack and number of updates handled at once as datatool-bot, and its usual calls:
+it fetches updates as soon as a batch arrives (datatool-bot waits until one could start at once) and edits through
+`CallbackQuery.edit_message_text` (datatool-bot sends the edit as plain JSON). It shows the same screens, read from a
+file at start-up, so both move the same bytes: the rest of the difference is datatool-bot's own work (its durable
+SQLite writes, its rules and its screens). Latency runs from the press being queued at the emulator to the
 bot's edit reaching it. The emulator enforces Telegram's flood limit strictly: beyond 30 new messages in any second,
 429 with `retry_after` (edits and button answers are not counted, as for Telegram's broadcast limit).
 """

@@ -4,8 +4,10 @@ Per button press it only edits the pressed message to the next question and answ
 as datatool-bot does — with no storage, no rendering and no checks: the screens are read once at start-up from
 ``FLOOR_SCREENS``, a JSON list of tracks (one per role), each the list of screens datatool-bot shows from the first
 question to the thanks after submitting (HTML text and button labels), so both bots send the same bytes and parse the
-same replies.  It uses python-telegram-bot exactly as datatool-bot does (same HTTP stack, concurrent updates), so the
-difference between the two is what datatool-bot does on top: its database, its rules and its screens.
+same replies.  It uses python-telegram-bot as any minimal bot would: the same HTTP stack and number of updates
+handled at once as datatool-bot, and python-telegram-bot's usual calls (updates fetched as soon as a batch arrives,
+the edit through ``CallbackQuery.edit_message_text``), so the difference between the two is what datatool-bot does on
+top, its database, its rules and its screens, less what it saves on those two calls.
 
 For the reminder fan-out, ``/fanout`` from anyone sends one message to every chat listed in ``FLOOR_CHATS`` (a file
 of chat ids), one after another through python-telegram-bot's own ``AIORateLimiter`` at 30 messages a second: the

@@ -109,9 +109,9 @@ def apart() -> Iterator[set[int] | None]:
     """Keep the bot under test and the load apart: this process (the emulator and the respondents) on one core, the
     bot on another (the cores to give it are yielded; None on a one-core machine, where nothing changes).
 
-    Sharing cores with the load, the bot's CPU time per answer swung by a quarter from one run to the next on this
-    two-core machine, with the scheduler moving it between cores; apart, datatool-bot's three steady runs measured
-    3.70, 3.90 and 3.94 ms.  Both bots are run the same way."""
+    Sharing both cores with the load, the bot was moved between them by the scheduler and its CPU time per answer
+    came out higher and more scattered (datatool-bot's steady runs on this two-core machine, the same code: 3.9 to
+    5.3 ms; kept apart, three runs: 3.7 to 3.9 ms).  Both bots are run the same way."""
     available = sorted(os.sched_getaffinity(0))
     if len(available) < 2:
         yield None
