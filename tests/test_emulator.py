@@ -467,3 +467,18 @@ async def test_profile_menu_webhook_and_media_methods(emu: BotApiEmulator, bot: 
         await bot.get_updates()
     assert await bot.delete_webhook(drop_pending_updates=True)
     assert await bot.get_updates() == () and emu.pending_updates == 0
+
+
+async def test_a_waiter_cancelled_just_as_the_emulator_changes_stops_waiting(emu: BotApiEmulator) -> None:
+    """On Python 3.11, asyncio.wait_for swallows a cancellation that lands in the same turn as the awaited event: a
+    waiter that loops (``wait_for`` re-checks its condition after every change) then outlived its cancellation, and a
+    benchmark hung at exit so.  The emulator waits with asyncio.timeout, which lets the cancellation through."""
+    emu.add_user(USER_ID + 1, "Bob")
+    waiter = asyncio.create_task(emu.wait_for(lambda: False, 3600, description="nothing"))
+    for _ in range(3):
+        await asyncio.sleep(0)  # the waiter is now waiting for the next change
+    emu.history(USER_ID + 1, "a change")  # sets the change event ...
+    waiter.cancel()  # ... in the same turn as the cancellation
+    with pytest.raises(asyncio.CancelledError):
+        async with asyncio.timeout(5):
+            await waiter
