@@ -77,7 +77,8 @@ def build_application(settings: Settings, services: Services | None = None) -> A
     async def post_shutdown(app: Application) -> None:
         await services.close()
 
-    updates = PerPersonUpdates(settings.concurrent_updates)
+    queue: asyncio.Queue[object] = asyncio.Queue()
+    updates = PerPersonUpdates(settings.concurrent_updates, queued=queue.qsize)
     app = (
         Application.builder()
         .token(settings.require_token())
@@ -86,13 +87,13 @@ def build_application(settings: Settings, services: Services | None = None) -> A
         .read_timeout(settings.telegram_timeout)
         .write_timeout(settings.telegram_timeout)
         .rate_limiter(MessagePacer(settings.rate_limit_per_second, max_retries=settings.rate_limit_retries))
+        .update_queue(queue)
         .concurrent_updates(updates)
         .get_updates_request(PollWhenRoom(updates.room, connection_pool_size=1))  # python-telegram-bot's defaults
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
     )
-    updates.queued = app.update_queue.qsize
     app.bot_data[SERVICES_KEY] = services
     private = filters.ChatType.PRIVATE
     message = private & filters.UpdateType.MESSAGE

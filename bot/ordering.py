@@ -38,12 +38,13 @@ def person_of(update: object) -> int | None:
 class PerPersonUpdates(BaseUpdateProcessor):
     """Different people's updates concurrently; one person's in delivery order."""
 
-    def __init__(self, max_concurrent_updates: int):
+    def __init__(self, max_concurrent_updates: int, queued: Callable[[], int] = lambda: 0):
+        """``queued``: how many updates are fetched and not handed over yet (the size of the Application's queue)."""
         super().__init__(max_concurrent_updates)
         self._tails: dict[int, asyncio.Future[None]] = {}  # person -> done when their latest update is
         self._open = 0  # updates handed over and not finished: running, or waiting for a slot or for their person
         self._finished = asyncio.Event()  # set whenever one finishes
-        self.queued: Callable[[], int] = lambda: 0  # updates fetched and not handed over yet (the Application's queue)
+        self.queued = queued
 
     @property
     def open(self) -> int:

@@ -76,9 +76,8 @@ async def test_a_failing_update_does_not_hold_up_that_persons_next_one():
 
 
 async def test_room_for_another_update_is_only_there_while_a_slot_is_free():
-    processor = PerPersonUpdates(2)
     queued = [0]
-    processor.queued = lambda: queued[0]
+    processor = PerPersonUpdates(2, queued=lambda: queued[0])
     release = {n: asyncio.Event() for n in (1, 2)}
 
     async def held(n: int) -> None:
@@ -106,7 +105,8 @@ async def test_room_for_another_update_is_only_there_while_a_slot_is_free():
 async def test_long_polling_leaves_updates_with_telegram_while_every_slot_is_busy():
     """Fetched eagerly (python-telegram-bot's default), updates wait in the bot's memory, already confirmed to
     Telegram, and a crash would lose them; the bot asks for more only once one could start."""
-    processor = PerPersonUpdates(2)
+    queue: asyncio.Queue[object] = asyncio.Queue()
+    processor = PerPersonUpdates(2, queued=queue.qsize)
     release, started_ = asyncio.Event(), []
 
     async def on_press(update: Update, context: object) -> None:
@@ -117,9 +117,8 @@ async def test_long_polling_leaves_updates_with_telegram_while_every_slot_is_bus
 
     async with BotApiEmulator("1:room") as emulator:
         app = (Application.builder().token(emulator.token).base_url(emulator.base_url)
-               .concurrent_updates(processor)
+               .update_queue(queue).concurrent_updates(processor)
                .get_updates_request(PollWhenRoom(processor.room, connection_pool_size=1)).build())
-        processor.queued = app.update_queue.qsize
         app.add_handler(CallbackQueryHandler(on_press))
         shown = {}
         for user in range(1, 6):
