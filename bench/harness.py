@@ -257,9 +257,10 @@ def _services(settings: Settings, at: datetime):  # noqa: ANN202 - the bot's own
 
 
 async def _open_invitations(settings: Settings, *, councils: int, per_role: int, at: datetime,
-                            answered: int = 0) -> list[tuple[Who, Screen]]:
+                            answered: int = 0, unopened: int = 0) -> list[tuple[Who, Screen]]:
     """Campaigns with invitations, each opened through the real respondent service at ``at``: the link, the
-    language, the privacy notice, then ``answered`` questions.  Returns each person and the screen they are on."""
+    language, the privacy notice, then ``answered`` questions.  Returns each person and the screen they are on.
+    ``unopened``: members more per campaign, invited and never opened."""
     from bot.services import admin_services
 
     clock = FixedClock(at)
@@ -272,6 +273,8 @@ async def _open_invitations(settings: Settings, *, councils: int, per_role: int,
             for role in ("officer", "member"):
                 issued = await admin.campaigns.issue_invitations(campaign_id, role, per_role, USERNAME)
                 tokens += [i.token for i in issued]
+            if unopened:
+                await admin.campaigns.issue_invitations(campaign_id, "member", unopened, USERNAME)
     async with _services(settings, at) as services:
         service = services.respondents
 
@@ -294,13 +297,14 @@ async def _open_invitations(settings: Settings, *, councils: int, per_role: int,
 
 
 async def seed_respondents(settings: Settings, emulator: BotApiEmulator, *, councils: int, per_role: int,
-                           at: datetime, answered: int = 0) -> list[Respondent]:
+                           at: datetime, answered: int = 0, unopened: int = 0) -> list[Respondent]:
     """``councils`` open campaigns with ``per_role`` officers and members each, every invitation opened through the
     real respondent service at ``at`` (link, language, privacy notice, then ``answered`` questions), and the
-    question each person is now on placed in their chat as the bot's last message."""
+    question each person is now on placed in their chat as the bot's last message; and ``unopened`` members more
+    per campaign, invited and never opened."""
     people = []
     for who, screen in await _open_invitations(settings, councils=councils, per_role=per_role, at=at,
-                                               answered=answered):
+                                               answered=answered, unopened=unopened):
         emulator.add_user(who.user_id, f"Respondent {who.user_id - FIRST_USER}")
         person = Respondent(who.user_id, invitation_id=owner_of(screen))
         person.message_id = emulator.history(who.user_id, screen.text, buttons_of(screen))

@@ -169,8 +169,10 @@ async def datatool_side(respondents: int, folder: Path, cpus: set[int] | None = 
         settings = datatool_settings(emulator, folder)
         councils = max(1, -(-respondents // 100))
         per_role = -(-respondents // (2 * councils))
+        # One member more per council who never answers: no council completes, so the bot compiles no final report
+        # in the middle of a run (its completion job looks every minute, and a steady run submits whole councils).
         people = await seed_respondents(settings, emulator, councils=councils, per_role=per_role,
-                                        at=datetime.now(UTC))
+                                        at=datetime.now(UTC), unopened=1)
         async with BotProcess(emulator, datatool_argv(), datatool_env(emulator, folder), folder / "bot.log",
                               cpus) as bot:
             yield Side(emulator, bot, people[:respondents], choose)
