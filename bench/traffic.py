@@ -271,18 +271,16 @@ async def run(*, burst_size: int = 2000, steady_size: int = 200, rounds: int = R
         results += figures(f"Burst: {burst_size:,} respondents press at once", summarise(mine), summarise(theirs))
         # Steady: whole questionnaires, each run on fresh respondents, the bots (both up, as for the burst) in the
         # order of STEADY_ORDER.
-        runs = {name: STEADY_ORDER.count(name) for name in STEADY_ORDER}
         for name in ("steady-ours", "steady-floor"):
             (folder / name).mkdir()
-        async with datatool_side(steady_size * runs["datatool-bot"], folder / "steady-ours", cpus) as ours, \
-                floor_side(steady_size * runs["floor"], screens, folder / "steady-floor", cpus) as base:
-            sides = {"datatool-bot": ours, "floor": base}
-            results_of: dict[str, list[Run]] = {"datatool-bot": [], "floor": []}
+        mine, theirs = [], []
+        async with datatool_side(steady_size * STEADY_ORDER.count("datatool-bot"), folder / "steady-ours",
+                                 cpus) as ours, \
+                floor_side(steady_size * STEADY_ORDER.count("floor"), screens, folder / "steady-floor", cpus) as base:
             for name in STEADY_ORDER:
-                side, done = sides[name], results_of[name]
-                people = side.people[len(done) * steady_size:(len(done) + 1) * steady_size]
+                side, done = (ours, mine) if name == "datatool-bot" else (base, theirs)
+                people = side.people[len(done) * steady_size:][:steady_size]
                 done.append(await steady(side.emulator, side.bot, people, side.pick))
-            mine, theirs = results_of["datatool-bot"], results_of["floor"]
         results += figures(f"Steady: {steady_size} respondents answer the whole questionnaire", summarise(mine),
                            summarise(theirs))
     return results
