@@ -44,7 +44,7 @@ class PerPersonUpdates(BaseUpdateProcessor):
         self._tails: dict[int, asyncio.Future[None]] = {}  # person -> done when their latest update is
         self._open = 0  # updates handed over and not finished: running, or waiting for a slot or for their person
         self._finished = asyncio.Event()  # set whenever one finishes
-        self.queued = queued
+        self._queued = queued
 
     @property
     def open(self) -> int:
@@ -53,7 +53,7 @@ class PerPersonUpdates(BaseUpdateProcessor):
     async def room(self) -> None:
         """Return once fewer than ``max_concurrent_updates`` updates are fetched and unfinished, so that one more
         would start at once."""
-        while self._open + self.queued() >= self.max_concurrent_updates:
+        while self._open + self._queued() >= self.max_concurrent_updates:
             self._finished.clear()
             await self._finished.wait()
 
