@@ -20,6 +20,7 @@ TELEGRAM_API = "https://api.telegram.org/bot"
 TOKEN_PATTERN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
 USERNAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
 WEBHOOK_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # Telegram's rule for setWebhook's secret_token
+MAX_RATE_PER_SECOND = 100_000  # far above Telegram's 30: only a local emulator goes faster (the demo uses 10,000)
 
 # How to fix each setting, used in the one-line error message.
 HINTS = {
@@ -29,7 +30,7 @@ HINTS = {
     "db_path": "give a file path such as ./datatool.db",
     "auditor_ids": "give numeric Telegram user ids separated by commas, e.g. 12345678,87654321",
     "timezone": "give an IANA time zone such as Europe/London",
-    "rate_limit_per_second": "give a number of messages per second, e.g. 30",
+    "rate_limit_per_second": f"give a number of messages per second above 0 and at most {MAX_RATE_PER_SECOND}, e.g. 30",
     "auditor_chat_id": "give the numeric id of the auditors' group chat, e.g. -1001234567890",
     "digest_time": "give a time of day as HH:MM, e.g. 08:30",
     "authorities": "give the path of a YAML file shaped like config/authorities.yaml",
@@ -71,7 +72,7 @@ class Settings(BaseSettings):
     """A YAML file with the default reminder policy (default: config/reminders.yaml)."""
     privacy_notice: Path | None = None
     """A YAML file with the privacy notice (default: config/privacy.yaml)."""
-    rate_limit_per_second: float = Field(default=30.0, gt=0)
+    rate_limit_per_second: float = Field(default=30.0, gt=0, le=MAX_RATE_PER_SECOND, allow_inf_nan=False)
     """New messages a second, overall (``bot/pacing.py``): Telegram allows about 30; only a local emulator may go
     faster.  Edits and button answers are not counted."""
     rate_limit_retries: int = Field(default=3, ge=0, le=10)

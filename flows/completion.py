@@ -18,8 +18,10 @@ goes out, and settled after by what became of it (``flows.delivery``):
 - after ``MAX_ATTEMPTS`` tries (two days) an item is given up.
 
 A campaign is finished (``summary_posted_at``) only when every item to every recipient is settled: sent, unknown
-and its chat told (or telling it given up), or given up.  Time comes from the clock passed in; the store, the
-compiler and the poster are Protocols declared here.
+and its chat told (or telling it given up), or given up.  Each campaign is posted on its own: one that fails (its
+report will not compile, say) is logged by type and place and tried again next tick, and the others go on
+(``flows.diagnostics.isolated``).  Time comes from the clock passed in; the store, the compiler and the poster are
+Protocols declared here.
 
 Each chat gets the bundle in its own language (``RecipientLanguages``: the one chosen there with /language): the
 summary message and the charts in that language, both HTML reports with that language's first, and any notice of an
@@ -42,6 +44,7 @@ from typing import Protocol
 
 from flows.campaigns import CampaignService, UnknownCampaign
 from flows.delivery import Delivery, Outcome
+from flows.diagnostics import isolated
 from flows.i18n import DEFAULT_LANGUAGE, LANGUAGES, catalogue
 from flows.ports import Clock
 from flows.records import CLOSED, Campaign
@@ -361,6 +364,10 @@ def pinned_language(bundle: Bundle, claimed: Iterable[str]) -> str | None:
     return next((lang for lang in bundle.by_language if keys & bundle.only_in(lang)), None)
 
 
+_PAUSED, _FINISHED = object(), object()
+"""What posting one campaign came to (``PostingService._post_campaign``), besides None: not finished yet."""
+
+
 class PostingService:
     def __init__(self, store: PostingStore, reports: FinalReports, poster: Poster, clock: Clock,
                  languages: RecipientLanguages | None = None, results: RespondentResults | None = None):
@@ -395,32 +402,47 @@ class PostingService:
         if self._paused_until is not None and now < self._paused_until:
             return PostReport(paused_until=self._paused_until)
         self._paused_until = None
-        await self.reports.close_completed()
+        with isolated(log, "completion: closing completed campaigns failed"):
+            await self.reports.close_completed()
         tally = _Tally()
         finished: list[int] = []
         for campaign_id in await self.store.awaiting_post():
-            bundle = await self.reports.final_bundle(campaign_id)
-            before = await self.store.postings(campaign_id)
-            owed: dict[int, tuple[Item, ...]] = {}
-            for chat_id in recipients:
-                language, items = await self._chat_items(bundle, chat_id, before)
-                owed[chat_id] = items
-                for item in items:
-                    if not await self._post(campaign_id, chat_id, item, tally):
-                        return self._report(tally, finished)
-                doubtful = {p.item for p in await self.store.postings(campaign_id)
-                            if p.chat_id == chat_id and p.status == UNKNOWN}
-                for item in items:
-                    if item.key in doubtful and not await self._post(campaign_id, chat_id,
-                                                                     notice(bundle, item, language), tally):
-                        return self._report(tally, finished)
-            if settled(await self.store.postings(campaign_id), recipients, owed):
-                log.info("campaign %s: summary posted and settled, files in %s", campaign_id, bundle.folder)
-                await self.store.finished(campaign_id, self.clock.now())
+            # One campaign's failure (its report will not compile, say) is logged, and the others go on.
+            outcome = None
+            with isolated(log, f"completion: campaign {campaign_id} left for the next tick"):
+                outcome = await self._post_campaign(campaign_id, recipients, tally)
+            if outcome is _PAUSED:
+                return self._report(tally, finished)
+            if outcome is _FINISHED:
                 finished.append(campaign_id)
         if self.results is not None:
-            await self.results.tick()
+            with isolated(log, "completion: results to respondents failed"):
+                await self.results.tick()
         return self._report(tally, finished)
+
+    async def _post_campaign(self, campaign_id: int, recipients: Sequence[int], tally: _Tally) -> object:
+        """Post one campaign's bundle to every recipient: ``_FINISHED`` when all of it is settled, ``_PAUSED`` when
+        flood control says to stop posting for now, else None."""
+        bundle = await self.reports.final_bundle(campaign_id)
+        before = await self.store.postings(campaign_id)
+        owed: dict[int, tuple[Item, ...]] = {}
+        for chat_id in recipients:
+            language, items = await self._chat_items(bundle, chat_id, before)
+            owed[chat_id] = items
+            for item in items:
+                if not await self._post(campaign_id, chat_id, item, tally):
+                    return _PAUSED
+            doubtful = {p.item for p in await self.store.postings(campaign_id)
+                        if p.chat_id == chat_id and p.status == UNKNOWN}
+            for item in items:
+                if item.key in doubtful and not await self._post(campaign_id, chat_id,
+                                                                 notice(bundle, item, language), tally):
+                    return _PAUSED
+        if settled(await self.store.postings(campaign_id), recipients, owed):
+            log.info("campaign %s: summary posted and settled, files in %s", campaign_id, bundle.folder)
+            await self.store.finished(campaign_id, self.clock.now())
+            return _FINISHED
+        return None
 
     def _report(self, tally: _Tally, finished: list[int]) -> PostReport:
         return PostReport(tally.sent, tally.retrying, tally.unknown, tally.given_up, tuple(finished), self._paused_until)

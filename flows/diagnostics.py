@@ -7,8 +7,13 @@ never ``str(exc)`` and never a traceback with locals or messages.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import traceback
+from collections.abc import Iterator
+
+from flows.ports import StorageUnavailable
 
 
 def where(exc: BaseException) -> str:
@@ -23,6 +28,20 @@ def where(exc: BaseException) -> str:
     if cause is not None and cause is not exc:
         described += f" (from {type(cause).__name__})"
     return described
+
+
+@contextlib.contextmanager
+def isolated(log: logging.Logger, what: str) -> Iterator[None]:
+    """One campaign's part of a periodic job (reminders, digest, completion, results back): a failure inside is
+    logged as ``"<what>: <where(exc)>"`` — its type and place, never its message — and goes no further, so the job
+    goes on with the other campaigns.  ``StorageUnavailable`` does go further: the database, not the campaign, is at
+    fault, and the job waits for its next tick."""
+    try:
+        yield
+    except StorageUnavailable:
+        raise
+    except Exception as exc:
+        log.error("%s: %s", what, where(exc))
 
 
 def _short(filename: str) -> str:

@@ -22,7 +22,7 @@ from enum import StrEnum
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from flows import callbacks
+from flows import callbacks, diagnostics
 from flows.auditors import Auditors
 from flows.callbacks import Action
 from flows.campaigns import (
@@ -481,10 +481,9 @@ class FieldworkService:
 
     async def digest(self) -> list[tuple[int, Screen]]:
         """Today's digest for each recipient chat (the auditors' group chat, or each auditor), each in that chat's
-        language; empty when it was already sent today or nothing is open.
-
-        The day is claimed in the database before sending, so a restart never sends a second digest that day.
-        """
+        language; empty when it was already sent today or nothing is open.  A council whose figures fail is left out
+        (logged by type and place), not the whole digest.  The day is claimed in the database before sending, so a
+        restart never sends a second digest that day."""
         now = self.clock.now()
         today = now.astimezone(self.zone).date()
         open_campaigns = await self.campaigns.open_campaigns(today)
@@ -493,18 +492,19 @@ class FieldworkService:
         since = await self.digests.last_digest()
         if not await self.digests.claim_digest(today, now):
             return []
-        figures = []
+        blocks = []  # each council's block in each language
         for campaign in sorted(open_campaigns, key=lambda c: c.authority):
-            table = await self.campaigns.table(campaign)
-            new = await self.campaigns.responded_since(campaign.id, since) if since else None
-            figures.append((campaign, table, new))
+            with diagnostics.isolated(log, f"digest: campaign {campaign.id} left out"):
+                table = await self.campaigns.table(campaign)
+                new = await self.campaigns.responded_since(campaign.id, since) if since else None
+                blocks.append({lang: progress.digest_block(campaign, table, new, today, lang) for lang in LANGUAGES})
         screens: dict[str, Screen] = {}
         out = []
         for chat_id in await self.auditors.recipients():
             language = await self.auditors.language(chat_id)
             if language not in screens:
                 lines = [progress.digest_heading(today, since, self.zone, language)]
-                lines += [progress.digest_block(c, t, n, today, language) for c, t, n in figures]
+                lines += [block.get(language, block[DEFAULT_LANGUAGE]) for block in blocks]
                 screens[language] = Screen(_fit(lines, language))
             out.append((chat_id, screens[language]))
         return out

@@ -12,22 +12,27 @@ person gets each slot's reminder at most once; the only message whose delivery c
 single one in flight at that moment.  A send that Telegram answers too late (a timeout: it may have been delivered)
 is recorded ``unknown`` too and never repeated; one that certainly did not go out (flood control, a 5xx, a refused
 connection) stays ``queued`` and is tried again (``flows.delivery``).
+
+Each campaign is planned on its own: a campaign whose slots cannot be worked out is logged by type and place and
+skipped for that tick, and every other campaign gets its reminders (``flows.diagnostics.isolated``).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from flows import callbacks, engine
 from flows.callbacks import Action
 from flows.delivery import Delivery, Outcome
+from flows.diagnostics import isolated
 from flows.i18n import Catalogue
 from flows.model import Questionnaire, Role
 from flows.ports import Clock
@@ -43,22 +48,66 @@ BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=25))
 BATCH = 500
 
 
+MAX_POLICY_DAYS = 366
+"""``min_gap_days`` and ``final_days_before_close``: whole days, at most a year (fieldwork is shorter)."""
+MAX_PER_PERSON = 50
+"""``max_per_person``: reminders to one person, at most (the default is 3)."""
+MAX_ACTIVE_HOURS = 24 * 31
+"""``skip_if_active_hours``: at most a month."""
+MAX_GRACE_HOURS = 24 * 7
+"""``grace_hours``: a missed slot is sent at most a week late (the default is 3 hours)."""
+_BOUNDS: dict[str, tuple[bool, float, float, str]] = {
+    # field: (whole numbers only, lowest, highest, unit); grace_hours must also be above 0
+    "min_gap_days": (True, 0, MAX_POLICY_DAYS, "days"),
+    "max_per_person": (True, 0, MAX_PER_PERSON, "reminders"),
+    "final_days_before_close": (True, 0, MAX_POLICY_DAYS, "days"),
+    "skip_if_active_hours": (False, 0, MAX_ACTIVE_HOURS, "hours"),
+    "grace_hours": (False, 0, MAX_GRACE_HOURS, "hours"),
+}
+
+
 class ReminderPolicy(BaseModel):
     """When reminders go out. Defaults: Tuesdays and Thursdays at 10:00, at least 3 days apart, at most 3 each,
-    a final reminder 2 days before close, never between 20:00 and 08:00, nor to anyone active in the last day."""
+    a final reminder 2 days before close, never between 20:00 and 08:00, nor to anyone active in the last day.
+
+    Every number is finite and within ``_BOUNDS`` (days are whole days), so a policy that would make the slot
+    calendar overflow (``final_days_before_close: 1e10``, ``.inf``, ``.nan``) is refused where it is accepted —
+    the YAML loader, the command line — with a message naming the field, not found later by the reminder tick."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     weekdays: list[int] = Field(default=[1, 3], min_length=1)  # Monday = 0
     times: list[time] = Field(default=[time(10, 0)], min_length=1)
     quiet_start: time = time(20, 0)
     quiet_end: time = time(8, 0)
-    min_gap_days: float = Field(default=3, ge=0)
-    max_per_person: int = Field(default=3, ge=0)
-    final_days_before_close: float = Field(default=2, ge=0)
+    min_gap_days: int = 3
+    max_per_person: int = 3
+    final_days_before_close: int = 2
     final_time: time = time(10, 0)
-    skip_if_active_hours: float = Field(default=24, ge=0)
-    grace_hours: float = Field(default=3, gt=0)
+    skip_if_active_hours: float = 24
+    grace_hours: float = 3
     """A slot missed (the bot was down) is still sent this long after its time, then given up."""
+
+    @field_validator(*_BOUNDS, mode="before")
+    @classmethod
+    def _bounded(cls, value: object, info: ValidationInfo) -> object:
+        whole, lowest, highest, unit = _BOUNDS[info.field_name or ""]
+        wanted = f"{'a whole number' if whole else 'a number'} of {unit} from {lowest:g} to {highest:g}"
+        if info.field_name == "grace_hours":
+            wanted = f"a number of {unit} above 0 and at most {highest:g}"
+        number = value
+        if isinstance(value, str):
+            try:
+                number = float(value.strip())
+            except ValueError:
+                raise ValueError(f"must be {wanted}, not {value!r}") from None
+        if isinstance(number, bool) or not isinstance(number, (int, float)):
+            raise ValueError(f"must be {wanted}")
+        finite = not isinstance(number, float) or math.isfinite(number)
+        out_of_range = not lowest <= number <= highest or (info.field_name == "grace_hours" and number <= 0)
+        if not finite or out_of_range or (whole and number != int(number)):
+            shown = f"{number:g}" if isinstance(number, float) or abs(number) < 10**15 else "a larger number"
+            raise ValueError(f"must be {wanted}, not {shown}")
+        return int(number) if whole else float(number)
 
     @model_validator(mode="after")
     def _sane(self) -> ReminderPolicy:
@@ -221,18 +270,23 @@ class ReminderService:
         queued = 0
         campaigns = await self.store.open_campaigns(now.astimezone(self.zone).date())
         for campaign in campaigns:
-            slots = campaign_slots(campaign.policy, campaign.opens_on, campaign.closes_on, self.zone)
-            slot = due_slot(campaign.policy, slots, now, self.zone)
-            if slot is None:
-                continue
-            # A role at or above its target gets only the final, deadline reminder.
-            roles = frozenset(r.value for r in Role) if slot.final else campaign.below_target
-            if roles:
-                queued += await self.store.queue_slot(campaign, slot, roles, now)
+            # One campaign's data (a close date the calendar cannot reach, say) holds back no other's reminders.
+            with isolated(log, f"reminders: campaign {campaign.id} skipped this tick"):
+                queued += await self._plan_campaign(campaign, now)
         policies = {c.id: c.policy for c in campaigns}
         if not any(p.quiet(now.astimezone(self.zone).time()) for p in policies.values()):
             queued += await self.store.queue_snoozed(now, policies)
         return queued
+
+    async def _plan_campaign(self, campaign: CampaignWindow, now: datetime) -> int:
+        """Queue the slot of one campaign that is due now, if any; how many were queued."""
+        slots = campaign_slots(campaign.policy, campaign.opens_on, campaign.closes_on, self.zone)
+        slot = due_slot(campaign.policy, slots, now, self.zone)
+        if slot is None:
+            return 0
+        # A role at or above its target gets only the final, deadline reminder.
+        roles = frozenset(r.value for r in Role) if slot.final else campaign.below_target
+        return await self.store.queue_slot(campaign, slot, roles, now) if roles else 0
 
     async def tick(self) -> TickReport:
         """One pass: queue what is due, then send what is queued (until done, or flood control says wait)."""
@@ -244,7 +298,14 @@ class ReminderService:
         async for item in self._due(now):
             if not await self.store.mark_sending(item.invitation_id, item.slot, now):
                 continue  # someone else (another tick) took it
-            delivery = await self.messenger.send(item.chat_id, await self.render(item, now))
+            screen = None
+            with isolated(log, f"reminders: campaign {item.campaign_id}: a reminder could not be written"):
+                screen = await self.render(item, now)
+            if screen is None:  # recorded as failed, and the others go on
+                failed += 1
+                await self.store.mark(item.invitation_id, item.slot, "failed", now, error="not rendered")
+                continue
+            delivery = await self.messenger.send(item.chat_id, screen)
             now_after = self.clock.now()
             match delivery.outcome:
                 case Outcome.SENT:

@@ -16,7 +16,9 @@ in the store as ``sending`` — committed — before it goes out, and settled af
 - refused (403: the person blocked the bot; 400): ``failed`` without a ``not_before``: given up, never retried;
 - may have been delivered (timed out after it went out, or left ``sending`` by a crash): ``unknown``, never resent.
 
-The loop runs on the completion job's tick, after the auditors' posting (``PostingService.tick``).  Once a message
+The loop runs on the completion job's tick, after the auditors' posting (``PostingService.tick``).  A campaign whose
+final report fails to compile is logged by type and place and its people wait for the next tick; everyone else is
+sent theirs.  Once a message
 has been claimed the respondent's choice is fixed (``RespondentStore.want_results``); withdrawal clears the choice
 and the record with everything else.
 """
@@ -30,6 +32,7 @@ from typing import Protocol
 
 from flows.completion import FAILED, SENT, SUMMARY, UNKNOWN, Bundle, wait_after
 from flows.delivery import Outcome
+from flows.diagnostics import isolated
 from flows.i18n import Catalogue
 from flows.ports import Clock
 from flows.reminders import Messenger
@@ -114,14 +117,14 @@ class ResultsService:
             return ResultsReport(paused_until=self._paused_until)
         self._paused_until = None
         sent = retrying = unknown = failed = 0
-        seen: set[int] = set()
-        while batch := [w for w in await self.store.due(self.clock.now(), BATCH) if w.invitation_id not in seen]:
+        seen: set[int] = set()  # asked for beyond them, so that those still owed never crowd the others out
+        broken: set[int] = set()  # campaigns whose final report failed this tick: their people wait for the next
+        while batch := [w for w in await self.store.due(self.clock.now(), len(seen) + BATCH)
+                        if w.invitation_id not in seen]:
             for wanted in batch:
                 seen.add(wanted.invitation_id)
-                bundle = await self.reports.final_bundle(wanted.campaign_id)
-                text = results_text(bundle, wanted.language, self.cat)
+                text = None if wanted.campaign_id in broken else await self._text(wanted, broken)
                 if text is None:
-                    log.warning("campaign %s: no summary to send to respondents", wanted.campaign_id)
                     continue
                 attempt = await self.store.claim(wanted.invitation_id, self.clock.now())
                 if attempt is None:
@@ -146,6 +149,21 @@ class ResultsService:
                     failed += 1
                     await self.store.record(wanted.invitation_id, FAILED, after, error=delivery.error)
         return self._report(sent, retrying, unknown, failed)
+
+    async def _text(self, wanted: Wanted, broken: set[int]) -> str | None:
+        """The results message for this person, or None: the campaign's summary failed to build, or its final
+        report failed to compile (logged once per tick by type and place; the campaign is added to ``broken``, and
+        the other campaigns' people are sent theirs)."""
+        bundle = None
+        with isolated(log, f"results to respondents: campaign {wanted.campaign_id} left for the next tick"):
+            bundle = await self.reports.final_bundle(wanted.campaign_id)
+        if bundle is None:
+            broken.add(wanted.campaign_id)
+            return None
+        text = results_text(bundle, wanted.language, self.cat)
+        if text is None:
+            log.warning("campaign %s: no summary to send to respondents", wanted.campaign_id)
+        return text
 
     def _report(self, sent: int, retrying: int, unknown: int, failed: int) -> ResultsReport:
         if sent or retrying or unknown or failed:
