@@ -141,17 +141,20 @@ def console() -> Iterator[io.StringIO]:
 
 
 def test_a_traceback_carrying_the_bot_token_is_masked(console: io.StringIO):
-    """What python-telegram-bot raises for a rejected token, logged with its traceback by a library logger."""
+    """What python-telegram-bot raises for a rejected token, logged with its traceback by a library logger.  (A
+    library record keeps the messages of Telegram's errors only: any other exception's may quote an update.)"""
+    from telegram.error import InvalidToken, NetworkError
+
     try:
         try:
-            raise ValueError(f"GET http://127.0.0.1/bot{REVOKED_TOKEN}/getMe: 401")
-        except ValueError as cause:
-            raise RuntimeError(f"The token `{REVOKED_TOKEN}` was rejected by the server.") from cause
-    except RuntimeError:
+            raise NetworkError(f"GET http://127.0.0.1/bot{REVOKED_TOKEN}/getMe: 401")
+        except NetworkError as cause:
+            raise InvalidToken(f"The token `{REVOKED_TOKEN}` was rejected by the server.") from cause
+    except InvalidToken:
         logging.getLogger("telegram.ext.Application").exception("Invalid token. Aborting retry loop.")
     output = console.getvalue()
     assert "Invalid token. Aborting retry loop." in output and "Traceback" in output  # the record did come out
-    assert "RuntimeError: The token `[bot-token]` was rejected" in output
+    assert "InvalidToken: The token `[bot-token]` was rejected" in output
     assert "/bot[bot-token]/getMe" in output  # the chained cause is masked too
     assert REVOKED_SECRET not in output
 
