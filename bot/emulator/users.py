@@ -104,6 +104,13 @@ class UserSide(EmulatorState):
         }
         return await self.send_update_message(user, document=document, caption=caption)
 
+    def send_raw_update(self, update_type: str, payload: dict[str, Any]) -> int:
+        """An update of ``update_type`` carrying ``payload`` exactly as given, unchecked: what a Telegram newer than
+        the bot's library may send, or a malformed one.  Returns its update_id."""
+        update_id = self._next_update_id
+        self._enqueue(update_type, payload)
+        return update_id
+
     async def edit_user_message(self, user: FakeUser | int, message_id: int, new_text: str) -> dict[str, Any]:
         """The user edits one of their text messages (an ``edited_message`` update)."""
         chat = self._user_chat(user)
