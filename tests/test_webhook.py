@@ -10,11 +10,12 @@ retrying after a failure, getWebhookInfo's report, and deleteWebhook ending it.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -45,20 +46,44 @@ def free_port() -> int:
 
 
 class Receiver:
-    """A tiny webhook: records every POST (its headers and JSON) and answers ``status`` (settable at any time)."""
+    """A tiny webhook: records every POST (its headers and JSON) and answers ``status`` (settable at any time), or
+    what ``answer(update)`` gives; while ``gate`` is set and not open, every POST waits for it before answering.
+    ``events`` lists ("start" | "end", update_id) in order; ``peak`` is the most POSTs it held at once."""
 
     def __init__(self) -> None:
         self.posts: list[tuple[dict[str, str], dict[str, Any]]] = []
         self.status = 200
+        self.answer: Callable[[dict[str, Any]], tuple[int, dict[str, str]]] | None = None
+        self.gate: asyncio.Event | None = None
+        self.events: list[tuple[str, int]] = []
+        self.holding = 0
+        self.peak = 0
         self.url = ""
 
     async def handle(self, request: web.Request) -> web.Response:
-        self.posts.append((dict(request.headers), await request.json()))
-        return web.Response(status=self.status)
+        body = await request.json()
+        self.posts.append((dict(request.headers), body))
+        self.events.append(("start", body["update_id"]))
+        self.holding += 1
+        self.peak = max(self.peak, self.holding)
+        try:
+            if self.gate is not None:
+                await self.gate.wait()
+            status, headers = self.answer(body) if self.answer else (self.status, {})
+        finally:
+            self.holding -= 1
+            self.events.append(("end", body["update_id"]))
+        return web.Response(status=status, headers=headers)
 
     @property
     def update_ids(self) -> list[int]:
         return [body["update_id"] for _, body in self.posts]
+
+    async def until_holding(self, count: int) -> None:
+        """Poll until ``count`` POSTs are held (the emulator's waiting helpers see only the emulator's changes)."""
+        async with asyncio.timeout(5):
+            while self.holding < count:
+                await asyncio.sleep(0.01)
 
 
 @pytest.fixture
@@ -129,6 +154,71 @@ async def test_a_failed_delivery_is_reported_and_retried_until_the_webhook_answe
     assert len(set(receiver.update_ids)) == 1  # the same update each time, never a later one first
 
 
+async def test_different_chats_are_posted_at_once_up_to_max_connections_one_chats_in_order(
+        emulator: BotApiEmulator, receiver: Receiver, bot: Bot):
+    receiver.gate = asyncio.Event()  # every POST is held until the test lets go
+    assert await bot.set_webhook(receiver.url, secret_token=SECRET, max_connections=3)
+    assert (await bot.get_webhook_info()).max_connections == 3
+    users = [emulator.add_user(510 + n) for n in range(5)]
+    for user in users:
+        await emulator.send_message(user, "first")
+    await emulator.send_message(users[0], "second")  # the same chat as the first update
+    await receiver.until_holding(3)
+    assert emulator.webhook_in_flight == 3 and emulator.pending_updates == 6  # no more at once; none acknowledged
+    receiver.gate.set()
+    await emulator.wait_for(lambda: emulator.pending_updates == 0, 5, description="every update delivered")
+    assert receiver.peak == 3  # never more than max_connections
+    assert sorted(receiver.update_ids) == list(range(1, 7)) and len(receiver.update_ids) == 6  # each once
+    first, second = 1, 6  # users[0]'s two messages: the second is POSTed only once the first is answered
+    assert receiver.events.index(("end", first)) < receiver.events.index(("start", second))
+
+
+async def test_a_chat_whose_update_fails_waits_but_the_others_go_on(emulator: BotApiEmulator, receiver: Receiver,
+                                                                   bot: Bot):
+    stuck, other = emulator.add_user(520), emulator.add_user(521)
+    refuse = {"on": True}
+
+    def answer(update: dict[str, Any]) -> tuple[int, dict[str, str]]:
+        if update["message"]["chat"]["id"] == stuck.id and refuse["on"]:
+            return 503, {"Retry-After": "1"}
+        return 200, {}
+
+    receiver.answer = answer
+    emulator.webhook_retry_first, emulator.webhook_retry_max = 0.01, 0.3
+    await bot.set_webhook(receiver.url, secret_token=SECRET)
+    await emulator.send_message(stuck, "one")
+    await emulator.send_message(stuck, "two")
+    await emulator.send_message(other, "meanwhile")
+    await emulator.wait_for(lambda: 3 in receiver.update_ids and receiver.update_ids.count(1) >= 2, 5,
+                            description="the other chat delivered while the first is refused again")
+    assert 2 not in receiver.update_ids  # the stuck chat's next update waits for its first
+    assert emulator.pending_updates == 2
+    info = await bot.get_webhook_info()
+    assert info.last_error_message == "Wrong response from the webhook: 503 Service Unavailable"
+    assert {d.status for d in emulator.webhook_deliveries if d.update_id == 1} == {503}
+    refuse["on"] = False
+    await emulator.wait_for(lambda: emulator.pending_updates == 0, 5, description="the stuck chat to catch up")
+    assert [body["message"]["text"] for _, body in receiver.posts if body["message"]["chat"]["id"] == stuck.id][-2:] \
+        == ["one", "two"]
+
+
+async def test_a_refused_update_is_tried_again_no_sooner_than_retry_after(emulator: BotApiEmulator,
+                                                                         receiver: Receiver, bot: Bot):
+    loop = asyncio.get_running_loop()
+    seen: list[float] = []
+
+    def answer(update: dict[str, Any]) -> tuple[int, dict[str, str]]:
+        seen.append(loop.time())
+        return (429, {"Retry-After": "1"}) if len(seen) == 1 else (200, {})
+
+    receiver.answer = answer
+    emulator.webhook_retry_first, emulator.webhook_retry_max = 0.01, 0.25  # Retry-After: 1, capped at 0.25 s here
+    await bot.set_webhook(receiver.url, secret_token=SECRET)
+    await emulator.send_message(emulator.add_user(522), "later, please")
+    await emulator.wait_for(lambda: emulator.pending_updates == 0, 5, description="the second try")
+    assert len(seen) == 2 and seen[1] - seen[0] >= 0.25  # without Retry-After it would come after 0.01 s
+
+
 async def test_a_webhook_nobody_listens_on_is_reported_as_connection_refused(emulator: BotApiEmulator, bot: Bot):
     with socket.socket() as unserved:  # bound, not listening: connecting is refused
         unserved.bind(("127.0.0.1", 0))
@@ -185,10 +275,14 @@ def bot_env(world: World, tmp_path: Path, **extra: str) -> dict[str, str]:
     }
 
 
-async def until_listening(port: int, process: asyncio.subprocess.Process, log: Path) -> None:
-    """Poll the port until it accepts a connection (or the process has died, or the deadline passed)."""
+async def until_listening(emu: BotApiEmulator, port: int, process: asyncio.subprocess.Process, log: Path) -> None:
+    """Wait until the bot has registered its webhook, then poll the port until it accepts a connection (or the
+    process has died, or the deadline passed).  (The bot binds its port before it registers: updates that come before
+    it has started wait for it.)"""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + START
+    await emu.wait_for(lambda: bool(emu.webhook_url) or process.returncode is not None, START,
+                       description="the bot to set its webhook")
     while True:
         assert process.returncode is None, log.read_text(errors="replace")
         try:
@@ -216,7 +310,7 @@ async def webhook_bot(world: World, tmp_path: Path) -> AsyncIterator[str]:
             env=bot_env(world, tmp_path, DATATOOL_WEBHOOK_SECRET=SECRET), cwd=tmp_path,
             stdout=subprocess.DEVNULL, stderr=stderr)
         try:
-            await until_listening(port, process, log)
+            await until_listening(world.emu, port, process, log)
             yield url
             process.terminate()
             assert await asyncio.wait_for(process.wait(), START) == 0, log.read_text(errors="replace")
@@ -282,6 +376,55 @@ async def test_a_post_without_the_secret_is_refused_and_never_handled(world: Wor
         assert len(driver.messages) == 1, driver.transcript()
     assert await bound_to(world.settings.db_path, token) == driver.chat_id
 
+
+
+def padded(update: dict[str, Any], size: int) -> bytes:
+    """``update`` as JSON of exactly ``size`` bytes, padded with a field python-telegram-bot keeps aside."""
+    bare = len(json.dumps({**update, "padding": ""}).encode())
+    return json.dumps({**update, "padding": "x" * (size - bare)}).encode()
+
+
+async def status_of(port: int, head: bytes) -> bytes:
+    """Send a request's head only (no body) on a raw connection and read the status line of the answer."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(head)
+        await writer.drain()
+        async with asyncio.timeout(START):
+            return await reader.readline()
+    finally:
+        writer.close()
+
+
+async def test_a_body_over_one_mebibyte_is_refused_before_it_is_read(world: World, tmp_path: Path):
+    driver = person(world, 7005)
+    token = world.tokens["officer"][1]
+    limit = 1024 * 1024
+    async with webhook_bot(world, tmp_path) as url, aiohttp.ClientSession() as session:
+        port, path = int(url.split(":")[2].split("/")[0]), "/datatool/telegram"
+        # Refused by its Content-Length, before any of it is sent.
+        head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                f"{SECRET_HEADER}: {SECRET}\r\nContent-Length: {limit + 1}\r\n\r\n").encode()
+        assert (await status_of(port, head)).startswith(b"HTTP/1.1 413")
+
+        async def chunks():  # sent in chunks, with no length given: refused once past the limit
+            body = padded(forged_start(driver.user.to_dict(), token), 2 * limit)
+            for start in range(0, len(body), 64 * 1024):
+                yield body[start:start + 64 * 1024]
+
+        async with session.post(url, data=chunks(), headers={SECRET_HEADER: SECRET,
+                                                             "Content-Type": "application/json"}) as response:
+            assert response.status == 413
+        async with session.post(url, data=padded(forged_start(driver.user.to_dict(), token), limit + 1),
+                                headers={SECRET_HEADER: SECRET, "Content-Type": "application/json"}) as response:
+            assert response.status == 413
+        assert not world.emu.calls_about(driver.chat_id)  # none of them was handled
+        assert await bound_to(world.settings.db_path, token) is None
+        # One of exactly the limit is taken (Telegram's updates are a few kilobytes).
+        async with session.post(url, data=padded(forged_start(driver.user.to_dict(), token), limit),
+                                headers={SECRET_HEADER: SECRET, "Content-Type": "application/json"}) as response:
+            assert response.status == 200
+        assert await bound_to(world.settings.db_path, token) == driver.chat_id
 
 # ---- refusing to start ---------------------------------------------------------------------------------------------
 
@@ -375,4 +518,62 @@ def test_the_webhook_server_serves_the_urls_own_path():
 
     assert url_path("https://bots.example.org/datatool/telegram") == "/datatool/telegram"
     assert url_path("https://bots.example.org") == "/"
-    assert url_path("https://bots.example.org/hook.v2") == r"/hook\.v2"  # tornado reads it as a pattern
+    assert url_path("https://bots.example.org/hook.v2?x=1") == "/hook.v2"  # compared as it is, not as a pattern
+
+
+# ---- setWebhook refused: one line, whichever way --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("status", "expected"), [
+    (500, "datatool-bot: Telegram answered setWebhook with a server error (Internal Server Error): the Bot API is "
+          "having trouble; start the bot again in a few minutes"),
+    (502, "datatool-bot: Telegram answered setWebhook with a server error (Bad Gateway): the Bot API is having "
+          "trouble; start the bot again in a few minutes"),
+])
+async def test_setwebhook_refused_with_a_server_error_stops_start_up_with_one_line_naming_it(
+        world: World, tmp_path: Path, status: int, expected: str):
+    world.emu.fail_next("setWebhook", status)
+    code, err = await run_briefly(world, tmp_path, "run", "--webhook-url", "http://127.0.0.1:9/datatool/telegram",
+                                  "--listen", f"127.0.0.1:{free_port()}", DATATOOL_WEBHOOK_SECRET=SECRET)
+    assert code == 1
+    assert err.splitlines() == [expected], err  # no traceback, and a server error is no "cannot be reached"
+    assert len(world.emu.calls_to("setWebhook")) == 1
+    assert not world.emu.calls_to("setMyCommands")  # refused before the bot started
+
+
+async def test_setwebhook_refused_with_flood_control_is_waited_out_and_if_it_lasts_stops_with_one_line(
+        world: World, tmp_path: Path):
+    # As every request: Telegram's wait is waited out, DATATOOL_RATE_LIMIT_RETRIES times (here 1), each wait logged.
+    world.emu.fail_next("setWebhook", 429, retry_after=1, times=2)
+    code, err = await run_briefly(world, tmp_path, "run", "--webhook-url", "http://127.0.0.1:9/datatool/telegram",
+                                  "--listen", f"127.0.0.1:{free_port()}", DATATOOL_WEBHOOK_SECRET=SECRET,
+                                  DATATOOL_RATE_LIMIT_RETRIES="1")
+    assert code == 1 and "Traceback" not in err, err
+    *logged, last = err.splitlines()
+    assert last == ("datatool-bot: Telegram refused setWebhook with flood control (429), also after waiting as it "
+                    "asked: start the bot again in 1 s or later")
+    assert len(logged) == 1 and "WARNING bot.pacing: flood control on setWebhook: waiting 1.0 s" in logged[0], err
+    assert len(world.emu.calls_to("setWebhook")) == 2 and not world.emu.calls_to("setMyCommands")
+
+
+async def test_setwebhook_refused_with_flood_control_once_starts_after_the_wait(world: World, tmp_path: Path):
+    world.emu.fail_next("setWebhook", 429, retry_after=1)
+    async with webhook_bot(world, tmp_path):
+        driver = person(world, 7004)
+        await driver.start(world.tokens["member"][2])
+        assert "Which language" in driver.last.text
+    assert len(world.emu.calls_to("setWebhook")) == 2
+
+
+async def test_setwebhook_is_called_once_so_there_is_no_second_call_to_fail(world: World, tmp_path: Path):
+    """python-telegram-bot's run_webhook set the webhook a second time after the bot's own call, and a 429 or 5xx
+    there ended in its traceback (and, for a 5xx, in "cannot be reached").  Now there is one call only."""
+    world.emu.fail_next("setWebhook", 500, after=1)
+    async with webhook_bot(world, tmp_path):
+        driver = person(world, 7003)
+        await driver.start(world.tokens["member"][1])  # the bot is up and answering
+        assert "Which language" in driver.last.text
+        assert len(world.emu.calls_to("setWebhook")) == 1
+        assert world.emu.pending_faults("setWebhook") == 1  # the fault for a second call never struck
+    max_connections = world.emu.calls_to("setWebhook")[0].params["max_connections"]
+    assert int(max_connections) == 40  # Telegram's default, registered explicitly: the server takes as many at once
