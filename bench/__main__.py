@@ -4,7 +4,8 @@ Every end-to-end figure is measured for datatool-bot and for the floor bot (``be
 Telegram questionnaire bot must do) in the same run, against the same strict Bot API emulator, and printed with its
 target and PASS/FAIL:
 
-- burst: 2,000 respondents press at once (``bench/traffic.py``);
+- burst: 2,000 respondents press at once (``bench/traffic.py``), taking updates by long polling, then by webhook
+  (the emulator POSTing as Telegram does, up to 40 at once);
 - steady: 200 respondents answer the whole questionnaire concurrently (``bench/traffic.py``);
 - a reminder round to 3,000 people under Telegram's 30 messages a second, with /rates asked meanwhile
   (``bench/fanout.py``);
@@ -206,7 +207,12 @@ it fetches updates as soon as a batch arrives (datatool-bot waits until one coul
 file at start-up, so both move the same bytes: the rest of the difference is datatool-bot's own work (its durable
 SQLite writes, its rules and its screens). Latency runs from the press being queued at the emulator to the
 bot's edit reaching it. The emulator enforces Telegram's flood limit strictly: beyond 30 new messages in any second,
-429 with `retry_after` (edits and button answers are not counted, as for Telegram's broadcast limit).
+429 with `retry_after` (edits and button answers are not counted, as for Telegram's broadcast limit). The burst is
+run twice: with both bots long polling, then with both started again in webhook mode, the emulator POSTing each
+press to each bot's webhook as Telegram does (up to 40 at once, one at a time per person, again until answered 2xx):
+datatool-bot (`run --webhook-url`) answers a POST once its press is handled, so that a crash loses nothing Telegram
+was told was received; the floor bot, as python-telegram-bot's `run_webhook` does, answers at once and queues the
+press in memory.
 """
 
 

@@ -13,9 +13,13 @@ For the reminder fan-out, ``/fanout`` from anyone sends one message to every cha
 of chat ids), one after another through python-telegram-bot's own ``AIORateLimiter`` at 30 messages a second: the
 least a bot must do to keep under Telegram's limit.
 
+In webhook mode (``FLOOR_WEBHOOK_URL``) it takes updates as python-telegram-bot's ``run_webhook`` does, the way a
+minimal bot would: its own web server (tornado) answers each POST 200 at once and queues the update in memory.
+
 Run by ``bench`` as ``python -m bench.floor`` with ``FLOOR_TOKEN``, ``FLOOR_BASE_URL``, ``FLOOR_SCREENS`` and
-optionally ``FLOOR_CHATS``, ``FLOOR_RATE_LIMIT`` (1: use the rate limiter) and
-``FLOOR_CONCURRENCY`` (updates handled at once; 1, python-telegram-bot's default, handles them one by one).
+optionally ``FLOOR_CHATS``, ``FLOOR_RATE_LIMIT`` (1: use the rate limiter),
+``FLOOR_CONCURRENCY`` (updates handled at once; 1, python-telegram-bot's default, handles them one by one) and
+``FLOOR_WEBHOOK_URL`` with ``FLOOR_WEBHOOK_SECRET`` (webhook mode, listening on the URL's host, port and path).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
@@ -84,7 +89,14 @@ def main() -> None:
     tracks = json.loads(Path(os.environ["FLOOR_SCREENS"]).read_text(encoding="utf-8"))
     app = build(os.environ["FLOOR_TOKEN"], os.environ["FLOOR_BASE_URL"], tracks,
                 chats, os.environ.get("FLOOR_RATE_LIMIT") == "1", int(os.environ.get("FLOOR_CONCURRENCY", "1")))
-    app.run_polling(allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY], poll_interval=0, timeout=10)
+    allowed = [Update.MESSAGE, Update.CALLBACK_QUERY]
+    webhook = os.environ.get("FLOOR_WEBHOOK_URL")
+    if webhook:
+        where = urlsplit(webhook)
+        app.run_webhook(listen=where.hostname or "127.0.0.1", port=where.port or 80, url_path=where.path,
+                        webhook_url=webhook, secret_token=os.environ["FLOOR_WEBHOOK_SECRET"], allowed_updates=allowed)
+    else:
+        app.run_polling(allowed_updates=allowed, poll_interval=0, timeout=10)
 
 
 if __name__ == "__main__":

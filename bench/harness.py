@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -57,29 +58,49 @@ def usage(pid: int) -> Usage:
 
 
 class BotProcess:
-    """A bot under test in its own process, started against the emulator; ready once it polls for updates.
+    """A bot under test in its own process, started against the emulator; ready once it polls for updates, or, with
+    ``webhook_port``, once it has set its webhook and that port takes connections.
 
     ``cpus``: the cores it may run on (:func:`apart`), set as soon as it is spawned, before it starts any thread.
     """
 
     def __init__(self, emulator: BotApiEmulator, argv: list[str], env: dict[str, str], log: Path,
-                 cpus: set[int] | None = None):
+                 cpus: set[int] | None = None, webhook_port: int | None = None):
         self.emulator, self.argv, self.env, self.log, self.cpus = emulator, argv, env, log, cpus
+        self.webhook_port = webhook_port
         self.process: subprocess.Popen[bytes] | None = None
 
     async def __aenter__(self) -> BotProcess:
-        polls = len(self.emulator.calls_to("getUpdates"))
+        method = "getUpdates" if self.webhook_port is None else "setWebhook"
+        before = len(self.emulator.calls_to(method))
         out = self.log.open("ab")
         self.process = subprocess.Popen(self.argv, env={**os.environ, **self.env}, stdout=out, stderr=out,
                                         stdin=subprocess.DEVNULL)
         out.close()
         if self.cpus:  # Popen returns once the new interpreter is exec'd: its threads, all started later, inherit it
             os.sched_setaffinity(self.process.pid, self.cpus)
-        await self.emulator.wait_for(lambda: len(self.emulator.calls_to("getUpdates")) > polls or self.dead, 60,
-                                     description="the bot to start polling")
+        await self.emulator.wait_for(lambda: len(self.emulator.calls_to(method)) > before or self.dead, 60,
+                                     description=f"the bot's first {method}")
+        if self.webhook_port is not None and not self.dead:
+            await self._until_listening(self.webhook_port)
         if self.dead:
             raise RuntimeError(f"{self.argv[0]} exited with {self.process.returncode}: see {self.log}")
         return self
+
+    async def _until_listening(self, port: int) -> None:
+        """Poll the port until it takes a connection (python-telegram-bot sets the webhook, then listens)."""
+        for _ in range(600):
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", port)
+            except OSError:
+                if self.dead:
+                    return
+                await asyncio.sleep(0.05)
+                continue
+            writer.close()
+            await writer.wait_closed()
+            return
+        raise RuntimeError(f"nothing listens on {port}: see {self.log}")
 
     @property
     def dead(self) -> bool:
@@ -131,6 +152,7 @@ def datatool_env(emulator: BotApiEmulator, folder: Path, **extra: str) -> dict[s
         "DATATOOL_DB_PATH": str(folder / "datatool.db"),
         "DATATOOL_REPORTS_DIR": str(folder / "reports"),
         "DATATOOL_LOG_LEVEL": "WARNING",
+        "DATATOOL_WEBHOOK_SECRET": WEBHOOK_SECRET,  # used in webhook mode only
         **extra,
     }
 
@@ -143,19 +165,40 @@ def datatool_settings(emulator: BotApiEmulator, folder: Path, **extra: object) -
     return Settings(_env_file=None, **(values | extra))  # type: ignore[call-arg]
 
 
-def datatool_argv() -> list[str]:
-    return [str(Path(sys.executable).with_name("datatool-bot")), "run"]
+WEBHOOK_SECRET = "bench-webhook-secret"
+WEBHOOK_PATH = "/bench/telegram"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def webhook_url(port: int) -> str:
+    return f"http://127.0.0.1:{port}{WEBHOOK_PATH}"
+
+
+def datatool_argv(webhook_port: int | None = None) -> list[str]:
+    """``datatool-bot run``; with ``webhook_port``, in webhook mode on that port of 127.0.0.1."""
+    argv = [str(Path(sys.executable).with_name("datatool-bot")), "run"]
+    if webhook_port is not None:
+        argv += ["--webhook-url", webhook_url(webhook_port), "--listen", f"127.0.0.1:{webhook_port}"]
+    return argv
 
 
 def floor_argv() -> list[str]:
     return [sys.executable, "-m", "bench.floor"]
 
 
-def floor_env(emulator: BotApiEmulator, screens: Path, **extra: str) -> dict[str, str]:
-    """The floor bot handles as many updates at once as datatool-bot does by default (``concurrent_updates``)."""
+def floor_env(emulator: BotApiEmulator, screens: Path, webhook_port: int | None = None, **extra: str) -> dict[str, str]:
+    """The floor bot handles as many updates at once as datatool-bot does by default (``concurrent_updates``); with
+    ``webhook_port``, it takes them by webhook on that port, as python-telegram-bot's ``run_webhook`` does."""
     concurrency = Settings.model_fields["concurrent_updates"].default
+    webhook = {} if webhook_port is None else {"FLOOR_WEBHOOK_URL": webhook_url(webhook_port),
+                                               "FLOOR_WEBHOOK_SECRET": WEBHOOK_SECRET}
     return {"FLOOR_TOKEN": emulator.token, "FLOOR_BASE_URL": emulator.base_url, "FLOOR_SCREENS": str(screens),
-            "FLOOR_CONCURRENCY": str(concurrency), **extra}
+            "FLOOR_CONCURRENCY": str(concurrency), **webhook, **extra}
 
 
 def write_screens(walks: list[list[Screen]], path: Path) -> list[list[dict]]:

@@ -3,7 +3,10 @@
 - **Burst**: N respondents, each sitting at a question, press an answer at the same moment (a council's members all
   opening a reminder at 10:00); three rounds per bot (the next question each time), taken in turn.  Latency from
   the press reaching the emulator to the bot's edit; answers per second while draining; the bot process's CPU per
-  answer and peak RSS.
+  answer and peak RSS.  Then the same in **webhook mode**, on the same respondents (the next three questions), both
+  bots started again: the emulator POSTs the presses to each bot's webhook as Telegram does, up to 40 at once (one
+  at a time per person); datatool-bot answers each POST once the press is handled (``run --webhook-url``), the
+  floor bot, as python-telegram-bot's ``run_webhook`` does, at once.
 - **Steady**: M respondents answer the whole questionnaire concurrently, each pressing as soon as the next question
   is on screen; two runs per bot on fresh respondents, taken in turn (``STEADY_ORDER``), both bots up throughout.
 """
@@ -34,6 +37,7 @@ from bench.harness import (
     datatool_settings,
     floor_argv,
     floor_env,
+    free_port,
     questionnaire_screens,
     seed_respondents,
     summary,
@@ -162,6 +166,21 @@ bots alike (one run each, one after the other, measured the same code at 1.13x a
 same day; taken in turn, three pairs measured 0.94x to 1.01x).  Each figure is the median (here the mean) of two."""
 
 
+MODES = ("polling", "webhook")
+"""How each bot takes its updates: long polling (getUpdates), or the emulator POSTing them to its webhook."""
+
+
+@dataclass
+class Side:
+    """One bot's emulator and respondents; ``start(mode)`` runs the bot in a process of its own (a new one each
+    time: its peak RSS is its own), taking updates by long polling or by webhook."""
+
+    emulator: BotApiEmulator
+    people: list[Respondent]
+    pick: Picker
+    start: Callable[[str], contextlib.AbstractAsyncContextManager[BotProcess]]
+
+
 @contextlib.asynccontextmanager
 async def datatool_side(respondents: int, folder: Path, cpus: set[int] | None = None) -> AsyncIterator[Side]:
     async with BotApiEmulator(TOKEN) as emulator:
@@ -173,9 +192,13 @@ async def datatool_side(respondents: int, folder: Path, cpus: set[int] | None = 
         # in the middle of a run (its completion job looks every minute, and a steady run submits whole councils).
         people = await seed_respondents(settings, emulator, councils=councils, per_role=per_role,
                                         at=datetime.now(UTC), unopened=1)
-        async with BotProcess(emulator, datatool_argv(), datatool_env(emulator, folder), folder / "bot.log",
-                              cpus) as bot:
-            yield Side(emulator, bot, people[:respondents], choose)
+
+        def start(mode: str) -> BotProcess:
+            port = free_port() if mode == "webhook" else None
+            return BotProcess(emulator, datatool_argv(port), datatool_env(emulator, folder), folder / f"bot-{mode}.log",
+                              cpus, webhook_port=port)
+
+        yield Side(emulator, people[:respondents], choose, start)
 
 
 @contextlib.asynccontextmanager
@@ -191,17 +214,13 @@ async def floor_side(respondents: int, screens: Path, folder: Path,
             emulator.add_user(user, f"Respondent {n}")
             people.append(Respondent(user, emulator.history(user, first["text"],
                                                             floor.keyboard(track, 0, first["labels"]))))
-        async with BotProcess(emulator, floor_argv(), floor_env(emulator, screens), folder / "floor.log",
-                              cpus) as bot:
-            yield Side(emulator, bot, people, floor_choice)
 
+        def start(mode: str) -> BotProcess:
+            port = free_port() if mode == "webhook" else None
+            return BotProcess(emulator, floor_argv(), floor_env(emulator, screens, port), folder / f"floor-{mode}.log",
+                              cpus, webhook_port=port)
 
-@dataclass
-class Side:
-    emulator: BotApiEmulator
-    bot: BotProcess
-    people: list[Respondent]
-    pick: Picker
+        yield Side(emulator, people, floor_choice, start)
 
 
 @dataclass(frozen=True)
@@ -252,6 +271,12 @@ def _each(note: str, ours: tuple[float, ...], base: tuple[float, ...], scale: fl
     return f"{note}; rounds: {shown(ours)} {unit} against {shown(base)}"
 
 
+BURST_SECTIONS = {
+    "polling": "Burst: {size:,} respondents press at once",
+    "webhook": "Burst in webhook mode: {size:,} respondents press at once, POSTed up to 40 at a time",
+}
+
+
 async def run(*, burst_size: int = 2000, steady_size: int = 200, rounds: int = ROUNDS) -> list[Figure]:
     results: list[Figure] = []
     with tempfile.TemporaryDirectory() as tmp, apart() as cpus:
@@ -261,14 +286,17 @@ async def run(*, burst_size: int = 2000, steady_size: int = 200, rounds: int = R
             (folder / name).mkdir()
         async with BotApiEmulator(TOKEN) as emulator:
             write_screens(await questionnaire_screens(datatool_settings(emulator, folder / "walk")), screens)
-        # Burst: both bots up at once (the idle one waits in a long poll), their rounds taken in turn.
+        # Burst: both bots up at once (the idle one waits in a long poll, or for POSTs), their rounds taken in turn;
+        # then both started again in webhook mode, for as many rounds on the same respondents' next questions.
         async with datatool_side(burst_size, folder / "burst-ours", cpus) as ours, \
                 floor_side(burst_size, screens, folder / "burst-floor", cpus) as base:
-            mine, theirs = [], []
-            for _ in range(rounds):
-                mine.append(await burst(ours.emulator, ours.bot, ours.people, ours.pick))
-                theirs.append(await burst(base.emulator, base.bot, base.people, base.pick))
-        results += figures(f"Burst: {burst_size:,} respondents press at once", summarise(mine), summarise(theirs))
+            for mode in MODES:
+                mine, theirs = [], []
+                async with ours.start(mode) as our_bot, base.start(mode) as base_bot:
+                    for _ in range(rounds):
+                        mine.append(await burst(ours.emulator, our_bot, ours.people, ours.pick))
+                        theirs.append(await burst(base.emulator, base_bot, base.people, base.pick))
+                results += figures(BURST_SECTIONS[mode].format(size=burst_size), summarise(mine), summarise(theirs))
         # Steady: whole questionnaires, each run on fresh respondents, the bots (both up, as for the burst) in the
         # order of STEADY_ORDER.
         for name in ("steady-ours", "steady-floor"):
@@ -276,11 +304,12 @@ async def run(*, burst_size: int = 2000, steady_size: int = 200, rounds: int = R
         mine, theirs = [], []
         async with datatool_side(steady_size * STEADY_ORDER.count("datatool-bot"), folder / "steady-ours",
                                  cpus) as ours, \
-                floor_side(steady_size * STEADY_ORDER.count("floor"), screens, folder / "steady-floor", cpus) as base:
+                floor_side(steady_size * STEADY_ORDER.count("floor"), screens, folder / "steady-floor", cpus) as base, \
+                ours.start("polling") as our_bot, base.start("polling") as base_bot:
             for name in STEADY_ORDER:
-                side, done = (ours, mine) if name == "datatool-bot" else (base, theirs)
+                side, bot, done = (ours, our_bot, mine) if name == "datatool-bot" else (base, base_bot, theirs)
                 people = side.people[len(done) * steady_size:][:steady_size]
-                done.append(await steady(side.emulator, side.bot, people, side.pick))
+                done.append(await steady(side.emulator, bot, people, side.pick))
         results += figures(f"Steady: {steady_size} respondents answer the whole questionnaire", summarise(mine),
                            summarise(theirs))
     return results
