@@ -49,7 +49,8 @@ from reports.scoring import score
 from reports.summary import render_summary
 from storage.database import connect
 from storage.reminders import ReminderRepository
-from storage.repositories import CampaignRepository, RespondentRepository
+from storage.repositories import CampaignRepository
+from storage.respondents import RespondentRepository
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 COUNCILS = 22

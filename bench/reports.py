@@ -44,7 +44,7 @@ from flows.engine import Choose, Skip, State, Submit, Write
 from flows.model import Questionnaire
 from flows.tokens import hash_token
 from reports.model import Response
-from storage.repositories import RespondentRepository
+from storage.respondents import RespondentRepository
 from storage.surveys import SurveyRepository
 
 SECTION = "Reports"

@@ -24,6 +24,8 @@ from bot.constants import (
     COMPLETION_JOB,
     COMPLETION_TICK_SECONDS,
     DIGEST_JOB,
+    FORGET_UPDATES_JOB,
+    FORGET_UPDATES_SECONDS,
     LANGUAGE,
     REMINDER_JOB,
     REMINDER_TICK_SECONDS,
@@ -65,6 +67,8 @@ def build_application(settings: Settings, services: Services | None = None) -> A
                                     name=REMINDER_JOB)
         app.job_queue.run_repeating(handlers.post_completions, interval=COMPLETION_TICK_SECONDS, first=2,
                                     name=COMPLETION_JOB)
+        app.job_queue.run_repeating(handlers.forget_updates, interval=FORGET_UPDATES_SECONDS, first=60,
+                                    name=FORGET_UPDATES_JOB)
 
         async def closed_by_auditor(campaign: object) -> None:
             app.job_queue.run_once(handlers.post_completions, 0)  # post the summary now, not at the next tick

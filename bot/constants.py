@@ -23,6 +23,8 @@ REMINDER_JOB = "reminders"
 COMPLETION_JOB = "completion"
 COMPLETION_TICK_SECONDS = 60
 REMINDER_TICK_SECONDS = 60
+FORGET_UPDATES_JOB = "forget-updates"
+FORGET_UPDATES_SECONDS = 3600  # hourly: the ids of updates handled over two days ago go (storage.repositories)
 """Due reminders are worked out from the database at every tick, so a restart loses nothing."""
 
 SERVICES_KEY = "datatool.services"

@@ -27,7 +27,7 @@ from flows.records import Campaign
 from flows.tokens import hash_token
 from reports.model import Response
 from storage.postings import PostingRepository
-from storage.repositories import RespondentRepository
+from storage.respondents import RespondentRepository
 from storage.surveys import SurveyRepository
 
 OTHER_COUNCILS = (

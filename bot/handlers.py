@@ -39,7 +39,7 @@ def services(context: ContextTypes.DEFAULT_TYPE) -> Services:
 def who(update: Update) -> Who:
     user, chat = update.effective_user, update.effective_chat
     assert user is not None and chat is not None
-    return Who(user_id=user.id, chat_id=chat.id, language_code=user.language_code)
+    return Who(user_id=user.id, chat_id=chat.id, language_code=user.language_code, update_id=update.update_id)
 
 
 async def send(update: Update, context: ContextTypes.DEFAULT_TYPE, reply: Reply) -> None:
@@ -226,6 +226,13 @@ async def post_completions(context: ContextTypes.DEFAULT_TYPE) -> None:
     if report.sent or report.retrying or report.unknown or report.given_up:
         log.info("summary items: %d sent, %d to retry, %d in doubt, %d given up", report.sent, report.retrying,
                  report.unknown, report.given_up)
+
+
+async def forget_updates(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Hourly: forget the ids of updates Telegram no longer delivers again (flows/service.py)."""
+    forgotten = await services(context).respondents.forget_updates()
+    if forgotten:
+        log.info("%d handled update id(s) forgotten", forgotten)
 
 
 async def recipients(svc: Services) -> list[int]:

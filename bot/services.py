@@ -187,6 +187,10 @@ class Services:
             self.notice,
             outputs=self.completion,
         )
+        rebuilt = await self.respondents.withdrawals.finish_pending()
+        if rebuilt:
+            log.warning("%d stored report(s) rebuilt without the answers of a withdrawal the bot was stopped in",
+                        rebuilt)
 
     async def close(self) -> None:
         for inline in (self._reader, self._writer):

@@ -22,6 +22,17 @@ class StorageUnavailable(Exception):
     """
 
 
+class AlreadyHandled(Exception):
+    """This Telegram update was recorded before (Telegram delivered it again): nothing was changed this time.
+
+    Raised by a store's writes that take an ``update_id`` when that update already changed something; the update id
+    is recorded in the same transaction as the change it made, so an update changes state at most once."""
+
+    def __init__(self, update_id: int | None):
+        super().__init__(f"update {update_id} was handled before")
+        self.update_id = update_id
+
+
 class ResultsChoice(StrEnum):
     """What became of a respondent's choice about the results (``RespondentStore.want_results``)."""
 
@@ -53,9 +64,22 @@ class Invitation:
     revoked: bool
     submitted: bool
     notice_seen: bool = False
+    shown_by: int | None = None
+    """The Telegram update that put the invitation's current screen there (typed text from before it is stale)."""
+    authority_cy: str | None = None
+    several: bool = False
+    """The Telegram account holds more than one invitation: every screen names the council."""
+
+    def council(self, language: str) -> str:
+        """The council's name in ``language`` (its Welsh name in Cymraeg, where one is known)."""
+        return (self.authority_cy or self.authority) if language == "cy" else self.authority
 
 
 class RespondentStore(Protocol):
+    """A respondent's invitations, answers and choices.  Every write that takes ``update_id`` records that Telegram
+    update in the same transaction as the change and raises ``AlreadyHandled`` (changing nothing) when it was
+    recorded before."""
+
     async def invitation_by_token_hash(self, token_hash: str) -> Invitation | None: ...
 
     async def invitation_by_id(self, invitation_id: int) -> Invitation | None: ...
@@ -66,45 +90,76 @@ class RespondentStore(Protocol):
         ...
 
     async def invitation_for_user(self, telegram_user_id: int) -> Invitation | None:
-        """The invitation this Telegram user is working on (most recently used), if any."""
+        """The invitation of this Telegram user whose screen was shown last (``focus``), if any."""
         ...
 
     async def bound_in_campaign(self, campaign_id: int, telegram_user_id: int) -> Invitation | None:
         """The invitation of this campaign already bound to this Telegram user (one person, one response)."""
         ...
 
+    async def handled(self, update_id: int) -> bool:
+        """Has this Telegram update been recorded (with the change it made, or by ``mark_handled``)?"""
+        ...
+
+    async def mark_handled(self, update_id: int, now: datetime) -> None:
+        """Record an update that changed nothing, so that it is decided only once."""
+        ...
+
+    async def forget_updates(self, now: datetime) -> int:
+        """Forget the updates recorded long enough ago that Telegram no longer delivers them again."""
+        ...
+
     async def bind(self, invitation_id: int, telegram_user_id: int, chat_id: int, now: datetime,
-                   language_hint: str = "en") -> bool:
+                   language_hint: str = "en", *, update_id: int | None = None) -> bool:
         """Bind an unbound invitation to a user; False when someone else bound it first.  ``language_hint``: the
         language their Telegram uses, for reminders until they choose one."""
         ...
 
-    async def mark_notice_seen(self, invitation_id: int, now: datetime) -> None: ...
+    async def mark_notice_seen(self, invitation_id: int, now: datetime, *, update_id: int | None = None) -> None: ...
 
-    async def withdraw_user(self, telegram_user_id: int, now: datetime) -> list[Invitation]:
+    async def focus(self, invitation_id: int, now: datetime, *, shown_by: int | None = None) -> None:
+        """This invitation's screen is the one shown last (typed text goes to it); ``shown_by``: the update that
+        showed it (text typed before that update is stale).  Changes nothing a respondent gave, so it records no
+        update."""
+        ...
+
+    async def withdraw_user(self, telegram_user_id: int, now: datetime, *,
+                            update_id: int | None = None) -> list[Invitation]:
         """For every invitation bound to this Telegram user: delete the answers, the submission, the reminders and
-        the Telegram identity (the invitation then counts as not responded).  Returns the invitations as they were."""
+        the Telegram identity (the invitation then counts as not responded), and record, in the same transaction, a
+        pending rebuild of each closed campaign's stored reports.  Returns the invitations as they were."""
+        ...
+
+    async def pending_rebuilds(self) -> list[int]:
+        """Closed campaigns whose stored reports still hold withdrawn answers."""
+        ...
+
+    async def rebuilt(self, campaign_id: int) -> None:
+        """The campaign's stored reports no longer hold withdrawn answers."""
         ...
 
     async def answers(self, invitation_id: int) -> dict[str, str | None]: ...
 
-    async def record(
-        self, invitation_id: int, answers: dict[str, str | None], cursor: str | None, now: datetime
-    ) -> None:
+    async def record(self, invitation_id: int, answers: dict[str, str | None], cursor: str | None, now: datetime,
+                     *, update_id: int | None = None) -> None:
         """Store answers and the new cursor in one transaction."""
         ...
 
-    async def submit(self, invitation_id: int, questionnaire_id: str, version: int, now: datetime) -> bool:
+    async def submit(self, invitation_id: int, questionnaire_id: str, version: int, now: datetime, *,
+                     update_id: int | None = None) -> bool:
         """Mark submitted; False when it already was."""
         ...
 
-    async def set_language(self, invitation_id: int, language: str) -> None: ...
+    async def set_language(self, invitation_id: int, language: str, now: datetime | None = None, *,
+                           update_id: int | None = None) -> None: ...
 
-    async def snooze(self, invitation_id: int, until: datetime) -> None: ...
+    async def snooze(self, invitation_id: int, until: datetime, now: datetime | None = None, *,
+                     update_id: int | None = None) -> None: ...
 
-    async def reminders_off(self, invitation_id: int, now: datetime) -> None: ...
+    async def reminders_off(self, invitation_id: int, now: datetime, *, update_id: int | None = None) -> None: ...
 
-    async def want_results(self, invitation_id: int, wanted: bool, now: datetime) -> ResultsChoice:
+    async def want_results(self, invitation_id: int, wanted: bool, now: datetime, *,
+                           update_id: int | None = None) -> ResultsChoice:
         """Store whether the respondent wants the council's results (``invitations.results_wanted_at``), in one
         transaction: ``TOO_LATE`` when their results message has already been claimed for sending (the choice is then
         fixed), ``UNCHANGED`` when it already was so, else ``CHANGED``."""

@@ -16,19 +16,28 @@ from flows.i18n import Catalogue
 from flows.model import Question, Questionnaire
 from flows.screens import CHECK, MAX_TEXT, Button, Screen, esc, fit
 
-__all__ = ["CHECK", "MAX_TEXT", "WARN", "Button", "Renderer", "Screen", "esc", "fit"]
+__all__ = ["CHECK", "MAX_TEXT", "WARN", "Button", "Renderer", "Screen", "council_line", "esc", "fit"]
 
 REVIEW_ANSWER_CHARS = 60
 WARN = "⚠ "
+COUNCIL_MARK = "🏛 "
+
+
+def council_line(council: str) -> str:
+    """The line naming the council above every screen of a person who holds invitations of several councils."""
+    return f"{COUNCIL_MARK}<b>{esc(council)}</b>"
 
 
 class Renderer:
-    def __init__(self, qn: Questionnaire, catalogue: Catalogue, language: str, owner: int | None = None):
-        """``owner``: the invitation the screens are for; every button carries it (``flows.callbacks``)."""
+    def __init__(self, qn: Questionnaire, catalogue: Catalogue, language: str, owner: int | None = None, *,
+                 council: str | None = None):
+        """``owner``: the invitation the screens are for; every button carries it (``flows.callbacks``).
+        ``council``: named above every screen (a person answering for several councils), or None."""
         self.qn = qn
         self.cat = catalogue
         self.lang = language
         self.owner = owner
+        self.council = council
 
     def data(self, action: Action, *args: str | int) -> str:
         return callbacks.encode(action, *args, owner=self.owner)
@@ -56,6 +65,8 @@ class Renderer:
                 screen = self.thanks(authority)
         if notice:
             screen = Screen(f"{notice}\n\n{screen.text}", screen.buttons)
+        if self.council:
+            screen = Screen(f"{council_line(self.council)}\n\n{screen.text}", screen.buttons)
         assert len(screen.text) <= MAX_TEXT, "rendered screen exceeds Telegram's limit"
         return screen
 

@@ -17,79 +17,37 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
-from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from flows import callbacks, engine
+from flows import callbacks, engine, once
 from flows.callbacks import Action
 from flows.engine import Error, State, Step
 from flows.i18n import LANGUAGES, Catalogue, normalise_language
 from flows.model import Questionnaire
-from flows.ports import Clock, Invitation, Notice, ReportOutputs, RespondentStore, ResultsChoice, StorageUnavailable
-from flows.render import Button, Renderer, Screen, esc
+from flows.ports import (
+    Clock,
+    Invitation,
+    Notice,
+    ReportOutputs,
+    RespondentStore,
+    ResultsChoice,
+    StorageUnavailable,
+)
+from flows.render import Button, Renderer, Screen, council_line, esc
+from flows.replies import ERROR_MESSAGES, Reply, RespondentCommand, Who, clip, plain
+from flows.withdrawal import WITHDRAW_YES, Withdrawals
 from flows.tokens import hash_token, looks_like_token
 
 log = logging.getLogger(__name__)
 
-TOAST_LIMIT = 200  # answerCallbackQuery text
+__all__ = ["Reply", "RespondentCommand", "RespondentService", "Who"]
+
 SNOOZE_FOR = timedelta(days=1)  # "Remind me tomorrow"
-
-
-class RespondentCommand(StrEnum):
-    """Commands every respondent can use (registered with setMyCommands in both languages)."""
-
-    HELP = "help"
-    RESUME = "resume"
-    REVIEW = "review"
-    LANGUAGE = "language"
-    PRIVACY = "privacy"
-    WITHDRAW = "withdraw"
-
-
-# Engine errors -> catalogue keys; shown above the re-sent question (typed input) or as a toast (buttons).
-ERROR_MESSAGES = {
-    Error.UNKNOWN_QUESTION: "stale_button",
-    Error.NOT_SHOWN: "stale_button",
-    Error.UNKNOWN_OPTION: "stale_button",
-    Error.EXPECTED_BUTTON: "expected_button",
-    Error.EXPECTED_TEXT: "expected_text",
-    Error.TOO_LONG: "too_long",
-    Error.EMPTY: "empty",
-    Error.NOT_OPTIONAL: "stale_button",
-    Error.INCOMPLETE: "incomplete",
-    Error.LOCKED: "locked",
-    Error.AT_START: "at_start",
-    Error.UNREADABLE: "unreadable",
-    Error.KEEPS_ANSWER: "keeps_answer",
-}
 LANGUAGE_NAMES = {"en": "English", "cy": "Cymraeg"}
-WITHDRAW_YES, WITHDRAW_NO = "yes", "no"
 PRIVACY_FULL = "full"
-
-
-@dataclass(frozen=True)
-class Reply:
-    """What the bot should do: edit the message whose button was pressed, send new messages, show a toast."""
-
-    send: tuple[Screen, ...] = ()
-    edit: Screen | None = None
-    toast: str | None = None
-    if_lost: str | None = None
-    """The toast to show instead when the edited or sent screen may not have reached the person (Telegram failed
-    or timed out): how to get it back."""
-
-
-@dataclass(frozen=True)
-class Who:
-    """The Telegram side of a respondent, as the adapter sees it."""
-
-    user_id: int
-    chat_id: int
-    language_code: str | None = None
 
 
 def _busy_if_storage_fails(
@@ -118,17 +76,18 @@ class RespondentService:
         notice: Notice,
         outputs: ReportOutputs | None = None,
     ):
-        self.outputs = outputs
         self.store = store
         self.clock = clock
         self.questionnaires = questionnaires
         self.cat = catalogue
         self.zone = zone
         self.notice = notice
+        self.withdrawals = Withdrawals(store, clock, catalogue, outputs)
 
     # ---- entry points (one per kind of update) -------------------------------------------------------------------
 
     @_busy_if_storage_fails
+    @once.once_per_update
     async def start(self, who: Who, payload: str | None) -> Reply:
         """``/start`` with or without a deep-link payload."""
         language = normalise_language(who.language_code)
@@ -149,8 +108,10 @@ class RespondentService:
             if earlier is not None:
                 log.info("start refused: a second link in campaign %s for one account", invitation.campaign_id)
                 return self._say("second_link", earlier.language or language, authority=invitation.authority)
-            if not await self.store.bind(invitation.id, who.user_id, who.chat_id, self.clock.now(), language):
+            if not await self.store.bind(invitation.id, who.user_id, who.chat_id, self.clock.now(), language,
+                                         update_id=who.update_id):
                 return self._say("link_taken", language)
+            once.changed()
             log.info("invitation %s bound", invitation.reference)
             return Reply(send=(self._language_screen(language, invitation.id, first_contact=True),))
         return await self._where(invitation)
@@ -158,10 +119,11 @@ class RespondentService:
     async def press(self, who: Who, payload: str | None) -> Reply:
         """An inline button was pressed; ``payload`` is its callback data, which is never trusted."""
         try:
-            reply, language = await self._press(who, payload)
+            reply, language = await once.deciding(lambda: self._press(who, payload), self.store, self.clock, who,
+                                                  lambda: self._again_pressed(who))
         except StorageUnavailable as exc:
             busy = self._busy(who, exc)
-            return Reply(toast=_clip(_plain(busy.send[0].text)))
+            return Reply(toast=clip(plain(busy.send[0].text)))
         if reply.edit is not None or reply.send:
             reply = replace(reply, if_lost=self._toast("screen_lost", language))
         return reply
@@ -174,40 +136,56 @@ class RespondentService:
             language = self._language(current, who)
             return Reply(send=(Screen(self.notice.full[language]),)), language
         if cb is not None and cb.action is Action.WITHDRAW:
-            return await self._withdraw(who, confirmed=cb.arg(0) == WITHDRAW_YES)
+            language = self._language(await self.store.invitation_for_user(who.user_id), who)
+            return await self.withdrawals.withdraw(who, language, confirmed=cb.arg(0) == WITHDRAW_YES), language
+        reply, language, shown = await self._owned_press(who, cb)
+        if shown is not None and shown.several and (reply.edit is not None or reply.send):
+            # one person with invitations of several councils: typed text goes to the one whose screen was shown last
+            await self.store.focus(shown.id, self.clock.now(), shown_by=who.update_id)
+        return reply, language
+
+    async def _owned_press(self, who: Who, cb: callbacks.Callback | None) -> tuple[Reply, str, Invitation | None]:
+        """A press on a button shown for one of this person's invitations: the reply, its language, and the
+        invitation whose screen it shows (None when it shows none of theirs)."""
         owned = await self._owner(who, cb)
         if owned is None:
-            return await self._stale(who)
+            return (*await self._stale(who), None)
         invitation, answers = owned
         language = self._language(invitation, who)
+        now, update_id = self.clock.now(), who.update_id
+        if once.older(update_id, invitation):  # delivered again, or overtaken by a later update of theirs
+            return (*await self._again_pressed(who, invitation), invitation)
         if cb is not None and cb.action is Action.LANGUAGE and cb.arg(0) in LANGUAGES:
             chosen = cb.arg(0) or "en"
-            return await self._choose_language(invitation, chosen), chosen
+            return await self._choose_language(invitation, chosen, update_id), chosen, invitation
         if invitation.language is None:
             return Reply(toast=self._toast("choose_language_first", language),
-                         edit=self._language_screen(language, invitation.id)), language
+                         edit=self._language_screen(language, invitation.id)), language, invitation
         if cb is not None and cb.action is Action.CONSENT:
             welcome = not invitation.notice_seen
             if welcome:
-                await self.store.mark_notice_seen(invitation.id, self.clock.now())
+                await self.store.mark_notice_seen(invitation.id, now, update_id=update_id)
+                once.changed()
             return await self._questions(invitation, engine.Show(), via_button=True, welcome=welcome,
-                                         answers=answers), language
+                                         answers=answers), language, invitation
         if not invitation.notice_seen:
             return Reply(toast=self._toast("read_notice_first", language),
-                         edit=self._notice_screen(language, invitation.id)), language
+                         edit=self._notice_screen(language, invitation.id)), language, invitation
         if cb is not None and cb.action is Action.RESULTS:
             if not invitation.submitted or len(cb.args) != 1 or cb.arg(0) not in (callbacks.RESULTS_YES, callbacks.RESULTS_NO):
-                return await self._stale(who)  # only a submitted invitation's own thank-you buttons
-            return await self._results_choice(invitation, wanted=cb.arg(0) == callbacks.RESULTS_YES), language
+                return (*await self._stale(who), None)  # only a submitted invitation's own thank-you buttons
+            wanted = cb.arg(0) == callbacks.RESULTS_YES
+            return await self._results_choice(invitation, wanted, update_id), language, invitation
         if cb is not None and cb.action in (Action.SNOOZE, Action.STOP_REMINDERS):
-            return await self._reminder_choice(invitation, cb.action), language
+            return await self._reminder_choice(invitation, cb.action, update_id), language, None
         if cb is not None and cb.action is Action.RESUME:
             where = await self._where(invitation)  # the reminder turns into the question
-            return Reply(edit=where.send[0] if where.send else None), language
+            return Reply(edit=where.send[0] if where.send else None), language, invitation
         event = _event_for(cb)
         if event is None:
-            return await self._stale(who)
-        return await self._questions(invitation, event, via_button=True, answers=answers), language
+            return (*await self._stale(who), None)
+        return await self._questions(invitation, event, via_button=True, answers=answers,
+                                     update_id=update_id), language, invitation
 
     async def _owner(self, who: Who, cb: callbacks.Callback | None) -> tuple[Invitation, dict[str, str | None]] | None:
         """The invitation a button was shown for, with its answers, if it is this person's and still in use; else
@@ -231,6 +209,7 @@ class RespondentService:
         return Reply(toast=self._toast("stale_button", language), edit=edit), language
 
     @_busy_if_storage_fails
+    @once.once_per_update
     async def write(self, who: Who, text: str) -> Reply:
         """A typed message (not a command)."""
         invitation = await self.store.invitation_for_user(who.user_id)
@@ -238,7 +217,12 @@ class RespondentService:
             return self._say("no_invitation", normalise_language(who.language_code))
         if invitation.language is None or not invitation.notice_seen:
             return self._with_notice(await self._where(invitation), self._language(invitation, who), "use_buttons")
-        return await self._questions(invitation, engine.Write(text, invitation.language), via_button=False)
+        if once.older(who.update_id, invitation):
+            # typed before the screen now shown was put there: it answered an earlier question, never this one
+            log.info("typed answer refused: typed before the question now on screen")
+            return self._with_notice(await self._where(invitation), invitation.language, "typed_stale")
+        return await self._questions(invitation, engine.Write(text, invitation.language), via_button=False,
+                                     update_id=who.update_id)
 
     @_busy_if_storage_fails
     async def unsupported(self, who: Who) -> Reply:
@@ -256,6 +240,7 @@ class RespondentService:
         return self._say("edit_ignored", self._language(invitation, who))
 
     @_busy_if_storage_fails
+    @once.once_per_update
     async def command(self, who: Who, name: str) -> Reply:
         invitation = await self.store.invitation_for_user(who.user_id)
         language = self._language(invitation, who)
@@ -277,9 +262,9 @@ class RespondentService:
             case RespondentCommand.REVIEW:
                 if invitation.language is None or not invitation.notice_seen:
                     return await self._where(invitation)
-                return await self._questions(invitation, engine.Review(), via_button=False)
+                return await self._questions(invitation, engine.Review(), via_button=False, update_id=who.update_id)
             case RespondentCommand.WITHDRAW:
-                return self._withdraw_screen(language)
+                return self.withdrawals.confirm_screen(language)
         raise AssertionError(f"unhandled respondent command {name}")  # pragma: no cover
 
     # ---- first-contact steps -------------------------------------------------------------------------------------
@@ -305,12 +290,13 @@ class RespondentService:
         )
         return Screen(self.notice.short[language], buttons)
 
-    async def _choose_language(self, invitation: Invitation, language: str) -> Reply:
-        await self.store.set_language(invitation.id, language)
+    async def _choose_language(self, invitation: Invitation, language: str, update_id: int | None = None) -> Reply:
+        await self.store.set_language(invitation.id, language, self.clock.now(), update_id=update_id)
+        once.changed()
         invitation = replace(invitation, language=language)
         toast = self._toast("language_set", language)
         if not invitation.notice_seen:
-            return Reply(edit=self._notice_screen(language, invitation.id), toast=toast)
+            return Reply(edit=self._named(invitation, self._notice_screen(language, invitation.id)), toast=toast)
         reply = await self._where(invitation)
         return Reply(edit=reply.send[0] if reply.send else None, toast=toast)
 
@@ -322,9 +308,9 @@ class RespondentService:
         if closed := self._outside_window(invitation, language):
             return closed
         if invitation.language is None:
-            return Reply(send=(self._language_screen(language, invitation.id),))
+            return Reply(send=(self._named(invitation, self._language_screen(language, invitation.id)),))
         if not invitation.notice_seen:
-            return Reply(send=(self._notice_screen(language, invitation.id),))
+            return Reply(send=(self._named(invitation, self._notice_screen(language, invitation.id)),))
         qn = self._questionnaire(invitation)
         state = await self._state(invitation)
         shown = engine.visible_questions(qn, state.answers)
@@ -333,22 +319,25 @@ class RespondentService:
         prompt = engine.prompt_for(qn, state)
         return Reply(send=(self._renderer(invitation).screen(prompt, authority=invitation.authority, notice=notice),))
 
-    async def _reminder_choice(self, invitation: Invitation, action: Action) -> Reply:
+    async def _reminder_choice(self, invitation: Invitation, action: Action, update_id: int | None = None) -> Reply:
         language = invitation.language or "en"
         now = self.clock.now()
         if invitation.submitted:
-            return Reply(toast=self._toast("already_submitted", language, authority=invitation.authority))
+            return Reply(toast=self._toast("already_submitted", language, authority=invitation.council(language)))
         if action is Action.SNOOZE:
-            await self.store.snooze(invitation.id, now + SNOOZE_FOR)
+            await self.store.snooze(invitation.id, now + SNOOZE_FOR, now, update_id=update_id)
+            once.changed()
             return Reply(edit=Screen(self.cat.t("snoozed", language)))
-        await self.store.reminders_off(invitation.id, now)
+        await self.store.reminders_off(invitation.id, now, update_id=update_id)
+        once.changed()
         return Reply(edit=Screen(self.cat.t("reminders_stopped", language)))
 
-    async def _results_choice(self, invitation: Invitation, *, wanted: bool) -> Reply:
+    async def _results_choice(self, invitation: Invitation, wanted: bool, update_id: int | None = None) -> Reply:
         """Yes or No to the council's results when ready (the thank-you screen): stored until the results go out
         (``flows.results``), then fixed.  The pressed message shows the choice made."""
         language = invitation.language or "en"
-        outcome = await self.store.want_results(invitation.id, wanted, self.clock.now())
+        outcome = await self.store.want_results(invitation.id, wanted, self.clock.now(), update_id=update_id)
+        once.changed()
         if outcome == ResultsChoice.TOO_LATE:
             return Reply(toast=self._toast("results_too_late", language))
         key = ("results_" if outcome == ResultsChoice.CHANGED else "results_already_") + ("noted" if wanted else "declined")
@@ -356,37 +345,17 @@ class RespondentService:
 
     # ---- withdrawal ----------------------------------------------------------------------------------------------
 
-    def _withdraw_screen(self, language: str) -> Reply:
-        buttons = (
-            (Button(self.cat.raw("button_withdraw_yes", language), callbacks.encode(Action.WITHDRAW, WITHDRAW_YES)),),
-            (Button(self.cat.raw("button_withdraw_no", language), callbacks.encode(Action.WITHDRAW, WITHDRAW_NO)),),
-        )
-        return Reply(send=(Screen(self.cat.t("withdraw_confirm", language), buttons),))
-
-    async def _withdraw(self, who: Who, *, confirmed: bool) -> tuple[Reply, str]:
-        """Withdraw every invitation bound to this Telegram account (one person may hold links of several
-        campaigns); stored report files of closed campaigns are rebuilt without the withdrawn answers."""
-        current = await self.store.invitation_for_user(who.user_id)
-        language = self._language(current, who)
-        if not confirmed:
-            return Reply(edit=Screen(self.cat.t("withdraw_cancelled", language))), language
-        withdrawn = await self.store.withdraw_user(who.user_id, self.clock.now())
-        if not withdrawn:
-            return Reply(edit=Screen(self.cat.t("no_invitation", language))), language
-        for invitation in withdrawn:
-            log.info("invitation %s withdrawn: answers and Telegram identity deleted", invitation.reference)
-        already_sent = False
-        if self.outputs is not None:
-            for campaign_id in sorted({i.campaign_id for i in withdrawn if i.closed}):
-                already_sent |= await self.outputs.without_withdrawn(campaign_id)
-        key = "withdrawn_after_report" if already_sent else "withdrawn"
-        return Reply(edit=Screen(self.cat.t(key, language))), language
+    async def forget_updates(self) -> int:
+        """Forget the ids of updates handled long enough ago that Telegram no longer delivers them again."""
+        return await self.store.forget_updates(self.clock.now())
 
     # ---- questions -----------------------------------------------------------------------------------------------
 
     async def _questions(self, invitation: Invitation, event: engine.Input, *, via_button: bool,
-                         welcome: bool = False, answers: dict[str, str | None] | None = None) -> Reply:
-        """``answers``: the invitation's stored answers when the caller has just read them with it."""
+                         welcome: bool = False, answers: dict[str, str | None] | None = None,
+                         update_id: int | None = None) -> Reply:
+        """``answers``: the invitation's stored answers when the caller has just read them with it; ``update_id``:
+        the Telegram update the input came in, recorded with what it changes."""
         language = invitation.language or "en"
         if invitation.submitted:
             key = "already_submitted" if isinstance(event, engine.Show) else "locked"
@@ -394,24 +363,32 @@ class RespondentService:
                 return Reply(toast=self._toast(key, language, authority=invitation.authority))
             return self._say(key, language, authority=invitation.authority)
         if closed := self._outside_window(invitation, language):
-            return Reply(toast=_clip(_plain(closed.send[0].text))) if via_button else closed
+            return Reply(toast=clip(plain(closed.send[0].text))) if via_button else closed
         qn = self._questionnaire(invitation)
         state = await self._state(invitation, answers)
         now = self.clock.now()
         result = engine.step(qn, state, event, now)
-        await self._persist(invitation, qn, state, result, now)
+        await self._persist(invitation, qn, state, result, now, update_id)
         reply = self._reply(invitation, state, result, event, via_button)
         if welcome and reply.edit is not None:
-            intro = self.cat.t("welcome", language, title=qn.title.get(language), authority=invitation.authority)
+            intro = self.cat.t("welcome", language, title=qn.title.get(language),
+                               authority=invitation.council(language))
             text = f"{intro}\n{esc(qn.intro.get(language))}\n\n{reply.edit.text}"
             reply = Reply(edit=Screen(text, reply.edit.buttons), toast=reply.toast)
         return reply
 
-    async def _persist(self, invitation: Invitation, qn: Questionnaire, state: State, result: Step, now: datetime) -> None:
+    async def _persist(self, invitation: Invitation, qn: Questionnaire, state: State, result: Step, now: datetime,
+                       update_id: int | None) -> None:
+        """The update is recorded with the last write it makes, so a crash between the two leaves it to be handled
+        again (both writes are idempotent apart from the update)."""
         if result.save or result.cursor != state.cursor:
-            await self.store.record(invitation.id, result.save, result.cursor, now)
+            await self.store.record(invitation.id, result.save, result.cursor, now,
+                                    update_id=None if result.submit else update_id)
+            if not result.submit:
+                once.changed()
         if result.submit:
-            await self.store.submit(invitation.id, qn.id, qn.version, now)
+            await self.store.submit(invitation.id, qn.id, qn.version, now, update_id=update_id)
+            once.changed()
             log.info("invitation %s submitted", invitation.reference)
 
     def _reply(self, invitation: Invitation, state: State, result: Step, event: engine.Input, via_button: bool) -> Reply:
@@ -444,6 +421,27 @@ class RespondentService:
             return Reply(toast=self._toast("already_saved", language), edit=screen)
         return Reply(edit=screen)
 
+    # ---- updates delivered again ----------------------------------------------------------------------------------
+
+    async def again(self, who: Who) -> Reply:
+        """An update Telegram delivered again after it had changed something: nothing changes; the person's current
+        screen is shown."""
+        log.info("update delivered again: nothing changed")
+        current = await self.store.invitation_for_user(who.user_id)
+        if current is None:
+            return self._say("no_invitation", normalise_language(who.language_code))
+        return await self._where(current)
+
+    async def _again_pressed(self, who: Who, current: Invitation | None = None) -> tuple[Reply, str]:
+        """A button press delivered again: the pressed message shows where the person is now (``current``: the
+        invitation the button was for, else the one they are working on)."""
+        current = current or await self.store.invitation_for_user(who.user_id)
+        language = self._language(current, who)
+        if current is None:
+            return Reply(), language
+        where = await self._where(current)
+        return Reply(edit=where.send[0] if where.send else None), language
+
     # ---- small helpers -------------------------------------------------------------------------------------------
 
     def _busy(self, who: Who, exc: StorageUnavailable) -> Reply:
@@ -454,7 +452,7 @@ class RespondentService:
         return Reply(send=(Screen(self.cat.t(key, language, **params)),))
 
     def _toast(self, key: str, language: str, **params: object) -> str:
-        return _clip(_plain(self.cat.raw(key, language).format(**params)))
+        return clip(plain(self.cat.raw(key, language).format(**params)))
 
     def _with_notice(self, reply: Reply, language: str, key: str) -> Reply:
         """Put a one-line explanation above the first screen of ``reply``."""
@@ -489,7 +487,15 @@ class RespondentService:
         return State(answers=answers, cursor=invitation.cursor, submitted=invitation.submitted)
 
     def _renderer(self, invitation: Invitation) -> Renderer:
-        return Renderer(self._questionnaire(invitation), self.cat, invitation.language or "en", invitation.id)
+        language = invitation.language or "en"
+        council = invitation.council(language) if invitation.several else None
+        return Renderer(self._questionnaire(invitation), self.cat, language, invitation.id, council=council)
+
+    def _named(self, invitation: Invitation, screen: Screen) -> Screen:
+        """A screen of an account holding invitations of several councils names the council it is for."""
+        if not invitation.several:
+            return screen
+        return Screen(f"{council_line(invitation.council(invitation.language or 'en'))}\n\n{screen.text}", screen.buttons)
 
 
 def _event_for(cb: callbacks.Callback | None) -> engine.Input | None:
@@ -510,11 +516,3 @@ def _event_for(cb: callbacks.Callback | None) -> engine.Input | None:
         case Action.REVIEW:
             return engine.Review()
     return None
-
-
-def _plain(text: str) -> str:
-    return re.sub(r"<[^>]+>", "", text).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
-def _clip(text: str, limit: int = TOAST_LIMIT) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -10,7 +10,7 @@ from datetime import date, datetime
 import aiosqlite
 
 from flows.records import RateView, RoleRate
-from storage.repositories import iso, write
+from storage.transactions import iso, write
 
 
 class AuditorRepository:

@@ -11,7 +11,7 @@ from datetime import datetime
 import aiosqlite
 
 from flows.completion import MAX_ATTEMPTS, Posting
-from storage.repositories import iso, transaction, write
+from storage.transactions import iso, transaction, write
 
 
 class PostingRepository:

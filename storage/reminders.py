@@ -19,7 +19,8 @@ from flows.reminders import (
     ReminderPolicy,
     Slot,
 )
-from storage.repositories import CampaignRepository, iso, transaction, write
+from storage.repositories import CampaignRepository
+from storage.transactions import iso, transaction, write
 
 # Who may be reminded at all: opened the link (bound), not submitted, not withdrawn (then unbound), not revoked,
 # reminders not turned off, chat reachable, campaign open.

@@ -16,7 +16,8 @@ import aiosqlite
 from flows.completion import MAX_ATTEMPTS
 from flows.ports import ResultsChoice
 from flows.results import Wanted
-from storage.repositories import RespondentRepository, iso, transaction, write
+from storage.respondents import RespondentRepository
+from storage.transactions import iso, transaction, write
 
 # A submitted invitation of a closed campaign that asked for the results, still bound to a chat.
 _OWED = """
@@ -27,10 +28,11 @@ WHERE i.results_wanted_at IS NOT NULL AND i.chat_id IS NOT NULL AND i.revoked_at
 
 
 class RespondentRecords(RespondentRepository):
-    async def want_results(self, invitation_id: int, wanted: bool, now: datetime) -> ResultsChoice:
+    async def want_results(self, invitation_id: int, wanted: bool, now: datetime, *,
+                           update_id: int | None = None) -> ResultsChoice:
         """The choice is fixed once the results message to this invitation has been claimed (``ResultsRepository``),
         checked in the same transaction."""
-        async with transaction(self.conn):
+        async with self._once(update_id, now, invitation_id):
             async with self.conn.execute(
                 "SELECT i.results_wanted_at IS NOT NULL, d.invitation_id IS NOT NULL FROM invitations i"
                 " LEFT JOIN results_deliveries d ON d.invitation_id = i.id WHERE i.id = ?", (invitation_id,)

@@ -16,7 +16,8 @@ from flows.model import Questionnaire
 from flows.records import Campaign
 from reports.model import Response, SurveyData
 from reports.outcomes import key_questions
-from storage.repositories import CampaignRepository, iso, transaction
+from storage.repositories import CampaignRepository
+from storage.transactions import iso, transaction
 
 
 class SurveyRepository:

@@ -20,7 +20,8 @@ from flows.render import Screen
 from flows.service import Reply, RespondentService, Who
 from flows.tokens import hash_token
 from storage.database import connect
-from storage.repositories import CampaignRepository, RespondentRepository
+from storage.repositories import CampaignRepository
+from storage.respondents import RespondentRepository
 from tests.conftest import FakeClock
 from tests.memory_store import MemoryStore
 

@@ -366,7 +366,7 @@ def load_fixture(name: str, path: Path) -> None:
 
 @pytest.mark.parametrize("fixture", sorted(p.name for p in DATABASES.glob("v*.sql")))
 async def test_a_real_database_of_an_earlier_version_migrates_with_its_data(fixture: str, tmp_path: Path) -> None:
-    from storage.repositories import RespondentRepository
+    from storage.respondents import RespondentRepository
 
     old, fresh = tmp_path / "old.db", tmp_path / "fresh.db"
     load_fixture(fixture, old)

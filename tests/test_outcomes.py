@@ -23,7 +23,8 @@ from reports.outcomes import Outcomes, key_questions
 from reports.rates import format_html, format_text
 from reports.scoring import score
 from storage.database import connect
-from storage.repositories import CampaignRepository, RespondentRepository
+from storage.repositories import CampaignRepository
+from storage.respondents import RespondentRepository
 from storage.surveys import SurveyRepository
 from tests.conftest import FakeClock
 from tests.test_report_browser import (  # the report's browser checks and fixtures

@@ -278,7 +278,8 @@ async def test_welsh_speaker_gets_cymraeg_first_and_can_switch_to_english_midway
         notice = driver.last
         assert "Sut rydym yn defnyddio eich atebion" in notice.text and "Telegram" in notice.text
         await driver.tap("Dechrau'r cwestiynau")
-        assert "Croeso i" in driver.last.text and "Cwestiwn 1 o 17" in driver.last.text
+        assert driver.last.text.startswith("Croeso! Yr offeryn data: cwestiynau i aelodau etholedig · Cyngor Sir y Fflint")
+        assert "Cwestiwn 1 o 17" in driver.last.text
         assert "Arweinyddiaeth" in driver.last.text and "Lefel 1" in driver.last.text
         await driver.tap("Lefel 2")
         await driver.tap("Lefel 1")

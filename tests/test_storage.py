@@ -14,7 +14,8 @@ import pytest
 from flows.tokens import hash_token, new_token
 from storage.batching import Batched
 from storage.database import connect, open_writer
-from storage.repositories import CampaignRepository, RespondentRepository, transaction
+from storage.repositories import CampaignRepository, transaction
+from storage.respondents import RespondentRepository
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 

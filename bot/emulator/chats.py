@@ -137,6 +137,8 @@ class EmulatorState:
         self._query_chats: dict[str, int] = {}  # callback query id -> chat id
         self._files: dict[str, StoredFile] = {}
         self._pending: list[dict[str, Any]] = []
+        self._again: list[dict[str, Any]] = []  # delivered before, handed out again by the next getUpdates
+        self._enqueued: dict[int, dict[str, Any]] = {}  # every update ever queued, by id (for deliver_again)
         self._next_update_id = 1
         self._texts: dict[str, dict[str, str]] = {kind: {} for kind in BOT_TEXT_LIMITS}
         self._changed = asyncio.Event()
@@ -235,10 +237,25 @@ class EmulatorState:
 
     def _enqueue(self, update_type: str, payload: dict[str, Any]) -> dict[str, Any]:
         """Queue an update of ``update_type`` for the bot's next getUpdates; return the payload."""
-        self._pending.append({"update_id": self._next_update_id, update_type: payload})
+        update = {"update_id": self._next_update_id, update_type: payload}
+        self._pending.append(update)
+        self._enqueued[self._next_update_id] = update
         self._next_update_id += 1
         self._notify()
         return payload
+
+    def updates_from(self, user_id: int) -> list[dict[str, Any]]:
+        """Every update a user's actions queued, oldest first (as the bot received them)."""
+        return [update for update in self._enqueued.values()
+                if any(isinstance(body, dict) and body.get("from", {}).get("id") == user_id
+                       for key, body in update.items() if key != "update_id")]
+
+    def deliver_again(self, update_id: int) -> None:
+        """Hand an update the bot already received to it once more, the same update with the same id, as Telegram
+        does when the bot's receipt never reached it (a long-polling bot that died before its next getUpdates
+        confirmed the offset): the next getUpdates returns it first, whatever offset it gives."""
+        self._again.append(self._enqueued[update_id])
+        self._notify()
 
     def _register_file(self, kind: str, data: bytes, extension: str) -> tuple[str, str]:
         """Store a file; return its file_id and file_unique_id."""

@@ -156,9 +156,11 @@ class UpdateMethods(MethodGroup):
         while True:
             if generation != self._poll_generation:
                 raise ApiError(409, ERR_CONFLICT_POLLING)
-            batch = self._deliverable(limit)
+            again = self._again[:limit]  # delivered before and handed out again (``deliver_again``)
+            batch = again + self._deliverable(limit - len(again))
             remaining = deadline - loop.time()
             if batch or remaining <= 0 or self._stopping:
+                del self._again[: len(again)]
                 return batch
             await self._wait_change(remaining)
 
