@@ -4,11 +4,13 @@ reminder rounds of ``flows.fieldwork.ReminderRounds``)."""
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 from datetime import date, datetime, timedelta
 
 import aiosqlite
 
+from flows.diagnostics import isolated
 from flows.records import ManualRound
 from flows.reminders import (
     FINAL,
@@ -21,6 +23,8 @@ from flows.reminders import (
 )
 from storage.repositories import CampaignRepository
 from storage.transactions import iso, transaction, write
+
+log = logging.getLogger(__name__)
 
 # Who may be reminded at all: opened the link (bound), not submitted, not withdrawn (then unbound), not revoked,
 # reminders not turned off, chat reachable, campaign open.
@@ -56,14 +60,17 @@ class ReminderRepository:
             rows = [(row["id"], row["reminder_policy"]) async for row in cur]
         windows = []
         for campaign_id, raw in rows:
-            campaign = await self.campaigns.campaign(campaign_id)
-            assert campaign is not None
-            below = frozenset(
-                r.role for r in await self.campaigns.rates(campaign_id)
-                if r.invited and r.responded < campaign.targets[r.role] * r.invited - 1e-9
-            )
-            windows.append(CampaignWindow(campaign.id, campaign.authority, campaign.opens_on, campaign.closes_on,
-                                          self.policy_of(raw), below))
+            # a policy stored before its bounds were checked (JSON null for inf, fractional days) spoils its campaign
+            # only: it is logged by type and place and the other campaigns are planned
+            with isolated(log, f"campaign {campaign_id}: not planned for reminders"):
+                campaign = await self.campaigns.campaign(campaign_id)
+                assert campaign is not None
+                below = frozenset(
+                    r.role for r in await self.campaigns.rates(campaign_id)
+                    if r.invited and r.responded < campaign.targets[r.role] * r.invited - 1e-9
+                )
+                windows.append(CampaignWindow(campaign.id, campaign.authority, campaign.opens_on, campaign.closes_on,
+                                              self.policy_of(raw), below))
         return windows
 
     async def eligible(self, campaign_id: int, roles: frozenset[str], policy: ReminderPolicy,

@@ -129,6 +129,26 @@ async def test_a_campaign_whose_close_date_the_calendar_cannot_reach_holds_back_
     logged_by_type_and_place(caplog, f"campaign {bad} skipped", "OverflowError", "flows/reminders.py")
 
 
+@pytest.mark.parametrize("stored", ['{"min_gap_days": null}', '{"final_days_before_close": 2.5}', "not json"])
+async def test_a_policy_stored_before_its_bounds_were_checked_holds_back_no_one_elses_reminders(two, caplog, stored):
+    """A campaign's own policy stored by an earlier version (JSON null where inf was given, fractional days) spoils
+    that campaign's planning only."""
+    settings, _, bad, good = two
+    async with aiosqlite.connect(settings.db_path) as conn:
+        await conn.execute("UPDATE campaigns SET reminder_policy = ? WHERE id = ?", (stored, bad))
+        await conn.commit()
+    services, messenger = await opened(settings)
+    try:
+        with caplog.at_level(logging.INFO):
+            report = await services.reminders.tick()
+    finally:
+        await services.close()
+    assert {chat for chat, _ in messenger.sent} == await chats_of(settings, good)
+    assert report.sent == 2
+    found = [r.getMessage() for r in caplog.records if f"campaign {bad}: not planned for reminders" in r.getMessage()]
+    assert len(found) == 1 and " at " in found[0] and stored not in caplog.text
+
+
 async def test_a_reminder_that_cannot_be_written_is_recorded_failed_and_the_others_go_out(two, caplog,
                                                                                           monkeypatch):
     settings, _, bad, good = two
