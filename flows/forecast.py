@@ -10,16 +10,20 @@ counts for it.
 from __future__ import annotations
 
 import html
+import logging
 from datetime import datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from flows.diagnostics import where
 from flows.i18n import DEFAULT_LANGUAGE
-from flows.ports import FieldworkHistory
+from flows.ports import FieldworkHistory, StorageUnavailable
 from flows.records import OPEN, Campaign, RoleRate
 from flows.reminders import ReminderPolicy, campaign_slots
 from reports.forecast import GroupForecast, GroupHistory, forecast_group
 from reports.rates import forecast_lines
+
+log = logging.getLogger(__name__)
 
 
 class Policies(Protocol):
@@ -60,7 +64,13 @@ class ForecastService:
                     language: str = DEFAULT_LANGUAGE) -> list[str]:
         """The forecast as lines of Telegram HTML (a blank line, the heading in italics, a line per group); none
         when fieldwork is not open."""
-        found = await self.forecasts(campaign, rates, now)
+        try:
+            found = await self.forecasts(campaign, rates, now)
+        except StorageUnavailable:
+            raise
+        except Exception as exc:  # a policy stored before its bounds were checked: /rates still shows the rates
+            log.error("campaign %s: no forecast: %s", campaign.id, where(exc))
+            return []
         if not found:
             return []
         heading, *groups = (html.escape(line, quote=False) for line in forecast_lines(found, campaign.closes_on,

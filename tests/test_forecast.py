@@ -194,3 +194,17 @@ async def test_no_forecast_once_fieldwork_is_closed(fw: World):
         fw.clock.advance(days=21)  # past the close date
         await auditor.command("rates", "flint")
         assert "heading for" not in auditor.last.text and "projection" not in auditor.last.text
+
+
+async def test_rates_for_a_council_whose_stored_policy_is_out_of_bounds_still_shows_its_rates(fw: World, caplog):
+    """A policy stored before its bounds were checked (issue 21 item 5): /rates shows the rates without a forecast,
+    and the failure is logged by type and place."""
+    await seed_progress(fw.settings.db_path, fw.campaign_id, "member", submitted=9)
+    async with aiosqlite.connect(fw.settings.db_path) as conn:
+        await conn.execute("UPDATE campaigns SET reminder_policy = '{\"min_gap_days\": null}'")
+        await conn.commit()
+    async with fw.bot():
+        auditor = person(fw, AUDITOR)
+        await auditor.command("rates", "flint")
+    assert "Elected Members" in auditor.last.text and "heading for" not in auditor.last.text
+    assert any(f"campaign {fw.campaign_id}: no forecast: ValidationError at " in r.getMessage() for r in caplog.records)
