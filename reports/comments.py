@@ -1,9 +1,14 @@
-"""Free-text comments for the full report: grouped by theme, anonymised, and only from groups large enough.
+"""Free-text comments for the full report: grouped by theme, anonymised, and only where the disclosure test of
+``reports.disclosure`` allows.
 
 - Comments are grouped under the section (theme or characteristic) their ``show_if`` question belongs to; each
   question of the comments section makes a group of its own; groups follow the questionnaires' section order.
-- Free-text comments of a group with fewer than 5 respondents are left out altogether; comments of larger
-  groups carry the role in the view-model (the HTML report does not show it unless asked: the method notes
+- Free-text comments of a group with fewer than 5 respondents are left out altogether (``disclosure.passes``).
+- A follow-up (a question with ``show_if``, asked only of those who gave certain answers) is answered only by
+  those who gave them, so its comments count them: a group's comments to a follow-up are listed only where the
+  group's published breakdown of the gating question is shown in full and they are 5 or more
+  (``disclosure.follow_up_shown``); four comments beside a median would say that four members disagreed.
+- Comments carry the role in the view-model (the HTML report does not show it unless asked: the method notes
   say "never attributed") and nothing else; their order is by text, so it tells nothing about who wrote
   them; email addresses, phone numbers, National Insurance numbers and @usernames are replaced by "[removed]"
   (``scrub``, which the exports use too).
@@ -15,10 +20,9 @@ import re
 from collections.abc import Mapping, Sequence
 
 from flows.model import Question, Questionnaire, SectionKind, Text
-from reports.model import Comment, CommentGroup, Response, SurveyData, answer_value
+from reports.disclosure import follow_up_shown, passes
+from reports.model import Breakdown, Comment, CommentGroup, Response, SurveyData, answer_value
 
-MIN_COMMENTS = 5
-"""Comments only from a group with at least this many respondents."""
 REMOVED = "[removed]"
 
 _EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
@@ -55,15 +59,19 @@ def _comment_key(qn: Questionnaire, question: Question) -> str:
 
 
 def group_comments(
-    data: SurveyData, roles: Sequence[str], by_role: Mapping[str, Sequence[Response]]
+    data: SurveyData,
+    roles: Sequence[str],
+    by_role: Mapping[str, Sequence[Response]],
+    published: Mapping[tuple[str, str], Breakdown],
 ) -> tuple[tuple[CommentGroup, ...], tuple[str, ...]]:
     """The comment groups of one council's report, and the roles whose comments were left out (fewer than 5
-    respondents)."""
+    respondents).  ``published``: (role, question id) -> the breakdown the report publishes of that group's answers
+    to the question, which decides the comments to a follow-up asked after it."""
     order: list[str] = []
     titles: dict[str, Text] = {}
     questions: dict[str, list[Text]] = {}
     found: dict[str, list[Comment]] = {}
-    withheld = tuple(r for r in roles if 0 < len(by_role[r]) < MIN_COMMENTS)
+    withheld = tuple(r for r in roles if not passes(len(by_role[r])))
     for r in roles:
         qn = data.questionnaires[r]
         for q in qn.questions:
@@ -80,12 +88,12 @@ def group_comments(
                 found[key] = []
             if q.text not in questions[key]:
                 questions[key].append(q.text)
-            if r in withheld or len(by_role[r]) < MIN_COMMENTS:
+            if r in withheld:
                 continue
-            for resp in by_role[r]:
-                value = answer_value(qn, q, resp.answers)
-                if value:
-                    found[key].append(Comment(scrub(value), r, q.id))
+            values = [v for resp in by_role[r] if (v := answer_value(qn, q, resp.answers))]
+            if q.show_if is not None and not follow_up_shown(published.get((r, q.show_if.question)), len(values)):
+                continue
+            found[key].extend(Comment(scrub(v), r, q.id) for v in values)
     # Keep the questionnaires' section order across roles: characteristics, themes, then the comments section.
     rank = {}
     for r in roles:

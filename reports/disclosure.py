@@ -14,12 +14,11 @@ Disclosure control (method notes, "Small numbers"), per question
       are two different mixtures of the same two groups, so with both published (and the published response
       counts) either group's breakdown could be solved for.
     - The total follows the same thresholds on its own n, and the rule below.
-    - A group with nobody answering a question that the others answered does not trigger the rule: there is
-      nothing of it to reveal.
-    - Free-text comments follow a rule of their own (``reports.comments``): none from a group of fewer than 5
-      respondents.
+    - A group with nobody responding to a question that the others answered does not trigger the rule: there is
+      nothing of it to reveal.  A group that responded with Don't know only (no answer counted) is a hidden group
+      like any other: a total at 0% at Level 1 would say that none of it chose Level 1.
 
-A hidden group and the total (method notes, "Small numbers"), per question, whenever a group that answered is
+A hidden group and the total (method notes, "Small numbers"), per question, whenever a group that responded is
 HIDDEN (reason ``PROTECTS_HIDDEN``)
     With fewer than 5 of a group answering, a total can still give the group away: a total 100% at Level 2 says
     every member said Level 2, and 0% at Level 1 says no member did.  The same can follow less directly: officers'
@@ -35,11 +34,24 @@ HIDDEN (reason ``PROTECTS_HIDDEN``)
     "Pin down" means: of every set of answers that fits what is published — each group's figures as shown, and the
     number answering in each group, which a reader can often work out from the response counts — all give the
     hidden group the same answer, or all leave one answer out of it (``_pins_down`` tries every such set; the
-    hidden group has at most 4 answering).  Shares between 0% and 100% that pin nothing down are kept: the total
+    hidden group has at most 4 answering).  For a group that answered only Don't know, the reader is taken to know
+    how many of each group responded, not how many answered, and the total may not leave out an answer that the
+    group could otherwise have given.  Shares between 0% and 100% that pin nothing down are kept: the total
     stays the headline.  The weighted total is never shown beside a hidden group (above), so it cannot be used.
     Theme statements follow the same rule, share agreeing and disagreeing included (an "agree" of 0% or 100% is a
     0% somewhere on the scale).  Don't know is not one of the shares: a total with no Don't know says only that
     nobody in the hidden group said Don't know, not what they answered, and is shown.
+
+Every route (issue 21 item 8)
+    One test decides every figure and every comment list, whatever publishes it: the report, the chat summary and
+    the results sent to respondents (both read the view-model built here), the charts, the comparisons and the
+    national view (the same breakdowns), the early-against-late comparison and the comments.  Its rule is
+    ``passes``: of any group of people, nothing is published unless it is none of them or at least 5, and nothing
+    from which a group of 1 to 4 could be worked out.  ``breakdowns`` applies it to a question's groups and total;
+    ``follow_up_shown`` to the comments to a follow-up (they count those who gave the answer that asks it, so they
+    need that group's breakdown shown in full, and 5 of them); ``subset_shown`` to the early and the late
+    respondents (every group's part of either passes, or their Totals beside the main tables could be differenced).
+    The anonymised answers file is the auditors' working data, not a publication (``reports.export``).
 
 The counts here (``Tally``) are raw and never shown as such: only the ``Breakdown`` objects that ``breakdowns``
 returns reach the view-model, with every withheld field set to None.
@@ -60,6 +72,31 @@ MIN_SHOWN = 5
 """Fewer answering than this: nothing shown for the group ("fewer than 5")."""
 MIN_DISTRIBUTION = 8
 """At least this many answering for a distribution; from MIN_SHOWN up to this minus one, the median only."""
+
+
+# ---- the one test, for every route (module docstring, "Every route") ---------------------------------------------
+
+
+def passes(n: int) -> bool:
+    """The rule every route applies to a group of people, whatever it publishes of them: none of them, or at least
+    ``MIN_SHOWN``.  Nothing is published of 1 to 4 people, nor anything from which it could be worked out."""
+    return n == 0 or n >= MIN_SHOWN
+
+
+def follow_up_shown(gating: Breakdown | None, comments: int) -> bool:
+    """May a group's comments to a follow-up (a question asked only of those who gave certain answers to another,
+    the gating question) be published?  Listing them says that at least as many of the group gave those answers, so
+    only where ``gating``, the group's breakdown of the gating question, is published in full (and says how many
+    did), and there are 5 or more of them.  A gating question without a published breakdown: never."""
+    return gating is not None and gating.detail is Detail.FULL and comments >= MIN_SHOWN
+
+
+def subset_shown(parts: Iterable[int]) -> bool:
+    """May figures about a subset of the respondents (those who answered before any reminder, or after one) be
+    published beside the main tables?  Only when each group's part of the subset (``parts``: how many of each group
+    are in it) passes: a part of 1 to 4 would be the subset's figure less what is published of the other groups (0%
+    at Level 1 among officers and 17% among the early respondents put both early members at Level 1)."""
+    return all(passes(n) for n in parts)
 
 
 # ---- tallies (unsuppressed, internal) -----------------------------------------------------------------------------
@@ -168,7 +205,7 @@ def breakdowns(
         shown[g] = (detail, reason)
     total_answered = sum(t.answered for t in tallies.values())
     total_shown = _own_detail(total_answered)
-    if with_total and any(shown[g][0] is Detail.HIDDEN and t.answered > 0 for g, t in tallies.items()):
+    if with_total and any(shown[g][0] is Detail.HIDDEN and t.answered + t.dont_know > 0 for g, t in tallies.items()):
         shown, total_shown = _protect_hidden(tallies, shown, total_shown)
     groups = {
         g: _breakdown(
@@ -221,6 +258,7 @@ def breakdowns(
 # ---- a hidden group beside a total (module docstring, "A hidden group and the total") -----------------------------
 
 _Level = tuple[Detail, Reason]
+_SMALL = (Detail.HIDDEN, Reason.FEWER_THAN_5)
 
 
 def _protect_hidden(
@@ -232,14 +270,14 @@ def _protect_hidden(
     counts = [sum(t.counts[i] for t in tallies.values()) for i in range(len(next(iter(tallies.values())).counts))]
     answered = sum(counts)
     if total[0] is Detail.FULL and (
-        any(pct(Fraction(c, answered)) in (0, 100) for c in counts) or _pins_down(tallies, shown, total[0])
+        any(pct(Fraction(c, answered)) in (0, 100) for c in counts) or _pins_down(tallies, shown, total)
     ):
         total = (Detail.MEDIAN, Reason.PROTECTS_HIDDEN)
-    if _pins_down(tallies, shown, total[0]):
+    if _pins_down(tallies, shown, total):
         for g, (detail, _) in shown.items():
             if detail is Detail.MEDIAN:
                 shown[g] = (Detail.HIDDEN, Reason.PROTECTS_OTHER)
-    if total[0] is not Detail.HIDDEN and _pins_down(tallies, shown, total[0]):
+    if total[0] is not Detail.HIDDEN and _pins_down(tallies, shown, total):
         total = (Detail.HIDDEN, Reason.PROTECTS_HIDDEN)  # pragma: no cover - not reached with the shipped groups
     return shown, total
 
@@ -255,10 +293,38 @@ def _cumulative(counts: Iterable[int]) -> list[int]:
     return list(itertools.accumulate(counts))
 
 
-def _pins_down(tallies: Mapping[str, Tally], shown: Mapping[str, _Level], total: Detail) -> bool:
-    """Would what is published — each group's figures as ``shown``, the total at ``total`` detail, and the number
-    in each group answering (a reader can often work it out from the response counts) — tell for certain that all
-    of a hidden group gave one answer, or that none of it did?
+def _pins_down(tallies: Mapping[str, Tally], shown: Mapping[str, _Level], total: _Level) -> bool:
+    """Would what is published — each group's figures as ``shown`` and the total at ``total`` — tell for certain
+    that all of a hidden group gave one answer, or that none of it did?
+
+    Two readers are tried.  One knows how many of each group answered (a reader can often work it out from the
+    response counts).  The other knows only how many of each group responded to the question, Don't know included,
+    and what the published figures say of the numbers answering: the reader for whom a group that answered only
+    Don't know still has something to give away (a total with nobody at Level 1 says that no member chose it, and
+    counts can say that every member said Don't know).  The second reader learns less of a group that answered, so
+    it is only asked about a group that did not."""
+    if _pins(tallies, shown, total, exact=True):
+        return True
+    silent = any(shown[g] == _SMALL and t.answered == 0 and t.dont_know > 0 for g, t in tallies.items())
+    return silent and _pins(tallies, shown, total, exact=False)
+
+
+def _answering(level: _Level, responding: int) -> range:
+    """How many of ``responding`` may have answered (Don't know excluded), as a reader can tell from the detail a
+    group (or the total) is shown in and why: fewer than 5 when hidden as such, 5 to 7 for a median of its own, 8 or
+    more for a distribution reduced to its median, 5 or more for a median withheld."""
+    detail, reason = level
+    if (detail, reason) == _SMALL:
+        low, high = 0, MIN_SHOWN - 1
+    elif reason is Reason.FEWER_THAN_8:
+        low, high = MIN_SHOWN, MIN_DISTRIBUTION - 1
+    else:
+        low, high = (MIN_DISTRIBUTION if detail is not Detail.HIDDEN else MIN_SHOWN), responding
+    return range(low, min(high, responding) + 1)
+
+
+def _pins(tallies: Mapping[str, Tally], shown: Mapping[str, _Level], total: _Level, *, exact: bool) -> bool:
+    """``_pins_down`` for one reader: ``exact``, the reader who knows how many of each group answered.
 
     Every possible set of answers of the hidden groups (at most 4 answering each) is tried; the other groups'
     answers only have to fit what is published of them, which comes down to bounds on their cumulative counts
@@ -277,21 +343,26 @@ def _pins_down(tallies: Mapping[str, Tally], shown: Mapping[str, _Level], total:
         assert index is not None
         return ranking.index(index)
 
-    small = [g for g, t in tallies.items() if shown[g] == (Detail.HIDDEN, Reason.FEWER_THAN_5) and t.answered > 0]
+    def responding(t: Tally) -> int:
+        return t.answered + t.dont_know
+
+    counted = (lambda t: t.answered) if exact else responding
+    small = [g for g, t in tallies.items() if shown[g] == _SMALL and counted(t) > 0]
     known = [g for g in tallies if shown[g][0] is Detail.FULL]
     medians = [g for g in tallies if shown[g][0] is Detail.MEDIAN]
-    others = [g for g, t in tallies.items() if g not in small and g not in known and t.answered > 0]
-    if len(medians) > 1 or (medians and len(others) > len(medians)):
+    others = [g for g, t in tallies.items() if g not in small and g not in known and counted(t) > 0]
+    if not small:
+        return False
+    if len(medians) > 1 or (medians and len(others) > len(medians)) or (not exact and len(others) > 1):
         return True  # more than one other group with something published: not worked out here, so withhold
-    n_other = sum(tallies[g].answered for g in others)
     other_median = position(tallies[medians[0]]) if medians else None
     fixed = _cumulative(map(sum, zip(*(ranked(tallies[g]) for g in known), strict=True))) if known else [0] * k
+    n_fixed = sum(tallies[g].answered for g in known)
     everyone = [sum(c) for c in zip(*(ranked(t) for t in tallies.values()), strict=True)]
-    n_total = sum(everyone)
-    total_cumulative = _cumulative(everyone) if total is Detail.FULL else None
-    total_median = median_category([Fraction(c) for c in everyone], range(k)) if total is Detail.MEDIAN else None
+    total_cumulative = _cumulative(everyone) if total[0] is Detail.FULL else None
+    total_median = median_category([Fraction(c) for c in everyone], range(k)) if total[0] is Detail.MEDIAN else None
 
-    def fits(hidden: list[int]) -> bool:
+    def fits(hidden: list[int], n_other: int, n_total: int) -> bool:
         """Could the other groups' answers make up what is published, given the hidden groups' cumulative counts?"""
         base = [h + f for h, f in zip(hidden, fixed, strict=True)]
         if total_cumulative is not None:
@@ -321,12 +392,29 @@ def _pins_down(tallies: Mapping[str, Tally], shown: Mapping[str, _Level], total:
                 return False
         return True
 
-    sizes = [tallies[g].answered for g in small]
-    fewest = [[n] * k for n in sizes]
-    most = [[0] * k for _ in sizes]
-    for answers in itertools.product(*(_compositions(n, k) for n in sizes)):
-        if fits(_cumulative(map(sum, zip(*answers, strict=True)))):
-            for i, counts in enumerate(answers):
-                fewest[i] = [min(a, b) for a, b in zip(fewest[i], counts, strict=True)]
-                most[i] = [max(a, b) for a, b in zip(most[i], counts, strict=True)]
-    return any(most[i][j] == 0 or fewest[i][j] == n for i, n in enumerate(sizes) for j in range(k))
+    # The numbers answering the reader must allow for: the true ones when known, else every number what is published
+    # (and the total's count, when its distribution is shown) leaves possible.
+    if exact:
+        sizes_ranges = [range(tallies[g].answered, tallies[g].answered + 1) for g in small]
+        n_others = sum(tallies[g].answered for g in others)
+        other_range = range(n_others, n_others + 1)
+        total_range = range(sum(everyone), sum(everyone) + 1)
+    else:
+        sizes_ranges = [range(min(MIN_SHOWN - 1, responding(tallies[g])) + 1) for g in small]
+        other_range = _answering(shown[others[0]], responding(tallies[others[0]])) if others else range(1)
+        total_range = (range(sum(everyone), sum(everyone) + 1) if total_cumulative is not None
+                       else _answering(total, sum(map(responding, tallies.values()))))
+    seen = [[False] * k for _ in small]  # some set of answers that fits gives the group someone at the answer
+    short = [[False] * k for _ in small]  # ... and some leaves someone of it (or all of it) elsewhere
+    for sizes in itertools.product(*sizes_ranges):
+        for n_other in other_range:
+            n_total = sum(sizes) + n_other + n_fixed
+            if n_total not in total_range:
+                continue
+            for answers in itertools.product(*(_compositions(n, k) for n in sizes)):
+                if fits(_cumulative(map(sum, zip(*answers, strict=True))), n_other, n_total):
+                    for i, counts in enumerate(answers):
+                        for j, c in enumerate(counts):
+                            seen[i][j] = seen[i][j] or c > 0
+                            short[i][j] = short[i][j] or c < sizes[i] or sizes[i] == 0
+    return not all(all(s) and all(h) for s, h in zip(seen, short, strict=True))

@@ -19,17 +19,19 @@ The comparison, per key characteristic (the Total, and each group where allowed)
     "no detectable difference".  Two tests per characteristic mean about one in ten of those that do not differ may
     still show a difference by chance: the report says so.
 
-Disclosure (method notes, "Small numbers"; thresholds of ``reports.disclosure``)
-    - A side with fewer than 5 answering: nothing is shown of that group's comparison (its breakdowns are None).
-    - 5 to 7 on a side: both sides by their medians only, nothing tested (the group's own distribution is published
-      in the report, so one side in full would give the other away).  8 or more on both sides: distributions.
-    - Groups one by one only when every group answering the characteristic has 5 or more on each side; otherwise
-      the Total only (early + late of a shown group beside the Total would give away a hidden group's side), and if
-      one of the Total's sides then has a share of 0% or 100% (once rounded), only its medians.  When a group has
-      median-only sides, every group is reduced to medians (the Total minus one group's side would give the other's).
+Disclosure (method notes, "Small numbers"; the one test of ``reports.disclosure``)
+    - The early and the late respondents are each a subset of the respondents, and their Totals are published
+      beside the main tables, so a group's part of either could be worked out by differencing (officers at 0% at
+      Level 1 and an early Total with 17% at Level 1 of 12 put both early members at Level 1).  So nothing is
+      compared unless every group asked the characteristic has none or 5 or more on each side, counted in
+      respondents and in answers (``disclosure.subset_shown``; reason ``WITHHELD``): then every part of every
+      published figure is a group of 5 or more, and whether 1 to 4 of a side said Don't know decides nothing.
+    - 5 to 7 on a side: that side by its median only, nothing tested.  8 or more on both sides: distributions.
+    - Groups one by one only when every group answering has 5 or more on each side; with one of them 5 to 7 on a
+      side, every group by its medians only (the Total minus one group's side would give the other's).
     - When the report itself withholds the Total's distribution to protect a hidden group, nothing is compared.
     - Sizes (respondents, not answers) are given for the Total, and for each group when every group has none or 5
-      or more respondents on each side.
+      or more respondents on each side (the same test).
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from typing import Any
 
 from flows.model import Text
 from reports.comparison import distribution, level_text
-from reports.disclosure import MIN_DISTRIBUTION, MIN_SHOWN, Tally, breakdowns, tally
+from reports.disclosure import MIN_DISTRIBUTION, MIN_SHOWN, Tally, breakdowns, subset_shown, tally
 from reports.model import (
     TOTAL,
     Breakdown,
@@ -72,8 +74,8 @@ class Difference(StrEnum):
     HIGHER = "higher"
     MIXED = "mixed"  # one lower and one higher beyond their margins
     NONE = "none"  # no detectable difference: every difference within its margin
-    MEDIANS_ONLY = "medians_only"  # 5 to 7 answering on a side (or a 0%/100% beside a small group): not tested
-    WITHHELD = "withheld"  # fewer than 5 answering on a side: nothing said
+    MEDIANS_ONLY = "medians_only"  # 5 to 7 answering on a side: not tested
+    WITHHELD = "withheld"  # fewer than 5 answering on a side, or 1 to 4 of a group: nothing said
     PROTECTED = "protected"  # the report withholds the Total to protect a hidden group: nothing said
 
 
@@ -135,10 +137,6 @@ def _at_or_above(categories: Sequence[str], b: Breakdown, level: int) -> Fractio
                Fraction(0))
 
 
-def _extreme(b: Breakdown | None) -> bool:
-    return b is not None and b.shares is not None and any(pct(s) in (0, 100) for s in b.shares)
-
-
 def compare_group(group: str, early: Tally, late: Tally, invited: int, *, medians_only: bool = False) -> EarlyLateGroup:
     """One group's (or the Total's) early and late answers, under the disclosure rules (module docstring)."""
     if early.answered < MIN_SHOWN or late.answered < MIN_SHOWN:
@@ -180,24 +178,30 @@ def _question(data: SurveyData, role: str, section_id: str):  # type: ignore[no-
 def _characteristic(data: SurveyData, c: CharacteristicResult) -> EarlyLateCharacteristic:
     categories = c.total.categories
     pairs: dict[str, tuple[Tally, Tally]] = {}
+    people: list[int] = []  # each group's respondents on each side, whatever they answered
     for role in c.groups:
         qn, question = data.questionnaires[role], _question(data, role, c.section_id)
         mine = [r for r in data.responses if r.role == role and r.reminders_before is not None]
         values = [(answer_value(qn, question, r.answers) if question else None, r.reminders_before) for r in mine]
         pairs[role] = (tally([v for v, k in values if k == 0], categories),
                        tally([v for v, k in values if k], categories))
+        people += [sum(1 for _, k in values if k == 0), sum(1 for _, k in values if k)]
     invited = sum(int(data.invited.get(role, 0)) for role in c.groups)
     early = Tally(categories, tuple(sum(p[0].counts[i] for p in pairs.values()) for i in range(len(categories))), 0)
     late = Tally(categories, tuple(sum(p[1].counts[i] for p in pairs.values()) for i in range(len(categories))), 0)
+
+    def nothing(difference: Difference) -> EarlyLateCharacteristic:
+        return EarlyLateCharacteristic(c.section_id, c.title, {TOTAL: EarlyLateGroup(TOTAL, None, None, difference)})
+
     if c.total.reason is Reason.PROTECTS_HIDDEN:
-        return EarlyLateCharacteristic(c.section_id, c.title, {TOTAL: EarlyLateGroup(TOTAL, None, None,
-                                                                                      Difference.PROTECTED)})
+        return nothing(Difference.PROTECTED)
+    # Every group's part of each side passes, counted in people (so that whether 1 to 4 of them said Don't know
+    # decides nothing) and in answers.
+    if not subset_shown([*people, *(t.answered for p in pairs.values() for t in p)]):
+        return nothing(Difference.WITHHELD)
     answering = {g: p for g, p in pairs.items() if p[0].answered + p[1].answered > 0}
     one_by_one = len(answering) > 1 and all(min(e.answered, la.answered) >= MIN_SHOWN for e, la in answering.values())
-    total = compare_group(TOTAL, early, late, invited)
-    if not one_by_one and len(answering) > 1 and (_extreme(total.early) or _extreme(total.late)):
-        total = compare_group(TOTAL, early, late, invited, medians_only=True)
-    groups = {TOTAL: total}
+    groups = {TOTAL: compare_group(TOTAL, early, late, invited)}
     if one_by_one:
         small = any(min(e.answered, la.answered) < MIN_DISTRIBUTION for e, la in answering.values())
         for g, (e, la) in answering.items():
@@ -218,7 +222,7 @@ def early_late(data: SurveyData, characteristics: Sequence[CharacteristicResult]
         return None
     sizes = [_size(role, [r.reminders_before or 0 for r in known if r.role == role]) for role in data.roles()]
     # Each group's sizes only when none has 1 to 4 on a side (the Total less the others would give them away).
-    each = all(n == 0 or n >= MIN_SHOWN for s in sizes for n in (s.early, s.late))
+    each = subset_shown(n for s in sizes for n in (s.early, s.late))
     total = _size(TOTAL, [r.reminders_before or 0 for r in known])
     return EarlyLate(
         sizes=(*(sizes if each and sum(1 for s in sizes if s.early + s.late) > 1 else ()), total),

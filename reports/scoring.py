@@ -36,6 +36,7 @@ from reports.disclosure import breakdowns, tally
 from reports.early_late import early_late
 from reports.model import (
     TOTAL,
+    Breakdown,
     CharacteristicResult,
     RateResult,
     Response,
@@ -214,13 +215,31 @@ def _themes(g: _Groups) -> tuple[ThemeResult, ...]:
     return tuple(themes)
 
 
+def _published(g: _Groups, characteristics: Iterable[CharacteristicResult],
+               themes: Iterable[ThemeResult]) -> dict[tuple[str, str], Breakdown]:
+    """(role, question id) -> the breakdown the report publishes of that group's answers to the question, which
+    decides the comments to a follow-up asked after it (``reports.comments``)."""
+    found: dict[tuple[str, str], Breakdown] = {}
+    for c in characteristics:
+        for role, b in c.groups.items():
+            qn = g.data.questionnaires[role]
+            section = next(s for s in qn.sections if s.id == c.section_id)
+            question = _first_levels(qn, section)
+            assert question is not None
+            found[(role, question.id)] = b
+    for theme in themes:
+        for statement in theme.statements:
+            found.update({(role, statement.question_id): b for role, b in statement.groups.items()})
+    return found
+
+
 def score(data: SurveyData) -> SurveyReport:
     """Every figure of one council's report, with disclosure control applied, and its comparisons
     (``reports.comparison``): the other councils of its round (``data.peers``) and its previous round
     (``data.previous``) scored with ``score_characteristics``, as the national view scores every council."""
     g = _Groups.of(data)
-    comments, withheld = group_comments(data, g.roles, g.by_role)
-    rates, characteristics = _rates(g), _characteristics(g)
+    rates, characteristics, themes = _rates(g), _characteristics(g), _themes(g)
+    comments, withheld = group_comments(data, g.roles, g.by_role, _published(g, characteristics, themes))
     peers = [score_characteristics(p) for p in data.peers if p.authority != data.authority]
     previous = None if data.previous is None else score_characteristics(data.previous)
     return SurveyReport(
@@ -233,7 +252,7 @@ def score(data: SurveyData) -> SurveyReport:
         rates=rates,
         weights=g.weights,
         characteristics=characteristics,
-        themes=_themes(g),
+        themes=themes,
         comments=comments,
         comments_withheld=withheld,
         round=data.round,

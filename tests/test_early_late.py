@@ -119,18 +119,23 @@ def test_groups_one_by_one_only_when_every_group_has_5_on_each_side():
     assert e.characteristics[0].groups["officer"].difference is Difference.LOWER
     assert e.characteristics[0].groups["member"].difference is Difference.NONE
     assert [s.group for s in e.sizes] == ["officer", "member", TOTAL]
-    # Members 8 early but only 3 late: the members' late side is hidden, so groups are not compared one by one
-    # (late Total minus late officers would give it away), and sizes are given for the Total only.
+    # Members 8 early but only 3 late: the members' late side is a group of 3, which the late Total less what is
+    # published of the officers could give away (issue 21 item 8), so nothing is compared, not even the Totals,
+    # and sizes are given for the Total only.
     small = (people("officer", 0, EARLY) + people("officer", 1, LATE)
              + people("member", 0, ["l2"] * 8) + people("member", 1, ["l3"] * 3))
     e = score(data(small)).early_late
     assert all(list(c.groups) == [TOTAL] for c in e.characteristics)
+    assert all(c.total.difference is Difference.WITHHELD and c.total.early is None and c.total.late is None
+               for c in e.characteristics)
     assert [s.group for s in e.sizes] == [TOTAL]
-    # Late Total at the other characteristics: officers l2 x20 + members l3 x3 -> no one at Level 1: 0% -> with a
-    # small group beside it, medians only.
-    assert e.characteristics[1].total.difference is Difference.MEDIANS_ONLY
-    # Leadership's late Total (l1 14, l2 4, l3 5 of 23) has no 0% or 100%: tested.
+    # Members all early (8, none late): every group has none or 5 or more on each side, so the Totals are compared,
+    # though not the groups one by one; the late Total is the officers' alone.
+    members_early = people("member", 0, ["l2"] * 8)
+    e = score(data(people("officer", 0, EARLY) + people("officer", 1, LATE) + members_early)).early_late
+    assert list(e.characteristics[0].groups) == [TOTAL]
     assert e.characteristics[0].total.difference is Difference.LOWER
+    assert e.characteristics[0].total.late.counts == (14, 4, 2)
 
 
 def test_no_comparison_without_both_early_and_late_respondents():

@@ -184,14 +184,18 @@ def test_descriptors_are_verbatim(worked):
 
 
 def test_dont_know_only_group():
-    # Everyone said Don't know: no shares, nothing divided, the DK count kept.
+    # Every officer said Don't know: no shares, nothing divided.
     report = score(build(many(10, "officer", kc_leadership="dk") + many(8, "member", kc_leadership="l2")))
     lead = characteristic(report, "leadership")
     off = lead.groups["officer"]
     assert off.detail is Detail.HIDDEN and off.reason is Reason.FEWER_THAN_5
-    assert lead.total.dont_know == 10 and lead.total.answered == 8
     # Members' full breakdown would equal the total's: withheld to protect the officers' (all-DK) figures.
     assert lead.groups["member"].reason is Reason.PROTECTS_OTHER
+    # The total (100% at Level 2) would say that no officer chose Level 1 or 3, and with its counts (8 answering,
+    # 10 Don't know) that every officer said Don't know: its median only (issue 21 item 8).
+    assert lead.total.detail is Detail.MEDIAN and lead.total.reason is Reason.PROTECTS_HIDDEN
+    assert (lead.total.answered, lead.total.dont_know, lead.total.shares) == (None, None, None)
+    assert lead.total.median == "l2"
 
 
 def test_statements_distribution_and_total_only_where_both_asked(worked):
@@ -288,9 +292,10 @@ def test_comments_grouped_scrubbed_sorted_and_stale_follow_ups_ignored(worked):
     report = score(worked)
     groups = {g.key: g for g in report.comments}
     # Follow-ups grouped under the section of their show_if question; comments-section questions on their own.
-    leadership = [c.text for c in groups["leadership"].comments]
-    assert leadership == ["A data champion on the board would help. Mail [removed]"]
-    assert [c.text for c in groups["protection"].comments] == ["Refresh WASPI protocols"]
+    # In the worked data each follow-up has one comment: fewer than 5, so none is listed (issue 21 item 8: a list
+    # of comments to a follow-up counts those who gave the answer that asks it).
+    assert groups["leadership"].comments == () and groups["protection"].comments == ()
+    assert [q.en for q in groups["leadership"].questions] == [QN["officer"].question("lead_help").text.en]
     assert groups["barriers"].title.en == QN["officer"].question("barriers").text.en
     barriers = groups["barriers"].comments
     assert [c.text for c in barriers] == [
@@ -299,9 +304,20 @@ def test_comments_grouped_scrubbed_sorted_and_stale_follow_ups_ignored(worked):
         "Zebra systems do not talk to each other",
     ]  # alphabetical, not the order received
     assert {c.role for c in barriers} == {"officer", "member"}  # both groups have 5 or more respondents
-    assert all("STALE" not in c.text for g in report.comments for c in g.comments)
     order = [g.key for g in report.comments]
     assert order.index("leadership") < order.index("protection") < order.index("barriers") < order.index("example")
+
+    # Five officers at Level 1 answer the follow-up (one with an email address), a sixth answered it at Level 1 and
+    # then moved to Level 2 (a stale answer); officers' and members' Leadership tables are shown in full.
+    officers = [Response("officer", {"kc_leadership": "l1", "lead_help": text})
+                for text in ("Mail x.y@council.gov.uk", "Board champion", "Training", "Budget", "Time")]
+    officers += [Response("officer", {"kc_leadership": "l2", "lead_help": "STALE"})] + many(4, "officer",
+                                                                                              kc_leadership="l3")
+    report = score(build(officers + many(8, "member", kc_leadership="l2")))
+    groups = {g.key: g for g in report.comments}
+    assert [c.text for c in groups["leadership"].comments] == [
+        "Board champion", "Budget", "Mail [removed]", "Time", "Training"]
+    assert all("STALE" not in c.text for g in report.comments for c in g.comments)
 
 
 @pytest.mark.parametrize(
