@@ -9,42 +9,51 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
-import io
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.arguments import parse_date, percentage, positive_int, round_label
+from bot.arguments import build_parser
+from bot.invite_files import (
+    CannotWrite,
+    as_csv,
+    default_qr_dir,
+    writable_outputs,
+    write_qr_codes,
+)
 from bot.services import admin_services, load_questionnaires
-from bot.webhook import DEFAULT_LISTEN, WebhookError, add_webhook_arguments, run_webhook
+from bot.webhook import DEFAULT_LISTEN, WebhookError, run_webhook
 from config.reminder_policy import load_reminder_policy
 from config.settings import TELEGRAM_API, Settings, SettingsError, load_settings
 from flows.campaigns import (
+    YEARS_AHEAD,
     AlreadyRevoked,
     AmbiguousAuthority,
     CampaignClosed,
     CampaignError,
     ClosesBeforeOpens,
+    ClosesBeforeToday,
+    DateOutOfRange,
     NoAuthority,
     NoCampaignFor,
     UnknownCampaign,
     UnknownInvitation,
-    check_window,
+    check_dates,
 )
-from flows.model import DEFAULT_TARGETS, ROLES
 from reports.rates import format_text
 from storage.database import DatabaseError
 
 log = logging.getLogger(__name__)
 
-CSV_HEADER = ("reference", "role", "link")
+PRIVATE_UMASK = 0o077
+"""Every file the command line creates — the database and its -wal and -shm, the invitation CSV and QR codes,
+reports, exports — is readable by its owner only (0600; folders 0700): links and answers are in them."""
 MAX_INVITES_AT_ONCE = 5000
-EPILOG = "Settings come from DATATOOL_* environment variables or a .env file; see README.md."
 
 
 class UsageError(Exception):
@@ -122,7 +131,19 @@ WORDING: Wording = {
     UnknownInvitation: lambda e: f"there is no invitation {e.reference}: `datatool-bot invites list --campaign ID` "
                                  "shows them",
     AlreadyRevoked: lambda e: f"invitation {e.reference} was already revoked",
+    DateOutOfRange: lambda e: date_out_of_range(e),
 }
+
+
+def date_out_of_range(e: DateOutOfRange) -> str:
+    """``--opens``/``--closes`` outside what fieldwork can be (``flows.campaigns.check_dates``)."""
+    if e.field == "closes" and e.too_early:
+        return f"--closes {e.value} is in the past: fieldwork closes today ({e.earliest}) or later"
+    if e.too_early:
+        return (f"--opens {e.value} is more than {YEARS_AHEAD} years ago: give a date from {e.earliest} "
+                f"(YYYY-MM-DD)")
+    return (f"--{e.field} {e.value} is more than {YEARS_AHEAD} years ahead: give a date up to {e.latest} "
+            f"(YYYY-MM-DD)")
 
 
 @contextmanager
@@ -151,8 +172,8 @@ CREATE_WORDING: Wording = {
 async def campaign_create(settings: Settings, args: argparse.Namespace) -> int:
     opens = args.opens or today(settings)
     with refused(CREATE_WORDING):
-        check_window(opens, args.closes)  # before reading the policy file or the database
         policy = load_reminder_policy(args.reminders) if args.reminders else None
+        check_dates(opens, args.closes, today(settings))  # the use case checks them again; here before the database
         async with admin_services(settings) as admin:
             targets = {"officer": args.target_officers, "member": args.target_members}
             campaign_id = await admin.campaigns.create(args.authority, opens, args.closes, targets,
@@ -184,6 +205,9 @@ UPDATE_WORDING: Wording = {
     CampaignClosed: lambda e: f"campaign {e.campaign.id} ({e.campaign.authority}) is closed and can no longer be "
                               "changed",
     ClosesBeforeOpens: lambda e: f"the close date {e.closes_on} is before the open date {e.opens_on}",
+    ClosesBeforeToday: lambda e: f"--closes {e.closes_on} is before today ({e.today}), which would end fieldwork "
+                                 f"without closing it: to close campaign {e.campaign.id} now, use `datatool-bot "
+                                 f"campaign close {e.campaign.id}`",
 }
 
 
@@ -232,34 +256,29 @@ async def create_invitations(
     return [(i.reference, i.role, i.link) for i in issued]
 
 
-def write_qr_codes(rows: list[tuple[str, str, str]], folder: Path) -> None:
-    """One PNG per invitation, named by reference, for printed letters."""
-    import segno
-
-    folder.mkdir(parents=True, exist_ok=True)
-    for reference, _, link in rows:
-        segno.make(link, error="m").save(folder / f"{reference}.png", kind="png", scale=8, border=4)
-
-
 async def invites_create(settings: Settings, args: argparse.Namespace) -> int:
     if args.count > MAX_INVITES_AT_ONCE:
         raise UsageError(f"--count {args.count} is more than {MAX_INVITES_AT_ONCE} at once: run the command again")
+    if args.out is not None and args.out.is_dir():
+        raise UsageError(f"--out {args.out} is a folder: give a file name, e.g. {args.out / 'invitations.csv'}")
     if args.out is not None and args.out.exists() and not args.force:
         raise UsageError(f"{args.out} already exists: choose another --out file, or add --force to overwrite it")
     if args.qr_dir is not None and args.out is None:
         raise UsageError("--qr-dir needs --out too: the CSV is what tells you which QR code belongs to whom")
     username = await resolve_username(settings)
-    rows = await create_invitations(settings, args.campaign, args.role, args.count, username)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_HEADER)
-    writer.writerows(rows)
     if args.out is None:
-        sys.stdout.write(buffer.getvalue())
+        sys.stdout.write(as_csv(await create_invitations(settings, args.campaign, args.role, args.count, username)))
         return 0
-    args.out.write_text(buffer.getvalue(), encoding="utf-8")
-    qr_dir = args.qr_dir or args.out.with_name(args.out.stem + "-qr")
-    write_qr_codes(rows, qr_dir)
+    qr_dir = args.qr_dir or default_qr_dir(args.out)
+    with writable_outputs(args.out, qr_dir, "--qr-dir" if args.qr_dir else "the QR folder") as put_csv_in_place:
+        rows = await create_invitations(settings, args.campaign, args.role, args.count, username)
+        put_csv_in_place(as_csv(rows))  # first: the links are safe once the CSV is written
+    try:
+        write_qr_codes(rows, qr_dir)
+    except OSError as exc:
+        print(f"datatool-bot: wrote {len(rows)} {args.role} invitation(s) to {args.out}, but not all of their QR "
+              f"codes to {qr_dir}/: {exc.strerror or type(exc).__name__}", file=sys.stderr)
+        return 1
     print(f"wrote {len(rows)} {args.role} invitation(s) to {args.out} and QR codes to {qr_dir}/; the links are not "
           "stored anywhere else, so keep these files safe", file=sys.stderr)
     return 0
@@ -347,94 +366,6 @@ async def report(settings: Settings, args: argparse.Namespace) -> int:
 # ---- parser ----------------------------------------------------------------------------------------------------------
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="datatool-bot",
-        description="Run the Wales Audit Office data tool as a Telegram bot: invite council officers and elected "
-        "members, follow response rates, and compile the results.",
-        epilog=EPILOG,
-    )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    add_webhook_arguments(sub.add_parser(
-        "run", help="run the bot against the configured Bot API (long polling, or a webhook)", epilog=EPILOG,
-        description="Run the bot. By default it asks Telegram for updates (long polling): no open port is needed. "
-        "With --webhook-url, Telegram POSTs each update to that URL instead (see README.md)."))
-
-    demo = sub.add_parser("demo", help="run a complete simulated fieldwork offline, against a local Bot API emulator")
-    demo.add_argument("--out", type=Path, default=Path("demo-output"), help="folder for the demo database and files")
-    demo.add_argument("--seed", type=int, default=2019, help="random seed for the simulated respondents")
-
-    campaign = sub.add_parser("campaign", help="create, list, update and close campaigns (fieldwork at one council)")
-    csub = campaign.add_subparsers(dest="action", required=True, metavar="ACTION")
-    create = csub.add_parser("create", help="create a campaign and print its id",
-                             description="Create a campaign (fieldwork at one council) and print its id.")
-    create.add_argument("--authority", required=True, help='council name or any unambiguous part of it, e.g. "flint"')
-    create.add_argument("--closes", required=True, type=parse_date, help="last day of fieldwork, YYYY-MM-DD")
-    create.add_argument("--opens", type=parse_date, help="first day of fieldwork, YYYY-MM-DD (default: today)")
-    create.add_argument("--target-officers", type=percentage, default=DEFAULT_TARGETS["officer"], metavar="PERCENT",
-                        help="target response rate for officers (default 60)")
-    create.add_argument("--target-members", type=percentage, default=DEFAULT_TARGETS["member"], metavar="PERCENT",
-                        help="target response rate for elected members (default 50)")
-    create.add_argument("--reminders", type=Path, metavar="FILE",
-                        help="this campaign's reminder policy, a YAML file shaped like config/reminders.yaml "
-                        "(default: DATATOOL_REMINDER_POLICY or config/reminders.yaml)")
-    create.add_argument("--round", type=round_label, metavar="LABEL",
-                        help="the round of the data tool this campaign belongs to, e.g. 2026 or 2026-27: its report "
-                        "is set among the other councils of the round and beside the council's previous round "
-                        "(default: the year fieldwork opens)")
-    csub.add_parser("list", help="list campaigns with dates, status and responses")
-    update = csub.add_parser("update", help="change a running campaign: close date, targets, reminder policy")
-    update.add_argument("campaign", type=positive_int, help="campaign id")
-    update.add_argument("--closes", type=parse_date, help="new last day of fieldwork, YYYY-MM-DD (to extend it)")
-    update.add_argument("--target-officers", type=percentage, metavar="PERCENT", help="new target for officers")
-    update.add_argument("--target-members", type=percentage, metavar="PERCENT", help="new target for elected members")
-    update.add_argument("--reminders", type=Path, metavar="FILE", help="a reminder policy YAML for this campaign")
-    close = csub.add_parser("close", help="close fieldwork now")
-    close.add_argument("campaign", type=positive_int, help="campaign id")
-
-    invites = sub.add_parser("invites", help="create, list and revoke personal invitation links")
-    isub = invites.add_subparsers(dest="action", required=True, metavar="ACTION")
-    icreate = isub.add_parser(
-        "create", help="create invitations: CSV reference,role,link and a QR code each",
-        description="Create invitations. Writes CSV with the header reference,role,link (to --out or standard "
-        "output) and, with --out, a QR code PNG per invitation for printed letters. Can be run again to add "
-        "invitations to a running campaign.")
-    icreate.add_argument("--campaign", required=True, type=positive_int, help="campaign id (from `campaign create`)")
-    icreate.add_argument("--role", required=True, choices=ROLES, help="officer or member")
-    icreate.add_argument("--count", required=True, type=positive_int, help="how many invitations")
-    icreate.add_argument("--out", type=Path, help="CSV file to write (default: standard output)")
-    icreate.add_argument("--qr-dir", type=Path, help="folder for QR codes (default: beside --out, <name>-qr/)")
-    icreate.add_argument("--force", action="store_true", help="overwrite --out if it exists")
-    ilist = isub.add_parser("list", help="list a campaign's invitations and their status (no links)")
-    ilist.add_argument("--campaign", required=True, type=positive_int, help="campaign id")
-    ilist.add_argument("--role", choices=ROLES, help="only this role")
-    ilist.add_argument("--status", choices=("not opened", "started", "submitted", "withdrawn", "revoked"),
-                       help="only this status")
-    revoke = isub.add_parser("revoke", help="stop an invitation's link from working")
-    revoke.add_argument("reference", help="the invitation's reference, e.g. C1-M0007")
-
-    auditors = sub.add_parser("auditors", help="who may use the auditor commands (by Telegram user id)")
-    asub = auditors.add_subparsers(dest="action", required=True, metavar="ACTION")
-    for name, text in (("add", "add an auditor"), ("remove", "remove an auditor")):
-        p = asub.add_parser(name, help=text)
-        p.add_argument("user_id", type=positive_int, help="numeric Telegram user id (not the @username)")
-    asub.add_parser("list", help="list auditors")
-
-    rates_parser = sub.add_parser("rates", help="response-rate table(s) in the terminal")
-    rates_parser.add_argument("--authority", help="one council (any unambiguous part of its name); default: all open")
-    report_parser = sub.add_parser(
-        "report", help="write the maturity report, charts and exports",
-        description="Write the maturity summary, the full HTML report in English and Cymraeg, charts, and CSV/XLSX "
-        "exports of anonymised answers for one council (--authority), or the picture across all councils "
-        "(--national). A campaign still open is labelled interim.")
-    which = report_parser.add_mutually_exclusive_group(required=True)
-    which.add_argument("--authority", help="one council (any unambiguous part of its name)")
-    which.add_argument("--national", action="store_true", help="every council's latest campaign")
-    report_parser.add_argument("--out", type=Path, required=True, help="folder to write into (created if needed)")
-    return parser
-
-
 HANDLERS = {
     ("campaign", "create"): campaign_create,
     ("campaign", "list"): campaign_list,
@@ -472,6 +403,14 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    previous = os.umask(PRIVATE_UMASK)  # for every file created from here on, by this process and its threads
+    try:
+        return run_command(argv)
+    finally:
+        os.umask(previous)  # for the caller when called in-process (tests); a process ends here anyway
+
+
+def run_command(argv: Sequence[str] | None) -> int:
     from bot.logs import setup_logging
 
     args = build_parser().parse_args(argv)
@@ -487,12 +426,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_run(settings, args)
         handler = HANDLERS[(args.command, getattr(args, "action", None))]
         return asyncio.run(handler(settings, args))
-    except (SettingsError, DatabaseError, UsageError, CampaignError, ValueError) as exc:
+    except (SettingsError, DatabaseError, UsageError, CampaignError, CannotWrite, ValueError) as exc:
         print(f"datatool-bot: {exc}", file=sys.stderr)
         return 2
     except TelegramUnavailable as exc:
         print(exc, file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:  # a file or folder that cannot be read or written: where, and why
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"datatool-bot: cannot use{where}: {exc.strerror or type(exc).__name__}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,13 +8,32 @@ loop keeps answering respondents meanwhile."""
 from __future__ import annotations
 
 import asyncio
+import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from flows.model import Questionnaire
 from flows.records import Campaign
 from storage.surveys import SurveyRepository
 
 SUMMARY_LANGUAGE = "en"
+PRIVATE_FILE, PRIVATE_FOLDER = 0o600, 0o700
+Data = TypeVar("Data")
+
+
+def owner_only(write: Callable[[Data, Path], list[Path]], data: Data, folder: Path) -> list[Path]:
+    """``write(data, folder)`` with what it writes readable by its owner only, whatever the process's umask (the
+    command line's is already 077): each file 0600, and the folders it creates 0700 (a folder that was there is
+    left as it is)."""
+    created = [f for f in (folder, *folder.parents) if not f.exists()]
+    written = write(data, folder)
+    for path in written:
+        os.chmod(path, PRIVATE_FILE)
+    for made in created:
+        if made.is_dir():
+            os.chmod(made, PRIVATE_FOLDER)
+    return written
 
 
 class Compiler:
@@ -29,7 +48,7 @@ class Compiler:
         from reports.html import write_report
 
         data = await self.surveys.load(campaign, self.questionnaires, interim=interim, with_comparisons=True)
-        return await asyncio.to_thread(write_report, data, folder)
+        return await asyncio.to_thread(owner_only, write_report, data, folder)
 
     async def write_national(self, campaigns: list[tuple[Campaign, bool]], folder: Path) -> list[Path]:
         from reports.html import write_national
@@ -37,7 +56,7 @@ class Compiler:
         # Each council's previous round, for the change across councils; never the peers (every council is here).
         surveys = [await self.surveys.load(c, self.questionnaires, interim=interim, with_previous=True)
                    for c, interim in campaigns]
-        return await asyncio.to_thread(write_national, surveys, folder)
+        return await asyncio.to_thread(owner_only, write_national, surveys, folder)
 
     async def summary(self, campaign: Campaign, *, interim: bool, language: str = SUMMARY_LANGUAGE) -> str:
         from reports.scoring import score

@@ -21,7 +21,18 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from flows.ports import Clock
-from flows.records import AUDITOR, COMPLETE, DATE, NOT_OPENED, OPEN, Campaign, InvitationStatus, NewInvitation, RoleRate
+from flows.records import (
+    AUDITOR,
+    CLOSED,
+    COMPLETE,
+    DATE,
+    NOT_OPENED,
+    OPEN,
+    Campaign,
+    InvitationStatus,
+    NewInvitation,
+    RoleRate,
+)
 from flows.tokens import hash_token, new_token
 from reports.outcomes import key_questions
 from reports.rates import RateTable
@@ -78,6 +89,30 @@ class ClosesBeforeOpens(CampaignError):
     def __init__(self, opens_on: date, closes_on: date):
         super().__init__(f"the close date {closes_on} is before the open date {opens_on}")
         self.opens_on, self.closes_on = opens_on, closes_on
+
+
+class DateOutOfRange(CampaignError):
+    """A campaign date outside what fieldwork can be: ``field`` ("opens" or "closes") is ``value``, which is not
+    from ``earliest`` to ``latest`` (``check_dates``)."""
+
+    def __init__(self, field: str, value: date, earliest: date, latest: date):
+        when = "before" if value < earliest else "after"
+        bound = earliest if value < earliest else latest
+        super().__init__(f"the {'open' if field == 'opens' else 'close'} date {value} is {when} {bound}")
+        self.field, self.value, self.earliest, self.latest = field, value, earliest, latest
+
+    @property
+    def too_early(self) -> bool:
+        return self.value < self.earliest
+
+
+class ClosesBeforeToday(CampaignError):
+    """A new close date before today for a running campaign: it would end fieldwork without anyone closing it (the
+    summary would go out at the next tick).  Ending fieldwork now is ``CampaignService.close``."""
+
+    def __init__(self, campaign: Campaign, closes_on: date, today: date):
+        super().__init__(f"the close date {closes_on} of campaign {campaign.id} is before today ({today})")
+        self.campaign, self.closes_on, self.today = campaign, closes_on, today
 
 
 class InvalidRound(CampaignError):
@@ -172,6 +207,35 @@ def check_window(opens_on: date, closes_on: date) -> None:
     """Fieldwork must close on or after the day it opens."""
     if closes_on < opens_on:
         raise ClosesBeforeOpens(opens_on, closes_on)
+
+
+YEARS_AHEAD = 3
+"""How far from today a campaign's dates may be, in years: it closes at most this long after today and opens at most
+this long before.  Fieldwork lasts weeks; a date beyond is a slip of the keyboard (2206 for 2026), and one at the
+end of the calendar (9999-12-31, which has no day after it) breaks every computation that counts days past it."""
+
+
+def years_from(day: date, years: int) -> date:
+    """The same day ``years`` later (or earlier, when negative); 29 February becomes the 28th."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def check_dates(opens_on: date, closes_on: date, today: date) -> None:
+    """A new campaign's dates: it closes today or later, at most ``YEARS_AHEAD`` years from ``today``, and opens at
+    most ``YEARS_AHEAD`` years before ``today`` (``DateOutOfRange`` naming the field), on or before the day it closes
+    (``ClosesBeforeOpens``).  A close date in the past is named first: with the open date left to default to today,
+    it is the one given wrong."""
+    earliest, latest = years_from(today, -YEARS_AHEAD), years_from(today, YEARS_AHEAD)
+    if closes_on < today:
+        raise DateOutOfRange("closes", closes_on, today, latest)
+    check_window(opens_on, closes_on)
+    if not earliest <= opens_on <= latest:
+        raise DateOutOfRange("opens", opens_on, earliest, latest)
+    if closes_on > latest:
+        raise DateOutOfRange("closes", closes_on, today, latest)
 
 
 ROUND_PATTERN = re.compile(r"[0-9A-Za-z][0-9A-Za-z ._/-]{0,19}")
@@ -288,7 +352,7 @@ class CampaignService:
         ``flows.reminders.ReminderPolicy`` (None: the configured default); ``round``: the round of the data tool
         it belongs to (None: the year it opens, ``default_round``; ``InvalidRound`` unless ``check_round``
         accepts it).  Returns its id."""
-        check_window(opens_on, closes_on)
+        check_dates(opens_on, closes_on, self.today())
         label = default_round(opens_on) if round is None else check_round(round)
         authority = await self.find_authority(authority_query)
         return await self.store.create_campaign(authority, opens_on, closes_on, self.clock.now(), targets,
@@ -296,12 +360,20 @@ class CampaignService:
 
     async def update(self, campaign_id: int, *, closes_on: date | None = None,
                      targets: dict[str, float] | None = None, reminder_policy: str | None = None) -> Campaign:
-        """Change a running campaign: extend or shorten fieldwork, move targets, give it its own reminder policy."""
+        """Change a running campaign: extend or shorten fieldwork, move targets, give it its own reminder policy.
+        A new close date is today or later (``ClosesBeforeToday``: ending fieldwork now is :meth:`close`), at most
+        ``YEARS_AHEAD`` years ahead (``DateOutOfRange``) and not before it opens (``ClosesBeforeOpens``)."""
         campaign = await self.campaign(campaign_id)
         if campaign.closed_at is not None:
             raise CampaignClosed(campaign)
         closes = closes_on or campaign.closes_on
-        check_window(campaign.opens_on, closes)
+        if closes_on is not None:
+            today = self.today()
+            if closes_on < today:
+                raise ClosesBeforeToday(campaign, closes_on, today)
+            check_window(campaign.opens_on, closes_on)
+            if closes_on > (latest := years_from(today, YEARS_AHEAD)):
+                raise DateOutOfRange("closes", closes_on, today, latest)
         await self.store.update_campaign(campaign_id, closes_on=closes, targets=campaign.targets | (targets or {}),
                                          reminder_policy=reminder_policy)
         return await self.campaign(campaign_id)
@@ -338,9 +410,10 @@ class CampaignService:
 
     async def issue_invitations(self, campaign_id: int, role: str, count: int, username: str) -> list[IssuedInvitation]:
         """``count`` new invitations (also to a running campaign), each with a fresh token; the links are returned
-        here once and exist nowhere else."""
+        here once and exist nowhere else.  ``CampaignClosed`` once fieldwork is over, marked or not (its close date
+        has passed): a link to it would never work."""
         campaign = await self.campaign(campaign_id)
-        if campaign.closed_at is not None:
+        if campaign.status(self.today()) == CLOSED:
             raise CampaignClosed(campaign)
         tokens = [new_token() for _ in range(count)]
         created = await self.store.add_invitations(campaign_id, role, count, tokens, [hash_token(t) for t in tokens],

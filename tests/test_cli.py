@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from datetime import date, timedelta
 from pathlib import Path
 
 import aiosqlite
@@ -11,6 +12,9 @@ import pytest
 from bot.cli import main, resolve_username
 from config.settings import Settings, SettingsError
 from flows.tokens import hash_token
+
+# Dates around the real today: the command line refuses a close date in the past or years ahead.
+OPENS, CLOSES = ((date.today() + timedelta(days=days)).isoformat() for days in (-5, 40))
 
 
 @pytest.fixture
@@ -26,8 +30,8 @@ def env(monkeypatch, tmp_path: Path) -> Path:
 
 
 def test_campaign_and_invites_round_trip(env: Path, capsys, tmp_path: Path):
-    assert main(["campaign", "create", "--authority", "Flintshire County Council", "--opens", "2026-12-01",
-                 "--closes", "2027-01-15"]) == 0
+    assert main(["campaign", "create", "--authority", "Flintshire County Council", "--opens", OPENS,
+                 "--closes", CLOSES]) == 0
     campaign_id = capsys.readouterr().out.strip()
     assert campaign_id == "1"
     out = tmp_path / "members.csv"
@@ -81,7 +85,7 @@ def exit_code(argv: list[str]) -> int:
 
 
 def test_existing_out_file_is_not_overwritten(env: Path, capsys, tmp_path: Path):
-    main(["campaign", "create", "--authority", "Cardiff Council", "--closes", "2099-01-01"])
+    assert main(["campaign", "create", "--authority", "Cardiff Council", "--closes", CLOSES]) == 0
     out = tmp_path / "keep.csv"
     out.write_text("precious")
     assert main(["invites", "create", "--campaign", "1", "--role", "officer", "--count", "1", "--out", str(out)]) == 2
@@ -91,7 +95,7 @@ def test_existing_out_file_is_not_overwritten(env: Path, capsys, tmp_path: Path)
 
 def test_malformed_setting_stops_with_one_line(env: Path, monkeypatch, capsys):
     monkeypatch.setenv("DATATOOL_AUDITOR_IDS", "12,bob")
-    assert main(["campaign", "create", "--authority", "X", "--closes", "2099-01-01"]) == 2
+    assert main(["campaign", "create", "--authority", "X", "--closes", CLOSES]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "DATATOOL_AUDITOR_IDS" in err
 

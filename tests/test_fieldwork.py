@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import re
+from datetime import date, timedelta
 from pathlib import Path
 
 import aiosqlite
@@ -226,9 +227,10 @@ def test_cli_campaign_life_cycle(monkeypatch, tmp_path: Path, capsys):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATATOOL_DB_PATH", str(tmp_path / "cli.db"))
     monkeypatch.setenv("DATATOOL_BOT_USERNAME", "datatool_test_bot")
-    assert main(["campaign", "create", "--authority", "wrex", "--closes", "2099-01-31", "--target-members", "55"]) == 0
+    closes, later, latest = ((date.today() + timedelta(days=days)).isoformat() for days in (60, 120, 150))
+    assert main(["campaign", "create", "--authority", "wrex", "--closes", closes, "--target-members", "55"]) == 0
     assert capsys.readouterr().out.strip() == "1"
-    assert main(["campaign", "create", "--authority", "borough", "--closes", "2099-01-31"]) == 2
+    assert main(["campaign", "create", "--authority", "borough", "--closes", closes]) == 2
     assert "matches" in capsys.readouterr().err
     out = tmp_path / "members.csv"
     assert main(["invites", "create", "--campaign", "1", "--role", "member", "--count", "3", "--out", str(out)]) == 0
@@ -250,15 +252,15 @@ def test_cli_campaign_life_cycle(monkeypatch, tmp_path: Path, capsys):
     assert "Wrexham County Borough Council" in printed
     assert re.search(r"^Elected Members +\| +3 \| +0 \| +0% \| +–$", printed, re.M)
     assert "target 55% (2 of 3)" in printed
-    assert main(["campaign", "update", "1", "--closes", "2099-03-31", "--target-members", "60"]) == 0
-    assert "closes 2099-03-31, targets officers 60%, members 60%" in capsys.readouterr().out
+    assert main(["campaign", "update", "1", "--closes", later, "--target-members", "60"]) == 0
+    assert f"closes {later}, targets officers 60%, members 60%" in capsys.readouterr().out
     assert main(["campaign", "update", "1"]) == 2
     assert "nothing to change" in capsys.readouterr().err
     assert main(["campaign", "list"]) == 0
     assert "open" in capsys.readouterr().out
     assert main(["campaign", "close", "1"]) == 0
     assert main(["campaign", "close", "1"]) == 2
-    assert main(["campaign", "update", "1", "--closes", "2099-04-30"]) == 2
+    assert main(["campaign", "update", "1", "--closes", latest]) == 2
     assert "closed and can no longer be changed" in capsys.readouterr().err
     assert main(["rates"]) == 0
     assert "No campaign is open" in capsys.readouterr().out

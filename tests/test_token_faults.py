@@ -14,6 +14,7 @@ import os
 import socket
 import sys
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ from bot.logs import setup_logging
 # Not the emulator's token: the emulator answers 401 Unauthorized to it, as Telegram does to a revoked token.
 REVOKED_SECRET = "AAFrevokedSecretPart_0123456789abcdefXYZ"
 REVOKED_TOKEN = f"987654321:{REVOKED_SECRET}"
+CLOSES = (date.today() + timedelta(days=60)).isoformat()  # a close date `campaign create` accepts
 # The emulator is at a custom base URL, which may be what is wrong: the line names both settings.
 REJECTED = "Telegram rejected the bot token: check DATATOOL_TELEGRAM_TOKEN and DATATOOL_TELEGRAM_BASE_URL"
 
@@ -98,7 +100,7 @@ async def test_run_when_telegram_cannot_be_reached_stops_with_one_line(unserved_
 async def test_invites_create_with_a_revoked_token_stops_with_one_line(emulator: BotApiEmulator, tmp_path: Path):
     """``invites create`` asks getMe for the bot's username when DATATOOL_BOT_USERNAME is not set."""
     code, out, err = await datatool_bot(tmp_path, "campaign", "create", "--authority", "flint", "--closes",
-                                        "2099-01-01", token=REVOKED_TOKEN, base_url=emulator.base_url)
+                                        CLOSES, token=REVOKED_TOKEN, base_url=emulator.base_url)
     assert code == 0, err
     campaign = out.strip()
     code, out, err = await datatool_bot(tmp_path, "invites", "create", "--campaign", campaign, "--role", "member",
@@ -111,7 +113,7 @@ async def test_invites_create_when_telegram_cannot_be_reached_stops_with_one_lin
                                                                                   tmp_path: Path):
     base = f"http://127.0.0.1:{unserved_port}/bot"
     code, out, err = await datatool_bot(tmp_path, "campaign", "create", "--authority", "flint", "--closes",
-                                        "2099-01-01", token=REVOKED_TOKEN, base_url=base)
+                                        CLOSES, token=REVOKED_TOKEN, base_url=base)
     assert code == 0, err
     code, out, err = await datatool_bot(tmp_path, "invites", "create", "--campaign", out.strip(), "--role",
                                         "officer", "--count", "1", token=REVOKED_TOKEN, base_url=base)
