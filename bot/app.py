@@ -37,6 +37,7 @@ from bot.messenger import TelegramMessenger
 from bot.ordering import PerPersonUpdates, PollWhenRoom
 from bot.pacing import MessagePacer
 from bot.services import Services
+from bot.tolerant import TolerantBuilder
 from config.settings import TELEGRAM_API, Settings
 from flows import callbacks
 from flows.callbacks import Action
@@ -84,7 +85,7 @@ def build_application(settings: Settings, services: Services | None = None) -> A
     queue: asyncio.Queue[object] = asyncio.Queue()
     updates = PerPersonUpdates(settings.concurrent_updates, queued=queue.qsize)
     app = (
-        Application.builder()
+        TolerantBuilder()
         .token(settings.require_token())
         .base_url(settings.telegram_base_url)
         .base_file_url(file_url(settings.telegram_base_url))
