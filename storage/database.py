@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import re
 import sqlite3
 from collections.abc import Sequence
@@ -234,6 +235,11 @@ async def connect(path: Path | str, migrations: list[Migration] | None = None, *
     path = Path(path)
     if str(path) != ":memory:" and not path.parent.exists():
         raise DatabaseError(f"cannot create {path}: folder {path.parent} does not exist")
+    if str(path) != ":memory:" and not path.exists():
+        # readable by its owner only, whoever starts the bot and whatever their umask: SQLite gives -wal and -shm the
+        # database file's own mode
+        with contextlib.suppress(OSError):  # a folder that cannot be written: sqlite3 says so below
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     try:
         # Opened once without aiosqlite first: when aiosqlite's connect fails, its worker thread is left to report
         # back to an event loop that may be closed by then (a stray traceback on the way out of the command line).

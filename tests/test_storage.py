@@ -213,3 +213,21 @@ async def test_batches_are_spaced_so_a_burst_shares_commits_and_a_lone_call_wait
     assert batches == [[1], [2, 3]] and waits == [pytest.approx(0.01)]
     now[0] += 60  # long after the last batch: no wait
     assert await batched(4) == 40 and len(waits) == 1
+
+
+async def test_a_new_database_and_its_logs_are_readable_by_their_owner_only(tmp_path: Path) -> None:
+    """Whoever starts the bot, whatever their umask (issue 21 item 4): SQLite gives -wal and -shm the file's mode."""
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        conn = await connect(tmp_path / "private.db")
+        try:
+            await conn.execute("CREATE TABLE t (x)")
+            for name in ("private.db", "private.db-wal", "private.db-shm"):
+                assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600, name
+        finally:
+            await conn.close()
+    finally:
+        os.umask(old)
