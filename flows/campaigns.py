@@ -20,6 +20,7 @@ from functools import cache
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from flows.diagnostics import isolated
 from flows.ports import Clock
 from flows.records import (
     AUDITOR,
@@ -393,17 +394,18 @@ class CampaignService:
         for campaign in await self.store.campaigns():
             if campaign.closed_at is not None or today < campaign.opens_on:
                 continue
-            rates = await self.store.rates(campaign.id)
-            invited = sum(r.invited for r in rates)
-            if today > campaign.closes_on:
-                reason = DATE
-            elif invited and sum(r.responded for r in rates) == invited:
-                reason = COMPLETE
-            else:
-                continue
-            if await self.store.close_campaign(campaign.id, reason, self.clock.now()):
-                log.info("campaign %s closed (%s)", campaign.id, reason)
-                closed.append(campaign)
+            with isolated(log, f"campaign {campaign.id}: not checked for closing"):  # the others still close
+                rates = await self.store.rates(campaign.id)
+                invited = sum(r.invited for r in rates)
+                if today > campaign.closes_on:
+                    reason = DATE
+                elif invited and sum(r.responded for r in rates) == invited:
+                    reason = COMPLETE
+                else:
+                    continue
+                if await self.store.close_campaign(campaign.id, reason, self.clock.now()):
+                    log.info("campaign %s closed (%s)", campaign.id, reason)
+                    closed.append(campaign)
         return closed
 
     # ---- invitations ---------------------------------------------------------------------------------------------

@@ -250,3 +250,25 @@ async def test_the_results_loop_on_its_own_sends_everyone_elses_results(two, cap
     assert {chat for chat, _ in messenger.sent} == await chats_of(settings, good)
     logged_by_type_and_place(caplog, f"campaign {bad} left for the next tick", "RuntimeError",
                              "test_job_isolation.py")
+
+
+async def test_a_campaign_whose_figures_fail_holds_back_no_one_else_from_closing(two, caplog, monkeypatch):
+    """Closing the campaigns whose close date has passed: one whose figures cannot be read is logged and skipped."""
+    settings, _, bad, good = two
+    services, _ = await opened(settings)
+    try:
+        services.campaigns.clock = FakeClock(datetime(2026, 12, 20, 10, 0, tzinfo=UTC))  # both past their close
+        real = services.campaigns.store.rates
+
+        async def rates(campaign_id: int, *args, **kwargs):
+            if campaign_id == bad:
+                raise RuntimeError(SECRET)
+            return await real(campaign_id, *args, **kwargs)
+
+        monkeypatch.setattr(services.campaigns.store, "rates", rates)
+        with caplog.at_level(logging.INFO):
+            closed = await services.campaigns.close_completed()
+    finally:
+        await services.close()
+    assert [c.id for c in closed] == [good]
+    logged_by_type_and_place(caplog, f"campaign {bad}: not checked for closing", "RuntimeError", "test_job_isolation")
