@@ -77,6 +77,7 @@ class SurveyData:
     previous: SurveyData | None = None
     """The council's own campaign of the most recent earlier round with closed fieldwork, for "change since"."""
     outcomes: Mapping[str, Outcomes] | None = None  # role -> each invitation's outcome (reports.outcomes)
+    demonstration: bool = False  # E: invented data (``datatool-bot demo``): every output says so
 
     def roles(self) -> tuple[str, ...]:
         """The groups, officers first, then members, then any other role in the order given."""
@@ -310,6 +311,7 @@ class SurveyReport:
     comparison: Comparison | None = None  # position among the councils, change since the previous round, examples
     outcomes: tuple[tuple[str | None, Outcomes], ...] = ()  # per role, then the total (None): RR1, RR2, COOP1
     early_late: EarlyLate | None = None  # noqa: F821 - reports.early_late.EarlyLate (not imported: no cycle)
+    demonstration: bool = False  # E: invented data (``datatool-bot demo``): every output says so
 
     def authority_name(self, language: str) -> str:
         return (self.authority_cy or self.authority) if language == "cy" else self.authority

@@ -259,4 +259,5 @@ def score(data: SurveyData) -> SurveyReport:
         comparison=compare(data, (rates, characteristics), peers, previous),
         outcomes=() if data.outcomes is None else outcome_rows(data.outcomes, g.roles),
         early_late=early_late(data, characteristics),
+        demonstration=data.demonstration,
     )
