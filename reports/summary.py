@@ -1,4 +1,4 @@
-"""The Telegram summary of a council's data tool results (one message, HTML parse mode), and the report texts.
+"""The Telegram summary of a council's data tool results (one message, HTML parse mode).
 
 ``render_summary(report, language)`` reads only the view-model (``reports.model``) and returns Telegram HTML
 (tags b and i only; every value escaped by the template's autoescaping) whose visible text is at most 4096
@@ -11,27 +11,16 @@ A figure withheld so that a group of fewer than 5 cannot be worked out is marked
 When a long authority name or a long questionnaire would overflow, the themes are shortened, then left out, then
 whole lines are dropped from the end (each line is balanced HTML on its own, so the result always parses).
 
-The report texts (headings, captions, caveats, chart labels) in English and Cymraeg live in ``i18n_reports.yaml``,
-and those of the comparisons (position among the councils, change since the previous round, good practice) in
-``i18n_comparisons.yaml``; ``texts(language)`` serves the keys of both files to every output (a key in both is an
-error, so neither file can silently override the other).
+The report texts (``texts(language)``, the text files, the templates' environment) live in ``reports.texts`` and
+are re-exported here, where they used to be.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping
-from datetime import date
-from functools import cache
-from pathlib import Path
 
-import yaml
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup, escape
-
-from flows.i18n import LANGUAGES
-from flows.text import clean_cell
+from markupsafe import escape
 
 from reports.model import (
     TOTAL,
@@ -47,146 +36,31 @@ from reports.model import (
     SurveyReport,
 )
 from reports.stats import pct
+from reports.texts import (  # re-exported (__all__): the report texts lived here before reports.texts
+    COMPARISON_TEXTS_PATH,
+    EARLY_LATE_TEXTS_PATH,
+    FINDINGS_TEXTS_PATH,
+    LANGUAGES,
+    MAX_STATEMENT,
+    TEMPLATES,
+    TEXT_FILES,
+    TEXTS_PATH,
+    ReportTexts,
+    all_entries,
+    load_entries,
+    missing_translations,
+    shorten,
+    template_environment,
+    texts,
+)
 
-TEXTS_PATH = Path(__file__).with_name("i18n_reports.yaml")
-COMPARISON_TEXTS_PATH = Path(__file__).with_name("i18n_comparisons.yaml")
-EARLY_LATE_TEXTS_PATH = Path(__file__).with_name("i18n_early_late.yaml")  # reports.early_late
-TEXT_FILES = (TEXTS_PATH, COMPARISON_TEXTS_PATH, EARLY_LATE_TEXTS_PATH)
-TEMPLATES = Path(__file__).with_name("templates")
+__all__ = ["COMPARISON_TEXTS_PATH", "EARLY_LATE_TEXTS_PATH", "FINDINGS_TEXTS_PATH", "LANGUAGES", "MAX_AUTHORITY",
+           "MAX_MESSAGE", "MAX_STATEMENT", "PROTECTED", "TEMPLATES", "TEXTS_PATH", "TEXT_FILES", "ReportTexts",
+           "all_entries", "characteristic_cells", "comparison_lines", "load_entries", "missing_translations",
+           "render_summary", "shorten", "statement_line", "template_environment", "texts", "visible_length"]
+
 MAX_MESSAGE = 4096
 MAX_AUTHORITY = 100
-MAX_STATEMENT = 80
-
-
-# ---- report texts -------------------------------------------------------------------------------------------------
-
-
-@cache
-def load_entries(path: Path = TEXTS_PATH) -> dict[str, dict[str, object]]:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if not isinstance(raw, dict):
-        raise ValueError(f"{path}: expected a mapping of text keys")
-    return {str(k): dict(v) if isinstance(v, dict) else {} for k, v in raw.items()}
-
-
-@cache
-def all_entries(paths: tuple[Path, ...] = TEXT_FILES) -> dict[str, dict[str, object]]:
-    """The keys of every text file, together; ValueError when two files define the same key."""
-    merged: dict[str, dict[str, object]] = {}
-    for path in paths:
-        entries = load_entries(path)
-        if clash := sorted(set(entries) & set(merged)):
-            raise ValueError(f"{path}: key(s) already defined in another report text file: {', '.join(clash)}")
-        merged.update(entries)
-    return merged
-
-
-def missing_translations(path: Path = TEXTS_PATH, languages: tuple[str, ...] = LANGUAGES) -> list[tuple[str, str]]:
-    """(key, language) pairs without a text: must be empty."""
-    entries = load_entries(path)
-    missing = []
-    for key, entry in entries.items():
-        for lang in languages:
-            value = entry.get(lang)
-            empty = not value or (isinstance(value, str) and not value.strip())
-            if isinstance(value, list):
-                empty = not value or any(not str(v).strip() for v in value)
-            if empty:
-                missing.append((key, lang))
-    return missing
-
-
-def shorten(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-class ReportTexts:
-    """The report texts in one language; ``t("key", name=value)`` fills {placeholders} (plain text, not HTML)."""
-
-    def __init__(self, entries: Mapping[str, Mapping[str, object]], language: str):
-        if language not in LANGUAGES:
-            raise ValueError(f"unsupported language {language!r}")
-        self.entries = entries
-        self.language = language
-
-    def raw(self, key: str) -> object:
-        entry = self.entries[key]
-        return entry.get(self.language) or entry["en"]
-
-    def __call__(self, key: str, **params: object) -> str:
-        value = self.raw(key)
-        return str(value).format(**params) if params else str(value)
-
-    def group(self, name: str) -> str:
-        return self(f"group_{name}")
-
-    def short(self, name: str) -> str:
-        return self(f"short_{name}")
-
-    def level(self, n: int | None) -> str:
-        return "–" if n is None else self("level", n=n)
-
-    def statement(self, statement: StatementResult, limit: int = MAX_STATEMENT) -> str:
-        key = f"stmt_{statement.question_id}"
-        if key in self.entries:
-            return self(key)
-        return shorten(statement.text.get(self.language), limit)
-
-    def date(self, value: date) -> str:
-        months = self.raw("months")
-        assert isinstance(months, list)
-        return f"{value.day} {months[value.month - 1]} {value.year}"
-
-    def fieldwork(self, report: SurveyReport) -> str | None:
-        if report.opens_on and report.closes_on:
-            return self("fieldwork", opens=self.date(report.opens_on), closes=self.date(report.closes_on))
-        if report.opens_on:
-            return self("fieldwork_from", opens=self.date(report.opens_on))
-        return None
-
-    def reason(self, b: Breakdown | None) -> str:
-        """Why a breakdown is not shown in full ("" when it is)."""
-        if b is None:
-            return self("not_asked")
-        if b.reason is Reason.FEWER_THAN_5:
-            return self("fewer_than_5")
-        if b.reason is Reason.FEWER_THAN_8:
-            return self("median_only")
-        if b.reason is Reason.PROTECTS_OTHER:
-            return self("protects_other_hidden" if b.detail is Detail.HIDDEN else "protects_other")
-        if b.reason is Reason.PROTECTS_HIDDEN:
-            return self("protects_hidden_all" if b.detail is Detail.HIDDEN else "protects_hidden")
-        return ""
-
-
-@cache
-def texts(language: str) -> ReportTexts:
-    return ReportTexts(all_entries(), language)
-
-
-def _finalize(value: object) -> object:
-    """Every value a template prints, cleaned (``flows.text.clean_cell``: no control characters, no lone
-    surrogates), so typed text can never make a report unwritable; markup (a macro's output, a joined list) stays
-    markup, cleaned the same way."""
-    if isinstance(value, Markup):
-        return Markup(clean_cell(str(value)))
-    return clean_cell(value)
-
-
-@cache
-def template_environment() -> Environment:
-    """Jinja2 for every report template: autoescaping always on, undefined names are errors, every printed value
-    cleaned of control characters."""
-    return Environment(
-        loader=FileSystemLoader(str(TEMPLATES)),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=False,
-        finalize=_finalize,
-    )
 
 
 # ---- the Telegram summary -----------------------------------------------------------------------------------------
