@@ -38,6 +38,7 @@ from flows.engine import is_visible
 from flows.model import ROLES, Question, Questionnaire, Side, Text
 from flows.questions.categories import Categories
 from reports.outcomes import Outcomes
+from reports.publisher import Publisher, WelshName
 from reports.stats import DEFAULT_TARGET_MARGIN, pct, points, target_rate
 
 TOTAL = "total"
@@ -78,6 +79,8 @@ class SurveyData:
     """The council's own campaign of the most recent earlier round with closed fieldwork, for "change since"."""
     outcomes: Mapping[str, Outcomes] | None = None  # role -> each invitation's outcome (reports.outcomes)
     demonstration: bool = False  # E: invented data (``datatool-bot demo``): every output says so
+    publisher: Publisher | None = None  # C: the audit body publishing it (reports.publisher; config/publisher.yaml)
+    authority_forms: WelshName | None = None  # C: the Welsh name's mutated forms (reports.publisher.welsh_after)
 
     def roles(self) -> tuple[str, ...]:
         """The groups, officers first, then members, then any other role in the order given."""
@@ -312,6 +315,8 @@ class SurveyReport:
     outcomes: tuple[tuple[str | None, Outcomes], ...] = ()  # per role, then the total (None): RR1, RR2, COOP1
     early_late: EarlyLate | None = None  # noqa: F821 - reports.early_late.EarlyLate (not imported: no cycle)
     demonstration: bool = False  # E: invented data (``datatool-bot demo``): every output says so
+    publisher: Publisher | None = None  # C: as SurveyData.publisher
+    authority_forms: WelshName | None = None  # C: as SurveyData.authority_forms: "yng Nghyngor ..." (welsh_after)
 
     def authority_name(self, language: str) -> str:
         return (self.authority_cy or self.authority) if language == "cy" else self.authority

@@ -260,4 +260,6 @@ def score(data: SurveyData) -> SurveyReport:
         outcomes=() if data.outcomes is None else outcome_rows(data.outcomes, g.roles),
         early_late=early_late(data, characteristics),
         demonstration=data.demonstration,
+        publisher=data.publisher,  # C
+        authority_forms=data.authority_forms,  # C
     )

@@ -1,0 +1,82 @@
+"""Who publishes a council's report, and the council's Welsh name as generated sentences need it.
+
+Plain data, built by the adapters from configuration (``config/publisher.py`` reads ``config/publisher.yaml``;
+``config/authorities.py`` reads the mutated forms beside each council's name in ``config/authorities.yaml``) and
+handed in on ``SurveyData.publisher`` and ``SurveyData.authority_forms``; scoring copies both onto the
+``SurveyReport``.  ``reports/`` reads no file and imports nothing from ``config/``.
+
+Welsh mutates the first word of a name after certain words, and "yn" (in) changes itself: "yng Nghyngor Sir y
+Fflint", "o Gyngor Sir y Fflint", "gyda Chyngor Sir y Fflint".  The forms are kept as data beside each name (method
+notes: "keep each council's mutated forms as data rather than computing them"); ``welsh_after(report, word)``
+writes a word and the name after it, and a sentence template never writes "yn {authority}" itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+SOFT_TRIGGERS = frozenset({"o", "i", "gan", "ar", "am", "at", "dros", "drwy", "trwy", "heb", "wrth", "dan", "tan",
+                           "hyd"})
+"""Words after which the soft mutation applies."""
+ASPIRATE_TRIGGERS = frozenset({"â", "a", "gyda", "tua", "na"})
+"""Words after which the aspirate mutation applies (â, gyda: "with"; a: "and")."""
+NASAL_TRIGGERS = frozenset({"fy"})
+"""Words after which the nasal mutation applies; "yn" (in) takes it too, and changes itself (``WelshName.yn``)."""
+
+
+@dataclass(frozen=True)
+class WelshName:
+    """A council's Welsh name and its mutated forms (the first word mutates; the rest stays)."""
+
+    name: str  # "Cyngor Sir y Fflint"
+    soft: str  # "Gyngor Sir y Fflint": after o, i, gan, ar ... (SOFT_TRIGGERS)
+    nasal: str  # "Nghyngor Sir y Fflint": after fy
+    aspirate: str  # "Chyngor Sir y Fflint": after â, gyda, a ... (ASPIRATE_TRIGGERS)
+    yn: str  # "yng Nghyngor Sir y Fflint": the whole phrase for "in", since "yn" changes before a nasal mutation
+
+    def after(self, word: str) -> str:
+        """``word`` and the name as it stands after it: "o Gyngor Sir y Fflint"; "yn" gives ``yn``."""
+        key = word.casefold()
+        if key == "yn":
+            return self.yn
+        if key in SOFT_TRIGGERS:
+            return f"{word} {self.soft}"
+        if key in ASPIRATE_TRIGGERS:
+            return f"{word} {self.aspirate}"
+        if key in NASAL_TRIGGERS:
+            return f"{word} {self.nasal}"
+        return f"{word} {self.name}"
+
+
+@dataclass(frozen=True)
+class Publisher:
+    """The audit body that publishes the report (``config/publisher.yaml``): every text per language ("en", "cy")."""
+
+    audit_body: Mapping[str, str]  # "Audit Wales" / "Archwilio Cymru"
+    national_report: Mapping[str, str]  # the national study report's title
+    national_report_where: Mapping[str, str] = field(default_factory=dict)  # where it is published: "audit.wales"
+    contact: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # address, phone, email, website lines
+    context: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # "why making better use of data matters"
+    benefits: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # the benefits, one per item
+    contact_short: Mapping[str, str] = field(default_factory=dict)  # one line for the top of the report
+
+    def text(self, name: str, language: str) -> str:
+        """One of the single texts in ``language`` (English when the language has none)."""
+        values: Mapping[str, str] = getattr(self, name)
+        return values.get(language) or values.get("en", "")
+
+    def lines(self, name: str, language: str) -> tuple[str, ...]:
+        values: Mapping[str, tuple[str, ...]] = getattr(self, name)
+        return tuple(values.get(language) or values.get("en", ()))
+
+
+def welsh_after(report: object, word: str) -> str:
+    """``word`` followed by the council's Welsh name, mutated as ``word`` requires ("yng Nghyngor Sir y Fflint" for
+    "yn").  ``report`` is a ``SurveyReport`` (or ``SurveyData``); without mutated forms (a council not in the
+    configured list) the name it has is used as it is, after the word."""
+    forms: WelshName | None = getattr(report, "authority_forms", None)
+    if forms is not None:
+        return forms.after(word)
+    name = getattr(report, "authority_cy", None) or getattr(report, "authority", "")
+    return f"{word} {name}"
