@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from flows.model import Question, Questionnaire, SectionKind, Text
 from reports.disclosure import follow_up_shown, passes
-from reports.model import Breakdown, Comment, CommentGroup, Response, SurveyData, answer_value
+from reports.model import Breakdown, Comment, CommentGroup, Response, SurveyData, SurveyReport, answer_value
 
 REMOVED = "[removed]"
 
@@ -112,3 +113,73 @@ def group_comments(
         for k in order
     )
     return groups, withheld
+
+
+# ---- the codebook (built from config/codebook.yaml by config/codebook.py; reports/ reads no file) ----------------
+
+
+@dataclass(frozen=True)
+class Code:
+    """One code of the codebook: a barrier or theme comments mention, with its label and keywords per language."""
+
+    id: str
+    label: Text
+    keywords: Mapping[str, tuple[str, ...]]  # language -> keywords ("silo*": a stem; "data sharing": a phrase)
+
+
+@dataclass(frozen=True)
+class Codebook:
+    codes: tuple[Code, ...]
+
+
+# ---- the comments of one subject as the templates and the Word draft show them (one language) ------------------
+
+
+@dataclass(frozen=True)
+class QuoteLine:
+    text: str
+    language: str  # the language it was written in (its lang attribute)
+    mark: str | None  # "in Welsh" / "yn Saesneg" where it is not the report's language
+    said_by: str | None  # "said by 11" for identical comments collapsed (never a number under 5)
+
+
+@dataclass(frozen=True)
+class CodeLine:
+    code: str
+    label: str
+    counts: tuple[tuple[str, str], ...]  # (group, "12" | "fewer than 5" | withheld), each group then the total
+    quotes: tuple[QuoteLine, ...]  # up to 3
+
+
+@dataclass(frozen=True)
+class CommentBlock:
+    subject_id: str  # the characteristic's or theme's section id, or the question id of a general question
+    kind: str  # "characteristic" | "theme" | "general"
+    heading: str
+    questions: tuple[str, ...]  # "Question asked: ..."
+    asked: tuple[str, ...]  # follow-ups: whom they were asked ("Asked of those who chose Level 1 ...")
+    summary: str | None  # how many people commented
+    columns: tuple[str, ...]  # the groups of ``CodeLine.counts``
+    codes: tuple[CodeLine, ...]  # most mentioned first
+    uncoded: tuple[QuoteLine, ...]  # comments no code matched, after the codes
+
+    @property
+    def empty(self) -> bool:
+        return not self.codes and not self.uncoded
+
+
+def comment_blocks(report: SurveyReport, language: str) -> list[CommentBlock]:
+    """The comments of each characteristic, theme and general question in ``language``, in the report's order
+    (contract stub: every comment uncoded)."""
+    from reports.summary import texts
+
+    t = texts(language)
+    blocks = []
+    for g in report.comments:
+        blocks.append(CommentBlock(
+            subject_id=g.key, kind="general", heading=t("cm_heading"),
+            questions=tuple(t("cm_question", question=q.get(language)) for q in g.questions), asked=(),
+            summary=None, columns=(), codes=(),
+            uncoded=tuple(QuoteLine(c.text, language, None, None) for c in g.comments),
+        ))
+    return blocks

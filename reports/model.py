@@ -79,6 +79,7 @@ class SurveyData:
     """The council's own campaign of the most recent earlier round with closed fieldwork, for "change since"."""
     outcomes: Mapping[str, Outcomes] | None = None  # role -> each invitation's outcome (reports.outcomes)
     demonstration: bool = False  # E: invented data (``datatool-bot demo``): every output says so
+    codebook: Codebook | None = None  # noqa: F821 - B: reports.comments.Codebook (None: comments not coded)
     publisher: Publisher | None = None  # C: the audit body publishing it (reports.publisher; config/publisher.yaml)
     authority_forms: WelshName | None = None  # C: the Welsh name's mutated forms (reports.publisher.welsh_after)
 
