@@ -25,6 +25,15 @@ NASAL_TRIGGERS = frozenset({"fy"})
 """Words after which the nasal mutation applies; "yn" (in) takes it too, and changes itself (``WelshName.yn``)."""
 
 
+_KEEP = {"ch": "ch", "ph": "ph", "th": "th"}  # digraphs: never read as c, p, t
+SOFT = {**_KEEP, "c": "g", "p": "b", "t": "d", "g": "", "b": "f", "d": "dd", "m": "f", "ll": "l", "rh": "r"}
+NASAL = {**_KEEP, "c": "ngh", "p": "mh", "t": "nh", "g": "ng", "b": "m", "d": "n"}
+ASPIRATE = {**_KEEP, "c": "ch", "p": "ph", "t": "th"}
+YN = {**dict.fromkeys(_KEEP, "yn"), "c": "yng", "g": "yng", "p": "ym", "b": "ym", "m": "ym"}
+"""The first letters each mutation changes (digraphs ch, ll, ph, rh, th first: ``WelshName.of``), and the form
+"yn" itself takes before them."""
+
+
 @dataclass(frozen=True)
 class WelshName:
     """A council's Welsh name and its mutated forms (the first word mutates; the rest stays)."""
@@ -34,6 +43,24 @@ class WelshName:
     nasal: str  # "Nghyngor Sir y Fflint": after fy
     aspirate: str  # "Chyngor Sir y Fflint": after â, gyda, a ... (ASPIRATE_TRIGGERS)
     yn: str  # "yng Nghyngor Sir y Fflint": the whole phrase for "in", since "yn" changes before a nasal mutation
+
+    @classmethod
+    def of(cls, name: str) -> WelshName:
+        """The forms worked out by the usual rules, for a name given without them (a council added to a
+        deployment's own list): the configured forms are used wherever they are given."""
+        first, _, rest = name.partition(" ")
+        tail = f" {rest}" if rest else ""
+
+        def mutate(table: Mapping[str, str]) -> str:
+            for radical in sorted(table, key=len, reverse=True):
+                if first.casefold().startswith(radical):
+                    changed = table[radical] + first[len(radical):]
+                    return (changed[:1].upper() + changed[1:] if first[:1].isupper() else changed) + tail
+            return name
+
+        nasal = mutate(NASAL)
+        yn = next((form for letters, form in YN.items() if first.casefold().startswith(letters)), "yn")
+        return cls(name, mutate(SOFT), nasal, mutate(ASPIRATE), f"{yn} {nasal}")
 
     def after(self, word: str) -> str:
         """``word`` and the name as it stands after it: "o Gyngor Sir y Fflint"; "yn" gives ``yn``."""
@@ -73,10 +100,12 @@ class Publisher:
 
 def welsh_after(report: object, word: str) -> str:
     """``word`` followed by the council's Welsh name, mutated as ``word`` requires ("yng Nghyngor Sir y Fflint" for
-    "yn").  ``report`` is a ``SurveyReport`` (or ``SurveyData``); without mutated forms (a council not in the
-    configured list) the name it has is used as it is, after the word."""
+    "yn").  ``report`` is a ``SurveyReport`` (or ``SurveyData``); without configured forms the Welsh name's are
+    worked out by the usual rules (``WelshName.of``), and a council with an English name only is left unmutated."""
     forms: WelshName | None = getattr(report, "authority_forms", None)
     if forms is not None:
         return forms.after(word)
-    name = getattr(report, "authority_cy", None) or getattr(report, "authority", "")
-    return f"{word} {name}"
+    welsh = getattr(report, "authority_cy", None)
+    if welsh:
+        return WelshName.of(welsh).after(word)
+    return f"{word} {getattr(report, 'authority', '')}"  # an English name only: not mutated
