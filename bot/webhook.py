@@ -20,7 +20,7 @@ and delivers it again:
   no more); any beyond that get 503 at once, as do POSTs that arrive while the bot is stopping;
 - once an update has started it is seen through, however long Telegram takes to answer the bot's own calls: if
   that outlasts Telegram's patience, Telegram delivers it again, and the copy waits behind the original (one
-  person's updates are handled in order) and is then taken as a double tap is;
+  person's updates are handled in order) and then changes nothing (each update is decided once);
 - an update whose handler failed is acknowledged: the error handler has logged it and told the person, and
   delivering it again would fail the same way while holding up that person's later updates at Telegram.  So is an
   update python-telegram-bot cannot read (logged by its id and the error's type and place only).
@@ -59,7 +59,7 @@ import hmac
 import json
 import logging
 import signal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from config.settings import TELEGRAM_API, Settings
@@ -195,7 +195,13 @@ async def register(app: Application, url: str, secret: str, max_connections: int
     flood control that lasts (429: waited out as Telegram asks, ``DATATOOL_RATE_LIMIT_RETRIES`` times, as every
     request is — each wait logged), or a server error (5xx).  No answer at all goes on to the command line, as
     "cannot be reached"; a rejected token too."""
-    from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError
+    from telegram.error import (
+        BadRequest,
+        InvalidToken,
+        NetworkError,
+        RetryAfter,
+        TelegramError,
+    )
 
     from bot.app import ALLOWED_UPDATES
 

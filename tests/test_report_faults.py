@@ -33,8 +33,9 @@ from reports.summary import render_summary
 from tests.test_scoring import QN, build, characteristic, council, many, statement
 
 ALL_OUTPUTS = {
-    "summary-en.txt", "summary-cy.txt", "report-en.html", "report-cy.html", "answers.csv", "answers.xlsx",
-    "questions.csv",
+    "summary-en.txt", "summary-cy.txt", "report-en.html", "report-cy.html", "report-en.docx", "report-cy.docx",
+    "tables.xlsx", "tables-en.csv", "tables-cy.csv", "answers-NOT-FOR-PUBLICATION.csv",
+    "answers-NOT-FOR-PUBLICATION.xlsx", "questions.csv",
     *(f"chart-{name}-{lang}.png" for lang in ("en", "cy")
       for name in ("rates", "levels", "theme-vision", "theme-protection", "theme-skills", "theme-evidence")),
 }
@@ -60,18 +61,18 @@ def test_control_characters_and_a_lone_surrogate_reach_every_export_cleaned(tmp_
     assert {p.name for p in written} == ALL_OUTPUTS
     assert all(p.exists() for p in written)
 
-    workbook = openpyxl.load_workbook(tmp_path / "answers.xlsx")  # openpyxl reads back what it wrote
+    workbook = openpyxl.load_workbook(tmp_path / "answers-NOT-FOR-PUBLICATION.xlsx")  # openpyxl reads it back
     sheet = workbook["answers"]
-    header = [c.value for c in sheet[1]]
-    barriers = [sheet.cell(row=r, column=header.index("barriers") + 1).value for r in range(2, sheet.max_row + 1)]
-    example = [sheet.cell(row=r, column=header.index("example") + 1).value for r in range(2, sheet.max_row + 1)]
+    header = [c.value for c in sheet[3]]  # under the two lines "not for publication"
+    barriers = [sheet.cell(row=r, column=header.index("barriers") + 1).value for r in range(4, sheet.max_row + 1)]
+    example = [sheet.cell(row=r, column=header.index("example") + 1).value for r in range(4, sheet.max_row + 1)]
     assert barriers.count(CLEANED) == 8 and example.count(CLEANED) == 8
 
-    text = (tmp_path / "answers.csv").read_text(encoding="utf-8-sig")
-    rows = list(csv.reader(text.splitlines(keepends=True)))
+    text = (tmp_path / "answers-NOT-FOR-PUBLICATION.csv").read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(text.splitlines(keepends=True)))[2:]  # under the two lines "not for publication"
     column = rows[0].index("barriers")
     assert [r[column] for r in rows[1:]].count(CLEANED) == 8
-    for name in ("answers.csv", "questions.csv"):
+    for name in ("answers-NOT-FOR-PUBLICATION.csv", "questions.csv", "tables-en.csv", "tables-cy.csv"):
         assert not CONTROLS.search((tmp_path / name).read_text(encoding="utf-8-sig").replace("\r\n", "\n"))
 
     for language in ("en", "cy"):
@@ -104,7 +105,7 @@ def test_one_failing_output_never_stops_the_others_nor_logs_its_message(tmp_path
         missing = {"chart-levels-en.png", "chart-levels-cy.png"}
     else:
         monkeypatch.setattr(openpyxl.Workbook, "save", explode)
-        missing = {"answers.xlsx"}
+        missing = {"answers-NOT-FOR-PUBLICATION.xlsx", "tables.xlsx"}
     for name in missing:  # a copy left by an earlier run must not be taken for this run's output
         (tmp_path / name).write_bytes(b"stale")
     caplog.set_level(logging.DEBUG)

@@ -26,7 +26,7 @@ from telegram import Update
 from telegram.ext import ContextTypes, TypeHandler
 
 from bot.app import build_application
-from bot.emulator import BotApiEmulator, ChatMessage
+from bot.emulator import ChatMessage
 from bot.emulator.methods.updates import SECRET_HEADER
 from bot.services import Services
 from bot.webhook import SLOT_WAIT, serve
@@ -40,7 +40,14 @@ from tests.support import (
     reopen_for_real_clock,
     stored_answers,
 )
-from tests.test_webhook import SECRET, START, bot_env, forged_start, free_port, until_listening
+from tests.test_webhook import (
+    SECRET,
+    START,
+    bot_env,
+    forged_start,
+    free_port,
+    until_listening,
+)
 
 HOLD = 30  # seconds the emulator holds its answer to the edits the first process is killed in: longer than the test
 
