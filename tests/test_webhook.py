@@ -1,10 +1,13 @@
 """Webhook mode: ``datatool-bot run --webhook-url URL --listen HOST:PORT``, and the emulator delivering to a webhook.
 
-End to end, a real ``datatool-bot run`` process serves python-telegram-bot's webhook server and the emulator POSTs
-each update to it with the secret, exactly as Telegram does; a POST without the secret, or with a wrong one, is
-refused (403) and never handled.  Without DATATOOL_WEBHOOK_SECRET, or with one Telegram would refuse, webhook mode
-does not start.  The emulator's delivery itself is tested against a tiny aiohttp receiver: the header, the order,
-retrying after a failure, getWebhookInfo's report, and deleteWebhook ending it.
+End to end, a real ``datatool-bot run`` process serves its webhook and the emulator POSTs each update to it with the
+secret, exactly as Telegram does; a POST without the secret, or with a wrong one, is refused (403) and never handled,
+and a body over 1 MiB is refused (413) unread.  Without DATATOOL_WEBHOOK_SECRET, or with one Telegram would refuse,
+webhook mode does not start; setWebhook is called once, and refused with a server error or lasting flood control it
+ends start-up with one line.  The emulator's delivery itself is tested against a tiny aiohttp receiver: the header,
+up to max_connections at once but one chat's updates in order, retrying after a failure (no sooner than Retry-After)
+while other chats go on, getWebhookInfo's report, and deleteWebhook ending it.  (Acknowledging only what is handled:
+``test_webhook_ack.py``.)
 """
 
 from __future__ import annotations
