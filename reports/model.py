@@ -19,15 +19,17 @@ Per characteristic (the seven ``kind: characteristic`` sections, matched across 
 Theme statements
     Distributions over strongly agree ... strongly disagree, Don't know counted separately, per group where the
     statement was asked.  A statement has a Total (and weighted total) only where every group was asked the same
-    question id; otherwise ``total`` and ``weighted`` are None.  The wording can still differ between groups
-    (``texts`` keeps each group's).
+    question id in the same words; otherwise ``total`` and ``weighted`` are None.  A question id asked in different
+    words (officers "The council's data-sharing agreements are up to date", members "I am confident that they are")
+    is two questions: each group's answers are shown on their own, side by side, and nothing pools them
+    (``StatementResult.reworded``; ``texts`` keeps each group's wording).
 
 Which figures are withheld, and why (``Detail``, ``Reason``), is decided in ``reports.disclosure``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import IntEnum, StrEnum
@@ -216,6 +218,14 @@ class RateResult:
         return points(self.margin)
 
 
+def same_wording(texts: Iterable[Text]) -> bool:
+    """Are these the same question in every language, spacing aside?  (A Total pools only answers to the same
+    words: ``StatementResult.reworded``.)"""
+    forms = {tuple((lang, " ".join((words or "").split())) for lang, words in sorted(t.model_dump().items()))
+             for t in texts}
+    return len(forms) <= 1
+
+
 class _ByGroup:
     """A result with a breakdown per role, a total and a weighted total: look one up by group name."""
 
@@ -256,6 +266,18 @@ class StatementResult(_ByGroup):
     @property
     def asked_by(self) -> tuple[str, ...]:
         return tuple(self.groups)
+
+    @property
+    def reworded(self) -> bool:
+        """Asked of more than one group in different words: not poolable.  Such a statement has no Total and no
+        weighted total; every output shows each group's figures side by side, each under its own wording, and
+        never one figure for all (a summary line too: "Officers 26%, Members 52%", not "36%")."""
+        return not same_wording(self.texts.values())
+
+    @property
+    def pooled(self) -> bool:
+        """Has a Total: every group was asked it, in the same words."""
+        return self.total is not None
 
     @property
     def text(self) -> Text:

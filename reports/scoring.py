@@ -18,7 +18,8 @@ no plotting.  The parts it puts together each live in one place:
 Characteristics are matched across questionnaires by section id, in the first questionnaire's order; a
 characteristic is scored by its first question counted in levels (a choice question: its type's ``Categories`` are
 numbered).  Theme statements are the questions of each theme section counted on an agree/disagree scale (their
-``Categories`` have sides); a statement has a total only where every group was asked its question id.  Category
+``Categories`` have sides); a statement has a total only where every group was asked its question id in the same
+words (officers' "are up to date" and members' "I am confident they are" are two questions, never pooled).  Category
 ids, their order, direction and labels all come from the question types (``flows.questions``).
 """
 
@@ -45,6 +46,7 @@ from reports.model import (
     SurveyReport,
     ThemeResult,
     answer_value,
+    same_wording,
 )
 from reports.outcomes import outcome_rows
 from reports.stats import margin, respondent_weights
@@ -171,7 +173,8 @@ def score_characteristics(data: SurveyData) -> tuple[tuple[RateResult, ...], tup
 
 
 def _themes(g: _Groups) -> tuple[ThemeResult, ...]:
-    """Statements per theme section; a statement's total only where every group was asked its id."""
+    """Statements per theme section; a statement's total only where every group was asked its id in the same
+    words (a question asked in different words is shown per group, never pooled)."""
     data, roles, invited, weights, values = g.data, g.roles, g.invited, g.weights, g.values
     themes = []
     theme_ids = _ordered_union([s.id for s in _sections(data.questionnaires[r], SectionKind.THEME)] for r in roles)
@@ -198,7 +201,8 @@ def _themes(g: _Groups) -> tuple[ThemeResult, ...]:
             categories = _statement(qn0, q0)
             assert categories is not None
             tallies = {r: tally(values(r, question_id), categories) for r in asked_q}
-            both = len(asked_q) == len(roles) and len(roles) > 1
+            # A Total only for the same question: every group asked it, in the same words (model docstring).
+            both = len(asked_q) == len(roles) and len(roles) > 1 and same_wording(q.text for _, q in asked_q.values())
             groups, total, weighted = breakdowns(tallies, invited, weights, with_total=both)
             statements.append(
                 StatementResult(

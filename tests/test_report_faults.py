@@ -144,9 +144,10 @@ def test_a_failing_national_chart_leaves_the_national_tables(tmp_path, monkeypat
 
 def respondents(role: str, levels: str, scale: str = "") -> list[Response]:
     """One respondent per digit of ``levels`` (kc_leadership at Level 1, 2 or 3), with the matching letter of
-    ``scale`` as their vl_resource answer when given ("a" agree, "d" disagree, "n" neither)."""
+    ``scale`` as their sk_staff answer when given ("a" agree, "d" disagree, "n" neither): a statement both groups are
+    asked in the same words, so it has a Total (one asked in different words has none: tests/test_scoring.py)."""
     return [
-        Response(role, {"kc_leadership": f"l{level}", **({"vl_resource": scale[i]} if scale else {})})
+        Response(role, {"kc_leadership": f"l{level}", **({"sk_staff": scale[i]} if scale else {})})
         for i, level in enumerate(levels)
     ]
 
@@ -174,7 +175,7 @@ def test_unanimous_total_is_withheld_in_the_view_model():
     assert lead.groups["officer"].median == "l2"
     assert_withheld(lead.total, "l2")
     assert lead.weighted is None
-    resource = statement(report, "vl_resource")
+    resource = statement(report, "sk_staff")
     assert_withheld(resource.total, "a")
     assert resource.weighted is None
 
@@ -190,7 +191,7 @@ def test_unanimous_total_is_withheld_in_the_summary_with_the_reason(language, no
     lines = text.splitlines()
     lead = "Leadership" if language == "en" else "Arweinyddiaeth"
     assert next(line for line in lines if line.startswith(lead + ":")).endswith(" 2")  # the median is still there
-    resource = {"en": "Leaders treat data as a key resource", "cy": "Arweinwyr yn trin data fel adnodd allweddol"}
+    resource = {"en": "Enough staff with data skills", "cy": "Digon o staff â sgiliau data"}
     resource = resource[language]
     assert any(line.startswith(f"• {resource}: {agree}") for line in lines), lines
     assert note in text
@@ -210,7 +211,7 @@ def test_unanimous_total_is_withheld_in_the_html_with_the_reason(language, reaso
     row = re.search(rf'<th scope="row"[^>]*>{total}</th>(.*?)</tr>', leadership, re.S)
     assert row is not None and reason.replace("'", "&#39;") in row.group(1)
     assert "100%" not in leadership
-    theme = page[page.index('id="theme-vision"'):page.index("</article>", page.index('id="theme-vision"'))]
+    theme = page[page.index('id="theme-skills"'):page.index("</article>", page.index('id="theme-skills"'))]
     assert "100%" not in theme and reason.replace("'", "&#39;") in theme
     method_section = page[page.index('id="method"'):]
     assert method.replace("'", "&#39;") in method_section

@@ -13,7 +13,7 @@ import pytest
 
 from bot.services import load_questionnaires
 from reports.comments import scrub
-from reports.model import TOTAL, Detail, Reason, Response, SurveyData
+from reports.model import TOTAL, WEIGHTED, Detail, Reason, Response, SurveyData
 from reports.national import national
 from reports.scoring import score
 
@@ -62,8 +62,13 @@ def build(
 # Statements:
 #   vl_ownership (officers only): sa 2, a 3, n 1, d 2, sd 1, dk 1 -> n 9; agree 5/9, neither 1/9, disagree 3/9;
 #     ranked sd < d < n < a < sa, cumulative 1, 3, 4, 7 of 9 -> median "a"; no total (members not asked).
-#   vl_resource (both): officers a x10; members a x4, d x4 -> member median: cumulative sd 0, d 4 = half of 8 ->
-#     "d" (lower-middle); total a 14, d 4 -> 7/9, 2/9; weighted a 3/5*10 + 3/2*4 = 12, d 3/2*4 = 6 -> 2/3, 1/3.
+#   sk_staff (both, in the same words): officers a x10; members a x4, d x4 -> member median: cumulative sd 0, d 4 =
+#     half of 8 -> "d" (lower-middle); total a 14, d 4 -> 7/9, 2/9; weighted a 3/5*10 + 3/2*4 = 12, d 3/2*4 = 6 ->
+#     2/3, 1/3.
+#   vl_resource (both, in different words: officers "Leaders treat data as a key resource", members "From what I see
+#     as a member, ..."): the same answers as sk_staff, but two questions: no total, no weighted total; each group
+#     on its own (officers 10/10 agree, members 4/8), none reduced to protect the other (there is no total to
+#     subtract it from).
 # Rates: officers 10/20 = 50%, moe(10, 20) = 0.2248 -> ±22; members 8/40 = 20% ±31; total 18/60 = 30%,
 #   moe(18, 60) = 0.1949 -> ±19.
 
@@ -80,6 +85,7 @@ def officer_answers() -> list[dict[str, str | None]]:
                 "kc_standards": standards[i],
                 "vl_ownership": ownership[i],
                 "vl_resource": "a",
+                "sk_staff": "a",
             }
         )
     rows[0]["lead_help"] = "A data champion on the board would help. Mail x.y@council.gov.uk"  # l1 -> follow-up shown
@@ -94,7 +100,8 @@ def officer_answers() -> list[dict[str, str | None]]:
 def member_answers() -> list[dict[str, str | None]]:
     lead = ["l1", "l1", "l1", "l1", "l2", "l2", "l3", "l3"]
     resource = ["a", "a", "a", "a", "d", "d", "d", "d"]
-    rows = [{"kc_leadership": lead[i], "kc_standards": "l3", "vl_resource": resource[i]} for i in range(8)]
+    rows = [{"kc_leadership": lead[i], "kc_standards": "l3", "vl_resource": resource[i], "sk_staff": resource[i]}
+            for i in range(8)]
     rows[0]["barriers"] = "Members see reports too late"
     return rows
 
@@ -210,18 +217,100 @@ def test_statements_distribution_and_total_only_where_both_asked(worked):
     assert off.median == "a"
     assert ownership.headline is off
 
+    staff = statement(report, "sk_staff")
+    assert staff.asked_by == ("officer", "member") and not staff.reworded and staff.pooled
+    assert staff.groups["member"].median == "d"  # 4 agree, 4 disagree: the less favourable middle value
+    assert staff.total.agree == F(7, 9) and staff.total.disagree == F(2, 9)
+    assert staff.weighted.agree == F(2, 3) and staff.weighted.disagree == F(1, 3)
+    assert staff.other_wordings() == {}
+
+    # Same id, different wording for members: two questions, each group on its own, nothing pooled.
     resource = statement(report, "vl_resource")
-    assert resource.asked_by == ("officer", "member")
-    assert resource.groups["member"].median == "d"  # 4 agree, 4 disagree: the less favourable middle value
-    assert resource.total.agree == F(7, 9) and resource.total.disagree == F(2, 9)
-    assert resource.weighted.agree == F(2, 3) and resource.weighted.disagree == F(1, 3)
-    # Same id, different wording for members: both kept.
+    assert resource.asked_by == ("officer", "member") and resource.reworded and not resource.pooled
+    assert resource.total is None and resource.weighted is None and resource.headline is None
     assert set(resource.texts) == {"officer", "member"}
     assert resource.other_wordings().keys() == {"member"}
+    officers, members = resource.groups["officer"], resource.groups["member"]
+    assert (officers.detail, members.detail) == (Detail.FULL, Detail.FULL)
+    assert (officers.agree, members.agree, members.median) == (1, F(1, 2), "d")
 
     # A member-only statement has no total either.
     training = statement(report, "sk_training")
     assert training.asked_by == ("member",) and training.total is None
+
+
+# ---- a question asked in different words (issue 22 item 4) --------------------------------------------------------
+#
+# dp_agreements: officers "The council's data-sharing agreements ... are up to date and fit for purpose", members
+# "I am confident that the council's data-sharing agreements ... are up to date ...": two questions.
+# Officers 20 answering: a x4, d x16 -> agree 4/20 = 20%, disagree 80%.  Members 10: a x7, d x3 -> 70%, 30%.
+# Pooled they would be a 11/30 = 37%, d 19/30 = 63%: a figure of no question anyone was asked, so it must appear
+# nowhere (the demo's "Sharing agreements up to date: 36%" pooled officers' 26% and members' 52%).
+# Rates: 20/40 = 50% (±16), 10/20 = 50% (±23), total 30/60 = 50% (±13): no 37 or 63 among them.
+
+
+def reworded() -> SurveyData:
+    responses = [Response("officer", {"dp_agreements": v}) for v in ["a"] * 4 + ["d"] * 16]
+    responses += [Response("member", {"dp_agreements": v}) for v in ["a"] * 7 + ["d"] * 3]
+    return build(responses, {"officer": 40, "member": 20})
+
+
+def statement_block(page: str, wording: str) -> str:
+    """The HTML of the statement whose heading is ``wording``: from its heading to the next statement or theme."""
+    start = page.index(wording)
+    ends = [i for i in (page.find("<h4", start), page.find("</article>", start)) if i > 0]
+    return page[start:min(ends)]
+
+
+def test_a_question_asked_in_different_words_is_never_pooled():
+    from html import unescape
+
+    from reports import charts
+    from reports.html import render_report
+    from reports.summary import render_summary
+    from reports.texts import texts
+
+    report = score(reworded())
+    s = statement(report, "dp_agreements")
+    assert s.reworded and not s.pooled and s.total is None and s.weighted is None and s.headline is None
+    officers, members = s.groups["officer"], s.groups["member"]
+    assert (officers.agree, officers.disagree, members.agree, members.disagree) == (F(1, 5), F(4, 5), F(7, 10),
+                                                                                  F(3, 10))
+    # With no Total to subtract from, neither group is reduced to protect the other.
+    assert officers.detail is Detail.FULL and members.detail is Detail.FULL
+    officer_words, member_words = s.texts["officer"], s.texts["member"]
+    assert officer_words != member_words
+    for language in ("en", "cy"):
+        summary = unescape(render_summary(report, language))
+        line = next(x for x in summary.splitlines() if ("Sharing agreements" if language == "en" else "Cytundebau")
+                    in x)
+        assert "20%" in line and "70%" in line, line  # each group, side by side
+        assert "37%" not in summary and "63%" not in summary
+        page = unescape(render_report(report, language, with_charts=False))
+        assert "37%" not in page and "63%" not in page
+        block = statement_block(page, officer_words.get(language))
+        t = texts(language)
+        assert ">20%<" in block and ">70%<" in block  # both groups' rows
+        assert f">{t.group(TOTAL)}<" not in block and t.group(WEIGHTED) not in block  # and no pooled row
+        assert member_words.get(language) in page  # the members' own wording is shown
+        theme = next(th for th in report.themes if th.section_id == "protection")
+        alt = charts.theme_chart(report, theme, language).alt
+        assert "37%" not in alt and "63%" not in alt
+
+
+def test_the_shipped_characteristics_are_asked_in_the_same_words_so_their_total_pools_one_question():
+    # A characteristic's Total (and everything built on it: peers, change, early/late) pools the groups' answers:
+    # that is sound only while every group is asked the same question with the same level descriptors.
+    from reports.model import same_wording
+
+    for section in (s for s in QN["officer"].sections if s.kind.value == "characteristic"):
+        asked = [qn.question(section.questions[0].id) for qn in QN.values()]
+        assert all(q is not None for q in asked), section.id
+        assert same_wording(q.text for q in asked), section.id
+        for role, qn in QN.items():
+            options = qn.kind(qn.question(section.questions[0].id)).categories()
+            assert options is not None and options.details == QN["officer"].kind(section.questions[0]).categories(
+            ).details, (section.id, role)
 
 
 # ---- disclosure control -------------------------------------------------------------------------------------------
