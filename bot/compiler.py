@@ -8,6 +8,7 @@ loop keeps answering respondents meanwhile."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -37,9 +38,12 @@ def owner_only(write: Callable[[Data, Path], list[Path]], data: Data, folder: Pa
 
 
 class Compiler:
-    def __init__(self, surveys: SurveyRepository, questionnaires: dict[str, Questionnaire]):
+    def __init__(self, surveys: SurveyRepository, questionnaires: dict[str, Questionnaire], *,
+                 demonstration: bool = False):
         self.surveys = surveys
         self.questionnaires = questionnaires
+        self.demonstration = demonstration
+        """Invented data (``datatool-bot demo``): every report, summary and export says it is a demonstration."""
 
     # reports/ (matplotlib, openpyxl, Jinja2) is imported when a report is first built, not when the bot starts: a
     # running bot builds reports a few times a campaign, and those libraries are most of its memory.
@@ -48,6 +52,7 @@ class Compiler:
         from reports.html import write_report
 
         data = await self.surveys.load(campaign, self.questionnaires, interim=interim, with_comparisons=True)
+        data = dataclasses.replace(data, demonstration=self.demonstration)
         return await asyncio.to_thread(owner_only, write_report, data, folder)
 
     async def write_national(self, campaigns: list[tuple[Campaign, bool]], folder: Path) -> list[Path]:
@@ -63,4 +68,5 @@ class Compiler:
         from reports.summary import render_summary
 
         data = await self.surveys.load(campaign, self.questionnaires, interim=interim, with_comparisons=True)
+        data = dataclasses.replace(data, demonstration=self.demonstration)
         return await asyncio.to_thread(lambda: render_summary(score(data), language))

@@ -110,7 +110,7 @@ async def run_demo(out: Path = Path("demo-output"), seed: int = 2019, invited: d
               f"{history.previous_round} and {history.councils} other councils' closed campaigns of round "
               f"{history.round} ({history.answering} made-up responses); none of it is real data.")
         print(f"Simulating the fieldwork through the local Bot API emulator at {emu.base_url.rsplit('/', 1)[0]} ...\n")
-        services = Services(settings, clock=clock)
+        services = Services(settings, clock=clock, demonstration=True)  # every output says the data is invented
         app = build_application(settings, services)
         async with running(app, poll_timeout=2):
             gate = asyncio.Semaphore(CONCURRENCY)

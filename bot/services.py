@@ -70,14 +70,15 @@ async def campaign_service(conn: aiosqlite.Connection, settings: Settings, clock
 
 
 def completion_service(conn: aiosqlite.Connection, settings: Settings, campaigns: CampaignService,
-                       questionnaires: dict[str, Questionnaire]) -> CompletionService:
-    """Compiling and posting reports.  The compiler (matplotlib, Jinja2, scoring) is imported only when needed, so
-    the command line's other commands start quickly."""
+                       questionnaires: dict[str, Questionnaire], *, demonstration: bool = False) -> CompletionService:
+    """Compiling and posting reports (``demonstration``: the demo's invented data, said in every output).  The
+    compiler (matplotlib, Jinja2, scoring) is imported only when needed, so the command line's other commands start
+    quickly."""
     from bot.compiler import Compiler
     from storage.surveys import SurveyRepository
 
-    return CompletionService(campaigns, PostingRepository(conn), Compiler(SurveyRepository(conn), questionnaires),
-                             settings.reports_dir)
+    compiler = Compiler(SurveyRepository(conn), questionnaires, demonstration=demonstration)
+    return CompletionService(campaigns, PostingRepository(conn), compiler, settings.reports_dir)
 
 
 @dataclass
@@ -111,8 +112,10 @@ async def admin_services(settings: Settings, clock: Clock | None = None) -> Asyn
 
 
 class Services:
-    def __init__(self, settings: Settings, *, clock: Clock | None = None, cat: Catalogue | None = None):
+    def __init__(self, settings: Settings, *, clock: Clock | None = None, cat: Catalogue | None = None,
+                 demonstration: bool = False):
         self.settings = settings
+        self.demonstration = demonstration  # the demo: its reports say they hold invented data
         self.clock: Clock = clock or SystemClock()
         self.catalogue = cat or catalogue()
         self.questionnaires = load_questionnaires()
@@ -148,7 +151,8 @@ class Services:
                                  auditor_records)
         self.reminder_store = ReminderRepository(conn, self.reminder_policy)
         self.postings = PostingRepository(conn)
-        self.completion = completion_service(conn, self.settings, self.campaigns, self.questionnaires)
+        self.completion = completion_service(conn, self.settings, self.campaigns, self.questionnaires,
+                                             demonstration=self.demonstration)
         respondent_records = RespondentRecords(self._conn, self._reader, self._writer)  # with the results choice
         self.fieldwork = FieldworkService(
             self.campaigns, self.auditors, auditor_records, auditor_records, self.clock, self.settings.zone,

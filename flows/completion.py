@@ -60,8 +60,13 @@ BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=25))
 """Waits after the 1st, 2nd, 3rd transient failure of an item; hourly after that."""
 
 SENDING, SENT, UNKNOWN, FAILED = "sending", "sent", "unknown", "failed"
-DOCUMENTS = ("report-en.html", "report-cy.html", "answers.xlsx", "answers.csv", "questions.csv")
-"""Documents posted after the summary and the charts, in this order (files written by reports.html.write_report)."""
+DOCUMENTS = ("report-en.html", "report-cy.html", "report-en.docx", "report-cy.docx",
+             "tables.xlsx", "tables-en.csv", "tables-cy.csv",
+             "answers-NOT-FOR-PUBLICATION.xlsx", "answers-NOT-FOR-PUBLICATION.csv", "questions.csv")
+"""Documents posted after the summary and the charts, in this order (files written by reports.html.write_report):
+the report in HTML and as the Word draft to edit, the report's tables (publishable), then each respondent's answers
+for the audit team only (named "not for publication") and the description of their columns.  Of a document in both
+languages, a chat gets its own language's first."""
 CHART_LANGUAGE = DEFAULT_LANGUAGE
 """The language of the items a chat gets when nothing says otherwise (``Bundle.items``)."""
 SUMMARY_FILES = {language: f"summary-{language}.txt" for language in LANGUAGES}
@@ -212,18 +217,27 @@ class FinalReports(Protocol):
 # ---- compiling -------------------------------------------------------------------------------------------------------
 
 
+def documents_in(language: str) -> list[str]:
+    """``DOCUMENTS`` in the order a chat in ``language`` gets them: of each pair of languages, its own first."""
+    def rank(name: str) -> tuple[int, bool]:
+        stem, _, extension = name.rpartition(".")
+        base, _, suffix = stem.rpartition("-")
+        if suffix in LANGUAGES:  # report-cy.html: in the English one's place, before or after it
+            return DOCUMENTS.index(f"{base}-{DEFAULT_LANGUAGE}.{extension}"), suffix != language
+        return DOCUMENTS.index(name), False
+    return sorted(DOCUMENTS, key=rank)
+
+
 def bundle_items(files: Sequence[Path], summary_text: str | None,
                  language: str = CHART_LANGUAGE) -> tuple[Item, ...]:
     """What to post to a chat in ``language``, in order: the summary message, the charts in that language, then
-    ``DOCUMENTS`` (the HTML report in that language first).  An output that failed to build is simply missing: the
+    ``DOCUMENTS`` (of each document in both languages, that language's first).  An output that failed to build is simply missing: the
     rest is posted all the same."""
     names = {p.name: p for p in files}
     message = (Item(SUMMARY, "message", summary_text),) if summary_text is not None else ()
     charts = [Item(p.name, "photo", None, p) for p in files
               if p.name.startswith("chart-") and p.name.endswith(f"-{language}.png")]
-    own = f"report-{language}.html"
-    ordered = [n for n in DOCUMENTS if n == own] + [n for n in DOCUMENTS if n != own]
-    documents = [Item(n, "document", None, names[n]) for n in ordered if n in names]
+    documents = [Item(n, "document", None, names[n]) for n in documents_in(language) if n in names]
     return (*message, *charts, *documents)
 
 

@@ -1,23 +1,41 @@
-"""Anonymised answers as CSV and XLSX, with a "questions" table describing every column.
+"""The exports, for two audiences: the report's tables, which may be published, and the respondents' answers, which
+are the audit team's working data and must never be published.
 
-One row per submitted response: a respondent number, the role, the language, and one column per question id
-(option ids such as ``l2``, ``sa`` or ``dk``, or the free text).  Nothing else about the respondent is exported:
-the rows are built from ``Response.role``, ``Response.language`` and ``Response.answers`` only, so an invite
-reference, a Telegram id or any other attribute a loader may attach never reaches the file.
+Publishable: ``tables-en.csv``, ``tables-cy.csv`` and ``tables.xlsx`` (a sheet per language)
+    The report's main tables, one row per group of each table: the response rates, the seven key characteristics
+    and the theme statements.  Built from the view-model only (``reports.model.SurveyReport``), which disclosure
+    control (``reports.disclosure``) has already applied: a figure the report withholds is blank here, with the
+    report's reason in the "Note" column, and a figure it shows is the same rounded figure.  Nothing else goes in,
+    so the file publishes exactly what the report does.
 
+For the audit team only: ``answers-NOT-FOR-PUBLICATION.csv`` and ``answers-NOT-FOR-PUBLICATION.xlsx``
+    One row per submitted response: a respondent number, the role, the language, and one column per question id
+    (option ids such as ``l2``, ``sa`` or ``dk``, or the free text), with a "questions" sheet (and
+    ``questions.csv``) describing every column.  Not subject to small-number suppression, so a small cell (the 4
+    members who answered in Welsh) identifies its people: the file name says "NOT-FOR-PUBLICATION", and its first
+    line, and every sheet's first row and printed page header, say so in English and Cymraeg.
+
+A report of invented data (``SurveyReport.demonstration``: ``datatool-bot demo``) says so on the first line of
+every export, in each sheet.  The first lines of a file are notes (one cell each), then the header row.
+
+How the respondent-level rows are made:
+
+- Nothing about the respondent but ``Response.role``, ``Response.language`` and ``Response.answers`` is exported,
+  so an invite reference, a Telegram id or any other attribute a loader may attach never reaches the file.
 - The respondent number is random-looking but deterministic: derived from a hash of the council and the content
   of the response (never from an invite reference, a Telegram id or the order of submission), and the rows are
   sorted by it, so neither the number nor the row order says who answered or when.
 - Free text is exported as text, with obvious personal data (email addresses, phone numbers, National Insurance
   numbers, @usernames) replaced by "[removed]", as in the report.
 - Answers that do not count are left blank: a follow-up no longer shown, a skipped question, an unknown option.
-- Every cell is cleaned first (``flows.text.clean_cell``: control characters dropped except newline and tab, lone
-  surrogates replaced by U+FFFD, NFC), so text typed before answers were cleaned on the way in can never make
-  openpyxl or the UTF-8 encoder refuse the file.
-- Formula injection is guarded after cleaning: a cell starting with = + - @ (or a tab or carriage return) is
-  prefixed with a single quote, in the CSV and in the XLSX (where it is also stored as a string, never a formula).
 
-The file is for the auditors' analysis, not for publication: it is not subject to small-number suppression.
+Every cell of every export is cleaned first (``flows.text.clean_cell``: control characters dropped except newline
+and tab, lone surrogates replaced by U+FFFD, NFC), so text typed before answers were cleaned on the way in can never
+make openpyxl or the UTF-8 encoder refuse the file; then formula injection is guarded: a cell starting with = + - @
+(or a tab or carriage return) is prefixed with a single quote, in the CSV and in the XLSX (where it is also stored
+as a string, never a formula).
+
+Everything here returns text or bytes; ``reports.html.write_report`` writes the files (``outputs`` lists them).
 """
 
 from __future__ import annotations
@@ -26,14 +44,17 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
+from flows.i18n import LANGUAGES
 from flows.model import Question, Questionnaire
 from flows.text import clean_cell
 from reports.comments import scrub
-from reports.model import Response, SurveyData, answer_value
+from reports.model import TOTAL, WEIGHTED, Breakdown, Response, SurveyData, SurveyReport, answer_value
+from reports.stats import pct
+from reports.texts import ReportTexts, texts
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ANSWER_SHEET = "answers"
@@ -50,6 +71,21 @@ QUESTION_HEADER = [
     "dont_know",
     "show_if",
 ]
+AUDIT_ONLY = "NOT-FOR-PUBLICATION"
+ANSWERS_CSV = f"answers-{AUDIT_ONLY}.csv"
+ANSWERS_XLSX = f"answers-{AUDIT_ONLY}.xlsx"
+QUESTIONS_CSV = "questions.csv"
+TABLES_XLSX = "tables.xlsx"
+RESPONDENT_LEVEL = (ANSWERS_CSV, ANSWERS_XLSX)
+"""The files that hold each respondent's answers: for the audit team, never for publication."""
+
+
+def tables_csv_name(language: str) -> str:
+    return f"tables-{language}.csv"
+
+
+def publishable_names() -> tuple[str, ...]:
+    return (TABLES_XLSX, *(tables_csv_name(language) for language in LANGUAGES))
 
 
 def safe_cell(value: object) -> str:
@@ -57,6 +93,138 @@ def safe_cell(value: object) -> str:
     cleaned first (so a control character in front of "=" cannot hide a formula from the guard), then guarded."""
     text = "" if value is None else str(clean_cell(str(value)))
     return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+# ---- notes at the head of a file -----------------------------------------------------------------------------------
+
+
+def demonstration_note(demonstration: bool, languages: Sequence[str]) -> list[str]:
+    """The line saying the data is invented, in each of ``languages`` ([] for real data)."""
+    return [texts(language)("demonstration") for language in languages] if demonstration else []
+
+
+def not_for_publication_note() -> list[str]:
+    """The heading of a respondent-level file, in English and Cymraeg."""
+    return [texts(language)("export_not_for_publication") for language in LANGUAGES]
+
+
+def _answers_notes(data: SurveyData) -> list[str]:
+    return [*not_for_publication_note(), *demonstration_note(data.demonstration, LANGUAGES)]
+
+
+# ---- the report's tables (publishable) ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """The columns of the tables export: fixed ones, and a share column per answer category met (Level 1 ... and
+    Strongly agree ...), in the order first met."""
+
+    categories: tuple[tuple[str, str], ...]  # (category id, label in the language)
+
+    FIXED_BEFORE = ("section", "item", "group", "invited", "received", "percentage", "answered", "dont_know")
+    FIXED_AFTER = ("median", "agreement", "divided", "margin", "note")
+
+    def header(self, t: ReportTexts) -> list[str]:
+        names = {
+            "section": t("export_col_section"), "item": t("export_col_item"), "group": t("col_group"),
+            "invited": t("col_invited"), "received": t("col_received"), "percentage": t("col_percentage"),
+            "answered": t("col_answered"), "dont_know": t("col_dont_know"), "median": t("export_col_median"),
+            "agreement": t("export_col_agreement"), "divided": t("col_divided"), "margin": t("col_margin"),
+            "note": t("export_col_note"),
+        }
+        shares = [t("export_col_share", label=label) for _, label in self.categories]
+        return [*(names[c] for c in self.FIXED_BEFORE), *shares, *(names[c] for c in self.FIXED_AFTER)]
+
+    def row(self, values: dict[str, object], shares: dict[str, object]) -> list[str]:
+        def text(value: object) -> str:
+            return "" if value is None else str(value)
+
+        return [*(text(values.get(c)) for c in self.FIXED_BEFORE),
+                *(text(shares.get(cid)) for cid, _ in self.categories),
+                *(text(values.get(c)) for c in self.FIXED_AFTER)]
+
+
+def _categories(report: SurveyReport, language: str) -> tuple[tuple[str, str], ...]:
+    found: dict[str, str] = {}
+    for c in report.characteristics:
+        for cid, label in zip(c.total.categories, c.labels, strict=True):
+            found.setdefault(cid, label.get(language))
+    for theme in report.themes:
+        for s in theme.statements:
+            for cid, label in zip(s.categories, s.labels, strict=True):
+                found.setdefault(cid, label.get(language))
+    return tuple(found.items())
+
+
+def _breakdown(t: ReportTexts, b: Breakdown | None, labels: dict[str, str], levels: bool,
+               withheld: str | None = None) -> tuple[dict[str, object], dict[str, object]]:
+    """One group's figures as the report shows them (its fixed columns, its shares by category); withheld figures
+    are left out, and the note says why, in the report's words."""
+    if b is None:
+        return {"note": withheld or t("not_asked")}, {}
+    values: dict[str, object] = {}
+    if b.median is not None:
+        values["median"] = t.level(b.median_level) if levels else labels.get(b.median, b.median)
+    if not b.shown:
+        values["note"] = t.reason(b)
+        return values, {}
+    assert b.shares is not None
+    values.update(answered=b.answered, dont_know=b.dont_know, agreement=pct(b.agreement), margin=b.margin_points)
+    if levels and b.divided is not None:
+        values["divided"] = t("answer_yes") if b.divided else t("answer_no")
+    return values, {cid: pct(share) for cid, share in zip(b.categories, b.shares, strict=True)}
+
+
+def report_tables(report: SurveyReport, language: str) -> tuple[list[str], list[list[str]]]:
+    """(header, rows) of the report's tables in ``language``: every figure as the report shows it, every withheld
+    figure blank with its reason; values not yet guarded."""
+    t = texts(language)
+    columns = _Columns(_categories(report, language))
+    rows: list[list[str]] = []
+    rates_section = t("rates_heading")
+    for r in report.rates:
+        rows.append(columns.row({"section": rates_section, "group": t.group(r.group), "invited": r.invited,
+                                 "received": r.responded, "percentage": r.percentage, "margin": r.margin_points},
+                                {}))
+    several = len(report.roles) > 1
+    for c in report.characteristics:
+        title = c.title.get(language)
+        groups: list[tuple[str, Breakdown | None, str | None]] = [(g, c.group(g), None) for g in report.roles]
+        groups.append((TOTAL, c.total, None))
+        if several:
+            groups.append((WEIGHTED, c.weighted, t("weighted_withheld")))
+        for group, b, withheld in groups:
+            values, shares = _breakdown(t, b, {}, True, withheld)
+            rows.append(columns.row({"section": t("characteristics_heading"), "item": title,
+                                     "group": t.group(group), **values}, shares))
+    for theme in report.themes:
+        for s in theme.statements:
+            labels = {cid: label.get(language) for cid, label in zip(s.categories, s.labels, strict=True)}
+            groups = [(g, s.group(g), None) for g in s.groups]
+            if s.total is not None:
+                groups += [(TOTAL, s.total, None), (WEIGHTED, s.weighted, t("weighted_withheld"))]
+            for group, b, withheld in groups:
+                wording = s.texts.get(group, s.text).get(language)
+                values, shares = _breakdown(t, b, labels, False, withheld)
+                rows.append(columns.row({"section": theme.title.get(language), "item": wording,
+                                         "group": t.group(group), **values}, shares))
+    return columns.header(t), rows
+
+
+def tables_csv(report: SurveyReport, language: str) -> str:
+    notes = demonstration_note(report.demonstration, (language,))
+    return _csv_text(notes, *report_tables(report, language))
+
+
+def tables_xlsx(report: SurveyReport) -> bytes:
+    """A sheet per language ("Tables", "Tablau"), each with the report's tables in that language."""
+    sheets = [(texts(language)("export_sheet_tables"), demonstration_note(report.demonstration, (language,)),
+               *report_tables(report, language)) for language in LANGUAGES]
+    return _xlsx(sheets, title=texts("en")("export_tables_title", authority=report.authority))
+
+
+# ---- respondent-level answers (the audit team only) ---------------------------------------------------------------
 
 
 def _question_ids(data: SurveyData) -> list[str]:
@@ -145,55 +313,83 @@ def question_table(data: SurveyData) -> tuple[list[str], list[list[str]]]:
     return list(QUESTION_HEADER), rows
 
 
-def _csv_text(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+def answers_csv(data: SurveyData) -> str:
+    """Headed "not for publication" (and "demonstration" for invented data), then the header row and the rows."""
+    return _csv_text(_answers_notes(data), *answer_table(data))
+
+
+def questions_csv(data: SurveyData) -> str:
+    return _csv_text(demonstration_note(data.demonstration, LANGUAGES), *question_table(data))
+
+
+def answers_xlsx(data: SurveyData) -> bytes:
+    """Two sheets, "answers" and "questions", each headed "not for publication" on its first row and on every
+    printed page; every cell a string, guarded against formulas."""
+    notes = _answers_notes(data)
+    return _xlsx([(ANSWER_SHEET, notes, *answer_table(data)), (QUESTION_SHEET, notes, *question_table(data))],
+                 title=texts("en")("export_answers_title", authority=data.authority), page_header=AUDIT_ONLY)
+
+
+# ---- writing --------------------------------------------------------------------------------------------------------
+
+
+def _csv_text(notes: Sequence[str], header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerows([[safe_cell(note)] for note in notes])
     writer.writerow([safe_cell(h) for h in header])
     writer.writerows([[safe_cell(v) for v in row] for row in rows])
     return buffer.getvalue()
 
 
-def answers_csv(data: SurveyData) -> str:
-    return _csv_text(*answer_table(data))
-
-
-def questions_csv(data: SurveyData) -> str:
-    return _csv_text(*question_table(data))
-
-
-def write_answers_csv(data: SurveyData, path: Path) -> Path:
+def csv_bytes(text: str) -> bytes:
     """UTF-8 with a byte-order mark, so spreadsheet programs read Welsh characters correctly."""
-    path.write_text(answers_csv(data), encoding="utf-8-sig", newline="")
-    return path
+    return text.encode("utf-8-sig")
 
 
-def write_questions_csv(data: SurveyData, path: Path) -> Path:
-    path.write_text(questions_csv(data), encoding="utf-8-sig", newline="")
-    return path
+Sheet = tuple[str, Sequence[str], Sequence[str], Sequence[Sequence[object]]]
+"""(title, notes, header, rows)."""
 
 
-def write_xlsx(data: SurveyData, path: Path) -> Path:
-    """Two sheets, "answers" and "questions"; every cell a string, guarded against formulas."""
+def _xlsx(sheets: Sequence[Sheet], *, title: str, page_header: str | None = None) -> bytes:
+    """A workbook of ``sheets``: each one's notes a bold row each, then its bold header row (frozen), then its rows;
+    every cell a guarded string.  Fixed dates, so the same data gives the same file."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
     workbook = Workbook()
     fixed = datetime(2000, 1, 1)
     workbook.properties.creator = "datatool-bot"
+    workbook.properties.title = safe_cell(title)
     workbook.properties.created = fixed
     workbook.properties.modified = fixed
-    sheets = [(ANSWER_SHEET, answer_table(data)), (QUESTION_SHEET, question_table(data))]
-    for index, (title, (header, rows)) in enumerate(sheets):
+    for index, (name, notes, header, rows) in enumerate(sheets):
         sheet = workbook.active if index == 0 else workbook.create_sheet()
         assert sheet is not None
-        sheet.title = title
-        for r, values in enumerate([header, *rows], start=1):
+        sheet.title = name
+        lines = [*([note] for note in notes), header, *rows]
+        for r, values in enumerate(lines, start=1):
             for c, value in enumerate(values, start=1):
                 cell = sheet.cell(row=r, column=c)
                 cell.value = safe_cell(value)
                 cell.data_type = "s"
-                if r == 1:
+                if r <= len(notes) + 1:
                     cell.font = Font(bold=True)
-        sheet.freeze_panes = "B2"
-    workbook.save(path)
-    return path
+        sheet.freeze_panes = sheet.cell(row=len(notes) + 2, column=2).coordinate
+        if page_header:
+            sheet.oddHeader.center.text = page_header
+            sheet.evenHeader.center.text = page_header
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def outputs(data: SurveyData, report: SurveyReport) -> list[tuple[str, Callable[[], bytes]]]:
+    """Every export of one council, as (file name, render to bytes): the publishable tables first, then the
+    respondent-level files for the audit team, then the description of their columns."""
+    made: list[tuple[str, Callable[[], bytes]]] = [(TABLES_XLSX, lambda: tables_xlsx(report))]
+    made += [(tables_csv_name(language), lambda language=language: csv_bytes(tables_csv(report, language)))
+             for language in LANGUAGES]
+    made += [(ANSWERS_XLSX, lambda: answers_xlsx(data)), (ANSWERS_CSV, lambda: csv_bytes(answers_csv(data))),
+             (QUESTIONS_CSV, lambda: csv_bytes(questions_csv(data)))]
+    return made

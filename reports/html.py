@@ -27,7 +27,7 @@ from markupsafe import Markup
 
 from flows.diagnostics import where
 from reports import charts as charts_module
-from reports import export
+from reports import docx, export
 from reports.charts import Chart
 from reports.model import TOTAL, WEIGHTED, Breakdown, SurveyData, SurveyReport
 from reports.comparison import comparison_context
@@ -307,7 +307,9 @@ def write_report(data: SurveyData, out_dir: Path) -> list[Path]:
     """Write every output for one council into ``out_dir``; returns the files written.
 
     summary-en.txt / summary-cy.txt (Telegram HTML), report-en.html / report-cy.html (full, with comments),
-    chart-<name>-<lang>.png, answers.csv, answers.xlsx, questions.csv.  Each is built on its own: one that fails is
+    report-en.docx / report-cy.docx (the Word drafts), chart-<name>-<lang>.png, and the exports
+    (``reports.export.outputs``: tables.xlsx, tables-<lang>.csv; answers-NOT-FOR-PUBLICATION.xlsx / .csv,
+    questions.csv).  Each is built on its own: one that fails is
     logged (type and place only) and left out, and the rest are still written (a report whose chart failed is
     written without that chart).  Scoring comes first and everything depends on it: if it fails, it raises.
     """
@@ -327,9 +329,10 @@ def write_report(data: SurveyData, out_dir: Path) -> list[Path]:
             f"report-{language}.html",
             lambda language=language, charts=charts: render_report(report, language, full=True, charts=charts),
         )
-    outputs.put("answers.csv", lambda path: export.write_answers_csv(data, path))
-    outputs.put("answers.xlsx", lambda path: export.write_xlsx(data, path))
-    outputs.put("questions.csv", lambda path: export.write_questions_csv(data, path))
+        outputs.put(f"report-{language}.docx", lambda path, language=language, charts=charts:  # E: the Word draft
+                    path.write_bytes(docx.render_docx(report, language, charts)))
+    for name, render in export.outputs(data, report):  # E: the publishable tables, then the audit team's files
+        outputs.put(name, lambda path, render=render: path.write_bytes(render()))
     return outputs.written
 
 

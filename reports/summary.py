@@ -218,6 +218,7 @@ def _render(report: SurveyReport, language: str, theme_mode: str) -> str:
         protected=protected,
     )
     text = re.sub(r"\n{3,}", "\n\n", text).strip()
+    text = f"<b>⚠️ {escape(t('demonstration'))}</b>\n{text}" if report.demonstration else text  # E: invented data
     if extra := comparison_lines(report, t):
         body, _, footer = text.rpartition("\n\n")  # the footer is the last paragraph: the comparisons go above it
         text = "\n\n".join((body, "\n".join(extra), footer))

@@ -13,7 +13,7 @@ import pytest
 from telegram import Update
 
 from bot.emulator import parse_html
-from flows.completion import Bundle, Item, bundle_items, pinned_language
+from flows.completion import DOCUMENTS, Bundle, Item, bundle_items, documents_in, pinned_language
 from flows.fieldwork import AuditorCommand
 from flows.i18n import LANGUAGES, catalogue
 from flows.service import Who
@@ -293,12 +293,12 @@ async def test_the_final_report_reaches_each_chat_in_its_language_once(closed: W
     summaries = [m.text for m in messages if m.kind == "text" and "Cyfraddau ymateb" in m.text]
     assert len(summaries) == 1 and "Response rates" not in summaries[0]
     assert [m.filename for m in messages if m.kind == "document"] == [
-        "report-cy.html", "answers.xlsx", "answers.csv", "questions.csv"]  # report-en.html is the one in doubt
+        n for n in documents_in("cy") if n != "report-en.html"]  # report-en.html is the one in doubt
     (notice,) = [m.text for m in messages if "/resend" in m.text]
     assert notice.startswith("⚠ Efallai nad yw report-en.html o'r adroddiad terfynol ar gyfer Cyngor Sir y Fflint")
     assert "/resend flintshire report-en.html" in notice
     documents = [m.filename for m in closed.emu.bot_messages(SECOND) if m.kind == "document"]
-    assert documents == ["report-en.html", "report-cy.html", "answers.xlsx", "answers.csv", "questions.csv"]
+    assert documents == documents_in("en") == list(DOCUMENTS)
     assert sum("Response rates" in m.text for m in closed.emu.bot_messages(SECOND)) == 1
 
     async with closed.bot():
@@ -336,13 +336,16 @@ async def test_a_chat_keeps_the_language_its_posting_began_in(closed: World, qui
 
 def test_each_language_has_its_own_items_with_stable_keys(tmp_path: Path):
     names = ["summary-en.txt", "summary-cy.txt", "chart-levels-en.png", "chart-levels-cy.png", "chart-rates-en.png",
-             "chart-rates-cy.png", "report-en.html", "report-cy.html", "answers.xlsx", "answers.csv"]
+             "chart-rates-cy.png", "report-en.html", "report-cy.html", "report-en.docx", "report-cy.docx",
+             "tables-en.csv", "tables-cy.csv", "answers-NOT-FOR-PUBLICATION.csv"]
     files = [tmp_path / n for n in names]
     english, welsh = bundle_items(files, "Summary"), bundle_items(files, "Crynodeb", "cy")
     assert [i.key for i in english] == ["summary", "chart-levels-en.png", "chart-rates-en.png", "report-en.html",
-                                        "report-cy.html", "answers.xlsx", "answers.csv"]
+                                        "report-cy.html", "report-en.docx", "report-cy.docx", "tables-en.csv",
+                                        "tables-cy.csv", "answers-NOT-FOR-PUBLICATION.csv"]
     assert [i.key for i in welsh] == ["summary", "chart-levels-cy.png", "chart-rates-cy.png", "report-cy.html",
-                                      "report-en.html", "answers.xlsx", "answers.csv"]
+                                      "report-en.html", "report-cy.docx", "report-en.docx", "tables-cy.csv",
+                                      "tables-en.csv", "answers-NOT-FOR-PUBLICATION.csv"]
     bundle = Bundle(1, "Flintshire County Council", "flintshire", tmp_path, english, {"en": english, "cy": welsh},
                     "Cyngor Sir y Fflint")
     assert pinned_language(bundle, []) is None

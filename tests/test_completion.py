@@ -15,6 +15,7 @@ import pytest
 from bot.cli import main
 from bot.emulator import FAULTS, parse_html
 from bot.handlers import post_completions
+from flows.completion import DOCUMENTS
 from tests.support import (
     World,
     add_campaign,
@@ -56,7 +57,7 @@ async def test_auditor_close_posts_summary_charts_and_documents_once_across_rest
         # Closing schedules the posting at once (rather than at the next minute's tick) ...
         (now_job,) = [j for j in cw.app.job_queue.jobs() if j.callback is post_completions and j.name != "completion"]
         await now_job.run(cw.app)
-        assert sum(m.kind == "document" for m in auditor.messages) == 5
+        assert sum(m.kind == "document" for m in auditor.messages) == len(DOCUMENTS)
         await run_completion(cw)  # ... and the regular tick then finds nothing left to post
     async with cw.bot():  # restart: the job runs again at start-up
         await run_completion(cw)
@@ -68,7 +69,9 @@ async def test_auditor_close_posts_summary_charts_and_documents_once_across_rest
     assert "INTERIM" not in summary.text.upper()
     assert sum(m.kind == "photo" for m in messages) >= 3
     files = sorted(m.filename for m in messages if m.kind == "document")
-    assert files == ["answers.csv", "answers.xlsx", "questions.csv", "report-cy.html", "report-en.html"]
+    assert files == ["answers-NOT-FOR-PUBLICATION.csv", "answers-NOT-FOR-PUBLICATION.xlsx", "questions.csv",
+                     "report-cy.docx", "report-cy.html", "report-en.docx", "report-en.html", "tables-cy.csv",
+                     "tables-en.csv", "tables.xlsx"]
     report = next(m for m in messages if m.filename == "report-en.html").file_bytes.decode()
     assert "<script>alert(1)</script>" not in report and "&lt;script&gt;" in report
     assert "07700 900123" not in report
@@ -88,7 +91,7 @@ async def test_a_crash_while_posting_resumes_without_repeating(cw: World, quick_
         await cw.driver(AUDITOR).command("campaigns")  # a bot can only post to auditors who have started it
         await run_completion(cw)
     assert not any("Response rates" in m.text for m in cw.emu.bot_messages(AUDITOR))
-    assert sum(m.kind == "document" for m in cw.emu.bot_messages(AUDITOR)) == 5
+    assert sum(m.kind == "document" for m in cw.emu.bot_messages(AUDITOR)) == len(DOCUMENTS)
     async with aiosqlite.connect(cw.settings.db_path) as conn:
         async with conn.execute("SELECT status FROM postings WHERE item = 'summary'") as cur:
             assert (await cur.fetchone())[0] == "unknown"
@@ -139,7 +142,8 @@ async def test_cli_writes_the_report_for_a_council_and_the_national_picture(cw: 
     out = tmp_path / "out"
     assert await asyncio.to_thread(main, ["report", "--authority", "flint", "--out", str(out)]) == 0
     written = {Path(line).name for line in capsys.readouterr().out.split()}
-    assert {"report-en.html", "report-cy.html", "answers.csv", "answers.xlsx", "summary-en.txt"} <= written
+    assert {"report-en.html", "report-cy.html", "report-en.docx", "tables.xlsx", "answers-NOT-FOR-PUBLICATION.csv",
+            "answers-NOT-FOR-PUBLICATION.xlsx", "summary-en.txt"} <= written
     html = (out / "report-cy.html").read_text()
     assert 'lang="cy"' in html and "viewport" in html
     national = tmp_path / "national"
@@ -161,7 +165,7 @@ async def test_an_auditor_who_had_not_started_the_bot_gets_the_summary_later(cw:
         cw.clock.advance(hours=1, minutes=1)
         await run_completion(cw)
         assert sum("Response rates" in m.text for m in auditor.messages) == 1
-        assert sum(m.kind == "document" for m in auditor.messages) == 5
+        assert sum(m.kind == "document" for m in auditor.messages) == len(DOCUMENTS)
         cw.clock.advance(hours=2)
         await run_completion(cw)  # finished: nothing is posted twice
     assert sum("Response rates" in m.text for m in auditor.messages) == 1
@@ -283,10 +287,10 @@ async def test_resend_posts_the_final_report_again_to_the_asking_auditor_only(cw
         assert received(cw, AUDITOR) == Counter({"summary": 1, "photos": sum(i.kind == "photo" for i in bundle.items),
                                                  **{i.key: 1 for i in bundle.items if i.kind == "document"}})
         assert "sent again to this chat: the summary message" in auditor.last.text
-        await auditor.command("resend", "flint", "answers.xlsx")
-        assert received(cw, AUDITOR)["answers.xlsx"] == 2 and "answers.xlsx" in auditor.last.text
-        await auditor.command("resend", "flint", "report-en")  # the extension may be left off
-        assert received(cw, AUDITOR)["report-en.html"] == 2
+        await auditor.command("resend", "flint", "tables.xlsx")
+        assert received(cw, AUDITOR)["tables.xlsx"] == 2 and "tables.xlsx" in auditor.last.text
+        await auditor.command("resend", "flint", "questions")  # the extension may be left off
+        assert received(cw, AUDITOR)["questions.csv"] == 2
         await auditor.command("resend", "flint", "chart-nothing.png")
         assert "No single item" in auditor.last.text and "report-cy.html" in auditor.last.text
         await outsider.command("resend", "flint")

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 import pytest
 
+from flows.completion import DOCUMENTS
 from flows.reminders import ReminderPolicy
 from tests.support import World, add_campaign, make_settings, onboard, person, reopen_for_real_clock, seed_answers
 
@@ -167,8 +168,7 @@ async def test_sigkill_mid_posting_neither_repeats_nor_drops_and_tells_the_audit
     with bot_process(world, tmp_path, "second", DATATOOL_AUDITOR_IDS=str(AUDITOR)):
         notice = await auditor.expect("may not have reached this chat")
         await until_db(world, "SELECT summary_posted_at IS NOT NULL FROM campaigns", [(1,)], "the campaign finished")
-        assert documents() == Counter({"report-en.html": 1, "report-cy.html": 1, "answers.xlsx": 1, "answers.csv": 1,
-                                       "questions.csv": 1})  # the one in flight arrived once and was not sent again
+        assert documents() == Counter(DOCUMENTS)  # the one in flight arrived once and was not sent again
         assert photos() == charts and sum("Response rates" in m.text for m in auditor.messages) == 1
         assert "report-cy.html" in notice.text and "/resend flintshire report-cy.html" in notice.text
         # The auditor follows the notice: the item comes again because they asked for it.

@@ -43,7 +43,7 @@ async def submit_with_comment(world: World, user_id: int) -> object:
 def texts_of(folder: Path) -> str:
     """Everything a reader of the stored outputs can see, the workbook's cells included."""
     parts = [p.read_text(encoding="utf-8") for p in folder.glob("*") if p.suffix in (".html", ".csv", ".txt")]
-    book = openpyxl.load_workbook(folder / "answers.xlsx", read_only=True)
+    book = openpyxl.load_workbook(folder / "answers-NOT-FOR-PUBLICATION.xlsx", read_only=True)
     parts += [str(cell) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for cell in row]
     return "\n".join(parts)
 
@@ -54,7 +54,7 @@ async def close_and_post(world: World) -> Path:
     await auditor.tap("Close fieldwork now")
     (job,) = world.app.job_queue.get_jobs_by_name("completion")
     await job.run(world.app)
-    assert any(m.filename == "answers.xlsx" for m in world.emu.bot_messages(AUDITOR))
+    assert any(m.filename == "answers-NOT-FOR-PUBLICATION.xlsx" for m in world.emu.bot_messages(AUDITOR))
     (folder,) = (world.settings.reports_dir).glob("campaign-*/final")
     return folder
 
@@ -70,7 +70,7 @@ async def test_withdrawal_after_the_report_went_out_rebuilds_the_stored_outputs(
     assert "deleted" in told and "rebuilt without your answers" in told
     assert "already received the earlier report" in told
     assert COMMENT not in texts_of(folder)
-    assert "answers.xlsx" in {p.name for p in folder.iterdir()}  # rebuilt, not just removed
+    assert "answers-NOT-FOR-PUBLICATION.xlsx" in {p.name for p in folder.iterdir()}  # rebuilt, not just removed
 
 
 async def test_withdrawal_after_close_before_anything_was_compiled_is_plain(closing: World):

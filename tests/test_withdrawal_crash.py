@@ -111,7 +111,7 @@ async def test_sigkill_between_the_withdrawal_and_the_rebuild_leaves_no_withdraw
     with bot_process(world, tmp_path, "second", DATATOOL_REPORTS_DIR=str(world.settings.reports_dir)):
         await until_db(world, "SELECT COUNT(*) FROM pending_rebuilds", [(0,)], "the rebuild at start-up")
     assert COMMENT not in texts_of(folder)
-    assert "answers.xlsx" in {p.name for p in folder.iterdir()}
+    assert "answers-NOT-FOR-PUBLICATION.xlsx" in {p.name for p in folder.iterdir()}
     async with aiosqlite.connect(world.settings.db_path) as conn:
         rows = await conn.execute_fetchall("SELECT COUNT(*) FROM answers a JOIN invitations i ON i.id = a.invitation_id"
                                            " WHERE i.withdrawn_at IS NOT NULL")
