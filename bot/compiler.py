@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from config.codebook import Codebook, shipped_codebook
 from flows.model import Questionnaire
 from flows.records import Campaign
 from storage.surveys import SurveyRepository
@@ -39,11 +40,13 @@ def owner_only(write: Callable[[Data, Path], list[Path]], data: Data, folder: Pa
 
 class Compiler:
     def __init__(self, surveys: SurveyRepository, questionnaires: dict[str, Questionnaire], *,
-                 demonstration: bool = False):
+                 demonstration: bool = False, codebook: Codebook | None = None):
         self.surveys = surveys
         self.questionnaires = questionnaires
         self.demonstration = demonstration
         """Invented data (``datatool-bot demo``): every report, summary and export says it is a demonstration."""
+        self.codebook = shipped_codebook() if codebook is None else codebook
+        """How the report groups comments (``config/codebook.yaml``): read and checked here, when the bot starts."""
 
     # reports/ (matplotlib, openpyxl, Jinja2) is imported when a report is first built, not when the bot starts: a
     # running bot builds reports a few times a campaign, and those libraries are most of its memory.
@@ -52,7 +55,7 @@ class Compiler:
         from reports.html import write_report
 
         data = await self.surveys.load(campaign, self.questionnaires, interim=interim, with_comparisons=True)
-        data = dataclasses.replace(data, demonstration=self.demonstration)
+        data = dataclasses.replace(data, demonstration=self.demonstration, codebook=self.codebook)
         return await asyncio.to_thread(owner_only, write_report, data, folder)
 
     async def write_national(self, campaigns: list[tuple[Campaign, bool]], folder: Path) -> list[Path]:
