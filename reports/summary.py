@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 
 from markupsafe import escape
 
+from reports.findings import Finding, key_findings
 from reports.model import (
     TOTAL,
     WEIGHTED,
@@ -54,13 +56,37 @@ from reports.texts import (  # re-exported (__all__): the report texts lived her
     texts,
 )
 
-__all__ = ["COMPARISON_TEXTS_PATH", "EARLY_LATE_TEXTS_PATH", "FINDINGS_TEXTS_PATH", "LANGUAGES", "MAX_AUTHORITY",
-           "MAX_MESSAGE", "MAX_STATEMENT", "PROTECTED", "TEMPLATES", "TEXTS_PATH", "TEXT_FILES", "ReportTexts",
-           "all_entries", "characteristic_cells", "comparison_lines", "load_entries", "missing_translations",
-           "render_summary", "shorten", "statement_line", "template_environment", "texts", "visible_length"]
+__all__ = [
+    "COMPARISON_TEXTS_PATH",
+    "EARLY_LATE_TEXTS_PATH",
+    "FINDINGS_TEXTS_PATH",
+    "KEY_FINDINGS",
+    "LANGUAGES",
+    "MAX_AUTHORITY",
+    "MAX_MESSAGE",
+    "MAX_STATEMENT",
+    "PROTECTED",
+    "TEMPLATES",
+    "TEXTS_PATH",
+    "TEXT_FILES",
+    "ReportTexts",
+    "all_entries",
+    "characteristic_cells",
+    "comparison_lines",
+    "load_entries",
+    "missing_translations",
+    "render_summary",
+    "shorten",
+    "statement_line",
+    "template_environment",
+    "texts",
+    "visible_length",
+]
 
 MAX_MESSAGE = 4096
 MAX_AUTHORITY = 100
+KEY_FINDINGS = (5, 4, 3)
+"""The summary leads with the five strongest findings; four, then three, when the message would overflow."""
 
 
 # ---- the Telegram summary -----------------------------------------------------------------------------------------
@@ -123,6 +149,9 @@ def statement_line(s: StatementResult, t: ReportTexts, detail: bool) -> str:
             parts = ", ".join(f"{t.short(r)} {_agree_cell(b, t, labels)}" for r, b in s.groups.items())
             line += f" ({parts})"
         return line
+    if len(s.groups) > 1:  # asked of every group in different words: each group's own figure, never a pooled one
+        parts = ", ".join(f"{t.short(r)} {_agree_cell(b, t, labels)}" for r, b in s.groups.items())
+        return f"{label}: {parts} ({t('sum_reworded')})"
     parts = ", ".join(
         f"{_agree_cell(b, t, labels)} ({t('only_group', group=t.short(r))})" for r, b in s.groups.items()
     )
@@ -188,7 +217,7 @@ def comparison_lines(report: SurveyReport, t: ReportTexts) -> list[str]:
     return lines
 
 
-def _render(report: SurveyReport, language: str, theme_mode: str) -> str:
+def _render(report: SurveyReport, language: str, theme_mode: str, findings: Sequence[Finding] = ()) -> str:
     t = texts(language)
     template = template_environment().get_template("summary.html.j2")
     margin_cells = {
@@ -216,6 +245,7 @@ def _render(report: SurveyReport, language: str, theme_mode: str) -> str:
         themes=themes,
         theme_mode=theme_mode,
         protected=protected,
+        findings=[f.text[language] for f in findings],
     )
     text = re.sub(r"\n{3,}", "\n\n", text).strip()
     text = f"<b>⚠️ {escape(t('demonstration'))}</b>\n{text}" if report.demonstration else text  # E: invented data
@@ -226,9 +256,13 @@ def _render(report: SurveyReport, language: str, theme_mode: str) -> str:
 
 
 def render_summary(report: SurveyReport, language: str = "en", limit: int = MAX_MESSAGE) -> str:
-    """Telegram HTML for one message, at most ``limit`` visible characters, in ``language`` ("en" or "cy")."""
-    for mode in ("full", "headline", "omit"):
-        message = _render(report, language, mode)
+    """Telegram HTML for one message, at most ``limit`` visible characters, in ``language`` ("en" or "cy"), leading
+    with the strongest findings (``reports.findings``: five, or four or three when the message would overflow)."""
+    strongest = key_findings(report, KEY_FINDINGS[0])
+    attempts = [(mode, KEY_FINDINGS[0]) for mode in ("full", "headline", "omit")]
+    attempts += [("omit", n) for n in KEY_FINDINGS[1:]]
+    for mode, n in attempts:
+        message = _render(report, language, mode, strongest[:n])
         if visible_length(message) <= limit:
             return message
     # Last resort (a questionnaire far longer than the shipped ones): drop whole lines from the end.
