@@ -235,10 +235,10 @@ async def connect(path: Path | str, migrations: list[Migration] | None = None, *
     path = Path(path)
     if str(path) != ":memory:" and not path.parent.exists():
         raise DatabaseError(f"cannot create {path}: folder {path.parent} does not exist")
-    if str(path) != ":memory:" and not path.exists():
-        # readable by its owner only, whoever starts the bot and whatever their umask: SQLite gives -wal and -shm the
-        # database file's own mode
-        with contextlib.suppress(OSError):  # a folder that cannot be written: sqlite3 says so below
+    if str(path) != ":memory:":
+        # a new database is readable by its owner only, whoever starts the bot and whatever their umask: SQLite gives
+        # -wal and -shm the database file's own mode.  O_EXCL: an existing file is left as it is.
+        with contextlib.suppress(OSError):  # it exists, or its folder cannot be entered or written: sqlite3 says so
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     try:
         # Opened once without aiosqlite first: when aiosqlite's connect fails, its worker thread is left to report
