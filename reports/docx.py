@@ -1,20 +1,407 @@
-"""The report as an editable Word draft (``report-en.docx``, ``report-cy.docx``): stub, filled in next."""
+"""The report as an editable Word draft (``report-en.docx``, ``report-cy.docx``): the document an auditor finishes
+and publishes.
+
+The draft is made from the HTML report of the same language (``reports.html.render_report``, handed in as
+``page``), so it has the same sections in the same order, the same findings, tables, comments and notes, worded
+the same, and nothing the HTML withholds: no second copy of the report's structure to drift from the first.  Each
+element becomes its Word counterpart:
+
+- ``h1`` the document's Title, ``h2``-``h6`` Word's Heading 1-5 styles (so the navigation pane and the
+  accessibility checker find them; a level is never skipped, as the checker requires);
+- tables real Word tables ("Table Grid") with their caption above them and as the table's title (``tblCaption``),
+  header rows marked to repeat on every page (``w:tblHeader``) and set in bold, cells spanning columns merged;
+- each chart (an inline ``<svg>`` in the HTML, named ``chart-<name>``; the page has one for a phone and one for a
+  desk, Word gets it once) the chart's PNG from ``charts``, with its alt text as the picture's description and its
+  title as its title (``wp:docPr`` ``descr`` and ``title``);
+- lists Word's List Bullet and List Number styles, quoted comments the Quote style in the language they were
+  written in (``lang``), notes in italics; the contents list (``nav``) is left out: Word builds its own from the
+  headings.
+
+The document's title and language (``en-GB`` / ``cy-GB``, in the core properties and as the language of every
+style) are set, and so are its page size (A4) and fixed dates, so the same report gives the same file.  A report of
+invented data (``SurveyReport.demonstration``) or an interim one says so in the header of every page too.  Nothing
+here reads or writes a file: ``render_docx`` returns the bytes, ``reports.html.write_report`` writes them.
+"""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from html.parser import HTMLParser
 
 from reports.charts import Chart
 from reports.model import SurveyReport
+from reports.texts import texts
+
+WORD_LANGUAGE = {"en": "en-GB", "cy": "cy-GB"}
+PAGE_WIDTH_MM, PAGE_HEIGHT_MM, MARGIN_MM = 210, 297, 22
+TEXT_WIDTH_MM = PAGE_WIDTH_MM - 2 * MARGIN_MM
+TABLE_FONT_PT = 9
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
+SKIPPED = {"head", "style", "script", "nav", "template", "noscript", "title"}
+INLINE = {"a", "abbr", "b", "bdi", "cite", "code", "data", "em", "i", "kbd", "mark", "q", "s", "samp", "small",
+          "span", "strong", "sub", "sup", "time", "u", "var", "br"}
+BOLD, ITALIC = {"b", "strong", "th"}, {"em", "i", "cite"}
+NOTE_CLASSES = {"note", "muted"}
+BANNER_CLASSES = {"interim", "demonstration"}
 
 
-def render_docx(report: SurveyReport, language: str, charts: Sequence[Chart] = ()) -> bytes:
-    """The Word draft of ``report`` in ``language`` as the bytes of a .docx file (no file I/O here)."""
+# ---- the HTML, read into a small tree ------------------------------------------------------------------------------
+
+
+@dataclass
+class Node:
+    tag: str
+    attrs: dict[str, str] = field(default_factory=dict)
+    children: list[Node | str] = field(default_factory=list)
+
+    @property
+    def classes(self) -> set[str]:
+        return set(self.attrs.get("class", "").split())
+
+    def elements(self, *tags: str) -> Iterator[Node]:
+        """Descendant elements with one of ``tags``, in document order (not inside a match)."""
+        for child in self.children:
+            if isinstance(child, Node):
+                if child.tag in tags:
+                    yield child
+                else:
+                    yield from child.elements(*tags)
+
+    def text(self) -> str:
+        return "".join(c if isinstance(c, str) else c.text() for c in self.children)
+
+
+class _Reader(HTMLParser):
+    """The page as ``Node``s; an ``<svg>`` is kept as one element without its drawing."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.root = Node("root")
+        self.stack = [self.root]
+        self.svg_depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.svg_depth:
+            self.svg_depth += tag == "svg"
+            return
+        node = Node(tag, {k: v or "" for k, v in attrs})
+        self.stack[-1].children.append(node)
+        if tag == "svg":
+            self.svg_depth = 1
+        elif tag not in VOID:
+            self.stack.append(node)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if not self.svg_depth:
+            self.stack[-1].children.append(Node(tag, {k: v or "" for k, v in attrs}))
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.svg_depth:
+            self.svg_depth -= tag == "svg"
+            return
+        for depth in range(len(self.stack) - 1, 0, -1):
+            if self.stack[depth].tag == tag:
+                del self.stack[depth:]
+                return
+
+    def handle_data(self, data: str) -> None:
+        if not self.svg_depth:
+            self.stack[-1].children.append(data)
+
+
+def read_page(page: str) -> Node:
+    reader = _Reader()
+    reader.feed(page)
+    reader.close()
+    return reader.root
+
+
+# ---- inline text as runs ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Run:
+    text: str  # "\n" alone is a line break
+    bold: bool = False
+    italic: bool = False
+    language: str | None = None
+
+
+def _runs(node: Node | str, bold: bool, italic: bool, language: str | None, keep_lines: bool) -> Iterator[Run]:
+    if isinstance(node, str):
+        if keep_lines:
+            for i, line in enumerate(node.split("\n")):
+                if i:
+                    yield Run("\n")
+                yield Run(re.sub(r"[ \t\r\f\v]+", " ", line), bold, italic, language)
+        else:
+            yield Run(re.sub(r"\s+", " ", node), bold, italic, language)
+        return
+    if node.tag == "br":
+        yield Run("\n")
+        return
+    if node.tag in SKIPPED or node.tag == "svg":
+        return
+    bold = bold or node.tag in BOLD
+    italic = italic or node.tag in ITALIC
+    language = node.attrs.get("lang") or language
+    for child in node.children:
+        yield from _runs(child, bold, italic, language, keep_lines)
+
+
+def runs(nodes: Sequence[Node | str], *, bold: bool = False, italic: bool = False, language: str | None = None,
+         keep_lines: bool = False) -> list[Run]:
+    """The text of ``nodes`` as runs, white space collapsed as a browser does (line breaks kept where the page keeps
+    them: ``keep_lines``), without leading or trailing space."""
+    found = [r for n in nodes for r in _runs(n, bold, italic, language, keep_lines) if r.text]
+    tidy: list[Run] = []
+    for run in found:
+        text = run.text
+        if run.text != "\n" and (not tidy or tidy[-1].text == "\n" or tidy[-1].text.endswith(" ")):
+            text = text.lstrip(" ")
+        if text:
+            tidy.append(Run(text, run.bold, run.italic, run.language))
+    while tidy and tidy[-1].text != "\n" and not tidy[-1].text.strip():
+        tidy.pop()
+    if tidy and tidy[-1].text != "\n":
+        last = tidy[-1]
+        tidy[-1] = Run(last.text.rstrip(" "), last.bold, last.italic, last.language)
+    return [r for r in tidy if r.text]
+
+
+def plain(node: Node) -> str:
+    return "".join(r.text for r in runs([node]) if r.text != "\n").strip()
+
+
+# ---- writing Word ---------------------------------------------------------------------------------------------------
+
+
+def _set_language(element: object, tag: str, language: str) -> None:
+    """Give ``element`` (a ``w:rPr``) the language ``language`` (``en-GB``)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    for old in element.findall(qn("w:lang")):  # type: ignore[attr-defined]
+        element.remove(old)  # type: ignore[attr-defined]
+    lang = OxmlElement(tag)
+    lang.set(qn("w:val"), language)
+    lang.set(qn("w:eastAsia"), language)
+    lang.set(qn("w:bidi"), language)
+    element.append(lang)  # type: ignore[attr-defined]
+
+
+class _Writer:
+    def __init__(self, document: object, charts: Sequence[Chart], language: str):
+        self.doc = document
+        self.charts = {c.name: c for c in charts}
+        self.language = language
+        self.level = 0  # the last heading's level (0: none yet)
+        self.placed: set[str] = set()  # the charts already in the document
+
+    # blocks
+
+    def block(self, node: Node) -> None:
+        tag = node.tag
+        if tag in SKIPPED:
+            return
+        if tag == "h1":
+            self.paragraph(runs([node]), "Title")
+        elif re.fullmatch(r"h[2-6]", tag):
+            self.heading(node, int(tag[1]) - 1)
+        elif tag == "p":
+            self.p(node)
+        elif tag in ("ul", "ol"):
+            for item in node.elements("li"):
+                self.list_item(item, "List Number" if tag == "ol" else "List Bullet")
+        elif tag == "table":
+            self.table(node)
+        elif tag == "svg":
+            self.picture(node)
+        elif tag == "blockquote":
+            self.quote(node)
+        elif tag in ("dt", "summary", "caption"):
+            self.paragraph(runs([node], bold=True))
+        else:
+            self.container(node.children)
+
+    def container(self, children: Sequence[Node | str]) -> None:
+        """Blocks in order; loose inline content between them becomes a paragraph of its own."""
+        pending: list[Node | str] = []
+        for child in children:
+            if isinstance(child, str) or child.tag in INLINE:
+                pending.append(child)
+                continue
+            self.paragraph(runs(pending))
+            pending = []
+            self.block(child)
+        self.paragraph(runs(pending))
+
+    def heading(self, node: Node, level: int) -> None:
+        level = min(level, self.level + 1)  # never skip a level
+        self.level = level
+        self.paragraph(runs([node]), f"Heading {level}")
+
+    def p(self, node: Node) -> None:
+        classes = node.classes
+        if classes & BANNER_CLASSES:
+            self.paragraph(runs([node], bold=True))
+        elif classes & NOTE_CLASSES:
+            self.paragraph(runs([node], italic=True))
+        elif "authority" in classes:
+            self.paragraph(runs([node]), "Subtitle")
+        elif any(isinstance(c, Node) and c.tag not in INLINE for c in node.children):
+            self.container(node.children)
+        else:
+            self.paragraph(runs([node]))
+
+    def list_item(self, item: Node, style: str) -> None:
+        """The item's first line in the list style; any further blocks in it (a summary, a source) after it."""
+        blocks = [c for c in item.children if isinstance(c, Node) and c.tag not in INLINE]
+        if not blocks:
+            self.paragraph(runs([item]), style)
+            return
+        first, rest = blocks[0], blocks[1:]
+        if first.tag in ("p", "blockquote"):
+            self.paragraph(runs([first], italic="note" in first.classes, language=first.attrs.get("lang"),
+                                keep_lines=first.tag == "blockquote"), "Quote" if first.tag == "blockquote" else style)
+        else:
+            rest = blocks
+        for block in rest:
+            self.block(block)
+
+    def quote(self, node: Node) -> None:
+        language = node.attrs.get("lang")
+        parts = [c for c in node.children if isinstance(c, Node) and c.tag == "p"] or [node]
+        for part in parts:
+            self.paragraph(runs([part], language=language, keep_lines=True), "Quote")
+
+    def paragraph(self, content: list[Run], style: str | None = None) -> object | None:
+        if not any(r.text.strip() for r in content):
+            return None
+        paragraph = self.doc.add_paragraph(style=style)  # type: ignore[attr-defined]
+        self.fill(paragraph, content)
+        return paragraph
+
+    def fill(self, paragraph: object, content: list[Run], bold: bool = False) -> None:
+        from docx.enum.text import WD_BREAK
+
+        for r in content:
+            run = paragraph.add_run()  # type: ignore[attr-defined]
+            if r.text == "\n":
+                run.add_break(WD_BREAK.LINE)
+                continue
+            run.text = r.text
+            run.bold = True if (r.bold or bold) else None
+            run.italic = True if r.italic else None
+            if r.language and r.language != self.language:  # a comment written in the other language
+                _set_language(run._r.get_or_add_rPr(), "w:lang", WORD_LANGUAGE.get(r.language, r.language))
+
+    # tables and pictures
+
+    def table(self, node: Node) -> None:
+        from docx.oxml import OxmlElement
+        from docx.oxml.ns import qn
+        from docx.shared import Pt
+
+        caption = next(node.elements("caption"), None)
+        head = {id(tr) for section in node.elements("thead") for tr in section.elements("tr")}
+        rows: list[tuple[list[Node], bool]] = []
+        leading = True  # header rows: those of the thead (or, without one, the first rows of column headers only)
+        for tr in node.elements("tr"):
+            cells = [c for c in tr.children if isinstance(c, Node) and c.tag in ("th", "td")]
+            leading = leading and (id(tr) in head if head else bool(cells) and all(
+                c.tag == "th" and c.attrs.get("scope") != "row" for c in cells))
+            rows.append((cells, leading))
+        width = max((sum(int(c.attrs.get("colspan") or 1) for c in cells) for cells, _ in rows), default=0)
+        if not rows or not width:
+            return
+        if caption is not None:
+            self.paragraph(runs([caption]), "Caption")
+        table = self.doc.add_table(rows=len(rows), cols=width)  # type: ignore[attr-defined]
+        table.style = "Table Grid"
+        for (cells, header), row in zip(rows, table.rows, strict=True):
+            column = 0
+            for cell in cells:
+                span = min(int(cell.attrs.get("colspan") or 1), width - column)
+                if span < 1:
+                    break
+                target = row.cells[column]
+                if span > 1:
+                    target = target.merge(row.cells[column + span - 1])
+                paragraph = target.paragraphs[0]
+                self.fill(paragraph, runs([cell], bold=cell.tag == "th", italic="withheld" in cell.classes))
+                for run in paragraph.runs:
+                    run.font.size = Pt(TABLE_FONT_PT)
+                column += span
+            if header:  # repeated at the top of every page the table runs onto
+                row._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
+        if caption is not None:  # the table's title for screen readers (Word's Alt Text)
+            element = OxmlElement("w:tblCaption")
+            element.set(qn("w:val"), plain(caption))
+            table._tbl.tblPr.append(element)
+
+    def picture(self, svg: Node) -> None:
+        from docx.shared import Mm
+
+        name = re.sub(r"^chart-|(-wide)?-title$", "", svg.attrs.get("aria-labelledby", ""))
+        chart = self.charts.get(name)
+        if chart is None or name in self.placed:  # the page draws a chart for a phone and for a desk: Word once
+            return
+        self.placed.add(name)
+        paragraph = self.doc.add_paragraph()  # type: ignore[attr-defined]
+        shape = paragraph.add_run().add_picture(io.BytesIO(chart.png), width=Mm(TEXT_WIDTH_MM))
+        properties = shape._inline.docPr
+        properties.set("descr", chart.alt)
+        properties.set("title", chart.title)
+
+
+def _set_up(document: object, report: SurveyReport, language: str, title: str) -> None:
+    """Page size, the document's language and properties, and the banner on every page's header."""
+    from docx.oxml.ns import qn
+    from docx.shared import Mm
+
+    for section in document.sections:  # type: ignore[attr-defined]
+        section.page_width, section.page_height = Mm(PAGE_WIDTH_MM), Mm(PAGE_HEIGHT_MM)
+        section.left_margin = section.right_margin = section.top_margin = section.bottom_margin = Mm(MARGIN_MM)
+    word_language = WORD_LANGUAGE.get(language, language)
+    defaults = document.styles.element.find(qn("w:docDefaults"))  # type: ignore[attr-defined]
+    _set_language(defaults.find(qn("w:rPrDefault")).find(qn("w:rPr")), "w:lang", word_language)
+    t = texts(language)
+    properties = document.core_properties  # type: ignore[attr-defined]
+    publisher = getattr(report, "publisher", None)
+    author = publisher.text("audit_body", language) if publisher is not None else "datatool-bot"
+    day = report.closes_on or date(2000, 1, 1)
+    stamp = datetime.combine(day, time(0), UTC)
+    properties.title, properties.language, properties.author = title, word_language, author
+    properties.last_modified_by, properties.subject = author, report.authority_name(language)
+    properties.keywords, properties.comments = t("report_title"), ""
+    properties.created = properties.modified = stamp
+    properties.last_printed, properties.revision = stamp, 1
+    banners = [t("demonstration")] if report.demonstration else []
+    banners += [f"{t('interim')}: {t('interim_note')}"] if report.interim else []
+    if banners:
+        for section in document.sections:  # type: ignore[attr-defined]
+            header = section.header.paragraphs[0]
+            header.text = " ".join(banners)
+            for run in header.runs:
+                run.bold = True
+
+
+def render_docx(report: SurveyReport, language: str, charts: Sequence[Chart], page: str) -> bytes:
+    """The Word draft of ``report`` in ``language`` as the bytes of a .docx file: ``page`` (the HTML report of that
+    language, ``reports.html.render_report``) in Word's own terms, ``charts`` (those drawn into it) as pictures."""
     from docx import Document
 
+    tree = read_page(page)
+    head_title = next((" ".join(t.text().split()) for h in tree.elements("head") for t in h.elements("title")), "")
     document = Document()
-    document.add_heading(report.authority_name(language), level=1)
+    _set_up(document, report, language, head_title or texts(language)("report_title"))
+    body = next(tree.elements("main"), None) or next(tree.elements("body"), None) or tree
+    _Writer(document, charts, language).container(body.children)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

@@ -136,13 +136,14 @@ class _Columns:
         shares = [t("export_col_share", label=label) for _, label in self.categories]
         return [*(names[c] for c in self.FIXED_BEFORE), *shares, *(names[c] for c in self.FIXED_AFTER)]
 
-    def row(self, values: dict[str, object], shares: dict[str, object]) -> list[str]:
-        def text(value: object) -> str:
-            return "" if value is None else str(value)
+    def row(self, values: dict[str, object], shares: dict[str, object]) -> list[object]:
+        """The cells of one row: figures as numbers (so a spreadsheet can chart them), "" where nothing is given."""
+        def cell(value: object) -> object:
+            return "" if value is None else value
 
-        return [*(text(values.get(c)) for c in self.FIXED_BEFORE),
-                *(text(shares.get(cid)) for cid, _ in self.categories),
-                *(text(values.get(c)) for c in self.FIXED_AFTER)]
+        return [*(cell(values.get(c)) for c in self.FIXED_BEFORE),
+                *(cell(shares.get(cid)) for cid, _ in self.categories),
+                *(cell(values.get(c)) for c in self.FIXED_AFTER)]
 
 
 def _categories(report: SurveyReport, language: str) -> tuple[tuple[str, str], ...]:
@@ -176,12 +177,12 @@ def _breakdown(t: ReportTexts, b: Breakdown | None, labels: dict[str, str], leve
     return values, {cid: pct(share) for cid, share in zip(b.categories, b.shares, strict=True)}
 
 
-def report_tables(report: SurveyReport, language: str) -> tuple[list[str], list[list[str]]]:
-    """(header, rows) of the report's tables in ``language``: every figure as the report shows it, every withheld
-    figure blank with its reason; values not yet guarded."""
+def report_tables(report: SurveyReport, language: str) -> tuple[list[str], list[list[object]]]:
+    """(header, rows) of the report's tables in ``language``: every figure as the report shows it (a whole number),
+    every withheld figure "" with its reason; text not yet guarded."""
     t = texts(language)
     columns = _Columns(_categories(report, language))
-    rows: list[list[str]] = []
+    rows: list[list[object]] = []
     rates_section = t("rates_heading")
     for r in report.rates:
         rows.append(columns.row({"section": rates_section, "group": t.group(r.group), "invited": r.invited,
@@ -353,7 +354,8 @@ Sheet = tuple[str, Sequence[str], Sequence[str], Sequence[Sequence[object]]]
 
 def _xlsx(sheets: Sequence[Sheet], *, title: str, page_header: str | None = None) -> bytes:
     """A workbook of ``sheets``: each one's notes a bold row each, then its bold header row (frozen), then its rows;
-    every cell a guarded string.  Fixed dates, so the same data gives the same file."""
+    every cell a guarded string but whole numbers (the tables' figures), and "" left empty.  Fixed dates, so the
+    same data gives the same file."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -370,9 +372,14 @@ def _xlsx(sheets: Sequence[Sheet], *, title: str, page_header: str | None = None
         lines = [*([note] for note in notes), header, *rows]
         for r, values in enumerate(lines, start=1):
             for c, value in enumerate(values, start=1):
+                if value == "" or value is None:
+                    continue
                 cell = sheet.cell(row=r, column=c)
-                cell.value = safe_cell(value)
-                cell.data_type = "s"
+                if isinstance(value, int) and not isinstance(value, bool):  # a figure of the report's tables
+                    cell.value = value
+                else:
+                    cell.value = safe_cell(value)
+                    cell.data_type = "s"
                 if r <= len(notes) + 1:
                     cell.font = Font(bold=True)
         sheet.freeze_panes = sheet.cell(row=len(notes) + 2, column=2).coordinate

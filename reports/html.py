@@ -330,7 +330,8 @@ def write_report(data: SurveyData, out_dir: Path) -> list[Path]:
             lambda language=language, charts=charts: render_report(report, language, full=True, charts=charts),
         )
         outputs.put(f"report-{language}.docx", lambda path, language=language, charts=charts:  # E: the Word draft
-                    path.write_bytes(docx.render_docx(report, language, charts)))
+                    path.write_bytes(docx.render_docx(report, language, charts, render_report(report, language,
+                                                                                               charts=charts))))
     for name, render in export.outputs(data, report):  # E: the publishable tables, then the audit team's files
         outputs.put(name, lambda path, render=render: path.write_bytes(render()))
     return outputs.written
