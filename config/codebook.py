@@ -2,12 +2,12 @@
 
 Configuration rather than code, so the audit team can add a code or change its keywords between rounds:
 ``load_codebook`` reads a file (by default the shipped one, whose codes start from the barriers the Wales Audit Office
-report names), checks it and returns ``reports.comments.Codebook`` (defined in ``reports.coding``), plain frozen data that the adapters pass to the
-report (``SurveyData.codebook``: ``reports/`` reads no file).  A file that cannot be used stops whoever loads it
-(the bot at start-up, the command line) with one line naming the file, the code and what is wrong: every code has
-an id (lower case letters, digits, _; unique), a label in both languages and at least one keyword in each, and
-each keyword is one the matcher can read (``reports.coding.pattern``: "*" only at the end, a stem of 3 letters or
-more), listed once.
+report names), checks it and returns a ``reports.comments.Codebook`` (defined in ``reports.coding``): plain frozen
+data that the adapters pass to the report (``SurveyData.codebook``; ``reports/`` reads no file).  A file that cannot
+be used stops whoever loads it (the bot at start-up, the command line) with one line naming the file, the code and
+what is wrong: every code has an id (lower case letters, digits, _; unique), a label in both languages (each its
+own) and at least one keyword in each, and each keyword is one the matcher can read (``reports.coding.pattern``: "*"
+only at the end, a stem of 3 letters or more), listed once.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def load_codebook(path: Path = DEFAULT_CODEBOOK) -> Codebook:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
-        raise _fail(path, f"cannot read the codebook: {exc}") from None
+        raise _fail(path, f"cannot read the codebook: {' '.join(str(exc).split())}") from None
     if not isinstance(raw, dict) or set(raw) != {"codes"} or not isinstance(raw["codes"], list) or not raw["codes"]:
         raise _fail(path, "expected one key, codes: a list of codes (id, label, keywords)")
     codes: list[Code] = []

@@ -346,6 +346,7 @@ class CommentBlock:
     codes: tuple[CodeLine, ...]  # most mentioned first
     uncoded: tuple[QuoteLine, ...]  # comments no code matched, after the codes
     caption: str = ""  # the counts table's caption
+    note: str | None = None  # below the table: why a count is withheld, where one is
 
     @property
     def empty(self) -> bool:
@@ -420,6 +421,8 @@ def comment_blocks(report: SurveyReport, language: str) -> list[CommentBlock]:
             ),
             uncoded=tuple(_quote(t, s, language) for s in g.uncoded),
             caption=t("cm_caption_general") if general else t("cm_caption", subject=g.title.get(language)),
+            note=t("cm_withheld_note") if any(c.reason is Reason.PROTECTS_OTHER for r in g.codes
+                                               for c in r.counts) else None,
         ))
     return blocks
 
