@@ -41,7 +41,7 @@ from reports.rates import RateTable
 log = logging.getLogger(__name__)
 
 GENERIC_WORDS = frozenset({"council", "county", "borough", "city", "of", "and", "the", "cyngor", "sir", "sirol",
-                           "bwrdeistref"})
+                           "bwrdeistref", "dinas", "a"})
 """Words that never tell one council from another, so never offered as its short name in a command."""
 REVOKED, ALREADY_REVOKED, NOT_FOUND = "revoked", "already revoked", "not found"
 """What ``CampaignStore.revoke`` found."""

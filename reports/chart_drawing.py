@@ -5,6 +5,8 @@ Every chart is drawn for a phone's width (Telegram shows a photo at the phone's 
 on phones): 4 inches wide, headings (a characteristic, a statement) across the whole width above their bars,
 wrapped by the measured width of their text, a gap's reason wrapped to the plot, a percentage written in its
 segment only where it fits (measured against the axes as laid out), in black or white, whichever contrasts more.
+Its smallest text is 9.5 pt, 12 px on a 390 px phone, as large as the report's smallest text.  The HTML report also
+gets a drawing for a desk (``WIDE``, SVG only), which spans the text's width there at about the size of the text.
 
 The SVG keeps its text as text (``svg.fonttype`` none: sharp at any zoom, found by search), scales by its viewBox,
 and is made an element for an HTML page by ``inline_svg``: ``role="img"``, named by a ``<title>``, described by a
@@ -35,16 +37,17 @@ from matplotlib.textpath import TextToPath
 from matplotlib.transforms import blended_transform_factory
 
 FONT = "DejaVu Sans"
-WIDTH = 4.0  # inches: 288 pt, shown at 1.0–1.7 times that size on a phone (the report caps it at 30rem)
+WIDTH = 4.0  # inches: 288 pt, shown at 1.0–1.7 times that size on a phone (the report caps it at 30rem there)
+WIDE = 9.5  # inches: the drawing for a desk, shown across the report's text width (about 60rem: 1.4 times its size)
 PNG_DPI = 200  # 800 px wide: sharp on a phone's screen in Telegram
 ROW = 0.3  # inches per bar row
 MARGIN = 6.0  # points left free at either side of the figure
 SIZE = 10.0  # axis labels and group names
 HEADING_SIZE = 10.0  # a characteristic or statement above its bars
-SEGMENT_SIZE = 8.5  # a percentage in its segment
-GAP_SIZE = 8.5  # why a group is not shown
+SEGMENT_SIZE = 9.5  # a percentage in its segment: 12 px on a 390 px phone, the report's smallest text
+GAP_SIZE = 9.5  # why a group is not shown
 TITLE_SIZE = 12.0
-LEGEND_SIZE = 9.0
+LEGEND_SIZE = 9.5
 RC = {
     "font.family": FONT,
     "font.size": SIZE,
@@ -136,10 +139,11 @@ def _bar_height(lines: int) -> float:
     return max(1.0, 0.3 + 0.55 * lines)
 
 
-def render(layout: Layout, name: str) -> tuple[bytes, str]:
-    """The layout drawn once, saved as PNG and as an SVG document (ids salted with ``name``: unique in a page)."""
+def render(layout: Layout, name: str, width: float = WIDTH, png: bool = True) -> tuple[bytes, str]:
+    """The layout drawn once, ``width`` inches wide, saved as PNG (unless ``png`` is False: b"") and as an SVG
+    document (ids salted with ``name``: unique in a page)."""
     with _LOCK, matplotlib.rc_context({**RC, "svg.hashsalt": f"datatool-{name}"}):
-        full = WIDTH * 72 - 2 * MARGIN
+        full = width * 72 - 2 * MARGIN
         label_width = max((_text_width(r.label, SIZE) for r in layout.rows if not r.header and r.label), default=0.0)
         plot = full - label_width - (16 if label_width else 8)  # the axes' width, near enough for wrapping a gap's text
         placed: list[tuple[Row, list[str], float]] = []  # row, its wrapped lines, its height in rows
@@ -160,7 +164,7 @@ def render(layout: Layout, name: str) -> tuple[bytes, str]:
         columns = max(1, min(len(legend_labels), int(full // widest)))
         legend_lines = -(-len(legend_labels) // columns) if legend_labels else 0
         height = total * ROW + 0.22 * len(title) + 0.17 * len(xlabel) + 0.2 * legend_lines + 0.5
-        fig = Figure(figsize=(WIDTH, height), dpi=72, layout="constrained")
+        fig = Figure(figsize=(width, height), dpi=72, layout="constrained")
         fig.get_layout_engine().set(w_pad=MARGIN / 72, h_pad=4 / 72)
         FigureCanvasAgg(fig)
         ax = fig.add_subplot(1, 1, 1)
@@ -172,7 +176,7 @@ def render(layout: Layout, name: str) -> tuple[bytes, str]:
             top -= h
             if row.header:
                 # A heading across the whole figure, above its bars: long statements never squeeze the bars.
-                ax.text(MARGIN / (WIDTH * 72), y, "\n".join(lines), transform=across, ha="left", va="center",
+                ax.text(MARGIN / (width * 72), y, "\n".join(lines), transform=across, ha="left", va="center",
                         fontweight="bold" if row.bold else "normal", fontsize=HEADING_SIZE, in_layout=False,
                         linespacing=1.15, bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
                 continue
@@ -203,7 +207,7 @@ def render(layout: Layout, name: str) -> tuple[bytes, str]:
         if layout.centre_line:
             ax.axvline(0, color="#333333", linewidth=0.8)
         ax.set_xlabel("\n".join(xlabel))
-        fig.suptitle("\n".join(title), x=MARGIN / (WIDTH * 72), ha="left", fontsize=TITLE_SIZE, fontweight="bold")
+        fig.suptitle("\n".join(title), x=MARGIN / (width * 72), ha="left", fontsize=TITLE_SIZE, fontweight="bold")
         ax.grid(axis="x", color="#e6e6e6", linewidth=0.6)
         ax.set_axisbelow(True)
         for side in ("top", "right", "left"):
@@ -217,23 +221,24 @@ def render(layout: Layout, name: str) -> tuple[bytes, str]:
         # is then kept as it is (the labels take no room outside the axes): two more passes would only repeat it.
         fig.draw_without_rendering()
         fig.set_layout_engine("none")
-        per_unit = ax.get_position().width * WIDTH * 72 / (hi - lo)
+        per_unit = ax.get_position().width * width * 72 / (hi - lo)
         for y, (row, _, _) in zip(ys, [p for p in placed if not p[0].header], strict=True):
             for seg in row.segments:
                 if seg.label and _text_width(seg.label, SEGMENT_SIZE) + 3 <= seg.width * per_unit:
                     colour = _ink(seg.colour)
                     ax.text(seg.left + seg.width / 2, y, seg.label, ha="center", va="center", fontsize=SEGMENT_SIZE,
                             color=colour, in_layout=False)
-        png, svg = io.BytesIO(), io.StringIO()
-        fig.savefig(png, format="png", dpi=PNG_DPI, metadata={"Software": None})
+        image, svg = io.BytesIO(), io.StringIO()
+        if png:
+            fig.savefig(image, format="png", dpi=PNG_DPI, metadata={"Software": None})
         fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
-        return png.getvalue(), svg.getvalue()
+        return image.getvalue(), svg.getvalue()
 
 
 _SVG_START = re.compile(r"<svg\b[^>]*>")
 
 
-def inline_svg(document: str, name: str, title: str, alt: str) -> str:
+def inline_svg(document: str, name: str, title: str, alt: str, variant: str = "narrow") -> str:
     """matplotlib's SVG document as an element for an HTML page: no XML prologue or metadata, no global style (the
     page sets it for charts only), no ids on groups (matplotlib numbers them alike in every chart: a page must not
     repeat an id), fonts with fallbacks; named by a ``<title>``, described by a ``<desc>`` holding the alt text."""
@@ -242,11 +247,11 @@ def inline_svg(document: str, name: str, title: str, alt: str) -> str:
     svg = re.sub(r"\s*<defs>\s*<style[^>]*>.*?</style>\s*</defs>", "", svg, count=1, flags=re.DOTALL)
     svg = re.sub(r'<g id="[^"]*"', "<g", svg)
     svg = svg.replace(f"font-family: '{FONT}'", f"font-family: {SVG_FONTS}")
-    ident = f"chart-{name}"
+    ident = f"chart-{name}" if variant == "narrow" else f"chart-{name}-{variant}"
     root = _SVG_START.search(svg)
     assert root is not None
     opening = root.group(0)[:-1] + (
-        f' class="chart" role="img" aria-labelledby="{ident}-title" aria-describedby="{ident}-desc">'
+        f' class="chart {variant}" role="img" aria-labelledby="{ident}-title" aria-describedby="{ident}-desc">'
         f'<title id="{ident}-title">{escape(title)}</title><desc id="{ident}-desc">{escape(alt)}</desc>'
     )
     return svg[: root.start()] + opening + svg[root.end():].strip()

@@ -8,6 +8,9 @@ inline SVG (the HTML report), alt text, and the same figures as tables.
 - ``rates_chart``: response rate per group against its target (bars with a target marker).
 - ``national_chart``: councils at each median level per characteristic.
 
+Each is drawn for a phone's width (the PNG posted to Telegram, and the SVG a phone shows) and again for a desk's
+(``Chart.svg_wide``: the report's text width there, where the phone's drawing would be scaled up to twice its size).
+
 This module reads the view-model and lays each chart out as rows (``reports.chart_drawing`` draws them, for a
 phone's width).  ``Chart.tables`` hold exactly the figures the chart draws, taken from the very rows it draws, so the
 report can offer each chart as a table: a chart alone does not serve people who cannot see it, or cannot read it at
@@ -25,7 +28,7 @@ from dataclasses import dataclass
 
 from flows.model import Side
 from flows.questions.categories import Categories
-from reports.chart_drawing import Layout, Row, Segment, inline_svg, render
+from reports.chart_drawing import WIDE, Layout, Row, Segment, inline_svg, render
 from reports.model import TOTAL, Breakdown, Detail, StatementResult, SurveyReport, ThemeResult
 from reports.national import NationalView
 from reports.stats import DEFAULT_TARGET_MARGIN, pct, target_rate
@@ -63,11 +66,14 @@ class Chart:
     alt: str
     svg: str  # an inline <svg> element: role="img", named by its <title>, described by its <desc> (the alt)
     tables: tuple[ChartTable, ...]  # the figures the chart draws
+    svg_wide: str = ""  # the same chart drawn for a desk's width (class "chart wide"; the page shows one of the two)
 
 
 def _chart(name: str, layout: Layout, alt: str, tables: Sequence[ChartTable]) -> Chart:
     png, svg = render(layout, name)
-    return Chart(name, layout.title, png, alt, inline_svg(svg, name, layout.title, alt), tuple(tables))
+    _, wide = render(layout, f"{name}-wide", WIDE, png=False)
+    return Chart(name, layout.title, png, alt, inline_svg(svg, name, layout.title, alt), tuple(tables),
+                 inline_svg(wide, name, layout.title, alt, variant="wide"))
 
 
 def _gap_text(t: ReportTexts, group: str, b: Breakdown | None, value: str | None) -> str:

