@@ -12,17 +12,18 @@ The rules (``rule`` of a ``Finding``)
                       only gives the middle answer and says why the rest is withheld.
     group_difference  officers beside members (every pair of groups asked), each shown in full: on a characteristic
                       the shares at Level 2 or above and at Level 3, on a statement asked in the same words the
-                      share agreeing, tested with the test of a change (``stats.share_change``, each group
-                      corrected against its own number invited); stated only beyond the margin of error.
+                      share agreeing, tested with the test of a change between two rounds
+                      (``comparison.group_change`` / ``stats.share_change``, each group corrected against its own
+                      number invited); stated only beyond the margin of error.
     majority_agree /  a statement's Total (or each group's, where the groups were asked in different words or only
     majority_disagree one group was asked) with more than half agreeing (disagreeing) by more than its margin of
                       error (``stats.beyond_margin``).
     divided           a statement with no clear majority and a quarter or more on each side.
     change            a group's change since the previous round beyond the margin (``Comparison.change``, tested
                       there); ``change_none`` says, once, that nothing changed beyond it where that is so.
-    position          the council beside the typical council of its round (the middle of the other councils'
-                      middle answers, ``Comparison.position``): the characteristics where it stands lower, higher,
-                      or level on all.
+    position          each group beside the same group at most other councils of the round (``Comparison.position``:
+                      more than half of those compared above, at or below its own level): the characteristics where
+                      it places the council lower, higher, or at the same level on all.
     early_late        a caveat where those who answered only after a reminder differ from those who answered before
                       any beyond the margin (``SurveyReport.early_late``, tested there).
 
@@ -44,6 +45,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from flows.model import Side
+from reports.comparison import group_change
 from reports.model import (
     TOTAL,
     Breakdown,
@@ -67,9 +69,6 @@ UNTESTED = 1.0
 UNITED = Fraction(2, 3)
 """Two in three or more at one level: respondents "largely agree"."""
 QUARTER, HALF = Fraction(1, 4), Fraction(1, 2)
-TESTED_FROM = (2, 3)
-"""The shares tested between two groups of a characteristic: at Level 2 or above, and at Level 3 (as the change
-since the previous round and the early/late comparison test them)."""
 _MOVED = {Movement.UP.value: "up", Movement.DOWN.value: "down", Movement.MIXED.value: "mixed"}
 _LATE = {"lower": "down", "higher": "up", "mixed": "mixed"}  # reports.early_late.Difference values
 _ORDER = ("placement", "group_difference", "majority_agree", "majority_disagree", "divided", "change", "position",
@@ -105,8 +104,8 @@ def _say(key: str, **params: Param) -> dict[str, str]:
 
 
 def share_words(t: ReportTexts, share: Fraction) -> str:
-    """A share in words, as an auditor writes it: "all", "nearly all", "about half", "about two in three",
-    "about 6 in 10", "very few", "none"."""
+    """A share in words, as an auditor writes it: "all", "nearly all", "half", "about half", "a quarter", "about two
+    in three", "7 in 10", "about 6 in 10", "very few", "none" ("about" unless the share is exactly that)."""
     if share in (0, 1, HALF):
         return t({Fraction(0): "fnd_share_none", Fraction(1): "fnd_share_all", HALF: "fnd_share_half_exactly"}[share])
     if share >= Fraction(19, 20):
@@ -115,10 +114,14 @@ def share_words(t: ReportTexts, share: Fraction) -> str:
         return t("fnd_share_very_few")
     for key, near in (("quarter", QUARTER), ("third", Fraction(1, 3)), ("half", HALF),
                       ("two_thirds", Fraction(2, 3)), ("three_quarters", Fraction(3, 4))):
+        if share == near:
+            return t(f"fnd_share_{key}_exactly")
         if abs(share - near) <= Fraction(2, 100):
             return t(f"fnd_share_{key}")
     tenths = int(share * 10 + HALF)
-    return t("fnd_share_half") if tenths == 5 else t("fnd_share_tenths", n=tenths)
+    if tenths == 5:
+        return t("fnd_share_half")
+    return t("fnd_share_tenths_exactly" if share * 10 == tenths else "fnd_share_tenths", n=tenths)
 
 
 def _share(share: Fraction) -> Callable[[ReportTexts], str]:
@@ -172,15 +175,10 @@ def _strength(size: Fraction | float, margin: float | None) -> float:
 # ---- tests on published figures ----------------------------------------------------------------------------------
 
 
-def _at_or_above(b: Breakdown, level: int) -> Fraction:
-    assert b.counts is not None
-    return sum((n for c, n in zip(b.categories, b.counts, strict=True) if (b.categories.level(c) or 0) >= level),
-               Fraction(0))
-
-
 def _tested(pairs: Iterable[tuple[int, Fraction, int, Fraction, int, int, int]]) -> tuple[ShareChange, ...]:
     """Each (level, count a, n a, count b, n b, N a, N b): the share of group b beside group a's, with the test of a
-    change between two independent samples (``stats.share_change``, b as "now")."""
+    change between two independent samples (``stats.share_change``, b as "now"), as ``group_change`` tests a
+    characteristic's shares (here: a statement's share agreeing)."""
     found = []
     for level, x_a, n_a, x_b, n_b, big_a, big_b in pairs:
         adjusted, moe = share_change((x_a, n_a, big_a), (x_b, n_b, big_b))
@@ -229,7 +227,7 @@ def _placement(report: SurveyReport) -> list[Finding]:
         modal = [level for level, share in levels if share == b.agreement]
         low, high = b.share(b.categories.lowest or ""), b.share(b.categories.highest or "")
         if len(modal) > 1:
-            text = _say("fnd_split", levels=lambda t, m=modal: t("fnd_list_last").join(t.level(x) for x in m),
+            text = _say("fnd_split", levels=lambda t, m=modal: t("fnd_levels_and").join(t.level(x) for x in m),
                         characteristic=title, share=_share(b.agreement))
             strength = _strength(HALF - b.agreement if b.agreement < HALF else 0, b.margin)
         elif b.divided:
@@ -275,13 +273,12 @@ def _group_evidence(a: str, b: str, shares: Sequence[ShareChange], key: str) -> 
 
 
 def _group_differences(report: SurveyReport) -> list[Finding]:
+    """Officers beside members on each characteristic, with the test of a change between two rounds
+    (``reports.comparison.group_change``: the first group as "then", the second as "now")."""
     invited, found = _invited(report), []
     for c in report.characteristics:
         for a, b in _pairs(report, c.groups):
-            first, second = c.groups[a], c.groups[b]
-            assert first.answered and second.answered
-            shares = _tested((level, _at_or_above(first, level), first.answered, _at_or_above(second, level),
-                              second.answered, invited.get(a, 0), invited.get(b, 0)) for level in TESTED_FROM)
+            shares = group_change(b, c.groups[a], c.groups[b], invited.get(a, 0), invited.get(b, 0)).shares
             direction = _direction(shares)
             if direction is None:
                 continue
@@ -328,26 +325,35 @@ def _change_evidence(shares: Sequence[ShareChange]) -> Callable[[ReportTexts], s
         for s in shares if s.detected)
 
 
+def _of_compared(k: int, n: int) -> Callable[[ReportTexts], str]:
+    """"2 of the 7 characteristics compared"; "the one characteristic compared"."""
+    return lambda t: t("fnd_of_compared_one") if n == 1 else t("fnd_of_compared", k=k, n=n)
+
+
 def _position(report: SurveyReport) -> list[Finding]:
+    """Each group beside the same group at most other councils of the round (``Comparison.position``: "most" is more
+    than half of those compared, each by the level most of its group chose)."""
     position = None if report.comparison is None else report.comparison.position
     if position is None:
         return []
-    compared = [c for c in position.characteristics if c.relation is not None]
-    if not compared:
-        return []
-    n = len(compared)
     found = []
-    for relation, key in ((Relation.BELOW, "fnd_position_below"), (Relation.ABOVE, "fnd_position_above")):
-        these = [c.title for c in compared if c.relation is relation]
-        if these:
-            k = len(these)
-            of = (lambda t: t("fnd_of_compared_one")) if n == 1 else (
-                lambda t, k=k: t("fnd_of_compared", k=k, n=n))
-            found.append(Finding("position", None, None, UNTESTED, _say(
-                key, round=_round(position.round), names=_names(these), of=of)))
-    if not found:
-        found.append(Finding("position", None, None, UNTESTED, _say(
-            "fnd_position_level", round=_round(position.round), count=_count("fnd_n_characteristics", n))))
+    for group in position.groups():
+        standing = {c.section_id: g.relation for c in position.characteristics
+                    if (g := c.group(group)) is not None and g.possible and g.own_level is not None}
+        if not standing:
+            continue
+        n, said = len(standing), []
+        for relation, key in ((Relation.BELOW, "fnd_position_below"), (Relation.ABOVE, "fnd_position_above")):
+            these = [c.title for c in position.characteristics if standing.get(c.section_id) is relation]
+            if these:
+                said.append(Finding("position", None, None, UNTESTED, _say(
+                    key, who=_who(group), round=_round(position.round), names=_names(these),
+                    of=_of_compared(len(these), n))))
+        if not said and all(r is Relation.LEVEL for r in standing.values()):
+            said.append(Finding("position", None, None, UNTESTED, _say(
+                "fnd_position_level", who=_who(group), round=_round(position.round),
+                all=_count("fnd_all_compared", n))))
+        found += said
     return found
 
 
