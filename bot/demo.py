@@ -52,6 +52,12 @@ COMMENTS = (
     "Data-sharing agreements are old and nobody is sure what they allow.",
     "The early help hub portal showed what joined-up data can do.",
 )
+COMMENTS_CY = (  # the same four, as those who answer in Cymraeg write them
+    "Mae gwasanaethau'n cadw eu taenlenni eu hunain, felly caiff yr un data ei gasglu sawl gwaith.",
+    "Mae angen dadansoddwyr arnom a all droi'r data yn rhywbeth y gall aelodau ei ddarllen yn gyflym.",
+    "Mae'r cytundebau rhannu data yn hen a does neb yn siŵr beth maen nhw'n ei ganiatáu.",
+    "Dangosodd porth yr hwb cymorth cynnar beth all data cydgysylltiedig ei wneud.",
+)
 CONCURRENCY = 24
 AUDITOR_ID = 4242
 
@@ -129,7 +135,8 @@ async def run_demo(out: Path = Path("demo-output"), seed: int = 2019, invited: d
             print(f"\n{len(never)} invitations were never opened: a bot cannot message people who have not started "
                   "it, so `/nonstarters flint` lists their references for the council to chase by email.")
             folder = await _complete(emu, app, services, clock, campaign_id, opens_on, settings.zone)
-    print(f"\nThe full report (English and Cymraeg), charts and anonymised exports are in {folder}/")
+    print(f"\nThe full report (English and Cymraeg, HTML and a Word draft), charts and exports (the report's tables, "
+          f"and each respondent's answers: not for publication) are in {folder}/")
     print(f"Database: {db_path}   ({time.perf_counter() - began:.0f} s)")
     return 0
 
@@ -241,7 +248,7 @@ async def _answer(person: Person, rng: random.Random, *, limit: int | None) -> N
         elif skips and rng.random() < 0.6:
             await driver.tap(skips[0])
         else:
-            await driver.send(rng.choice(COMMENTS))
+            await driver.send(rng.choice(COMMENTS_CY if person.language == "cy" else COMMENTS))
         answered += 1
 
 

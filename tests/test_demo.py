@@ -3,13 +3,17 @@ among the invented other councils of its round and beside its invented previous 
 
 from __future__ import annotations
 
+import csv
 import re
 from pathlib import Path
+
+from docx import Document
 
 from bot.demo import AUTHORITY, run_demo
 from bot.demo_history import OTHER_COUNCILS
 from config.authorities import load_authorities
 from flows.campaigns import GENERIC_WORDS
+from reports.texts import texts
 
 
 def other_councils_words() -> set[str]:
@@ -27,9 +31,25 @@ async def test_demo_runs_end_to_end_and_says_where_the_report_is(tmp_path: Path,
     for expected in ("Data tool recipients", "Officers", "Elected Members", "Total", "First days",
                      "Fieldwork closed", "Response rates", "The full report"):
         assert expected in printed, expected
-    folder = Path(printed.split("exports are in ", 1)[1].split("\n", 1)[0].rstrip("/"))
-    assert {"report-en.html", "report-cy.html", "answers.xlsx", "answers.csv"} <= {p.name for p in folder.iterdir()}
+    folder = Path(printed.split(") are in ", 1)[1].split("\n", 1)[0].rstrip("/"))
+    assert {"report-en.html", "report-cy.html", "report-en.docx", "report-cy.docx", "tables.xlsx", "tables-en.csv",
+            "tables-cy.csv", "answers-NOT-FOR-PUBLICATION.xlsx", "answers-NOT-FOR-PUBLICATION.csv",
+            "questions.csv"} <= {p.name for p in folder.iterdir()}
     assert (tmp_path / "demo.db").exists()
+
+    # Every output says it is a demonstration with invented data: the summary the bot posted, the Word drafts on
+    # every page, the exports on their first lines (and the HTML: tests/test_report_structure.py).
+    marks = {language: texts(language)("demonstration") for language in ("en", "cy")}
+    posted = printed.split("The bot posted to the auditor", 1)[1]
+    assert marks["en"].split(":")[0] in posted
+    for language in ("en", "cy"):
+        assert marks[language] in (folder / f"summary-{language}.txt").read_text(encoding="utf-8").replace("&#39;", "'")
+        draft = Document(str(folder / f"report-{language}.docx"))
+        assert all(marks[language] in section.header.paragraphs[0].text for section in draft.sections)
+        first = (folder / f"tables-{language}.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+        assert marks[language] in first
+    answers = list(csv.reader((folder / "answers-NOT-FOR-PUBLICATION.csv").open(encoding="utf-8-sig", newline="")))
+    assert answers[0][0].startswith("NOT FOR PUBLICATION") and answers[2] == [marks["en"]]
 
     # The comparisons, with the other councils and the previous round the demo invents (and says so, in one line).
     (invented,) = [line for line in printed.splitlines() if "Invented for this demonstration" in line]
@@ -48,9 +68,10 @@ async def test_demo_runs_end_to_end_and_says_where_the_report_is(tmp_path: Path,
     # language, the summaries or the exports.
     words = other_councils_words()
     assert {"Powys", "Wrecsam", "Abertawe"} <= words
-    texts = {"printed output": printed} | {p.name: p.read_text(encoding="utf-8") for p in folder.iterdir()
-                                           if p.suffix in {".html", ".txt", ".csv"}}
-    assert {"report-en.html", "report-cy.html", "summary-en.txt", "summary-cy.txt"} <= set(texts)
-    for where, text in texts.items():
+    outputs = {"printed output": printed} | {p.name: p.read_text(encoding="utf-8") for p in folder.iterdir()
+                                             if p.suffix in {".html", ".txt", ".csv"}}
+    outputs |= {p.name: "\n".join(par.text for par in Document(str(p)).paragraphs) for p in folder.glob("*.docx")}
+    assert {"report-en.html", "report-cy.html", "summary-en.txt", "summary-cy.txt", "report-cy.docx"} <= set(outputs)
+    for where, text in outputs.items():
         named = {w for w in words if re.search(rf"\b{re.escape(w)}\b", text, re.IGNORECASE)}
         assert not named, f"{where} names {named}"
