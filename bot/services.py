@@ -19,6 +19,7 @@ from typing import Protocol
 import aiosqlite
 
 from config.authorities import DEFAULT_AUTHORITIES, Authority, load_authorities
+from config.publisher import DEFAULT_PUBLISHER, load_publisher
 from config.privacy import DEFAULT_PRIVACY_NOTICE, load_privacy_notice
 from config.reminder_policy import DEFAULT_REMINDER_POLICY, load_reminder_policy
 from config.settings import Settings
@@ -77,7 +78,9 @@ def completion_service(conn: aiosqlite.Connection, settings: Settings, campaigns
     from bot.compiler import Compiler
     from storage.surveys import SurveyRepository
 
-    compiler = Compiler(SurveyRepository(conn), questionnaires, demonstration=demonstration)
+    compiler = Compiler(SurveyRepository(conn), questionnaires, demonstration=demonstration,
+                        publisher=load_publisher(settings.publisher or DEFAULT_PUBLISHER),
+                        authorities=load_authorities(settings.authorities or DEFAULT_AUTHORITIES))
     return CompletionService(campaigns, PostingRepository(conn), compiler, settings.reports_dir)
 
 

@@ -38,6 +38,7 @@ HINTS = {
     "reminder_policy": "give the path of a YAML file shaped like config/reminders.yaml",
     "rate_limit_retries": "give a whole number from 0 to 10",
     "privacy_notice": "give the path of a YAML file shaped like config/privacy.yaml",
+    "publisher": "give the path of a YAML file shaped like config/publisher.yaml",
     "telegram_timeout": "give a number of seconds from 0.1 to 120, e.g. 10",
     "concurrent_updates": "give a whole number from 1 to 256, e.g. 8",
     "webhook_secret": "generate one with python3 -c 'import secrets; print(secrets.token_urlsafe(32))' (1 to 256 "
@@ -72,6 +73,8 @@ class Settings(BaseSettings):
     """A YAML file with the default reminder policy (default: config/reminders.yaml)."""
     privacy_notice: Path | None = None
     """A YAML file with the privacy notice (default: config/privacy.yaml)."""
+    publisher: Path | None = None
+    """A YAML file naming the audit body that publishes the reports (default: config/publisher.yaml, Audit Wales)."""
     rate_limit_per_second: float = Field(default=30.0, gt=0, le=MAX_RATE_PER_SECOND, allow_inf_nan=False)
     """New messages a second, overall (``bot/pacing.py``): Telegram allows about 30; only a local emulator may go
     faster.  Edits and button answers are not counted."""
@@ -132,7 +135,7 @@ class Settings(BaseSettings):
             return frozenset(int(p) for p in parts)
         return value
 
-    @field_validator("privacy_notice", "authorities", "reminder_policy")
+    @field_validator("privacy_notice", "authorities", "reminder_policy", "publisher")
     @classmethod
     def _notice_exists(cls, value: Path | None) -> Path | None:
         if value is not None and not value.is_file():
