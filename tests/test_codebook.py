@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from bot.demo import COMMENTS as DEMO_COMMENTS
+from bot.demo import COMMENTS_CY as DEMO_COMMENTS_CY
 from bot.services import load_questionnaires
 from config.codebook import DEFAULT_CODEBOOK, CodebookError, load_codebook, shipped_codebook
 from reports.coding import Matcher, complete_sentence, language_of, pattern, same_key
@@ -195,6 +196,10 @@ def test_the_shipped_codebook_codes_the_demos_comments_and_the_reports_barriers(
         DEMO_COMMENTS[2]: {"sharing_agreements"},
         DEMO_COMMENTS[3]: {"what_works"},
     }
+    # The demo's Welsh respondents write the same four in Cymraeg: the same codes, and read as Welsh.
+    assert [set(m.codes(text)) for text in DEMO_COMMENTS_CY] == [coded[text] for text in DEMO_COMMENTS]
+    assert [language_of(text, "en") for text in DEMO_COMMENTS_CY] == ["cy"] * 4
+    assert [language_of(text, "cy") for text in DEMO_COMMENTS] == ["en"] * 4
     assert set(m.codes("Mae'r cytundebau rhannu data yn hen a does neb yn gwybod beth maen nhw'n ei ganiatáu.")) == {
         "sharing_agreements"}
     assert "skills_capacity" in m.codes("Does dim digon o staff gyda sgiliau i ddadansoddi'r data.")
