@@ -60,7 +60,8 @@ from reports.model import (
 from reports.stats import beyond_margin, share_change
 from reports.texts import LANGUAGES, ReportTexts, texts
 
-__all__ = ["Finding", "characteristic_findings", "find", "key_findings", "share_words", "theme_findings"]
+__all__ = ["Finding", "characteristic_findings", "council_findings", "find", "key_findings", "share_words",
+           "theme_findings"]
 
 MARGIN_FLOOR = 0.01
 """A margin of 0 (everyone invited answered) counts as 1 point, so that a strength stays finite."""
@@ -326,8 +327,8 @@ def _change_evidence(shares: Sequence[ShareChange]) -> Callable[[ReportTexts], s
 
 
 def _of_compared(k: int, n: int) -> Callable[[ReportTexts], str]:
-    """"2 of the 7 characteristics compared"; "the one characteristic compared"."""
-    return lambda t: t("fnd_of_compared_one") if n == 1 else t("fnd_of_compared", k=k, n=n)
+    """"2 of the 7 characteristics compared"; "all 7 characteristics compared"; "the one characteristic compared"."""
+    return _count("fnd_all_compared", n) if k == n else lambda t: t("fnd_of_compared", k=k, n=n)
 
 
 def _position(report: SurveyReport) -> list[Finding]:
@@ -452,13 +453,24 @@ def find(report: SurveyReport) -> tuple[Finding, ...]:
 
 
 def key_findings(report: SurveyReport, limit: int = 5) -> tuple[Finding, ...]:
-    """The strongest findings, at most ``limit``."""
-    return find(report)[:limit]
+    """The strongest findings, at most ``limit``, each rule said once of each subject: the strongest of a
+    characteristic's changes (officers, members, all respondents) leads, and the others stay in "What we found"."""
+    chosen: list[Finding] = []
+    for f in find(report):
+        if len(chosen) < limit and all((f.rule, f.subject) != (c.rule, c.subject) for c in chosen):
+            chosen.append(f)
+    return tuple(chosen)
 
 
 def theme_findings(report: SurveyReport, theme_id: str) -> tuple[Finding, ...]:
     """The findings of one theme (its statements), strongest first."""
     return tuple(f for f in find(report) if f.theme == theme_id)
+
+
+def council_findings(report: SurveyReport) -> tuple[Finding, ...]:
+    """The findings about the council as a whole rather than one characteristic or statement (its place among the
+    councils of its round, no change since the previous round), strongest first."""
+    return tuple(f for f in find(report) if f.theme is None and f.subject is None)
 
 
 def characteristic_findings(report: SurveyReport) -> tuple[Finding, ...]:

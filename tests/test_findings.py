@@ -17,6 +17,7 @@ from bot.emulator import parse_html
 from reports.findings import (
     Finding,
     characteristic_findings,
+    council_findings,
     find,
     key_findings,
     share_words,
@@ -353,9 +354,13 @@ def other_councils(level: str = "l2") -> list[SurveyData]:
 def test_the_position_counts_agree_in_number():
     answers = {k: ["l1"] * 10 for k in KEYS}
     (below,) = of(survey(rows(**answers), round="2026", peers=other_councils()), "position")
-    assert below.text["en"].endswith(": 7 of the 7 characteristics compared.")
-    assert below.text["cy"].endswith(": 7 o'r 7 nodwedd a gymharwyd.")
+    assert below.text["en"].endswith(": all 7 characteristics compared.")
+    assert below.text["cy"].endswith(": pob un o'r 7 nodwedd a gymharwyd.")
     assert "on Leadership, Corporate Standards, " in below.text["en"] and " and Open Data:" in below.text["en"]
+    some = {k: ["l1" if i < 2 else "l2"] * 10 for i, k in enumerate(KEYS)}
+    (two,) = of(survey(rows(**some), round="2026", peers=other_councils()), "position")
+    assert two.text["en"].endswith("on Leadership and Corporate Standards: 2 of the 7 characteristics compared.")
+    assert two.text["cy"].endswith("o ran Arweinyddiaeth, Safonau Corfforaethol: 2 o'r 7 nodwedd a gymharwyd.")
     (level,) = of(survey(rows(**{k: ["l2"] * 10 for k in KEYS}), round="2026", peers=other_councils()), "position")
     assert level.text["en"].endswith("on all 7 characteristics compared.")
     assert level.text["cy"].endswith("o ran pob un o'r 7 nodwedd a gymharwyd.")
@@ -410,7 +415,7 @@ def test_findings_are_ordered_by_strength_not_by_the_questionnaire():
     report = score(survey(rows(vl_ownership=scale(a=8, n=2), ev_impact=scale(a=10))))
     found = find(report)
     assert [(f.subject, round(f.strength, 3)) for f in found] == [("ev_impact", 2.224), ("vl_ownership", 1.334)]
-    assert key_findings(report, 1) == found[:1]
+    assert key_findings(report, 1) == found[:1] and key_findings(report) == found
     assert theme_findings(report, "evidence") == found[:1] and theme_findings(report, "vision") == found[1:]
     assert characteristic_findings(report) == ()
 
@@ -431,6 +436,21 @@ def test_a_full_report_is_ordered_and_speaks_plainly():
                 assert "ymyl gwall" not in text and "lwfans gwallau" not in text
                 assert "Cyngor Sir y Fflint" not in text  # no council name, so no mutation to get wrong
     assert all(f.theme is None for f in characteristic_findings(report))
+    assert council_findings(report) == tuple(f for f in characteristic_findings(report) if f.subject is None)
+    assert [f.rule for f in council_findings(report)] == ["position"]  # officers (no other council's members)
+
+
+def test_key_findings_say_each_rule_once_of_each_subject():
+    # rich(): Corporate Standards changed beyond the margin for the officers, the members and the Total; the key
+    # findings keep the strongest of the three and leave the others to "What we found".
+    report = score(rich())
+    changes = [f for f in find(report) if (f.rule, f.subject) == ("change", "standards")]
+    assert len(changes) == 3
+    key = key_findings(report)
+    assert len(key) == 5 and [f for f in key if f.rule == "change"] == changes[:1]
+    assert len({(f.rule, f.subject) for f in key}) == 5
+    assert all(f in find(report) for f in key) and [f.strength for f in key] == sorted(
+        (f.strength for f in key), reverse=True)
 
 
 def rich() -> SurveyData:
