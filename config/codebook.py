@@ -109,5 +109,5 @@ def load_codebook(path: Path = DEFAULT_CODEBOOK) -> Codebook:
 
 @cache
 def shipped_codebook() -> Codebook:
-    """The shipped codebook, read once per process."""
-    return load_codebook()
+    """The shipped codebook (``DEFAULT_CODEBOOK``), read once per process."""
+    return load_codebook(DEFAULT_CODEBOOK)

@@ -148,6 +148,25 @@ def test_the_compiler_passes_the_codebook_into_the_report(monkeypatch, tmp_path:
     assert seen[1].codebook == other
 
 
+def test_the_command_line_refuses_a_broken_codebook_in_one_line(monkeypatch, tmp_path: Path, capsys):
+    import config.codebook
+    from bot.cli import main
+
+    broken = tmp_path / "codebook.yaml"
+    broken.write_text(GOOD.replace('cy: "Seilos"', 'cy: ""'), encoding="utf-8")
+    monkeypatch.setenv("DATATOOL_DB_PATH", str(tmp_path / "datatool.db"))
+    monkeypatch.setenv("DATATOOL_BOT_USERNAME", "datatool_test_bot")
+    monkeypatch.setattr(config.codebook, "DEFAULT_CODEBOOK", broken)
+    shipped_codebook.cache_clear()
+    try:
+        assert main(["report", "--authority", "flint", "--out", str(tmp_path / "out")]) == 2
+    finally:
+        shipped_codebook.cache_clear()
+    err = capsys.readouterr().err.splitlines()
+    assert err[-1] == f"datatool-bot: {broken}: code silos: label.cy is empty"
+    assert "Traceback" not in "\n".join(err)
+
+
 # ---- matching ------------------------------------------------------------------------------------------------------
 
 
