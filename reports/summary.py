@@ -2,14 +2,17 @@
 
 ``render_summary(report, language)`` reads only the view-model (``reports.model``) and returns Telegram HTML
 (tags b and i only; every value escaped by the template's autoescaping) whose visible text is at most 4096
-characters: response rates in the report's columns with margins, one line per key characteristic with the median
-level per group and a "divided" marker, the themes' headline (share agreeing per statement) and an INTERIM label;
+characters.  It leads with the key findings (``reports.findings.key_findings``: the five strongest, in words), then
+the response rates in the report's columns with margins, one line per key characteristic with the median level per
+group and a "divided" marker, the themes' headline (share agreeing per statement; a statement asked of the groups in
+different words shows each group's share, never a pooled one) and an INTERIM label;
 and, when the report carries its comparisons (``SurveyReport.comparison``), a line on the position among the other
 councils of the round (aggregates only: never another council's name or figure) and a line on the change since the
 council's previous round (only changes beyond the margin of error are named), just above the footer.
 A figure withheld so that a group of fewer than 5 cannot be worked out is marked † and explained in a note.
 When a long authority name or a long questionnaire would overflow, the themes are shortened, then left out, then
-whole lines are dropped from the end (each line is balanced HTML on its own, so the result always parses).
+four and then three findings are kept, then whole lines are dropped from the end (each line is balanced HTML on its
+own, so the result always parses, and the findings, at the top, stay).
 
 The report texts (``texts(language)``, the text files, the templates' environment) live in ``reports.texts`` and
 are re-exported here, where they used to be.
