@@ -1,10 +1,14 @@
 """Good-practice examples for councils to learn from (``good_practice.yaml``), in English and Cymraeg.
 
 Configuration rather than code, so an audit body can add the examples of its own studies: ``load_good_practice``
-reads a file (by default the shipped one, the six examples of the Wales Audit Office report's Part 3), checks it
-(every text in both languages, ids unique, at least one characteristic each and, when the caller names the key
-characteristics, only those) and returns plain frozen records that the reports read
-(``reports.comparison.good_practice`` lists them per characteristic, Level 1 characteristics first).
+reads a file (by default the shipped one: the six examples of the national study report, "The Maturity of Local
+Government in Use of Data", that the Wales Audit Office's council reports carried in their Part 3), checks it (every
+text in both languages, the source included, ids unique, at least one characteristic each and, when the caller names
+the key characteristics, only those) and returns plain frozen records that the reports read
+(``reports.comparison.good_practice`` chooses them for each group's weakest characteristics).
+
+Each example cites the publication it is summarised from (``source``), in both languages: for the shipped six, the
+national study report, where the examples were identified, not a council's own report that quoted them.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ class PracticeExample:
     organisation: Text
     summary: Text
     characteristics: tuple[str, ...]  # section ids of the key characteristics it addresses, in the file's order
-    source: str
+    source: Text  # the publication it is summarised from, cited under it in each language
 
 
 class _Bilingual(BaseModel):
@@ -59,7 +63,7 @@ class _Example(BaseModel):
     organisation: _Bilingual
     summary: _Bilingual
     characteristics: list[str] = Field(min_length=1)
-    source: str = Field(min_length=1)
+    source: _Bilingual
 
     @field_validator("characteristics")
     @classmethod
@@ -106,7 +110,7 @@ def load_good_practice(path: Path = DEFAULT_GOOD_PRACTICE,
                                         f"known: {', '.join(characteristics)}")
     return tuple(
         PracticeExample(e.id, _text(e.title), _text(e.organisation), _text(e.summary), tuple(e.characteristics),
-                        e.source.strip())
+                        _text(e.source))
         for e in parsed.examples
     )
 

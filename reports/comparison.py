@@ -2,16 +2,20 @@
 from: the figures (``compare``, pure, frozen dataclasses of ``reports.model``) and the context of the report's
 partial ``templates/comparisons.html.j2`` (``comparison_context``).
 
-Position among the councils (``position``)
-    Each other council of the round with closed fieldwork counts once, by its median level (its raw Total's, under
-    its own report's disclosure control, the same figure the national view publishes).  A council with fewer than 5
-    answering a characteristic (or whose total is withheld) is left out of that characteristic, and the number left
-    out is given.  The council's own distribution and median are its own report's Total.  Only aggregates across the
-    other councils reach this council's report: how many are at Level 1, 2 and 3, the lower-middle of their
-    medians, how many councils and how many responses are behind them; never a name or one council's figure.  With
-    fewer than ``MIN_PEERS`` (3) councils compared, even that is withheld and the report says the comparison is not
-    yet possible: beside one other council the count at each level IS its median, and beside two, a reader who
-    knows one of them (its own report is published) could work out the other.
+Position among the councils (``position``), like with like
+    Councils differ in how many officers and how many elected members answer, and the two groups often see their
+    council differently (members lower), so raw Totals would compare mixes rather than councils.  Each group is
+    compared with the same group elsewhere: officers with officers, members with members.  Each other council of
+    the round with closed fieldwork counts once per group, by that group's median level under its own report's
+    disclosure control (a group with fewer than 5 answering, or whose median its report withholds, is left out).
+    What reaches this council's report is said in words and holds of most of them: the level more than half of them
+    chose ("most other councils' members chose Level 2"), and whether more than half chose a level above, at or
+    below the council's own group ("Flintshire County Council's members chose a lower level than most of them").
+    No count at each level, no middle value, no number of respondents, no name: a table of counts at each level
+    showed every council's median whenever they agreed ("0 at Level 1, 5 at Level 2, 0 at Level 3").  With fewer
+    than ``MIN_PEERS`` (5) councils compared for a group and characteristic, nothing is said of it: a group of
+    councils smaller than that is as easy to single out as a group of people.  The council's own figures are its own
+    report's group breakdowns, and a withheld one is said to be withheld, with its reason.
 
 Change since the previous round (``change``)
     The council's own campaign of the most recent earlier round with closed fieldwork.  Per characteristic and group
@@ -21,20 +25,22 @@ Change since the previous round (``change``)
     population corrected, Agresti-Caffo adjusted); up when one rose beyond its margin and neither fell, down the
     other way, mixed when one rose and one fell (more at both ends), else "no detectable change".  Two tests per
     characteristic and group mean that about one in ten of the groups that did not change may still show a change
-    by chance: the report says so.  Disclosure: a group with fewer than 5 answering (or withheld) in either round
-    gets no statement at all; with 5 to 7 in either round only the medians are given and nothing is tested (the
-    test would need the distribution that is withheld).  Response rates then and now per group are counts, always
-    shown.
+    by chance: the report says so.  Disclosure: a group withheld in either round gets no statement at all; a group
+    shown by its median only in either round gets its medians, untested (the test would need the distribution that
+    is withheld); each says its true reason (5 to 7 answering, fewer than 5, or withheld to protect a small group).
+    Response rates then and now per group are counts, always shown.
 
 Good practice (``good_practice``)
-    The examples of ``config/good_practice.yaml`` listed per characteristic they address; characteristics where the
-    council's median (Total) is Level 1 come first, then the others in the questionnaire's order.  An example that
-    addresses several characteristics is given in full the first time and referred back to after.
+    The examples of ``config/good_practice.yaml`` (each summarised from the source it cites: the national study
+    report for the shipped six), chosen for each group's weakest characteristics (``weakest``): members and officers
+    may place different characteristics lowest, and each is pointed to the examples for its own.  An example is
+    given once, with the groups and characteristics it was chosen for.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from fractions import Fraction
 from typing import Any
 
 from config.good_practice import PracticeExample, shipped_good_practice
@@ -48,24 +54,25 @@ from reports.model import (
     Detail,
     GroupChange,
     Movement,
-    PeerCharacteristic,
-    Position,
-    PracticeGroup,
     RateChange,
     RateResult,
+    Reason,
     Relation,
     ShareChange,
     SurveyData,
     SurveyReport,
 )
-from reports.stats import beyond_margin, pct, quantile, share_change
-from reports.summary import ReportTexts, template_environment, texts
+from reports.peers import GoodPractice, PeerCharacteristic, PeerGroup, Position, PracticeChoice, WeakPoint
+from reports.stats import beyond_margin, pct, share_change
+from reports.texts import ReportTexts, template_environment, texts
 
-__all__ = ["MIN_PEERS", "Scored", "change", "compare", "comparison_context", "good_practice", "group_change",
-           "position", "render_comparisons"]
+__all__ = ["MAX_WEAKEST", "MIN_PEERS", "Scored", "change", "compare", "comparison_context", "counted",
+           "good_practice", "group_change", "position", "position_summary", "render_comparisons", "weakest"]
 
-MIN_PEERS = 3
-"""Fewer other councils compared than this: the position among the councils is not shown (module docstring)."""
+MIN_PEERS = 5
+"""Fewer other councils compared than this for a group and characteristic: nothing is said of it."""
+MAX_WEAKEST = 3
+"""At most this many weakest characteristics per group choose the good-practice examples."""
 TESTED_FROM = (2, 3)
 """The shares tested for a change: at Level 2 or above, and at Level 3."""
 TEMPLATE = "comparisons.html.j2"
@@ -74,38 +81,47 @@ Scored = tuple[tuple[RateResult, ...], tuple[CharacteristicResult, ...]]
 """A campaign's rates and characteristics, as ``reports.scoring.score_characteristics`` gives them."""
 
 
-def _total_rate(rates: Sequence[RateResult]) -> RateResult | None:
-    return next((r for r in rates if r.group == TOTAL), None)
-
-
 # ---- position among the councils ------------------------------------------------------------------------------------
 
 
-def position(round: str, characteristics: Sequence[CharacteristicResult], peers: Sequence[Scored]) -> Position:
-    """The council's characteristics beside the other councils' medians (aggregates only; module docstring)."""
+def _most(levels: Sequence[int], chosen: Iterable[bool]) -> bool:
+    """More than half of the councils."""
+    return 2 * sum(chosen) > len(levels)
+
+
+def _peer_group(group: str, own: Breakdown | None, levels: Sequence[int]) -> PeerGroup:
+    if len(levels) < MIN_PEERS:
+        return PeerGroup(group, own, len(levels), False)
+    most_at = next((level for level in (1, 2, 3) if _most(levels, (x == level for x in levels))), None)
+    mine = None if own is None else own.median_level
+    relation = None
+    if mine is not None:
+        if _most(levels, (x > mine for x in levels)):
+            relation = Relation.BELOW
+        elif _most(levels, (x < mine for x in levels)):
+            relation = Relation.ABOVE
+        elif _most(levels, (x == mine for x in levels)):
+            relation = Relation.LEVEL
+    return PeerGroup(group, own, len(levels), True, most_at, relation)
+
+
+def position(round: str, characteristics: Sequence[CharacteristicResult], peers: Sequence[Scored],
+             roles: Sequence[str] | None = None) -> Position:
+    """Each group of the council beside the same group at the other councils (module docstring, "Position")."""
     rows = []
     for c in characteristics:
-        levels: list[int] = []
-        respondents = 0
-        for rates, theirs in peers:
-            found = next((p for p in theirs if p.section_id == c.section_id), None)
-            level = None if found is None else found.total.median_level
-            if level is None:
-                continue
-            levels.append(level)
-            total = _total_rate(rates)
-            respondents += total.responded if total else 0
-        enough = len(levels) >= MIN_PEERS
-        rows.append(PeerCharacteristic(
-            section_id=c.section_id,
-            title=c.title,
-            own=c.total,
-            councils=len(levels),
-            left_out=len(peers) - len(levels),
-            at_level=(levels.count(1), levels.count(2), levels.count(3)) if enough else None,
-            peer_median=quantile(levels, 0.5) if enough else None,
-            respondents=respondents if enough else None,
-        ))
+        groups = {}
+        for role in roles if roles is not None else c.groups:
+            levels: list[int] = []
+            for _, theirs in peers:
+                found = next((p for p in theirs if p.section_id == c.section_id), None)
+                level = None if found is None or (b := found.group(role)) is None else b.median_level
+                if level is not None:
+                    levels.append(level)
+            own = c.groups.get(role)
+            if own is not None or levels:
+                groups[role] = _peer_group(role, own, levels)
+        rows.append(PeerCharacteristic(c.section_id, c.title, groups))
     return Position(round=round, councils=len(peers), min_councils=MIN_PEERS, characteristics=tuple(rows))
 
 
@@ -171,13 +187,49 @@ def change(previous: SurveyData, then: Scored, now: Scored) -> Change:
 # ---- good practice --------------------------------------------------------------------------------------------------
 
 
-def good_practice(characteristics: Sequence[CharacteristicResult],
-                  examples: Sequence[PracticeExample]) -> tuple[PracticeGroup, ...]:
-    """The examples per characteristic that has any, Level 1 characteristics (the council's Total median) first."""
-    groups = [PracticeGroup(c.section_id, c.title, c.total.median_level,
-                            tuple(e for e in examples if c.section_id in e.characteristics))
-              for c in characteristics]
-    return tuple(sorted((g for g in groups if g.examples), key=lambda g: not g.leads))
+def _weak_points(group: str, characteristics: Sequence[CharacteristicResult]) -> tuple[WeakPoint, ...]:
+    found = []
+    for c in characteristics:
+        b = c.group(group)
+        if b is None or b.median_level is None:
+            continue
+        lowest = b.categories.lowest
+        found.append(WeakPoint(group, c.section_id, c.title, b.median_level,
+                               None if lowest is None else b.share(lowest)))
+    if not found:
+        return ()
+    floor = min(w.median for w in found)
+    at_floor = [w for w in found if w.median == floor]  # questionnaire order, kept by the stable sort below
+    return tuple(sorted(at_floor, key=lambda w: -(w.at_level_1 or Fraction(0)))[:MAX_WEAKEST])
+
+
+def weakest(characteristics: Sequence[CharacteristicResult], roles: Sequence[str]) -> dict[str, tuple[WeakPoint, ...]]:
+    """Group -> the characteristics it places lowest (``WeakPoint``): the lowest median level among those where the
+    group's median is published, at most ``MAX_WEAKEST``, the larger share at Level 1 first (where published).  Only
+    published figures choose, so the choice tells nothing that the report withholds.  When no group's median is
+    published anywhere, the Total's."""
+    found = {role: points for role in roles if (points := _weak_points(role, characteristics))}
+    if not found and (points := _weak_points(TOTAL, characteristics)):
+        found[TOTAL] = points
+    return found
+
+
+def good_practice(characteristics: Sequence[CharacteristicResult], examples: Sequence[PracticeExample],
+                  roles: Sequence[str] | None = None) -> GoodPractice | None:
+    """The examples for each group's weakest characteristics (``weakest``), each once, those for the weakest points
+    first (the lowest median, then the group's own order, officers before members); None when none applies."""
+    roles = roles if roles is not None else _groups(*(c.groups for c in characteristics))
+    weak = weakest(characteristics, roles)
+    ranked = sorted(((w.median, rank, i, w) for i, points in enumerate(weak.values()) for rank, w in enumerate(points)),
+                    key=lambda x: x[:3])
+    order = [w for *_, w in ranked]
+    chosen: dict[str, PracticeChoice] = {}
+    for point in order:
+        for e in examples:
+            if point.section_id in e.characteristics and e.id not in chosen:
+                reasons = tuple(w for w in order if w.section_id in e.characteristics)
+                chosen[e.id] = PracticeChoice(e, reasons)
+    return GoodPractice(weak, tuple(chosen.values())) if chosen else None
 
 
 # ---- all three --------------------------------------------------------------------------------------------------
@@ -190,25 +242,35 @@ def compare(data: SurveyData, scored: Scored, peers: Sequence[Scored] = (), prev
     shipped file when None).  ``reports.scoring.score`` scores the peers and the previous round with the same
     ``score_characteristics`` as the national view."""
     rates, characteristics = scored
-    where = None if data.round is None else position(data.round, characteristics, peers)
+    roles = data.roles()
+    where = None if data.round is None else position(data.round, characteristics, peers, roles)
     since = None if data.previous is None or previous is None else change(data.previous, previous, scored)
     chosen = shipped_good_practice() if examples is None else examples
-    return Comparison(where, since, good_practice(characteristics, chosen))
+    return Comparison(where, since, good_practice(characteristics, chosen, roles))
 
 
-# ---- the partial's context --------------------------------------------------------------------------------------
+# ---- words ------------------------------------------------------------------------------------------------------
+
+
+def counted(t: ReportTexts, key: str, n: int, **params: object) -> str:
+    """``key_one`` for one, ``key_other`` for any other number: "1 key characteristic", "6 key characteristics"
+    (Welsh keeps the singular noun after a numeral, "6 nodwedd", but not every word around it: "wedi'i"/"wedi'u")."""
+    return t(f"{key}_one" if n == 1 else f"{key}_other", n=n, **params)
 
 
 def level_text(t: ReportTexts, level: int | None) -> str:
     return t("cmp_none") if level is None else t.level(level)
 
 
-def levels_text(t: ReportTexts, levels: Sequence[int]) -> str:
-    return t("cmp_and").join(t.level(level) for level in levels)
+def names_text(t: ReportTexts, names: Sequence[str]) -> str:
+    """"A", "A and B", "A, B and C"."""
+    if len(names) <= 1:
+        return "".join(names)
+    return t("cmp_list_comma").join(names[:-1]) + t("cmp_and") + names[-1]
 
 
 def distribution(t: ReportTexts, b: Breakdown | None) -> str:
-    """"Level 1 40% · Level 2 45% · Level 3 15% (n 40)", or why it is not shown."""
+    """"Level 1 40% · Level 2 45% · Level 3 15% (40 answering)", or why it is not shown."""
     if b is None:
         return t("not_asked")
     if not b.shown or b.shares is None:
@@ -232,50 +294,112 @@ def _rate(t: ReportTexts, r: RateResult | None) -> str:
              percentage="–" if r.percentage is None else r.percentage, margin=margin).strip()
 
 
-def peers_text(t: ReportTexts, c: PeerCharacteristic) -> str:
-    if c.at_level is None:
-        return t("cmp_not_possible_short", min=MIN_PEERS)
-    counts = t("cmp_at_levels", l1=c.at_level[0], l2=c.at_level[1], l3=c.at_level[2])
-    return t("cmp_most_at", levels=levels_text(t, c.modal_levels), counts=counts)
+def _table(caption: str, columns: list[str], rows: list[tuple[str, list[str]]]) -> dict[str, Any]:
+    return {"caption": caption, "columns": columns, "rows": [{"header": h, "cells": cells} for h, cells in rows]}
 
 
-def movement_text(t: ReportTexts, g: GroupChange) -> str:
+def peer_text(t: ReportTexts, g: PeerGroup, authority: str) -> str:
+    """One group in one characteristic, in words: "most other councils' members chose Level 2; Flintshire County
+    Council's members chose a lower level (Level 1) than most of them"."""
+    group = t(f"cmp_group_{g.group}")
+    if not g.possible:
+        return t("cmp_peer_not_possible", min=MIN_PEERS, group=group)
+    others = (t("cmp_peer_most", group=group, level=t.level(g.most_at)) if g.most_at is not None
+              else t("cmp_peer_spread", group=group))
+    if g.own is None:
+        return others
+    if g.own_level is None:
+        mine = t("cmp_peer_own_withheld", authority=authority, group=group, reason=t.reason(g.own))
+    elif g.relation is None:
+        mine = t("cmp_peer_own_between", authority=authority, group=group, own=t.level(g.own_level))
+    else:
+        mine = t(f"cmp_peer_own_{g.relation.value}", authority=authority, group=group, own=t.level(g.own_level))
+    return t("cmp_peer_sentence", others=others, own=mine)
+
+
+def _characteristics_text(t: ReportTexts, items: Sequence[PeerCharacteristic]) -> str:
+    if not items:
+        return t("cmp_characteristics_none")
+    return counted(t, "cmp_characteristics", len(items), names=names_text(t, [c.title.get(t.language) for c in items]))
+
+
+def _compared(p: Position) -> list[str]:
+    """The groups of the council compared somewhere: its median published beside enough councils."""
+    return [group for group in p.groups() if any((g := c.group(group)) is not None and g.possible
+                                                 and g.own_level is not None for c in p.characteristics)]
+
+
+def _position_context(t: ReportTexts, p: Position, authority: str) -> dict[str, Any]:
+    headline = []
+    for group in _compared(p):
+        lower, higher = p.with_relation(Relation.BELOW, group), p.with_relation(Relation.ABOVE, group)
+        words = {"authority": authority, "group": t(f"cmp_group_{group}")}
+        headline.append(t("cmp_position_headline", **words, lower=_characteristics_text(t, lower),
+                          higher=_characteristics_text(t, higher)) if lower or higher
+                        else t("cmp_position_headline_neither", **words))
+    items = [{"title": c.title.get(t.language),
+              "groups": [{"group": t.group(name), "text": peer_text(t, g, authority)} for name, g in c.groups.items()]}
+             for c in p.characteristics if any(g.possible for g in c.groups.values())]
+    return {
+        "heading": t("cmp_position_heading"),
+        "intro": t("cmp_position_intro", authority=authority, round=p.round,
+                   councils=counted(t, "cmp_councils_so_far", p.councils)),
+        "possible": p.possible,
+        "not_possible": None if p.possible else t("cmp_not_possible", min=MIN_PEERS, round=p.round),
+        "headline": headline,
+        "characteristics": items,
+        "note": t("cmp_position_note", min=MIN_PEERS),
+    }
+
+
+def position_summary(p: Position, t: ReportTexts, authority: str) -> tuple[str, str]:
+    """The chat summary's line on the position (plain text; the summary escapes it): its head ("Among the 5 other
+    councils of round 2026") and its words, per group ("Officers: lower than most on 1 (Integrated customer data),
+    higher on none; Members: ...").  Aggregates only: never another council's name or figure."""
+    head = (counted(t, "cmp_summary_position_head", p.councils, round=p.round) if p.councils
+            else t("cmp_summary_position_head_none", round=p.round))
+    if not p.possible:
+        return head, t("cmp_summary_not_possible", min=p.min_councils)
+
+    def listed(items: Sequence[PeerCharacteristic]) -> str:
+        if not items:
+            return t("cmp_summary_none")
+        return t("cmp_summary_count", n=len(items), names=", ".join(c.title.get(t.language) for c in items))
+
+    parts = []
+    for group in _compared(p):
+        lower, higher = p.with_relation(Relation.BELOW, group), p.with_relation(Relation.ABOVE, group)
+        parts.append(t("cmp_summary_group", label=t.short(group), lower=listed(lower), higher=listed(higher))
+                     if lower or higher else t("cmp_summary_group_neither", label=t.short(group)))
+    return head, "; ".join(parts) or t("cmp_summary_not_possible", min=p.min_councils)
+
+
+def _why(b: Breakdown | None) -> str | None:
+    """The key of why one round's figures of a group are not shown in full, truly: fewer than 5 answering, 5 to 7, or
+    withheld to protect a small group (whatever the number answering)."""
+    if b is None or b.detail is Detail.FULL:
+        return None
+    if b.reason is Reason.FEWER_THAN_5:
+        return "cmp_why_fewer_than_5"
+    return "cmp_why_fewer_than_8" if b.reason is Reason.FEWER_THAN_8 else "cmp_why_protected"
+
+
+def movement_text(t: ReportTexts, g: GroupChange, previous: str = "", current: str = "") -> str:
     text = t(f"cmp_movement_{g.movement.value}")
+    if g.movement in (Movement.WITHHELD, Movement.MEDIANS_ONLY):
+        whys: dict[str, list[str]] = {}
+        for b, round in ((g.then, previous), (g.now, current)):
+            if (key := _why(b)) is not None:
+                whys.setdefault(key, []).append(round)
+        text = t("cmp_movement_because", movement=text, why="; ".join(
+            t(key, when=t("cmp_in_both_rounds") if len(rounds) == 2 else t("cmp_in_round", round=rounds[0]))
+            for key, rounds in whys.items()))
     detected = [s for s in g.shares if s.detected]
     if detected:
         text += " " + t("cmp_detected", shares="; ".join(
             t("cmp_share_change", share=t(f"cmp_share_from_{s.from_level}"), then=pct(s.then), now=pct(s.now),
               margin=pct(s.margin)) for s in detected))
     return text
-
-
-def _table(caption: str, columns: list[str], rows: list[tuple[str, list[str]]]) -> dict[str, Any]:
-    return {"caption": caption, "columns": columns, "rows": [{"header": h, "cells": cells} for h, cells in rows]}
-
-
-def _position_context(t: ReportTexts, p: Position, authority: str) -> dict[str, Any]:
-    possible = any(c.possible for c in p.characteristics)
-    rows = []
-    for c in p.characteristics:
-        own = (t("cmp_own_left_out") if c.own_level is None else
-               t("cmp_own", level=t.level(c.own_level), distribution=distribution(t, c.own)))
-        relation = t(f"cmp_relation_{c.relation.value}", level=level_text(t, c.peer_median)) if c.relation else "–"
-        compared = t("cmp_councils", councils=c.councils, left_out=c.left_out)
-        rows.append((c.title.get(t.language), [own, peers_text(t, c), relation, compared,
-                                               "–" if c.respondents is None else str(c.respondents)]))
-    return {
-        "heading": t("cmp_position_heading"),
-        "intro": t("cmp_position_intro", authority=authority, round=p.round, councils=p.councils),
-        "possible": possible,
-        "not_possible": None if possible else t("cmp_not_possible", min=MIN_PEERS, round=p.round),
-        "headline": t("cmp_position_headline", authority=authority, below=p.count(Relation.BELOW),
-                      level=p.count(Relation.LEVEL), above=p.count(Relation.ABOVE),
-                      n=len(p.characteristics)) if possible else None,
-        "table": _table(t("cmp_position_caption", round=p.round),
-                        [t("cmp_col_characteristic"), authority, t("cmp_col_others"), t("cmp_col_relation"),
-                         t("cmp_col_councils"), t("cmp_col_respondents")], rows) if possible else None,
-        "note": t("cmp_position_note", min=MIN_PEERS),
-    }
 
 
 def _change_context(t: ReportTexts, c: Change, report: SurveyReport, authority: str) -> dict[str, Any]:
@@ -290,7 +414,7 @@ def _change_context(t: ReportTexts, c: Change, report: SurveyReport, authority: 
         for g in ch.groups.values():
             header = t("cmp_characteristic_group", characteristic=ch.title.get(t.language), group=t.group(g.group))
             rows.append((header, [_median(t, g.then), _median(t, g.now), distribution(t, g.then),
-                                  distribution(t, g.now), movement_text(t, g)]))
+                                  distribution(t, g.now), movement_text(t, g, previous, current)]))
     return {
         "heading": t("cmp_change_heading", previous=previous),
         "intro": t("cmp_change_intro", authority=authority, previous=previous, current=current,
@@ -305,29 +429,32 @@ def _change_context(t: ReportTexts, c: Change, report: SurveyReport, authority: 
     }
 
 
-def _practice_context(t: ReportTexts, groups: Sequence[PracticeGroup], authority: str) -> dict[str, Any]:
-    seen: dict[str, str] = {}
-    sections = []
-    for g in groups:
-        title = g.title.get(t.language)
-        examples = []
-        for e in g.examples:
-            examples.append({
-                "title": e.title.get(t.language),
-                "organisation": e.organisation.get(t.language),
-                "summary": None if e.id in seen else e.summary.get(t.language),
-                "see_above": t("cmp_see_above", characteristic=seen[e.id]) if e.id in seen else None,
-                "source": t("cmp_source", source=e.source),
-            })
-            seen.setdefault(e.id, title)
-        sections.append({
-            "title": title,
-            "median": t("cmp_practice_median", authority=authority, level=level_text(t, g.median)),
-            "leads": g.leads,
-            "examples": examples,
+def _weak_text(t: ReportTexts, points: Sequence[WeakPoint]) -> str:
+    return t("cmp_practice_weak", names=names_text(t, [w.title.get(t.language) for w in points]),
+             level=t.level(points[0].median))
+
+
+def _practice_context(t: ReportTexts, gp: GoodPractice, authority: str) -> dict[str, Any]:
+    weakest_text = "; ".join(t("cmp_practice_group", group=t(f"cmp_group_{g}"), weak=_weak_text(t, points))
+                             for g, points in gp.weakest.items())
+    examples = []
+    for choice in gp.examples:
+        e = choice.example
+        by_group: dict[str, list[str]] = {}
+        for w in choice.reasons:
+            by_group.setdefault(w.group, []).append(w.title.get(t.language))
+        chosen_for = "; ".join(t("cmp_practice_for_group", group=t(f"cmp_group_{g}"), names=names_text(t, names))
+                               for g, names in by_group.items())
+        examples.append({
+            "title": e.title.get(t.language),
+            "organisation": e.organisation.get(t.language),
+            "chosen_for": t("cmp_practice_chosen_for", reasons=chosen_for),
+            "summary": e.summary.get(t.language),
+            "source": t("cmp_source", source=e.source.get(t.language)),
         })
-    return {"heading": t("cmp_practice_heading"), "intro": t("cmp_practice_intro", authority=authority),
-            "sections": sections}
+    return {"heading": t("cmp_practice_heading"),
+            "intro": t("cmp_practice_intro", authority=authority, weakest=weakest_text),
+            "examples": examples}
 
 
 def comparison_context(report: SurveyReport, language: str = "en") -> dict[str, Any]:
@@ -342,8 +469,8 @@ def comparison_context(report: SurveyReport, language: str = "en") -> dict[str, 
     return {"comparisons": {
         "position": None if comparison.position is None else _position_context(t, comparison.position, authority),
         "change": None if comparison.change is None else _change_context(t, comparison.change, report, authority),
-        "good_practice": _practice_context(t, comparison.good_practice, authority) if comparison.good_practice
-        else None,
+        "good_practice": None if comparison.good_practice is None
+        else _practice_context(t, comparison.good_practice, authority),
     }}
 
 

@@ -10,6 +10,14 @@ Who is late
     2nd, the 3rd or later).  A reminder queued but never sent, failed or unreachable does not count.  Responses whose
     timing is not known (None) are left out of both sides and counted.
 
+    A reminder in the same second as the submission counts as before it.  Times are kept to the second, so they
+    cannot order the two; but a reminder is taken for sending only while its person has not submitted, so it was on
+    its way first and may have been read first, which is the rule for a delivery whose outcome is unknown.  The
+    comparison is with the reminders sent to that person, not with a group's reminder rounds: a round reaches people
+    over minutes, and someone who submitted before their own reminder went out is early, whatever the round's time.
+    (The demo's clock stands still while a round goes out and people come back, so every comeback shares its
+    reminder's second: with the tie read the other way, 59 of 67 were early and 8 late where 26 had been reminded.)
+
 The comparison, per key characteristic (the Total, and each group where allowed)
     The early and the late respondents' distributions over Level 1/2/3 and their medians.  Two shares are tested,
     at Level 2 or above and at Level 3, with the test of a change between two rounds (``reports.stats.share_change``:
@@ -26,9 +34,12 @@ Disclosure (method notes, "Small numbers"; the one test of ``reports.disclosure`
       compared unless every group asked the characteristic has none or 5 or more on each side, counted in
       respondents and in answers (``disclosure.subset_shown``; reason ``WITHHELD``): then every part of every
       published figure is a group of 5 or more, and whether 1 to 4 of a side said Don't know decides nothing.
-    - 5 to 7 on a side: that side by its median only, nothing tested.  8 or more on both sides: distributions.
+    - 5 to 7 on a side: both sides by their medians only, nothing tested (the other side in full, beside the report's
+      own table of the group, would give the small side away).  8 or more on both sides: distributions.
     - Groups one by one only when every group answering has 5 or more on each side; with one of them 5 to 7 on a
       side, every group by its medians only (the Total minus one group's side would give the other's).
+    - Each side shown by its median only says why (``Limit``): 5 to 7 on this side, the other side small, or another
+      group small; never "fewer than 8 answered" of a side that 50 answered.
     - When the report itself withholds the Total's distribution to protect a hidden group, nothing is compared.
     - Sizes (respondents, not answers) are given for the Total, and for each group when every group has none or 5
       or more respondents on each side (the same test).
@@ -43,7 +54,7 @@ from fractions import Fraction
 from typing import Any
 
 from flows.model import Text
-from reports.comparison import distribution, level_text
+from reports.comparison import counted, distribution, level_text
 from reports.disclosure import MIN_DISTRIBUTION, MIN_SHOWN, Tally, breakdowns, subset_shown, tally
 from reports.model import (
     TOTAL,
@@ -57,10 +68,10 @@ from reports.model import (
     answer_value,
 )
 from reports.stats import beyond_margin, pct, share_change
-from reports.summary import ReportTexts, template_environment, texts
+from reports.texts import ReportTexts, template_environment, texts
 
-__all__ = ["Difference", "EarlyLate", "EarlyLateCharacteristic", "EarlyLateGroup", "EarlyLateSize", "compare_group",
-           "early_late", "early_late_context", "render_early_late"]
+__all__ = ["Difference", "EarlyLate", "EarlyLateCharacteristic", "EarlyLateGroup", "EarlyLateSize", "Limit",
+           "compare_group", "early_late", "early_late_context", "render_early_late"]
 
 TESTED_FROM = (2, 3)
 """The shares tested: at Level 2 or above, and at Level 3."""
@@ -79,15 +90,24 @@ class Difference(StrEnum):
     PROTECTED = "protected"  # the report withholds the Total to protect a hidden group: nothing said
 
 
+class Limit(StrEnum):
+    """Why a side is given by its median only (its true reason, whatever the number answering on it)."""
+    OWN = "own"  # 5 to 7 answering on this side
+    OTHER_SIDE = "other_side"  # the other side has 5 to 7: this side in full would give it away beside the report
+    OTHER_GROUP = "other_group"  # another group has 5 to 7 on a side: this group in full would give it away
+
+
 @dataclass(frozen=True)
 class EarlyLateGroup:
     """One group's early and late respondents in one characteristic; ``shares`` (``then`` = early, ``now`` = late)
-    are tested only when both sides are shown in full.  ``early``/``late`` None: withheld."""
+    are tested only when both sides are shown in full.  ``early``/``late`` None: withheld.  ``limits``: why each side
+    (early, late) is given by its median only, None for a side shown in full or withheld."""
     group: str  # officer | member | total
     early: Breakdown | None
     late: Breakdown | None
     difference: Difference
     shares: tuple[ShareChange, ...] = ()
+    limits: tuple[Limit | None, Limit | None] = (None, None)
 
     @property
     def detected(self) -> tuple[ShareChange, ...]:
@@ -144,7 +164,13 @@ def compare_group(group: str, early: Tally, late: Tally, invited: int, *, median
     sides, _, _ = breakdowns({EARLY: early, LATE: late}, {EARLY: invited, LATE: invited}, {})
     first, second = sides[EARLY], sides[LATE]
     if medians_only or not (first.shown and second.shown):
-        return EarlyLateGroup(group, _medians(first), _medians(second), Difference.MEDIANS_ONLY)
+        def limit(mine: Tally, other: Tally) -> Limit:
+            if mine.answered < MIN_DISTRIBUTION:
+                return Limit.OWN
+            return Limit.OTHER_SIDE if other.answered < MIN_DISTRIBUTION else Limit.OTHER_GROUP
+        limits = (limit(early, late), limit(late, early))
+        return EarlyLateGroup(group, _medians(first, limits[0]), _medians(second, limits[1]),
+                              Difference.MEDIANS_ONLY, limits=limits)
     shares = []
     for level in TESTED_FROM:
         x1, x2 = _at_or_above(first.categories, first, level), _at_or_above(second.categories, second, level)
@@ -159,8 +185,11 @@ def compare_group(group: str, early: Tally, late: Tally, invited: int, *, median
     return EarlyLateGroup(group, first, second, difference, tuple(shares))
 
 
-def _medians(b: Breakdown) -> Breakdown:
-    return Breakdown(b.group, b.categories, Detail.MEDIAN, Reason.FEWER_THAN_8, median=b.median)
+def _medians(b: Breakdown, limit: Limit) -> Breakdown:
+    """The side by its median only, with its true reason: 5 to 7 answering on it, or protecting a small side or
+    group (whatever the number answering on this one)."""
+    reason = Reason.FEWER_THAN_8 if limit is Limit.OWN else Reason.PROTECTS_OTHER
+    return Breakdown(b.group, b.categories, Detail.MEDIAN, reason, median=b.median)
 
 
 def _question(data: SurveyData, role: str, section_id: str):  # type: ignore[no-untyped-def]
@@ -249,14 +278,21 @@ def _median(t: ReportTexts, b: Breakdown | None) -> str:
     return t("el_withheld_short") if b is None else level_text(t, b.median_level)
 
 
-def _distribution(t: ReportTexts, b: Breakdown | None) -> str:
-    return t("el_withheld_short") if b is None else distribution(t, b)
+def _distribution(t: ReportTexts, b: Breakdown | None, limit: Limit | None) -> str:
+    """The side's answers, or why they are not given: withheld (the last column says why), or by the median only
+    with the side's own reason (``Limit``)."""
+    if b is None:
+        return t("el_withheld_short")
+    if not b.shown and limit is not None:
+        return t(f"el_limit_{limit.value}")
+    return distribution(t, b)
 
 
 def headline(t: ReportTexts, e: EarlyLate) -> str:
     """"Late respondents — ... — rated Leadership lower than early respondents (Level 2 or above: 30% against 62%),
     beyond the margin of error; on the other six characteristics no detectable difference."""
-    found, clear, untested = [], 0, 0
+    found, clear = [], 0
+    untested = dict.fromkeys((Difference.MEDIANS_ONLY, Difference.WITHHELD, Difference.PROTECTED), 0)
     for c in e.characteristics:
         d = c.total.difference
         if d in (Difference.LOWER, Difference.HIGHER, Difference.MIXED):
@@ -265,19 +301,17 @@ def headline(t: ReportTexts, e: EarlyLate) -> str:
         elif d is Difference.NONE:
             clear += 1
         else:
-            untested += 1
+            untested[d] += 1
+    sentences = []
     if found:
-        text = t("el_headline_found", clauses=t("el_clause_join").join(found))
-        if clear:
-            text += t("el_headline_others", n=clear)
-        text += "."
+        sentences.append(t("el_headline_found", clauses=t("el_clause_join").join(found))
+                         + (counted(t, "el_headline_others", clear) if clear else "") + ".")
     elif clear:
-        text = t("el_headline_none", n=clear)
-    else:
-        text = t("el_headline_nothing")
-    if untested and (found or clear):
-        text += " " + t("el_headline_untested", n=untested, min=MIN_SHOWN)
-    return text
+        sentences.append(counted(t, "el_headline_none", clear))
+    # Each kind of characteristic not tested, with its own reason.
+    sentences += [counted(t, f"el_headline_{d.value}", n, min=MIN_SHOWN, full=MIN_DISTRIBUTION)
+                  for d, n in untested.items() if n]
+    return " ".join(sentences) or t("el_headline_nothing")
 
 
 def _table(caption: str, columns: list[str], rows: list[tuple[str, list[str]]]) -> dict[str, Any]:
@@ -298,11 +332,11 @@ def early_late_context(report: SurveyReport, language: str = "en") -> dict[str, 
     for c in e.characteristics:
         for g in c.groups.values():
             header = t("el_characteristic_group", characteristic=c.title.get(language), group=t.group(g.group))
-            rows.append((header, [_median(t, g.early), _median(t, g.late), _distribution(t, g.early),
-                                  _distribution(t, g.late), difference_text(t, g)]))
+            rows.append((header, [_median(t, g.early), _median(t, g.late), _distribution(t, g.early, g.limits[0]),
+                                  _distribution(t, g.late, g.limits[1]), difference_text(t, g)]))
     notes = [t("el_note_test"), t("el_note_disclosure", min=MIN_SHOWN, full=MIN_DISTRIBUTION)]
     if e.unknown:
-        notes.append(t("el_note_unknown", n=e.unknown))
+        notes.append(counted(t, "el_note_unknown", e.unknown))
     return {"early_late": {
         "heading": t("el_heading"),
         "intro": t("el_intro", authority=report.authority_name(language)),

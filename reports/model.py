@@ -35,7 +35,6 @@ from datetime import date
 from enum import IntEnum, StrEnum
 from fractions import Fraction
 
-from config.good_practice import PracticeExample
 from flows.engine import is_visible
 from flows.model import ROLES, Question, Questionnaire, Side, Text
 from flows.questions.categories import Categories
@@ -374,63 +373,10 @@ class SurveyReport:
 
 
 class Relation(StrEnum):
-    """A council's median beside the median of the other councils' medians."""
-    BELOW = "below"
-    LEVEL = "level"
-    ABOVE = "above"
-
-
-@dataclass(frozen=True)
-class PeerCharacteristic:
-    """One characteristic: the council's own Total beside the other councils of the round, as aggregates only
-    (``at_level``: councils whose median is at Level 1, 2, 3; None, as are the median and the respondents, when too
-    few councils remain to hide each one's median: ``reports.comparison.MIN_PEERS``)."""
-
-    section_id: str
-    title: Text
-    own: Breakdown  # the council's Total, disclosure control applied (its distribution only when shown)
-    councils: int  # other councils compared (5 or more answering this characteristic)
-    left_out: int  # other councils left out: fewer than 5 answering (or their total withheld)
-    at_level: tuple[int, int, int] | None
-    peer_median: int | None  # the lower-middle of the other councils' medians
-    respondents: int | None  # responses received in the councils compared
-
-    @property
-    def possible(self) -> bool:
-        return self.at_level is not None
-
-    @property
-    def own_level(self) -> int | None:
-        """The council's median level; None when it is left out (fewer than 5 answering, or withheld)."""
-        return self.own.median_level
-
-    @property
-    def modal_levels(self) -> tuple[int, ...]:
-        """The level(s) most of the other councils are at ("most at Level 2"); () when not possible."""
-        if not self.at_level or not any(self.at_level):
-            return ()
-        top = max(self.at_level)
-        return tuple(level for level, n in enumerate(self.at_level, start=1) if n == top)
-
-    @property
-    def relation(self) -> Relation | None:
-        if self.peer_median is None or self.own_level is None:
-            return None
-        if self.own_level < self.peer_median:
-            return Relation.BELOW
-        return Relation.ABOVE if self.own_level > self.peer_median else Relation.LEVEL
-
-
-@dataclass(frozen=True)
-class Position:
-    """The council among the other councils of its round with closed fieldwork."""
-    round: str
-    councils: int  # other councils of the round with closed fieldwork, before any is left out
-    min_councils: int  # fewer compared than this: no comparison shown
-    characteristics: tuple[PeerCharacteristic, ...]
-
-    def count(self, relation: Relation) -> int:
-        return sum(1 for c in self.characteristics if c.relation is relation)
+    """A council's group beside the same group at most of the other councils of its round."""
+    BELOW = "below"  # more than half of them chose a higher level
+    LEVEL = "level"  # more than half of them chose the same level
+    ABOVE = "above"  # more than half of them chose a lower level
 
 
 class Movement(StrEnum):
@@ -508,22 +454,8 @@ class Change:
 
 
 @dataclass(frozen=True)
-class PracticeGroup:
-    """The examples for one characteristic, beside the council's median level in it."""
-    section_id: str
-    title: Text
-    median: int | None  # the council's Total median (None: withheld)
-    examples: tuple[PracticeExample, ...]
-
-    @property
-    def leads(self) -> bool:
-        """Listed first: the council's median is at Level 1."""
-        return self.median == 1
-
-
-@dataclass(frozen=True)
 class Comparison:
     """What ``reports.scoring.score`` puts on ``SurveyReport.comparison`` (built in ``reports.comparison``)."""
-    position: Position | None  # None: no round known
+    position: Position | None  # noqa: F821 - reports.peers.Position (not imported: no cycle); None: no round known
     change: Change | None  # None: no earlier round with closed fieldwork
-    good_practice: tuple[PracticeGroup, ...]  # Level 1 characteristics first
+    good_practice: GoodPractice | None  # noqa: F821 - reports.peers.GoodPractice; None: no example applies

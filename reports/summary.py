@@ -26,6 +26,7 @@ from collections.abc import Sequence
 
 from markupsafe import escape
 
+from reports.comparison import position_summary
 from reports.findings import Finding, key_findings
 from reports.model import (
     TOTAL,
@@ -36,7 +37,6 @@ from reports.model import (
     GroupChange,
     Movement,
     Reason,
-    Relation,
     StatementResult,
     SurveyReport,
 )
@@ -182,21 +182,9 @@ def comparison_lines(report: SurveyReport, t: ReportTexts) -> list[str]:
     lines = []
     authority = shorten(report.authority_name(t.language), MAX_AUTHORITY)
     p = comparison.position
-    if p is not None:
-        possible = [c for c in p.characteristics if c.at_level is not None]
-        head = escape(t("cmp_summary_position_head", councils=p.councils, round=p.round) if p.councils
-                      else t("cmp_summary_position_head_none", round=p.round))
-        if not possible:
-            lines.append(f"<b>{head}</b>: {escape(t('cmp_summary_not_possible', min=p.min_councils))}")
-        else:
-            counts = [sum(c.at_level[i] for c in possible if c.at_level) for i in range(3)]
-            modal = [level for level, n in enumerate(counts, start=1) if n == max(counts)]
-            below = [c.title.get(t.language) for c in p.characteristics if c.relation is Relation.BELOW]
-            text = t("cmp_summary_position", levels=t("cmp_and").join(t.level(level) for level in modal),
-                     authority=authority, below=len(below), n=len(p.characteristics))
-            if below:
-                text += " " + t("cmp_summary_list", names=", ".join(below))
-            lines.append(f"<b>{head}</b>: {escape(text)}")
+    if p is not None:  # each group beside the same group elsewhere, in words (reports.comparison, issue 22 item 5)
+        head, text = position_summary(p, t, authority)
+        lines.append(f"<b>{escape(head)}</b>: {escape(text)}")
     change = comparison.change
     if change is not None:
         rates = next((r for r in change.rates if r.group == TOTAL), None)

@@ -52,12 +52,14 @@ def characteristic(items, section_id: str):
 
 # ---- position among the councils ----------------------------------------------------------------------------------
 #
-# Flintshire, Leadership: officers l1 x10, members l1 x5 + l2 x3 -> Total l1 15, l2 3 of 18: shares 15/18 = 83%,
-#   3/18 = 17%; lower-middle (9th of 18) = Level 1.
-# Other councils: four at Level 2 (10 + 8 at l2: Total median 2) and one at Level 1 (10 officers l1, 8 members l3:
-#   Total l1 10, l3 8, 9th of 18 = l1), and one with 4 answering (left out).
-#   -> at Level 1/2/3: (1, 4, 0); 5 compared, 1 left out; their medians sorted 1,2,2,2,2: nearest rank ceil(2.5) = 3rd
-#   = Level 2 -> Flintshire below; most at Level 2; responses behind them 5 x 18 = 90.
+# Like with like (issue 22 item 5): officers beside officers, members beside members, each council once by its
+# group's median.  Flintshire, Leadership: officers l1 x10 (median 1), members l1 x5 + l2 x3 (lower-middle, 4th of 8:
+# Level 1).
+# Other councils: four with 10 officers and 8 members all at l2 (both groups' medians Level 2), one with officers l1
+# x10 and members l3 x8, one with 4 officers only (fewer than 5: left out; no members).
+#   Officers: 5 compared, medians 2, 2, 2, 2, 1: Level 2 chosen by 4 of 5 (more than half) -> "most chose Level 2";
+#             more than half (4) above Flintshire's Level 1 -> below.
+#   Members:  5 compared, medians 2, 2, 2, 2, 3: most at Level 2; all 5 above Level 1 -> below.
 
 
 def flintshire(**extra: object) -> SurveyData:
@@ -69,85 +71,126 @@ def mixed_peers() -> list[SurveyData]:
             council("Small Council", ["l2"] * 4)]
 
 
-def test_a_council_at_level_1_among_councils_mostly_at_level_2():
+def position_section(page: str) -> str:
+    return page[page.index('<section id="position">'):page.index("</section>", page.index('<section id="position">'))]
+
+
+def test_a_council_at_level_1_among_councils_mostly_at_level_2_group_by_group():
     report = score(flintshire(peers=mixed_peers()))
     assert report.comparison is not None and report.round == "2026"
     where = report.comparison.position
-    assert where is not None and where.round == "2026" and where.councils == 6 and where.min_councils == MIN_PEERS
+    assert where is not None and where.round == "2026" and where.councils == 6 and where.min_councils == MIN_PEERS == 5
     lead = characteristic(where.characteristics, "leadership")
-    assert lead.own_level == 1 and lead.own.shares == (F(15, 18), F(3, 18), F(0))
-    assert lead.at_level == (1, 4, 0) and lead.modal_levels == (2,)
-    assert (lead.councils, lead.left_out, lead.peer_median, lead.respondents) == (5, 1, 2, 90)
-    assert lead.relation is Relation.BELOW
-    assert where.count(Relation.BELOW) == 1  # nothing else was answered by Flintshire: no relation there
-    # A characteristic nobody answered: every other council left out, no comparison possible.
+    officers, members = lead.groups["officer"], lead.groups["member"]
+    assert (officers.councils, officers.possible, officers.most_at, officers.own_level) == (5, True, 2, 1)
+    assert (members.councils, members.possible, members.most_at, members.own_level) == (5, True, 2, 1)
+    assert officers.relation is members.relation is lead.relation is Relation.BELOW
+    assert where.count(Relation.BELOW, "officer") == 1 and where.count(Relation.BELOW, "member") == 1
+    # A characteristic nobody answered: no council compared, nothing said.
     open_data = characteristic(where.characteristics, "open_data")
-    assert (open_data.councils, open_data.left_out, open_data.at_level, open_data.respondents) == (0, 6, None, None)
-    assert open_data.relation is None and open_data.own_level is None
+    assert all(not g.possible and g.councils == 0 and g.relation is None for g in open_data.groups.values())
 
 
-def test_the_position_is_rendered_with_counts_and_in_both_languages():
-    report = score(flintshire(peers=mixed_peers()))
+def test_councils_whose_mix_of_officers_and_members_differs_are_compared_like_with_like():
+    # Each other council: 30 officers at Level 2 and 5 members at Level 1: its raw Total is Level 2 (30 of 35), as
+    # its officers outnumber its members six to one.  Flintshire: 10 officers at Level 2, 10 members at Level 1: its
+    # raw Total's lower-middle (10th of 20) is Level 1.  Raw Totals would put Flintshire below every council; group by
+    # group, its officers and its members chose what most councils' officers and members chose.
+    others = [council(PEERS[i], ["l2"] * 30, ["l1"] * 5, invited=(40, 40)) for i in range(5)]
+    report = score(council(OWN, ["l2"] * 10, ["l1"] * 10, peers=others))
+    assert characteristic(report.characteristics, "leadership").total.median_level == 1
+    lead = characteristic(report.comparison.position.characteristics, "leadership")
+    assert (lead.groups["officer"].most_at, lead.groups["officer"].relation) == (2, Relation.LEVEL)
+    assert (lead.groups["member"].most_at, lead.groups["member"].relation) == (1, Relation.LEVEL)
     page = render_comparisons(report, "en")
-    row = re.search(r"<th scope=\"row\" role=\"rowheader\">Leadership</th>(.*?)</tr>", page, re.S)
-    assert row is not None
-    cells = re.findall(r'<td role="cell" data-label="([^"]*)">([^<]*)</td>', row.group(1))
-    assert cells == [
-        (OWN, "median Level 1; Level 1 83% · Level 2 17% · Level 3 0% (18 answering)"),
-        ("Other councils", "most at Level 2 (1 at Level 1, 4 at Level 2, 0 at Level 3)"),
-        ("Compared with their middle", "below (their middle: Level 2)"),
-        ("Councils compared", "5 (1 left out: fewer than 5 answering)"),
-        ("Responses in them", "90"),
-    ]
-    assert "(6 so far)" in page
-    welsh = render_comparisons(report, "cy")
-    assert "Safle ymhlith y cynghorau" in welsh and "y rhan fwyaf ar Lefel 2" in welsh
+    assert ("Officers: most other councils&#39; officers chose Level 2; Flintshire County Council&#39;s officers chose "
+            "the same level (Level 2) as most of them.") in page
+    assert "lower level" not in position_section(page)
+    assert ("Flintshire County Council&#39;s elected members chose neither a lower nor a higher level than those of "
+            "most other councils on any key characteristic compared.") in page
+    assert "Officers: neither lower nor higher than those of most councils" in render_summary(report)
 
 
-def test_every_table_follows_the_stacking_conventions():
-    previous = flintshire(round="2025")
-    for language in ("en", "cy"):
-        page = render_comparisons(score(flintshire(peers=mixed_peers(), previous=previous)), language)
-        tables = re.findall(r"<table[^>]*>.*?</table>", page, re.S)
-        assert len(tables) == 3  # position, rates then and now, characteristics then and now
-        for table in tables:
-            assert table.startswith('<table class="stack" role="table">') and "<caption>" in table
-            headers = re.findall(r'<th scope="col" role="columnheader">([^<]*)</th>', table)
-            assert len(headers) >= 3
-            for row in re.findall(r"<tr role=\"row\">\s*<th scope=\"row\" role=\"rowheader\">.*?</tr>", table, re.S):
-                labels = re.findall(r'<td role="cell" data-label="([^"]*)">', row)
-                assert labels == headers[1:]  # every cell labelled with its column's header, in order
-            assert "<td>" not in table and "<td " not in table.replace('<td role="cell" data-label=', "")
-        assert "style=" not in page and "<script" not in page and "<img" not in page
-        assert set(re.findall(r"<(h\d)", page)) <= {"h2", "h3"}
+def test_the_position_is_said_in_words_without_any_councils_count_or_median():
+    # The demo's table said "0 at Level 1, 5 at Level 2, 0 at Level 3": every other council's median at once.
+    report = score(flintshire(peers=[*peers("l2", "l2", "l2", "l2", "l2")]))
+    for language, most, lower in (
+            ("en", "most other councils&#39; officers chose Level 2",
+             "Flintshire County Council&#39;s officers chose a lower level (Level 1) than most of them"),
+            ("cy", "dewisodd swyddogion y rhan fwyaf o&#39;r cynghorau eraill Lefel 2",
+             "dewisodd swyddogion Flintshire County Council lefel is (Lefel 1) na&#39;r rhan fwyaf ohonynt")):
+        section = position_section(render_comparisons(report, language))
+        assert most in section and lower in section
+        assert "<table" not in section
+        assert not re.search(r"\d+ (at Level|ar Lefel)", section)  # no count of councils at a level
+        assert "their middle" not in section and "eu canol" not in section  # no middle value of their medians
+        summary = render_summary(report, language)
+        assert not re.search(r"\d+ (at Level|ar Lefel)", summary)
+    headline = ("Flintshire County Council&#39;s officers chose a lower level than those of most other councils on 1 key "
+                "characteristic (Leadership), and a higher level on none of the key characteristics.")
+    assert headline in render_comparisons(report, "en")
 
 
-def test_fewer_than_3_councils_compared_gives_no_comparison():
-    # Two councils at Level 2 and two with fewer than 5 answering: 2 compared < 3.
-    report = score(flintshire(peers=peers("l2", "l3", small=2)))
+def test_no_level_chosen_by_most_is_said_to_be_spread():
+    # Officers elsewhere: 2, 2, 1, 3, 3 -> no level has more than half; 2 above Flintshire's Level 2, 2 below, 1 at it:
+    # no side has more than half either.
+    report = score(council(OWN, ["l2"] * 10, peers=[*peers("l2", "l2", "l1", "l3", "l3")]))
+    officers = characteristic(report.comparison.position.characteristics, "leadership").groups["officer"]
+    assert (officers.most_at, officers.relation) == (None, None)
+    page = render_comparisons(report, "en")
+    assert ("the other councils&#39; officers are spread across the levels, with no level chosen by most of them; "
+            "Flintshire County Council&#39;s officers (Level 2) are neither lower nor higher than most of them") in page
+
+
+def test_fewer_than_5_councils_compared_gives_no_comparison():
+    # Four councils answering and two with fewer than 5: 4 compared < 5.
+    report = score(flintshire(peers=peers("l2", "l3", "l2", "l2", small=2)))
     where = report.comparison.position
     lead = characteristic(where.characteristics, "leadership")
-    assert (lead.councils, lead.left_out) == (2, 2)
-    assert lead.at_level is None and lead.peer_median is None and lead.respondents is None and lead.relation is None
+    assert (lead.groups["officer"].councils, lead.groups["officer"].possible) == (4, False)
+    assert lead.groups["officer"].most_at is None and lead.groups["officer"].relation is None and not where.possible
     page = render_comparisons(report, "en")
-    assert "The comparison is not yet possible: fewer than 3 other councils of round 2026" in page
-    assert "<table" not in page.split('id="change"')[0]  # no table of the position at all
-    assert "Level 3" not in page.split("Good practice")[0]  # the one council at Level 3 cannot be read off
+    assert "The comparison is not yet possible: for no key characteristic have 5 or more other councils" in page
+    assert "<table" not in page.split('id="change"')[0]
+    assert "Level 2" not in position_section(page) and "Level 3" not in position_section(page)
     summary = render_summary(report)
-    assert ("<b>Among the 4 other councils of round 2026</b>: comparison not yet possible (fewer than 3 councils"
+    assert ("<b>Among the 6 other councils of round 2026</b>: comparison not yet possible (fewer than 5 councils"
             in summary)
     alone = render_summary(score(flintshire(peers=[])))
     assert "<b>Among the councils of round 2026</b>: comparison not yet possible" in alone
-    # With a third council it appears.
-    assert characteristic(score(flintshire(peers=peers("l2", "l3", "l2"))).comparison.position.characteristics,
-                          "leadership").at_level == (0, 2, 1)
+    one = render_summary(score(flintshire(peers=peers("l2"))))
+    assert "<b>Beside the 1 other council of round 2026</b>" in one
+    assert "<b>Wrth ochr yr 1 cyngor arall yn rownd 2026</b>" in render_summary(score(flintshire(peers=peers("l2"))),
+                                                                               "cy")
+    # With a fifth council it appears.
+    five = score(flintshire(peers=peers("l2", "l3", "l2", "l2", "l2")))
+    assert characteristic(five.comparison.position.characteristics, "leadership").groups["officer"].most_at == 2
 
 
-def test_the_council_itself_under_5_is_left_out():
-    report = score(council(OWN, ["l1"] * 3, ["l1"], peers=peers("l2", "l2", "l2")))
+def test_the_councils_own_group_under_5_is_not_compared_and_says_why():
+    report = score(council(OWN, ["l1"] * 10, ["l1"] * 3, peers=peers("l2", "l2", "l2", "l2", "l2")))
     lead = characteristic(report.comparison.position.characteristics, "leadership")
-    assert lead.own_level is None and lead.relation is None and lead.at_level == (0, 3, 0)
-    assert "left out: fewer than 5 answering" in render_comparisons(report, "en")
+    members = lead.groups["member"]
+    assert members.own_level is None and members.relation is None and members.most_at == 2
+    assert lead.relation is Relation.BELOW  # officers alone compared: below
+    page = render_comparisons(report, "en")
+    assert "Flintshire County Council&#39;s elected members are not compared (fewer than 5)" in page
+
+
+def test_counts_agree_in_number_in_both_languages():
+    report = score(flintshire(peers=mixed_peers()))
+    en, cy = render_comparisons(report, "en"), render_comparisons(report, "cy")
+    assert "on 1 key characteristic (Leadership)" in en and "ar 1 nodwedd allweddol (Arweinyddiaeth)" in cy
+    # Two characteristics below: Leadership and Open Data.
+    two = [council(PEERS[i], ["l2"] * 10, ["l2"] * 8) for i in range(5)]
+    for c in two:
+        c.responses.extend(Response(r.role, {"kc_open_data": "l2"}) for r in list(c.responses))
+    mine = flintshire(peers=two)
+    mine.responses.extend(Response(r.role, {"kc_open_data": "l1"}) for r in list(mine.responses))
+    page = render_comparisons(score(mine), "en")
+    assert "on 2 key characteristics (Leadership and Open Data)" in page
+    assert "ar 2 nodwedd allweddol (Arweinyddiaeth a Data Agored)" in render_comparisons(score(mine), "cy")
+    assert "(s)" not in page
 
 
 def test_no_other_council_is_named_in_the_councils_outputs():
@@ -258,9 +301,24 @@ def test_small_groups_get_no_change_stated():
     # worked out from the total): medians only.  The Total (18 then, 16 now) is shown in full both times: tested.
     assert leadership["officer"].movement is Movement.MEDIANS_ONLY
     assert leadership[TOTAL].movement is Movement.UP
+    # Each says its true reason: the officers answered 10 both times, and "5 to 7 answering" would be false of them.
     page = render_comparisons(score(now), "en")
-    assert "not stated: fewer than 5 answering in a round" in page
-    assert "medians only: 5 to 7 answering in a round, not tested" in page
+    row = lambda header: re.search(rf'rowheader">{header}</th>(.*?)</tr>', page, re.S).group(1)  # noqa: E731
+    assert "not stated: fewer than 5 answered in round 2025" in row("Corporate Standards: Elected Members")
+    assert ("medians only, not tested: figures withheld in both rounds so that a small group&#39;s answers cannot be "
+            "worked out") in row("Corporate Standards: Officers")  # beside 4 members then, 6 now
+    assert ("medians only, not tested: figures withheld in round 2026 so that a small group&#39;s answers cannot be "
+            "worked out") in row("Leadership: Officers")
+    assert "5 to 7" not in row("Leadership: Officers") and "fewer than 8" not in row("Leadership: Officers")
+    assert "medians only, not tested: 5 to 7 answered in round 2026" in row("Leadership: Elected Members")
+    welsh = render_comparisons(score(now), "cy")
+    assert "canolrifau yn unig, heb eu profi: atebodd 5 i 7 yn rownd 2026" in welsh
+    # Fewer than 5 in both rounds: said once.
+    both = SurveyData(OWN, None, {"officer": 20, "member": 20}, [Response("officer", {"kc_leadership": "l1"})] * 3,
+                      QN, round="2026", previous=SurveyData(OWN, None, {"officer": 20, "member": 20},
+                                                            [Response("officer", {"kc_leadership": "l1"})] * 3, QN,
+                                                            round="2025"))
+    assert "not stated: fewer than 5 answered in both rounds" in render_comparisons(score(both), "en")
 
 
 def test_the_change_test_by_hand():
@@ -284,12 +342,15 @@ def test_summary_has_a_line_for_each_comparison_and_stays_valid_telegram_html():
         assert visible_length(message) <= 4096
     lines = render_summary(report, "en").splitlines()
     position = next(line for line in lines if line.startswith("<b>Among the"))
-    assert position == (f"<b>Among the 6 other councils of round 2026</b>: most at Level 2; {OWN} below their middle "
-                        "on 1 of 7 characteristics (Leadership)")
+    # this round: officers l1 x2, l2 x8 (median Level 2), members l1 x10 (Level 1); elsewhere most officers and
+    # most members at Level 2 (mixed_peers): officers level, members lower.
+    assert position == ("<b>Among the 6 other councils of round 2026</b>: Officers: neither lower nor higher than "
+                        "those of most councils; Members: lower than those of most councils on 1 (Leadership), "
+                        "higher on none")
     since = next(line for line in lines if line.startswith("<b>Since round"))
     # The Total's median stayed at Level 1, so the share that moved is given; 6 characteristics nobody answered.
     assert since == ("<b>Since round 2025 (responses 18 → 20)</b>: Leadership up (Level 2 or above 11% → 40%); "
-                     "6 not compared (too few answering)")
+                     "6 not compared (too few answering, or figures withheld to protect a small group)")
     assert lines[-1].startswith("<i>") and lines.index(since) == lines.index(position) + 1  # just above the footer
 
 
@@ -373,11 +434,23 @@ def test_texts_serve_both_files_and_a_key_in_both_is_refused(tmp_path: Path):
 
 
 def test_every_text_key_the_code_uses_exists():
-    used = set()
+    used, plural = set(), set()
     for path in ("reports/comparison.py", "reports/summary.py", "reports/national.py"):
         source = Path(path).read_text(encoding="utf-8")
         used |= set(re.findall(r"t\(\s*f?[\"']((?:cmp|nat)_[a-z0-9_]+)[\"']", source))
-    dynamic = {f"cmp_movement_{m.value}" for m in Movement} | {"cmp_relation_below", "cmp_relation_level",
-                                                                "cmp_relation_above", "cmp_share_from_2",
-                                                                "cmp_share_from_3"}
-    assert used and not (used | dynamic) - set(all_entries())
+        plural |= set(re.findall(r"counted\(t, [\"']((?:cmp|nat)_[a-z0-9_]+)[\"']", source))
+    dynamic = {f"cmp_movement_{m.value}" for m in Movement} | {f"cmp_peer_own_{r.value}" for r in Relation}
+    dynamic |= {"cmp_share_from_2", "cmp_share_from_3", "cmp_group_officer", "cmp_group_member", "cmp_group_total",
+                "cmp_why_fewer_than_5", "cmp_why_fewer_than_8", "cmp_why_protected"}
+    dynamic |= {f"{key}_{form}" for key in plural for form in ("one", "other")}
+    assert used and plural and not (used | dynamic) - set(all_entries())
+
+
+def test_no_count_is_written_with_a_parenthesised_plural():
+    # "1 characteristic", "6 characteristics": a count that can be 1 has a _one and an _other text, never "(s)".
+    for path in (COMPARISON_TEXTS_PATH, Path("reports/i18n_early_late.yaml")):
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        for key, entry in raw.items():
+            assert "(s)" not in entry["en"] and "(au)" not in entry["cy"], key
+            if key.endswith("_one"):
+                assert key.removesuffix("_one") + "_other" in raw, key

@@ -13,9 +13,9 @@ import pytest
 
 from bot.services import load_questionnaires
 from flows.tokens import hash_token, new_token
-from reports.early_late import Difference, early_late_context, render_early_late
+from reports.early_late import Difference, Limit, early_late_context, render_early_late
 from reports.html import render_report
-from reports.model import TOTAL, Response, SurveyData
+from reports.model import TOTAL, Reason, Response, SurveyData
 from reports.scoring import score
 from storage.database import connect
 from storage.repositories import CampaignRepository, iso
@@ -94,7 +94,8 @@ def test_a_late_group_under_5_gets_no_breakdown_and_says_so():
     assert all(c.total.difference is Difference.WITHHELD and c.total.early is None and c.total.late is None
                for c in e.characteristics)
     html = render_early_late(report, "en")
-    assert "Too few answered before or after a reminder" in html
+    assert ("7 characteristics could not be compared: fewer than 5 answered before or after a reminder, in all or in "
+            "one group.") in html
     assert "not compared: fewer than 5 answering before or after a reminder" in html
     assert "20%" not in html and "Level 1" not in html  # no share, no median of either side
 
@@ -145,7 +146,7 @@ def test_no_comparison_without_both_early_and_late_respondents():
     assert score(data(unknown)).early_late is None
     e = score(data(people("officer", 0, EARLY) + people("officer", 1, LATE) + unknown)).early_late
     assert e is not None and e.unknown == 3 and e.size(TOTAL).early == 20
-    assert "3 response(s) whose timing is not known" in render_early_late(score(data(
+    assert "3 responses whose timing is not known are left out" in render_early_late(score(data(
         people("officer", 0, EARLY) + people("officer", 1, LATE) + unknown)), "en")
 
 
@@ -164,6 +165,66 @@ def test_the_partial_in_both_languages_follows_the_table_conventions():
     assert 'id="early-late"' in page and re.search(r'<a href="#early-late">[^<]*Early and late respondents</a>', page)
     assert page.index('id="early-late"') > page.index('id="responses"')
     assert 'id="early-late"' not in render_report(score(data(people("officer", 0, EARLY))), "en", with_charts=False)
+
+
+def cell(html: str, row: str, column: str) -> str:
+    """The text of one cell of the early/late table: the row headed ``row``, the column labelled ``column``."""
+    found = re.search(rf'rowheader">{re.escape(row)}</th>(.*?)</tr>', html, re.S)
+    assert found is not None, row
+    value = re.search(rf'data-label="{re.escape(column)}">([^<]*)</td>', found.group(1))
+    assert value is not None, column
+    return value.group(1).replace("&#39;", "'")
+
+
+def test_a_side_given_by_its_median_says_its_true_reason():
+    # Officers: 50 early (l2 x30, l3 x20), 6 late (l1 x6).  The late side has 6 answering: its median only.  The early
+    # side has 50: it is reduced to its median because, beside the report's own table of the Total, its distribution
+    # would give the 6 late ones away; "fewer than 8 answered" is false of it (the demo's report said so of 50).
+    report = score(data(people("officer", 0, ["l2"] * 30 + ["l3"] * 20) + people("officer", 1, ["l1"] * 6)))
+    total = report.early_late.characteristics[0].total
+    assert total.difference is Difference.MEDIANS_ONLY and total.limits == (Limit.OTHER_SIDE, Limit.OWN)
+    assert total.early.reason is Reason.PROTECTS_OTHER and total.late.reason is Reason.FEWER_THAN_8
+    en, cy = render_early_late(report, "en"), render_early_late(report, "cy")
+    early = cell(en, "Leadership: Total", "Early: answers")
+    assert early == "median only: the other side had fewer than 8 answering, whose answers this side's would give away"
+    assert "fewer than 8 answered" not in early
+    assert cell(en, "Leadership: Total", "Late: answers") == "median only: fewer than 8 answered on this side"
+    assert cell(cy, "Arweinyddiaeth: Cyfanswm", "Cynnar: atebion").startswith(
+        "canolrif yn unig: roedd gan yr ochr arall lai nag 8 yn ateb")
+    # Groups one by one, members 8 early and 6 late: every group by its medians only.  Officers (20 and 20) because
+    # of another group; members' early side because of their late side; their late side on its own account.
+    both = score(data(people("officer", 0, EARLY) + people("officer", 1, LATE)
+                      + people("member", 0, ["l2"] * 8) + people("member", 1, ["l2"] * 6)))
+    lead = both.early_late.characteristics[0]
+    assert lead.groups["officer"].limits == (Limit.OTHER_GROUP, Limit.OTHER_GROUP)
+    assert lead.groups["member"].limits == (Limit.OTHER_SIDE, Limit.OWN)
+    assert lead.total.limits == (None, None) and lead.total.early.shown  # 28 and 26: in full
+    page = render_early_late(both, "en")
+    assert cell(page, "Leadership: Officers", "Late: answers") == (
+        "median only: another group had fewer than 8 answering on a side, whose answers this group's would give away")
+
+
+def test_counts_agree_in_number_in_both_languages():
+    # Leadership differs (EARLY against LATE), Corporate standards does not; the other five were not answered.
+    def answers(lead: str, reminders: int) -> Response:
+        return Response("officer", {"kc_leadership": lead, "kc_standards": "l2"}, reminders_before=reminders)
+
+    responses = [answers(level, 0) for level in EARLY] + [answers(level, 1) for level in LATE]
+    one_unknown = [Response("officer", {"kc_leadership": "l2"})]
+    report = score(data(responses + one_unknown))
+    en, cy = render_early_late(report, "en"), render_early_late(report, "cy")
+    assert "; on the other characteristic no detectable difference." in en
+    assert "; ar y nodwedd arall dim gwahaniaeth y gellir ei ganfod." in cy
+    assert "5 characteristics could not be compared" in en and "Ni ellid cymharu 5 nodwedd" in cy
+    assert "1 response whose timing is not known is left out of this comparison." in en
+    assert "Mae 1 ymateb nad yw ei amseriad yn hysbys wedi&#39;i adael allan" in cy
+    # Six of seven answered alike: "the other 6 characteristics"; one not answered: "1 characteristic could not".
+    six = [Response("officer", {**dict.fromkeys(KEYS[:6], "l2"), "kc_leadership": lead}, reminders_before=k)
+           for lead, k in [*((x, 0) for x in EARLY), *((x, 1) for x in LATE)]]
+    text = render_early_late(score(data(six)), "en")
+    assert "on the other 5 characteristics no detectable difference" in text
+    assert "1 characteristic could not be compared" in text
+    assert "(s)" not in en + cy + text
 
 
 # ---- loading from the database --------------------------------------------------------------------------------------
