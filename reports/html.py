@@ -30,10 +30,10 @@ from reports import charts as charts_module
 from reports import docx, export
 from reports.charts import Chart
 from reports.comments import comment_blocks
-from reports.findings import characteristic_findings, key_findings, theme_findings
-from reports.model import TOTAL, WEIGHTED, Breakdown, SurveyData, SurveyReport
 from reports.comparison import comparison_context
 from reports.early_late import early_late_context
+from reports.findings import characteristic_findings, key_findings, theme_findings
+from reports.model import TOTAL, WEIGHTED, Breakdown, SurveyData, SurveyReport
 from reports.national import NationalView, national, national_comparison_context
 from reports.scoring import score
 from reports.stats import pct

@@ -293,7 +293,7 @@ def run_on_under_labels(page) -> tuple[int, list[str]]:
     assert len(labels) == len(cells), "every labelled cell shows its label"
     bad = []
     for i, cell in enumerate(cells):
-        left, _, right, bottom = labels[i]
+        _, _, right, bottom = labels[i]
         beside = all(line[0] >= right - 0.5 for line in cell["lines"])
         below = all(line[1] >= bottom - 0.5 for line in cell["lines"])
         if not (beside or below):

@@ -30,7 +30,7 @@ from tests.support import (
 )
 
 AUTHORITY, AUTHORITY_CY = "Flintshire County Council", "Cyngor Sir y Fflint"
-HEADINGS = ("The results of the data tool at", "Canlyniadau'r adnodd data yn")
+HEADINGS = ("The results of the data tool at", "Canlyniadau'r offeryn data:")
 TIMEOUT, HELD = 1.0, 2.0  # the bot's read timeout in the timeout case, and how long the emulator holds its answer
 
 
