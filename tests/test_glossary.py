@@ -28,6 +28,7 @@ from config.authorities import AuthoritiesError, Authority, load_authorities
 from reports.html import render_report
 from reports.publisher import ASPIRATE_TRIGGERS, SOFT_TRIGGERS, WelshName, welsh_after
 from reports.scoring import score
+from tests.test_report_outputs import flintshire_charts
 from tests.test_report_structure import full_data
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -252,8 +253,8 @@ def english_only_words() -> set[str]:
 
 
 def test_the_welsh_report_holds_no_english_but_marked_words():
-    data = full_data()
-    page = render_report(score(data), "cy", with_charts=False)
+    data = full_data(demonstration=True)
+    page = render_report(score(data), "cy", charts=flintshire_charts("cy"))  # the charts' words too
     parser = _Words("cy")
     parser.feed(page)
     english = english_only_words()
