@@ -18,7 +18,8 @@ The rules (``rule`` of a ``Finding``)
     majority_agree /  a statement's Total (or each group's, where the groups were asked in different words or only
     majority_disagree one group was asked) with more than half agreeing (disagreeing) by more than its margin of
                       error (``stats.beyond_margin``).
-    divided           a statement with no clear majority and a quarter or more on each side.
+    divided           a statement with neither side above half and a quarter or more on each side (more than half
+                      on one side without a clear majority is within the margin: nothing is said).
     change            a group's change since the previous round beyond the margin (``Comparison.change``, tested
                       there); ``change_none`` says, once, that nothing changed beyond it where that is so.
     position          each group beside the same group at most other councils of the round (``Comparison.position``:
@@ -412,7 +413,7 @@ def _statement_findings(report: SurveyReport) -> list[Finding]:
                     rule, size = "majority_agree", agree - HALF
                 elif disagree > HALF and beyond_margin(disagree - HALF, b.margin or 0.0):
                     rule, size = "majority_disagree", disagree - HALF
-                elif agree >= QUARTER and disagree >= QUARTER:
+                elif QUARTER <= agree <= HALF and QUARTER <= disagree <= HALF:
                     rule, size = "divided", min(agree, disagree) - QUARTER
                 else:
                     continue

@@ -223,7 +223,9 @@ def test_no_group_difference_unless_both_groups_are_shown_in_full():
 @pytest.mark.parametrize(("answers", "rule"), [
     (scale(a=14, n=6), "majority_agree"),
     (scale(a=13, n=7), None),  # 65%: within the margin of a half; 0% disagree: not divided either
-    (scale(a=13, d=7), "divided"),  # 65% agree, 35% disagree: no clear majority, a quarter or more on each side
+    (scale(a=13, d=7), None),  # 65% agree, 35% disagree: more than half agree, within the margin: nothing said
+    (scale(a=10, d=10), "divided"),  # half and half: neither side above half, a quarter or more on each
+    (scale(a=11, d=9), None),  # 55%: more than half, not a clear majority
     (scale(d=8, sd=6, n=6), "majority_disagree"),
     (scale(a=6, n=8, d=6), "divided"),  # 30% and 30%
     (scale(a=4, n=12, d=4), None),  # 20% and 20%: neither
