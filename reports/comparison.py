@@ -227,7 +227,7 @@ def good_practice(characteristics: Sequence[CharacteristicResult], examples: Seq
     for point in order:
         for e in examples:
             if point.section_id in e.characteristics and e.id not in chosen:
-                reasons = tuple(w for w in order if w.section_id in e.characteristics)
+                reasons = tuple(w for points in weak.values() for w in points if w.section_id in e.characteristics)
                 chosen[e.id] = PracticeChoice(e, reasons)
     return GoodPractice(weak, tuple(chosen.values())) if chosen else None
 
@@ -266,7 +266,9 @@ def names_text(t: ReportTexts, names: Sequence[str]) -> str:
     """"A", "A and B", "A, B and C"."""
     if len(names) <= 1:
         return "".join(names)
-    return t("cmp_list_comma").join(names[:-1]) + t("cmp_and") + names[-1]
+    last = names[-1]
+    joiner = t("cmp_and_vowel") if last[:1].casefold() in "aeiouwyâêîôûŵŷ" else t("cmp_and")  # Welsh "ac Arweinyddiaeth"
+    return t("cmp_list_comma").join(names[:-1]) + joiner + last
 
 
 def distribution(t: ReportTexts, b: Breakdown | None) -> str:

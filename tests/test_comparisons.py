@@ -191,6 +191,14 @@ def test_counts_agree_in_number_in_both_languages():
     assert "on 2 key characteristics (Leadership and Open Data)" in page
     assert "ar 2 nodwedd allweddol (Arweinyddiaeth a Data Agored)" in render_comparisons(score(mine), "cy")
     assert "(s)" not in page
+    # Welsh mutates after "ar" and "a" becomes "ac" before a vowel.
+    assert "yn uwch ar ddim un" in render_summary(score(mine), "cy")
+    mine.responses.extend(Response(r.role, {"kc_analytics": "l1"}) for r in list(mine.responses))
+    for c in two:
+        c.responses.extend(Response(r.role, {"kc_analytics": "l2"}) for r in list(c.responses))
+    assert "(Dadansoddeg data, Data Agored ac Arweinyddiaeth)" not in render_comparisons(score(mine), "cy")
+    assert "ar 3 nodwedd allweddol (Arweinyddiaeth, Dadansoddeg data a Data Agored)" in render_comparisons(
+        score(mine), "cy")
 
 
 def test_no_other_council_is_named_in_the_councils_outputs():

@@ -187,6 +187,14 @@ def test_each_example_once_under_its_own_heading_with_its_source_and_an_accurate
     welsh = welsh[welsh.index('id="good-practice"'):]
     assert "Arfer da" in welsh and "Ffynhonnell: Swyddfa Archwilio Cymru, Aeddfedrwydd Llywodraeth Leol" in welsh
     assert "Wales Audit Office" not in welsh and "gweler uchod" not in welsh
+    assert "swyddogion: Arweinyddiaeth a Diogelu Data" in welsh
+    # "a" before a vowel is "ac": members' Data analytics (all at Level 1) before Leadership (6 of 10 at Level 1).
+    members = [Response("member", LEVEL_2 | {"kc_analytics": "l1", "kc_leadership": "l1" if i < 6 else "l2"})
+               for i in range(10)]
+    vowel = score(SurveyData("Flintshire County Council", "Cyngor Sir y Fflint", {"officer": 20, "member": 20},
+                             [Response("officer", LEVEL_2) for _ in range(10)] + members, QN))
+    assert "aelodau etholedig: Dadansoddeg data ac Arweinyddiaeth" in render_comparisons(vowel, "cy")
+    assert "elected members: Data analytics and Leadership" in render_comparisons(vowel, "en")
 
 
 def test_an_audit_body_can_extend_the_examples(tmp_path: Path):
