@@ -118,7 +118,7 @@ def test_one_failing_output_never_stops_the_others_nor_logs_its_message(tmp_path
     assert not [p for p in tmp_path.iterdir() if p.name not in ALL_OUTPUTS]  # no temporary files left behind
     if broken == "chart":  # the reports are still written, with the charts that could be drawn
         page = (tmp_path / "report-en.html").read_text(encoding="utf-8")
-        assert len(re.findall(r'<svg [^>]*role="img"', page)) == 5
+        assert len(re.findall(r'<svg [^>]*class="chart narrow" role="img"', page)) == 5  # each also drawn wide
 
     assert SECRET not in caplog.text
     assert "Traceback" not in caplog.text
