@@ -1,4 +1,4 @@
-"""The standalone HTML report (a council's Part 2, and the national view), and the bundle of every output.
+"""The standalone HTML report (a council's report, and the national view), and the bundle of every output.
 
 ``render_report`` and ``render_national`` read only the view-model (``reports.model``, ``reports.national``) and render
 ``templates/report.html.j2`` with Jinja2 (autoescape on, StrictUndefined), in English or Cymraeg.  The page needs
@@ -6,7 +6,12 @@ nothing else: styles are inline, charts are inline SVG (text kept as text, named
 each followed by the same figures as a table, and a Content-Security-Policy meta tag forbids scripts and any external
 resource.  It is made to be read on a phone: nothing scrolls sideways (a scrolling region is one a keyboard cannot
 reach), so on a narrow screen every table restacks, a row to a block with each value labelled by its column, and
-charts are drawn for a phone's width and scale to it.
+charts are drawn for a phone's width and scale to it (and again for a desk's, shown there across the text).
+
+A council's report leads with the council: the publisher block (``SurveyReport.publisher``, from configuration),
+the response rates and the key findings (``reports.findings``), the characteristics and themes with their findings
+and comments (``reports.comments.comment_blocks``), then the comparisons and good practice, the background, and the
+statistics in numbered annexes (``report_context`` builds the contents list in that order).
 
 ``write_report(data, out_dir)`` writes the whole set for one council; ``write_national(surveys, out_dir)`` the
 national view.  Each file of a set is built on its own: one that fails is logged by name, exception type and place
