@@ -15,7 +15,9 @@ element becomes its Word counterpart:
   title as its title (``wp:docPr`` ``descr`` and ``title``);
 - lists Word's List Bullet and List Number styles, quoted comments the Quote style in the language they were
   written in (``lang``), notes in italics; the contents list (``nav``) is left out: Word builds its own from the
-  headings.
+  headings;
+- links within the page (``#levels-leadership``) Word links to a bookmark where that element begins, web and mail
+  links Word links too.
 
 The document's title and language (``en-GB`` / ``cy-GB``, in the core properties and as the language of every
 style) are set, and so are its page size (A4) and fixed dates, so the same report gives the same file.  A report of
@@ -129,17 +131,19 @@ class Run:
     bold: bool = False
     italic: bool = False
     language: str | None = None
+    link: str | None = None  # the href of the link it is part of
 
 
-def _runs(node: Node | str, bold: bool, italic: bool, language: str | None, keep_lines: bool) -> Iterator[Run]:
+def _runs(node: Node | str, bold: bool, italic: bool, language: str | None, keep_lines: bool,
+          link: str | None = None) -> Iterator[Run]:
     if isinstance(node, str):
         if keep_lines:
             for i, line in enumerate(node.split("\n")):
                 if i:
                     yield Run("\n")
-                yield Run(re.sub(r"[ \t\r\f\v]+", " ", line), bold, italic, language)
+                yield Run(re.sub(r"[ \t\r\f\v]+", " ", line), bold, italic, language, link)
         else:
-            yield Run(re.sub(r"\s+", " ", node), bold, italic, language)
+            yield Run(re.sub(r"\s+", " ", node), bold, italic, language, link)
         return
     if node.tag == "br":
         yield Run("\n")
@@ -149,8 +153,9 @@ def _runs(node: Node | str, bold: bool, italic: bool, language: str | None, keep
     bold = bold or node.tag in BOLD
     italic = italic or node.tag in ITALIC
     language = node.attrs.get("lang") or language
+    link = node.attrs.get("href") or link if node.tag == "a" else link
     for child in node.children:
-        yield from _runs(child, bold, italic, language, keep_lines)
+        yield from _runs(child, bold, italic, language, keep_lines, link)
 
 
 def runs(nodes: Sequence[Node | str], *, bold: bool = False, italic: bool = False, language: str | None = None,
@@ -164,12 +169,12 @@ def runs(nodes: Sequence[Node | str], *, bold: bool = False, italic: bool = Fals
         if run.text != "\n" and (not tidy or tidy[-1].text == "\n" or tidy[-1].text.endswith(" ")):
             text = text.lstrip(" ")
         if text:
-            tidy.append(Run(text, run.bold, run.italic, run.language))
+            tidy.append(Run(text, run.bold, run.italic, run.language, run.link))
     while tidy and tidy[-1].text != "\n" and not tidy[-1].text.strip():
         tidy.pop()
     if tidy and tidy[-1].text != "\n":
         last = tidy[-1]
-        tidy[-1] = Run(last.text.rstrip(" "), last.bold, last.italic, last.language)
+        tidy[-1] = Run(last.text.rstrip(" "), last.bold, last.italic, last.language, last.link)
     return [r for r in tidy if r.text]
 
 
@@ -194,11 +199,34 @@ def _set_language(element: object, tag: str, language: str) -> None:
     element.append(lang)  # type: ignore[attr-defined]
 
 
+def bookmark_names(tree: Node) -> dict[str, str]:
+    """Each id in the page (outside what the draft leaves out) -> its Word bookmark name: letters, digits and "_",
+    at most 40 characters, unique."""
+    names: dict[str, str] = {}
+
+    def walk(node: Node) -> None:
+        if node.tag in SKIPPED:
+            return
+        if (ident := node.attrs.get("id")) and ident not in names:
+            name = ("r_" + re.sub(r"\W", "_", ident))[:36]
+            while name in names.values():
+                name = f"{name[:32]}_{len(names)}"
+            names[ident] = name
+        for child in node.children:
+            if isinstance(child, Node):
+                walk(child)
+
+    walk(tree)
+    return names
+
+
 class _Writer:
-    def __init__(self, document: object, charts: Sequence[Chart], language: str):
+    def __init__(self, document: object, charts: Sequence[Chart], language: str, bookmarks: dict[str, str]):
         self.doc = document
         self.charts = {c.name: c for c in charts}
         self.language = language
+        self.bookmarks = bookmarks  # id in the page -> bookmark name
+        self.pending: list[str] = []  # bookmarks for the next paragraph: the elements it begins
         self.level = 0  # the last heading's level (0: none yet)
         self.placed: set[str] = set()  # the charts already in the document
 
@@ -208,6 +236,8 @@ class _Writer:
         tag = node.tag
         if tag in SKIPPED:
             return
+        if (ident := node.attrs.get("id")) in self.bookmarks:
+            self.pending.append(self.bookmarks[ident])
         if tag == "h1":
             self.paragraph(runs([node]), "Title")
         elif re.fullmatch(r"h[2-6]", tag):
@@ -283,14 +313,59 @@ class _Writer:
         if not any(r.text.strip() for r in content):
             return None
         paragraph = self.doc.add_paragraph(style=style)  # type: ignore[attr-defined]
+        self.mark(paragraph)
         self.fill(paragraph, content)
         return paragraph
 
+    def mark(self, paragraph: object) -> None:
+        """Bookmark ``paragraph`` with the ids of the elements it begins, so links to them work."""
+        from docx.oxml import OxmlElement
+        from docx.oxml.ns import qn
+
+        for name in self.pending:
+            number = str(list(self.bookmarks.values()).index(name))
+            start, end = OxmlElement("w:bookmarkStart"), OxmlElement("w:bookmarkEnd")
+            start.set(qn("w:id"), number)
+            start.set(qn("w:name"), name)
+            end.set(qn("w:id"), number)
+            paragraph._p.append(start)  # type: ignore[attr-defined]
+            paragraph._p.append(end)  # type: ignore[attr-defined]
+        self.pending = []
+
+    def _link(self, paragraph: object, href: str | None) -> object | None:
+        """A ``w:hyperlink`` in ``paragraph`` to ``href``: a bookmark of this document (``#id``) or a web or mail
+        address; None for anything else (a link to something the draft leaves out stays plain text)."""
+        from docx.opc.constants import RELATIONSHIP_TYPE
+        from docx.oxml import OxmlElement
+        from docx.oxml.ns import qn
+
+        if not href:
+            return None
+        link = OxmlElement("w:hyperlink")
+        if href.startswith("#") and href[1:] in self.bookmarks:
+            link.set(qn("w:anchor"), self.bookmarks[href[1:]])
+        elif re.match(r"(https?:|mailto:)", href):
+            part = paragraph.part  # type: ignore[attr-defined]
+            link.set(qn("r:id"), part.relate_to(href, RELATIONSHIP_TYPE.HYPERLINK, is_external=True))
+        else:
+            return None
+        link.set(qn("w:history"), "1")
+        paragraph._p.append(link)  # type: ignore[attr-defined]
+        return link
+
     def fill(self, paragraph: object, content: list[Run], bold: bool = False) -> None:
         from docx.enum.text import WD_BREAK
+        from docx.shared import RGBColor
 
+        link, href = None, None
         for r in content:
             run = paragraph.add_run()  # type: ignore[attr-defined]
+            if r.link != href:
+                link, href = self._link(paragraph, r.link), r.link
+            if link is not None:
+                link.append(run._r)  # type: ignore[attr-defined]
+                run.underline = True
+                run.font.color.rgb = RGBColor(0x05, 0x63, 0xC1)
             if r.text == "\n":
                 run.add_break(WD_BREAK.LINE)
                 continue
@@ -333,6 +408,7 @@ class _Writer:
                 if span > 1:
                     target = target.merge(row.cells[column + span - 1])
                 paragraph = target.paragraphs[0]
+                self.mark(paragraph)
                 self.fill(paragraph, runs([cell], bold=cell.tag == "th", italic="withheld" in cell.classes))
                 for run in paragraph.runs:
                     run.font.size = Pt(TABLE_FONT_PT)
@@ -353,6 +429,7 @@ class _Writer:
             return
         self.placed.add(name)
         paragraph = self.doc.add_paragraph()  # type: ignore[attr-defined]
+        self.mark(paragraph)
         shape = paragraph.add_run().add_picture(io.BytesIO(chart.png), width=Mm(TEXT_WIDTH_MM))
         properties = shape._inline.docPr
         properties.set("descr", chart.alt)
@@ -401,7 +478,7 @@ def render_docx(report: SurveyReport, language: str, charts: Sequence[Chart], pa
     document = Document()
     _set_up(document, report, language, head_title or texts(language)("report_title"))
     body = next(tree.elements("main"), None) or next(tree.elements("body"), None) or tree
-    _Writer(document, charts, language).container(body.children)
+    _Writer(document, charts, language, bookmark_names(body)).container(body.children)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

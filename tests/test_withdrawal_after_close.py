@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import docx
 import openpyxl
 import pytest
 
@@ -45,6 +46,10 @@ def texts_of(folder: Path) -> str:
     parts = [p.read_text(encoding="utf-8") for p in folder.glob("*") if p.suffix in (".html", ".csv", ".txt")]
     book = openpyxl.load_workbook(folder / "answers-NOT-FOR-PUBLICATION.xlsx", read_only=True)
     parts += [str(cell) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for cell in row]
+    for draft in folder.glob("*.docx"):  # the Word drafts: their paragraphs and table cells
+        document = docx.Document(str(draft))
+        parts += [p.text for p in document.paragraphs]
+        parts += [c.text for t in document.tables for row in t.rows for c in row.cells]
     return "\n".join(parts)
 
 

@@ -245,3 +245,31 @@ def test_render_docx_draws_no_chart_it_is_not_given():
     document = Document(io.BytesIO(render_docx(report, "en", charts, render_report(report, "en", charts=charts))))
     assert len(document.inline_shapes) == 2
     assert word_headings(document) == word_headings(word("en"))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_links_within_the_report_lead_to_their_place_in_the_draft(language: str):
+    body = word(language).element.body
+    starts = list(body.iter(qn("w:bookmarkStart")))
+    names = [b.get(qn("w:name")) for b in starts]
+    assert len(set(names)) == len(names) == len({b.get(qn("w:id")) for b in starts})
+    assert all(re.fullmatch(r"[A-Za-z]\w{0,39}", name) for name in names)
+    anchors = [h.get(qn("w:anchor")) for h in body.iter(qn("w:hyperlink")) if h.get(qn("w:anchor"))]
+    tree = read_page(page(language))
+    main = next(tree.elements("main"), None) or tree
+
+    def links(node) -> list[str]:  # the page's links to a place in it, the contents list (nav) left out
+        found = []
+        for child in node.children:
+            if isinstance(child, str) or child.tag == "nav":
+                continue
+            if child.tag == "a" and child.attrs.get("href", "").startswith("#"):
+                found.append(child.attrs["href"])
+            found += links(child)
+        return found
+
+    assert anchors and len(anchors) == len(links(main)) and set(anchors) <= set(names)
+    # "What Level 1, 2 and 3 mean" under each characteristic leads to its descriptors in the annex.
+    linked = {h.get(qn("w:anchor")): "".join(t.text or "" for t in h.iter(qn("w:t")))
+              for h in body.iter(qn("w:hyperlink"))}
+    assert any(anchor.startswith("r_levels") and text for anchor, text in linked.items())
