@@ -18,7 +18,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import handlers
+from bot import handlers, jobs_lifecycle
 from bot.constants import (
     AUDITOR_LANGUAGE_MENU,
     COMPLETION_JOB,
@@ -70,6 +70,7 @@ def build_application(settings: Settings, services: Services | None = None) -> A
                                     name=COMPLETION_JOB)
         app.job_queue.run_repeating(handlers.forget_updates, interval=FORGET_UPDATES_SECONDS, first=60,
                                     name=FORGET_UPDATES_JOB)
+        jobs_lifecycle.register(app)  # retention and the nightly backup (issue 23, items 1 and 4)
 
         async def closed_by_auditor(campaign: object) -> None:
             app.job_queue.run_once(handlers.post_completions, 0)  # post the summary now, not at the next tick

@@ -149,4 +149,10 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--authority", help="one council (any unambiguous part of its name)")
     which.add_argument("--national", action="store_true", help="every council's latest campaign")
     report_parser.add_argument("--out", type=Path, required=True, help="folder to write into (created if needed)")
+    # ---- lifecycle: retention, backup, restore (issue 23 items 1 and 4; bodies in bot/lifecycle_cli.py) ----
+    from bot.lifecycle_cli import add_lifecycle_arguments, add_retention_option
+
+    add_retention_option(create, update)
+    add_lifecycle_arguments(sub)
+    # ---- end of lifecycle ----
     return parser

@@ -18,6 +18,7 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot import lifecycle_cli  # retention, backup, restore (issue 23 items 1 and 4)
 from bot.arguments import build_parser
 from bot.invite_files import (
     CannotWrite,
@@ -46,6 +47,7 @@ from flows.campaigns import (
     check_dates,
 )
 from reports.rates import format_text
+from storage.backup import RunLock
 from storage.database import DatabaseError
 
 log = logging.getLogger(__name__)
@@ -180,9 +182,11 @@ async def campaign_create(settings: Settings, args: argparse.Namespace) -> int:
                                                        reminder_policy=policy.model_dump_json() if policy else None,
                                                        round=args.round)
             campaign = await admin.campaigns.campaign(campaign_id)
+            kept = await lifecycle_cli.pin_retention(admin, campaign_id, args.retention_days)  # issue 23 item 1
     print(campaign_id)  # standard output carries the id alone, for scripts; the rest goes to standard error
     print(f"Campaign {campaign_id} ({campaign.authority}), round {campaign.round}: fieldwork "
-          f"{campaign.opens_on.isoformat()} to {campaign.closes_on.isoformat()}.", file=sys.stderr)
+          f"{campaign.opens_on.isoformat()} to {campaign.closes_on.isoformat()}; respondent-level data kept {kept} days "
+          "after it closes.", file=sys.stderr)
     return 0
 
 
@@ -214,8 +218,13 @@ UPDATE_WORDING: Wording = {
 async def campaign_update(settings: Settings, args: argparse.Namespace) -> int:
     targets = {role: value for role, value in (("officer", args.target_officers), ("member", args.target_members))
                if value is not None}
-    if args.closes is None and not targets and args.reminders is None:
-        raise UsageError("nothing to change: give --closes, --target-officers, --target-members or --reminders")
+    if args.closes is None and not targets and args.reminders is None and args.retention_days is None:
+        raise UsageError("nothing to change: give --closes, --target-officers, --target-members, --reminders or "
+                         "--retention-days")
+    if args.retention_days is not None:  # issue 23 item 1: also once fieldwork has closed
+        print(await lifecycle_cli.update_retention(settings, args.campaign, args.retention_days))
+        if args.closes is None and not targets and args.reminders is None:
+            return 0
     policy = load_reminder_policy(args.reminders) if args.reminders else None
     with refused(UPDATE_WORDING):
         async with admin_services(settings) as admin:
@@ -379,6 +388,8 @@ HANDLERS = {
     ("auditors", "list"): auditors_list,
     ("rates", None): rates,
     ("report", None): report,
+    # ---- lifecycle (issue 23 items 1 and 4: bot/lifecycle_cli.py) ----
+    **lifecycle_cli.HANDLERS,
 }
 
 
@@ -386,7 +397,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     settings.require_token()
     if args.webhook_url is None and args.listen is not None:
         raise UsageError("--listen is for webhook mode: give --webhook-url too, or leave --listen out to poll")
-    with talking_to_telegram(settings):
+    with talking_to_telegram(settings), RunLock(settings.db_path).held("cannot start"):  # restore waits (issue 23)
         try:
             if args.webhook_url is None:
                 from bot.app import run_polling

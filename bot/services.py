@@ -23,7 +23,9 @@ from config.publisher import DEFAULT_PUBLISHER, load_publisher
 from config.privacy import DEFAULT_PRIVACY_NOTICE, load_privacy_notice
 from config.reminder_policy import DEFAULT_REMINDER_POLICY, load_reminder_policy
 from config.settings import Settings
+from bot import jobs_lifecycle
 from flows.auditors import Auditors
+from flows.backups import BackupService
 from flows.campaigns import CampaignService
 from flows.completion import CompletionService, Poster, PostingService
 from flows.fieldwork import FieldworkService
@@ -33,6 +35,7 @@ from flows.model import QUESTIONNAIRE_DIR, Questionnaire, Role, load_questionnai
 from flows.ports import Clock
 from flows.reminders import Messenger, ReminderService
 from flows.results import ResultsService
+from flows.retention import RetentionService
 from flows.service import RespondentService
 from reports.outcomes import key_questions
 from storage.auditors import AuditorRepository
@@ -105,6 +108,7 @@ async def admin_services(settings: Settings, clock: Clock | None = None) -> Asyn
     clock = clock or SystemClock()
     conn = await connect(settings.db_path)
     try:
+        await jobs_lifecycle.reapply_erasures(conn, settings, clock)  # a restored backup brings back no erased data
         authorities = load_authorities(settings.authorities or DEFAULT_AUTHORITIES)
         campaigns = await campaign_service(conn, settings, clock, authorities)
         auditor_records = AuditorRepository(conn)
@@ -122,7 +126,9 @@ class Services:
         self.clock: Clock = clock or SystemClock()
         self.catalogue = cat or catalogue()
         self.questionnaires = load_questionnaires()
-        self.notice = load_privacy_notice(settings.privacy_notice or DEFAULT_PRIVACY_NOTICE)
+        self.notice = load_privacy_notice(settings.privacy_notice or DEFAULT_PRIVACY_NOTICE,
+                                          retention_days=settings.retention_days,
+                                          keep_reports=settings.retention_keep_reports)
         self.authorities = load_authorities(settings.authorities or DEFAULT_AUTHORITIES)
         self.reminder_policy = load_reminder_policy(settings.reminder_policy or DEFAULT_REMINDER_POLICY)
         self._conn: aiosqlite.Connection | None = None
@@ -139,11 +145,14 @@ class Services:
         self.messenger: Messenger | None = None
         self.posting: PostingService
         self.results: ResultsService
+        self.retention: RetentionService
+        self.backups: BackupService
 
     async def open(self, messenger: TelegramSender | None = None) -> None:
         """Open the database and build the services; ``messenger`` (Telegram) is needed only to send reminders, the
         digest and the final summary."""
         self._conn = conn = await connect(self.settings.db_path)
+        await jobs_lifecycle.reapply_erasures(conn, self.settings, self.clock)  # before anything reads it (issue 23)
         self._reader = open_reader(self.settings.db_path)  # after connect: the file exists and is migrated
         self._writer = open_writer(self.settings.db_path)
         self.campaigns = await campaign_service(conn, self.settings, self.clock, self.authorities,
@@ -198,6 +207,7 @@ class Services:
         if rebuilt:
             log.warning("%d stored report(s) rebuilt without the answers of a withdrawal the bot was stopped in",
                         rebuilt)
+        await jobs_lifecycle.open_lifecycle(self, conn)  # retention and backups (issue 23, items 1 and 4)
 
     async def close(self) -> None:
         for inline in (self._reader, self._writer):

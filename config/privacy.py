@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from flows.i18n import LANGUAGES
-from flows.ports import Notice
+from flows.ports import RETENTION_PLACEHOLDER, Notice
 from flows.telegram_html import TelegramHtmlError, parse_html
 
 DEFAULT_PRIVACY_NOTICE = Path(__file__).parent / "privacy.yaml"
@@ -63,7 +63,45 @@ class PrivacyNoticeError(ValueError):
     pass
 
 
-def load_privacy_notice(path: Path = DEFAULT_PRIVACY_NOTICE) -> Notice:
+# ---- how long the data is kept (issue 23, item 1) -------------------------------------------------------------------
+# The notice says what the retention job does (flows/retention.py): the sentence is written here from the same
+# settings (DATATOOL_RETENTION_DAYS, DATATOOL_RETENTION_KEEP_REPORTS) and put where each text has {retention}.
+# The Welsh must be reviewed by a qualified translator before live use, like every Welsh text.
+
+RETENTION_SENTENCE = {
+    "en": "We delete your answers, your Telegram user and chat ids and the record of your invitation {period} after "
+          "fieldwork closes.",
+    "cy": "Rydym yn dileu eich atebion, eich rhifau defnyddiwr a sgwrs Telegram a'r cofnod o'ch gwahoddiad {period} "
+          "ar ôl i'r gwaith maes ddod i ben.",
+}
+REPORTS_KEPT = {
+    "en": " The combined, anonymised report is kept.",
+    "cy": " Cedwir yr adroddiad cyfunol, dienw.",
+}
+REPORTS_DELETED = {
+    "en": " The report made from them is deleted then too.",
+    "cy": " Caiff yr adroddiad a wnaed ohonynt ei ddileu bryd hynny hefyd.",
+}
+
+
+def retention_period(language: str, days: int) -> str:
+    """"365 days" / "365 diwrnod" (Welsh counts with the singular noun)."""
+    if language == "cy":
+        return f"{days} diwrnod"
+    return "1 day" if days == 1 else f"{days} days"
+
+
+def retention_sentence(language: str, days: int, keep_reports: bool = True) -> str:
+    """The notice's sentence about how long the data is kept, in ``language``."""
+    tail = (REPORTS_KEPT if keep_reports else REPORTS_DELETED)[language]
+    return RETENTION_SENTENCE[language].format(period=retention_period(language, days)) + tail
+
+
+def load_privacy_notice(path: Path = DEFAULT_PRIVACY_NOTICE, *, retention_days: int = 365,
+                        keep_reports: bool = True) -> Notice:
+    """The notice in ``path``, its ``{retention}`` filled in with the retention period (``retention_days`` after
+    fieldwork closes, and whether the reports are kept); a campaign kept for another period gets its own sentence
+    (``Notice.text``).  Every text must say how long the data is kept: one without ``{retention}`` is refused."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         parsed = _PrivacyFile.model_validate(raw)
@@ -73,4 +111,24 @@ def load_privacy_notice(path: Path = DEFAULT_PRIVACY_NOTICE) -> Notice:
         err = exc.errors(include_url=False)[0]
         where = ".".join(str(p) for p in err["loc"])
         raise PrivacyNoticeError(f"{path}: {where} {err['msg'].removeprefix('Value error, ')}") from None
-    return Notice(short=parsed.short.model_dump(), full=parsed.full.model_dump())
+    templates = {"short": parsed.short.model_dump(), "full": parsed.full.model_dump()}
+    for part, texts in templates.items():
+        for language, text in texts.items():
+            if RETENTION_PLACEHOLDER not in text:
+                raise PrivacyNoticeError(
+                    f"{path}: {part}.{language} does not say how long the data is kept: put {RETENTION_PLACEHOLDER} "
+                    "where that sentence goes, and the bot writes it from DATATOOL_RETENTION_DAYS")
+
+    def sentence(language: str, days: int) -> str:
+        return retention_sentence(language, days, keep_reports)
+
+    stated = {part: {language: text.replace(RETENTION_PLACEHOLDER, sentence(language, retention_days))
+                     for language, text in texts.items()} for part, texts in templates.items()}
+    for part, texts in stated.items():
+        for language, text in texts.items():
+            try:
+                _Bilingual._fits(text)
+            except ValueError as exc:
+                raise PrivacyNoticeError(f"{path}: {part}.{language} {exc}") from None
+    return Notice(short=stated["short"], full=stated["full"], retention_days=retention_days, templates=templates,
+                  retention_sentence=sentence)

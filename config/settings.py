@@ -43,6 +43,16 @@ HINTS = {
     "concurrent_updates": "give a whole number from 1 to 256, e.g. 8",
     "webhook_secret": "generate one with python3 -c 'import secrets; print(secrets.token_urlsafe(32))' (1 to 256 "
                       "characters from A-Z, a-z, 0-9, _ and -)",
+    # ---- retention and backups (issue 23, items 1 and 4) ----
+    "retention_days": "give a whole number of days from 1 to 3650, e.g. 365",
+    "retention_warning_days": "give a whole number of days from 0 (no warning) to 365, e.g. 14",
+    "retention_keep_reports": "give true (keep the compiled reports and aggregate tables) or false (remove them too)",
+    "backup_dir": "give a folder path such as /var/backups/datatool, or unset it for datatool-backups beside the "
+                  "database",
+    "backups_kept": "give a whole number from 1 to 366, e.g. 7",
+    "backup_time": "give a time of day as HH:MM, e.g. 02:30",
+    "erasure_ledger": "give a file path such as /var/lib/datatool/datatool.db.erasures.jsonl, or unset it to keep it "
+                      "beside the database",
 }
 
 
@@ -88,6 +98,33 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     """Webhook mode only (``run --webhook-url``): Telegram sends it in the ``X-Telegram-Bot-Api-Secret-Token`` header
     of every update it POSTs, and the bot refuses (403) any request without it.  Secret, never logged."""
+
+    # ---- retention and backups (issue 23, items 1 and 4) ----
+    retention_days: int = Field(default=365, ge=1, le=3650)
+    """Days a campaign's respondent-level data is kept after fieldwork closes, then erased (``flows/retention.py``);
+    ``campaign create`` records it on the campaign (or ``--retention-days``), and the privacy notice states it."""
+    retention_warning_days: int = Field(default=14, ge=0, le=365)
+    """Days before that the auditors are warned in chat, once; 0: no warning."""
+    retention_keep_reports: bool = True
+    """At expiry, keep the compiled reports and aggregate tables (true), or remove them too (false)."""
+    backup_dir: Path | None = None
+    """Where the nightly backup goes (``flows/backups.py``); default: ``datatool-backups`` beside the database."""
+    backups_kept: int = Field(default=7, ge=1, le=366)
+    """How many nightly backups are kept (the oldest are removed)."""
+    backup_time: time = time(2, 30)
+    """Local time of the nightly backup (one missed while the bot was stopped is taken when it starts)."""
+    erasure_ledger: Path | None = None
+    """The record of withdrawals and purges kept outside the database and applied again at every start, so a restored
+    backup never brings erased data back (``storage/erasures.py``); default: ``<DATATOOL_DB_PATH>.erasures.jsonl``."""
+
+    @property
+    def backup_folder(self) -> Path:
+        return self.backup_dir if self.backup_dir is not None else self.db_path.parent / "datatool-backups"
+
+    @property
+    def erasure_ledger_path(self) -> Path:
+        return self.erasure_ledger if self.erasure_ledger is not None else \
+            self.db_path.with_name(self.db_path.name + ".erasures.jsonl")
 
     @field_validator("telegram_token")
     @classmethod

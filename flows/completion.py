@@ -42,7 +42,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
-from flows.campaigns import CampaignService, UnknownCampaign
+from flows.campaigns import CampaignError, CampaignService, UnknownCampaign
 from flows.delivery import Delivery, Outcome
 from flows.diagnostics import isolated
 from flows.i18n import DEFAULT_LANGUAGE, LANGUAGES, catalogue
@@ -241,6 +241,17 @@ def bundle_items(files: Sequence[Path], summary_text: str | None,
     return (*message, *charts, *documents)
 
 
+class DataErased(CampaignError):
+    """The campaign's respondent-level data was erased at the end of its retention period: no report can be built from
+    it any more (the one compiled at close is kept, unless the policy removed it)."""
+
+    def __init__(self, campaign: Campaign, kept: Path):
+        super().__init__(f"campaign {campaign.id} ({campaign.authority}): its respondents' answers were erased on "
+                         f"{(campaign.erased_at or '')[:10]} at the end of its retention period, so no report can be "
+                         f"built from them; the final report compiled at close is kept in {kept}")
+        self.campaign, self.kept = campaign, kept
+
+
 class CompletionService:
     """The final report of a closed campaign (compiled once per process), the interim summary, the reports the
     command line writes, and rebuilding the stored report after a withdrawal (``flows.ports.ReportOutputs``)."""
@@ -261,9 +272,14 @@ class CompletionService:
         return self.out_root / f"campaign-{campaign.id}-{slug(campaign.authority)}" / ("interim" if interim else "final")
 
     async def compile(self, campaign: Campaign, *, interim: bool) -> Bundle:
-        """Write the report files for a campaign and list what to post (the summary first)."""
+        """Write the report files for a campaign and list what to post (the summary first).  A campaign whose
+        respondent-level data was erased at the end of its retention period (``flows.retention``) is never compiled
+        again, which would overwrite its kept reports with empty ones: its bundle is the files kept."""
         folder = self.folder(campaign, interim=interim)
-        files = await self.compiler.write_report(campaign, folder, interim=interim)
+        if campaign.erased_at is not None:
+            files = sorted(p for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
+        else:
+            files = await self.compiler.write_report(campaign, folder, interim=interim)
         texts = {lang: p.read_text(encoding="utf-8") for lang, name in SUMMARY_FILES.items()
                  for p in files if p.name == name}
         fallback = texts.get(DEFAULT_LANGUAGE) or next(iter(texts.values()), None)  # a summary that failed to build
@@ -302,7 +318,10 @@ class CompletionService:
         return await self.compiler.summary(campaign, interim=True, language=language)
 
     async def report(self, campaign: Campaign, folder: Path) -> list[Path]:
-        """The full report of one campaign into ``folder``, labelled interim unless fieldwork has closed."""
+        """The full report of one campaign into ``folder``, labelled interim unless fieldwork has closed.
+        ``DataErased`` once its respondent-level data was erased (its kept report is in ``self.folder``)."""
+        if campaign.erased_at is not None:
+            raise DataErased(campaign, self.folder(campaign, interim=False))
         return await self.compiler.write_report(campaign, folder, interim=self.campaigns.status(campaign) != CLOSED)
 
     async def national(self, folder: Path) -> list[Path] | None:

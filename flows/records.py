@@ -32,6 +32,12 @@ class Campaign:
     round: str = ""
     """The round of the data tool it belongs to ("2026", "2026-27"): a council's report is set among the other
     councils of its round and beside its own campaign of the round before (migration 0010)."""
+    retention_days: int | None = None
+    """How long its respondent-level data is kept after fieldwork closes; None: the configured period
+    (``flows.retention``, migration 0014)."""
+    erased_at: str | None = None
+    """When its respondent-level data was erased at the end of that period: its compiled reports are all that is
+    left, and nothing may compile them again."""
 
     def status(self, today: date) -> str:
         """"closed", "not open yet" or "open" (a campaign past its close date is closed even before it is marked)."""

@@ -134,7 +134,7 @@ class RespondentService:
         if cb is not None and cb.action is Action.PRIVACY:
             current = await self.store.invitation_for_user(who.user_id)
             language = self._language(current, who)
-            return Reply(send=(Screen(self.notice.full[language]),)), language
+            return Reply(send=(Screen(self.notice.of("full", language, current)),)), language
         if cb is not None and cb.action is Action.WITHDRAW:
             language = self._language(await self.store.invitation_for_user(who.user_id), who)
             return await self.withdrawals.withdraw(who, language, confirmed=cb.arg(0) == WITHDRAW_YES), language
@@ -170,7 +170,7 @@ class RespondentService:
                                          answers=answers), language, invitation
         if not invitation.notice_seen:
             return Reply(toast=self._toast("read_notice_first", language),
-                         edit=self._notice_screen(language, invitation.id)), language, invitation
+                         edit=self._notice_screen(language, invitation)), language, invitation
         if cb is not None and cb.action is Action.RESULTS:
             if not invitation.submitted or len(cb.args) != 1 or cb.arg(0) not in (callbacks.RESULTS_YES, callbacks.RESULTS_NO):
                 return (*await self._stale(who), None)  # only a submitted invitation's own thank-you buttons
@@ -250,7 +250,7 @@ class RespondentService:
             case RespondentCommand.HELP:
                 return self._say("help", language)
             case RespondentCommand.PRIVACY:
-                return Reply(send=(Screen(self.notice.full[language]),))
+                return Reply(send=(Screen(self.notice.of("full", language, invitation)),))
             case RespondentCommand.LANGUAGE:
                 owner = invitation.id if invitation is not None else None
                 return Reply(send=(self._language_screen(language, owner, usable=invitation is not None),))
@@ -283,12 +283,12 @@ class RespondentService:
         )
         return Screen(text, (buttons,))
 
-    def _notice_screen(self, language: str, owner: int) -> Screen:
+    def _notice_screen(self, language: str, invitation: Invitation) -> Screen:
         buttons = (
-            (Button(self.cat.raw("button_start", language), callbacks.encode(Action.CONSENT, owner=owner)),),
+            (Button(self.cat.raw("button_start", language), callbacks.encode(Action.CONSENT, owner=invitation.id)),),
             (Button(self.cat.raw("button_full_notice", language), callbacks.encode(Action.PRIVACY, PRIVACY_FULL)),),
         )
-        return Screen(self.notice.short[language], buttons)
+        return Screen(self.notice.of("short", language, invitation), buttons)  # its campaign's retention period
 
     async def _choose_language(self, invitation: Invitation, language: str, update_id: int | None = None) -> Reply:
         await self.store.set_language(invitation.id, language, self.clock.now(), update_id=update_id)
@@ -296,7 +296,7 @@ class RespondentService:
         invitation = replace(invitation, language=language)
         toast = self._toast("language_set", language)
         if not invitation.notice_seen:
-            return Reply(edit=self._named(invitation, self._notice_screen(language, invitation.id)), toast=toast)
+            return Reply(edit=self._named(invitation, self._notice_screen(language, invitation)), toast=toast)
         reply = await self._where(invitation)
         return Reply(edit=reply.send[0] if reply.send else None, toast=toast)
 
@@ -310,7 +310,7 @@ class RespondentService:
         if invitation.language is None:
             return Reply(send=(self._named(invitation, self._language_screen(language, invitation.id)),))
         if not invitation.notice_seen:
-            return Reply(send=(self._named(invitation, self._notice_screen(language, invitation.id)),))
+            return Reply(send=(self._named(invitation, self._notice_screen(language, invitation)),))
         qn = self._questionnaire(invitation)
         state = await self._state(invitation)
         shown = engine.visible_questions(qn, state.answers)

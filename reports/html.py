@@ -37,7 +37,7 @@ from reports.charts import Chart
 from reports.comments import comment_blocks
 from reports.comparison import comparison_context
 from reports.early_late import early_late_context
-from reports.findings import characteristic_findings, key_findings, theme_findings
+from reports.findings import characteristic_findings, council_findings, key_findings, theme_findings
 from reports.model import TOTAL, WEIGHTED, Breakdown, SurveyData, SurveyReport
 from reports.national import NationalView, national, national_comparison_context
 from reports.scoring import score
@@ -201,7 +201,7 @@ def report_context(
         "weighted_caveat": _weighted_caveat(report, t),
         "weights": [(t.group(g), f"{float(w):.2f}") for g, w in report.weights.items()],
         "charts": {"rates": by_name.get("rates"), "levels": by_name.get("levels")},
-        "findings": {"key": key_findings(report)},
+        "findings": {"key": key_findings(report), "council": council_findings(report)},
         "characteristics": characteristics,
         "themes": themes,
         "comment_blocks": blocks,

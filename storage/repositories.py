@@ -61,9 +61,13 @@ def _role_rate(row: aiosqlite.Row, with_outcomes: bool) -> RoleRate:
 
 _CAMPAIGN_SELECT = """
 SELECT c.id, a.name AS authority, a.name_cy AS authority_cy, c.opens_on, c.closes_on, c.closed_at, c.closed_reason,
-       c.created_at, c.target_officer, c.target_member, c.round
+       c.created_at, c.target_officer, c.target_member, c.round, c.retention_days,
+       (SELECT p.erased_at FROM purges p WHERE p.campaign_id = c.id) AS erased_at
 FROM campaigns c JOIN authorities a ON a.id = c.authority_id
 """
+_NOT_ERASED = " AND NOT EXISTS (SELECT 1 FROM purges p WHERE p.campaign_id = c.id AND p.erased_at IS NOT NULL)"
+"""A campaign whose respondent-level data was erased at the end of its retention period (``flows.retention``) has no
+answers left to compare with: it is no council's peer or previous round."""
 
 
 def _campaign(row: aiosqlite.Row) -> Campaign:
@@ -78,6 +82,8 @@ def _campaign(row: aiosqlite.Row) -> Campaign:
         created_at=row["created_at"],
         targets={"officer": row["target_officer"], "member": row["target_member"]},
         round=row["round"],
+        retention_days=row["retention_days"],
+        erased_at=row["erased_at"],
     )
 
 
@@ -152,8 +158,8 @@ class CampaignRepository:
         """The other councils' campaigns of ``campaign``'s round whose fieldwork is closed (marked closed: the bot
         marks a campaign closed within a minute of its close date), the most recent per council, by council name."""
         async with self.conn.execute(
-            _CAMPAIGN_SELECT + " WHERE c.round = ? AND c.closed_at IS NOT NULL AND a.name <> ?"
-            " ORDER BY a.name, c.opens_on DESC, c.id DESC",
+            _CAMPAIGN_SELECT + " WHERE c.round = ? AND c.closed_at IS NOT NULL AND a.name <> ?" + _NOT_ERASED
+            + " ORDER BY a.name, c.opens_on DESC, c.id DESC",
             (campaign.round, campaign.authority),
         ) as cur:
             found = [_campaign(row) for row in await cur.fetchall()]
@@ -167,7 +173,7 @@ class CampaignRepository:
         before ``campaign`` did (the latest such campaign, should that round have had two)."""
         async with self.conn.execute(
             _CAMPAIGN_SELECT + " WHERE a.name = ? AND c.round <> ? AND c.closed_at IS NOT NULL AND c.opens_on < ?"
-            " ORDER BY c.opens_on DESC, c.id DESC LIMIT 1",
+            + _NOT_ERASED + " ORDER BY c.opens_on DESC, c.id DESC LIMIT 1",
             (campaign.authority, campaign.round, campaign.opens_on.isoformat()),
         ) as cur:
             row = await cur.fetchone()

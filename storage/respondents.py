@@ -21,6 +21,7 @@ import aiosqlite
 from flows.ports import AlreadyHandled, Invitation
 from storage.batching import COMMIT_SPACING, Batched
 from storage.database import write_inline
+from storage.retention import record_withdrawals
 from storage.transactions import LOCKS, iso, transaction, write
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ SELECT i.id, i.campaign_id, i.role, i.reference, a.name AS authority, c.opens_on
        i.revoked_at IS NOT NULL AS revoked, s.invitation_id IS NOT NULL AS submitted,
        i.notice_seen_at IS NOT NULL AS notice_seen, i.shown_by, a.name_cy AS authority_cy,
        (SELECT COUNT(*) FROM invitations j WHERE j.telegram_user_id = i.telegram_user_id
-        AND j.revoked_at IS NULL) > 1 AS several"""
+        AND j.revoked_at IS NULL) > 1 AS several, c.retention_days"""
 _INVITATION_JOINS = """
 JOIN campaigns c ON c.id = i.campaign_id
 JOIN authorities a ON a.id = c.authority_id
@@ -87,6 +88,7 @@ def _invitation(row: aiosqlite.Row) -> Invitation:
         shown_by=row["shown_by"],
         authority_cy=row["authority_cy"],
         several=bool(row["several"]),
+        retention_days=row["retention_days"],
     )
 
 
@@ -223,6 +225,8 @@ class RespondentRepository:
                                     (telegram_user_id,)) as cur:
                 withdrawn = [_invitation(row) async for row in cur]
             ids = [(invitation.id,) for invitation in withdrawn]
+            # the erasure ledger, outside the database, before this commits: a restored backup cannot bring them back
+            await record_withdrawals(conn, [invitation.id for invitation in withdrawn], now)
             for table in ("answers", "submissions", "reminders", "results_deliveries"):
                 await conn.executemany(f"DELETE FROM {table} WHERE invitation_id = ?", ids)
             await conn.executemany(

@@ -224,3 +224,22 @@ def test_the_compiler_gives_the_report_its_publisher_and_welsh_name():
     assert compiler.published(flintshire(authority="Council A")).authority_forms is None  # not in the list
     report = score(data)
     assert report.publisher == data.publisher and report.authority_forms == data.authority_forms
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_method_explains_the_findings_and_the_council_findings_have_a_place(pages, language):
+    """The sentences say "beyond the margin of error" and nothing more: the method annex says once what that means;
+    the findings about the council as a whole (its place among the councils, no change) open the characteristics."""
+    from reports.findings import council_findings
+    from reports.texts import texts
+
+    t = texts(language)
+    page = pages[language]
+    method = page[page.index('<section id="method">'):page.index('<section id="response-outcomes">')]
+    assert t("fnd_method_heading") in method
+    report = score(full_data())
+    characteristics = page[page.index('<section id="characteristics">'):page.index('<article id="kc-')]
+    found = council_findings(report)
+    assert found, "the full data has peers and a previous round: at least one finding about the council"
+    for finding in found:
+        assert finding.text[language] in text(characteristics)
