@@ -16,7 +16,6 @@ from __future__ import annotations
 import io
 import random
 import re
-from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
@@ -24,18 +23,21 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
+from config.publisher import load_publisher
 from reports import findings
 from reports.charts import report_charts
 from reports.comments import comment_blocks
 from reports.docx import read_page, render_docx
 from reports.html import render_report, write_report
 from reports.model import Response, SurveyData
+from reports.publisher import Publisher
 from reports.scoring import score
 from reports.texts import texts
 from tests.test_scoring import QN
 
 LANGUAGES = ("en", "cy")
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+PUBLISHER = Publisher(**load_publisher().fields())  # config/publisher.yaml: Audit Wales / Archwilio Cymru
 WELSH_COMMENT = "Mae'r timau'n cadw eu taenlenni eu hunain"
 ENGLISH_COMMENT = "Services keep their own spreadsheets"
 
@@ -61,7 +63,7 @@ def council(*, demonstration: bool = False) -> SurveyData:
             responses.append(Response(role, answers, "cy" if welsh else "en"))
     return SurveyData(authority="Flintshire County Council", authority_cy="Cyngor Sir y Fflint",
                       invited={"officer": 40, "member": 30}, responses=responses, questionnaires=QN,
-                      demonstration=demonstration)
+                      demonstration=demonstration, publisher=PUBLISHER)
 
 
 @cache
@@ -273,3 +275,16 @@ def test_links_within_the_report_lead_to_their_place_in_the_draft(language: str)
     linked = {h.get(qn("w:anchor")): "".join(t.text or "" for t in h.iter(qn("w:t")))
               for h in body.iter(qn("w:hyperlink"))}
     assert any(anchor.startswith("r_levels") and text for anchor, text in linked.items())
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_publisher_block_opens_the_draft_and_the_audit_body_is_its_author(language: str):
+    document = word(language)
+    audit_body = PUBLISHER.text("audit_body", language)
+    assert document.core_properties.author == audit_body
+    opening = [p.text for p in document.paragraphs[:20]]
+    title = next(i for i, p in enumerate(document.paragraphs) if p.style.name == "Title")
+    first_heading = next(i for i, p in enumerate(document.paragraphs) if p.style.name == "Heading 1")
+    assert audit_body in "\n".join(opening[:first_heading]) and title < first_heading
+    assert any(("Flintshire County Council" if language == "en" else "Cyngor Sir y Fflint") in text
+               for text in opening[title:first_heading])
