@@ -42,12 +42,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
-from flows.campaigns import CampaignError, CampaignService, UnknownCampaign
+from flows.campaigns import CampaignService, UnknownCampaign
 from flows.delivery import Delivery, Outcome
 from flows.diagnostics import isolated
 from flows.i18n import DEFAULT_LANGUAGE, LANGUAGES, catalogue
 from flows.ports import Clock
 from flows.records import CLOSED, Campaign
+from flows.retention import DataErased
 
 log = logging.getLogger(__name__)
 
@@ -239,17 +240,6 @@ def bundle_items(files: Sequence[Path], summary_text: str | None,
               if p.name.startswith("chart-") and p.name.endswith(f"-{language}.png")]
     documents = [Item(n, "document", None, names[n]) for n in documents_in(language) if n in names]
     return (*message, *charts, *documents)
-
-
-class DataErased(CampaignError):
-    """The campaign's respondent-level data was erased at the end of its retention period: no report can be built from
-    it any more (the one compiled at close is kept, unless the policy removed it)."""
-
-    def __init__(self, campaign: Campaign, kept: Path):
-        super().__init__(f"campaign {campaign.id} ({campaign.authority}): its respondents' answers were erased on "
-                         f"{(campaign.erased_at or '')[:10]} at the end of its retention period, so no report can be "
-                         f"built from them; the final report compiled at close is kept in {kept}")
-        self.campaign, self.kept = campaign, kept
 
 
 class CompletionService:

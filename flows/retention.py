@@ -39,9 +39,11 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from flows.campaigns import CampaignError
 from flows.delivery import Outcome
 from flows.diagnostics import isolated
 from flows.i18n import Catalogue
@@ -239,6 +241,17 @@ class ReportRebuilds(Protocol):
 
 class RetentionError(Exception):
     """A change of retention refused; the adapter words it from the attributes."""
+
+
+class DataErased(CampaignError):
+    """The campaign's respondent-level data was erased at the end of its retention period: no report can be built from
+    it any more (the one compiled at close is kept, unless the policy removed it)."""
+
+    def __init__(self, campaign: Campaign, kept: Path):
+        super().__init__(f"campaign {campaign.id} ({campaign.authority}): its respondents' answers were erased on "
+                         f"{(campaign.erased_at or '')[:10]} at the end of its retention period, so no report can be "
+                         f"built from them; the final report compiled at close is kept in {kept}")
+        self.campaign, self.kept = campaign, kept
 
 
 class AlreadyPurged(RetentionError):

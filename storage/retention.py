@@ -124,8 +124,6 @@ class RetentionRepository:
                 "UPDATE purges SET erased_at = ?, invitations = ?, identities = ?, answers = ?, free_text = ?"
                 " WHERE campaign_id = ?",
                 (iso(now), holding.invitations, holding.identities, holding.answers, holding.free_text, campaign_id))
-            if log_detail is not None:
-                await _log_purge(conn, campaign_id, now, log_detail)
         return holding
 
     async def files_removed(self, campaign_id: int, count: int) -> None:
@@ -200,19 +198,6 @@ def _record_purge(ledger: ErasureLedger, erasure: Erasure) -> None:
     if not any(e.kind == PURGE and e.campaign_id == erasure.campaign_id and e.created == erasure.created
                for e in ledger.entries()):
         ledger.append([erasure])
-
-
-async def _log_purge(conn: aiosqlite.Connection, campaign_id: int, now: datetime, detail: str) -> None:
-    """The purge in the access log (issue 23 item 2), in the purge's own transaction, when the log exists."""
-    try:
-        from flows.access_log import PURGE as PURGED, SCHEDULE, Release, moment
-        from storage.access_log import append_in
-    except ImportError:  # pragma: no cover - the access log is not part of this build
-        return
-    rows = await conn.execute_fetchall(
-        "SELECT a.name FROM campaigns c JOIN authorities a ON a.id = c.authority_id WHERE c.id = ?", (campaign_id,))
-    authority = next(iter(rows))[0] if rows else None
-    await append_in(conn, Release(moment(now), SCHEDULE, PURGED, campaign_id, authority, detail))
 
 
 async def checkpoint(conn: aiosqlite.Connection) -> bool:

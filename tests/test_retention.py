@@ -22,13 +22,14 @@ from bot.cli import main
 from bot.jobs_lifecycle import retention_service
 from config.privacy import DEFAULT_PRIVACY_NOTICE, PrivacyNoticeError, load_privacy_notice
 from config.settings import Settings
-from flows.completion import CompletionService, DataErased
+from flows.completion import CompletionService
 from flows.delivery import SENT, Delivery, Outcome
 from flows.i18n import catalogue
 from flows.retention import (
     ERASED,
     WARNING,
     AlreadyPurged,
+    DataErased,
     LongerAfterNotice,
     Policy,
     RetentionService,
