@@ -200,7 +200,7 @@ def test_respondent_level_files_are_named_and_headed_not_for_publication(tmp_pat
     assert PUBLISHABLE | RESPONDENT_LEVEL | {"questions.csv"} <= names
     assert not {"answers.csv", "answers.xlsx"} & names
     notices = [texts(language)("export_not_for_publication") for language in LANGUAGES]
-    assert notices[0].startswith("NOT FOR PUBLICATION") and notices[1].startswith("NID I'W GYHOEDDI")
+    assert notices[0].startswith("NOT FOR PUBLICATION") and notices[1].startswith("NID I'W CYHOEDDI")
 
     text = (tmp_path / "answers-NOT-FOR-PUBLICATION.csv").read_text(encoding="utf-8-sig")
     first, second, header, *rows = rows_of(text)
