@@ -289,19 +289,18 @@ class _Writer:
             self.paragraph(runs([node]))
 
     def list_item(self, item: Node, style: str) -> None:
-        """The item's first line in the list style; any further blocks in it (a summary, a source) after it."""
-        blocks = [c for c in item.children if isinstance(c, Node) and c.tag not in INLINE]
-        if not blocks:
-            self.paragraph(runs([item]), style)
-            return
-        first, rest = blocks[0], blocks[1:]
-        if first.tag in ("p", "blockquote"):
-            self.paragraph(runs([first], italic="note" in first.classes, language=first.attrs.get("lang"),
-                                keep_lines=first.tag == "blockquote"), "Quote" if first.tag == "blockquote" else style)
-        else:
-            rest = blocks
-        for block in rest:
-            self.block(block)
+        """The item's first line in the list style (its text, or its first paragraph); what follows in it (a
+        summary, a source, a list inside it) after that, as blocks of their own."""
+        children = list(item.children)
+        lead = 0
+        while lead < len(children) and (isinstance(children[lead], str) or children[lead].tag in INLINE):
+            lead += 1
+        first = runs(children[:lead])
+        rest = children[lead:]
+        if not any(r.text.strip() for r in first) and rest and isinstance(rest[0], Node) and rest[0].tag == "p":
+            first, rest = runs([rest[0]], italic="note" in rest[0].classes), rest[1:]
+        self.paragraph(first, style)
+        self.container(rest)
 
     def quote(self, node: Node) -> None:
         language = node.attrs.get("lang")
