@@ -33,13 +33,16 @@ from pathlib import Path
 
 import aiosqlite
 
+from storage.database import DatabaseError
+
 LEDGER_SUFFIX = ".erasures.jsonl"
 WITHDRAWAL, PURGE = "withdrawal", "purge"
 PRIVATE_FILE = 0o600
 
 
-class LedgerDamaged(Exception):
-    """A line of the ledger cannot be read: the message names the file and the line, never its contents."""
+class LedgerDamaged(DatabaseError):
+    """A line of the ledger cannot be read: the message names the file and the line, never its contents.  Like a
+    damaged database, it stops the bot and the command line with that one line."""
 
 
 @dataclass(frozen=True)
@@ -95,8 +98,8 @@ class ErasureLedger:
         return f"ErasureLedger({str(self.path)!r})"
 
     def append(self, erasures: Iterable[Erasure]) -> int:
-        """Append and fsync; returns how many lines.  A file cut short by a crash (no newline at its end) gets one
-        first, so the torn line stays on its own and is ignored."""
+        """Append and fsync; returns how many lines.  A line a crash cut short (after the last newline) is dropped
+        first: its transaction never committed, and the next line must not be glued to it."""
         lines = "".join(e.line() for e in erasures)
         if not lines:
             return 0
@@ -105,7 +108,8 @@ class ErasureLedger:
         try:
             size = os.fstat(fd).st_size
             if size and os.pread(fd, 1, size - 1) != b"\n":
-                lines = "\n" + lines
+                whole = os.pread(fd, size, 0)
+                os.ftruncate(fd, whole.rfind(b"\n") + 1)
             os.write(fd, lines.encode("utf-8"))
             os.fsync(fd)
         finally:
