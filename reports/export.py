@@ -171,9 +171,11 @@ def _breakdown(t: ReportTexts, b: Breakdown | None, labels: dict[str, str], leve
         values["note"] = t.reason(b)
         return values, {}
     assert b.shares is not None
-    values.update(answered=b.answered, dont_know=b.dont_know, agreement=pct(b.agreement), margin=b.margin_points)
-    if levels and b.divided is not None:
-        values["divided"] = t("answer_yes") if b.divided else t("answer_no")
+    values.update(answered=b.answered, dont_know=b.dont_know, margin=b.margin_points)
+    if levels:  # agreement and "divided" are said of the levels only, as in the report
+        values["agreement"] = pct(b.agreement)
+        if b.divided is not None:
+            values["divided"] = t("answer_yes") if b.divided else t("answer_no")
     return values, {cid: pct(share) for cid, share in zip(b.categories, b.shares, strict=True)}
 
 
