@@ -288,20 +288,33 @@ def _distribution(t: ReportTexts, b: Breakdown | None, limit: Limit | None) -> s
     return distribution(t, b)
 
 
+def _like_with_like(c: EarlyLateCharacteristic) -> list[EarlyLateGroup]:
+    """What the headline compares: each group where the groups are compared one by one (the Total mixes officers and
+    members, and the late side may hold more of one group than the early side), else the Total."""
+    return [g for name, g in c.groups.items() if name != TOTAL] or [c.total]
+
+
 def headline(t: ReportTexts, e: EarlyLate) -> str:
     """"Late respondents — ... — rated Leadership lower than early respondents (Level 2 or above: 30% against 62%),
-    beyond the margin of error; on the other six characteristics no detectable difference."""
+    beyond the margin of error; on the other six characteristics no detectable difference."  Where the groups are
+    compared one by one, each group against itself ("among officers, rated Data Protection lower than early ones"):
+    like with like, since a Total's difference could come from a different mix of officers and members on each side.
+    """
     found, clear = [], 0
     untested = dict.fromkeys((Difference.MEDIANS_ONLY, Difference.WITHHELD, Difference.PROTECTED), 0)
     for c in e.characteristics:
-        d = c.total.difference
-        if d in (Difference.LOWER, Difference.HIGHER, Difference.MIXED):
-            found.append(t(f"el_clause_{d.value}", characteristic=c.title.get(t.language),
-                           shares="; ".join(_share_text(t, s) for s in c.total.detected)))
-        elif d is Difference.NONE:
+        compared = _like_with_like(c)
+        differ = [g for g in compared if g.difference in (Difference.LOWER, Difference.HIGHER, Difference.MIXED)]
+        for g in differ:
+            key = f"el_clause_{g.difference.value}" if g.group == TOTAL else f"el_clause_group_{g.difference.value}"
+            found.append(t(key, characteristic=c.title.get(t.language), group=t(f"cmp_group_{g.group}"),
+                           shares="; ".join(_share_text(t, s) for s in g.detected)))
+        if differ:
+            continue
+        if all(g.difference is Difference.NONE for g in compared):
             clear += 1
         else:
-            untested[d] += 1
+            untested[next(g.difference for g in (c.total, *compared) if g.difference in untested)] += 1
     sentences = []
     if found:
         sentences.append(t("el_headline_found", clauses=t("el_clause_join").join(found))

@@ -139,6 +139,32 @@ def test_groups_one_by_one_only_when_every_group_has_5_on_each_side():
     assert e.characteristics[0].total.late.counts == (14, 4, 2)
 
 
+def test_the_headline_compares_each_group_with_itself_where_groups_are_compared():
+    # Officers: 20 early and 8 late, all at Level 2.  Members: 8 early and 20 late, all at Level 1.  Neither group's
+    # late respondents differ from its early ones; but the late side holds more members, so the Totals do (early
+    # Level 2 or above 20/28, late 8/28): a difference of mix, not of view.  The headline speaks of each group.
+    mix = (people("officer", 0, ["l2"] * 20) + people("officer", 1, ["l2"] * 8)
+           + people("member", 0, ["l1"] * 8, others="l1") + people("member", 1, ["l1"] * 20, others="l1"))
+    e = score(data(mix)).early_late
+    lead = e.characteristics[0]
+    assert lead.total.difference is Difference.LOWER  # the Totals' mix
+    assert lead.groups["officer"].difference is lead.groups["member"].difference is Difference.NONE
+    text = early_late_context(score(data(mix)), "en")["early_late"]["headline"]
+    assert text.startswith("Late respondents — those who answered only after a reminder — rated the 7 characteristics "
+                           "compared no differently")
+    assert "lower" not in text
+    # A group that differs is named as such.
+    officers_differ = (people("officer", 0, EARLY) + people("officer", 1, LATE)
+                       + people("member", 0, ["l2"] * 8) + people("member", 1, ["l2"] * 8))
+    context = early_late_context(score(data(officers_differ)), "en")["early_late"]["headline"]
+    assert context == (
+        "Late respondents — those who answered only after a reminder — among officers, rated Leadership lower than "
+        "early ones (Level 2 or above: 30% against 80%; Level 3: 10% against 40%), beyond the margin of error; on the "
+        "other 6 characteristics no detectable difference.")
+    assert "ymhlith swyddogion, wedi sgorio Arweinyddiaeth yn is na rhai cynnar" in early_late_context(
+        score(data(officers_differ)), "cy")["early_late"]["headline"]
+
+
 def test_no_comparison_without_both_early_and_late_respondents():
     assert score(data(people("officer", 0, EARLY))).early_late is None
     assert score(data(people("officer", 1, EARLY))).early_late is None
@@ -326,5 +352,8 @@ def test_every_early_late_text_is_in_both_languages_with_the_same_placeholders()
     source = Path("reports/early_late.py").read_text(encoding="utf-8")
     used = set(re.findall(r"t\(\s*f?[\"'](el_[a-z0-9_{}.]+)[\"']", source))
     dynamic = {f"el_difference_{d.value}" for d in Difference} | {f"el_clause_{d}" for d in ("lower", "higher", "mixed")}
+    dynamic |= {f"el_clause_group_{d}" for d in ("lower", "higher", "mixed")} | {f"el_limit_{x.value}" for x in Limit}
+    dynamic |= {f"el_headline_{d}_{form}" for d in ("medians_only", "withheld", "protected", "others", "none")
+                for form in ("one", "other")}
     dynamic |= {"el_share_from_2", "el_share_from_3"}
     assert used and not ({u for u in used if "{" not in u} | dynamic) - set(all_entries())
