@@ -172,9 +172,14 @@ class RunLock:
         self.path = Path(db_path).with_name(Path(db_path).name + ".lock")
         self._fd: int | None = None
 
-    def acquire(self, what: str) -> RunLock:
-        """Hold the lock, or ``DatabaseError`` when another process does.  A folder where no lock file can be made
-        (missing, read-only) holds no database this process could write either: opening it says so."""
+    def acquire(self, what: str, *, after_restore: bool = True) -> RunLock:
+        """Hold the lock, or ``DatabaseError`` when another process does, or (``after_restore``) when a restore was
+        interrupted half-way.  A folder where no lock file can be made (missing, read-only) holds no database this
+        process could write either: opening it says so."""
+        database = self.path.with_suffix("")
+        if after_restore and interrupted_marker(database).exists():
+            raise DatabaseError(f"{what}: a restore of {database} was interrupted before it finished: run "
+                                "`datatool-bot restore FILE` again with the same backup, then start")
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE)
         except OSError:
@@ -183,7 +188,6 @@ class RunLock:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
-            database = self.path.with_suffix("")
             raise DatabaseError(f"{what}: another datatool-bot (`run`, or a restore) is using {database} right now: "
                                 "stop it first") from None
         self._fd = fd
@@ -195,8 +199,8 @@ class RunLock:
             self._fd = None
 
     @contextlib.contextmanager
-    def held(self, what: str) -> Iterator[RunLock]:
-        self.acquire(what)
+    def held(self, what: str, *, after_restore: bool = True) -> Iterator[RunLock]:
+        self.acquire(what, after_restore=after_restore)
         try:
             yield self
         finally:
@@ -228,7 +232,7 @@ async def restore_database(backup: Path, db_path: Path, ledger: ErasureLedger, n
     info = inspect_file(backup)
     latest = discover()[-1].version
     check_restorable(info, latest, str(backup))
-    with RunLock(db_path).held("cannot restore"):
+    with RunLock(db_path).held("cannot restore", after_restore=False):
         copy_of_ledger = backup.parent / LEDGER_COPY
         merged = ledger.merge(ErasureLedger(copy_of_ledger).entries()) if copy_of_ledger.is_file() and \
             copy_of_ledger.resolve() != ledger.path.resolve() else 0
@@ -251,6 +255,12 @@ async def restore_database(backup: Path, db_path: Path, ledger: ErasureLedger, n
         except BaseException:
             _remove_with_side_files(part)
             raise
+        # The swap: a few renames.  Until the last one is on disk a marker says a restore is under way, and `run`
+        # refuses to start on a half-swapped database (``RunLock``); running the restore again finishes it.
+        marker = interrupted_marker(db_path)
+        marker.write_text(f"restoring {backup}\n", encoding="utf-8")
+        _fsync(marker)
+        _fsync_folder(db_path.parent)
         aside = None
         if db_path.exists():
             aside = db_path.with_name(f"{db_path.name}.before-restore-{now.astimezone(UTC):%Y%m%dT%H%M%SZ}")
@@ -266,4 +276,11 @@ async def restore_database(backup: Path, db_path: Path, ledger: ErasureLedger, n
         os.replace(part, db_path)
         os.chmod(db_path, PRIVATE_FILE)
         _fsync_folder(db_path.parent)
+        marker.unlink()
+        _fsync_folder(db_path.parent)
     return Restored(info, version, aside, reapplied, merged)
+
+
+def interrupted_marker(db_path: Path) -> Path:
+    """Present while a restore swaps the database file: its absence says the database is whole."""
+    return Path(db_path).with_name(Path(db_path).name + ".restore-incomplete")

@@ -444,3 +444,55 @@ async def test_withdrawals_are_recorded_in_the_configured_ledger(tmp_path: Path,
     (line,) = elsewhere.read_text().splitlines()
     assert json.loads(line)["erased"] == "withdrawal" and not ledger_beside(settings.db_path).exists()
     assert mode(elsewhere) == 0o600
+
+
+# ---- a restore cannot swap the database under a running bot, nor leave one half-swapped ---------------------------
+
+
+async def test_restore_is_refused_while_the_real_bot_process_runs(world: World, tmp_path: Path, monkeypatch, capsys):
+    from tests.test_kill_delivery import bot_process, until_db
+
+    copy = tmp_path / "copy.db"
+    await asyncio.to_thread(backup_database, world.settings.db_path, copy)
+    monkeypatch.setenv("DATATOOL_DB_PATH", str(world.settings.db_path))
+    with bot_process(world, tmp_path, "running"):
+        await until_db(world, "SELECT COUNT(*) FROM campaigns", [(1,)], "the bot started")
+        driver = person(world, 6301)
+        await onboard(driver, world.tokens["officer"][2], timeout=60)  # it answers: it holds the database
+        assert await asyncio.to_thread(exit_code, ["restore", str(copy)]) == 2
+        assert "is using" in capsys.readouterr().err
+    assert not list(tmp_path.glob("*.before-restore-*"))
+
+
+def test_a_restore_interrupted_in_the_swap_stops_run_until_it_is_run_again(env: Path, capsys, tmp_path: Path,
+                                                                          monkeypatch):
+    import storage.backup
+
+    a_campaign(capsys)
+    copy = tmp_path / "copy.db"
+    assert main(["backup", "--out", str(copy)]) == 0
+    real_replace = os.replace
+
+    class Killed(BaseException):
+        pass
+
+    def dies_before_the_last_rename(source, target):
+        if Path(target) == env:
+            raise Killed()
+        return real_replace(source, target)
+
+    monkeypatch.setattr(storage.backup.os, "replace", dies_before_the_last_rename)
+    with pytest.raises(Killed):
+        main(["restore", str(copy)])
+    monkeypatch.setattr(storage.backup.os, "replace", real_replace)
+    assert not env.exists()  # half-swapped: moved aside, the copy not yet in place
+    monkeypatch.setenv("DATATOOL_TELEGRAM_TOKEN", "123456789:AAE" + "x" * 32)
+    monkeypatch.setenv("DATATOOL_TELEGRAM_BASE_URL", "http://127.0.0.1:9/bot")  # never reached
+    capsys.readouterr()
+    assert exit_code(["run"]) == 2
+    err = capsys.readouterr().err
+    assert "was interrupted before it finished" in err and len(err.strip().splitlines()) == 1
+    assert not env.exists()  # run created no empty database in its place
+    assert main(["restore", str(copy)]) == 0
+    assert plain_rows(env, "SELECT COUNT(*) FROM invitations") == [(4,)]
+    assert not list(tmp_path.glob("*.restore-incomplete"))

@@ -614,3 +614,25 @@ async def test_sigkill_mid_purge_is_finished_by_the_next_process_and_never_run_t
     assert erased_notices() == 1
     for log in ("first.log", "second.log"):
         assert MARKER not in (tmp_path / log).read_text(errors="replace")
+
+
+async def test_retention_lists_what_went_once_a_campaign_is_purged(tmp_path, clock, questionnaires, monkeypatch,
+                                                                    capsys):
+    import asyncio
+
+    async with Lifecycle(tmp_path, clock, questionnaires) as life:
+        life.at(30)
+        await life.service.tick()
+        erased_on = life.clock.now().date().isoformat()
+    for key in list(os.environ):
+        if key.startswith("DATATOOL_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("DATATOOL_DB_PATH", str(life.settings.db_path))
+    monkeypatch.setenv("DATATOOL_REPORTS_DIR", str(life.settings.reports_dir))
+    monkeypatch.setenv("DATATOOL_RETENTION_DAYS", "30")
+    assert await asyncio.to_thread(main, ["retention"]) == 0
+    out = capsys.readouterr().out
+    assert f"campaign 1  Flintshire County Council, round 2026: erased {erased_on}, 30 days" in out
+    assert "went:  16 invitation(s) with their hashes and references, 6 Telegram identities" in out
+    assert "of which 12 free text; 2 file(s)" in out and "left:  2 compiled report file(s)" in out
+    assert "campaign 2  Cardiff Council" in out and "fieldwork open" in out
