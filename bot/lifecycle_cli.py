@@ -111,7 +111,10 @@ async def update_retention(settings: Settings, campaign_id: int, days: int) -> s
             raise LifecycleError(
                 f"campaign {campaign_id}'s respondents were told in the privacy notice that their data is kept "
                 f"{exc.current} days after fieldwork closes: it can be shortened, never lengthened beyond that") from None
-    return f"Campaign {campaign_id}: respondent-level data kept {plan.days} days after fieldwork closes ({_until(plan, settings)})."
+    line = f"Campaign {campaign_id}: respondent-level data kept {plan.days} days after fieldwork closes ({_until(plan, settings)})."
+    if plan.state == DUE:
+        line += " That is past: the running bot erases it at its next check, within ten minutes, without a warning."
+    return line
 
 
 def _until(plan: Plan, settings: Settings) -> str:

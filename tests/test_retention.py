@@ -549,6 +549,15 @@ def test_lengthening_after_respondents_read_the_notice_is_refused_with_the_reaso
     assert "told in the privacy notice" in capsys.readouterr().err
     assert main(["campaign", "update", "1", "--retention-days", "60"]) == 0
     assert "kept 60 days" in capsys.readouterr().out
+    assert main(["campaign", "close", "1"]) == 0
+    plain = sqlite3.connect(env)
+    plain.execute("UPDATE campaigns SET closed_at = ?",  # closed long ago
+                  ((datetime.now(UTC) - timedelta(days=400)).isoformat(timespec="seconds"),))
+    plain.commit()
+    plain.close()
+    capsys.readouterr()
+    assert main(["campaign", "update", "1", "--retention-days", "30"]) == 0
+    assert "That is past: the running bot erases it at its next check" in capsys.readouterr().out
 
 
 # ---- SIGKILL of the real process in the middle of a purge -------------------------------------------------------------
