@@ -41,6 +41,7 @@ from reports.texts import texts
 WORD_LANGUAGE = {"en": "en-GB", "cy": "cy-GB"}
 PAGE_WIDTH_MM, PAGE_HEIGHT_MM, MARGIN_MM = 210, 297, 22
 TEXT_WIDTH_MM = PAGE_WIDTH_MM - 2 * MARGIN_MM
+PICTURE_HEIGHT_MM = PAGE_HEIGHT_MM - 2 * MARGIN_MM - 40  # a chart fits on a page, below the header and a heading
 TABLE_FONT_PT = 9
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
 SKIPPED = {"head", "style", "script", "nav", "template", "noscript", "title"}
@@ -429,7 +430,9 @@ class _Writer:
         self.placed.add(name)
         paragraph = self.doc.add_paragraph()  # type: ignore[attr-defined]
         self.mark(paragraph)
-        shape = paragraph.add_run().add_picture(io.BytesIO(chart.png), width=Mm(TEXT_WIDTH_MM))
+        width, height = int.from_bytes(chart.png[16:20], "big"), int.from_bytes(chart.png[20:24], "big")  # IHDR
+        across = min(TEXT_WIDTH_MM, PICTURE_HEIGHT_MM * width / height) if width and height else TEXT_WIDTH_MM
+        shape = paragraph.add_run().add_picture(io.BytesIO(chart.png), width=Mm(across))  # fits on one page
         properties = shape._inline.docPr
         properties.set("descr", chart.alt)
         properties.set("title", chart.title)

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from docx import Document
 from docx.oxml.ns import qn
+from docx.shared import Mm
 
 from config.publisher import load_publisher
 from reports import findings
@@ -288,3 +289,14 @@ def test_the_publisher_block_opens_the_draft_and_the_audit_body_is_its_author(la
     assert audit_body in "\n".join(opening[:first_heading]) and title < first_heading
     assert any(("Flintshire County Council" if language == "en" else "Cyngor Sir y Fflint") in text
                for text in opening[title:first_heading])
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_chart_fits_on_a_page(language: str):
+    document = word(language)
+    section = document.sections[0]
+    across = section.page_width - section.left_margin - section.right_margin
+    down = section.page_height - section.top_margin - section.bottom_margin
+    assert abs(section.page_width - Mm(210)) < Mm(1) and abs(section.page_height - Mm(297)) < Mm(1)  # A4
+    for picture in document.inline_shapes:
+        assert 0 < picture.width <= across and 0 < picture.height <= down - Mm(30)
