@@ -349,9 +349,8 @@ class RetentionService:
     async def _plan(self, row: CampaignRetention, now: datetime) -> Plan:
         campaign, days = row.campaign, row.days or self.policy.days
         expires_at = expiry(campaign, days)
-        purged = row.purge is not None and row.purge.erased is not None and row.purge.erased_at is not None
-        holding = row.purge.erased if purged and row.purge and row.purge.erased else \
-            await self.store.holding(campaign.id, self.free_text)
+        erased = row.purge.erased if row.purge is not None else None  # once erased: what went
+        holding = erased if erased is not None else await self.store.holding(campaign.id, self.free_text)
         warned = expires_at is not None and any(
             status in (SENT, UNKNOWN) for status in (await self.store.notices(campaign.id, WARNING, expires_at)).values())
         keep = row.purge.keep_reports if row.purge is not None else self.policy.keep_reports
