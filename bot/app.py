@@ -33,11 +33,13 @@ from bot.constants import (
     SERVICES_KEY,
     START,
 )
+from bot.health import HealthMonitor
 from bot.messenger import TelegramMessenger
 from bot.ordering import PerPersonUpdates, PollWhenRoom
 from bot.pacing import MessagePacer
 from bot.services import Services
 from bot.tolerant import TolerantBuilder
+from bot.translations_cli import log_unreviewed_welsh
 from config.settings import TELEGRAM_API, Settings
 from flows import callbacks
 from flows.callbacks import Action
@@ -56,6 +58,7 @@ def file_url(base_url: str) -> str:
 
 def build_application(settings: Settings, services: Services | None = None) -> Application:
     services = services or Services(settings)
+    monitor = HealthMonitor(settings, services.clock)  # /healthz, the status file, `datatool-bot status`
 
     async def post_init(app: Application) -> None:
         await services.open(TelegramMessenger(app.bot))
@@ -76,11 +79,13 @@ def build_application(settings: Settings, services: Services | None = None) -> A
             app.job_queue.run_once(handlers.post_completions, 0)  # post the summary now, not at the next tick
 
         services.fieldwork.on_close = closed_by_auditor
+        await monitor.start(app)  # after the jobs: it follows them
         # Everything loaded so far (questionnaires, catalogue, libraries) lives as long as the bot: kept out of the
         # garbage collector's passes, which then cost in proportion to what each update allocates, not to the heap.
         gc.freeze()
 
     async def post_shutdown(app: Application) -> None:
+        await monitor.stop()
         await services.close()
 
     queue: asyncio.Queue[object] = asyncio.Queue()
@@ -119,6 +124,7 @@ def build_application(settings: Settings, services: Services | None = None) -> A
     app.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, handlers.on_edited_message))
     app.add_handler(MessageHandler(message, handlers.on_other_message))
     app.add_error_handler(handlers.on_error)
+    monitor.install(app)
     return app
 
 
@@ -221,4 +227,5 @@ def run_polling(settings: Settings) -> None:
     log.info("connected to %s as @%s; starting datatool-bot with database %s",
              "Telegram" if settings.telegram_base_url == TELEGRAM_API else "the Bot API at a custom base URL",
              app.bot.username, settings.db_path)
+    log_unreviewed_welsh(settings)
     app.run_polling(allowed_updates=ALLOWED_UPDATES)

@@ -155,4 +155,22 @@ def build_parser() -> argparse.ArgumentParser:
     add_retention_option(create, update)
     add_lifecycle_arguments(sub)
     # ---- end of lifecycle ----
+    # ---- operations and translation (issue 23 items 5 and 6; bodies in bot/health.py, bot/translations_cli.py) ----
+    add_operations_arguments(sub, create)
+    # ---- end of operations and translation ----
     return parser
+
+
+def add_operations_arguments(sub: argparse._SubParsersAction,  # type: ignore[type-arg]
+                             create: argparse.ArgumentParser) -> None:
+    """``status`` and ``translations``, and ``--require-reviewed-welsh`` on ``run`` and ``campaign create``."""
+    from bot.health import add_status_arguments
+    from bot.translations_cli import add_translation_arguments
+
+    add_status_arguments(sub)
+    add_translation_arguments(sub)
+    for parser in (sub.choices["run"], create):
+        parser.add_argument("--require-reviewed-welsh", action="store_true",
+                            help="refuse to open fieldwork while any Welsh text respondents read has not been reviewed "
+                            "by a qualified translator (also DATATOOL_REQUIRE_REVIEWED_WELSH=true; see "
+                            "`datatool-bot translations status`)")

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from bot import lifecycle_cli  # retention, backup, restore (issue 23 items 1 and 4)
 from bot.arguments import build_parser
+from bot.health import status_command
 from bot.invite_files import (
     CannotWrite,
     as_csv,
@@ -28,6 +29,10 @@ from bot.invite_files import (
     write_qr_codes,
 )
 from bot.services import admin_services, load_questionnaires
+from bot.translations_cli import TranslationsError, welsh_gate  # operations and translation (issue 23)
+from bot.translations_cli import export_command as translations_export
+from bot.translations_cli import import_command as translations_import
+from bot.translations_cli import status_command as translations_status
 from bot.webhook import DEFAULT_LISTEN, WebhookError, run_webhook
 from config.reminder_policy import load_reminder_policy
 from config.settings import TELEGRAM_API, Settings, SettingsError, load_settings
@@ -176,6 +181,7 @@ async def campaign_create(settings: Settings, args: argparse.Namespace) -> int:
     with refused(CREATE_WORDING):
         policy = load_reminder_policy(args.reminders) if args.reminders else None
         check_dates(opens, args.closes, today(settings))  # the use case checks them again; here before the database
+        welsh = welsh_gate(settings, args.require_reviewed_welsh)  # refuses here if reviewed Welsh is required
         async with admin_services(settings) as admin:
             targets = {"officer": args.target_officers, "member": args.target_members}
             campaign_id = await admin.campaigns.create(args.authority, opens, args.closes, targets,
@@ -187,6 +193,8 @@ async def campaign_create(settings: Settings, args: argparse.Namespace) -> int:
     print(f"Campaign {campaign_id} ({campaign.authority}), round {campaign.round}: fieldwork "
           f"{campaign.opens_on.isoformat()} to {campaign.closes_on.isoformat()}; respondent-level data kept {kept} days "
           "after it closes.", file=sys.stderr)
+    if welsh:
+        print(f"datatool-bot: {welsh}", file=sys.stderr)
     return 0
 
 
@@ -391,12 +399,21 @@ HANDLERS = {
     # ---- lifecycle (issue 23 items 1 and 4: bot/lifecycle_cli.py) ----
     **lifecycle_cli.HANDLERS,
 }
+# ---- operations and translation (issue 23 items 5 and 6: bot/health.py, bot/translations_cli.py) ----
+HANDLERS |= {
+    ("status", None): status_command,
+    ("translations", "export"): translations_export,
+    ("translations", "import"): translations_import,
+    ("translations", "status"): translations_status,
+}
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     settings.require_token()
     if args.webhook_url is None and args.listen is not None:
         raise UsageError("--listen is for webhook mode: give --webhook-url too, or leave --listen out to poll")
+    if args.require_reviewed_welsh or settings.require_reviewed_welsh:
+        welsh_gate(settings, require=True)  # the warning alone is logged once the bot has connected
     with talking_to_telegram(settings), RunLock(settings.db_path).held("cannot start"):  # restore waits (issue 23)
         try:
             if args.webhook_url is None:
@@ -437,7 +454,8 @@ def run_command(argv: Sequence[str] | None) -> int:
             return cmd_run(settings, args)
         handler = HANDLERS[(args.command, getattr(args, "action", None))]
         return asyncio.run(handler(settings, args))
-    except (SettingsError, DatabaseError, UsageError, CampaignError, CannotWrite, ValueError) as exc:
+    except (SettingsError, DatabaseError, UsageError, CampaignError, CannotWrite, ValueError,
+            TranslationsError) as exc:
         print(f"datatool-bot: {exc}", file=sys.stderr)
         return 2
     except TelegramUnavailable as exc:

@@ -62,6 +62,7 @@ import signal
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from bot.health import HEALTH_KEY, HEALTH_PATH
 from config.settings import TELEGRAM_API, Settings
 
 if TYPE_CHECKING:
@@ -303,6 +304,8 @@ class WebhookServer:
     async def _answer(self, request: web.BaseRequest) -> web.StreamResponse:
         from aiohttp import web
 
+        if request.rel_url.raw_path == HEALTH_PATH:
+            return await self._health(request)
         if request.rel_url.raw_path != self.path:
             return web.Response(status=404)
         if request.method != "POST":
@@ -335,6 +338,27 @@ class WebhookServer:
             if len(body) > self.max_body:
                 return None
         return bytes(body)
+
+    async def _health(self, request: web.BaseRequest) -> web.Response:
+        """``GET /healthz``: 200 and the health as JSON, or 503 with the same body naming what is wrong
+        (``bot/health.py``); outside the webhook's path, needing no secret, and revealing nothing about anyone."""
+        from aiohttp import web
+
+        from bot.health import HEALTH_KEY, Health
+
+        if request.method not in ("GET", "HEAD"):
+            return web.Response(status=405, headers={"Allow": "GET, HEAD"})
+        monitor = self.app.bot_data.get(HEALTH_KEY)
+        if monitor is None:
+            return web.Response(status=404)
+        if self._closing:
+            health = Health(False, {"status": "stopping", "mode": "webhook"})
+        elif not self._ready.is_set():
+            health = Health(False, {"status": "starting", "mode": "webhook"})
+        else:
+            health = await monitor.report()
+        return web.json_response(health.body, status=200 if health.ok else 503,
+                                 headers={"Cache-Control": "no-store"})
 
     def _busy(self) -> web.Response:
         from aiohttp import web
@@ -415,15 +439,21 @@ async def serve(app: Application, settings: Settings, url: str, listen: tuple[st
     start the Application, take updates; then stop taking them, finish those being handled, shut everything down.
     ``max_connections``: how many POSTs at once, registered with Telegram (default :func:`connections`)."""
     from bot.app import _connect
+    from bot.translations_cli import log_unreviewed_welsh
 
     secret = settings.require_webhook_secret()
     limit = max_connections or connections(settings)
     host, port = listen
+    if url_path(url) == HEALTH_PATH:
+        raise WebhookError(f"--webhook-url cannot end in {HEALTH_PATH}: that path is the health check; use e.g. "
+                           "/datatool/telegram", 2)
     server = WebhookServer(app, url_path(url), secret, connections=limit, slot_wait=slot_wait)
     try:
         await server.listen(host, port)
     except OSError as exc:
         raise cannot_listen(host, port, exc) from None
+    if (monitor := app.bot_data.get(HEALTH_KEY)) is not None:
+        monitor.serving_webhook(host, server.port)
     try:
         if connect:
             await _connect(app)
@@ -433,6 +463,7 @@ async def serve(app: Application, settings: Settings, url: str, listen: tuple[st
         log.info("connected to %s as @%s; webhook %s, listening on %s:%d; starting datatool-bot with database %s",
                  "Telegram" if settings.telegram_base_url == TELEGRAM_API else "the Bot API at a custom base URL",
                  app.bot.username, shown(url), host, server.port, settings.db_path)
+        log_unreviewed_welsh(settings)
         if app.post_init:
             await app.post_init(app)
         await app.start()

@@ -43,6 +43,10 @@ HINTS = {
     "concurrent_updates": "give a whole number from 1 to 256, e.g. 8",
     "webhook_secret": "generate one with python3 -c 'import secrets; print(secrets.token_urlsafe(32))' (1 to 256 "
                       "characters from A-Z, a-z, 0-9, _ and -)",
+    # ---- operations and translation (issue 23) ----
+    "status_file": "give a file path such as /var/lib/datatool/datatool.status.json, or unset it to write beside "
+                   "the database",
+    "require_reviewed_welsh": "give true or false",
     # ---- retention and backups (issue 23, items 1 and 4) ----
     "retention_days": "give a whole number of days from 1 to 3650, e.g. 365",
     "retention_warning_days": "give a whole number of days from 0 (no warning) to 365, e.g. 14",
@@ -98,6 +102,15 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     """Webhook mode only (``run --webhook-url``): Telegram sends it in the ``X-Telegram-Bot-Api-Secret-Token`` header
     of every update it POSTs, and the bot refuses (403) any request without it.  Secret, never logged."""
+
+    # ---- operations and translation (issue 23) ----
+    status_file: Path | None = None
+    """Where ``run`` writes its health as it starts, every 30 s and when it stops, for ``datatool-bot status``
+    (``bot/health.py``); default: beside the database, ``<DATATOOL_DB_PATH>.status.json``."""
+    require_reviewed_welsh: bool = False
+    """Refuse to open fieldwork (``campaign create``, ``run``) while any Welsh text respondents read has not been
+    reviewed by a qualified translator (``datatool-bot translations status``); the command line's
+    ``--require-reviewed-welsh`` does the same for one command."""
 
     # ---- retention and backups (issue 23, items 1 and 4) ----
     retention_days: int = Field(default=365, ge=1, le=3650)
