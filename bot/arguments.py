@@ -131,12 +131,30 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = isub.add_parser("revoke", help="stop an invitation's link from working")
     revoke.add_argument("reference", help="the invitation's reference, e.g. C1-M0007")
 
-    auditors = sub.add_parser("auditors", help="who may use the auditor commands (by Telegram user id)")
+    # ---- access (issue 23 items 2 and 3; bodies in bot/access_cli.py) ----
+    auditors = sub.add_parser("auditors", help="who may use the auditor commands (by Telegram user id), and for "
+                              "which councils")
     asub = auditors.add_subparsers(dest="action", required=True, metavar="ACTION")
-    for name, text in (("add", "add an auditor"), ("remove", "remove an auditor")):
+    for name, text in (("add", "add an auditor, for every council or only some"), ("remove", "remove an auditor")):
         p = asub.add_parser(name, help=text)
         p.add_argument("user_id", type=positive_int, help="numeric Telegram user id (not the @username)")
-    asub.add_parser("list", help="list auditors")
+    add = asub.choices["add"]
+    add.description = ("Add an auditor, or change an auditor's councils. With --authority, the auditor sees only "
+                       "those councils (their commands, buttons, digest and final reports); without it, every council. "
+                       "Ids in DATATOOL_AUDITOR_IDS always see every council.")
+    add.add_argument("--authority", action="extend", nargs="+", metavar="NAME",
+                     help="a council this auditor may see (any unambiguous part of its name); repeat for more")
+    asub.add_parser("list", help="list auditors, where each comes from, and the councils each sees")
+    audit = sub.add_parser(
+        "audit-log", help="the access log as CSV: who received which council's data, and when",
+        description="Print the access log as CSV: every release of data (chat commands, digests, reports posted, "
+        "the command line's report, rates and invitation lists), auditors added and removed, withdrawals and purges "
+        "(by campaign and count). With --verify, check that no entry was changed or removed since it was written: "
+        "exit code 1 at the first that was.")
+    audit.add_argument("--campaign", type=positive_int, help="only this campaign's entries")
+    audit.add_argument("--since", type=parse_date, help="only entries from this day on, YYYY-MM-DD (local time)")
+    audit.add_argument("--verify", action="store_true", help="check the whole chain of hashes (whatever is printed)")
+    # ---- end of access ----
 
     rates_parser = sub.add_parser("rates", help="response-rate table(s) in the terminal")
     rates_parser.add_argument("--authority", help="one council (any unambiguous part of its name); default: all open")

@@ -18,6 +18,7 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.access_cli import audit_log, auditors_add, auditors_list, auditors_remove
 from bot import lifecycle_cli  # retention, backup, restore (issue 23 items 1 and 4)
 from bot.arguments import build_parser
 from bot.health import status_command
@@ -36,6 +37,7 @@ from bot.translations_cli import status_command as translations_status
 from bot.webhook import DEFAULT_LISTEN, WebhookError, run_webhook
 from config.reminder_policy import load_reminder_policy
 from config.settings import TELEGRAM_API, Settings, SettingsError, load_settings
+from flows.access_log import INVITES_LIST, NATIONAL_REPORT, RATES, REPORT
 from flows.campaigns import (
     YEARS_AHEAD,
     AlreadyRevoked,
@@ -305,6 +307,7 @@ async def invites_list(settings: Settings, args: argparse.Namespace) -> int:
     with refused():
         async with admin_services(settings) as admin:
             found = await admin.campaigns.invitations(args.campaign, args.role, args.status)
+            await admin.access.record(INVITES_LIST, campaign_id=args.campaign, detail=f"{len(found)} invitation(s)")
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(("reference", "role", "status"))
     writer.writerows((i.reference, i.role, i.status) for i in found)
@@ -319,32 +322,7 @@ async def invites_revoke(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-# ---- auditors & rates ------------------------------------------------------------------------------------------------
-
-
-async def auditors_add(settings: Settings, args: argparse.Namespace) -> int:
-    async with admin_services(settings) as admin:
-        added = await admin.auditors.add(args.user_id)
-    print(f"{args.user_id} {'is now an auditor' if added else 'was already an auditor'}.")
-    return 0
-
-
-async def auditors_remove(settings: Settings, args: argparse.Namespace) -> int:
-    async with admin_services(settings) as admin:
-        removed = await admin.auditors.remove(args.user_id)
-    if not removed:
-        hint = " (it comes from DATATOOL_AUDITOR_IDS: remove it there)" if args.user_id in settings.auditor_ids else ""
-        raise UsageError(f"{args.user_id} is not in the auditors list{hint}")
-    print(f"{args.user_id} is no longer an auditor.")
-    return 0
-
-
-async def auditors_list(settings: Settings, args: argparse.Namespace) -> int:
-    async with admin_services(settings) as admin:
-        listed = await admin.auditors.listing()
-    for user_id, source in listed:
-        print(f"{user_id}\t{source}")
-    return 0
+# ---- rates and reports (auditors and the access log: bot/access_cli.py) ------------------------------------------
 
 
 async def rates(settings: Settings, args: argparse.Namespace) -> int:
@@ -358,6 +336,7 @@ async def rates(settings: Settings, args: argparse.Namespace) -> int:
                 print("No campaign is open. `datatool-bot campaign list` shows them all.")
                 return 0
         tables = [await admin.campaigns.table(c) for c in campaigns]
+        await admin.access.record_each(RATES, [c.id for c in campaigns])
     print("\n\n".join(format_text(t, details=True) for t in tables))
     return 0
 
@@ -368,12 +347,15 @@ async def report(settings: Settings, args: argparse.Namespace) -> int:
     async with admin_services(settings) as admin:
         completion = admin.completion(questionnaires)
         if args.national:
+            latest = await admin.campaigns.latest_per_authority()
+            await admin.access.record_each(NATIONAL_REPORT, [c.id for c in latest], detail=f"to {args.out}")
             written = await completion.national(args.out)
             if written is None:
                 raise UsageError("there are no campaigns yet: nothing to report")
         else:
             with refused():
                 campaign = await admin.campaigns.campaign_for(args.authority)
+            await admin.access.record(REPORT, campaign_id=campaign.id, detail=f"to {args.out}")
             written = await completion.report(campaign, args.out)
     for path in written:
         print(path)
@@ -396,6 +378,8 @@ HANDLERS = {
     ("auditors", "list"): auditors_list,
     ("rates", None): rates,
     ("report", None): report,
+    # ---- access (issue 23 items 2 and 3: bot/access_cli.py) ----
+    ("audit-log", None): audit_log,
     # ---- lifecycle (issue 23 items 1 and 4: bot/lifecycle_cli.py) ----
     **lifecycle_cli.HANDLERS,
 }

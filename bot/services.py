@@ -7,7 +7,9 @@ tests' seeding need outside the bot: campaigns and invitations, auditors, and co
 
 from __future__ import annotations
 
+import getpass
 import logging
+import os
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,21 +25,24 @@ from config.publisher import DEFAULT_PUBLISHER, load_publisher
 from config.privacy import DEFAULT_PRIVACY_NOTICE, load_privacy_notice
 from config.reminder_policy import DEFAULT_REMINDER_POLICY, load_reminder_policy
 from config.settings import Settings
+from flows.access_log import COMMAND_LINE, AccessLog
 from bot import jobs_lifecycle
 from flows.auditors import Auditors
 from flows.backups import BackupService
 from flows.campaigns import CampaignService
-from flows.completion import CompletionService, Poster, PostingService
+from flows.completion import CompletionService, Poster
 from flows.fieldwork import FieldworkService
 from flows.forecast import ForecastService
 from flows.i18n import Catalogue, catalogue
 from flows.model import QUESTIONNAIRE_DIR, Questionnaire, Role, load_questionnaire
 from flows.ports import Clock
+from flows.posting import PostingService
 from flows.reminders import Messenger, ReminderService
 from flows.results import ResultsService
 from flows.retention import RetentionService
 from flows.service import RespondentService
 from reports.outcomes import key_questions
+from storage.access_log import AccessLogRepository
 from storage.auditors import AuditorRepository
 from storage.database import connect, open_reader, open_writer
 from storage.history import HistoryRepository
@@ -95,6 +100,8 @@ class AdminServices:
     conn: aiosqlite.Connection
     campaigns: CampaignService
     auditors: Auditors
+    access: AccessLog
+    """The access log, written to as "command line" by the operating-system user."""
 
     def completion(self, questionnaires: dict[str, Questionnaire] | None = None) -> CompletionService:
         """Compiling reports (the questionnaires are loaded and validated here unless given)."""
@@ -113,9 +120,19 @@ async def admin_services(settings: Settings, clock: Clock | None = None) -> Asyn
         campaigns = await campaign_service(conn, settings, clock, authorities)
         auditor_records = AuditorRepository(conn)
         yield AdminServices(settings, conn, campaigns, Auditors(auditor_records, clock, settings.auditor_ids,
-                                                                settings.auditor_chat_id, auditor_records))
+                                                                settings.auditor_chat_id, auditor_records),
+                            AccessLog(AccessLogRepository(conn), clock, who=COMMAND_LINE, os_user=os_user()))
     finally:
         await conn.close()
+
+
+def os_user() -> str:
+    """Who runs this command, as the operating system knows them (for the access log): the login name, else the
+    numeric user id."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this user id (a container's arbitrary uid)
+        return f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
 
 
 class Services:
@@ -138,6 +155,7 @@ class Services:
         self.campaigns: CampaignService
         self.auditors: Auditors
         self.fieldwork: FieldworkService
+        self.access: AccessLog
         self.reminders: ReminderService
         self.completion: CompletionService
         self.reminder_store: ReminderRepository
@@ -157,7 +175,8 @@ class Services:
         self._writer = open_writer(self.settings.db_path)
         self.campaigns = await campaign_service(conn, self.settings, self.clock, self.authorities,
                                                 self.questionnaires)
-        # who is an auditor, each chat's language, what each saw at /rates, the digests sent
+        self.access = AccessLog(AccessLogRepository(conn), self.clock)  # who received what (flows/access_log.py)
+        # who is an auditor and which councils each sees, each chat's language, what each saw at /rates, the digests
         auditor_records = AuditorRepository(conn)
         self.auditors = Auditors(auditor_records, self.clock, self.settings.auditor_ids, self.settings.auditor_chat_id,
                                  auditor_records)
@@ -168,6 +187,7 @@ class Services:
         respondent_records = RespondentRecords(self._conn, self._reader, self._writer)  # with the results choice
         self.fieldwork = FieldworkService(
             self.campaigns, self.auditors, auditor_records, auditor_records, self.clock, self.settings.zone,
+            self.access,
             reminders=self.reminder_store, completion=self.completion, questionnaires=respondent_records,
             cat=self.catalogue,
         )
@@ -179,8 +199,9 @@ class Services:
             )
             self.results = ResultsService(ResultsRepository(conn), self.completion, messenger, self.clock,
                                           self.catalogue)
+            self.results.access = self.access
             self.posting = PostingService(self.postings, self.completion, messenger, self.clock, self.auditors,
-                                          results=self.results)
+                                          results=self.results, access=self.access, audience=self.auditors)
             self.fieldwork.posting = self.posting
             in_doubt = await self.posting.recover()
             if in_doubt:
@@ -203,6 +224,7 @@ class Services:
             self.notice,
             outputs=self.completion,
         )
+        self.respondents.withdrawals.access = self.access  # withdrawals by campaign and count
         rebuilt = await self.respondents.withdrawals.finish_pending()
         if rebuilt:
             log.warning("%d stored report(s) rebuilt without the answers of a withdrawal the bot was stopped in",

@@ -1,29 +1,75 @@
-"""Who is an auditor: the Telegram user ids from settings (``DATATOOL_AUDITOR_IDS``) and those added with
-``datatool-bot auditors add``; and the language auditor texts take in each auditor's chat and in the auditors'
-group chat.  Used by the command line, the auditors' chat service and the posting of the final report alike."""
+"""Who is an auditor, and which councils each may see; and the language auditor texts take in each auditor's chat
+and in the auditors' group chat.  Used by the command line, the auditors' chat service and the posting of the final
+report alike.
+
+Auditors are the Telegram user ids from settings (``DATATOOL_AUDITOR_IDS``) and those added with ``datatool-bot
+auditors add ID [--authority NAME ...]``.  One added with councils listed sees only those (``Auditors.scope``): their
+commands, buttons, digest and final reports; one added with none listed, and every id from settings, sees every
+council (the national lead).  The auditors' group chat (``DATATOOL_AUDITOR_CHAT_ID``), set in settings too, gets every
+council's digest and reports.  Adding and removing an auditor is written to the access log in the same transaction.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
+from flows.access_log import AUDITOR_ADDED, AUDITOR_REMOVED, AccessLog, Release, auditor
+from flows.campaigns import AmbiguousAuthority, CampaignService, NoAuthority, match
 from flows.i18n import DEFAULT_LANGUAGE, LANGUAGES, normalise_language
 from flows.ports import ChatLanguages, Clock, StorageUnavailable
+from flows.records import Campaign
 
 CONFIGURED, ADDED = "settings", "added"
 """Where an auditor comes from (``Auditors.listing``)."""
+EVERY_COUNCIL = "all councils"
+
+
+class ConfiguredEverywhere(ValueError):
+    """Councils given for an id from ``DATATOOL_AUDITOR_IDS``, which means every council: settings win."""
+
+    def __init__(self, user_id: int):
+        super().__init__(f"{user_id} is in DATATOOL_AUDITOR_IDS, which means all councils: remove it there first to "
+                         "limit it to some")
+        self.user_id = user_id
 
 
 class AuditorStore(Protocol):
-    async def add_auditor(self, telegram_user_id: int, now: datetime) -> bool:
-        """False when they already were one."""
+    async def add_auditor(self, telegram_user_id: int, now: datetime, authorities: Sequence[str] = (),
+                          release: Release | None = None) -> bool:
+        """Add the auditor (or keep them) with exactly these councils (none: every council), writing ``release`` to
+        the access log in the same transaction; False when they already were one."""
         ...
 
-    async def remove_auditor(self, telegram_user_id: int) -> bool:
-        """False when they were not in the list."""
+    async def remove_auditor(self, telegram_user_id: int, release: Release | None = None) -> bool:
+        """False when they were not in the list (and nothing is logged)."""
         ...
 
     async def auditors(self) -> list[int]: ...
+
+    async def auditor_authorities(self, telegram_user_id: int) -> list[str]:
+        """The councils a stored auditor is limited to (English names); empty: every council."""
+        ...
+
+
+def describe(scope: frozenset[str] | None) -> str:
+    """A scope in words, for the terminal and the access log."""
+    return EVERY_COUNCIL if scope is None else "; ".join(sorted(scope))
+
+
+async def campaign_in_scope(campaigns: CampaignService, query: str, scope: frozenset[str]) -> Campaign:
+    """``CampaignService.campaign_for`` among the councils of ``scope`` only: the query is matched against their
+    English and Welsh names alone, so a council outside it is ``NoAuthority`` (exactly as one that does not exist),
+    and an ambiguous query lists none of the others."""
+    pairs = [(name, cy) for name, cy in await campaigns.store.authority_names() if name in scope]
+    by_any = {name: name for name, _ in pairs} | {cy: name for name, cy in pairs if cy}
+    names = sorted({by_any[m] for m in match(query, list(by_any))})
+    if not names:
+        raise NoAuthority(query)
+    if len(names) > 1:
+        raise AmbiguousAuthority(query, names)
+    return await campaigns.campaign_for(names[0])  # its exact English name: that council's campaign
 
 
 class Auditors:
@@ -51,12 +97,38 @@ class Auditors:
         """Every auditor with where they come from (settings win over the stored list)."""
         return [(user_id, CONFIGURED if user_id in self.configured else ADDED) for user_id in await self.ids()]
 
-    async def add(self, user_id: int) -> bool:
-        return await self.store.add_auditor(user_id, self.clock.now())
+    async def add(self, user_id: int, authorities: Sequence[str] = (), *, log: AccessLog | None = None) -> bool:
+        """Add an auditor limited to ``authorities`` (English names, as ``CampaignService.find_authority`` gives
+        them; none: every council), or set an existing one's councils to these; False when they already were one.
+        ``ConfiguredEverywhere`` for councils given to an id from settings."""
+        if authorities and user_id in self.configured:
+            raise ConfiguredEverywhere(user_id)
+        scope = frozenset(authorities) or None
+        release = None if log is None else log.release(
+            AUDITOR_ADDED, detail=f"{auditor(user_id)}; councils: {describe(scope)}")
+        return await self.store.add_auditor(user_id, self.clock.now(), sorted(scope or ()), release)
 
-    async def remove(self, user_id: int) -> bool:
+    async def remove(self, user_id: int, *, log: AccessLog | None = None) -> bool:
         """Only the stored list can be changed here: an id from settings stays until settings change."""
-        return await self.store.remove_auditor(user_id)
+        release = None if log is None else log.release(AUDITOR_REMOVED, detail=auditor(user_id))
+        return await self.store.remove_auditor(user_id, release)
+
+    # ---- which councils each sees ------------------------------------------------------------------------------------
+
+    async def scope(self, user_id: int) -> frozenset[str] | None:
+        """The councils (English names) ``user_id`` may see, or None: every council (an id from settings, or one
+        added with no council listed)."""
+        if user_id in self.configured:
+            return None
+        return frozenset(await self.store.auditor_authorities(user_id)) or None
+
+    async def sees(self, chat_id: int, authority: str) -> bool:
+        """Whether a recipient chat may be given ``authority``'s data: the auditors' group chat sees every council;
+        an auditor's private chat (its id is theirs) what their scope allows."""
+        if chat_id == self.group_chat:
+            return True
+        scope = await self.scope(chat_id)
+        return scope is None or authority in scope
 
     # ---- the language of auditor texts in a chat -------------------------------------------------------------------
 

@@ -5,9 +5,9 @@ Fieldwork completes when the close date passes, when every invitation is submitt
 from storage, the files written by ``reports/``) and lists what to post, the summary first; it also rebuilds a stored
 report after a withdrawal and gives the interim summary on request.
 
-``PostingService`` then gives every recipient chat every item of the final bundle (the summary message, the charts,
-the report documents).  Each (campaign, chat, item) is claimed in the store as ``sending`` — committed — before it
-goes out, and settled after by what became of it (``flows.delivery``):
+``PostingService`` (``flows.posting``) then gives every recipient chat every item of the final bundle (the summary
+message, the charts, the report documents).  Each (campaign, chat, item) is claimed in the store as ``sending`` —
+committed — before it goes out, and settled after by what became of it (``flows.delivery``):
 
 - sent: ``sent``;
 - certainly not delivered (5xx, connection refused, flood control): tried again after a back-off that starts
@@ -42,11 +42,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
+from flows.access_log import Release
 from flows.campaigns import CampaignService, UnknownCampaign
 from flows.delivery import Delivery, Outcome
-from flows.diagnostics import isolated
 from flows.i18n import DEFAULT_LANGUAGE, LANGUAGES, catalogue
-from flows.ports import Clock
 from flows.records import CLOSED, Campaign
 from flows.retention import DataErased
 
@@ -161,9 +160,11 @@ class PostingStore(Protocol):
         """Ids of closed campaigns whose summary is not yet settled everywhere."""
         ...
 
-    async def claim(self, campaign_id: int, chat_id: int, item: str, now: datetime) -> int | None:
-        """Commit the item as ``sending`` when it has not been tried in this chat, or failed and is due again;
-        returns the attempt number, or None (already sent, in doubt, in flight, not due, or given up)."""
+    async def claim(self, campaign_id: int, chat_id: int, item: str, now: datetime, *,
+                    release: Release | None = None) -> int | None:
+        """Commit the item as ``sending`` when it has not been tried in this chat, or failed and is due again, with
+        ``release`` in the access log in the same transaction; returns the attempt number, or None (already sent, in
+        doubt, in flight, not due, or given up: nothing is logged)."""
         ...
 
     async def record(self, campaign_id: int, chat_id: int, item: str, status: str, now: datetime, *,
@@ -322,25 +323,7 @@ class CompletionService:
         return await self.compiler.write_national([(c, self.campaigns.status(c) != CLOSED) for c in latest], folder)
 
 
-# ---- posting --------------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PostReport:
-    sent: int = 0
-    retrying: int = 0
-    unknown: int = 0
-    given_up: int = 0
-    finished: tuple[int, ...] = ()
-    paused_until: datetime | None = None
-
-
-@dataclass
-class _Tally:
-    sent: int = 0
-    retrying: int = 0
-    unknown: int = 0
-    given_up: int = 0
+# ---- posting (the rules; ``flows.posting.PostingService`` applies them) ------------------------------------------
 
 
 def wait_after(delivery: Delivery, attempt: int) -> timedelta | None:
@@ -385,137 +368,3 @@ def pinned_language(bundle: Bundle, claimed: Iterable[str]) -> str | None:
     the keys already ``claimed`` for that chat (notices included); None when nothing tells."""
     keys = {key.removeprefix(NOTICE_PREFIX) for key in claimed}
     return next((lang for lang in bundle.by_language if keys & bundle.only_in(lang)), None)
-
-
-_PAUSED, _FINISHED = object(), object()
-"""What posting one campaign came to (``PostingService._post_campaign``), besides None: not finished yet."""
-
-
-class PostingService:
-    def __init__(self, store: PostingStore, reports: FinalReports, poster: Poster, clock: Clock,
-                 languages: RecipientLanguages | None = None, results: RespondentResults | None = None):
-        self.store = store
-        self.results = results
-        """Sends the final summary to the respondents who asked for it, after each pass of the auditors' posting."""
-        self.reports = reports
-        self.poster = poster
-        self.clock = clock
-        self.languages = languages
-        """Each recipient chat's language; without it every chat gets ``Bundle.items`` (English)."""
-        self._paused_until: datetime | None = None
-
-    async def language(self, chat_id: int) -> str:
-        return DEFAULT_LANGUAGE if self.languages is None else await self.languages.language(chat_id)
-
-    async def _chat_items(self, bundle: Bundle, chat_id: int,
-                          postings: Sequence[Posting]) -> tuple[str, tuple[Item, ...]]:
-        """What ``chat_id`` gets of ``bundle``, and in which language: the one its posting began in, else its own."""
-        language = pinned_language(bundle, (p.item for p in postings if p.chat_id == chat_id))
-        language = language or await self.language(chat_id)
-        return language, bundle.items_in(language)
-
-    async def recover(self) -> int:
-        return await self.store.recover()
-
-    async def tick(self, recipients: Sequence[int]) -> PostReport:
-        """One pass: close what has completed, then post whatever is due to every recipient, tell chats about items
-        in doubt, and finish the campaigns where everything is settled; then send the results to the respondents
-        who asked for them (``results``; not while flood control pauses posting)."""
-        now = self.clock.now()
-        if self._paused_until is not None and now < self._paused_until:
-            return PostReport(paused_until=self._paused_until)
-        self._paused_until = None
-        with isolated(log, "completion: closing completed campaigns failed"):
-            await self.reports.close_completed()
-        tally = _Tally()
-        finished: list[int] = []
-        for campaign_id in await self.store.awaiting_post():
-            # One campaign's failure (its report will not compile, say) is logged, and the others go on.
-            outcome = None
-            with isolated(log, f"completion: campaign {campaign_id} left for the next tick"):
-                outcome = await self._post_campaign(campaign_id, recipients, tally)
-            if outcome is _PAUSED:
-                return self._report(tally, finished)
-            if outcome is _FINISHED:
-                finished.append(campaign_id)
-        if self.results is not None:
-            with isolated(log, "completion: results to respondents failed"):
-                await self.results.tick()
-        return self._report(tally, finished)
-
-    async def _post_campaign(self, campaign_id: int, recipients: Sequence[int], tally: _Tally) -> object:
-        """Post one campaign's bundle to every recipient: ``_FINISHED`` when all of it is settled, ``_PAUSED`` when
-        flood control says to stop posting for now, else None."""
-        bundle = await self.reports.final_bundle(campaign_id)
-        before = await self.store.postings(campaign_id)
-        owed: dict[int, tuple[Item, ...]] = {}
-        for chat_id in recipients:
-            language, items = await self._chat_items(bundle, chat_id, before)
-            owed[chat_id] = items
-            for item in items:
-                if not await self._post(campaign_id, chat_id, item, tally):
-                    return _PAUSED
-            doubtful = {p.item for p in await self.store.postings(campaign_id)
-                        if p.chat_id == chat_id and p.status == UNKNOWN}
-            for item in items:
-                if item.key in doubtful and not await self._post(campaign_id, chat_id,
-                                                                 notice(bundle, item, language), tally):
-                    return _PAUSED
-        if settled(await self.store.postings(campaign_id), recipients, owed):
-            log.info("campaign %s: summary posted and settled, files in %s", campaign_id, bundle.folder)
-            await self.store.finished(campaign_id, self.clock.now())
-            return _FINISHED
-        return None
-
-    def _report(self, tally: _Tally, finished: list[int]) -> PostReport:
-        return PostReport(tally.sent, tally.retrying, tally.unknown, tally.given_up, tuple(finished), self._paused_until)
-
-    async def _post(self, campaign_id: int, chat_id: int, item: Item, tally: _Tally) -> bool:
-        """Post one item if it is due; False when flood control says to stop posting for now."""
-        attempt = await self.store.claim(campaign_id, chat_id, item.key, self.clock.now())
-        if attempt is None:
-            return True
-        delivery = await self.poster.post(chat_id, item)
-        now = self.clock.now()
-        if delivery.outcome is Outcome.SENT:
-            tally.sent += 1
-            await self.store.record(campaign_id, chat_id, item.key, SENT, now)
-            return True
-        if delivery.outcome is Outcome.UNKNOWN:
-            tally.unknown += 1
-            log.warning("campaign %s: %s may or may not have reached a recipient (%s): not sent again",
-                        campaign_id, item.key, delivery.error)
-            await self.store.record(campaign_id, chat_id, item.key, UNKNOWN, now, error=delivery.error)
-            return True
-        wait = wait_after(delivery, attempt)
-        if wait is None:
-            tally.given_up += 1
-            log.warning("campaign %s: %s given up after %d attempts (%s)", campaign_id, item.key, attempt,
-                        delivery.error)
-            await self.store.record(campaign_id, chat_id, item.key, FAILED, now, error=delivery.error)
-            return True
-        tally.retrying += 1
-        await self.store.record(campaign_id, chat_id, item.key, FAILED, now, not_before=now + wait,
-                                error=delivery.error)
-        if delivery.flood:
-            self._paused_until = now + wait
-            log.warning("flood control: posting paused for %.0f s", delivery.retry_after)
-            return False
-        return True
-
-    async def resend(self, chat_id: int, campaign_id: int, name: str | None,
-                     language: str = DEFAULT_LANGUAGE) -> list[tuple[Item, Delivery]]:
-        """Post the final bundle's items in ``language`` (all, or those ``name`` means) to ``chat_id`` again, because
-        an auditor asked: deliberately outside the at-most-once record (a duplicate is their choice).  Stops at flood
-        control; the items not tried are left out of the result."""
-        bundle = await self.reports.final_bundle(campaign_id)
-        items = bundle.items_in(language) if name is None else tuple(bundle.find(name, language))
-        results: list[tuple[Item, Delivery]] = []
-        for item in items:
-            delivery = await self.poster.post(chat_id, item)
-            results.append((item, delivery))
-            if delivery.flood:
-                break
-        log.info("campaign %s: %d item(s) re-sent on request", campaign_id,
-                 sum(d.outcome is Outcome.SENT for _, d in results))
-        return results

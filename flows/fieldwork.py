@@ -1,11 +1,17 @@
 """The auditors' side of fieldwork in chat: live response rates, campaigns, non-starters, closing, reminder rounds
-on request, the interim summary, the final report again, the daily digest.
+on request, the interim summary, the final report again, the daily digest (the figures, /rates, /campaigns and the
+digest, are in ``flows.fieldwork_rates``, mixed in here).
 
 Only auditors (Telegram user ids from settings or ``datatool-bot auditors add``) get answers; ``is_auditor`` is
-checked by the adapter before any command reaches this service, and again here for button presses.  The use cases
-themselves are ``flows.campaigns.CampaignService``'s (the command line runs the same ones); this service words them
-for chat.  Figures come from SQL aggregates behind ``CampaignStore``; the rate table is formatted by
-``reports.rates``.  Pure and clock-free like the other flows services: storage only through the narrow Protocols
+checked by the adapter before any command reaches this service, and again here for button presses.  An auditor
+limited to some councils (``flows.auditors.Auditors.scope``) finds only those: every command about a council looks
+for it among theirs, so any other reads exactly as a council that does not exist ("No council matches …"), and a
+button for another council's campaign as a campaign that no longer exists.  Every release of data (figures, the
+references of non-starters, a summary) is written to the access log (``flows.access_log``) before it goes out.
+
+The use cases themselves are ``flows.campaigns.CampaignService``'s (the command line runs the same ones); this
+service words them for chat.  Figures come from SQL aggregates behind ``CampaignStore``; the rate table is formatted
+by ``reports.rates``.  Pure and clock-free like the other flows services: storage only through the narrow Protocols
 declared here, time from the ``Clock`` port.
 
 Every text is in the language of the chat it goes to, chosen there with /language (``flows.chat_language``); the
@@ -16,14 +22,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from flows import callbacks, diagnostics
-from flows.auditors import Auditors
+from flows import callbacks
+from flows.access_log import INTERIM_SUMMARY, NONSTARTERS, AccessLog, auditor
+from flows.auditors import Auditors, campaign_in_scope
 from flows.callbacks import Action
 from flows.campaigns import (
     AmbiguousAuthority,
@@ -36,15 +42,15 @@ from flows.campaigns import (
 from flows.chat_language import ChatLanguageService, Questionnaires, is_group
 from flows.completion import SUMMARY, Bundle, Item
 from flows.delivery import Delivery, Outcome
+from flows.fieldwork_rates import Digests, FiguresForAuditors, RateViews, _fit, _say
 from flows.i18n import DEFAULT_LANGUAGE, LANGUAGES, Catalogue, catalogue
 from flows.model import ROLES
 from flows.ports import Clock, RatesForecast
-from flows.records import OPEN, Campaign, ManualRound, RateView, RoleRate
+from flows.records import OPEN, Campaign, ManualRound
 from flows.reminders import ReminderPolicy
-from flows.render import MAX_TEXT, Button, Screen, esc
+from flows.render import Button, Screen, esc
 from flows.service import Reply, Who
 from reports import progress
-from reports.rates import format_html
 
 log = logging.getLogger(__name__)
 
@@ -67,24 +73,6 @@ ALL_ROLES = "all"
 
 
 # ---- ports ----------------------------------------------------------------------------------------------------------
-
-
-class RateViews(Protocol):
-    """What each auditor saw at their previous /rates of a campaign (``storage.auditors.AuditorRepository``)."""
-
-    async def last_view(self, auditor_id: int, campaign_id: int) -> RateView | None: ...
-
-    async def save_view(self, auditor_id: int, campaign_id: int, rates: list[RoleRate], now: datetime) -> None: ...
-
-
-class Digests(Protocol):
-    """The days whose digest was sent (``storage.auditors.AuditorRepository``)."""
-
-    async def last_digest(self) -> str | None: ...
-
-    async def claim_digest(self, digest_date: date, now: datetime) -> bool:
-        """Record the day's digest before sending it; False when it was already claimed."""
-        ...
 
 
 class ReminderRounds(Protocol):
@@ -128,27 +116,20 @@ class Resender(Protocol):
 # ---- the service ----------------------------------------------------------------------------------------------------
 
 
-def _fit(lines: list[str], language: str = DEFAULT_LANGUAGE, limit: int = MAX_TEXT - 200) -> str:
-    """Join lines, dropping the tail (with a note) when the message would pass Telegram's limit."""
-    out: list[str] = []
-    size = 0
-    for i, line in enumerate(lines):
-        if size + len(line) + 1 > limit:
-            out.append(catalogue().t("auditor_more_lines", language, count=len(lines) - i))
-            break
-        out.append(line)
-        size += len(line) + 1
-    return "\n".join(out)
+__all__ = ["AuditorCommand", "Digests", "FieldworkService", "RateViews", "ReminderRounds", "Reports", "Resender"]
 
 
-class FieldworkService:
+class FieldworkService(FiguresForAuditors):
     def __init__(self, campaigns: CampaignService, auditors: Auditors, views: RateViews, digests: Digests,
-                 clock: Clock, zone: ZoneInfo, *, on_close: Callable[[Campaign], Awaitable[None]] | None = None,
+                 clock: Clock, zone: ZoneInfo, access: AccessLog, *,
+                 on_close: Callable[[Campaign], Awaitable[None]] | None = None,
                  reminders: ReminderRounds | None = None, completion: Reports | None = None,
                  posting: Resender | None = None, questionnaires: Questionnaires | None = None,
                  cat: Catalogue | None = None):
         self.campaigns = campaigns
         self.auditors = auditors
+        self.access = access
+        """Where every release of data to an auditor is written first."""
         self.views = views
         self.digests = digests
         self.reminders = reminders
@@ -168,9 +149,6 @@ class FieldworkService:
     async def auditor_ids(self) -> list[int]:
         return await self.auditors.ids()
 
-    def today(self) -> date:
-        return self.clock.now().astimezone(self.zone).date()
-
     # ---- words -----------------------------------------------------------------------------------------------------
 
     async def language(self, who: Who) -> str:
@@ -180,20 +158,6 @@ class FieldworkService:
     async def choose_language(self, who: Who, args: list[str]) -> Reply:
         """/language from an auditor, in their private chat or in the auditors' group chat."""
         return await self.chat.choose(who, args)
-
-    def _t(self, key: str, language: str, **params: object) -> str:
-        """A catalogue text with ``params`` escaped."""
-        return self.cat.t(key, language, **params)
-
-    def _html(self, key: str, language: str, **markup: object) -> str:
-        """A catalogue text with ``markup`` filled in as it is: HTML already escaped where it came from."""
-        return self.cat.raw(key, language).format(**markup)
-
-    def _say(self, key: str, language: str, **params: object) -> Reply:
-        return _say(self._t(key, language, **params))
-
-    def _name(self, campaign: Campaign, language: str) -> str:
-        return progress.authority(campaign, language)
 
     async def help(self, who: Who) -> Reply:
         """What an auditor can ask (shown on a bare /start and on /help)."""
@@ -210,26 +174,31 @@ class FieldworkService:
                 return await (self.rates_for(user_id, query, language) if query
                               else self.rates_all(user_id, language))
             case AuditorCommand.CAMPAIGNS:
-                return await self.campaign_list(language)
+                return await self.campaign_list(user_id, language)
             case AuditorCommand.NONSTARTERS:
-                return await self.nonstarters(query, language)
+                return await self.nonstarters(user_id, query, language)
             case AuditorCommand.CLOSE:
-                return await self.confirm_close(query, language)
+                return await self.confirm_close(user_id, query, language)
             case AuditorCommand.SUMMARY:
-                return await self.summary(query, language)
+                return await self.summary(user_id, query, language)
             case AuditorCommand.REMIND:
                 role = ROLE_ARGS.get(args[-1].lower()) if args else None
                 return await self.confirm_remind(user_id, " ".join(args[:-1]) if role else query, role, language)
             case AuditorCommand.RESEND:
-                return await self.resend(who.chat_id, args, language)
+                return await self.resend(who, args, language)
         raise ValueError(f"not an auditor command: {name}")
 
-    async def resolve(self, query: str, command: str, language: str = DEFAULT_LANGUAGE) -> Campaign | Reply:
-        """The campaign a command about an authority means (the authority from any unambiguous part of its name),
-        or the reply explaining why there is none."""
+    async def resolve(self, query: str, command: str, language: str = DEFAULT_LANGUAGE,
+                      user_id: int | None = None) -> Campaign | Reply:
+        """The campaign a command about an authority means (the authority from any unambiguous part of its name,
+        among the councils auditor ``user_id`` may see), or the reply explaining why there is none: a council they
+        may not see is answered exactly as one that does not exist."""
         if not query:
             return self._say("auditor_which_council", language, command=command)
+        scope = None if user_id is None else await self.auditors.scope(user_id)
         try:
+            if scope is not None:
+                return await campaign_in_scope(self.campaigns, query, scope)
             return await self.campaigns.campaign_for(query)
         except NoAuthority:
             return self._say("auditor_no_council", language, query=query)
@@ -240,57 +209,8 @@ class FieldworkService:
         except NoCampaignFor as none:
             return self._say("auditor_no_campaign_for", language, authority=none.authority)
 
-    async def rates_for(self, user_id: int, query: str, language: str = DEFAULT_LANGUAGE) -> Reply:
-        campaign = await self.resolve(query, AuditorCommand.RATES, language)
-        if isinstance(campaign, Reply):
-            return campaign
-        rates = await self.campaigns.rates(campaign.id)
-        table = await self.campaigns.table(campaign, rates)
-        now = self.clock.now()
-        change = progress.change_line(await self.views.last_view(user_id, campaign.id), table, now, language)
-        await self.views.save_view(user_id, campaign.id, rates, now)
-        named = replace(table, authority=self._name(campaign, language))
-        lines = [progress.heading(campaign, self.today(), language), format_html(named, language)]
-        lines += await self.forecasts.lines(campaign, rates, now, language) if self.forecasts is not None else []
-        return _say(_fit([*lines, change], language))
-
-    async def rates_all(self, user_id: int, language: str = DEFAULT_LANGUAGE) -> Reply:
-        now = self.clock.now()
-        open_campaigns = await self.campaigns.open_campaigns(self.today())
-        if not open_campaigns:
-            return self._say("auditor_nothing_open", language)
-        tables = []
-        for campaign in open_campaigns:
-            rates = await self.campaigns.rates(campaign.id)
-            tables.append((campaign, await self.campaigns.table(campaign, rates), rates))
-        tables.sort(key=lambda ct: (progress.share(ct[1], "member"), ct[0].authority))
-        lines = [self._t("auditor_open_heading", language, count=len(tables)), ""]
-        for campaign, table, rates in tables:
-            lines.append(progress.compact_line(campaign, table, language))
-            view = await self.views.last_view(user_id, campaign.id)
-            if view is not None and (delta := progress.delta(view, table, language)):
-                lines.append(self._html("auditor_since_last_rates", language, change=delta))
-            await self.views.save_view(user_id, campaign.id, rates, now)
-        lines += ["", self._t("auditor_rates_hint", language)]
-        return _say(_fit(lines, language))
-
-    async def campaign_list(self, language: str = DEFAULT_LANGUAGE) -> Reply:
-        today = self.today()
-        found = await self.campaigns.campaigns()
-        if not found:
-            return self._say("auditor_no_campaigns", language)
-        lines = [self._t("auditor_campaigns_heading", language)]
-        for c in found:
-            table = await self.campaigns.table(c)
-            lines.append(self._html(
-                "auditor_campaign_line", language, id=c.id, authority=esc(self._name(c, language)),
-                opens=f"{c.opens_on:%d/%m/%Y}", closes=f"{c.closes_on:%d/%m/%Y}",
-                status=progress.status_text(c, today, language), responded=table.total.responded,
-                invited=table.total.invited))
-        return _say(_fit(lines, language))
-
-    async def nonstarters(self, query: str, language: str = DEFAULT_LANGUAGE) -> Reply:
-        campaign = await self.resolve(query, AuditorCommand.NONSTARTERS, language)
+    async def nonstarters(self, user_id: int, query: str, language: str = DEFAULT_LANGUAGE) -> Reply:
+        campaign = await self.resolve(query, AuditorCommand.NONSTARTERS, language, user_id)
         if isinstance(campaign, Reply):
             return campaign
         name = self._name(campaign, language)
@@ -304,10 +224,12 @@ class FieldworkService:
                 lines.append("\n" + self._t("auditor_nonstarters_role", language, count=len(refs),
                                             role=progress.role_word(role, progress.ALL, language).capitalize(),
                                             references=" ".join(refs)))
+        await self.access.record(NONSTARTERS, who=auditor(user_id), campaign_id=campaign.id,
+                                 authority=campaign.authority, detail=f"{len(never)} reference(s)")
         return _say(_fit(lines, language))
 
-    async def confirm_close(self, query: str, language: str = DEFAULT_LANGUAGE) -> Reply:
-        campaign = await self.resolve(query, AuditorCommand.CLOSE, language)
+    async def confirm_close(self, user_id: int, query: str, language: str = DEFAULT_LANGUAGE) -> Reply:
+        campaign = await self.resolve(query, AuditorCommand.CLOSE, language, user_id)
         if isinstance(campaign, Reply):
             return campaign
         name = self._name(campaign, language)
@@ -340,7 +262,10 @@ class FieldworkService:
         if cb is None or cb.action is not Action.CONFIRM or cb.arg(0) != CLOSE or not (cb.arg(1) or "").isdigit():
             return Reply(toast=self._t("auditor_stale_button", language))
         try:
-            closed = await self.campaigns.close(int(cb.arg(1) or 0))
+            campaign = await self.campaigns.campaign(int(cb.arg(1) or 0))
+            if not await self.auditors.sees(who.user_id, campaign.authority):
+                raise UnknownCampaign(campaign.id)  # another council's: as if it did not exist
+            closed = await self.campaigns.close(campaign.id)
         except UnknownCampaign:
             return Reply(toast=self._t("auditor_no_such_campaign", language))
         except CampaignClosed as already:
@@ -351,14 +276,17 @@ class FieldworkService:
             await self.on_close(closed)
         return Reply(edit=Screen(self._t("auditor_closed", language, authority=self._name(closed, language))))
 
-    async def summary(self, query: str, language: str = DEFAULT_LANGUAGE) -> Reply:
+    async def summary(self, user_id: int, query: str, language: str = DEFAULT_LANGUAGE) -> Reply:
         """An interim summary at any time (labelled as interim), in the chat's language; the final one is posted on
         completion."""
         assert self.completion is not None
-        campaign = await self.resolve(query, AuditorCommand.SUMMARY, language)
+        campaign = await self.resolve(query, AuditorCommand.SUMMARY, language, user_id)
         if isinstance(campaign, Reply):
             return campaign
-        return _say(await self.completion.interim_summary(campaign, language))
+        text = await self.completion.interim_summary(campaign, language)
+        await self.access.record(INTERIM_SUMMARY, who=auditor(user_id), campaign_id=campaign.id,
+                                 authority=campaign.authority, detail=language)
+        return _say(text)
 
     def _roles(self, role: str | None) -> frozenset[str]:
         return frozenset({role}) if role in ROLES else frozenset(ROLES)
@@ -379,7 +307,7 @@ class FieldworkService:
         """The confirmation of a round now: it counts exactly those the policy lets be reminded now, and its button
         carries a one-time code under which those people are recorded."""
         assert self.reminders is not None
-        campaign = await self.resolve(query, AuditorCommand.REMIND, language)
+        campaign = await self.resolve(query, AuditorCommand.REMIND, language, user_id)
         if isinstance(campaign, Reply):
             return campaign
         if problem := await self._cannot_remind(campaign, language):
@@ -412,12 +340,14 @@ class FieldworkService:
         found = await self.reminders.manual_round(code)
         if found is None:
             return Reply(toast=self._t("auditor_remind_stale", language))
-        if found.sent_at is not None:
-            return self._already_sent(found, user_id, language)
         try:
             campaign = await self.campaigns.campaign(found.campaign_id)
+            if not await self.auditors.sees(user_id, campaign.authority):
+                raise UnknownCampaign(campaign.id)  # another council's: as if it did not exist
         except UnknownCampaign:
             return Reply(toast=self._t("auditor_no_such_campaign", language))
+        if found.sent_at is not None:
+            return self._already_sent(found, user_id, language)
         if problem := await self._cannot_remind(campaign, language):
             return Reply(edit=Screen(problem))
         claimed = await self.reminders.claim_manual(code, self._roles(found.roles), user_id, self.clock.now())
@@ -444,15 +374,17 @@ class FieldworkService:
 
     # ---- the final report again -----------------------------------------------------------------------------------
 
-    async def resend(self, chat_id: int, args: list[str], language: str = DEFAULT_LANGUAGE) -> Reply:
+    async def resend(self, who: Who, args: list[str], language: str = DEFAULT_LANGUAGE) -> Reply:
         """/resend council [item]: post the final report's items (all, or one) to the asking auditor's chat again,
-        in its language.  Asked for explicitly, so a duplicate of something that did arrive is the auditor's
-        choice."""
+        in its language (each item written to the access log as it goes, by ``PostingService.resend``).  Asked for
+        explicitly, so a duplicate of something that did arrive is the auditor's choice."""
         assert self.completion is not None
         if self.posting is None:
             return self._say("auditor_resend_offline", language)
+        chat_id = who.chat_id
         name = args[-1] if len(args) > 1 and _looks_like_item(args[-1]) else None
-        campaign = await self.resolve(" ".join(args[:-1] if name else args), AuditorCommand.RESEND, language)
+        campaign = await self.resolve(" ".join(args[:-1] if name else args), AuditorCommand.RESEND, language,
+                                      who.user_id)
         if isinstance(campaign, Reply):
             return campaign
         council = self._name(campaign, language)
@@ -477,44 +409,9 @@ class FieldworkService:
             lines.append(self._t("auditor_resend_missed", language, items=", ".join(missed)))
         return _say("\n".join(lines))
 
-    # ---- the daily digest ----------------------------------------------------------------------------------------
-
-    async def digest(self) -> list[tuple[int, Screen]]:
-        """Today's digest for each recipient chat (the auditors' group chat, or each auditor), each in that chat's
-        language; empty when it was already sent today or nothing is open.  A council whose figures fail is left out
-        (logged by type and place), not the whole digest.  The day is claimed in the database before sending, so a
-        restart never sends a second digest that day."""
-        now = self.clock.now()
-        today = now.astimezone(self.zone).date()
-        open_campaigns = await self.campaigns.open_campaigns(today)
-        if not open_campaigns:
-            return []
-        since = await self.digests.last_digest()
-        if not await self.digests.claim_digest(today, now):
-            return []
-        blocks = []  # each council's block in each language
-        for campaign in sorted(open_campaigns, key=lambda c: c.authority):
-            with diagnostics.isolated(log, f"digest: campaign {campaign.id} left out"):
-                table = await self.campaigns.table(campaign)
-                new = await self.campaigns.responded_since(campaign.id, since) if since else None
-                blocks.append({lang: progress.digest_block(campaign, table, new, today, lang) for lang in LANGUAGES})
-        screens: dict[str, Screen] = {}
-        out = []
-        for chat_id in await self.auditors.recipients():
-            language = await self.auditors.language(chat_id)
-            if language not in screens:
-                lines = [progress.digest_heading(today, since, self.zone, language)]
-                lines += [block.get(language, block[DEFAULT_LANGUAGE]) for block in blocks]
-                screens[language] = Screen(_fit(lines, language))
-            out.append((chat_id, screens[language]))
-        return out
-
 
 def _looks_like_item(word: str) -> bool:
     """Whether the last word of /resend names a report item rather than part of a council's name."""
     w = word.casefold()
     return w == SUMMARY or "." in w or w.startswith(("chart", "report", "answers", "questions"))
 
-
-def _say(text: str) -> Reply:
-    return Reply(send=(Screen(text),))

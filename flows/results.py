@@ -26,10 +26,12 @@ and the record with everything else.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from flows.access_log import AccessLog
 from flows.completion import FAILED, SENT, SUMMARY, UNKNOWN, Bundle, wait_after
 from flows.delivery import Outcome
 from flows.diagnostics import isolated
@@ -106,6 +108,8 @@ class ResultsService:
         self.clock = clock
         self.cat = catalogue
         self._paused_until: datetime | None = None
+        self.access: AccessLog | None = None
+        """The access log: each batch by campaign and count before it goes, never by person (set by the bot)."""
 
     async def recover(self) -> int:
         return await self.store.recover()
@@ -121,6 +125,8 @@ class ResultsService:
         broken: set[int] = set()  # campaigns whose final report failed this tick: their people wait for the next
         while batch := [w for w in await self.store.due(self.clock.now(), len(seen) + BATCH)
                         if w.invitation_id not in seen]:
+            if self.access is not None:
+                await self.access.results(Counter(w.campaign_id for w in batch))
             for wanted in batch:
                 seen.add(wanted.invitation_id)
                 text = None if wanted.campaign_id in broken else await self._text(wanted, broken)

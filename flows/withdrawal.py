@@ -9,10 +9,12 @@ before the person is told it is done; a rebuild that a crash or a failure interr
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from datetime import datetime
 from typing import Protocol
 
 from flows import callbacks, diagnostics, once
+from flows.access_log import AccessLog
 from flows.callbacks import Action
 from flows.i18n import Catalogue
 from flows.ports import Clock, Invitation, ReportOutputs
@@ -38,6 +40,8 @@ class WithdrawalStore(Protocol):
 class Withdrawals:
     def __init__(self, store: WithdrawalStore, clock: Clock, catalogue: Catalogue, outputs: ReportOutputs | None):
         self.store, self.clock, self.cat, self.outputs = store, clock, catalogue, outputs
+        self.access: AccessLog | None = None
+        """The access log: each withdrawal by campaign and count, never by person (set by the bot)."""
 
     def confirm_screen(self, language: str) -> Reply:
         buttons = (
@@ -57,6 +61,11 @@ class Withdrawals:
             return Reply(edit=Screen(self.cat.t("no_invitation", language)))
         for invitation in withdrawn:
             log.info("invitation %s withdrawn: answers and Telegram identity deleted", invitation.reference)
+        if self.access is not None:
+            try:  # the erasure is done whatever happens here: the person is told so
+                await self.access.withdrawal(Counter(i.campaign_id for i in withdrawn))
+            except Exception as exc:
+                log.error("access log: a withdrawal was not recorded: %s", diagnostics.where(exc))
         try:
             already_sent = [await self._rebuild(c) for c in sorted({i.campaign_id for i in withdrawn if i.closed})]
         except Exception as exc:  # the answers are gone from the database; the stored files follow at the next start

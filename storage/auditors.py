@@ -1,16 +1,19 @@
-"""Auditors and what the bot remembers for them: who they are (beside settings), the language each auditor's chat
-(and the auditors' group chat) chose, what each saw at their previous /rates (to say what changed since), and which
-days' digests were claimed.  ``flows.auditors.AuditorStore``, ``flows.ports.ChatLanguages`` and the
-``flows.fieldwork`` ports ``RateViews`` and ``Digests``."""
+"""Auditors and what the bot remembers for them: who they are (beside settings) and which councils each may see, the
+language each auditor's chat (and the auditors' group chat) chose, what each saw at their previous /rates (to say
+what changed since), and which days' digests were claimed.  ``flows.auditors.AuditorStore``,
+``flows.ports.ChatLanguages`` and the ``flows.fieldwork`` ports ``RateViews`` and ``Digests``."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 import aiosqlite
 
+from flows.access_log import Release
 from flows.records import RateView, RoleRate
-from storage.transactions import iso, write
+from storage.access_log import append_in
+from storage.transactions import iso, transaction, write
 
 
 class AuditorRepository:
@@ -19,15 +22,42 @@ class AuditorRepository:
 
     # ---- auditors ------------------------------------------------------------------------------------------------
 
-    async def add_auditor(self, telegram_user_id: int, now: datetime) -> bool:
-        return await write(self.conn, "INSERT INTO auditors VALUES (?, ?) ON CONFLICT DO NOTHING",
-                           (telegram_user_id, iso(now))) == 1
+    async def add_auditor(self, telegram_user_id: int, now: datetime, authorities: Sequence[str] = (),
+                          release: Release | None = None) -> bool:
+        """Add the auditor, or keep them, with exactly ``authorities`` (none: every council; migration 0015), and
+        ``release`` in the access log, all in one transaction.  False when they already were one."""
+        async with transaction(self.conn):
+            cur = await self.conn.execute("INSERT INTO auditors VALUES (?, ?) ON CONFLICT DO NOTHING",
+                                          (telegram_user_id, iso(now)))
+            added = cur.rowcount == 1
+            await self.conn.execute("DELETE FROM auditor_authorities WHERE telegram_user_id = ?", (telegram_user_id,))
+            for name in authorities:
+                cur = await self.conn.execute(
+                    "INSERT INTO auditor_authorities (telegram_user_id, authority_id)"
+                    " SELECT ?, id FROM authorities WHERE name = ?", (telegram_user_id, name))
+                if cur.rowcount != 1:
+                    raise LookupError(f"no authority named {name!r}")  # rolled back: nothing is half-added
+            if release is not None:
+                await append_in(self.conn, release)
+        return added
 
-    async def remove_auditor(self, telegram_user_id: int) -> bool:
-        return await write(self.conn, "DELETE FROM auditors WHERE telegram_user_id = ?", (telegram_user_id,)) == 1
+    async def remove_auditor(self, telegram_user_id: int, release: Release | None = None) -> bool:
+        async with transaction(self.conn):
+            cur = await self.conn.execute("DELETE FROM auditors WHERE telegram_user_id = ?", (telegram_user_id,))
+            removed = cur.rowcount == 1
+            if removed and release is not None:
+                await append_in(self.conn, release)
+        return removed
 
     async def auditors(self) -> list[int]:
         async with self.conn.execute("SELECT telegram_user_id FROM auditors ORDER BY telegram_user_id") as cur:
+            return [row[0] async for row in cur]
+
+    async def auditor_authorities(self, telegram_user_id: int) -> list[str]:
+        async with self.conn.execute(
+            "SELECT a.name FROM auditor_authorities s JOIN authorities a ON a.id = s.authority_id"
+            " WHERE s.telegram_user_id = ? ORDER BY a.name", (telegram_user_id,)
+        ) as cur:
             return [row[0] async for row in cur]
 
     # ---- the language of an auditor's chat or of the auditors' group (migration 0011) --------------------------------

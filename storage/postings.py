@@ -10,7 +10,9 @@ from datetime import datetime
 
 import aiosqlite
 
+from flows.access_log import Release
 from flows.completion import MAX_ATTEMPTS, Posting
+from storage.access_log import append_in
 from storage.transactions import iso, transaction, write
 
 
@@ -24,9 +26,10 @@ class PostingRepository:
         ) as cur:
             return [row[0] async for row in cur]
 
-    async def claim(self, campaign_id: int, chat_id: int, item: str, now: datetime) -> int | None:
+    async def claim(self, campaign_id: int, chat_id: int, item: str, now: datetime, *,
+                    release: Release | None = None) -> int | None:
         """The attempt number when this item has not been tried in this chat yet, or failed and is due again (it is
-        now committed as being sent); None otherwise."""
+        now committed as being sent, with ``release`` in the access log in the same transaction); None otherwise."""
         async with transaction(self.conn):
             async with self.conn.execute(
                 "INSERT INTO postings (campaign_id, chat_id, item, status, at, attempts) VALUES (?, ?, ?, 'sending', ?, 1)"
@@ -37,6 +40,8 @@ class PostingRepository:
                 (campaign_id, chat_id, item, iso(now), MAX_ATTEMPTS),
             ) as cur:
                 row = await cur.fetchone()
+            if row and release is not None:
+                await append_in(self.conn, release)
         return int(row[0]) if row else None
 
     async def record(self, campaign_id: int, chat_id: int, item: str, status: str, now: datetime, *,
