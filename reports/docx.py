@@ -29,12 +29,11 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
-from html.parser import HTMLParser
 
 from reports.charts import Chart
+from reports.html_tree import INLINE, SKIPPED, Node, Run, plain, read_page, runs
 from reports.model import SurveyReport
 from reports.texts import texts
 
@@ -43,144 +42,11 @@ PAGE_WIDTH_MM, PAGE_HEIGHT_MM, MARGIN_MM = 210, 297, 22
 TEXT_WIDTH_MM = PAGE_WIDTH_MM - 2 * MARGIN_MM
 PICTURE_HEIGHT_MM = PAGE_HEIGHT_MM - 2 * MARGIN_MM - 40  # a chart fits on a page, below the header and a heading
 TABLE_FONT_PT = 9
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
-SKIPPED = {"head", "style", "script", "nav", "template", "noscript", "title"}
-INLINE = {"a", "abbr", "b", "bdi", "cite", "code", "data", "em", "i", "kbd", "mark", "q", "s", "samp", "small",
-          "span", "strong", "sub", "sup", "time", "u", "var", "br"}
-BOLD, ITALIC = {"b", "strong", "th"}, {"em", "i", "cite"}
+WIDE_TABLE = 7  # columns: a wider table is set a point smaller
+CHARACTER_MM = 0.22  # the width of an average character at 1 pt, in mm (9 pt: 2 mm)
+CELL_PADDING_MM = 4  # a "Table Grid" cell's margins, left and right
 NOTE_CLASSES = {"note", "muted"}
 BANNER_CLASSES = {"interim", "demonstration"}
-
-
-# ---- the HTML, read into a small tree ------------------------------------------------------------------------------
-
-
-@dataclass
-class Node:
-    tag: str
-    attrs: dict[str, str] = field(default_factory=dict)
-    children: list[Node | str] = field(default_factory=list)
-
-    @property
-    def classes(self) -> set[str]:
-        return set(self.attrs.get("class", "").split())
-
-    def elements(self, *tags: str) -> Iterator[Node]:
-        """Descendant elements with one of ``tags``, in document order (not inside a match)."""
-        for child in self.children:
-            if isinstance(child, Node):
-                if child.tag in tags:
-                    yield child
-                else:
-                    yield from child.elements(*tags)
-
-    def text(self) -> str:
-        return "".join(c if isinstance(c, str) else c.text() for c in self.children)
-
-
-class _Reader(HTMLParser):
-    """The page as ``Node``s; an ``<svg>`` is kept as one element without its drawing."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.root = Node("root")
-        self.stack = [self.root]
-        self.svg_depth = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if self.svg_depth:
-            self.svg_depth += tag == "svg"
-            return
-        node = Node(tag, {k: v or "" for k, v in attrs})
-        self.stack[-1].children.append(node)
-        if tag == "svg":
-            self.svg_depth = 1
-        elif tag not in VOID:
-            self.stack.append(node)
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if not self.svg_depth:
-            self.stack[-1].children.append(Node(tag, {k: v or "" for k, v in attrs}))
-
-    def handle_endtag(self, tag: str) -> None:
-        if self.svg_depth:
-            self.svg_depth -= tag == "svg"
-            return
-        for depth in range(len(self.stack) - 1, 0, -1):
-            if self.stack[depth].tag == tag:
-                del self.stack[depth:]
-                return
-
-    def handle_data(self, data: str) -> None:
-        if not self.svg_depth:
-            self.stack[-1].children.append(data)
-
-
-def read_page(page: str) -> Node:
-    reader = _Reader()
-    reader.feed(page)
-    reader.close()
-    return reader.root
-
-
-# ---- inline text as runs ------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Run:
-    text: str  # "\n" alone is a line break
-    bold: bool = False
-    italic: bool = False
-    language: str | None = None
-    link: str | None = None  # the href of the link it is part of
-
-
-def _runs(node: Node | str, bold: bool, italic: bool, language: str | None, keep_lines: bool,
-          link: str | None = None) -> Iterator[Run]:
-    if isinstance(node, str):
-        if keep_lines:
-            for i, line in enumerate(node.split("\n")):
-                if i:
-                    yield Run("\n")
-                yield Run(re.sub(r"[ \t\r\f\v]+", " ", line), bold, italic, language, link)
-        else:
-            yield Run(re.sub(r"\s+", " ", node), bold, italic, language, link)
-        return
-    if node.tag == "br":
-        yield Run("\n")
-        return
-    if node.tag in SKIPPED or node.tag == "svg":
-        return
-    bold = bold or node.tag in BOLD
-    italic = italic or node.tag in ITALIC
-    language = node.attrs.get("lang") or language
-    link = node.attrs.get("href") or link if node.tag == "a" else link
-    for child in node.children:
-        yield from _runs(child, bold, italic, language, keep_lines, link)
-
-
-def runs(nodes: Sequence[Node | str], *, bold: bool = False, italic: bool = False, language: str | None = None,
-         keep_lines: bool = False) -> list[Run]:
-    """The text of ``nodes`` as runs, white space collapsed as a browser does (line breaks kept where the page keeps
-    them: ``keep_lines``), without leading or trailing space."""
-    found = [r for n in nodes for r in _runs(n, bold, italic, language, keep_lines) if r.text]
-    tidy: list[Run] = []
-    for run in found:
-        text = run.text
-        if run.text != "\n" and (not tidy or tidy[-1].text == "\n" or tidy[-1].text.endswith(" ")):
-            text = text.lstrip(" ")
-        if text:
-            tidy.append(Run(text, run.bold, run.italic, run.language, run.link))
-    while tidy and tidy[-1].text != "\n" and not tidy[-1].text.strip():
-        tidy.pop()
-    if tidy and tidy[-1].text != "\n":
-        last = tidy[-1]
-        tidy[-1] = Run(last.text.rstrip(" "), last.bold, last.italic, last.language, last.link)
-    return [r for r in tidy if r.text]
-
-
-def plain(node: Node) -> str:
-    return "".join(r.text for r in runs([node]) if r.text != "\n").strip()
 
 
 # ---- writing Word ---------------------------------------------------------------------------------------------------
@@ -380,7 +246,7 @@ class _Writer:
     def table(self, node: Node) -> None:
         from docx.oxml import OxmlElement
         from docx.oxml.ns import qn
-        from docx.shared import Pt
+        from docx.shared import Mm, Pt
 
         caption = next(node.elements("caption"), None)
         head = {id(tr) for section in node.elements("thead") for tr in section.elements("tr")}
@@ -398,20 +264,25 @@ class _Writer:
             self.paragraph(runs([caption]), "Caption")
         table = self.doc.add_table(rows=len(rows), cols=width)  # type: ignore[attr-defined]
         table.style = "Table Grid"
-        for (cells, header), row in zip(rows, table.rows, strict=True):
+        size = TABLE_FONT_PT if width <= WIDE_TABLE else TABLE_FONT_PT - 1
+        placed = [list(zip(cells, _spans(cells, width), strict=True)) for cells, _ in rows]
+        widths = column_widths([[(plain(c), span) for c, span in row] for row in placed], width, TEXT_WIDTH_MM, size)
+        for column, mm in zip(table.columns, widths, strict=True):
+            column.width = Mm(mm)
+        for (_, header), cells, row in zip(rows, placed, table.rows, strict=True):
             column = 0
-            for cell in cells:
-                span = min(int(cell.attrs.get("colspan") or 1), width - column)
+            for cell, span in cells:
                 if span < 1:
                     break
                 target = row.cells[column]
                 if span > 1:
                     target = target.merge(row.cells[column + span - 1])
+                target.width = Mm(sum(widths[column:column + span]))
                 paragraph = target.paragraphs[0]
                 self.mark(paragraph)
                 self.fill(paragraph, runs([cell], bold=cell.tag == "th", italic="withheld" in cell.classes))
                 for run in paragraph.runs:
-                    run.font.size = Pt(TABLE_FONT_PT)
+                    run.font.size = Pt(size)
                 column += span
             if header:  # repeated at the top of every page the table runs onto
                 row._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
@@ -436,6 +307,40 @@ class _Writer:
         properties = shape._inline.docPr
         properties.set("descr", chart.alt)
         properties.set("title", chart.title)
+
+
+def _spans(cells: Sequence[Node], width: int) -> list[int]:
+    """How many columns each cell spans (``colspan``), cut at the table's width."""
+    spans, used = [], 0
+    for cell in cells:
+        span = max(0, min(int(cell.attrs.get("colspan") or 1), width - used))
+        spans.append(span)
+        used += span
+    return spans
+
+
+def column_widths(rows: Sequence[Sequence[tuple[str, int]]], columns: int, total: float, size: float) -> list[float]:
+    """The width of each column in mm, ``total`` in all: each at least its longest word at ``size`` points (so no
+    word is broken across lines while the words fit), and what is left shared by how much more text each holds.
+    ``rows``: each row's cells as (text, columns spanned); a spanning cell asks nothing of its columns."""
+    longest, longer = [1] * columns, [1] * columns
+    for row in rows:
+        column = 0
+        for text, span in row:
+            if span == 1 and column < columns:
+                longest[column] = max([longest[column], *(len(word) for word in text.split())])
+                longer[column] = max(longer[column], min(len(text), 40))
+            column += span
+    char = size * CHARACTER_MM
+    need = [n * char + CELL_PADDING_MM for n in longest]
+    if sum(need) >= total:
+        return [n * total / sum(need) for n in need]
+    want = [max(0.0, n * char + CELL_PADDING_MM - base) for n, base in zip(longer, need, strict=True)]
+    spare = total - sum(need)
+    if sum(want) > spare:
+        return [base + spare * w / sum(want) for base, w in zip(need, want, strict=True)]
+    even = (spare - sum(want)) / columns
+    return [base + w + even for base, w in zip(need, want, strict=True)]
 
 
 def _set_up(document: object, report: SurveyReport, language: str, title: str) -> None:

@@ -29,7 +29,6 @@ from reports.html import write_report
 from reports.model import TOTAL, WEIGHTED, Breakdown, Detail, Response, SurveyData, SurveyReport
 from reports.scoring import score
 from reports.stats import pct
-from reports.summary import render_summary
 from reports.texts import texts
 from tests.test_disclosure_brute_force import changed, council as random_council
 from tests.test_disclosure_routes import main_tables

@@ -28,7 +28,8 @@ from config.publisher import load_publisher
 from reports import findings
 from reports.charts import report_charts
 from reports.comments import comment_blocks
-from reports.docx import read_page, render_docx
+from reports.docx import CHARACTER_MM, column_widths, render_docx
+from reports.html_tree import read_page
 from reports.html import render_report, write_report
 from reports.model import Response, SurveyData
 from reports.publisher import Publisher
@@ -300,3 +301,32 @@ def test_every_chart_fits_on_a_page(language: str):
     assert abs(section.page_width - Mm(210)) < Mm(1) and abs(section.page_height - Mm(297)) < Mm(1)  # A4
     for picture in document.inline_shapes:
         assert 0 < picture.width <= across and 0 < picture.height <= down - Mm(30)
+
+
+def test_columns_are_wide_enough_for_their_longest_word_and_share_the_rest():
+    rows = [[("Grŵp", 1), ("Wedi ateb", 1), ("Ddim yn gwybod", 1), ("Lefel ganolrifol", 1)],
+            [("Aelodau Etholedig", 1), ("12", 1), ("3", 1), ("Lefel 2", 1)],
+            [("Cyfanswm (wedi'i bwysoli)", 1), ("heb ei ddangos tra bo grŵp yn rhy fach", 3)]]
+    widths = column_widths(rows, 4, 166, 8)
+    assert abs(sum(widths) - 166) < 1e-6
+    longest = ["Etholedig", "ateb", "gwybod", "ganolrifol"]
+    assert all(w >= len(word) * 8 * CHARACTER_MM for w, word in zip(widths, longest, strict=True))
+    assert widths[0] > widths[2]  # more text, more room
+    # Too many long words for the page: shared in proportion, the whole width and no more.
+    crowded = column_widths([[("x" * 40, 1)] * 10], 10, 166, 9)
+    assert abs(sum(crowded) - 166) < 1e-6 and len(set(crowded)) == 1
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_table_spans_the_text_width_with_room_for_its_words(language: str):
+    document = word(language)
+    section = document.sections[0]
+    across = section.page_width - section.left_margin - section.right_margin
+    for table in document.tables:
+        widths = [column.width for column in table.columns]
+        assert all(widths) and abs(sum(widths) - across) < Mm(2)
+        for row in table.rows[1:]:  # a row header such as "Elected Members" is never broken inside a word
+            cell = row.cells[0]
+            size = cell.paragraphs[0].runs[0].font.size.pt if cell.paragraphs[0].runs else 9
+            word_mm = max((len(w) for w in cell.text.split()), default=0) * size * CHARACTER_MM
+            assert widths[0] >= Mm(word_mm), (cell.text, widths[0])
