@@ -16,6 +16,7 @@ from telegram.ext import Application, ContextTypes
 
 from bot.constants import SERVICES_KEY
 from config.settings import Settings
+from flows.access_log import AccessLog
 from flows.auditors import Auditors
 from flows.backups import BackupService
 from flows.i18n import Catalogue
@@ -70,9 +71,8 @@ class AuditorRecipients:
         self.auditors = auditors
 
     async def recipients_for(self, campaign: Campaign) -> list[int]:
-        chats = await self.auditors.recipients()
-        sees = getattr(self.auditors, "sees", None)  # auditors scoped to their councils (issue 23, item 3)
-        return [chat for chat in chats if sees is None or await sees(chat, campaign.authority)]
+        """Only chats that may see the council (auditors scoped to their councils, issue 23 item 3)."""
+        return [chat for chat in await self.auditors.recipients() if await self.auditors.sees(chat, campaign.authority)]
 
     async def language(self, chat_id: int) -> str:
         return await self.auditors.language(chat_id)
@@ -81,12 +81,13 @@ class AuditorRecipients:
 def retention_service(conn: aiosqlite.Connection, settings: Settings, clock: Clock,
                       questionnaires: dict[str, Questionnaire], *, messenger: Messenger | None = None,
                       auditors: Auditors | None = None, cat: Catalogue | None = None,
-                      rebuilds: ReportOutputs | None = None) -> RetentionService:
+                      rebuilds: ReportOutputs | None = None, access: AccessLog | None = None) -> RetentionService:
     return RetentionService(
         RetentionRepository(conn), clock, settings.zone, policy(settings),
         free_text_questions=free_text_questions(list(questionnaires.values())),
         reports=ReportFolder(settings.reports_dir), messenger=messenger,
-        recipients=AuditorRecipients(auditors) if auditors is not None else None, cat=cat, rebuilds=rebuilds)
+        recipients=AuditorRecipients(auditors) if auditors is not None else None, cat=cat, rebuilds=rebuilds,
+        access=access)
 
 
 def backup_service(settings: Settings, clock: Clock) -> BackupService:
@@ -99,7 +100,7 @@ async def open_lifecycle(services: Services, conn: aiosqlite.Connection) -> None
     answers anyone."""
     services.retention = retention_service(
         conn, services.settings, services.clock, services.questionnaires, messenger=services.messenger,
-        auditors=services.auditors, cat=services.catalogue, rebuilds=services.completion)
+        auditors=services.auditors, cat=services.catalogue, rebuilds=services.completion, access=services.access)
     services.backups = backup_service(services.settings, services.clock)
     in_doubt = await services.retention.recover()
     if in_doubt:

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from flows.access_log import PURGE, SCHEDULE, AccessLog, Release
 from flows.campaigns import CampaignError
 from flows.delivery import Outcome
 from flows.diagnostics import isolated
@@ -176,10 +177,10 @@ class RetentionStore(Protocol):
     async def rebuilt(self, campaign_id: int) -> None: ...
 
     async def erase(self, campaign_id: int, now: datetime, free_text_questions: frozenset[str],
-                    log_detail: str | None = None) -> Holding:
+                    release: Release | None = None) -> Holding:
         """Delete the campaign's respondent-level rows in one transaction, recording the erasure in the ledger outside
-        the database (and, given ``log_detail``, in the access log) before it commits; what went.  Repeating it
-        deletes nothing more and returns what the first one erased."""
+        the database before it commits (and ``release`` in the access log, in the same transaction); what went.
+        Repeating it deletes nothing more and returns what the first one erased."""
         ...
 
     async def files_removed(self, campaign_id: int, count: int) -> None: ...
@@ -322,7 +323,8 @@ class RetentionService:
     def __init__(self, store: RetentionStore, clock: Clock, zone: ZoneInfo, policy: Policy, *,
                  free_text_questions: frozenset[str] = frozenset(), reports: StoredReports | None = None,
                  messenger: Messenger | None = None, recipients: Recipients | None = None,
-                 cat: Catalogue | None = None, rebuilds: ReportRebuilds | None = None):
+                 cat: Catalogue | None = None, rebuilds: ReportRebuilds | None = None,
+                 access: AccessLog | None = None):
         self.store, self.clock, self.zone, self.policy = store, clock, zone, policy
         self.free_text = free_text_questions
         self.reports = reports
@@ -330,6 +332,8 @@ class RetentionService:
         self.recipients = recipients
         self.cat = cat
         self.rebuilds = rebuilds
+        self.access = access
+        """The access log: each purge by campaign and counts, never by person (``flows.access_log``)."""
 
     # ---- reading ---------------------------------------------------------------------------------------------------
 
@@ -436,7 +440,10 @@ class RetentionService:
                     await self.rebuilds.without_withdrawn(campaign.id)  # the kept report without withdrawn answers
                 await self.store.rebuilt(campaign.id)
             holding = await self.store.holding(campaign.id, self.free_text)
-            erased = await self.store.erase(campaign.id, self.clock.now(), self.free_text, counts_in_words(holding))
+            release = None if self.access is None else self.access.release(
+                PURGE, who=SCHEDULE, campaign_id=campaign.id, authority=campaign.authority,
+                detail=f"{counts_in_words(holding)} erased at the end of {row.days or self.policy.days} days")
+            erased = await self.store.erase(campaign.id, self.clock.now(), self.free_text, release)
             log.info("campaign %s: respondent-level data erased (%s)", campaign.id, counts_in_words(erased))
         if self.reports is not None:
             removed = self.reports.remove(campaign, keep_reports=purge.keep_reports)

@@ -23,9 +23,13 @@ from pathlib import Path
 
 import aiosqlite
 
+from flows.access_log import PURGE as LOGGED_PURGE
+from flows.access_log import SCHEDULE, Release, moment
+from flows.access_log import WITHDRAWAL as LOGGED_WITHDRAWAL
 from flows.completion import slug
 from flows.records import Campaign
 from flows.retention import CampaignRetention, Holding, PurgeState
+from storage.access_log import append_in
 from storage.erasures import PURGE, WITHDRAWAL, Erasure, ErasureLedger, ledger_of
 from storage.repositories import _CAMPAIGN_SELECT, _campaign
 from storage.transactions import LOCKS, iso, transaction, write
@@ -102,9 +106,9 @@ class RetentionRepository:
             (campaign_id, iso(now), iso(expired_at), int(keep_reports))) == 1
 
     async def erase(self, campaign_id: int, now: datetime, free_text_questions: frozenset[str],
-                    log_detail: str | None = None) -> Holding:
+                    release: Release | None = None) -> Holding:
         """One transaction: the ledger line (outside the database, fsync'd before the commit), every respondent-level
-        row, the counts and ``erased_at``.  The purge must have been claimed."""
+        row, the counts and ``erased_at``, and ``release`` in the access log.  The purge must have been claimed."""
         async with transaction(self.conn) as conn:
             rows = await conn.execute_fetchall(
                 "SELECT p.erased_at, p.keep_reports, p.invitations, p.identities, p.answers, p.free_text, c.created_at"
@@ -124,6 +128,8 @@ class RetentionRepository:
                 "UPDATE purges SET erased_at = ?, invitations = ?, identities = ?, answers = ?, free_text = ?"
                 " WHERE campaign_id = ?",
                 (iso(now), holding.invitations, holding.identities, holding.answers, holding.free_text, campaign_id))
+            if release is not None:
+                await append_in(conn, release)
         return holding
 
     async def files_removed(self, campaign_id: int, count: int) -> None:
@@ -231,6 +237,10 @@ async def record_withdrawals(conn: aiosqlite.Connection, invitation_ids: Sequenc
 # ---- applying the ledger again (start-up, restore) ---------------------------------------------------------------
 
 
+REAPPLIED = "{what} erased again: a restored backup held what was erased at {at} (the erasure ledger)"
+"""The access log's detail for an erasure applied again (the log itself came back with the backup without it)."""
+
+
 @dataclass(frozen=True)
 class Reapplied:
     withdrawals: int = 0
@@ -259,7 +269,7 @@ async def reapply(conn: aiosqlite.Connection, ledger: ErasureLedger | None, now:
     withdrawn, purged = 0, []
     for entry in entries:
         if entry.kind == WITHDRAWAL:
-            withdrawn += await _reapply_withdrawal(conn, entry)
+            withdrawn += await _reapply_withdrawal(conn, entry, now)
         elif await _reapply_purge(conn, entry, now):
             purged.append(entry.campaign_id)
     if withdrawn or purged:
@@ -267,7 +277,7 @@ async def reapply(conn: aiosqlite.Connection, ledger: ErasureLedger | None, now:
     return Reapplied(withdrawn, tuple(purged))
 
 
-async def _reapply_withdrawal(conn: aiosqlite.Connection, entry: Erasure) -> int:
+async def _reapply_withdrawal(conn: aiosqlite.Connection, entry: Erasure, now: datetime) -> int:
     async with transaction(conn) as tx:
         rows = await tx.execute_fetchall(
             "SELECT i.id, i.telegram_user_id, i.bound_at, i.withdrawn_at, c.closed_at IS NOT NULL AS closed,"
@@ -283,6 +293,8 @@ async def _reapply_withdrawal(conn: aiosqlite.Connection, entry: Erasure) -> int
             for table in RESPONDENT_TABLES:
                 await tx.execute(f"DELETE FROM {table} WHERE invitation_id = ?", (found["id"],))
             await tx.execute(_WITHDRAW_ONE, (entry.at, found["id"]))
+            await append_in(tx, Release(moment(now), SCHEDULE, LOGGED_WITHDRAWAL, entry.campaign_id, None, REAPPLIED
+                                        .format(what="1 invitation: answers and Telegram identity", at=entry.at)))
             if found["closed"]:
                 await tx.execute("INSERT INTO pending_rebuilds (campaign_id, since) VALUES (?, ?)"
                                  " ON CONFLICT DO NOTHING", (entry.campaign_id, entry.at))
@@ -303,7 +315,10 @@ async def _reapply_purge(conn: aiosqlite.Connection, entry: Erasure, now: dateti
                       " VALUES (?, ?, ?, ?, ?) ON CONFLICT (campaign_id) DO UPDATE SET reapplied_at = excluded.reapplied_at",
                 (entry.campaign_id, entry.at, entry.at, int(entry.keep_reports is not False), iso(now)))
     repo = RetentionRepository(conn)
-    await repo.erase(entry.campaign_id, now, frozenset())
+    holding = await repo.holding(entry.campaign_id, frozenset())
+    await repo.erase(entry.campaign_id, now, frozenset(), Release(
+        moment(now), SCHEDULE, LOGGED_PURGE, entry.campaign_id, None,
+        REAPPLIED.format(what=f"{holding.invitations} invitation(s), {holding.answers} answer(s)", at=entry.at)))
     return True
 
 

@@ -260,6 +260,10 @@ async def test_a_campaign_purged_after_the_backup_stays_purged_and_one_reopened_
             assert list(answers)[0][0] == kept_answers
             assert (applied.purges, applied.withdrawals) == (((1,), 1) if copy == before else ((), 0))
             assert await reapply(conn, ledger, life.clock.now()) == type(applied)()  # nothing more the second time
+            logged = [tuple(r) for r in await conn.execute_fetchall(
+                "SELECT who, what, campaign_id, detail FROM access_log WHERE detail LIKE '%erased again%'")]
+            assert [(who, what, campaign) for who, what, campaign, _ in logged] == (
+                [("schedule", "purge", 1), ("schedule", "withdrawal", 2)] if copy == before else [])
         finally:
             await conn.close()
 

@@ -22,6 +22,7 @@ from bot.cli import main
 from bot.jobs_lifecycle import retention_service
 from config.privacy import DEFAULT_PRIVACY_NOTICE, PrivacyNoticeError, load_privacy_notice
 from config.settings import Settings
+from flows.access_log import AccessLog
 from flows.completion import CompletionService
 from flows.delivery import SENT, Delivery, Outcome
 from flows.i18n import catalogue
@@ -35,6 +36,7 @@ from flows.retention import (
     RetentionService,
     free_text_questions,
 )
+from storage.access_log import AccessLogRepository
 from storage.database import connect
 from storage.erasures import ErasureLedger, ledger_beside
 from storage.postings import PostingRepository
@@ -126,7 +128,8 @@ class Lifecycle:
                              self.settings.retention_keep_reports),
             free_text_questions=free_text_questions(list(self.questionnaires.values())),
             reports=ReportFolder(self.settings.reports_dir), messenger=self.messenger,
-            recipients=Chats(AUDITOR_CHAT, GROUP_CHAT, welsh=frozenset({GROUP_CHAT})), cat=catalogue())
+            recipients=Chats(AUDITOR_CHAT, GROUP_CHAT, welsh=frozenset({GROUP_CHAT})), cat=catalogue(),
+            access=AccessLog(AccessLogRepository(self.conn), self.clock))
 
     async def __aexit__(self, *exc: object) -> None:
         await self.conn.close()
@@ -209,9 +212,17 @@ async def test_auditors_are_warned_once_and_the_data_is_erased_at_expiry(tmp_pat
         assert ["erased today" in t for t in life.messenger.texts(AUDITOR_CHAT)] == [False, True]
         assert len(life.messenger.texts(GROUP_CHAT)) == 2
 
+        # the access log has the purge, by campaign and counts, never by person, and still verifies
+        (logged,) = await life.rows("SELECT who, what, campaign_id, authority, detail FROM access_log")
+        assert logged[:4] == ("schedule", "purge", life.campaign_id, "Flintshire County Council")
+        assert logged[4] == ("16 invitation(s) with their hashes and references, 6 Telegram identities, "
+                             f"{answers} answer(s) of which 12 free text erased at the end of 30 days")
+        assert (await AccessLog(AccessLogRepository(life.conn), clock).verify()).intact
+
         life.at(45)  # never again
         assert await life.service.tick() == type(report)()
         assert len(life.messenger.sent) == 4
+        assert len(await life.rows("SELECT * FROM access_log")) == 1
 
 
 async def test_no_warning_when_the_setting_is_zero_and_reports_removed_when_the_policy_says(tmp_path, clock,
@@ -645,3 +656,20 @@ async def test_retention_lists_what_went_once_a_campaign_is_purged(tmp_path, clo
     assert "went:  16 invitation(s) with their hashes and references, 6 Telegram identities" in out
     assert "of which 12 free text; 2 file(s)" in out and "left:  2 compiled report file(s)" in out
     assert "campaign 2  Cardiff Council" in out and "fieldwork open" in out
+
+
+async def test_auditors_limited_to_other_councils_are_not_told_about_this_one(tmp_path, clock, questionnaires):
+    from bot.jobs_lifecycle import AuditorRecipients
+    from flows.auditors import Auditors
+    from storage.auditors import AuditorRepository
+
+    async with Lifecycle(tmp_path, clock, questionnaires) as life:
+        records = AuditorRepository(life.conn)
+        auditors = Auditors(records, clock, frozenset({5001}), None, records)  # 5001: every council (settings)
+        await auditors.add(5002, ["Cardiff Council"])
+        await auditors.add(5003, ["Flintshire County Council"])
+        service = life.make_service()
+        service.recipients = AuditorRecipients(auditors)
+        life.at(23)
+        assert (await service.tick()).warned == 2
+        assert sorted(chat for chat, _ in life.messenger.sent) == [5001, 5003]
