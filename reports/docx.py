@@ -20,7 +20,7 @@ element becomes its Word counterpart:
   links Word links too.
 
 The document's title and language (``en-GB`` / ``cy-GB``, in the core properties and as the language of every
-style) are set, and so are its page size (A4) and fixed dates, so the same report gives the same file.  A report of
+style) are set, and so are its page size (A4), its font (Arial, in every style) and fixed dates, so the same report gives the same file.  A report of
 invented data (``SurveyReport.demonstration``) or an interim one says so in the header of every page too.  Nothing
 here reads or writes a file: ``render_docx`` returns the bytes, ``reports.html.write_report`` writes them.
 """
@@ -41,9 +41,10 @@ WORD_LANGUAGE = {"en": "en-GB", "cy": "cy-GB"}
 PAGE_WIDTH_MM, PAGE_HEIGHT_MM, MARGIN_MM = 210, 297, 22
 TEXT_WIDTH_MM = PAGE_WIDTH_MM - 2 * MARGIN_MM
 PICTURE_HEIGHT_MM = PAGE_HEIGHT_MM - 2 * MARGIN_MM - 40  # a chart fits on a page, below the header and a heading
+FONT = "Arial"  # every style's: the same letters wherever the draft is opened (LibreOffice: Liberation Sans)
 TABLE_FONT_PT = 9
 WIDE_TABLE = 7  # columns: a wider table is set a point smaller
-CHARACTER_MM = 0.22  # the width of an average character at 1 pt, in mm (9 pt: 2 mm)
+CHARACTER_MM = 0.22  # the width of an average character of Arial bold at 1 pt, with room to spare, in mm
 CELL_PADDING_MM = 4  # a "Table Grid" cell's margins, left and right
 NOTE_CLASSES = {"note", "muted"}
 BANNER_CLASSES = {"interim", "demonstration"}
@@ -269,6 +270,10 @@ class _Writer:
         widths = column_widths([[(plain(c), span) for c, span in row] for row in placed], width, TEXT_WIDTH_MM, size)
         for column, mm in zip(table.columns, widths, strict=True):
             column.width = Mm(mm)
+        table.autofit = False  # these widths, as they are: the text's width in all
+        table_width = table._tbl.tblPr.find(qn("w:tblW"))
+        table_width.set(qn("w:type"), "dxa")
+        table_width.set(qn("w:w"), str(round(sum(widths) * 1440 / 25.4)))
         for (_, header), cells, row in zip(rows, placed, table.rows, strict=True):
             column = 0
             for cell, span in cells:
@@ -352,6 +357,11 @@ def _set_up(document: object, report: SurveyReport, language: str, title: str) -
         section.page_width, section.page_height = Mm(PAGE_WIDTH_MM), Mm(PAGE_HEIGHT_MM)
         section.left_margin = section.right_margin = section.top_margin = section.bottom_margin = Mm(MARGIN_MM)
     word_language = WORD_LANGUAGE.get(language, language)
+    for fonts in document.styles.element.iter(qn("w:rFonts")):  # type: ignore[attr-defined]
+        for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+            fonts.attrib.pop(qn(theme), None)  # a theme font would win over the one named
+        for script in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+            fonts.set(qn(script), FONT)
     defaults = document.styles.element.find(qn("w:docDefaults"))  # type: ignore[attr-defined]
     _set_language(defaults.find(qn("w:rPrDefault")).find(qn("w:rPr")), "w:lang", word_language)
     t = texts(language)
