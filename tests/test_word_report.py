@@ -322,7 +322,10 @@ def test_every_table_spans_the_text_width_with_room_for_its_words(language: str)
     document = word(language)
     section = document.sections[0]
     across = section.page_width - section.left_margin - section.right_margin
+    fonts = list(document.styles.element.iter(qn("w:rFonts")))
+    assert fonts and all(f.get(qn("w:ascii")) == "Arial" and f.get(qn("w:asciiTheme")) is None for f in fonts)
     for table in document.tables:
+        assert table._tbl.tblPr.find(qn("w:tblLayout")).get(qn("w:type")) == "fixed"
         widths = [column.width for column in table.columns]
         assert all(widths) and abs(sum(widths) - across) < Mm(2)
         for row in table.rows[1:]:  # a row header such as "Elected Members" is never broken inside a word
