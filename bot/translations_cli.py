@@ -341,7 +341,8 @@ async def import_command(settings: Settings, args: argparse.Namespace) -> int:
         except YamlTextError as exc:
             plan.problems.append(str(exc))
             continue
-        plan.problems += [f"{label}: {problem}" for problem in _still_loads(source, new_texts[label])]
+        plan.problems += [problem if problem.startswith(label) else f"{label}: {problem}"
+                          for problem in _still_loads(source, new_texts[label])]
     if plan.problems:
         for line in plan.problems[:MAX_PROBLEMS_SHOWN]:
             print(f"datatool-bot: {args.file}: {line}", file=sys.stderr)

@@ -200,8 +200,8 @@ def glossary_problems(english: str, welsh: str, glossary: Glossary) -> list[str]
             if _uses(welsh, rejected):
                 found.append(f"uses {rejected!r}, which the glossary rejects: write {term.cy!r} for {term.en!r}")
         if any(_uses(english, form) for form in term.en_forms) and not any(_uses(welsh, f) for f in term.forms):
-            found.append(f"the English says {term.en!r}, so the Welsh needs the glossary's {term.cy!r} (or a form "
-                         f"of it: {', '.join(term.forms)})")
+            found.append(f"does not use the glossary's {term.cy!r} (or a form of it: {', '.join(term.forms)}), "
+                         f"though the English says {term.en!r}")
     return found
 
 
@@ -218,7 +218,7 @@ def problems(unit: Unit, welsh: str | tuple[str, ...], glossary: Glossary) -> li
         missing, extra = sorted((wanted - given).elements()), sorted((given - wanted).elements())
         what = [f"missing {', '.join(missing)}"] if missing else []
         what += [f"not in the English: {', '.join(extra)}"] if extra else []
-        found.append(f"placeholders differ from the English ({'; '.join(what)}): keep each {{name}} exactly")
+        found.append(f"has other placeholders than the English ({'; '.join(what)}): keep each {{name}} exactly")
     elif _formats(english_text) and not _formats(welsh_text):
         found.append("has a single { or } (write {{ or }} for a literal brace)")
     if unit.markup == "telegram-html":
@@ -232,7 +232,7 @@ def problems(unit: Unit, welsh: str | tuple[str, ...], glossary: Glossary) -> li
                 found.append(f"has the tags {_tag_list(welsh_text)} where the English has {_tag_list(english_text)}: "
                              "keep the same tags")
             elif _hrefs(english_text) != _hrefs(welsh_text):
-                found.append("links to other addresses than the English (href)")
+                found.append("links to other addresses than the English does (href)")
     elif _tags(welsh_text) and not _tags(english_text):
         found.append(f"is plain text, but has the tags {_tag_list(welsh_text)}, which would be shown as typed")
     found += glossary_problems(english_text, welsh_text, glossary)

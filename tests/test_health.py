@@ -310,3 +310,67 @@ async def test_a_real_run_is_healthy_until_it_is_killed(world: World, tmp_path: 
     assert out.decode().startswith(f"not running: process {process.pid} is gone")
     logged = log.read_text(errors="replace")
     assert "Welsh texts respondents read have not been reviewed by a qualified translator" in logged
+
+
+# ---- deploy/: the pre-start backup, and the files naming what exists -------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+DEPLOY = ROOT / "deploy"
+
+
+def test_the_pre_start_backup_copies_the_database_before_the_bot_starts(tmp_path: Path, monkeypatch, capsys):
+    """``deploy/datatool-pre-start`` (systemd's ExecStartPre=, the image's entrypoint before ``run``): nothing on the
+    very first start; afterwards a checked, owner-only copy the upgrade can be undone from."""
+    db = tmp_path / "data" / "datatool.db"
+    db.parent.mkdir()
+    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "DATATOOL_DB_PATH": str(db)}
+    first = subprocess.run([str(DEPLOY / "datatool-pre-start")], env=env, capture_output=True, text=True, timeout=60)
+    assert first.returncode == 0 and "nothing to back up" in first.stderr
+    assert not db.exists()
+    monkeypatch.setenv("DATATOOL_DB_PATH", str(db))
+    monkeypatch.chdir(tmp_path)
+    closes = (datetime.now(UTC).date() + timedelta(days=30)).isoformat()
+    assert main(["campaign", "create", "--authority", "flint", "--closes", closes]) == 0
+    again = subprocess.run([str(DEPLOY / "datatool-pre-start")], env=env, capture_output=True, text=True, timeout=60)
+    assert again.returncode == 0, again.stderr
+    copy = tmp_path / "data" / "datatool-backups" / "before-start.db"
+    assert oct(copy.stat().st_mode & 0o777) == "0o600"
+    with contextlib.closing(sqlite3.connect(copy)) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM campaigns").fetchone() == (1,)
+    # Replaced at the next start, never piling up.
+    assert subprocess.run([str(DEPLOY / "datatool-pre-start")], env=env, timeout=60).returncode == 0
+    assert [p.name for p in copy.parent.iterdir() if p.name.endswith(".db")] == ["before-start.db"]
+
+
+def _settings_named(text: str) -> set[str]:
+    import re
+
+    return set(re.findall(r"\b(DATATOOL_[A-Z_]+)=", text))
+
+
+def test_the_deploy_files_name_settings_and_commands_that_exist():
+    from bot.arguments import build_parser
+    from config.settings import Settings
+
+    fields = {f"DATATOOL_{name.upper()}" for name in Settings.model_fields}
+    dockerfile = (DEPLOY / "Dockerfile").read_text()
+    unit = (DEPLOY / "datatool-bot.service").read_text()
+    assert _settings_named(dockerfile) and _settings_named(dockerfile) <= fields
+    assert _settings_named(unit) and _settings_named(unit) <= fields
+    # Debian slim, a non-root user, the database's folder on a volume, the health check the status command.
+    assert all(line.split()[1].endswith("-slim-bookworm") for line in dockerfile.splitlines()
+               if line.startswith("FROM "))
+    assert "USER datatool:datatool" in dockerfile
+    assert 'VOLUME ["/var/lib/datatool", "/var/backups/datatool"]' in dockerfile
+    assert "DATATOOL_DB_PATH=/var/lib/datatool/datatool.db" in dockerfile
+    assert 'HEALTHCHECK --interval=60s --timeout=20s --start-period=90s --retries=3 CMD ["datatool-bot", "status"]' \
+        in dockerfile
+    for line in dockerfile.splitlines():
+        if line.startswith("COPY ") and "--from" not in line:
+            assert all((ROOT / part).exists() for part in line.split()[1:-1]), line
+    assert "User=datatool" in unit and "ExecStartPre=/opt/datatool/bin/datatool-pre-start" in unit
+    parser = build_parser()
+    start = next(line for line in unit.splitlines() if line.startswith("ExecStart="))
+    assert parser.parse_args(start.split()[1:]).command == "run"
+    assert parser.parse_args(["status"]).command == "status"
+    assert parser.parse_args(["backup", "--force", "--out", "x.db"]).command == "backup"  # as datatool-pre-start runs it
