@@ -33,6 +33,11 @@ in the ``X-Telegram-Bot-Api-Secret-Token`` header, compared with :func:`hmac.com
 body of at most :data:`MAX_BODY` bytes, refused by its ``Content-Length`` before a byte of it is read, and counted
 as it arrives when it is sent in chunks (413).  Telegram's updates are a few kilobytes.
 
+**The health check.**  ``GET /healthz`` on the same port, outside the webhook's path and needing no secret, answers
+200 with a small JSON body (the database writable, the last update handled, the jobs alive) or 503 naming what is
+wrong, and 503 while the bot starts or stops (``bot/health.py``).  It says nothing about anyone; the reverse proxy
+need not forward it.  A webhook URL whose path is ``/healthz`` is refused.
+
 **The path.**  For ``https://bots.example.org/datatool/telegram`` the server answers
 ``http://HOST:PORT/datatool/telegram``: the reverse proxy forwards the path unchanged (nginx ``proxy_pass
 http://127.0.0.1:8443;`` with no path after the address, Caddy's ``reverse_proxy``), one proxy can put several bots
