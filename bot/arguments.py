@@ -151,8 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
         "the command line's report, rates and invitation lists), auditors added and removed, withdrawals and purges "
         "(by campaign and count). With --verify, check that no entry was changed or removed since it was written: "
         "exit code 1 at the first that was.")
-    audit.add_argument("--campaign", type=positive_int, help="only this campaign's entries")
-    audit.add_argument("--since", type=parse_date, help="only entries from this day on, YYYY-MM-DD (local time)")
+    audit.add_argument("--campaign", type=positive_int, metavar="ID", help="only this campaign's entries")
+    audit.add_argument("--since", type=parse_date, metavar="DATE",
+                       help="only entries from this day on, YYYY-MM-DD (local time)")
     audit.add_argument("--verify", action="store_true", help="check the whole chain of hashes (whatever is printed)")
     # ---- end of access ----
 
