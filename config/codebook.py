@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from config.bilingual import Bilingual
 from flows.model import Text
 from reports.coding import Code, Codebook, pattern
 
@@ -30,20 +31,8 @@ class CodebookError(ValueError):
     pass
 
 
-class _Label(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    en: str
-    cy: str
-
-    @field_validator("en", "cy")
-    @classmethod
-    def _filled(cls, text: str) -> str:
-        text = " ".join(text.split())
-        if not text:
-            raise ValueError("is empty")
-        if len(text) > MAX_LABEL:
-            raise ValueError(f"is {len(text)} characters; keep a label under {MAX_LABEL}")
-        return text
+class _Label(Bilingual):
+    LONGEST, WHAT = MAX_LABEL, "a label"
 
 
 class _Keywords(BaseModel):

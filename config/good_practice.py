@@ -21,6 +21,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from config.bilingual import Bilingual
 from flows.model import Text
 
 DEFAULT_GOOD_PRACTICE = Path(__file__).parent / "good_practice.yaml"
@@ -40,20 +41,8 @@ class PracticeExample:
     source: Text  # the publication it is summarised from, cited under it in each language
 
 
-class _Bilingual(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    en: str
-    cy: str
-
-    @field_validator("en", "cy")
-    @classmethod
-    def _filled(cls, text: str) -> str:
-        text = " ".join(text.split())
-        if not text:
-            raise ValueError("is empty")
-        if len(text) > MAX_SUMMARY:
-            raise ValueError(f"is {len(text)} characters; keep it under {MAX_SUMMARY}")
-        return text
+class _Bilingual(Bilingual):
+    LONGEST = MAX_SUMMARY
 
 
 class _Example(BaseModel):

@@ -15,7 +15,6 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from flows.i18n import LANGUAGES
 from flows.ports import RETENTION_PLACEHOLDER, Notice
 from flows.telegram_html import TelegramHtmlError, parse_html
 

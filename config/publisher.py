@@ -16,26 +16,14 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from config.bilingual import Bilingual, folded
+
 DEFAULT_PUBLISHER = Path(__file__).parent / "publisher.yaml"
 LANGUAGES = ("en", "cy")
 
 
-def _text(value: str) -> str:
-    text = " ".join(str(value).split())
-    if not text:
-        raise ValueError("is empty")
-    return text
-
-
-class _Text(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    en: str
-    cy: str
-
-    @field_validator("en", "cy")
-    @classmethod
-    def _filled(cls, text: str) -> str:
-        return _text(text)
+class _Text(Bilingual):
+    """A text of the publisher's, in both languages."""
 
 
 class _Lines(BaseModel):
@@ -48,7 +36,7 @@ class _Lines(BaseModel):
     def _filled(cls, lines: list[str]) -> list[str]:
         if not lines:
             raise ValueError("needs at least one line")
-        return [_text(line) for line in lines]
+        return [folded(line) for line in lines]
 
 
 class PublisherConfig(BaseModel):
