@@ -25,7 +25,7 @@ from flows import callbacks
 from flows.callbacks import Action
 from flows.delivery import Delivery, Outcome
 from flows.diagnostics import where
-from flows.i18n import Catalogue
+from flows.i18n import LANGUAGES, Catalogue
 from flows.render import Screen
 from flows.service import Reply, Who
 
@@ -250,6 +250,12 @@ async def broadcast(svc: Services, screens: list[tuple[int, Screen]]) -> None:
             log.warning("digest not delivered to an auditor chat: %s (%s)", delivery.outcome.value, delivery.error)
 
 
+def apology(cat: Catalogue) -> str:
+    """The error handler's apology, in both languages at once: the failure may have come before anyone's language
+    was known (texts in ``flows/messages.yaml``)."""
+    return "\n".join(cat.t("apology", language) for language in LANGUAGES)
+
+
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the failure by type and place only — never its message or a traceback, which may hold answers or
     secrets — then answer the button press and tell the person their answers are safe."""
@@ -266,12 +272,6 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             await update.callback_query.answer()
     if update.effective_chat is not None:
         try:
-            await context.bot.send_message(update.effective_chat.id, APOLOGY)
+            await context.bot.send_message(update.effective_chat.id, apology(services(context).catalogue))
         except TelegramError as exc:  # best effort; the original error is already logged
             log.warning("could not tell chat about the failure: %s", type(exc).__name__)
-
-
-APOLOGY = (
-    "Sorry, something went wrong on our side. Your earlier answers are safe: please try again.\n"
-    "Mae'n ddrwg gennym, aeth rhywbeth o'i le. Mae eich atebion blaenorol yn ddiogel: rhowch gynnig arall arni."
-)

@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from flows.i18n import catalogue
 from flows.ports import RETENTION_PLACEHOLDER, Notice
 from flows.telegram_html import TelegramHtmlError, parse_html
 
@@ -67,33 +68,17 @@ class PrivacyNoticeError(ValueError):
 # settings (DATATOOL_RETENTION_DAYS, DATATOOL_RETENTION_KEEP_REPORTS) and put where each text has {retention}.
 # The Welsh must be reviewed by a qualified translator before live use, like every Welsh text.
 
-RETENTION_SENTENCE = {
-    "en": "We delete your answers, your Telegram user and chat ids and the record of your invitation {period} after "
-          "fieldwork closes.",
-    "cy": "Rydym yn dileu eich atebion, eich rhifau defnyddiwr a sgwrs Telegram a'r cofnod o'ch gwahoddiad {period} "
-          "ar ôl i'r gwaith maes ddod i ben.",
-}
-REPORTS_KEPT = {
-    "en": " The combined, anonymised report is kept.",
-    "cy": " Cedwir yr adroddiad cyfunol, dienw.",
-}
-REPORTS_DELETED = {
-    "en": " The report made from them is deleted then too.",
-    "cy": " Caiff yr adroddiad a wnaed ohonynt ei ddileu bryd hynny hefyd.",
-}
-
-
 def retention_period(language: str, days: int) -> str:
-    """"365 days" / "365 diwrnod" (Welsh counts with the singular noun)."""
-    if language == "cy":
-        return f"{days} diwrnod"
-    return "1 day" if days == 1 else f"{days} days"
+    """"365 days" / "365 diwrnod" (Welsh counts with the singular noun), from the message catalogue."""
+    return catalogue().raw("notice_days_one" if days == 1 else "notice_days_other", language).format(days=days)
 
 
 def retention_sentence(language: str, days: int, keep_reports: bool = True) -> str:
-    """The notice's sentence about how long the data is kept, in ``language``."""
-    tail = (REPORTS_KEPT if keep_reports else REPORTS_DELETED)[language]
-    return RETENTION_SENTENCE[language].format(period=retention_period(language, days)) + tail
+    """The notice's sentence about how long the data is kept, in ``language`` (texts in ``flows/messages.yaml``, so a
+    translator reviews them with every other text)."""
+    cat = catalogue()
+    tail = cat.raw("notice_reports_kept" if keep_reports else "notice_reports_deleted", language)
+    return f"{cat.raw('notice_retention', language).format(period=retention_period(language, days))} {tail}"
 
 
 def load_privacy_notice(path: Path = DEFAULT_PRIVACY_NOTICE, *, retention_days: int = 365,

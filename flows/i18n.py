@@ -16,13 +16,34 @@ LANGUAGES: tuple[Language, ...] = ("en", "cy")
 DEFAULT_LANGUAGE = "en"
 
 
+class _UniqueKeys(yaml.SafeLoader):
+    """YAML that refuses a key given twice in one mapping (PyYAML keeps the last one silently, so a second
+    ``retention_reports_kept`` would quietly replace the first everywhere it is used)."""
+
+
+def _unique_mapping(loader: _UniqueKeys, node: yaml.MappingNode) -> dict[object, object]:
+    seen: set[object] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        if key in seen:
+            raise ValueError(f"line {key_node.start_mark.line + 1}: the key {key!r} is given twice")
+        seen.add(key)
+    return loader.construct_mapping(node)
+
+
+_UniqueKeys.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
+
+
 class Catalogue:
     def __init__(self, entries: dict[str, dict[str, str]]):
         self._entries = entries
 
     @classmethod
     def load(cls, path: Path = CATALOGUE_PATH) -> Catalogue:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        try:
+            raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeys)  # noqa: S506 - a SafeLoader
+        except ValueError as exc:
+            raise ValueError(f"{path}: {exc}") from None
         if not isinstance(raw, dict):
             raise ValueError(f"{path}: expected a mapping of message keys")
         return cls({str(k): {str(lang): str(text) for lang, text in v.items()} for k, v in raw.items()})
