@@ -266,7 +266,7 @@ async def run(folder: pathlib.Path) -> list[Figure]:
         Figure(SECTION, f"one council's full bundle ({COUNCIL}, {sum(INVITED.values())} submitted)",
                min(bundle_times), "s",
                note=f"best of {REPEAT}, median {statistics.median(bundle_times):.2f} s; CompletionService.compile: "
-                    f"summaries, charts, en+cy HTML, CSV+XLSX ({_size(bundle_files)}); no target: built once per "
+                    f"summaries, charts, en+cy HTML and Word, tables and answers as CSV+XLSX ({_size(bundle_files)}); no target: built once per "
                     "campaign, in a worker thread"),
         Figure(SECTION, "one council's full bundle: peak memory", _growth(bundle_memory), "MB",
                note=f"{rss}; the process peaks at {bundle_memory['peak'] / MB:.0f} MB; no target"),
