@@ -244,3 +244,30 @@ def compile_once(monkeypatch, tmp_path_factory, cache: dict[str, tuple[Path, lis
         return [folder / f.relative_to(source) for f in files]
 
     monkeypatch.setattr(html_reports, "write_report", write_once)
+
+
+def cli_env(monkeypatch, tmp_path: Path, db_name: str = "cli.db", **settings: str) -> Path:
+    """The command line as an operator runs it: no DATATOOL_ setting from this machine's environment, the working
+    folder a fresh one, a database there; ``settings`` adds DATATOOL_<NAME> values.  Returns the database's path."""
+    import os
+
+    for key in list(os.environ):
+        if key.startswith("DATATOOL_"):
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / db_name
+    monkeypatch.setenv("DATATOOL_DB_PATH", str(db))
+    monkeypatch.setenv("DATATOOL_BOT_USERNAME", "datatool_test_bot")
+    for name, value in settings.items():
+        monkeypatch.setenv(f"DATATOOL_{name.upper()}", value)
+    return db
+
+
+def exit_code(argv: list[str]) -> int:
+    """``datatool-bot argv``'s exit code: argparse refuses by raising SystemExit(2), our own checks return theirs."""
+    from bot.cli import main
+
+    try:
+        return main(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)

@@ -18,23 +18,28 @@ import sqlite3
 import stat
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-import aiosqlite
 import pytest
 
 from bot.cli import main
 from bot.lifecycle_cli import restore as restore_command
-from bot.services import Services
 from config.settings import Settings
 from flows.backups import LEDGER_COPY, BackupService, backup_name, beyond, due, taken_at
 from storage.backup import BackupFolder, RunLock, backup_database
 from storage.database import connect
 from storage.erasures import Erasure, ErasureLedger, LedgerDamaged, ledger_beside
-from storage.retention import RetentionRepository, reapply
+from storage.retention import reapply
 from tests.conftest import FakeClock
-from tests.support import World, add_campaign, current_question, onboard, person, seed_answers, stored_answers
-
-from zoneinfo import ZoneInfo
+from tests.support import (
+    World,
+    cli_env,
+    current_question,
+    exit_code,
+    onboard,
+    person,
+    stored_answers,
+)
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -53,21 +58,7 @@ def plain_rows(path: Path, sql: str, params: tuple = ()) -> list[tuple]:
 
 @pytest.fixture
 def env(monkeypatch, tmp_path: Path) -> Path:
-    for key in list(os.environ):
-        if key.startswith("DATATOOL_"):
-            monkeypatch.delenv(key)
-    monkeypatch.chdir(tmp_path)
-    db = tmp_path / "live.db"
-    monkeypatch.setenv("DATATOOL_DB_PATH", str(db))
-    monkeypatch.setenv("DATATOOL_BOT_USERNAME", "datatool_test_bot")
-    return db
-
-
-def exit_code(argv: list[str]) -> int:
-    try:
-        return main(argv)
-    except SystemExit as exc:
-        return int(exc.code or 0)
+    return cli_env(monkeypatch, tmp_path, "live.db")
 
 
 def a_campaign(capsys) -> None:

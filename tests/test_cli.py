@@ -12,6 +12,7 @@ import pytest
 from bot.cli import main, resolve_username
 from config.settings import Settings, SettingsError
 from flows.tokens import hash_token
+from tests.support import cli_env, exit_code
 
 # Dates around the real today: the command line refuses a close date in the past or years ahead.
 OPENS, CLOSES = ((date.today() + timedelta(days=days)).isoformat() for days in (-5, 40))
@@ -19,14 +20,7 @@ OPENS, CLOSES = ((date.today() + timedelta(days=days)).isoformat() for days in (
 
 @pytest.fixture
 def env(monkeypatch, tmp_path: Path) -> Path:
-    for key in list(__import__("os").environ):
-        if key.startswith("DATATOOL_"):
-            monkeypatch.delenv(key)
-    monkeypatch.chdir(tmp_path)
-    db = tmp_path / "cli.db"
-    monkeypatch.setenv("DATATOOL_DB_PATH", str(db))
-    monkeypatch.setenv("DATATOOL_BOT_USERNAME", "datatool_test_bot")
-    return db
+    return cli_env(monkeypatch, tmp_path, "cli.db")
 
 
 def test_campaign_and_invites_round_trip(env: Path, capsys, tmp_path: Path):
@@ -74,14 +68,6 @@ def test_campaign_and_invites_round_trip(env: Path, capsys, tmp_path: Path):
 def test_bad_arguments_are_refused_with_advice(env: Path, capsys, argv, expected):
     assert exit_code(argv) == 2
     assert expected in capsys.readouterr().err
-
-
-def exit_code(argv: list[str]) -> int:
-    """argparse refuses by raising SystemExit(2); our own checks return 2: both are a refusal."""
-    try:
-        return main(argv)
-    except SystemExit as exc:
-        return int(exc.code or 0)
 
 
 def test_existing_out_file_is_not_overwritten(env: Path, capsys, tmp_path: Path):

@@ -9,7 +9,6 @@ clock; the command line reads the real clock, so its tests set dates around the 
 from __future__ import annotations
 
 import asyncio
-import os
 import stat
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -18,7 +17,6 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 import pytest
 
-from bot.cli import main
 from flows.campaigns import (
     YEARS_AHEAD,
     CampaignClosed,
@@ -29,6 +27,7 @@ from flows.campaigns import (
 )
 from storage.database import connect
 from storage.repositories import CampaignRepository
+from tests.support import cli_env, exit_code
 
 TODAY = date.today()  # what the command line calls today (give or take midnight, which no test here is near to)
 BEYOND_INT64 = "99999999999999999999999"
@@ -40,33 +39,18 @@ def day(offset: int) -> str:
 
 @pytest.fixture
 def env(monkeypatch, tmp_path: Path) -> Path:
-    for key in list(os.environ):
-        if key.startswith("DATATOOL_"):
-            monkeypatch.delenv(key)
-    monkeypatch.chdir(tmp_path)
-    db = tmp_path / "bounds.db"
-    monkeypatch.setenv("DATATOOL_DB_PATH", str(db))
-    monkeypatch.setenv("DATATOOL_BOT_USERNAME", "datatool_test_bot")
-    return db
-
-
-def run(argv: list[str]) -> int:
-    """argparse refuses by raising SystemExit(2); our own checks return the code: both are an exit code."""
-    try:
-        return main(argv)
-    except SystemExit as exc:
-        return int(exc.code or 0)
+    return cli_env(monkeypatch, tmp_path, "bounds.db")
 
 
 def refused_with_one_line(capsys: pytest.CaptureFixture, argv: list[str], code: int = 2) -> str:
-    assert run(argv) == code
+    assert exit_code(argv) == code
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1 and "Traceback" not in err, err
     return err
 
 
 def create(capsys: pytest.CaptureFixture, authority: str = "flint", opens: int = -5, closes: int = 30) -> str:
-    assert run(["campaign", "create", "--authority", authority, "--opens", day(opens), "--closes", day(closes)]) == 0
+    assert exit_code(["campaign", "create", "--authority", authority, "--opens", day(opens), "--closes", day(closes)]) == 0
     return capsys.readouterr().out.strip()
 
 
@@ -101,7 +85,7 @@ def test_an_id_or_count_out_of_range_is_refused_with_one_line_before_the_databas
 
 
 def test_the_largest_id_sqlite_holds_is_looked_up_and_not_found(env: Path, capsys):
-    assert run(["campaign", "list"]) == 0  # the database exists
+    assert exit_code(["campaign", "list"]) == 0  # the database exists
     capsys.readouterr()
     err = refused_with_one_line(capsys, ["campaign", "close", str(2**63 - 1)])
     assert "there is no campaign 9223372036854775807" in err
@@ -127,8 +111,8 @@ def test_a_campaign_date_out_of_range_is_refused_naming_the_field(env: Path, cap
 def test_dates_at_the_edges_are_accepted(env: Path, capsys):
     assert create(capsys, closes=0) == "1"  # closes today: fieldwork runs to the end of the day
     latest = years_from(TODAY, YEARS_AHEAD)
-    assert run(["campaign", "create", "--authority", "cardiff", "--closes", latest.isoformat()]) == 0
-    assert run(["campaign", "create", "--authority", "powys", "--closes", (latest + timedelta(days=1)).isoformat()]) \
+    assert exit_code(["campaign", "create", "--authority", "cardiff", "--closes", latest.isoformat()]) == 0
+    assert exit_code(["campaign", "create", "--authority", "powys", "--closes", (latest + timedelta(days=1)).isoformat()]) \
         == 2
 
 
@@ -138,9 +122,9 @@ def test_update_cannot_end_fieldwork_by_moving_the_close_date_into_the_past(env:
     assert f"is before today ({TODAY})" in err and f"`datatool-bot campaign close {campaign}`" in err
     err = refused_with_one_line(capsys, ["campaign", "update", campaign, "--closes", "9999-12-31"])
     assert f"--closes 9999-12-31 is more than {YEARS_AHEAD} years ahead" in err
-    assert run(["campaign", "list"]) == 0
+    assert exit_code(["campaign", "list"]) == 0
     assert f"{day(30)}  open" in capsys.readouterr().out  # unchanged, and still open
-    assert run(["campaign", "update", campaign, "--closes", day(0)]) == 0  # to today is shortening, not ending
+    assert exit_code(["campaign", "update", campaign, "--closes", day(0)]) == 0  # to today is shortening, not ending
     assert f"closes {day(0)}" in capsys.readouterr().out
 
 
@@ -191,7 +175,7 @@ async def test_the_date_rules_and_closed_campaigns_belong_to_the_use_cases(tmp_p
 
 def test_invitations_cannot_be_added_to_a_closed_campaign(env: Path, capsys, tmp_path: Path):
     campaign = create(capsys)
-    assert run(["campaign", "close", campaign]) == 0
+    assert exit_code(["campaign", "close", campaign]) == 0
     capsys.readouterr()
     out = tmp_path / "late.csv"
     err = refused_with_one_line(capsys, ["invites", "create", "--campaign", campaign, "--role", "member", "--count",
@@ -215,7 +199,7 @@ def test_invites_create_checks_it_can_write_its_files_before_creating_anything(e
     argv = ["invites", "create", "--campaign", campaign, "--role", "member", "--count", "3", "--out", out]
     argv += ["--qr-dir", qr_dir] if qr_dir else []
     if expected is None:
-        assert run(argv) == 0
+        assert exit_code(argv) == 0
         assert invitations(env) == 3 and len(list((tmp_path / "in-the-way-qr").iterdir())) == 3
         return
     err = refused_with_one_line(capsys, argv)
@@ -245,12 +229,12 @@ def test_everything_the_command_line_writes_is_readable_by_its_owner_only(env: P
     out = tmp_path / "members.csv"
     out.write_text("an older file, readable by all")
     out.chmod(0o644)
-    assert run(["invites", "create", "--campaign", campaign, "--role", "member", "--count", "2", "--out", str(out),
+    assert exit_code(["invites", "create", "--campaign", campaign, "--role", "member", "--count", "2", "--out", str(out),
                 "--force"]) == 0
     assert mode(out) == 0o600 and out.read_text().startswith("reference,role,link")
     qr = tmp_path / "members-qr"
     assert mode(qr) == 0o700 and [mode(png) for png in qr.iterdir()] == [0o600, 0o600]
-    assert run(["report", "--authority", "flint", "--out", str(tmp_path / "reports" / "flint")]) == 0
+    assert exit_code(["report", "--authority", "flint", "--out", str(tmp_path / "reports" / "flint")]) == 0
     written = [Path(line) for line in capsys.readouterr().out.splitlines()]
     assert written and {mode(path) for path in written} == {0o600}
     assert mode(tmp_path / "reports") == mode(tmp_path / "reports" / "flint") == 0o700

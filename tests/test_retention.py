@@ -19,16 +19,17 @@ import aiosqlite
 import pytest
 
 from bot.cli import main
-from bot.jobs_lifecycle import retention_service
-from config.privacy import DEFAULT_PRIVACY_NOTICE, PrivacyNoticeError, load_privacy_notice
+from config.privacy import (
+    DEFAULT_PRIVACY_NOTICE,
+    PrivacyNoticeError,
+    load_privacy_notice,
+)
 from config.settings import Settings
 from flows.access_log import AccessLog
 from flows.completion import CompletionService
 from flows.delivery import SENT, Delivery, Outcome
 from flows.i18n import catalogue
 from flows.retention import (
-    ERASED,
-    WARNING,
     AlreadyPurged,
     DataErased,
     LongerAfterNotice,
@@ -38,12 +39,12 @@ from flows.retention import (
 )
 from storage.access_log import AccessLogRepository
 from storage.database import connect
-from storage.erasures import ErasureLedger, ledger_beside
+from storage.erasures import ledger_beside
 from storage.postings import PostingRepository
 from storage.repositories import CampaignRepository
 from storage.retention import RESPONDENT_TABLES, ReportFolder, RetentionRepository
 from tests.conftest import FakeClock
-from tests.support import World, add_campaign, seed_answers
+from tests.support import World, add_campaign, cli_env, exit_code, seed_answers
 
 MARKER = "Okapi spreadsheets in the basement 5521"
 OTHER = "Narwhal ledgers upstairs 7730"
@@ -376,9 +377,9 @@ def test_a_notice_that_does_not_say_how_long_is_refused(tmp_path):
 async def test_respondents_read_their_own_campaigns_period(tmp_path, clock, questionnaires):
     from flows.callbacks import Action
     from flows.replies import Who
+    from flows.service import RespondentService
     from storage.respondents import RespondentRepository
     from tests.test_redelivery import TOKENS, Updates, button, sqlite_store
-    from flows.service import RespondentService
 
     conn = await sqlite_store(tmp_path / "n.db", clock)
     try:
@@ -495,22 +496,7 @@ async def test_a_purge_drops_its_campaigns_invitation_hashes_from_the_erasure_le
 
 @pytest.fixture
 def env(monkeypatch, tmp_path: Path) -> Path:
-    for key in list(os.environ):
-        if key.startswith("DATATOOL_"):
-            monkeypatch.delenv(key)
-    monkeypatch.chdir(tmp_path)
-    db = tmp_path / "cli.db"
-    monkeypatch.setenv("DATATOOL_DB_PATH", str(db))
-    monkeypatch.setenv("DATATOOL_BOT_USERNAME", "datatool_test_bot")
-    monkeypatch.setenv("DATATOOL_REPORTS_DIR", str(tmp_path / "reports"))
-    return db
-
-
-def exit_code(argv: list[str]) -> int:
-    try:
-        return main(argv)
-    except SystemExit as exc:
-        return int(exc.code or 0)
+    return cli_env(monkeypatch, tmp_path, "cli.db", reports_dir=str(tmp_path / "reports"))
 
 
 def test_retention_lists_each_campaigns_date_and_what_goes(env: Path, capsys):
@@ -525,12 +511,12 @@ def test_retention_lists_each_campaigns_date_and_what_goes(env: Path, capsys):
     out = capsys.readouterr().out
     closed = sqlite3.connect(env).execute("SELECT closed_at FROM campaigns WHERE id = 1").fetchone()[0]
     expires = (datetime.fromisoformat(closed) + timedelta(days=365)).astimezone(Settings(_env_file=None).zone)
-    assert f"campaign 1  Flintshire County Council" in out
+    assert "campaign 1  Flintshire County Council" in out
     assert f"kept 365 days (its own), erased {expires:%Y-%m-%d %H:%M} Europe/London" in out
     assert "3 invitation(s) with their hashes and references, 0 Telegram identities, 0 answer(s)" in out
     assert "kept:  0 compiled report file(s)" in out
     earliest = date.fromisoformat(closes) + timedelta(days=91)
-    assert f"campaign 2  Cardiff Council, round" in out and f"until {earliest} at the earliest" in out
+    assert "campaign 2  Cardiff Council, round" in out and f"until {earliest} at the earliest" in out
 
 
 @pytest.mark.parametrize(("argv", "expected"), [

@@ -3,7 +3,6 @@ service down to storage and back; the default is the year fieldwork opens, and a
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -14,6 +13,7 @@ from bot.cli import main
 from flows.campaigns import CampaignService, InvalidRound, check_round, default_round
 from storage.database import connect
 from storage.repositories import CampaignRepository
+from tests.support import cli_env, exit_code
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
@@ -25,21 +25,7 @@ class _Clock:
 
 @pytest.fixture
 def env(monkeypatch, tmp_path: Path) -> Path:
-    for key in list(os.environ):
-        if key.startswith("DATATOOL_"):
-            monkeypatch.delenv(key)
-    monkeypatch.chdir(tmp_path)
-    db = tmp_path / "rounds.db"
-    monkeypatch.setenv("DATATOOL_DB_PATH", str(db))
-    monkeypatch.setenv("DATATOOL_BOT_USERNAME", "datatool_test_bot")
-    return db
-
-
-def exit_code(argv: list[str]) -> int:
-    try:
-        return main(argv)
-    except SystemExit as exc:  # argparse refuses by raising SystemExit(2)
-        return int(exc.code or 0)
+    return cli_env(monkeypatch, tmp_path, "rounds.db")
 
 
 @pytest.mark.parametrize("label", ["2026", "2026-27", "Spring 2027", "R1", "2026/27", "a" * 20, "x.y_z"])
