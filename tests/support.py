@@ -271,3 +271,28 @@ def exit_code(argv: list[str]) -> int:
         return main(argv)
     except SystemExit as exc:
         return int(exc.code or 0)
+
+
+@contextlib.contextmanager
+def bot_logging(level: int):
+    """The bot's logging set-up (``bot.logs.setup_logging``) writing to a StringIO at ``level``; the root logger and
+    every logger's level are put back afterwards."""
+    import io
+    import logging
+
+    from bot.logs import setup_logging
+
+    root = logging.getLogger()
+    saved_handlers, saved_root_level = root.handlers[:], root.level
+    saved_levels = {name: logger.level for name, logger in logging.Logger.manager.loggerDict.items()
+                    if isinstance(logger, logging.Logger)}
+    stream = io.StringIO()
+    setup_logging(level, stream=stream)
+    try:
+        yield stream
+    finally:
+        root.handlers[:] = saved_handlers
+        root.setLevel(saved_root_level)
+        for name, logger in logging.Logger.manager.loggerDict.items():
+            if isinstance(logger, logging.Logger):
+                logger.setLevel(saved_levels.get(name, logging.NOTSET))

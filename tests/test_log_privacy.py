@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from bot.emulator import BotApiEmulator
-from bot.logs import setup_logging
+from tests.support import bot_logging
 
 WAIT = 60  # seconds for the other process to get somewhere
 FIRST_NAME, LAST_NAME, USERNAME = "Gwenllian", "Pryderi-Vaughan", "gwen_quokka_private"
@@ -123,21 +123,9 @@ async def test_an_update_the_library_cannot_read_is_logged_without_its_contents_
 
 @pytest.fixture
 def console() -> Iterator[io.StringIO]:
-    """The bot's logging set-up writing to a StringIO; the root logger and every level are put back afterwards."""
-    root = logging.getLogger()
-    saved_handlers, saved_root_level = root.handlers[:], root.level
-    saved_levels = {name: logger.level for name, logger in logging.Logger.manager.loggerDict.items()
-                    if isinstance(logger, logging.Logger)}
-    stream = io.StringIO()
-    setup_logging(logging.DEBUG, stream=stream)
-    try:
+    """The bot's logging set-up writing to a StringIO at DEBUG; everything is put back afterwards."""
+    with bot_logging(logging.DEBUG) as stream:
         yield stream
-    finally:
-        root.handlers[:] = saved_handlers
-        root.setLevel(saved_root_level)
-        for name, logger in logging.Logger.manager.loggerDict.items():
-            if isinstance(logger, logging.Logger):
-                logger.setLevel(saved_levels.get(name, logging.NOTSET))
 
 
 def readable_update(update_id: int = 41) -> dict:

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from bot.emulator import BotApiEmulator
-from bot.logs import setup_logging
+from tests.support import bot_logging
 
 # Not the emulator's token: the emulator answers 401 Unauthorized to it, as Telegram does to a revoked token.
 REVOKED_SECRET = "AAFrevokedSecretPart_0123456789abcdefXYZ"
@@ -125,21 +125,9 @@ async def test_invites_create_when_telegram_cannot_be_reached_stops_with_one_lin
 
 @pytest.fixture
 def console() -> Iterator[io.StringIO]:
-    """The bot's logging set-up writing to a StringIO; the root logger and every level are put back afterwards."""
-    root = logging.getLogger()
-    saved_handlers, saved_root_level = root.handlers[:], root.level
-    saved_levels = {name: logger.level for name, logger in logging.Logger.manager.loggerDict.items()
-                    if isinstance(logger, logging.Logger)}
-    stream = io.StringIO()
-    setup_logging(logging.INFO, stream=stream)
-    try:
+    """The bot's logging set-up writing to a StringIO at INFO; everything is put back afterwards."""
+    with bot_logging(logging.INFO) as stream:
         yield stream
-    finally:
-        root.handlers[:] = saved_handlers
-        root.setLevel(saved_root_level)
-        for name, logger in logging.Logger.manager.loggerDict.items():
-            if isinstance(logger, logging.Logger):
-                logger.setLevel(saved_levels.get(name, logging.NOTSET))
 
 
 def test_a_traceback_carrying_the_bot_token_is_masked(console: io.StringIO):
