@@ -323,7 +323,8 @@ def test_no_import_cycle_in_the_project() -> None:
 
 # ---- module size ---------------------------------------------------------------------------------------------------
 
-ABOUT_500 = 520  # "no module over about 500 lines": one module does one job
+SIZE_ALARM = 600  # an alarm, not a target: a module past it does more than one job (a feature is never left out to stay
+#                 under it: the module is split instead)
 
 
 @pytest.mark.parametrize(
@@ -331,6 +332,6 @@ ABOUT_500 = 520  # "no module over about 500 lines": one module does one job
     [p for package in ("bot", "flows", "storage", "reports", "config") for p in sorted((ROOT / package).rglob("*.py"))],
     ids=lambda p: str(p.relative_to(ROOT)),
 )
-def test_no_module_is_over_about_500_lines(path: Path) -> None:
+def test_no_module_is_over_the_size_alarm(path: Path) -> None:
     lines = len(path.read_text(encoding="utf-8").splitlines())
-    assert lines <= ABOUT_500, f"{path.relative_to(ROOT)} has {lines} lines: split it by job"
+    assert lines <= SIZE_ALARM, f"{path.relative_to(ROOT)} has {lines} lines: split it by job"
