@@ -41,7 +41,8 @@ from bot.services import load_questionnaires
 from config.reminder_policy import load_reminder_policy
 from flows import engine
 from flows.engine import Choose, Skip, State, Write
-from flows.model import QuestionType
+from flows.i18n import ENGLISH
+from flows.model import MEMBER, OFFICER, ROLES, QuestionType
 from flows.reminders import Slot
 from flows.tokens import hash_token, new_token
 from reports.model import Response, SurveyData
@@ -95,7 +96,7 @@ async def storage_bench(folder: Path) -> list[Figure]:
         for n in range(COUNCILS):
             authority = f"Council {n:02d}"
             cid = await campaigns.create_campaign(authority, NOW.date() - timedelta(days=7), NOW.date() + timedelta(days=21), NOW)
-            for role, count in (("officer", 62), ("member", 65)):
+            for role, count in ((OFFICER, 62), (MEMBER, 65)):
                 issued = [new_token() for _ in range(count)]
                 await campaigns.add_invitations(cid, role, count, issued, [hash_token(t) for t in issued], NOW)
                 tokens += issued
@@ -109,7 +110,7 @@ async def storage_bench(folder: Path) -> list[Figure]:
             invitations.append(invitation.id)
         for i in invitations:
             await respondents.bind(i, 10_000 + i, 10_000 + i, NOW)
-            await respondents.set_language(i, "en")
+            await respondents.set_language(i, ENGLISH)
         began = time.perf_counter()
         writes = 0
         for q in range(10):
@@ -120,7 +121,7 @@ async def storage_bench(folder: Path) -> list[Figure]:
         figures.append(Figure(PIECES, "answers recorded (durable, one transaction each)", writes / elapsed,
                               "answers/s", note="synchronous=FULL, WAL"))
         for i in invitations[:200]:
-            await respondents.submit(i, "officer", 1, NOW)
+            await respondents.submit(i, OFFICER, 1, NOW)
 
         latencies = []
         for _ in range(5):
@@ -136,7 +137,7 @@ async def storage_bench(folder: Path) -> list[Figure]:
         windows = await reminders.open_campaigns(NOW.date())
         queued = 0
         for window in windows:
-            queued += await reminders.queue_slot(window, Slot("bench", NOW), frozenset({"officer", "member"}),
+            queued += await reminders.queue_slot(window, Slot("bench", NOW), frozenset(ROLES),
                                                  NOW + timedelta(days=2))
         figures.append(Figure(PIECES, "plan and queue a reminder slot, 22 councils",
                               (time.perf_counter() - began) * 1000, "ms", note=f"{queued} queued"))
@@ -147,20 +148,20 @@ async def storage_bench(folder: Path) -> list[Figure]:
 
 def pieces() -> list[Figure]:
     questionnaires = load_questionnaires()
-    officer = questionnaires["officer"]
+    officer = questionnaires[OFFICER]
     steps = len(walk(officer, random.Random(1)))
     figures = [timed("engine: officer questionnaire, step by step", steps * 50, "steps",
                      lambda: [walk(officer, random.Random(i)) for i in range(50)])]
     with tempfile.TemporaryDirectory() as folder:
         figures += asyncio.run(storage_bench(Path(folder)))
-    responses = [Response("officer", walk(officer, random.Random(i))) for i in range(40)]
-    responses += [Response("member", walk(questionnaires["member"], random.Random(100 + i))) for i in range(20)]
-    data = SurveyData("Flintshire County Council", "Cyngor Sir y Fflint", {"officer": 62, "member": 65}, responses,
+    responses = [Response(OFFICER, walk(officer, random.Random(i))) for i in range(40)]
+    responses += [Response(MEMBER, walk(questionnaires[MEMBER], random.Random(100 + i))) for i in range(20)]
+    data = SurveyData("Flintshire County Council", "Cyngor Sir y Fflint", {OFFICER: 62, MEMBER: 65}, responses,
                       questionnaires, opens_on=date(2026, 11, 1), closes_on=date(2026, 11, 30))
     tracemalloc.start()
     began = time.perf_counter()
     report = score(data)
-    message = render_summary(report, "en")
+    message = render_summary(report, ENGLISH)
     elapsed = time.perf_counter() - began
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()

@@ -27,6 +27,8 @@ from bot.emulator import BotApiEmulator
 from config.settings import Settings
 from flows import callbacks
 from flows.callbacks import Action
+from flows.i18n import ENGLISH
+from flows.model import MEMBER, ROLES
 from flows.render import Screen
 from flows.service import Reply, Who
 
@@ -313,16 +315,16 @@ async def _open_invitations(settings: Settings, *, councils: int, per_role: int,
         names = [name for name, _ in await admin.campaigns.store.authority_names()][:councils]
         for name in names:
             campaign_id = await admin.campaigns.create(name, today - timedelta(days=7), today + timedelta(days=21))
-            for role in ("officer", "member"):
+            for role in ROLES:
                 issued = await admin.campaigns.issue_invitations(campaign_id, role, per_role, USERNAME)
                 tokens += [i.token for i in issued]
             if unopened:
-                await admin.campaigns.issue_invitations(campaign_id, "member", unopened, USERNAME)
+                await admin.campaigns.issue_invitations(campaign_id, MEMBER, unopened, USERNAME)
     async with _services(settings, at) as services:
         service = services.respondents
 
         async def open_one(n: int, token: str) -> tuple[Who, Screen]:
-            who = Who(FIRST_USER + n, FIRST_USER + n, "en")
+            who = Who(FIRST_USER + n, FIRST_USER + n, ENGLISH)
             screen = first_screen(await service.start(who, token))
             screen = first_screen(await service.press(who, button(screen, Action.LANGUAGE)))
             screen = first_screen(await service.press(who, button(screen, Action.CONSENT)))

@@ -41,14 +41,15 @@ from config.authorities import load_authorities
 from config.settings import Settings
 from flows import engine
 from flows.engine import Choose, Skip, State, Submit, Write
-from flows.model import Questionnaire
+from flows.i18n import ENGLISH, WELSH
+from flows.model import MEMBER, OFFICER, Questionnaire
 from flows.tokens import hash_token
 from reports.model import Response
 from storage.respondents import RespondentRepository
 from storage.surveys import SurveyRepository
 
 SECTION = "Reports"
-INVITED = {"officer": 62, "member": 65}
+INVITED = {OFFICER: 62, MEMBER: 65}
 OPENS_ON, CLOSES_ON = date(2026, 10, 26), date(2026, 11, 27)
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 BOT_USERNAME = "datatool_bench_bot"
@@ -60,13 +61,13 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 # How each group tends to see its council: weights of the answers from the least favourable up (Level 1, 2, 3;
 # strongly disagree ... strongly agree), and of "Don't know".  Each council, and each section within it, leans one way
 # or the other from here (``respond``).
-LEVEL_WEIGHTS = {"officer": (3, 5, 2), "member": (4, 4, 1)}
+LEVEL_WEIGHTS = {OFFICER: (3, 5, 2), MEMBER: (4, 4, 1)}
 AGREE_WEIGHTS = (1, 3, 3, 4, 1)
-DONT_KNOW = {"officer": 1, "member": 2}
+DONT_KNOW = {OFFICER: 1, MEMBER: 2}
 COMMENT_CHANCE = 0.35
 WELSH_CHANCE = 0.15
 COMMENTS = {
-    "en": (
+    ENGLISH: (
         "Services keep their own spreadsheets, so the same data is collected several times.",
         "We need analysts who can turn the data into something members can read quickly.",
         "Data-sharing agreements are old and nobody is sure what they allow.",
@@ -75,7 +76,7 @@ COMMENTS = {
         "Members rarely see performance data before a decision; it comes as a forty-page pack.",
         "Leadership talks about data but there is no budget line for it.",
     ),
-    "cy": (
+    WELSH: (
         "Mae pob gwasanaeth yn cadw ei daenlenni ei hun, felly caiff yr un data ei gasglu sawl gwaith.",
         "Mae angen dadansoddwyr arnom i wneud y data'n rhywbeth y gall aelodau ei ddarllen yn gyflym.",
         "Mae'r cytundebau rhannu data yn hen a does neb yn siŵr beth maen nhw'n ei ganiatáu.",
@@ -139,7 +140,7 @@ async def seed(settings: Settings, questionnaires: dict[str, Questionnaire]) -> 
                 for issued in await admin.campaigns.issue_invitations(campaign_id, role, count, BOT_USERNAME):
                     invitation = await respondents.invitation_by_token_hash(hash_token(issued.token))
                     assert invitation is not None
-                    language = "cy" if rng.random() < WELSH_CHANCE else "en"
+                    language = WELSH if rng.random() < WELSH_CHANCE else ENGLISH
                     answers = respond(questionnaires[role], role, language, lean, rng)
                     rows.append((invitation.id, Response(role, answers, language)))
             await surveys.add_submitted(rows, questionnaires, NOW)

@@ -11,7 +11,7 @@ from typing import NoReturn
 
 from bot.webhook import add_webhook_arguments
 from flows.campaigns import InvalidRound, check_round
-from flows.model import DEFAULT_TARGETS, ROLES
+from flows.model import DEFAULT_TARGETS, MEMBER, OFFICER, ROLES
 
 EPILOG = "Settings come from DATATOOL_* environment variables or a .env file; see README.md."
 
@@ -89,9 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--authority", required=True, help='council name or any unambiguous part of it, e.g. "flint"')
     create.add_argument("--closes", required=True, type=parse_date, help="last day of fieldwork, YYYY-MM-DD")
     create.add_argument("--opens", type=parse_date, help="first day of fieldwork, YYYY-MM-DD (default: today)")
-    create.add_argument("--target-officers", type=percentage, default=DEFAULT_TARGETS["officer"], metavar="PERCENT",
+    create.add_argument("--target-officers", type=percentage, default=DEFAULT_TARGETS[OFFICER], metavar="PERCENT",
                         help="target response rate for officers (default 60)")
-    create.add_argument("--target-members", type=percentage, default=DEFAULT_TARGETS["member"], metavar="PERCENT",
+    create.add_argument("--target-members", type=percentage, default=DEFAULT_TARGETS[MEMBER], metavar="PERCENT",
                         help="target response rate for elected members (default 50)")
     create.add_argument("--reminders", type=Path, metavar="FILE",
                         help="this campaign's reminder policy, a YAML file shaped like config/reminders.yaml "

@@ -53,6 +53,7 @@ from flows.campaigns import (
     UnknownInvitation,
     check_dates,
 )
+from flows.model import MEMBER, OFFICER
 from reports.rates import format_text
 from storage.backup import RunLock
 from storage.database import DatabaseError
@@ -185,7 +186,7 @@ async def campaign_create(settings: Settings, args: argparse.Namespace) -> int:
         check_dates(opens, args.closes, today(settings))  # the use case checks them again; here before the database
         welsh = welsh_gate(settings, args.require_reviewed_welsh)  # refuses here if reviewed Welsh is required
         async with admin_services(settings) as admin:
-            targets = {"officer": args.target_officers, "member": args.target_members}
+            targets = {OFFICER: args.target_officers, MEMBER: args.target_members}
             campaign_id = await admin.campaigns.create(args.authority, opens, args.closes, targets,
                                                        reminder_policy=policy.model_dump_json() if policy else None,
                                                        round=args.round)
@@ -226,7 +227,7 @@ UPDATE_WORDING: Wording = {
 
 
 async def campaign_update(settings: Settings, args: argparse.Namespace) -> int:
-    targets = {role: value for role, value in (("officer", args.target_officers), ("member", args.target_members))
+    targets = {role: value for role, value in ((OFFICER, args.target_officers), (MEMBER, args.target_members))
                if value is not None}
     if args.closes is None and not targets and args.reminders is None and args.retention_days is None:
         raise UsageError("nothing to change: give --closes, --target-officers, --target-members, --reminders or "
@@ -242,7 +243,7 @@ async def campaign_update(settings: Settings, args: argparse.Namespace) -> int:
                                                     reminder_policy=policy.model_dump_json() if policy else None)
     print(f"Campaign {campaign.id} ({campaign.authority}), round {campaign.round}: closes "
           f"{campaign.closes_on.isoformat()}, targets officers "
-          f"{campaign.targets['officer']:.0%}, members {campaign.targets['member']:.0%}.")
+          f"{campaign.targets[OFFICER]:.0%}, members {campaign.targets[MEMBER]:.0%}.")
     return 0
 
 

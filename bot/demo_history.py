@@ -21,7 +21,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from bot.services import AdminServices, admin_services
 from config.settings import Settings
-from flows.model import Questionnaire
+from flows import i18n
+from flows.model import MEMBER, OFFICER, Questionnaire
 from flows.questions.categories import Categories
 from flows.records import Campaign
 from flows.tokens import hash_token
@@ -39,10 +40,10 @@ OTHER_COUNCILS = (
     ("Ceredigion County Council", (44, 38), 1.7),
 )
 """Councils that appear in none of the good-practice examples (those name their own organisations)."""
-ANSWERING = {"officer": (0.45, 0.7), "member": (0.25, 0.5)}
+ANSWERING = {OFFICER: (0.45, 0.7), MEMBER: (0.25, 0.5)}
 """Range of the share of each group that submitted at the other councils."""
 THEN_INVITED = 0.9
-THEN_ANSWERING = {"officer": 0.45, "member": 0.22}
+THEN_ANSWERING = {OFFICER: 0.45, MEMBER: 0.22}
 """Flintshire's previous round: this share of today's number invited, and this share of those submitted."""
 THEN_LOWER = (0.9, 0.3, 0.75, 0.2, 0.85, 0.5, 0.35)
 """Share of Flintshire's answers that were a level lower in the previous round, per characteristic (questionnaire
@@ -97,7 +98,7 @@ async def seed_history(settings: Settings, flintshire: Campaign, questionnaires:
                               _a_level_lower(rng, questionnaires, level_weights, agree_weights), rng)
         answering = 0
         for number, (council, sizes, lean) in enumerate(OTHER_COUNCILS):
-            counts = dict(zip(("officer", "member"), sizes, strict=True))
+            counts = dict(zip((OFFICER, MEMBER), sizes, strict=True))
             responding = {role: round(rng.uniform(*ANSWERING[role]) * n) for role, n in counts.items()}
             answering += sum(responding.values())
             leans = {s: lean + rng.uniform(-0.5, 0.5) for s in _characteristics(questionnaires)}
@@ -130,7 +131,7 @@ class Seeder:
                 found = await self.invitations.invitation_by_token_hash(hash_token(invitation.token))
                 assert found is not None
                 answers = _answers(qn, role, choose)
-                responses.append((found.id, Response(role, answers, "cy" if rng.random() < WELSH else "en")))
+                responses.append((found.id, Response(role, answers, i18n.WELSH if rng.random() < WELSH else i18n.ENGLISH)))
         await self.surveys.add_submitted(responses, self.questionnaires, self.clock.now() + length / 2)
         self.clock.current = _morning(opens_on + length + timedelta(days=1), settings)
         closed = await campaigns.close_completed()  # the bot's own path: the close date has passed
@@ -179,7 +180,7 @@ def _leaning(rng: random.Random, leans: dict[str, float], agree_weights: tuple[f
     def choose(role: str, section: str, cats: Categories) -> str:
         if not cats.numbered:
             return _draw(rng, _weights(cats, agree_weights))
-        lean = leans[section] - (MEMBERS_LOWER if role == "member" else 0.0)
+        lean = leans[section] - (MEMBERS_LOWER if role == MEMBER else 0.0)
         ranked = [math.exp(-((level - lean) / 0.8) ** 2) for level in range(1, len(cats) + 1)]
         return _draw(rng, _weights(cats, (*ranked, DONT_KNOW_SHARE * sum(ranked))))
     return choose

@@ -32,6 +32,7 @@ from typing import Any
 import yaml
 
 from config.settings import Settings
+from flows.i18n import ENGLISH, WELSH
 from flows.translations import (
     AUDIENCES,
     FINAL,
@@ -259,7 +260,7 @@ def _xliff_classes() -> tuple[Any, Any]:
 
 def to_xliff(units: list[Unit], reviews: dict[str, Review]) -> bytes:
     File12, _ = _xliff_classes()
-    store = File12(sourcelanguage="en", targetlanguage="cy")
+    store = File12(sourcelanguage=ENGLISH, targetlanguage=WELSH)
     for unit in units:
         now = status(unit, reviews)
         entry = store.addsourceunit(as_text(unit.en), filename=unit.source, createifmissing=True)
@@ -279,7 +280,7 @@ def from_xliff(data: bytes, where: str) -> list[Incoming]:
         raise TranslationsError(f"{where} is not an XLIFF 1.2 file ({type(exc).__name__}): export one with "
                                 "`datatool-bot translations export`") from None
     language = (store.gettargetlanguage() or "").lower()
-    if language and not language.startswith("cy"):
+    if language and not language.startswith(WELSH):
         raise TranslationsError(f"{where} is a translation into {language!r}, not Welsh (cy)")
     found = []
     for unit in store.getunits():

@@ -8,6 +8,8 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
+from flows.i18n import LANGUAGES
+
 
 def folded(value: object) -> str:
     """A configured text folded to single spaces; refused when nothing is left."""
@@ -25,7 +27,7 @@ class Bilingual(BaseModel):
     LONGEST: ClassVar[int | None] = None
     WHAT: ClassVar[str] = "it"  # how the refusal names the text: "keep a label under 80"
 
-    @field_validator("en", "cy")
+    @field_validator(*LANGUAGES)
     @classmethod
     def _filled(cls, text: str) -> str:
         text = folded(text)

@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from config.bilingual import Bilingual
+from flows.i18n import LANGUAGES
 from flows.model import Text
 from reports.coding import Code, Codebook, pattern
 
@@ -40,7 +41,7 @@ class _Keywords(BaseModel):
     en: list[str] = Field(min_length=1)
     cy: list[str] = Field(min_length=1)
 
-    @field_validator("en", "cy")
+    @field_validator(*LANGUAGES)
     @classmethod
     def _readable(cls, keywords: list[str]) -> list[str]:
         seen: dict[object, str] = {}
@@ -84,14 +85,14 @@ def load_codebook(path: Path = DEFAULT_CODEBOOK) -> Codebook:
             raise _fail(path, f"{which}: {where} {err['msg'].removeprefix('Value error, ')}") from None
         if any(c.id == parsed.id for c in codes):
             raise _fail(path, f"{which}: the id is used by an earlier code; each code needs its own")
-        for language in ("en", "cy"):
+        for language in LANGUAGES:
             label = getattr(parsed.label, language)
             if any(getattr(c.label, language) == label for c in codes):
                 raise _fail(path, f"{which}: label.{language} {label!r} is an earlier code's label too")
         codes.append(Code(
             id=parsed.id,
             label=Text(en=parsed.label.en, cy=parsed.label.cy),
-            keywords={"en": tuple(parsed.keywords.en), "cy": tuple(parsed.keywords.cy)},
+            keywords={language: tuple(getattr(parsed.keywords, language)) for language in LANGUAGES},
         ))
     return Codebook(tuple(codes))
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from flows.i18n import catalogue
+from flows.i18n import LANGUAGES, catalogue
 from flows.ports import RETENTION_PLACEHOLDER, Notice
 from flows.telegram_html import TelegramHtmlError, parse_html
 
@@ -30,7 +30,7 @@ class _Bilingual(BaseModel):
     en: str
     cy: str
 
-    @field_validator("en", "cy")
+    @field_validator(*LANGUAGES)
     @classmethod
     def _fits(cls, text: str) -> str:
         text = text.strip()

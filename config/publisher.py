@@ -17,9 +17,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from config.bilingual import Bilingual, folded
+from flows.i18n import LANGUAGES
 
 DEFAULT_PUBLISHER = Path(__file__).parent / "publisher.yaml"
-LANGUAGES = ("en", "cy")
 
 
 class _Text(Bilingual):
@@ -31,7 +31,7 @@ class _Lines(BaseModel):
     en: list[str]
     cy: list[str]
 
-    @field_validator("en", "cy")
+    @field_validator(*LANGUAGES)
     @classmethod
     def _filled(cls, lines: list[str]) -> list[str]:
         if not lines:

@@ -20,12 +20,12 @@ from typing import Protocol
 from flows import callbacks
 from flows.auditors import Auditors
 from flows.callbacks import Action
-from flows.i18n import LANGUAGES, Catalogue
+from flows.i18n import ENGLISH, LANGUAGES, WELSH, Catalogue
 from flows.ports import Invitation
 from flows.render import Button, Screen
 from flows.service import LANGUAGE_NAMES, Reply, Who
 
-LANGUAGE_ARGS = {"en": "en", "english": "en", "saesneg": "en", "cy": "cy", "cymraeg": "cy", "welsh": "cy"}
+LANGUAGE_ARGS = {ENGLISH: ENGLISH, "english": ENGLISH, "saesneg": ENGLISH, WELSH: WELSH, "cymraeg": WELSH, "welsh": WELSH}
 """What /language takes as an argument: the code, or the language's name in either language."""
 
 

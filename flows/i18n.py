@@ -11,9 +11,18 @@ import yaml
 
 CATALOGUE_PATH = Path(__file__).parent / "messages.yaml"
 Language = Literal["en", "cy"]
-LANGUAGES: tuple[Language, ...] = ("en", "cy")
-"""The languages of every text the bot shows: defined here once."""
-DEFAULT_LANGUAGE = "en"
+ENGLISH: Language = "en"
+WELSH: Language = "cy"
+LANGUAGES: tuple[Language, ...] = (ENGLISH, WELSH)
+"""The languages of every text the bot shows: defined here once (no other module of the project spells ``"en"`` or
+``"cy"``; tests/test_one_place.py checks)."""
+DEFAULT_LANGUAGE: Language = ENGLISH
+
+
+def in_language(english: str, welsh: str | None, language: str) -> str:
+    """A name known in English and perhaps in Welsh (a council's), in ``language``: the Welsh name in Cymraeg where
+    one is known, else the English.  The one place this rule is written."""
+    return (welsh or english) if language == WELSH else english
 
 
 class _UniqueKeys(yaml.SafeLoader):

@@ -43,6 +43,8 @@ __all__ = [
     "DONT_KNOW",
     "ID_PATTERN",
     "QUESTIONNAIRE_DIR",
+    "MEMBER",
+    "OFFICER",
     "ROLES",
     "Identifier",
     "Option",
@@ -293,7 +295,10 @@ def _locate(loc: list, raw: dict) -> str:
 
 QUESTIONNAIRE_DIR = Path(__file__).parent / "questionnaires"
 
+OFFICER: str = Role.OFFICER.value
+MEMBER: str = Role.MEMBER.value
 ROLES: tuple[str, ...] = tuple(role.value for role in Role)
-"""Role names in their fixed order (officers first): defined here once."""
-DEFAULT_TARGETS: dict[str, float] = {"officer": 0.6, "member": 0.5}
+"""Role names in their fixed order (officers first): defined here once (no other module of the project spells
+``"officer"`` or ``"member"``; tests/test_one_place.py checks)."""
+DEFAULT_TARGETS: dict[str, float] = {OFFICER: 0.6, MEMBER: 0.5}
 """Target response rate per role when a campaign names none (a fraction)."""

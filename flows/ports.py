@@ -12,6 +12,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Protocol
 
+from flows.i18n import DEFAULT_LANGUAGE, in_language
 from flows.records import Campaign, RoleRate
 
 
@@ -75,7 +76,7 @@ class Invitation:
 
     def council(self, language: str) -> str:
         """The council's name in ``language`` (its Welsh name in Cymraeg, where one is known)."""
-        return (self.authority_cy or self.authority) if language == "cy" else self.authority
+        return in_language(self.authority, self.authority_cy, language)
 
 
 class RespondentStore(Protocol):
@@ -113,7 +114,7 @@ class RespondentStore(Protocol):
         ...
 
     async def bind(self, invitation_id: int, telegram_user_id: int, chat_id: int, now: datetime,
-                   language_hint: str = "en", *, update_id: int | None = None) -> bool:
+                   language_hint: str = DEFAULT_LANGUAGE, *, update_id: int | None = None) -> bool:
         """Bind an unbound invitation to a user; False when someone else bound it first.  ``language_hint``: the
         language their Telegram uses, for reminders until they choose one."""
         ...

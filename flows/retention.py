@@ -47,7 +47,7 @@ from flows.access_log import PURGE, SCHEDULE, AccessLog, Release
 from flows.campaigns import CampaignError
 from flows.delivery import Outcome
 from flows.diagnostics import isolated
-from flows.i18n import Catalogue
+from flows.i18n import Catalogue, in_language
 from flows.ports import Clock
 from flows.records import Campaign
 from flows.reminders import Messenger
@@ -494,7 +494,7 @@ class RetentionService:
 
     async def _text(self, kind: str, campaign: Campaign, expires_at: datetime, language: str) -> str:
         assert self.cat is not None
-        authority = (campaign.authority_cy or campaign.authority) if language == "cy" else campaign.authority
+        authority = in_language(campaign.authority, campaign.authority_cy, language)
         plan = await self.plan(campaign.id)
         holding = plan.holding if plan is not None else Holding()
         keep = plan.keep_reports if plan is not None else self.policy.keep_reports

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
+from flows.i18n import ENGLISH, WELSH
 from flows.telegram_html import TelegramHtmlError, parse_html
 from flows.yaml_texts import Pair
 
@@ -172,11 +173,11 @@ class Glossary:
         entries = data.get("terms", []) if isinstance(data, dict) else []
         terms = []
         for entry in entries if isinstance(entries, list) else []:
-            if not isinstance(entry, dict) or not isinstance(entry.get("en"), str) or not isinstance(entry.get("cy"),
-                                                                                                    str):
+            if not isinstance(entry, dict) or not isinstance(entry.get(ENGLISH), str) or not isinstance(
+                    entry.get(WELSH), str):
                 continue
             words = lambda name, default: tuple(str(w) for w in entry.get(name) or default)  # noqa: E731
-            terms.append(Term(entry["en"], words("en_forms", [entry["en"]]), entry["cy"], words("forms", [entry["cy"]]),
+            terms.append(Term(entry[ENGLISH], words("en_forms", [entry[ENGLISH]]), entry[WELSH], words("forms", [entry[WELSH]]),
                               words("rejected", [])))
         return cls(tuple(terms))
 

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 import yaml
 
+from flows.i18n import ENGLISH, LANGUAGES, WELSH
+
 NOT_SHOWN = frozenset({"typed", "keywords"})
 """Keys whose bilingual lists are words matched against what people type or wrote, not texts anyone reads."""
 WIDTH = 120
@@ -101,14 +103,14 @@ def pairs(text: str, where: str = "the file") -> list[Pair]:
         if isinstance(node, yaml.MappingNode):
             inner = flow or bool(node.flow_style)
             values = {_scalar(k): v for k, v in node.value}
-            en, cy = values.get("en"), values.get("cy")
+            en, cy = values.get(ENGLISH), values.get(WELSH)
             if en is not None and cy is not None:
                 pair = _pair(path, en, cy, inner)
                 if pair is not None:
                     found.append(pair)
             for key, value in node.value:
                 name = _scalar(key)
-                if name is not None and name not in NOT_SHOWN and name not in ("en", "cy"):
+                if name is not None and name not in NOT_SHOWN and name not in LANGUAGES:
                     walk(value, f"{path}.{name}" if path else name, inner)
         elif isinstance(node, yaml.SequenceNode):
             inner = flow or bool(node.flow_style)
@@ -284,7 +286,7 @@ def _expected(text: str, changes: list[tuple[Pair, str | tuple[str, ...]]], wher
     data = yaml.load(text, Loader=_Loader)
     for pair, value in changes:
         holder = _resolve(data, pair.path, where)
-        holder["cy"] = list(value) if isinstance(value, tuple) else value
+        holder[WELSH] = list(value) if isinstance(value, tuple) else value
     return data
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from flows.i18n import DEFAULT_LANGUAGE
 from flows.model import Side
 from flows.questions.categories import Categories
 from reports.chart_drawing import WIDE, Layout, Row, Segment, inline_svg, render
@@ -128,7 +129,7 @@ def _levels(t: ReportTexts) -> tuple[str, ...]:
     return tuple(t.level(i + 1) for i in range(len(LEVEL_COLOURS)))
 
 
-def levels_chart(report: SurveyReport, language: str = "en") -> Chart:
+def levels_chart(report: SurveyReport, language: str = DEFAULT_LANGUAGE) -> Chart:
     """Share at each level per characteristic, each group a 100% bar; withheld groups as labelled gaps."""
     t = texts(language)
     layout = _level_layout(t, "levels_chart")
@@ -199,7 +200,7 @@ def _diverging_segments(s: StatementResult, b: Breakdown) -> tuple[Segment, ...]
     return tuple(segments)
 
 
-def theme_chart(report: SurveyReport, theme: ThemeResult, language: str = "en") -> Chart:
+def theme_chart(report: SurveyReport, theme: ThemeResult, language: str = DEFAULT_LANGUAGE) -> Chart:
     """A theme's statements as diverging stacked bars, one bar per group asked (and the total where it exists)."""
     t = texts(language)
     title = theme.title.get(language)
@@ -247,7 +248,7 @@ def theme_chart(report: SurveyReport, theme: ThemeResult, language: str = "en") 
 # ---- response rates -----------------------------------------------------------------------------------------------
 
 
-def rates_chart(report: SurveyReport, language: str = "en", target_margin: float = DEFAULT_TARGET_MARGIN) -> Chart:
+def rates_chart(report: SurveyReport, language: str = DEFAULT_LANGUAGE, target_margin: float = DEFAULT_TARGET_MARGIN) -> Chart:
     """Percentage responded per group, with a marker at each group's target (``SurveyReport.target_rates``).  Each
     group's figures are written above its bar, across the width, so they never run off a narrow chart."""
     t = texts(language)
@@ -285,7 +286,7 @@ def rates_chart(report: SurveyReport, language: str = "en", target_margin: float
 # ---- national -----------------------------------------------------------------------------------------------------
 
 
-def national_chart(view: NationalView, language: str = "en") -> Chart:
+def national_chart(view: NationalView, language: str = DEFAULT_LANGUAGE) -> Chart:
     """Share of councils at each median level per characteristic (councils without a median left out); each bar
     labelled with the number of councils, the characteristic written above it."""
     t = texts(language)
@@ -312,7 +313,7 @@ def national_chart(view: NationalView, language: str = "en") -> Chart:
     return _chart("national", layout, " ".join(alt), [ChartTable(layout.title, columns, tuple(rows))])
 
 
-def chart_makers(report: SurveyReport, language: str = "en") -> list[tuple[str, Callable[[], Chart]]]:
+def chart_makers(report: SurveyReport, language: str = DEFAULT_LANGUAGE) -> list[tuple[str, Callable[[], Chart]]]:
     """Every chart of a council report as (name, a function drawing it): rates, levels, then one per theme.  Each is
     drawn on its own, so one chart that fails need not stop the others."""
     return [
@@ -322,7 +323,7 @@ def chart_makers(report: SurveyReport, language: str = "en") -> list[tuple[str, 
     ]
 
 
-def report_charts(report: SurveyReport, language: str = "en") -> list[Chart]:
+def report_charts(report: SurveyReport, language: str = DEFAULT_LANGUAGE) -> list[Chart]:
     """Every chart of a council report: rates, levels, then one per theme."""
     return [draw() for _, draw in chart_makers(report, language)]
 

@@ -27,6 +27,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from flows.i18n import ENGLISH, WELSH
 from flows.model import Text
 
 STEM = "*"
@@ -169,7 +170,7 @@ class Matcher:
             for language, listed in by_language.items():
                 for keyword in listed:
                     p = pattern(keyword)
-                    found += welsh_patterns(p) if language == "cy" else [p]
+                    found += welsh_patterns(p) if language == WELSH else [p]
             self._patterns[code] = list(dict.fromkeys(found))
 
     def codes(self, text: str) -> dict[str, int]:
@@ -195,7 +196,7 @@ def language_of(text: str, fallback: str) -> str:
         welsh = sum(bool(_WELSH_SHAPE.search(w)) for w in _RAW_WORD.findall(text.casefold()))
         english = sum(bool(_ENGLISH_SHAPE.search(w)) for w in found)
     if welsh != english:
-        return "cy" if welsh > english else "en"
+        return WELSH if welsh > english else ENGLISH
     return fallback
 
 

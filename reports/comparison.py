@@ -44,6 +44,7 @@ from fractions import Fraction
 from typing import Any
 
 from config.good_practice import PracticeExample, shipped_good_practice
+from flows.i18n import DEFAULT_LANGUAGE
 from reports.model import (
     TOTAL,
     Breakdown,
@@ -459,7 +460,7 @@ def _practice_context(t: ReportTexts, gp: GoodPractice, authority: str) -> dict[
             "examples": examples}
 
 
-def comparison_context(report: SurveyReport, language: str = "en") -> dict[str, Any]:
+def comparison_context(report: SurveyReport, language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
     """The context of ``templates/comparisons.html.j2``: ``{"comparisons": {...}}`` (its docstring lists the keys),
     every text already in ``language`` and plain (the template escapes it); ``{"comparisons": None}`` when the
     report has no comparison.  ``html.py`` passes it beside its own context and includes the partial."""
@@ -476,7 +477,7 @@ def comparison_context(report: SurveyReport, language: str = "en") -> dict[str, 
     }}
 
 
-def render_comparisons(report: SurveyReport, language: str = "en") -> str:
+def render_comparisons(report: SurveyReport, language: str = DEFAULT_LANGUAGE) -> str:
     """The partial on its own (HTML of its sections, no page around it): for tests and for a page that wants only
     these sections."""
     return template_environment().get_template(TEMPLATE).render(**comparison_context(report, language))

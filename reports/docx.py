@@ -32,12 +32,14 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 
+from flows.i18n import ENGLISH, WELSH
+
 from reports.charts import Chart
 from reports.html_tree import INLINE, SKIPPED, Node, Run, plain, read_page, runs
 from reports.model import SurveyReport
 from reports.texts import texts
 
-WORD_LANGUAGE = {"en": "en-GB", "cy": "cy-GB"}
+WORD_LANGUAGE = {ENGLISH: "en-GB", WELSH: "cy-GB"}
 PAGE_WIDTH_MM, PAGE_HEIGHT_MM, MARGIN_MM = 210, 297, 22
 TEXT_WIDTH_MM = PAGE_WIDTH_MM - 2 * MARGIN_MM
 PICTURE_HEIGHT_MM = PAGE_HEIGHT_MM - 2 * MARGIN_MM - 40  # a chart fits on a page, below the header and a heading

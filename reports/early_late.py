@@ -53,6 +53,7 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Any
 
+from flows.i18n import DEFAULT_LANGUAGE
 from flows.model import Text
 from reports.comparison import counted, distribution, level_text
 from reports.disclosure import MIN_DISTRIBUTION, MIN_SHOWN, Tally, breakdowns, subset_shown, tally
@@ -331,7 +332,7 @@ def _table(caption: str, columns: list[str], rows: list[tuple[str, list[str]]]) 
     return {"caption": caption, "columns": columns, "rows": [{"header": h, "cells": cells} for h, cells in rows]}
 
 
-def early_late_context(report: SurveyReport, language: str = "en") -> dict[str, Any]:
+def early_late_context(report: SurveyReport, language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
     """The context of ``templates/early_late.html.j2``: ``{"early_late": {heading, intro, headline, sizes: TABLE,
     table: TABLE, notes: [text, ...]}}`` or ``{"early_late": None}`` when the report has no such comparison; every
     text plain and in ``language``.  ``html.py`` passes it beside its own context and includes the partial."""
@@ -364,6 +365,6 @@ def early_late_context(report: SurveyReport, language: str = "en") -> dict[str, 
     }}
 
 
-def render_early_late(report: SurveyReport, language: str = "en") -> str:
+def render_early_late(report: SurveyReport, language: str = DEFAULT_LANGUAGE) -> str:
     """The partial on its own (for tests, and a page that wants only this section)."""
     return template_environment().get_template(TEMPLATE).render(**early_late_context(report, language))

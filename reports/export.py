@@ -48,7 +48,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from flows.i18n import LANGUAGES
+from flows.i18n import ENGLISH, LANGUAGES, WELSH
 from flows.model import Question, Questionnaire
 from flows.text import clean_cell
 from reports.comments import scrub
@@ -224,7 +224,7 @@ def tables_xlsx(report: SurveyReport) -> bytes:
     """A sheet per language ("Tables", "Tablau"), each with the report's tables in that language."""
     sheets = [(texts(language)("export_sheet_tables"), demonstration_note(report.demonstration, (language,)),
                *report_tables(report, language)) for language in LANGUAGES]
-    return _xlsx(sheets, title=texts("en")("export_tables_title", authority=report.authority))
+    return _xlsx(sheets, title=texts(ENGLISH)("export_tables_title", authority=report.authority))
 
 
 # ---- respondent-level answers (the audit team only) ---------------------------------------------------------------
@@ -289,7 +289,7 @@ def answer_table(data: SurveyData) -> tuple[list[str], list[list[str]]]:
 
 
 def _options(qn: Questionnaire, q: Question) -> str:
-    return "; ".join(f"{o.id}={o.label.get('en')}" for o in qn.choices(q))
+    return "; ".join(f"{o.id}={o.label.get(ENGLISH)}" for o in qn.choices(q))
 
 
 def question_table(data: SurveyData) -> tuple[list[str], list[list[str]]]:
@@ -306,8 +306,8 @@ def question_table(data: SurveyData) -> tuple[list[str], list[list[str]]]:
                         section.id,
                         section.kind.value,
                         str(q.type),
-                        q.text.get("en"),
-                        q.text.get("cy"),
+                        q.text.get(ENGLISH),
+                        q.text.get(WELSH),
                         _options(qn, q),
                         "yes" if q.dont_know else "no",
                         f"{q.show_if.question} in {','.join(q.show_if.any_of)}" if q.show_if else "",
@@ -330,7 +330,7 @@ def answers_xlsx(data: SurveyData) -> bytes:
     printed page; every cell a string, guarded against formulas."""
     notes = _answers_notes(data)
     return _xlsx([(ANSWER_SHEET, notes, *answer_table(data)), (QUESTION_SHEET, notes, *question_table(data))],
-                 title=texts("en")("export_answers_title", authority=data.authority), page_header=AUDIT_ONLY)
+                 title=texts(ENGLISH)("export_answers_title", authority=data.authority), page_header=AUDIT_ONLY)
 
 
 # ---- writing --------------------------------------------------------------------------------------------------------

@@ -45,6 +45,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+from flows.i18n import DEFAULT_LANGUAGE
 from flows.model import Side
 from reports.comparison import group_change
 from reports.model import (
@@ -372,7 +373,7 @@ def _early_late(report: SurveyReport) -> list[Finding]:
             key = {"down": "fnd_late_lower", "up": "fnd_late_higher", "mixed": "fnd_late_mixed"}[direction]
             evidence = _late_evidence(g.detected)
             size = e.size(g.group)
-            if size is not None and size.late and size.early and f"fnd_n_{g.group}_one" in texts("en").entries:
+            if size is not None and size.late and size.early and f"fnd_n_{g.group}_one" in texts(DEFAULT_LANGUAGE).entries:
                 text = _say(f"{key}_sized", late=_count(f"fnd_n_{g.group}", size.late), early=size.early,
                             characteristic=_title(c.title), evidence=evidence)
             else:

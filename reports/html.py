@@ -31,6 +31,8 @@ from pathlib import Path
 from markupsafe import Markup
 
 from flows.diagnostics import where
+from flows.i18n import DEFAULT_LANGUAGE
+from flows.model import OFFICER
 from reports import charts as charts_module
 from reports import docx, export
 from reports.charts import Chart
@@ -87,7 +89,7 @@ def _row(t: ReportTexts, group: str, b: Breakdown | None, labels: dict[str, str]
 
 
 def _weighted_caveat(report: SurveyReport, t: ReportTexts) -> str | None:
-    composition = report.composition("officer")
+    composition = report.composition(OFFICER)
     if composition is None:
         return None
     invited, responded = composition
@@ -278,7 +280,7 @@ def _contents(t: ReportTexts, full: bool, comparisons: object, annex: dict[str, 
 
 def render_report(
     report: SurveyReport,
-    language: str = "en",
+    language: str = DEFAULT_LANGUAGE,
     *,
     full: bool = True,
     charts: Sequence[Chart] | None = None,
@@ -295,7 +297,7 @@ def render_report(
     return template_environment().get_template(TEMPLATE).render(**context)
 
 
-def render_national(view: NationalView, language: str = "en", *, chart: Chart | None = None,
+def render_national(view: NationalView, language: str = DEFAULT_LANGUAGE, *, chart: Chart | None = None,
                     with_chart: bool = True) -> str:
     t = texts(language)
     if chart is None and with_chart and view.characteristics:

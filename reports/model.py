@@ -36,6 +36,7 @@ from enum import IntEnum, StrEnum
 from fractions import Fraction
 
 from flows.engine import is_visible
+from flows.i18n import DEFAULT_LANGUAGE, in_language
 from flows.model import ROLES, Question, Questionnaire, Side, Text
 from flows.questions.categories import Categories
 from reports.outcomes import Outcomes
@@ -55,7 +56,7 @@ class Response:
 
     role: str  # "officer" | "member"
     answers: Mapping[str, str | None]  # question id -> option id / free text / None (skipped)
-    language: str = "en"
+    language: str = DEFAULT_LANGUAGE
     reminders_before: int | None = None  # reminders sent before it was submitted: 0 early, 1+ late; None unknown
 
 
@@ -341,7 +342,7 @@ class SurveyReport:
     authority_forms: WelshName | None = None  # C: as SurveyData.authority_forms: "yng Nghyngor ..." (welsh_after)
 
     def authority_name(self, language: str) -> str:
-        return (self.authority_cy or self.authority) if language == "cy" else self.authority
+        return in_language(self.authority, self.authority_cy, language)
 
     def rate(self, group: str) -> RateResult | None:
         return next((r for r in self.rates if r.group == group), None)

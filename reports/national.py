@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from flows.i18n import DEFAULT_LANGUAGE, in_language
 from flows.model import Text
 from reports.comparison import group_change
 from reports.model import TOTAL, CharacteristicResult, Movement, RateResult, SurveyData
@@ -37,7 +38,7 @@ class CouncilMedians:
     medians: tuple[int | None, ...]  # per characteristic (NationalView.characteristics order); None: suppressed
 
     def authority_name(self, language: str) -> str:
-        return (self.authority_cy or self.authority) if language == "cy" else self.authority
+        return in_language(self.authority, self.authority_cy, language)
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,7 @@ def _changes(surveys: Sequence[SurveyData],
     return tuple(changes), rounds, len(earlier)
 
 
-def national_comparison_context(view: NationalView, language: str = "en") -> dict[str, Any]:
+def national_comparison_context(view: NationalView, language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
     """The context of ``templates/national_comparisons.html.j2``: ``{"national_comparisons": {...}}`` (keys in the
     template's docstring), or ``{"national_comparisons": None}`` when no council has an earlier round."""
     if not view.changes:
@@ -183,6 +184,6 @@ def national_comparison_context(view: NationalView, language: str = "en") -> dic
     }}
 
 
-def render_national_comparisons(view: NationalView, language: str = "en") -> str:
+def render_national_comparisons(view: NationalView, language: str = DEFAULT_LANGUAGE) -> str:
     """The partial on its own (its section, no page around it)."""
     return template_environment().get_template(CHANGE_TEMPLATE).render(**national_comparison_context(view, language))

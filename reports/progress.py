@@ -12,8 +12,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flows.i18n import DEFAULT_LANGUAGE, catalogue
-from flows.model import ROLES
+from flows.i18n import DEFAULT_LANGUAGE, catalogue, in_language
+from flows.model import MEMBER, OFFICER, ROLES
 from flows.records import AUDITOR, CLOSED, NOT_OPEN_YET, OPEN, Campaign, RateView
 from reports.rates import RateTable
 from reports.stats import round_half_up
@@ -40,7 +40,7 @@ def counted(role: str, count: int, language: str = DEFAULT_LANGUAGE) -> str:
 
 def authority(campaign: Campaign, language: str = DEFAULT_LANGUAGE) -> str:
     """The council's name in ``language``: its Welsh name in Cymraeg where one is known."""
-    return (campaign.authority_cy or campaign.authority) if language == "cy" else campaign.authority
+    return in_language(campaign.authority, campaign.authority_cy, language)
 
 
 def percent_text(value: int | None) -> str:
@@ -82,7 +82,7 @@ def heading(campaign: Campaign, today: date, language: str = DEFAULT_LANGUAGE) -
 
 
 def compact_line(campaign: Campaign, table: RateTable, language: str = DEFAULT_LANGUAGE) -> str:
-    m, o, t = table.row("member"), table.row("officer"), table.total
+    m, o, t = table.row(MEMBER), table.row(OFFICER), table.total
     return _t("progress_compact", language, flag="⚠" if m.below_target else "✓",
               authority=authority(campaign, language),
               members=percent_text(m.percentage), members_responded=m.responded, members_invited=m.invited,
@@ -118,7 +118,7 @@ def digest_block(campaign: Campaign, table: RateTable, new: dict[str, int] | Non
                  language: str = DEFAULT_LANGUAGE) -> str:
     """One council in the daily digest: members then officers, against target, with the new responses."""
     parts = []
-    for role in ("member", "officer"):
+    for role in (MEMBER, OFFICER):
         row = table.row(role)
         target = (_t("progress_digest_target", language, percent=round_half_up(row.target * 100))
                   if row.target is not None else "")

@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from flows.i18n import DEFAULT_LANGUAGE
+
 SOFT_TRIGGERS = frozenset({"o", "i", "gan", "ar", "am", "at", "dros", "drwy", "trwy", "heb", "wrth", "dan", "tan",
                            "hyd"})
 """Words after which the soft mutation applies."""
@@ -91,11 +93,11 @@ class Publisher:
     def text(self, name: str, language: str) -> str:
         """One of the single texts in ``language`` (English when the language has none)."""
         values: Mapping[str, str] = getattr(self, name)
-        return values.get(language) or values.get("en", "")
+        return values.get(language) or values.get(DEFAULT_LANGUAGE, "")
 
     def lines(self, name: str, language: str) -> tuple[str, ...]:
         values: Mapping[str, tuple[str, ...]] = getattr(self, name)
-        return tuple(values.get(language) or values.get("en", ()))
+        return tuple(values.get(language) or values.get(DEFAULT_LANGUAGE, ()))
 
 
 def welsh_after(report: object, word: str) -> str:

@@ -19,6 +19,7 @@ from datetime import date
 from typing import Protocol
 
 from flows.i18n import DEFAULT_LANGUAGE, catalogue
+from flows.model import MEMBER, OFFICER, ROLES
 from reports.forecast import GroupForecast
 from reports.outcomes import Outcomes
 from reports.stats import margin_points, pct, percent, round_half_up
@@ -27,7 +28,7 @@ from reports.stats import target_count as responses_for_target
 __all__ = ["HEADERS", "ROLE_LABELS", "RateRow", "RateTable", "RoleCounts", "forecast_lines", "format_html", "format_text",
            "headers", "role_label"]
 
-_GROUP_KEYS = {"officer": "rates_officers", "member": "rates_members", None: "rates_total"}
+_GROUP_KEYS = {OFFICER: "rates_officers", MEMBER: "rates_members", None: "rates_total"}
 _HEADER_KEYS = ("rates_col_recipients", "rates_col_invited", "rates_col_received", "rates_col_percentage")
 
 
@@ -41,7 +42,7 @@ def headers(language: str = DEFAULT_LANGUAGE) -> tuple[str, str, str, str]:
     return first, second, third, fourth
 
 
-ROLE_LABELS = {role: role_label(role) for role in ("officer", "member")}
+ROLE_LABELS = {role: role_label(role) for role in ROLES}
 HEADERS = headers()
 """The English labels and headings (``role_label`` and ``headers`` give them in any language)."""
 

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 
 from markupsafe import escape
 
+from flows.i18n import DEFAULT_LANGUAGE
 from reports.comparison import position_summary
 from reports.findings import Finding, key_findings
 from reports.model import (
@@ -246,7 +247,7 @@ def _render(report: SurveyReport, language: str, theme_mode: str, findings: Sequ
     return text
 
 
-def render_summary(report: SurveyReport, language: str = "en", limit: int = MAX_MESSAGE) -> str:
+def render_summary(report: SurveyReport, language: str = DEFAULT_LANGUAGE, limit: int = MAX_MESSAGE) -> str:
     """Telegram HTML for one message, at most ``limit`` visible characters, in ``language`` ("en" or "cy"), leading
     with the strongest findings (``reports.findings``: five, or four or three when the message would overflow)."""
     strongest = key_findings(report, KEY_FINDINGS[0])

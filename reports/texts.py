@@ -21,7 +21,7 @@ import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from flows.i18n import LANGUAGES
+from flows.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from flows.text import clean_cell
 from reports.model import Breakdown, Detail, Reason, StatementResult, SurveyReport
 
@@ -92,7 +92,7 @@ class ReportTexts:
 
     def raw(self, key: str) -> object:
         entry = self.entries[key]
-        return entry.get(self.language) or entry["en"]
+        return entry.get(self.language) or entry[DEFAULT_LANGUAGE]
 
     def __call__(self, key: str, **params: object) -> str:
         value = self.raw(key)

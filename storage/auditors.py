@@ -11,6 +11,7 @@ from datetime import date, datetime
 import aiosqlite
 
 from flows.access_log import Release
+from flows.model import MEMBER, OFFICER, ROLES
 from flows.records import RateView, RoleRate
 from storage.access_log import append_in
 from storage.transactions import iso, transaction, write
@@ -88,8 +89,8 @@ class AuditorRepository:
             return None
         return RateView(
             viewed_at=row["viewed_at"],
-            responded={"officer": row["officer_responded"], "member": row["member_responded"]},
-            started={"officer": row["officer_started"], "member": row["member_started"]},
+            responded={role: row[f"{role}_responded"] for role in ROLES},
+            started={role: row[f"{role}_started"] for role in ROLES},
         )
 
     async def save_view(self, auditor_id: int, campaign_id: int, rates: list[RoleRate], now: datetime) -> None:
@@ -100,8 +101,8 @@ class AuditorRepository:
             " viewed_at = excluded.viewed_at, officer_responded = excluded.officer_responded,"
             " member_responded = excluded.member_responded, officer_started = excluded.officer_started,"
             " member_started = excluded.member_started",
-            (auditor_id, campaign_id, iso(now), by_role["officer"].responded, by_role["member"].responded,
-             by_role["officer"].started, by_role["member"].started),
+            (auditor_id, campaign_id, iso(now), by_role[OFFICER].responded, by_role[MEMBER].responded,
+             by_role[OFFICER].started, by_role[MEMBER].started),
         )
 
     # ---- the daily digest ----------------------------------------------------------------------------------------

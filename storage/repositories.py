@@ -15,7 +15,7 @@ from datetime import date, datetime
 
 import aiosqlite
 
-from flows.model import DEFAULT_TARGETS, ROLES
+from flows.model import DEFAULT_TARGETS, MEMBER, OFFICER, ROLES
 from flows.records import Campaign, InvitationStatus, NewInvitation, RoleRate
 from reports.outcomes import Outcomes
 from storage.transactions import iso, transaction, write
@@ -80,7 +80,7 @@ def _campaign(row: aiosqlite.Row) -> Campaign:
         closed_at=row["closed_at"],
         closed_reason=row["closed_reason"],
         created_at=row["created_at"],
-        targets={"officer": row["target_officer"], "member": row["target_member"]},
+        targets={role: row[f"target_{role}"] for role in ROLES},
         round=row["round"],
         retention_days=row["retention_days"],
         erased_at=row["erased_at"],
@@ -140,8 +140,8 @@ class CampaignRepository:
             cur = await self.conn.execute(
                 "INSERT INTO campaigns (authority_id, opens_on, closes_on, created_at, target_officer, target_member,"
                 " reminder_policy, round) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (authority_id, opens_on.isoformat(), closes_on.isoformat(), iso(now), targets["officer"],
-                 targets["member"], reminder_policy, round),
+                (authority_id, opens_on.isoformat(), closes_on.isoformat(), iso(now), targets[OFFICER],
+                 targets[MEMBER], reminder_policy, round),
             )
         return int(cur.lastrowid or 0)
 
@@ -186,7 +186,7 @@ class CampaignRepository:
             await self.conn.execute(
                 "UPDATE campaigns SET closes_on = ?, target_officer = ?, target_member = ?,"
                 " reminder_policy = COALESCE(?, reminder_policy) WHERE id = ?",
-                (closes_on.isoformat(), targets["officer"], targets["member"], reminder_policy, campaign_id),
+                (closes_on.isoformat(), targets[OFFICER], targets[MEMBER], reminder_policy, campaign_id),
             )
 
     async def close_campaign(self, campaign_id: int, reason: str, now: datetime) -> bool:

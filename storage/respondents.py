@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 
 import aiosqlite
 
+from flows.i18n import DEFAULT_LANGUAGE
 from flows.ports import AlreadyHandled, Invitation
 from storage.batching import COMMIT_SPACING, Batched
 from storage.database import write_inline
@@ -197,7 +198,7 @@ class RespondentRepository:
             raise
 
     async def bind(self, invitation_id: int, telegram_user_id: int, chat_id: int, now: datetime,
-                   language_hint: str = "en", *, update_id: int | None = None) -> bool:
+                   language_hint: str = DEFAULT_LANGUAGE, *, update_id: int | None = None) -> bool:
         async with self._once(update_id, now) as conn:
             cur = await conn.execute(
                 "UPDATE invitations SET telegram_user_id = ?, chat_id = ?, language = NULL, language_hint = ?,"

@@ -1,0 +1,76 @@
+"""One place for each rule: the languages (``"en"``, ``"cy"``) and the roles (``"officer"``, ``"member"``) are spelt
+once, in the module that defines them (``flows/i18n.py``, ``flows/model.py``); everywhere else names the constant
+(``ENGLISH``, ``WELSH``, ``DEFAULT_LANGUAGE``, ``LANGUAGES``, ``OFFICER``, ``MEMBER``, ``ROLES``), default arguments
+included.  Docstrings may say the words; code may not."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("bot", "config", "flows", "reports", "storage", "bench")
+WORDS = {"en", "cy", "officer", "member"}
+DEFINING = {Path("flows/i18n.py"), Path("flows/model.py")}
+EXCLUDED = (
+    # The emulator models Telegram's own vocabulary, not the bot's: ``language_code`` is the IETF tag a Telegram
+    # client reports and "member" is a Telegram chat member's status.  They happen to share spelling with ours.
+    Path("bot/emulator"),
+)
+PENDING = {
+    # Files the wiring work (issue 24 items 4 and 5) is rewriting in this session; their literals go with that work.
+    Path("bot/demo.py"),
+    Path("bot/app.py"),
+    Path("bot/compiler.py"),
+    Path("flows/completion.py"),
+    Path("flows/fieldwork.py"),
+    Path("flows/fieldwork_rates.py"),
+    Path("flows/service.py"),
+}
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    kinds = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+    return {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, kinds) and node.body and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+
+
+def spelt_literals(source: str) -> list[tuple[int, str]]:
+    """(line, word) for every string constant in code that is a language or a role (docstrings aside)."""
+    tree = ast.parse(source)
+    docs = _docstrings(tree)
+    return sorted(
+        (node.lineno, node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in WORDS and id(node) not in docs
+    )
+
+
+def checked_files() -> list[Path]:
+    files = []
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            relative = path.relative_to(ROOT)
+            if relative in DEFINING or relative in PENDING or any(relative.is_relative_to(e) for e in EXCLUDED):
+                continue
+            files.append(relative)
+    return files
+
+
+def test_the_scan_finds_a_spelt_language_or_role_and_ignores_docstrings():
+    source = '"""Says "en" in a docstring."""\ndef f(language="cy"):\n    """officer"""\n    return {"member": 1}\n'
+    assert spelt_literals(source) == [(2, "cy"), (4, "member")]
+
+
+def test_languages_and_roles_are_spelt_only_where_they_are_defined():
+    found = [f"{path}:{line}: {word!r}" for path in checked_files() for line, word in spelt_literals((ROOT / path).read_text())]
+    assert found == [], "name the constant (flows.i18n ENGLISH/WELSH/DEFAULT_LANGUAGE, flows.model OFFICER/MEMBER)"
+
+
+def test_the_pending_files_still_exist():
+    """A pending entry is removed once its file is renamed or gone (so the list cannot silently shelter a new file)."""
+    assert [p for p in PENDING if not (ROOT / p).exists()] == []
