@@ -22,11 +22,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from bot.services import AdminServices, admin_services
 from config.settings import Settings
 from flows import i18n
+from flows.engine import is_visible
 from flows.model import MEMBER, OFFICER, Questionnaire
 from flows.questions.categories import Categories
 from flows.records import Campaign
 from flows.tokens import hash_token
 from reports.model import Response
+from reports.outcomes import key_question
 from storage.postings import PostingRepository
 from storage.respondents import RespondentRepository
 from storage.surveys import SurveyRepository
@@ -145,7 +147,7 @@ def _answers(qn: Questionnaire, role: str, choose: Chooser) -> dict[str, str | N
     answers: dict[str, str | None] = {}
     for section in qn.sections:
         for q in section.questions:
-            if q.show_if is not None and answers.get(q.show_if.question) not in q.show_if.any_of:
+            if not is_visible(qn, q, answers):
                 continue
             cats = qn.kind(q).categories()
             if cats is not None:
@@ -155,8 +157,8 @@ def _answers(qn: Questionnaire, role: str, choose: Chooser) -> dict[str, str | N
 
 def _characteristics(questionnaires: dict[str, Questionnaire]) -> list[str]:
     """Ids of the sections asking a level (the key characteristics), in questionnaire order."""
-    return list(dict.fromkeys(s.id for qn in questionnaires.values() for s in qn.sections for q in s.questions
-                              if (cats := qn.kind(q).categories()) is not None and cats.numbered))
+    return list(dict.fromkeys(s.id for qn in questionnaires.values() for s in qn.sections
+                              if key_question(qn, s) is not None))
 
 
 def _a_level_lower(rng: random.Random, questionnaires: dict[str, Questionnaire],

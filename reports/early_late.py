@@ -68,6 +68,7 @@ from reports.model import (
     SurveyReport,
     answer_value,
 )
+from reports.outcomes import key_question
 from reports.stats import beyond_margin, pct, share_change
 from reports.texts import ReportTexts, template_environment, texts
 
@@ -198,11 +199,7 @@ def _question(data: SurveyData, role: str, section_id: str):  # type: ignore[no-
     section = next((s for s in qn.sections if s.id == section_id), None)
     if section is None:
         return None
-    for q in section.questions:
-        categories = qn.kind(q).categories()
-        if categories is not None and categories.numbered:
-            return q
-    return None
+    return key_question(qn, section)
 
 
 def _characteristic(data: SurveyData, c: CharacteristicResult) -> EarlyLateCharacteristic:

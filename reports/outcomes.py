@@ -30,9 +30,9 @@ from typing import TYPE_CHECKING
 from reports.stats import pct
 
 if TYPE_CHECKING:
-    from flows.model import Questionnaire
+    from flows.model import Question, Questionnaire, Section
 
-__all__ = ["CODES", "Outcomes", "key_questions", "outcome_rows"]
+__all__ = ["CODES", "Outcomes", "key_question", "key_questions", "outcome_rows"]
 
 CODES = ("I", "P", "R", "O", "NC")
 """The outcome codes in the order they are shown."""
@@ -102,6 +102,18 @@ def outcome_rows(by_role: Mapping[str, Outcomes], roles: Iterable[str]) -> tuple
     return (*rows, (None, sum((o for _, o in rows), Outcomes())))
 
 
+def key_question(qn: Questionnaire, section: Section) -> Question | None:
+    """A characteristic's key question: the first question of its section counted in levels (its type's
+    ``Categories`` are numbered); None when the section has none.  The report scores the characteristic by it
+    (``reports.scoring``, ``reports.early_late``), the partial outcome counts it (``key_questions``) and the demo
+    invents its history by it: this is the one place the rule is written."""
+    for q in section.questions:
+        categories = qn.kind(q).categories()
+        if categories is not None and categories.numbered:
+            return q
+    return None
+
+
 def key_questions(questionnaires: Mapping[str, Questionnaire]) -> dict[str, tuple[str, ...]]:
     """Role -> the ids of its key characteristic questions: the partial threshold is every one of them answered.
 
@@ -111,14 +123,6 @@ def key_questions(questionnaires: Mapping[str, Questionnaire]) -> dict[str, tupl
 
     found: dict[str, tuple[str, ...]] = {}
     for role, qn in questionnaires.items():
-        ids = []
-        for section in qn.sections:
-            if section.kind is not SectionKind.CHARACTERISTIC:
-                continue
-            for q in section.questions:
-                categories = qn.kind(q).categories()
-                if categories is not None and categories.numbered:
-                    ids.append(q.id)
-                    break
-        found[role] = tuple(ids)
+        keys = (key_question(qn, s) for s in qn.sections if s.kind is SectionKind.CHARACTERISTIC)
+        found[role] = tuple(q.id for q in keys if q is not None)
     return found

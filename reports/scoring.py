@@ -48,7 +48,7 @@ from reports.model import (
     answer_value,
     same_wording,
 )
-from reports.outcomes import outcome_rows
+from reports.outcomes import key_question, outcome_rows
 from reports.stats import margin, respondent_weights
 
 __all__ = ["score", "score_characteristics"]
@@ -64,10 +64,6 @@ def _statement(qn: Questionnaire, question: Question) -> Categories | None:
     """The question's categories when it is an agree/disagree statement (its scale declares sides), else None."""
     categories = qn.kind(question).categories()
     return categories if categories is not None and categories.sides else None
-
-
-def _first_levels(qn: Questionnaire, section: Section) -> Question | None:
-    return next((q for q in section.questions if _levels(qn, q) is not None), None)
 
 
 def _sections(qn: Questionnaire, kind: SectionKind) -> list[Section]:
@@ -138,7 +134,7 @@ def _characteristics(g: _Groups) -> tuple[CharacteristicResult, ...]:
         for r in roles:
             qn = data.questionnaires[r]
             section = next((s for s in qn.sections if s.id == section_id), None)
-            question = _first_levels(qn, section) if section else None
+            question = key_question(qn, section) if section else None
             if section is not None and question is not None:
                 asked[r] = question
                 reference = reference or (section, question)
@@ -228,7 +224,7 @@ def _published(g: _Groups, characteristics: Iterable[CharacteristicResult],
         for role, b in c.groups.items():
             qn = g.data.questionnaires[role]
             section = next(s for s in qn.sections if s.id == c.section_id)
-            question = _first_levels(qn, section)
+            question = key_question(qn, section)
             assert question is not None
             found[(role, question.id)] = b
     for theme in themes:

@@ -15,11 +15,11 @@ import pytest
 
 from bot.services import load_questionnaires
 from flows.campaigns import CampaignService
-from flows.model import DONT_KNOW
+from flows.model import DONT_KNOW, OFFICER, SectionKind
 from flows.tokens import hash_token, new_token
 from reports.html import render_report
 from reports.model import Response
-from reports.outcomes import Outcomes, key_questions
+from reports.outcomes import Outcomes, key_question, key_questions
 from reports.rates import format_html, format_text
 from reports.scoring import score
 from storage.database import connect
@@ -47,6 +47,14 @@ def test_the_partial_threshold_is_the_seven_key_characteristics_of_each_question
     for role in ("officer", "member"):
         assert KEYS[role] == ("kc_leadership", "kc_standards", "kc_customer_data", "kc_data_protection",
                               "kc_analytics", "kc_decisions", "kc_open_data")
+
+
+def test_a_characteristic_has_one_key_question_and_a_theme_none():
+    """``key_question`` is the one rule the scoring, the early/late comparison, the partial outcome and the demo use."""
+    qn = QN[OFFICER]
+    keys = {s.id: key_question(qn, s) for s in qn.sections}
+    assert tuple(q.id for s in qn.sections if s.kind is SectionKind.CHARACTERISTIC and (q := keys[s.id])) == KEYS[OFFICER]
+    assert [s.id for s in qn.sections if s.kind is SectionKind.THEME and keys[s.id] is not None] == []
 
 
 def kc(count: int, value: str = "l2") -> dict[str, str | None]:
