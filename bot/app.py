@@ -61,7 +61,10 @@ def build_application(settings: Settings, services: Services | None = None) -> A
     monitor = HealthMonitor(settings, services.clock)  # /healthz, the status file, `datatool-bot status`
 
     async def post_init(app: Application) -> None:
-        await services.open(TelegramMessenger(app.bot))
+        async def closed_by_auditor(campaign: object) -> None:
+            app.job_queue.run_once(handlers.post_completions, 0)  # post the summary now, not at the next tick
+
+        await services.open(TelegramMessenger(app.bot), on_close=closed_by_auditor)
         await register_commands(app, services)
         assert app.job_queue is not None
         app.job_queue.run_daily(
@@ -74,11 +77,6 @@ def build_application(settings: Settings, services: Services | None = None) -> A
         app.job_queue.run_repeating(handlers.forget_updates, interval=FORGET_UPDATES_SECONDS, first=60,
                                     name=FORGET_UPDATES_JOB)
         jobs_lifecycle.register(app)  # retention and the nightly backup (issue 23, items 1 and 4)
-
-        async def closed_by_auditor(campaign: object) -> None:
-            app.job_queue.run_once(handlers.post_completions, 0)  # post the summary now, not at the next tick
-
-        services.fieldwork.on_close = closed_by_auditor
         await monitor.start(app)  # after the jobs: it follows them
         # Everything loaded so far (questionnaires, catalogue, libraries) lives as long as the bot: kept out of the
         # garbage collector's passes, which then cost in proportion to what each update allocates, not to the heap.

@@ -95,18 +95,14 @@ def backup_service(settings: Settings, clock: Clock) -> BackupService:
     return BackupService(folder, clock, settings.zone, settings.backup_time, settings.backups_kept)
 
 
-async def open_lifecycle(services: Services, conn: aiosqlite.Connection) -> None:
-    """The running bot's retention and backups; purges a crash left unfinished are finished here, before the bot
-    answers anyone."""
-    services.retention = retention_service(
-        conn, services.settings, services.clock, services.questionnaires, messenger=services.messenger,
-        auditors=services.auditors, cat=services.catalogue, rebuilds=services.completion, access=services.access)
-    services.backups = backup_service(services.settings, services.clock)
-    in_doubt = await services.retention.recover()
+async def recover_lifecycle(retention: RetentionService) -> None:
+    """Purges a crash left unfinished are finished here, and notices in doubt recorded, before the bot answers
+    anyone (the services are built in ``bot.services``)."""
+    in_doubt = await retention.recover()
     if in_doubt:
         log.warning("%d retention notice(s) were being sent when the bot stopped: recorded as unknown, never repeated",
                     in_doubt)
-    finished = await services.retention.resume()
+    finished = await retention.resume()
     if finished:
         log.warning("%d purge(s) a stop had interrupted were finished", finished)
 

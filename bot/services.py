@@ -11,7 +11,7 @@ import getpass
 import logging
 import os
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,6 +37,7 @@ from flows.i18n import Catalogue, catalogue
 from flows.model import QUESTIONNAIRE_DIR, Questionnaire, Role, load_questionnaire
 from flows.ports import Clock
 from flows.posting import PostingService
+from flows.records import Campaign
 from flows.reminders import Messenger, ReminderService
 from flows.results import ResultsService
 from flows.retention import RetentionService
@@ -166,9 +167,11 @@ class Services:
         self.retention: RetentionService
         self.backups: BackupService
 
-    async def open(self, messenger: TelegramSender | None = None) -> None:
-        """Open the database and build the services; ``messenger`` (Telegram) is needed only to send reminders, the
-        digest and the final summary."""
+    async def open(self, messenger: TelegramSender | None = None, *,
+                   on_close: Callable[[Campaign], Awaitable[None]] | None = None) -> None:
+        """Open the database and build every service with all it needs (the composition root: nothing is set on a
+        service after it is built).  ``messenger`` (Telegram) is needed only to send reminders, the digest, the
+        results and the final summary; ``on_close`` is told when an auditor closes a campaign early."""
         self._conn = conn = await connect(self.settings.db_path)
         await jobs_lifecycle.reapply_erasures(conn, self.settings, self.clock)  # before anything reads it (issue 23)
         self._reader = open_reader(self.settings.db_path)  # after connect: the file exists and is migrated
@@ -185,24 +188,44 @@ class Services:
         self.completion = completion_service(conn, self.settings, self.campaigns, self.questionnaires,
                                              demonstration=self.demonstration)
         respondent_records = RespondentRecords(self._conn, self._reader, self._writer)  # with the results choice
-        self.fieldwork = FieldworkService(
-            self.campaigns, self.auditors, auditor_records, auditor_records, self.clock, self.settings.zone,
-            self.access,
-            reminders=self.reminder_store, completion=self.completion, questionnaires=respondent_records,
-            cat=self.catalogue,
-        )
-        self.fieldwork.forecasts = ForecastService(HistoryRepository(conn), self.reminder_store, self.settings.zone)
+        posting: PostingService | None = None
         if messenger is not None:
             self.messenger = messenger
             self.reminders = ReminderService(
                 self.reminder_store, messenger, self.clock, self.settings.zone, self.questionnaires, self.catalogue
             )
             self.results = ResultsService(ResultsRepository(conn), self.completion, messenger, self.clock,
-                                          self.catalogue)
-            self.results.access = self.access
-            self.posting = PostingService(self.postings, self.completion, messenger, self.clock, self.auditors,
-                                          results=self.results, access=self.access, audience=self.auditors)
-            self.fieldwork.posting = self.posting
+                                          self.catalogue, access=self.access)
+            self.posting = posting = PostingService(self.postings, self.completion, messenger, self.clock,
+                                                    self.auditors, results=self.results, access=self.access,
+                                                    audience=self.auditors)
+        self.fieldwork = FieldworkService(
+            self.campaigns, self.auditors, auditor_records, auditor_records, self.clock, self.settings.zone,
+            self.access, reminders=self.reminder_store, completion=self.completion, on_close=on_close,
+            posting=posting, forecasts=ForecastService(HistoryRepository(conn), self.reminder_store,
+                                                       self.settings.zone),
+            questionnaires=respondent_records, cat=self.catalogue,
+        )
+        self.respondents = RespondentService(
+            respondent_records,
+            self.clock,
+            self.questionnaires,
+            self.catalogue,
+            self.settings.zone,
+            self.notice,
+            outputs=self.completion,
+            access=self.access,  # withdrawals by campaign and count
+        )
+        self.retention = jobs_lifecycle.retention_service(
+            conn, self.settings, self.clock, self.questionnaires, messenger=self.messenger, auditors=self.auditors,
+            cat=self.catalogue, rebuilds=self.completion, access=self.access)
+        self.backups = jobs_lifecycle.backup_service(self.settings, self.clock)
+        await self._recover()
+
+    async def _recover(self) -> None:
+        """Settle what a stop left half done, before the bot answers anyone: sends in doubt are recorded as unknown
+        (never repeated), reports a withdrawal was rebuilding are rebuilt, interrupted purges are finished."""
+        if self.messenger is not None:
             in_doubt = await self.posting.recover()
             if in_doubt:
                 log.warning("%d summary item(s) were being posted when the bot stopped: recorded as unknown, never "
@@ -215,21 +238,11 @@ class Services:
             if recovered:
                 log.warning("%d reminder(s) were being sent when the bot stopped: recorded as unknown, never repeated",
                             recovered)
-        self.respondents = RespondentService(
-            respondent_records,
-            self.clock,
-            self.questionnaires,
-            self.catalogue,
-            self.settings.zone,
-            self.notice,
-            outputs=self.completion,
-        )
-        self.respondents.withdrawals.access = self.access  # withdrawals by campaign and count
         rebuilt = await self.respondents.withdrawals.finish_pending()
         if rebuilt:
             log.warning("%d stored report(s) rebuilt without the answers of a withdrawal the bot was stopped in",
                         rebuilt)
-        await jobs_lifecycle.open_lifecycle(self, conn)  # retention and backups (issue 23, items 1 and 4)
+        await jobs_lifecycle.recover_lifecycle(self.retention)  # retention (issue 23, item 1)
 
     async def close(self) -> None:
         for inline in (self._reader, self._writer):

@@ -121,10 +121,9 @@ __all__ = ["AuditorCommand", "Digests", "FieldworkService", "RateViews", "Remind
 
 class FieldworkService(FiguresForAuditors):
     def __init__(self, campaigns: CampaignService, auditors: Auditors, views: RateViews, digests: Digests,
-                 clock: Clock, zone: ZoneInfo, access: AccessLog, *,
-                 on_close: Callable[[Campaign], Awaitable[None]] | None = None,
-                 reminders: ReminderRounds | None = None, completion: Reports | None = None,
-                 posting: Resender | None = None, questionnaires: Questionnaires | None = None,
+                 clock: Clock, zone: ZoneInfo, access: AccessLog, *, reminders: ReminderRounds, completion: Reports,
+                 on_close: Callable[[Campaign], Awaitable[None]] | None = None, posting: Resender | None = None,
+                 forecasts: RatesForecast | None = None, questionnaires: Questionnaires | None = None,
                  cat: Catalogue | None = None):
         self.campaigns = campaigns
         self.auditors = auditors
@@ -135,7 +134,7 @@ class FieldworkService(FiguresForAuditors):
         self.reminders = reminders
         self.completion = completion
         self.posting = posting  # posts items to Telegram (/resend); only in the running bot
-        self.forecasts: RatesForecast | None = None  # the /rates forecast (flows.forecast), set by the bot
+        self.forecasts = forecasts  # the /rates forecast (flows.forecast)
         self.cat = cat or catalogue()
         self.chat = ChatLanguageService(auditors, self.cat, questionnaires)
         """The language of each chat, and /language."""
@@ -279,7 +278,6 @@ class FieldworkService(FiguresForAuditors):
     async def summary(self, user_id: int, query: str, language: str = DEFAULT_LANGUAGE) -> Reply:
         """An interim summary at any time (labelled as interim), in the chat's language; the final one is posted on
         completion."""
-        assert self.completion is not None
         campaign = await self.resolve(query, AuditorCommand.SUMMARY, language, user_id)
         if isinstance(campaign, Reply):
             return campaign
@@ -293,7 +291,6 @@ class FieldworkService(FiguresForAuditors):
 
     async def _cannot_remind(self, campaign: Campaign, language: str) -> str | None:
         """Why no reminder round can be sent for this campaign now, if so."""
-        assert self.reminders is not None
         if self.campaigns.status(campaign) != OPEN:
             return self._t("auditor_not_open", language, authority=self._name(campaign, language))
         policy = await self.reminders.policy_for_campaign(campaign.id)
@@ -306,7 +303,6 @@ class FieldworkService(FiguresForAuditors):
                              language: str = DEFAULT_LANGUAGE) -> Reply:
         """The confirmation of a round now: it counts exactly those the policy lets be reminded now, and its button
         carries a one-time code under which those people are recorded."""
-        assert self.reminders is not None
         campaign = await self.resolve(query, AuditorCommand.REMIND, language, user_id)
         if isinstance(campaign, Reply):
             return campaign
@@ -336,7 +332,6 @@ class FieldworkService(FiguresForAuditors):
 
     async def remind(self, user_id: int, code: str, language: str = DEFAULT_LANGUAGE) -> Reply:
         """A press of a round's confirmation: the first one queues it; every later one says it was already sent."""
-        assert self.reminders is not None
         found = await self.reminders.manual_round(code)
         if found is None:
             return Reply(toast=self._t("auditor_remind_stale", language))
@@ -378,7 +373,6 @@ class FieldworkService(FiguresForAuditors):
         """/resend council [item]: post the final report's items (all, or one) to the asking auditor's chat again,
         in its language (each item written to the access log as it goes, by ``PostingService.resend``).  Asked for
         explicitly, so a duplicate of something that did arrive is the auditor's choice."""
-        assert self.completion is not None
         if self.posting is None:
             return self._say("auditor_resend_offline", language)
         chat_id = who.chat_id

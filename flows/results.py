@@ -101,15 +101,15 @@ def results_text(bundle: Bundle, language: str, catalogue: Catalogue) -> str | N
 
 class ResultsService:
     def __init__(self, store: ResultsStore, reports: FinalBundles, messenger: Messenger, clock: Clock,
-                 catalogue: Catalogue):
+                 catalogue: Catalogue, access: AccessLog | None = None):
         self.store = store
         self.reports = reports
         self.messenger = messenger
         self.clock = clock
         self.cat = catalogue
         self._paused_until: datetime | None = None
-        self.access: AccessLog | None = None
-        """The access log: each batch by campaign and count before it goes, never by person (set by the bot)."""
+        self.access = access
+        """The access log: each batch by campaign and count before it goes, never by person."""
 
     async def recover(self) -> int:
         return await self.store.recover()

@@ -38,6 +38,7 @@ from flows.ports import (
 )
 from flows.render import Button, Renderer, Screen, council_line, esc
 from flows.replies import ERROR_MESSAGES, Reply, RespondentCommand, Who, clip, plain
+from flows.access_log import AccessLog
 from flows.withdrawal import WITHDRAW_YES, Withdrawals
 from flows.tokens import hash_token, looks_like_token
 
@@ -75,6 +76,7 @@ class RespondentService:
         zone: ZoneInfo,
         notice: Notice,
         outputs: ReportOutputs | None = None,
+        access: AccessLog | None = None,
     ):
         self.store = store
         self.clock = clock
@@ -82,7 +84,8 @@ class RespondentService:
         self.cat = catalogue
         self.zone = zone
         self.notice = notice
-        self.withdrawals = Withdrawals(store, clock, catalogue, outputs)
+        self.withdrawals = Withdrawals(store, clock, catalogue, outputs, access)
+        """Withdrawing, with the rebuild of stored reports and the access log's count (``access``)."""
 
     # ---- entry points (one per kind of update) -------------------------------------------------------------------
 

@@ -38,10 +38,11 @@ class WithdrawalStore(Protocol):
 
 
 class Withdrawals:
-    def __init__(self, store: WithdrawalStore, clock: Clock, catalogue: Catalogue, outputs: ReportOutputs | None):
+    def __init__(self, store: WithdrawalStore, clock: Clock, catalogue: Catalogue, outputs: ReportOutputs | None,
+                 access: AccessLog | None = None):
         self.store, self.clock, self.cat, self.outputs = store, clock, catalogue, outputs
-        self.access: AccessLog | None = None
-        """The access log: each withdrawal by campaign and count, never by person (set by the bot)."""
+        self.access = access
+        """The access log: each withdrawal by campaign and count, never by person (none in tests that need none)."""
 
     def confirm_screen(self, language: str) -> Reply:
         buttons = (

@@ -105,8 +105,9 @@ async def test_a_redelivered_start_after_withdrawal_does_not_bind_again(world: W
 # ---- the service: typed text overtaken, and one account with two councils ---------------------------------------------
 
 
-def service_on(store: RespondentStore, clock: FakeClock, questionnaires) -> RespondentService:
-    return RespondentService(store, clock, questionnaires, catalogue(), ZONE, load_privacy_notice(DEFAULT_PRIVACY_NOTICE))
+def service_on(store: RespondentStore, clock: FakeClock, questionnaires, *, outputs=None) -> RespondentService:
+    return RespondentService(store, clock, questionnaires, catalogue(), ZONE, load_privacy_notice(DEFAULT_PRIVACY_NOTICE),
+                             outputs=outputs)
 
 
 def screen_of(reply: Reply) -> Screen:

@@ -67,9 +67,8 @@ async def test_a_rebuild_that_fails_is_pending_and_finished_at_the_next_start(tm
     conn = await sqlite_store(tmp_path / "pending.db", clock)
     try:
         store = RespondentRepository(conn)
-        service = service_on(store, clock, questionnaires)
         outputs = FailingOutputs()
-        service.withdrawals.outputs = outputs
+        service = service_on(store, clock, questionnaires, outputs=outputs)
         person = Updates(Who(602, 602, "en"))
         await onboarded(service, person, TOKENS["member"][0])
         await conn.execute("UPDATE campaigns SET closed_at = ?", ((clock.now() + timedelta(days=1)).isoformat(),))
@@ -77,8 +76,7 @@ async def test_a_rebuild_that_fails_is_pending_and_finished_at_the_next_start(tm
         told = await service.press(person(), button(confirm, Action.WITHDRAW, 0))
         assert "still has to be rebuilt" in told.edit.text  # type: ignore[union-attr]
         assert await store.pending_rebuilds() == [1]
-        restarted = service_on(store, clock, questionnaires)
-        restarted.withdrawals.outputs = outputs
+        restarted = service_on(store, clock, questionnaires, outputs=outputs)
         assert await restarted.withdrawals.finish_pending() == 1
         assert outputs.calls == [1, 1] and await store.pending_rebuilds() == []
         assert await restarted.withdrawals.finish_pending() == 0

@@ -1,0 +1,136 @@
+"""Services are wired once, by constructor, in one composition root (``bot/services.py``, as cosmicpython's
+``bootstrap.py``): nothing in ``bot/`` or ``flows/`` sets an attribute of a service from outside it (``services.fieldwork
+.on_close = ...``, ``self.fieldwork.forecasts = ...``, ``self.results.access = ...`` once did), so a service is whole
+the moment it is built and needs no ``assert x is not None`` guarding late wiring (issue 24, item 4)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+COMPOSITION_ROOT = ("bot/services.py", "bot/jobs_lifecycle.py")
+"""Where the services are built (the lifecycle module builds retention and backups for ``bot/services.py``)."""
+
+
+def _sources() -> list[Path]:
+    """``bot/`` and ``flows/``; the emulator models Telegram's own objects (messages, chats), not the bot's services."""
+    return sorted(p for package in ("bot", "flows") for p in (ROOT / package).rglob("*.py")
+                  if "emulator" not in p.parts and "__pycache__" not in p.parts)
+
+
+def _classes() -> dict[str, ast.ClassDef]:
+    found: dict[str, ast.ClassDef] = {}
+    for path in _sources():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef):
+                found.setdefault(node.name, node)
+    return found
+
+
+def _called_names(tree: ast.AST) -> set[str]:
+    return {node.func.id for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
+
+
+def _init(cls: ast.ClassDef) -> ast.FunctionDef | None:
+    return next((n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
+
+
+def service_classes() -> set[str]:
+    """The classes the composition root builds, and those their constructors build in turn (a respondent service's
+    withdrawals, a fieldwork service's chat languages), and their bases."""
+    classes = _classes()
+    todo = {"Services"}
+    for path in COMPOSITION_ROOT:
+        todo |= _called_names(ast.parse((ROOT / path).read_text(encoding="utf-8"))) & set(classes)
+    seen: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in classes:
+            continue
+        seen.add(name)
+        cls = classes[name]
+        todo |= {b.id for b in cls.bases if isinstance(b, ast.Name)}
+        init = _init(cls)
+        if init is not None:
+            todo |= _called_names(init) & set(classes)
+    return seen
+
+
+def service_attributes(names: set[str]) -> set[str]:
+    """Every attribute a service's class declares or its constructor sets on ``self``."""
+    classes, attributes = _classes(), set()
+    for name in names:
+        cls = classes[name]
+        attributes |= {n.target.id for n in cls.body if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name)}
+        init = _init(cls)
+        for node in ast.walk(init) if init is not None else ():
+            for target in _targets(node):
+                if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
+                    attributes.add(target.attr)
+    return attributes
+
+
+def _targets(node: ast.AST) -> list[ast.expr]:
+    if isinstance(node, ast.Assign):
+        found = list(node.targets)
+    elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+        found = [node.target]
+    else:
+        return []
+    return [e for t in found for e in (t.elts if isinstance(t, ast.Tuple) else [t])]
+
+
+def wired_from_outside(tree: ast.AST, attributes: set[str]) -> list[tuple[int, str]]:
+    """Assignments ``<expr>.<attr> = ...`` of a service attribute where ``<expr>`` is not the bare ``self``: a
+    service (or the container of services) given a collaborator after it was built."""
+    return sorted((node.lineno, ast.unparse(target)) for node in ast.walk(tree) for target in _targets(node)
+                  if isinstance(target, ast.Attribute) and target.attr in attributes
+                  and not (isinstance(target.value, ast.Name) and target.value.id == "self"))
+
+
+def test_the_service_classes_are_found() -> None:
+    found = service_classes()
+    assert {"Services", "FieldworkService", "RespondentService", "Withdrawals", "ResultsService", "PostingService",
+            "RetentionService", "BackupService", "CompletionService", "Compiler"} <= found
+    attributes = service_attributes(found)
+    assert {"on_close", "forecasts", "posting", "access", "outputs", "retention", "backups"} <= attributes
+
+
+def test_the_checker_sees_late_wiring_and_not_a_test_double_s_state() -> None:
+    attributes = service_attributes(service_classes())
+    late = ast.parse("services.fieldwork.on_close = closed\n"
+                     "def open(self):\n"
+                     "    self.fieldwork.forecasts = ForecastService()\n"
+                     "    self.respondents.withdrawals.access = self.access\n"
+                     "    services.retention = retention_service()\n"
+                     "    self.posting = PostingService()\n"  # the root setting its own attribute: allowed
+                     "clock.current = later\n"  # a settable clock's time: not a service's collaborator
+                     "record.msg = 'withheld'\n")
+    assert [text for _, text in wired_from_outside(late, attributes)] == [
+        "services.fieldwork.on_close", "self.fieldwork.forecasts", "self.respondents.withdrawals.access",
+        "services.retention"]
+
+
+@pytest.mark.parametrize("path", _sources(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_service_is_wired_after_it_is_built(path: Path) -> None:
+    found = wired_from_outside(ast.parse(path.read_text(encoding="utf-8")), service_attributes(service_classes()))
+    assert not found, f"{path.relative_to(ROOT)}: pass these to the constructor in bot/services.py: {found}"
+
+
+LATE_WIRING_GUARDS = {"completion", "reminders", "posting", "forecasts", "access", "outputs", "on_close"}
+
+
+def test_no_assert_guards_a_collaborator_set_later() -> None:
+    """``assert self.completion is not None`` once guarded a collaborator the bot set after construction; a
+    collaborator that may be absent is an ``if ... is None`` branch with a reason, never an assertion."""
+    found = []
+    for path in _sources():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Assert) and isinstance(node.test, ast.Compare)
+                    and isinstance(node.test.left, ast.Attribute) and node.test.left.attr in LATE_WIRING_GUARDS
+                    and isinstance(node.test.ops[0], ast.IsNot)):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(node)}")
+    assert not found, found
