@@ -43,18 +43,26 @@ def _unique_mapping(loader: _UniqueKeys, node: yaml.MappingNode) -> dict[object,
 _UniqueKeys.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
 
 
+def load_texts(path: Path, what: str = "message keys") -> dict[object, object]:
+    """A file of texts (a mapping of keys to their texts per language) as read from YAML, a key given twice refused:
+    the one loader of the message catalogue and of the report texts (``reports.texts``).  ValueError naming the file
+    when it is not such a mapping."""
+    try:
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeys)  # noqa: S506 - a SafeLoader
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ValueError(f"{path}: expected a mapping of {what}")
+    return raw
+
+
 class Catalogue:
     def __init__(self, entries: dict[str, dict[str, str]]):
         self._entries = entries
 
     @classmethod
     def load(cls, path: Path = CATALOGUE_PATH) -> Catalogue:
-        try:
-            raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeys)  # noqa: S506 - a SafeLoader
-        except ValueError as exc:
-            raise ValueError(f"{path}: {exc}") from None
-        if not isinstance(raw, dict):
-            raise ValueError(f"{path}: expected a mapping of message keys")
+        raw = load_texts(path)
         return cls({str(k): {str(lang): str(text) for lang, text in v.items()} for k, v in raw.items()})
 
     def keys(self) -> list[str]:

@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from flows.engine import Error
 from flows.render import Screen
+from flows.text import truncate
 
 TOAST_LIMIT = 200  # answerCallbackQuery text
 
@@ -72,4 +73,4 @@ def plain(text: str) -> str:
 
 
 def clip(text: str, limit: int = TOAST_LIMIT) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return truncate(text, limit)

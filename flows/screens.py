@@ -10,6 +10,8 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 
+from flows.text import truncate
+
 MAX_TEXT = 4096
 """Telegram's limit on a message's text."""
 CHECK = "✓ "
@@ -34,4 +36,4 @@ def esc(text: str) -> str:
 
 def fit(text: str, limit: int = MAX_TEXT) -> str:
     """Trim plain text to ``limit`` characters with an ellipsis (used only for echoing respondents' own text)."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return truncate(text, limit)

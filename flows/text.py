@@ -16,6 +16,15 @@ _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+ELLIPSIS = "…"
+
+
+def truncate(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, ending in an ellipsis when cut (no space left before it): the one
+    truncation rule of the project (a toast, an echoed answer, a label on a report)."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + ELLIPSIS
+
+
 class UnreadableText(ValueError):
     """The text holds lone surrogates: it is not valid Unicode, so it cannot be stored faithfully."""
 

@@ -17,12 +17,11 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
-import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from flows.i18n import DEFAULT_LANGUAGE, LANGUAGES
-from flows.text import clean_cell
+from flows.i18n import DEFAULT_LANGUAGE, LANGUAGES, load_texts
+from flows.text import clean_cell, truncate
 from reports.model import Breakdown, Detail, Reason, StatementResult, SurveyReport
 
 __all__ = ["COMPARISON_TEXTS_PATH", "EARLY_LATE_TEXTS_PATH", "FINDINGS_TEXTS_PATH", "LANGUAGES", "MAX_STATEMENT",
@@ -43,9 +42,7 @@ MAX_STATEMENT = 80
 
 @cache
 def load_entries(path: Path = TEXTS_PATH) -> dict[str, dict[str, object]]:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if not isinstance(raw, dict):
-        raise ValueError(f"{path}: expected a mapping of text keys")
+    raw = load_texts(path, "text keys")
     return {str(k): dict(v) if isinstance(v, dict) else {} for k, v in raw.items()}
 
 
@@ -77,8 +74,7 @@ def missing_translations(path: Path = TEXTS_PATH, languages: tuple[str, ...] = L
 
 
 def shorten(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return truncate(" ".join(text.split()), limit)
 
 
 class ReportTexts:

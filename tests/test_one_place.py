@@ -8,6 +8,13 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
+from flows.replies import clip
+from flows.screens import fit
+from flows.text import truncate
+from reports.texts import load_entries, shorten
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("bot", "config", "flows", "reports", "storage", "bench")
 WORDS = {"en", "cy", "officer", "member"}
@@ -74,3 +81,17 @@ def test_languages_and_roles_are_spelt_only_where_they_are_defined():
 def test_the_pending_files_still_exist():
     """A pending entry is removed once its file is renamed or gone (so the list cannot silently shelter a new file)."""
     assert [p for p in PENDING if not (ROOT / p).exists()] == []
+
+
+def test_one_truncation_rule_for_toasts_echoed_answers_and_report_labels():
+    assert truncate("short", 5) == "short"
+    assert truncate("ab cd ef", 5) == "ab c…"
+    assert truncate("ab cd", 4) == "ab…"  # no space left before the ellipsis
+    assert clip("ab cd", 4) == fit("ab cd", 4) == shorten("ab  cd", 4) == "ab…"
+
+
+def test_the_report_texts_refuse_a_key_given_twice_as_the_message_catalogue_does(tmp_path):
+    path = tmp_path / "i18n_twice.yaml"
+    path.write_text("title:\n  en: One\n  cy: Un\ntitle:\n  en: Two\n  cy: Dau\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="'title' is given twice"):
+        load_entries(path)
