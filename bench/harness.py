@@ -29,6 +29,7 @@ from flows import callbacks
 from flows.callbacks import Action
 from flows.i18n import ENGLISH
 from flows.model import MEMBER, ROLES
+from flows.ports import SettableClock
 from flows.render import Screen
 from flows.service import Reply, Who
 
@@ -214,14 +215,6 @@ def write_screens(walks: list[list[Screen]], path: Path) -> list[list[dict]]:
 # ---- respondents ----------------------------------------------------------------------------------------------------
 
 
-class FixedClock:
-    def __init__(self, moment: datetime):
-        self.moment = moment
-
-    def now(self) -> datetime:
-        return self.moment
-
-
 @dataclass
 class Respondent:
     user_id: int
@@ -298,7 +291,7 @@ def _has(screen: Screen, action: Action) -> bool:
 def _services(settings: Settings, at: datetime):  # noqa: ANN202 - the bot's own wiring, as `run` builds it
     from bot.services import Services
 
-    return Services(settings, clock=FixedClock(at))
+    return Services(settings, clock=SettableClock(at))
 
 
 async def _open_invitations(settings: Settings, *, councils: int, per_role: int, at: datetime,
@@ -308,7 +301,7 @@ async def _open_invitations(settings: Settings, *, councils: int, per_role: int,
     ``unopened``: members more per campaign, invited and never opened."""
     from bot.services import admin_services
 
-    clock = FixedClock(at)
+    clock = SettableClock(at)
     today = at.date()
     tokens: list[str] = []
     async with admin_services(settings, clock) as admin:

@@ -43,6 +43,7 @@ from flows import engine
 from flows.engine import Choose, Skip, State, Submit, Write
 from flows.i18n import ENGLISH, WELSH
 from flows.model import MEMBER, OFFICER, Questionnaire
+from flows.ports import SettableClock
 from flows.tokens import hash_token
 from reports.model import Response
 from storage.respondents import RespondentRepository
@@ -84,11 +85,6 @@ COMMENTS = {
 }
 
 
-class _Clock:
-    def now(self) -> datetime:
-        return NOW
-
-
 # ---- seeding --------------------------------------------------------------------------------------------------------
 
 
@@ -127,7 +123,7 @@ async def seed(settings: Settings, questionnaires: dict[str, Questionnaire]) -> 
     """Every council's campaign, invitations and submitted responses; fieldwork closed.  Returns the responses."""
     sections = {s.id for qn in questionnaires.values() for s in qn.sections}
     responses = 0
-    async with admin_services(settings, _Clock()) as admin:
+    async with admin_services(settings, SettableClock(NOW)) as admin:
         respondents = RespondentRepository(admin.conn)
         surveys = SurveyRepository(admin.conn)
         for n, authority in enumerate(load_authorities()):
@@ -194,7 +190,7 @@ async def _memory_child(what: str, folder: pathlib.Path) -> dict[str, int]:
     """In a fresh interpreter, as a ``datatool-bot report`` process is: RSS once everything is imported and the
     database open, and the peak RSS after building ``what`` ("national" or "bundle") once."""
     questionnaires = load_questionnaires()
-    async with admin_services(_settings(folder), _Clock()) as admin:
+    async with admin_services(_settings(folder), SettableClock(NOW)) as admin:
         completion = admin.completion(questionnaires)  # imports the compiler: matplotlib, Jinja2, openpyxl
         campaign = await admin.campaigns.campaign_for(COUNCIL)
         before = _rss()
@@ -233,7 +229,7 @@ async def run(folder: pathlib.Path) -> list[Figure]:
     responses = await seed(settings, questionnaires)
     seeded = time.perf_counter() - began
 
-    async with admin_services(settings, _Clock()) as admin:
+    async with admin_services(settings, SettableClock(NOW)) as admin:
         completion = admin.completion(questionnaires)
         councils = len(await admin.campaigns.latest_per_authority())
         campaign = await admin.campaigns.campaign_for(COUNCIL)

@@ -24,6 +24,7 @@ from config.settings import Settings
 from flows import i18n
 from flows.engine import is_visible
 from flows.model import MEMBER, OFFICER, Questionnaire
+from flows.ports import SettableClock
 from flows.questions.categories import Categories
 from flows.records import Campaign
 from flows.tokens import hash_token
@@ -56,16 +57,6 @@ WELSH = 0.15
 DONT_KNOW_SHARE = 0.08
 
 
-@dataclass
-class SeedClock:
-    """The time the invented campaigns are created, answered and closed at (moved from one to the next)."""
-
-    current: datetime
-
-    def now(self) -> datetime:
-        return self.current
-
-
 @dataclass(frozen=True)
 class History:
     """What was invented: the council's previous round, and how many other councils (and their responses) of
@@ -90,7 +81,7 @@ async def seed_history(settings: Settings, flintshire: Campaign, questionnaires:
     rng = random.Random(f"{seed}-history")
     opens_on = flintshire.opens_on
     then_opens = opens_on - timedelta(weeks=52)
-    clock = SeedClock(_morning(then_opens, settings))
+    clock = SettableClock(_morning(then_opens, settings))
     previous = str(opens_on.year - 1)  # never the current round, which is the year Flintshire's opens in
     async with admin_services(settings, clock) as admin:
         seeder = Seeder(admin, clock, questionnaires)
@@ -112,7 +103,7 @@ async def seed_history(settings: Settings, flintshire: Campaign, questionnaires:
 class Seeder:
     """Creates one invented campaign at a time: invitations, submitted answers, closed, summary posted."""
 
-    def __init__(self, admin: AdminServices, clock: SeedClock, questionnaires: dict[str, Questionnaire]):
+    def __init__(self, admin: AdminServices, clock: SettableClock, questionnaires: dict[str, Questionnaire]):
         self.admin = admin
         self.clock = clock
         self.questionnaires = questionnaires

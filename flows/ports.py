@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
@@ -47,6 +47,22 @@ class Clock(Protocol):
     def now(self) -> datetime:
         """An aware datetime (UTC)."""
         ...
+
+
+@dataclass
+class SettableClock:
+    """A ``Clock`` that tells the time it is set to, moved by hand: the one the demo, its invented history, the
+    benchmarks and the tests use (no real time, no sleeps)."""
+
+    current: datetime
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> datetime:
+        """Move on by ``timedelta(**delta)``; the new time."""
+        self.current += timedelta(**delta)
+        return self.current
 
 
 @dataclass(frozen=True)

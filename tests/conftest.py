@@ -4,27 +4,21 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.services import load_questionnaires
 from flows.model import Questionnaire
+from flows.ports import SettableClock
 
 
 @dataclass
-class FakeClock:
-    """A clock the test moves by hand: no sleeps, no real time."""
+class FakeClock(SettableClock):
+    """The project's settable clock, at the tests' usual moment unless told otherwise."""
 
     current: datetime = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self.current
-
-    def advance(self, **delta: float) -> datetime:
-        self.current += timedelta(**delta)
-        return self.current
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from flows.campaigns import (
     DateOutOfRange,
     years_from,
 )
+from flows.ports import SettableClock
 from storage.database import connect
 from storage.repositories import CampaignRepository
 from tests.support import cli_env, exit_code
@@ -131,17 +132,9 @@ def test_update_cannot_end_fieldwork_by_moving_the_close_date_into_the_past(env:
 # ---- the rules themselves, with a fake clock -------------------------------------------------------------------------
 
 
-class Clock:
-    def __init__(self, now: datetime):
-        self.current = now
-
-    def now(self) -> datetime:
-        return self.current
-
-
 async def test_the_date_rules_and_closed_campaigns_belong_to_the_use_cases(tmp_path: Path):
     """What the chat and the demo call: the same refusals as the command line."""
-    clock = Clock(datetime(2026, 11, 25, 10, 0, tzinfo=UTC))
+    clock = SettableClock(datetime(2026, 11, 25, 10, 0, tzinfo=UTC))
     conn = await connect(tmp_path / "rules.db")
     try:
         repo = CampaignRepository(conn)

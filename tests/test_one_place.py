@@ -95,3 +95,26 @@ def test_the_report_texts_refuse_a_key_given_twice_as_the_message_catalogue_does
     path.write_text("title:\n  en: One\n  cy: Un\ntitle:\n  en: Two\n  cy: Dau\n", encoding="utf-8")
     with pytest.raises(ValueError, match="'title' is given twice"):
         load_entries(path)
+
+
+CLOCKS = {
+    Path("flows/ports.py"),  # the Clock protocol and the one SettableClock
+    Path("bot/services.py"),  # the system clock
+}
+
+
+def test_one_settable_clock():
+    """A class with a ``now`` method is a clock: the protocol, the system clock and ``flows.ports.SettableClock``
+    only (tests subclass it for a default moment; they do not write another)."""
+    found = []
+    for package in (*PACKAGES, "tests"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            relative = path.relative_to(ROOT)
+            if relative in CLOCKS or relative in PENDING or any(relative.is_relative_to(e) for e in EXCLUDED):
+                continue
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.ClassDef) and any(
+                    isinstance(f, ast.FunctionDef) and f.name == "now" for f in node.body
+                ):
+                    found.append(f"{relative}:{node.lineno}: {node.name}")
+    assert found == [], "use flows.ports.SettableClock"

@@ -11,16 +11,12 @@ import pytest
 
 from bot.cli import main
 from flows.campaigns import CampaignService, InvalidRound, check_round, default_round
+from flows.ports import SettableClock
 from storage.database import connect
 from storage.repositories import CampaignRepository
 from tests.support import cli_env, exit_code
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
-
-
-class _Clock:
-    def now(self) -> datetime:
-        return NOW
 
 
 @pytest.fixture
@@ -80,7 +76,7 @@ async def test_storage_and_service_keep_the_round(tmp_path: Path):
     try:
         repo = CampaignRepository(conn)
         await repo.sync_authorities([("Flintshire County Council", "Cyngor Sir y Fflint"), ("Cardiff Council", None)])
-        service = CampaignService(repo, _Clock(), ZoneInfo("Europe/London"))
+        service = CampaignService(repo, SettableClock(NOW), ZoneInfo("Europe/London"))
         default = await service.create("flint", date(2026, 12, 1), date(2027, 1, 15))
         explicit = await service.create("cardiff", date(2027, 3, 1), date(2027, 4, 1), round="2026-27")
         assert (await repo.campaign(default)).round == "2026"
