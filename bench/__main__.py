@@ -42,7 +42,8 @@ from config.reminder_policy import load_reminder_policy
 from flows import engine
 from flows.engine import Choose, Skip, State, Write
 from flows.i18n import ENGLISH
-from flows.model import MEMBER, OFFICER, ROLES, QuestionType
+from flows.model import MEMBER, OFFICER, ROLES
+from flows.questions.text import TextQuestion
 from flows.reminders import Slot
 from flows.tokens import hash_token, new_token
 from reports.model import Response, SurveyData
@@ -77,7 +78,7 @@ def walk(qn, rng: random.Random) -> dict:
         if not isinstance(prompt, engine.QuestionPrompt):
             return dict(state.answers)
         q = prompt.question
-        if q.type is QuestionType.TEXT:
+        if q.type == TextQuestion.name:
             event = Write("A comment about data") if rng.random() < 0.5 else Skip(q.id)
         else:
             event = Choose(q.id, rng.choice(qn.option_ids(q)))

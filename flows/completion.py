@@ -70,7 +70,6 @@ languages, a chat gets its own language's first."""
 CHART_LANGUAGE = DEFAULT_LANGUAGE
 """The language of the items a chat gets when nothing says otherwise (``Bundle.items``)."""
 SUMMARY_FILES = {language: f"summary-{language}.txt" for language in LANGUAGES}
-SUMMARY_FILE = SUMMARY_FILES[DEFAULT_LANGUAGE]
 
 
 def slug(name: str) -> str:

@@ -49,7 +49,6 @@ __all__ = [
     "Identifier",
     "Option",
     "Question",
-    "QuestionType",
     "Questionnaire",
     "QuestionnaireError",
     "Role",
@@ -70,28 +69,16 @@ class Role(StrEnum):
     MEMBER = "member"
 
 
-class QuestionType(StrEnum):
-    """The names of the shipped question types.  ``Question.type`` is one of these for them (so ``q.type is
-    QuestionType.TEXT`` holds); a type registered later (``flows.questions.register``) is its plain name."""
-
-    CHOICE = "choice"
-    SCALE = "scale"
-    TEXT = "text"
-
-
-_Strict = Strict
-
-
-class ShowIf(_Strict):
+class ShowIf(Strict):
     """Ask this question only when an earlier question's answer is one of ``any_of``."""
 
     question: Identifier
     any_of: list[Identifier] = Field(min_length=1)
 
 
-class Question(_Strict):
+class Question(Strict):
     id: Identifier
-    type: str
+    type: str  # the name of its kind (flows.questions: ``TextQuestion.name`` and so on, or one registered later)
     text: Text
     help: Text | None = None
     options: list[Option] = Field(default_factory=list)
@@ -109,7 +96,7 @@ class Question(_Strict):
             kind_class(name)
         except KeyError:
             raise ValueError(f"unknown question type {name!r} (known: {', '.join(names())})") from None
-        return QuestionType(name) if name in {t.value for t in QuestionType} else name
+        return name
 
     @model_validator(mode="after")
     def _kind_fields(self) -> Question:
@@ -123,7 +110,7 @@ class Question(_Strict):
         return self.seconds or kind_class(self.type).seconds
 
 
-class Section(_Strict):
+class Section(Strict):
     id: Identifier
     kind: SectionKind
     title: Text
@@ -131,7 +118,7 @@ class Section(_Strict):
     questions: list[Question] = Field(min_length=1)
 
 
-class Questionnaire(_Strict):
+class Questionnaire(Strict):
     id: Identifier
     version: int = Field(ge=1)
     role: Role

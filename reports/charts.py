@@ -40,7 +40,6 @@ AGREE_COLOURS = ("#80cdc1", "#018571")  # ColorBrewer BrBG, from the centre outw
 DISAGREE_COLOURS = ("#dfc27d", "#a6611a")
 NEUTRAL_COLOUR = "#d9d9d9"
 RATE_COLOUR = "#0072b2"  # Okabe-Ito blue
-GAP_COLOUR = "#9a9a9a"
 
 
 @dataclass(frozen=True)

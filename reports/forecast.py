@@ -46,7 +46,6 @@ LOOKBACK = timedelta(days=7)
 PRIOR = (Fraction(5, 100), Fraction(15, 100))
 """The share of the remaining non-respondents one reminder brings, before any reminder wave has been seen."""
 LIKELY, POSSIBLE, UNLIKELY = "likely", "possible", "unlikely"
-_DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True)

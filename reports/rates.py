@@ -25,7 +25,7 @@ from reports.outcomes import Outcomes
 from reports.stats import margin_points, pct, percent, round_half_up
 from reports.stats import target_count as responses_for_target
 
-__all__ = ["HEADERS", "ROLE_LABELS", "RateRow", "RateTable", "RoleCounts", "forecast_lines", "format_html", "format_text",
+__all__ = ["ROLE_LABELS", "RateRow", "RateTable", "RoleCounts", "forecast_lines", "format_html", "format_text",
            "headers", "role_label"]
 
 _GROUP_KEYS = {OFFICER: "rates_officers", MEMBER: "rates_members", None: "rates_total"}
@@ -43,8 +43,7 @@ def headers(language: str = DEFAULT_LANGUAGE) -> tuple[str, str, str, str]:
 
 
 ROLE_LABELS = {role: role_label(role) for role in ROLES}
-HEADERS = headers()
-"""The English labels and headings (``role_label`` and ``headers`` give them in any language)."""
+"""The English labels (``role_label`` gives them in any language, ``headers`` the table's headings)."""
 
 
 class RoleCounts(Protocol):

@@ -18,6 +18,8 @@ from config.settings import Settings
 from flows import callbacks
 from flows.callbacks import Action
 from flows.model import Questionnaire
+from flows.questions.choice import ChoiceQuestion
+from flows.questions.scale import ScaleQuestion
 from flows.ports import Clock
 from flows.tokens import hash_token
 
@@ -170,12 +172,11 @@ async def seed_answers(db_path: Path, campaign_id: int, role: str, questionnaire
                        first_user: int = 9_000_000) -> None:
     """``count`` submitted respondents of a role with a full set of answers (no follow-ups triggered)."""
     from flows import engine
-    from flows.model import QuestionType
 
     await seed_progress(db_path, campaign_id, role, submitted=count, first_user=first_user)
     answers: dict[str, str | None] = {}
     for q in engine.visible_questions(questionnaire, {}):
-        answers[q.id] = {QuestionType.CHOICE: level, QuestionType.SCALE: agree}.get(q.type, comment)
+        answers[q.id] = {ChoiceQuestion.name: level, ScaleQuestion.name: agree}.get(q.type, comment)
     async with aiosqlite.connect(db_path) as conn:
         async with conn.execute(
             "SELECT i.id FROM invitations i JOIN submissions s ON s.invitation_id = i.id"

@@ -16,7 +16,8 @@ import pytest
 from bot.emulator import BotApiEmulator, UserDriver
 from flows import callbacks
 from flows.callbacks import Action
-from flows.model import Questionnaire, QuestionType
+from flows.model import Questionnaire
+from flows.questions.text import TextQuestion
 from flows.tokens import hash_token
 from tests.support import (
     World,
@@ -60,7 +61,7 @@ def filler(qn: Questionnaire) -> dict[str, str | None]:
     for q in qn.questions:
         if q.show_if is not None:
             continue
-        answers[q.id] = "dk" if q.type is not QuestionType.TEXT else None
+        answers[q.id] = "dk" if q.type != TextQuestion.name else None
     return answers
 
 

@@ -32,7 +32,7 @@ def plan_for(world: World, role: str) -> dict[str, str]:
     plan: dict[str, str] = {}
     triggers = {q.show_if.question: q.show_if.any_of[0] for q in qn.questions if q.show_if}
     for i, q in enumerate(qn.questions):
-        if q.type.value == "text":
+        if q.type == "text":
             plan[q.id] = f"Answer to {q.id}: <b>not bold</b> & kept verbatim"
         else:
             options = qn.option_ids(q)

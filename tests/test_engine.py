@@ -20,7 +20,10 @@ from flows.engine import (
     Submit,
     Write,
 )
-from flows.model import DONT_KNOW, Questionnaire, QuestionType
+from flows.model import DONT_KNOW, Questionnaire
+from flows.questions.choice import ChoiceQuestion
+from flows.questions.scale import ScaleQuestion
+from flows.questions.text import TextQuestion
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
@@ -29,9 +32,9 @@ def answer_all(qn: Questionnaire, *, level: str = "l2", agree: str = "a", text: 
     """Answers for every question shown when nobody triggers a follow-up."""
     answers: dict[str, str | None] = {}
     for q in engine.visible_questions(qn, answers):
-        if q.type is QuestionType.CHOICE:
+        if q.type == ChoiceQuestion.name:
             answers[q.id] = level
-        elif q.type is QuestionType.SCALE:
+        elif q.type == ScaleQuestion.name:
             answers[q.id] = agree
         else:
             answers[q.id] = text
@@ -222,8 +225,8 @@ def test_minutes_left_shrink_as_you_answer(member):
             break
         minutes.append(prompt.progress.seconds_left)
         q = prompt.question
-        value = None if q.type is QuestionType.TEXT else member.option_ids(q)[1]
-        result = engine.step(member, state, Skip(q.id) if q.type is QuestionType.TEXT else Choose(q.id, value), NOW)
+        value = None if q.type == TextQuestion.name else member.option_ids(q)[1]
+        result = engine.step(member, state, Skip(q.id) if q.type == TextQuestion.name else Choose(q.id, value), NOW)
         state = State(answers={**state.answers, **result.save}, cursor=result.cursor)
     assert minutes == sorted(minutes, reverse=True)
     assert minutes[0] < 600  # members: under ten minutes

@@ -50,7 +50,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
 from flows import callbacks, engine
 from flows.callbacks import Action
-from flows.model import Questionnaire, QuestionType
+from flows.model import Questionnaire
+from flows.questions.text import TextQuestion
 from flows.ports import Invitation
 from flows.render import MAX_TEXT, Screen
 from flows.service import Reply, RespondentCommand, RespondentService, Who
@@ -131,7 +132,7 @@ class Respondents(RuleBasedStateMachine):
             if not isinstance(prompt, engine.QuestionPrompt):
                 break
             question = prompt.question
-            if question.type is not QuestionType.TEXT:
+            if question.type != TextQuestion.name:
                 options = qn.option_ids(question)
                 event: engine.Input = engine.Choose(question.id, options[(count + n) % len(options)])
             else:
@@ -360,7 +361,7 @@ class Respondents(RuleBasedStateMachine):
         assert question is not None, what
         if kind == "write":
             assert new[q] is not None, what
-            if question.type is not QuestionType.TEXT:  # a typed answer at a button question: exactly an option
+            if question.type != TextQuestion.name:  # a typed answer at a button question: exactly an option
                 qn = self.questionnaire(i)
                 assert new[q] in {qn.kind(question).parse_text(typed, lang) for lang in qn.languages}, \
                     f"{what}: typed {typed!r}"
@@ -370,7 +371,7 @@ class Respondents(RuleBasedStateMachine):
         assert pressed is not None, f"{what}: a forged button changed an answer"
         assert pressed.kind == "question" and pressed.question == q and i in pressed.owners, \
             f"{what}: the button was on a screen of {pressed.question!r} for {set(pressed.owners)}"
-        if question.type is QuestionType.TEXT and old.get(q) is not None:
+        if question.type == TextQuestion.name and old.get(q) is not None:
             assert pressed.seq > self.changed_at.get((i, q), 0), \
                 f"{what}: the button was on a screen shown before the typed answer was stored"
 
@@ -425,7 +426,7 @@ class Respondents(RuleBasedStateMachine):
                 assert question is not None, f"unknown question {q!r} stored"
                 if value is None:
                     assert question.optional, f"{q!r} skipped but not optional"
-                elif question.type is QuestionType.TEXT:
+                elif question.type == TextQuestion.name:
                     assert not BAD_CHARACTER.search(value), f"{q!r} stored with a control character: {value[:80]!r}"
                     assert value.strip() and len(value) <= question.max_length, f"{q!r} stored {len(value)} chars"
                     assert unicodedata.is_normalized("NFC", value), f"{q!r} stored not NFC-normalised"

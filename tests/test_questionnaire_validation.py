@@ -15,10 +15,12 @@ from flows.model import (
     QUESTIONNAIRE_DIR,
     Questionnaire,
     QuestionnaireError,
-    QuestionType,
     SectionKind,
     load_questionnaire,
 )
+from flows.questions.choice import ChoiceQuestion
+from flows.questions.scale import ScaleQuestion
+from flows.questions.text import TextQuestion
 
 REFERENCE_DIR = Path(__file__).resolve().parents[2] / "shared" / "reference"
 REPORT_FILE = "000_5eda27fce75c6360.txt"
@@ -103,7 +105,7 @@ def test_characteristic_titles_and_descriptors_verbatim_from_report(
         kc = [q for q in section.questions if q.id.startswith("kc_")]
         assert [q.id for q in kc] == [f"kc_{section.id}"]
         question = kc[0]
-        assert question.type is QuestionType.CHOICE
+        assert question.type == ChoiceQuestion.name
         assert question.dont_know
         assert [o.id for o in question.options] == ["l1", "l2", "l3"]
         for option, descriptor in zip(question.options, levels, strict=True):
@@ -126,7 +128,7 @@ def test_theme_sections_have_agree_statements_with_dont_know(shipped: Questionna
     themes = [s for s in shipped.sections if s.kind is SectionKind.THEME]
     assert [s.id for s in themes] == THEMES
     for section in themes:
-        statements = [q for q in section.questions if q.type is QuestionType.SCALE]
+        statements = [q for q in section.questions if q.type == ScaleQuestion.name]
         assert statements, f"theme {section.id} has no statements"
         for q in statements:
             assert q.scale == "agree"
@@ -135,7 +137,7 @@ def test_theme_sections_have_agree_statements_with_dont_know(shipped: Questionna
             assert shipped.choices(q)[-1].label == shipped.dont_know
         # anything else in a theme section is a follow-up of a statement
         for q in section.questions:
-            if q.type is not QuestionType.SCALE:
+            if q.type != ScaleQuestion.name:
                 assert q.show_if is not None, f"{q.id} in theme {section.id} is neither a statement nor a follow-up"
 
 
@@ -146,7 +148,7 @@ def test_comments_section_has_barriers_and_example(shipped: Questionnaire) -> No
     by_id = {q.id: q for q in comments[0].questions}
     for qid in ("barriers", "example"):
         assert qid in by_id
-        assert by_id[qid].type is QuestionType.TEXT
+        assert by_id[qid].type == TextQuestion.name
         assert by_id[qid].show_if is None
 
 

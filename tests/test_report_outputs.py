@@ -49,9 +49,9 @@ def flintshire(
             answers: dict[str, str | None] = {}
             for section in qn.sections:
                 for q in section.questions:
-                    if q.type.value == "choice":
+                    if q.type == "choice":
                         answers[q.id] = levels[(i + len(q.id)) % len(levels)]
-                    elif q.type.value == "scale":
+                    elif q.type == "scale":
                         answers[q.id] = scale[(i * 7 + len(q.id)) % len(scale)]
             answers["barriers"] = f"{comment} #{i} " + "x" * 1500
             answers["example"] = "=HYPERLINK(\"http://evil.example\")" if i == 0 else None

@@ -21,7 +21,8 @@ from bot.emulator import ChatMessage, UserDriver
 from bot.logs import setup_logging
 from flows import callbacks
 from flows.callbacks import Action
-from flows.model import Questionnaire, QuestionType
+from flows.model import Questionnaire
+from flows.questions.text import TextQuestion
 from flows.tokens import hash_token
 from storage.database import connect
 from storage.repositories import CampaignRepository
@@ -63,7 +64,7 @@ def ticked(msg: ChatMessage) -> list[str]:
 
 def filler(qn: Questionnaire) -> dict[str, str | None]:
     """An answer for every question that is not a follow-up ("Don't know" / skipped), so no follow-up applies."""
-    return {q.id: ("dk" if q.type is not QuestionType.TEXT else None) for q in qn.questions if q.show_if is None}
+    return {q.id: ("dk" if q.type != TextQuestion.name else None) for q in qn.questions if q.show_if is None}
 
 
 def plan_for(qn: Questionnaire, text: Callable[[str], str]) -> dict[str, str]:
@@ -71,7 +72,7 @@ def plan_for(qn: Questionnaire, text: Callable[[str], str]) -> dict[str, str]:
     triggers = {q.show_if.question: q.show_if.any_of[0] for q in qn.questions if q.show_if}
     plan: dict[str, str] = {}
     for i, q in enumerate(qn.questions):
-        if q.type is QuestionType.TEXT:
+        if q.type == TextQuestion.name:
             plan[q.id] = text(q.id)
         else:
             options = qn.option_ids(q)

@@ -15,7 +15,8 @@ from bot.emulator import parse_html
 from flows import callbacks
 from flows.callbacks import Action
 from flows.i18n import catalogue
-from flows.model import Questionnaire, QuestionType
+from flows.model import Questionnaire
+from flows.questions.text import TextQuestion
 from tests.support import (
     World,
     add_campaign,
@@ -52,7 +53,7 @@ async def rw(emulator, tmp_path: Path, clock, questionnaires) -> World:
 
 
 def answers_for(qn: Questionnaire) -> dict[str, str | None]:
-    return {q.id: ("dk" if q.type is not QuestionType.TEXT else None) for q in qn.questions if q.show_if is None}
+    return {q.id: ("dk" if q.type != TextQuestion.name else None) for q in qn.questions if q.show_if is None}
 
 
 async def submit(world: World, user_id: int, token: str, role: str, *, language: str = "English",

@@ -28,8 +28,8 @@ import pytest
 
 from bot.services import Services
 from flows import engine
-from flows.model import QuestionType
 from flows.ports import StorageUnavailable
+from flows.questions.text import TextQuestion
 from flows.tokens import hash_token, new_token
 from storage.database import DatabaseError, DatabaseLocked, connect
 from storage.repositories import CampaignRepository, transaction, write
@@ -346,7 +346,7 @@ async def at_first_comment(world: World, driver, token: str) -> str:
     qn = world.questionnaires["officer"]
     before: dict[str, str | None] = {}
     for question in engine.visible_questions(qn, {}):
-        if question.type is QuestionType.TEXT:
+        if question.type == TextQuestion.name:
             break
         before[question.id] = "dk"
     await onboard(driver, token)

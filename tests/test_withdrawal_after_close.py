@@ -32,7 +32,7 @@ async def submit_with_comment(world: World, user_id: int) -> object:
     token = world.tokens["officer"][7]  # the first six were used by seed_answers
     driver = person(world, user_id)
     await onboard(driver, token)
-    answers = {q.id: ("l2" if q.type.value == "choice" else "a" if q.type.value == "scale" else COMMENT)
+    answers = {q.id: ("l2" if q.type == "choice" else "a" if q.type == "scale" else COMMENT)
                for q in qn.questions if q.show_if is None}
     await prefill(world.settings.db_path, token, answers)
     await driver.command("review")

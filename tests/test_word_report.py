@@ -56,9 +56,9 @@ def council(*, demonstration: bool = False) -> SurveyData:
             for q in qn.questions:
                 if q.show_if is not None:
                     continue
-                if q.type.value == "choice":
+                if q.type == "choice":
                     answers[q.id] = rng.choices(["l1", "l2", "l3", "dk"], weights)[0]
-                elif q.type.value == "scale":
+                elif q.type == "scale":
                     answers[q.id] = rng.choices(["sa", "a", "n", "d", "sd", "dk"], (3, 5, 2, 1, 1, 1))[0]
             welsh = i % 4 == 0
             answers["barriers"] = (WELSH_COMMENT if welsh else ENGLISH_COMMENT) + f" ({role} {i})"
