@@ -134,3 +134,26 @@ def test_no_assert_guards_a_collaborator_set_later() -> None:
                     and isinstance(node.test.ops[0], ast.IsNot)):
                 found.append(f"{path.relative_to(ROOT)}:{node.lineno}: {ast.unparse(node)}")
     assert not found, found
+
+
+async def test_the_root_hands_each_service_its_collaborators(emulator, tmp_path: Path) -> None:
+    """What was once set after construction arrives through the constructors, the same objects the root holds."""
+    from bot.services import Services
+    from tests.support import make_settings
+
+    closed: list[object] = []
+
+    async def on_close(campaign: object) -> None:
+        closed.append(campaign)
+
+    services = Services(make_settings(emulator, tmp_path / "wired.db"))
+    await services.open(object(), on_close=on_close)  # type: ignore[arg-type]  # the messenger is only stored here
+    try:
+        assert services.fieldwork.on_close is on_close
+        assert services.fieldwork.posting is services.posting and services.fieldwork.forecasts is not None
+        assert services.results.access is services.access and services.posting.access is services.access
+        assert services.respondents.withdrawals.access is services.access
+        assert services.respondents.withdrawals.outputs is services.completion
+        assert services.retention is not None and services.backups is not None
+    finally:
+        await services.close()
