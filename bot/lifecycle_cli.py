@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.jobs_lifecycle import ledger, retention_service
-from bot.services import SystemClock, admin_services, load_questionnaires
+from bot.jobs_lifecycle import ledger
+from bot.services import admin_services, load_questionnaires
 from config.settings import Settings
 from flows.backups import NotRestorable
 from flows.retention import (
@@ -90,7 +90,7 @@ def add_lifecycle_arguments(sub: argparse._SubParsersAction) -> None:  # type: i
 async def pin_retention(admin: AdminServices, campaign_id: int, days: int | None) -> int:
     """At ``campaign create``: record the campaign's period (``--retention-days``, else the configured one), so that
     changing the setting later does not change what its respondents were told."""
-    service = retention_service(admin.conn, admin.settings, SystemClock(), {})
+    service = admin.retention()
     chosen = days or admin.settings.retention_days
     await service.set_days(campaign_id, chosen)
     return chosen
@@ -99,7 +99,7 @@ async def pin_retention(admin: AdminServices, campaign_id: int, days: int | None
 async def update_retention(settings: Settings, campaign_id: int, days: int) -> str:
     """``campaign update ID --retention-days N``: the line to print."""
     async with admin_services(settings) as admin:
-        service = retention_service(admin.conn, settings, SystemClock(), {})
+        service = admin.retention()
         try:
             plan = await service.set_days(campaign_id, days)
         except LookupError:
@@ -133,7 +133,7 @@ def _moment(moment: datetime, settings: Settings) -> str:
 
 async def retention(settings: Settings, args: argparse.Namespace) -> int:
     async with admin_services(settings) as admin:
-        service = retention_service(admin.conn, settings, SystemClock(), load_questionnaires())
+        service = admin.retention(load_questionnaires())
         plans = await service.plans()
     print(f"Respondent-level data is kept {settings.retention_days} days after fieldwork closes unless a campaign says "
           f"otherwise (DATATOOL_RETENTION_DAYS); auditors are warned {settings.retention_warning_days} days before "

@@ -103,6 +103,12 @@ class AdminServices:
     auditors: Auditors
     access: AccessLog
     """The access log, written to as "command line" by the operating-system user."""
+    clock: Clock
+
+    def retention(self, questionnaires: dict[str, Questionnaire] | None = None) -> RetentionService:
+        """Retention periods and purges on this database (``questionnaires`` name the free-text questions a purge
+        empties: needed only to purge)."""
+        return jobs_lifecycle.retention_service(self.conn, self.settings, self.clock, questionnaires or {})
 
     def completion(self, questionnaires: dict[str, Questionnaire] | None = None) -> CompletionService:
         """Compiling reports (the questionnaires are loaded and validated here unless given)."""
@@ -122,7 +128,8 @@ async def admin_services(settings: Settings, clock: Clock | None = None) -> Asyn
         auditor_records = AuditorRepository(conn)
         yield AdminServices(settings, conn, campaigns, Auditors(auditor_records, clock, settings.auditor_ids,
                                                                 settings.auditor_chat_id, auditor_records),
-                            AccessLog(AccessLogRepository(conn), clock, who=COMMAND_LINE, os_user=os_user()))
+                            AccessLog(AccessLogRepository(conn), clock, who=COMMAND_LINE, os_user=os_user()),
+                            clock)
     finally:
         await conn.close()
 
