@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from flows import callbacks, engine, once
 from flows.callbacks import Action
 from flows.engine import Error, State, Step
-from flows.i18n import LANGUAGES, Catalogue, normalise_language
+from flows.i18n import DEFAULT_LANGUAGE, ENGLISH, LANGUAGES, WELSH, Catalogue, normalise_language
 from flows.model import Questionnaire
 from flows.ports import (
     Clock,
@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 __all__ = ["Reply", "RespondentCommand", "RespondentService", "Who"]
 
 SNOOZE_FOR = timedelta(days=1)  # "Remind me tomorrow"
-LANGUAGE_NAMES = {"en": "English", "cy": "Cymraeg"}
+LANGUAGE_NAMES = {ENGLISH: "English", WELSH: "Cymraeg"}
 PRIVACY_FULL = "full"
 
 
@@ -159,7 +159,7 @@ class RespondentService:
         if once.older(update_id, invitation):  # delivered again, or overtaken by a later update of theirs
             return (*await self._again_pressed(who, invitation), invitation)
         if cb is not None and cb.action is Action.LANGUAGE and cb.arg(0) in LANGUAGES:
-            chosen = cb.arg(0) or "en"
+            chosen = cb.arg(0) or DEFAULT_LANGUAGE
             return await self._choose_language(invitation, chosen, update_id), chosen, invitation
         if invitation.language is None:
             return Reply(toast=self._toast("choose_language_first", language),
@@ -305,7 +305,7 @@ class RespondentService:
 
     async def _where(self, invitation: Invitation) -> Reply:
         """Whatever the respondent should see now: language choice, privacy notice, question, review or thanks."""
-        language = invitation.language or "en"
+        language = invitation.language or DEFAULT_LANGUAGE
         if invitation.submitted:
             return self._say("already_submitted", language, authority=invitation.authority)
         if closed := self._outside_window(invitation, language):
@@ -323,7 +323,7 @@ class RespondentService:
         return Reply(send=(self._renderer(invitation).screen(prompt, authority=invitation.authority, notice=notice),))
 
     async def _reminder_choice(self, invitation: Invitation, action: Action, update_id: int | None = None) -> Reply:
-        language = invitation.language or "en"
+        language = invitation.language or DEFAULT_LANGUAGE
         now = self.clock.now()
         if invitation.submitted:
             return Reply(toast=self._toast("already_submitted", language, authority=invitation.council(language)))
@@ -338,7 +338,7 @@ class RespondentService:
     async def _results_choice(self, invitation: Invitation, wanted: bool, update_id: int | None = None) -> Reply:
         """Yes or No to the council's results when ready (the thank-you screen): stored until the results go out
         (``flows.results``), then fixed.  The pressed message shows the choice made."""
-        language = invitation.language or "en"
+        language = invitation.language or DEFAULT_LANGUAGE
         outcome = await self.store.want_results(invitation.id, wanted, self.clock.now(), update_id=update_id)
         once.changed()
         if outcome == ResultsChoice.TOO_LATE:
@@ -359,7 +359,7 @@ class RespondentService:
                          update_id: int | None = None) -> Reply:
         """``answers``: the invitation's stored answers when the caller has just read them with it; ``update_id``:
         the Telegram update the input came in, recorded with what it changes."""
-        language = invitation.language or "en"
+        language = invitation.language or DEFAULT_LANGUAGE
         if invitation.submitted:
             key = "already_submitted" if isinstance(event, engine.Show) else "locked"
             if via_button:
@@ -490,7 +490,7 @@ class RespondentService:
         return State(answers=answers, cursor=invitation.cursor, submitted=invitation.submitted)
 
     def _renderer(self, invitation: Invitation) -> Renderer:
-        language = invitation.language or "en"
+        language = invitation.language or DEFAULT_LANGUAGE
         council = invitation.council(language) if invitation.several else None
         return Renderer(self._questionnaire(invitation), self.cat, language, invitation.id, council=council)
 
@@ -498,7 +498,7 @@ class RespondentService:
         """A screen of an account holding invitations of several councils names the council it is for."""
         if not invitation.several:
             return screen
-        return Screen(f"{council_line(invitation.council(invitation.language or 'en'))}\n\n{screen.text}", screen.buttons)
+        return Screen(f"{council_line(invitation.council(invitation.language or DEFAULT_LANGUAGE))}\n\n{screen.text}", screen.buttons)
 
 
 def _event_for(cb: callbacks.Callback | None) -> engine.Input | None:

@@ -32,7 +32,6 @@ PENDING = {
     Path("flows/completion.py"),
     Path("flows/fieldwork.py"),
     Path("flows/fieldwork_rates.py"),
-    Path("flows/service.py"),
 }
 
 
