@@ -43,7 +43,7 @@ from bot.translations_cli import log_unreviewed_welsh
 from config.settings import TELEGRAM_API, Settings
 from flows import callbacks
 from flows.callbacks import Action
-from flows.i18n import LANGUAGES
+from flows.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ async def register_commands(app: Application, services: Services) -> None:
     respondent = {lang: [BotCommand(c.value, cat.raw(f"cmd_{c.value}", lang)) for c in RESPONDENT_COMMANDS]
                   for lang in LANGUAGES}
     for language in LANGUAGES:
-        code = None if language == "en" else language
+        code = None if language == DEFAULT_LANGUAGE else language
         await app.bot.set_my_commands(respondent[language], language_code=code)
         await app.bot.set_my_description(cat.raw("bot_description", language), language_code=code)
         await app.bot.set_my_short_description(cat.raw("bot_short_description", language), language_code=code)

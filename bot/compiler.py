@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, TypeVar
 from config.authorities import DEFAULT_AUTHORITIES, Authority, load_authorities
 from config.codebook import Codebook, shipped_codebook
 from config.publisher import DEFAULT_PUBLISHER, PublisherConfig, load_publisher
+from flows.i18n import DEFAULT_LANGUAGE
 from flows.model import Questionnaire
 from flows.records import Campaign
 from reports.publisher import Publisher, WelshName
@@ -25,7 +26,7 @@ from storage.surveys import SurveyRepository
 if TYPE_CHECKING:
     from reports.model import SurveyData
 
-SUMMARY_LANGUAGE = "en"
+SUMMARY_LANGUAGE = DEFAULT_LANGUAGE
 PRIVATE_FILE, PRIVATE_FOLDER = 0o600, 0o700
 Data = TypeVar("Data")
 

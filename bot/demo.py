@@ -30,21 +30,23 @@ from bot.services import Services, admin_services, load_questionnaires
 from config.settings import Settings
 from flows import callbacks
 from flows.callbacks import Action
-from flows.model import Questionnaire
+from flows.i18n import ENGLISH, WELSH
+from flows.model import MEMBER, OFFICER, Questionnaire
+from flows.ports import SettableClock
 from flows.reminders import campaign_slots
 from reports.rates import RateTable, format_text
 
 AUTHORITY = "Flintshire County Council"
-INVITED = {"officer": 62, "member": 65}
+INVITED = {OFFICER: 62, MEMBER: 65}
 FIELDWORK_DAYS = 25
 # Chance that a person opens their link, and that someone who opened it submits at once. Chosen so the first days
 # look like the report's round (officers about half, members far fewer) before any reminder.
-OPENS = {"officer": 0.72, "member": 0.36}
-FINISHES = {"officer": 0.72, "member": 0.40}
+OPENS = {OFFICER: 0.72, MEMBER: 0.36}
+FINISHES = {OFFICER: 0.72, MEMBER: 0.40}
 # Chance that someone who stopped part-way comes back and finishes after a reminder.
-COMES_BACK = {"officer": 0.45, "member": 0.55}
+COMES_BACK = {OFFICER: 0.45, MEMBER: 0.55}
 # How each group tends to see the council: weights of Level 1, 2, 3 and Don't know.
-LEVEL_WEIGHTS = {"officer": (3, 5, 2, 1), "member": (4, 4, 1, 2)}
+LEVEL_WEIGHTS = {OFFICER: (3, 5, 2, 1), MEMBER: (4, 4, 1, 2)}
 AGREE_WEIGHTS = (1, 3, 3, 4, 1, 1)  # strongly disagree ... strongly agree, then don't know
 COMMENTS = (
     "Services keep their own spreadsheets, so the same data is collected several times.",
@@ -63,16 +65,6 @@ AUDITOR_ID = 4242
 
 
 @dataclass
-class DemoClock:
-    """The demo's own time, moved from one reminder slot to the next."""
-
-    current: datetime
-
-    def now(self) -> datetime:
-        return self.current
-
-
-@dataclass
 class Person:
     role: str
     reference: str
@@ -81,7 +73,7 @@ class Person:
     opens: bool
     finishes: bool
     stop_after: int  # answers given before giving up, for those who do not finish
-    language: str = "en"
+    language: str = ENGLISH
     driver: UserDriver | None = field(default=None, repr=False)
     submitted: bool = False
 
@@ -107,10 +99,10 @@ async def run_demo(out: Path = Path("demo-output"), seed: int = 2019, invited: d
             reports_dir=out / "reports",
         )
         opens_on = _next_monday(datetime.now(settings.zone).date())
-        clock = DemoClock(datetime.combine(opens_on, datetime.min.time(), settings.zone).replace(hour=9)
+        clock = SettableClock(datetime.combine(opens_on, datetime.min.time(), settings.zone).replace(hour=9)
                           .astimezone(UTC))
         campaign_id, people, history = await _set_up(settings, opens_on, rng, invited, seed)
-        print(f"Campaign {campaign_id}: {AUTHORITY}, {invited['officer']} officers and {invited['member']} members "
+        print(f"Campaign {campaign_id}: {AUTHORITY}, {invited[OFFICER]} officers and {invited[MEMBER]} members "
               f"invited, fieldwork {opens_on:%a %d %b} to {opens_on + timedelta(days=FIELDWORK_DAYS):%a %d %b %Y}.")
         print(f"Invented for this demonstration, to show the comparisons: {AUTHORITY}'s campaign of round "
               f"{history.previous_round} and {history.councils} other councils' closed campaigns of round "
@@ -141,7 +133,7 @@ async def run_demo(out: Path = Path("demo-output"), seed: int = 2019, invited: d
     return 0
 
 
-async def _reminder_rounds(services: Services, clock: DemoClock, zone: ZoneInfo, campaign_id: int, opens_on: date,
+async def _reminder_rounds(services: Services, clock: SettableClock, zone: ZoneInfo, campaign_id: int, opens_on: date,
                            people: list[Person], seed: int) -> None:
     policy = services.reminder_policy
     slots = campaign_slots(policy, opens_on, opens_on + timedelta(days=FIELDWORK_DAYS), zone)
@@ -165,7 +157,7 @@ async def _reminder_rounds(services: Services, clock: DemoClock, zone: ZoneInfo,
         clock.current += timedelta(hours=2)  # the afternoon passes
 
 
-async def _complete(emu: BotApiEmulator, app: Application, services: Services, clock: DemoClock, campaign_id: int,
+async def _complete(emu: BotApiEmulator, app: Application, services: Services, clock: SettableClock, campaign_id: int,
                     opens_on: date, zone: ZoneInfo) -> Path:
     """The close date passes: the bot closes fieldwork and posts the compiled summary to the auditor."""
     auditor = UserDriver(emu, emu.add_user(AUDITOR_ID, first_name="Auditor"))
@@ -211,7 +203,7 @@ def _person(reference: str, role: str, token: str, number: int, rng: random.Rand
         opens=opens,
         finishes=opens and rng.random() < FINISHES[role],
         stop_after=rng.randint(2, 12),
-        language="cy" if rng.random() < 0.15 else "en",
+        language=WELSH if rng.random() < 0.15 else ENGLISH,
     )
 
 
@@ -248,7 +240,7 @@ async def _answer(person: Person, rng: random.Random, *, limit: int | None) -> N
         elif skips and rng.random() < 0.6:
             await driver.tap(skips[0])
         else:
-            await driver.send(rng.choice(COMMENTS_CY if person.language == "cy" else COMMENTS))
+            await driver.send(rng.choice(COMMENTS_CY if person.language == WELSH else COMMENTS))
         answered += 1
 
 

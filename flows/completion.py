@@ -45,7 +45,7 @@ from typing import Protocol
 from flows.access_log import Release
 from flows.campaigns import CampaignService, UnknownCampaign
 from flows.delivery import Delivery, Outcome
-from flows.i18n import DEFAULT_LANGUAGE, LANGUAGES, catalogue
+from flows.i18n import DEFAULT_LANGUAGE, LANGUAGES, catalogue, in_language
 from flows.records import CLOSED, Campaign
 from flows.retention import DataErased
 
@@ -108,7 +108,7 @@ class Bundle:
         return self.by_language.get(language, self.items)
 
     def name_in(self, language: str) -> str:
-        return (self.authority_cy or self.authority) if language == "cy" else self.authority
+        return in_language(self.authority, self.authority_cy, language)
 
     def only_in(self, language: str) -> set[str]:
         """Keys of the items only a chat in ``language`` gets (its charts)."""
@@ -196,7 +196,7 @@ class ReportCompiler(Protocol):
         """Each council's median level per characteristic and the spread, from (campaign, interim) pairs."""
         ...
 
-    async def summary(self, campaign: Campaign, *, interim: bool, language: str = "en") -> str:
+    async def summary(self, campaign: Campaign, *, interim: bool, language: str = DEFAULT_LANGUAGE) -> str:
         """The maturity summary message (HTML), in ``language``."""
         ...
 
@@ -304,7 +304,7 @@ class CompletionService:
                 log.info("campaign %s: stored report rebuilt after a withdrawal", campaign_id)
         return any(p.status in (SENDING, SENT, UNKNOWN) for p in await self.store.postings(campaign_id))
 
-    async def interim_summary(self, campaign: Campaign, language: str = "en") -> str:
+    async def interim_summary(self, campaign: Campaign, language: str = DEFAULT_LANGUAGE) -> str:
         return await self.compiler.summary(campaign, interim=True, language=language)
 
     async def report(self, campaign: Campaign, folder: Path) -> list[Path]:

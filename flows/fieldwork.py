@@ -44,7 +44,7 @@ from flows.completion import SUMMARY, Bundle, Item
 from flows.delivery import Delivery, Outcome
 from flows.fieldwork_rates import Digests, FiguresForAuditors, RateViews, _fit, _say
 from flows.i18n import DEFAULT_LANGUAGE, LANGUAGES, Catalogue, catalogue
-from flows.model import ROLES
+from flows.model import MEMBER, OFFICER, ROLES
 from flows.ports import Clock, RatesForecast
 from flows.records import OPEN, Campaign, ManualRound
 from flows.reminders import ReminderPolicy
@@ -67,8 +67,8 @@ class AuditorCommand(StrEnum):
 
 CLOSE = "close"  # confirmation kinds: cf:close:<campaign id>
 REMIND = "remind"  # cf:remind:<one-time code> (storage.reminders.plan_manual)
-ROLE_ARGS = {"member": "member", "members": "member", "officer": "officer", "officers": "officer",
-             "aelod": "member", "aelodau": "member", "swyddog": "officer", "swyddogion": "officer"}
+ROLE_ARGS = {"members": MEMBER, "officers": OFFICER, MEMBER: MEMBER, OFFICER: OFFICER,
+             "aelod": MEMBER, "aelodau": MEMBER, "swyddog": OFFICER, "swyddogion": OFFICER}
 ALL_ROLES = "all"
 
 
@@ -217,7 +217,7 @@ class FieldworkService(FiguresForAuditors):
         if not never:
             return self._say("auditor_all_opened", language, authority=name)
         lines = [self._t("auditor_nonstarters", language, authority=name, count=len(never))]
-        for role in ("member", "officer"):
+        for role in (MEMBER, OFFICER):
             refs = [i.reference for i in never if i.role == role]
             if refs:
                 lines.append("\n" + self._t("auditor_nonstarters_role", language, count=len(refs),

@@ -19,6 +19,7 @@ from flows.access_log import CAMPAIGNS, DIGEST, RATES, AccessLog, auditor, chat
 from flows.auditors import Auditors
 from flows.campaigns import CampaignService
 from flows.i18n import DEFAULT_LANGUAGE, LANGUAGES, Catalogue, catalogue
+from flows.model import MEMBER
 from flows.ports import Clock, RatesForecast
 from flows.records import Campaign, RateView, RoleRate
 from flows.render import MAX_TEXT, Screen, esc
@@ -122,7 +123,7 @@ class FiguresForAuditors:
         for campaign in open_campaigns:
             rates = await self.campaigns.rates(campaign.id)
             tables.append((campaign, await self.campaigns.table(campaign, rates), rates))
-        tables.sort(key=lambda ct: (progress.share(ct[1], "member"), ct[0].authority))
+        tables.sort(key=lambda ct: (progress.share(ct[1], MEMBER), ct[0].authority))
         await self.access.record_each(RATES, [c.id for c, _, _ in tables], who=auditor(user_id))
         lines = [self._t("auditor_open_heading", language, count=len(tables)), ""]
         for campaign, table, rates in tables:

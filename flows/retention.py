@@ -48,6 +48,7 @@ from flows.campaigns import CampaignError
 from flows.delivery import Outcome
 from flows.diagnostics import isolated
 from flows.i18n import Catalogue, in_language
+from flows.questions.text import TextQuestion
 from flows.ports import Clock
 from flows.records import Campaign
 from flows.reminders import Messenger
@@ -511,4 +512,4 @@ class RetentionService:
 def free_text_questions(questionnaires: Sequence[object]) -> frozenset[str]:
     """The ids of the questions answered in free text, in the given questionnaires (``flows.model.Questionnaire``)."""
     return frozenset(q.id for qn in questionnaires for q in qn.questions  # type: ignore[attr-defined]
-                     if str(q.type) == "text")
+                     if q.type == TextQuestion.name)
