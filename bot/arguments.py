@@ -76,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_webhook_arguments(sub.add_parser(
         "run", help="run the bot against the configured Bot API (long polling, or a webhook)", epilog=EPILOG,
         description="Run the bot. By default it asks Telegram for updates (long polling): no open port is needed. "
-        "With --webhook-url, Telegram POSTs each update to that URL instead (see README.md)."))
+        "With --webhook-url, Telegram POSTs each update to that URL instead (see docs/telegram.md)."))
 
     demo = sub.add_parser("demo", help="run a complete simulated fieldwork offline, against a local Bot API emulator")
     demo.add_argument("--out", type=Path, default=Path("demo-output"), help="folder for the demo database and files")

@@ -118,7 +118,7 @@ class TelegramMessenger:
         This is the one request of every press besides the callback's answer, so it is sent as plain JSON and its
         result is not read: ``CallbackQuery.edit_message_text`` would build the keyboard as python-telegram-bot
         objects and parse the edited message Telegram sends back into a ``Message`` nobody uses: together about a
-        third of a press's CPU outside the HTTP exchange itself (measured with a fake request; README, Benchmarks).
+        third of a press's CPU outside the HTTP exchange itself (measured with a fake request; docs/benchmarks.md).
         Errors are raised as python-telegram-bot's own ``TelegramError``s either way."""
         message = query.message
         try:

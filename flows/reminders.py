@@ -4,7 +4,7 @@ Slots are wall-clock times in the campaign's time zone on chosen weekdays, so "T
 Cardiff across the change to and from British Summer Time (its UTC instant moves).  Nothing is ever sent in quiet
 hours.  Due reminders are worked out from the database at every tick: no in-memory job has to survive a restart.
 
-Delivery guarantee (also in the README): before anything is sent, the whole batch for a slot is written to the
+Delivery guarantee (also in docs/respondents.md, Reminders): before anything is sent, the whole batch for a slot is written to the
 ``reminders`` table as ``queued``.  Each row is marked ``sending`` in its own committed transaction just before the
 message goes out and ``sent`` just after.  After a crash, ``queued`` rows are sent by the next tick (nobody in the
 batch is silently dropped), and a row left ``sending`` becomes ``unknown`` and is never sent again — so each

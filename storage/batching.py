@@ -26,7 +26,7 @@ MAX_BATCH = 200  # keeps one statement well inside SQLite's limit on bound param
 COMMIT_SPACING = 0.01
 """Seconds between two commits of answers: a lone press is written at once, but under a burst the presses of the
 next 10 ms share one commit, and each commit's flush to disk (``synchronous = FULL``) costs the bot more CPU than
-all the rest of a press's storage (measured: README, Benchmarks).  At most 10 ms more before the next screen."""
+all the rest of a press's storage (measured: docs/benchmarks.md).  At most 10 ms more before the next screen."""
 
 
 class Batched(Generic[K, R]):

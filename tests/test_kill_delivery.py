@@ -3,7 +3,7 @@
 The bot runs as a subprocess against the local Bot API emulator and reads the real clock, so the campaign's dates
 and reminder policy are set around the real now.  The emulator holds back its answer to one send (the message is
 delivered at once, the answer would come much later), so the process is certainly in the middle of the batch when it
-is killed.  After a restart nothing is repeated and nothing is dropped, except the single in-flight item the README
+is killed.  After a restart nothing is repeated and nothing is dropped, except the single in-flight item docs/respondents.md
 names as in doubt — and about a summary item in doubt, the auditor is told.
 """
 
