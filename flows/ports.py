@@ -137,7 +137,7 @@ class RespondentStore(Protocol):
 
     async def mark_notice_seen(self, invitation_id: int, now: datetime, *, update_id: int | None = None) -> None: ...
 
-    async def focus(self, invitation_id: int, now: datetime, *, shown_by: int | None = None) -> None:
+    async def focus(self, invitation_id: int, *, shown_by: int | None = None) -> None:
         """This invitation's screen is the one shown last (typed text goes to it); ``shown_by``: the update that
         showed it (text typed before that update is stale).  Changes nothing a respondent gave, so it records no
         update."""

@@ -144,7 +144,7 @@ class RespondentService:
         reply, language, shown = await self._owned_press(who, cb)
         if shown is not None and shown.several and (reply.edit is not None or reply.send):
             # one person with invitations of several councils: typed text goes to the one whose screen was shown last
-            await self.store.focus(shown.id, self.clock.now(), shown_by=who.update_id)
+            await self.store.focus(shown.id, shown_by=who.update_id)
         return reply, language
 
     async def _owned_press(self, who: Who, cb: callbacks.Callback | None) -> tuple[Reply, str, Invitation | None]:

@@ -216,7 +216,7 @@ class RespondentRepository:
                                (iso(now), iso(now), invitation_id))
             await conn.execute(_FOCUS, (update_id, invitation_id))
 
-    async def focus(self, invitation_id: int, now: datetime, *, shown_by: int | None = None) -> None:
+    async def focus(self, invitation_id: int, *, shown_by: int | None = None) -> None:
         await write(self.conn, _FOCUS, (shown_by, invitation_id))
 
     async def withdraw_user(self, telegram_user_id: int, now: datetime, *,

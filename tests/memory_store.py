@@ -287,7 +287,7 @@ class MemoryStore:
             row.notice_seen_at = row.last_seen_at = at
             self._focus(row, update_id)
 
-    async def focus(self, invitation_id: int, now: datetime, *, shown_by: int | None = None) -> None:
+    async def focus(self, invitation_id: int, *, shown_by: int | None = None) -> None:
         self._write()
         if (row := self.invitations.get(invitation_id)) is not None:
             self._focus(row, shown_by)
