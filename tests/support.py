@@ -18,9 +18,9 @@ from config.settings import Settings
 from flows import callbacks
 from flows.callbacks import Action
 from flows.model import Questionnaire
+from flows.ports import Clock
 from flows.questions.choice import ChoiceQuestion
 from flows.questions.scale import ScaleQuestion
-from flows.ports import Clock
 from flows.tokens import hash_token
 
 AUTHORITY = "Flintshire County Council"
@@ -247,15 +247,21 @@ def compile_once(monkeypatch, tmp_path_factory, cache: dict[str, tuple[Path, lis
     monkeypatch.setattr(html_reports, "write_report", write_once)
 
 
-def cli_env(monkeypatch, tmp_path: Path, db_name: str = "cli.db", **settings: str) -> Path:
-    """The command line as an operator runs it: no DATATOOL_ setting from this machine's environment, the working
-    folder a fresh one, a database there; ``settings`` adds DATATOOL_<NAME> values.  Returns the database's path."""
+def clean_environment(monkeypatch, tmp_path: Path) -> Path:
+    """No DATATOOL_* variable from the outer environment, and a working folder without a .env file."""
     import os
 
     for key in list(os.environ):
-        if key.startswith("DATATOOL_"):
+        if key.upper().startswith("DATATOOL_"):
             monkeypatch.delenv(key)
     monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def cli_env(monkeypatch, tmp_path: Path, db_name: str = "cli.db", **settings: str) -> Path:
+    """The command line as an operator runs it: no DATATOOL_ setting from this machine's environment, the working
+    folder a fresh one, a database there; ``settings`` adds DATATOOL_<NAME> values.  Returns the database's path."""
+    clean_environment(monkeypatch, tmp_path)
     db = tmp_path / db_name
     monkeypatch.setenv("DATATOOL_DB_PATH", str(db))
     monkeypatch.setenv("DATATOOL_BOT_USERNAME", "datatool_test_bot")

@@ -113,11 +113,8 @@ def logged_by_type_and_place(caplog: pytest.LogCaptureFixture, what: str, error:
     assert all(r.exc_info is None and r.exc_text is None for r in caplog.records)
 
 
-async def test_a_campaign_whose_close_date_the_calendar_cannot_reach_holds_back_no_one_elses_reminders(two, caplog):
-    settings, _, bad, good = two
-    async with aiosqlite.connect(settings.db_path) as conn:  # straight into the database, past any check
-        await conn.execute("UPDATE campaigns SET closes_on = '9999-12-31' WHERE id = ?", (bad,))
-        await conn.commit()
+async def only_the_good_are_reminded(settings: Settings, caplog: pytest.LogCaptureFixture, good: int) -> None:
+    """One reminder tick: the good campaign's two people are reminded, whatever the bad one does."""
     services, messenger = await opened(settings)
     try:
         with caplog.at_level(logging.INFO):
@@ -126,6 +123,14 @@ async def test_a_campaign_whose_close_date_the_calendar_cannot_reach_holds_back_
         await services.close()
     assert {chat for chat, _ in messenger.sent} == await chats_of(settings, good)
     assert report.sent == 2
+
+
+async def test_a_campaign_whose_close_date_the_calendar_cannot_reach_holds_back_no_one_elses_reminders(two, caplog):
+    settings, _, bad, good = two
+    async with aiosqlite.connect(settings.db_path) as conn:  # straight into the database, past any check
+        await conn.execute("UPDATE campaigns SET closes_on = '9999-12-31' WHERE id = ?", (bad,))
+        await conn.commit()
+    await only_the_good_are_reminded(settings, caplog, good)
     logged_by_type_and_place(caplog, f"campaign {bad} skipped", "OverflowError", "flows/reminders.py")
 
 
@@ -137,14 +142,7 @@ async def test_a_policy_stored_before_its_bounds_were_checked_holds_back_no_one_
     async with aiosqlite.connect(settings.db_path) as conn:
         await conn.execute("UPDATE campaigns SET reminder_policy = ? WHERE id = ?", (stored, bad))
         await conn.commit()
-    services, messenger = await opened(settings)
-    try:
-        with caplog.at_level(logging.INFO):
-            report = await services.reminders.tick()
-    finally:
-        await services.close()
-    assert {chat for chat, _ in messenger.sent} == await chats_of(settings, good)
-    assert report.sent == 2
+    await only_the_good_are_reminded(settings, caplog, good)
     found = [r.getMessage() for r in caplog.records if f"campaign {bad}: not planned for reminders" in r.getMessage()]
     assert len(found) == 1 and " at " in found[0] and stored not in caplog.text
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
 from config.settings import Settings, SettingsError, load_settings
+from tests.support import clean_environment
 
 # A token of the right shape (digits ':' 30+ url-safe characters); never a real one.
 GOOD_TOKEN = "123456789:AAEfakeTOKENvalue_for-tests0123456789"
@@ -16,12 +16,7 @@ GOOD_TOKEN = "123456789:AAEfakeTOKENvalue_for-tests0123456789"
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """No DATATOOL_* variable from the outer environment, and a working directory without a .env file."""
-    for key in list(os.environ):
-        if key.upper().startswith("DATATOOL_"):
-            monkeypatch.delenv(key)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+    return clean_environment(monkeypatch, tmp_path)
 
 
 def test_defaults() -> None:

@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -18,7 +17,11 @@ import pytest
 import yaml
 
 from bot.emulator import ApiError, parse_html
-from config.privacy import DEFAULT_PRIVACY_NOTICE, PrivacyNoticeError, load_privacy_notice
+from config.privacy import (
+    DEFAULT_PRIVACY_NOTICE,
+    PrivacyNoticeError,
+    load_privacy_notice,
+)
 from config.reminder_policy import ReminderPolicyError, load_reminder_policy
 from config.settings import SettingsError, load_settings
 from flows.reminders import (
@@ -29,6 +32,7 @@ from flows.reminders import (
     ReminderPolicy,
     campaign_slots,
 )
+from tests.support import clean_environment
 
 DPO = "Write to our DPO <dpo@example.org>."
 TOKEN = "123456789:AAEfakeTOKENvalue_for-tests0123456789"  # the right shape; never a real one
@@ -36,12 +40,7 @@ TOKEN = "123456789:AAEfakeTOKENvalue_for-tests0123456789"  # the right shape; ne
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """No DATATOOL_* variable from the outer environment, and a working directory without a .env file."""
-    for key in list(os.environ):
-        if key.upper().startswith("DATATOOL_"):
-            monkeypatch.delenv(key)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+    return clean_environment(monkeypatch, tmp_path)
 
 
 def shipped_notice() -> dict:
