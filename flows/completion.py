@@ -46,8 +46,10 @@ from flows.access_log import Release
 from flows.campaigns import CampaignService, UnknownCampaign
 from flows.delivery import Delivery, Outcome
 from flows.i18n import DEFAULT_LANGUAGE, LANGUAGES, catalogue, in_language
+from flows.manifest import Entry, Manifest
 from flows.records import CLOSED, Campaign
 from flows.retention import DataErased
+from reports.documents import ANSWERS, CHART, CSV, DOCX, HTML, QUESTIONS, REPORT, TABLES, WORD, XLSX
 
 log = logging.getLogger(__name__)
 
@@ -60,16 +62,14 @@ BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=25))
 """Waits after the 1st, 2nd, 3rd transient failure of an item; hourly after that."""
 
 SENDING, SENT, UNKNOWN, FAILED = "sending", "sent", "unknown", "failed"
-DOCUMENTS = ("report-en.html", "report-cy.html", "report-en.docx", "report-cy.docx",
-             "tables.xlsx", "tables-en.csv", "tables-cy.csv",
-             "answers-NOT-FOR-PUBLICATION.xlsx", "answers-NOT-FOR-PUBLICATION.csv", "questions.csv")
-"""Documents posted after the summary and the charts, in this order (files written by reports.html.write_report):
-the report in HTML and as the Word draft to edit, the report's tables (publishable), then each respondent's answers
-for the audit team only (named "not for publication") and the description of their columns.  Of a document in both
-languages, a chat gets its own language's first."""
+DOCUMENT_KINDS = (REPORT, WORD, TABLES, ANSWERS, QUESTIONS)
+"""Documents posted after the summary and the charts, in this order (``reports.documents``): the report in HTML and
+as the Word draft to edit, the report's tables (publishable), then each respondent's answers for the audit team only
+(named "not for publication") and the description of their columns.  Of one kind, a workbook comes before a CSV file;
+of a document in both languages, a chat gets its own language's first."""
+FORMATS = (HTML, DOCX, XLSX, CSV)
 CHART_LANGUAGE = DEFAULT_LANGUAGE
 """The language of the items a chat gets when nothing says otherwise (``Bundle.items``)."""
-SUMMARY_FILES = {language: f"summary-{language}.txt" for language in LANGUAGES}
 
 
 def slug(name: str) -> str:
@@ -187,13 +187,17 @@ class RecipientLanguages(Protocol):
 class ReportCompiler(Protocol):
     """Loads a campaign's submitted answers and writes the report files (``bot/compiler.py``: storage + reports/)."""
 
-    async def write_report(self, campaign: Campaign, folder: Path, *, interim: bool) -> list[Path]:
-        """Write the summary, charts, reports and exports into ``folder``; the files written (an output that failed
-        to build is missing, and logged)."""
+    async def write_report(self, campaign: Campaign, folder: Path, *, interim: bool) -> Manifest:
+        """Write the summary, charts, reports and exports into ``folder``; the manifest of what was written (an
+        output that failed to build is missing, and logged)."""
         ...
 
-    async def write_national(self, campaigns: list[tuple[Campaign, bool]], folder: Path) -> list[Path]:
+    async def write_national(self, campaigns: list[tuple[Campaign, bool]], folder: Path) -> Manifest:
         """Each council's median level per characteristic and the spread, from (campaign, interim) pairs."""
+        ...
+
+    async def stored(self, folder: Path) -> Manifest | None:
+        """What an earlier compilation left in ``folder``; None when there is no such folder."""
         ...
 
     async def summary(self, campaign: Campaign, *, interim: bool, language: str = DEFAULT_LANGUAGE) -> str:
@@ -218,27 +222,24 @@ class FinalReports(Protocol):
 # ---- compiling -------------------------------------------------------------------------------------------------------
 
 
-def documents_in(language: str) -> list[str]:
-    """``DOCUMENTS`` in the order a chat in ``language`` gets them: of each pair of languages, its own first."""
-    def rank(name: str) -> tuple[int, bool]:
-        stem, _, extension = name.rpartition(".")
-        base, _, suffix = stem.rpartition("-")
-        if suffix in LANGUAGES:  # report-cy.html: in the English one's place, before or after it
-            return DOCUMENTS.index(f"{base}-{DEFAULT_LANGUAGE}.{extension}"), suffix != language
-        return DOCUMENTS.index(name), False
-    return sorted(DOCUMENTS, key=rank)
+def _document_order(entries: Sequence[Entry], language: str) -> list[Entry]:
+    """The documents of ``DOCUMENT_KINDS`` in the order a chat in ``language`` gets them: by kind, then format, then
+    its own language first."""
+    def rank(entry: Entry) -> tuple[int, int, bool]:
+        form = FORMATS.index(entry.media_type) if entry.media_type in FORMATS else len(FORMATS)
+        return DOCUMENT_KINDS.index(entry.kind), form, entry.language not in (None, language)
+    return sorted((e for e in entries if e.kind in DOCUMENT_KINDS), key=rank)
 
 
-def bundle_items(files: Sequence[Path], summary_text: str | None,
+def bundle_items(manifest: Manifest, summary_text: str | None,
                  language: str = CHART_LANGUAGE) -> tuple[Item, ...]:
-    """What to post to a chat in ``language``, in order: the summary message, the charts in that language, then
-    ``DOCUMENTS`` (of each document in both languages, that language's first).  An output that failed to build is simply missing: the
-    rest is posted all the same."""
-    names = {p.name: p for p in files}
+    """What to post to a chat in ``language``, in order: the summary message, the charts in that language, then the
+    documents (``DOCUMENT_KINDS``; of each document in both languages, that language's first).  An output that
+    failed to build is simply missing: the rest is posted all the same."""
     message = (Item(SUMMARY, "message", summary_text),) if summary_text is not None else ()
-    charts = [Item(p.name, "photo", None, p) for p in files
-              if p.name.startswith("chart-") and p.name.endswith(f"-{language}.png")]
-    documents = [Item(n, "document", None, names[n]) for n in documents_in(language) if n in names]
+    charts = [Item(e.name, "photo", None, e.path) for e in manifest.entries
+              if e.kind == CHART and e.language == language]
+    documents = [Item(e.name, "document", None, e.path) for e in _document_order(manifest.entries, language)]
     return (*message, *charts, *documents)
 
 
@@ -267,13 +268,12 @@ class CompletionService:
         again, which would overwrite its kept reports with empty ones: its bundle is the files kept."""
         folder = self.folder(campaign, interim=interim)
         if campaign.erased_at is not None:
-            files = sorted(p for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
+            manifest = await self.compiler.stored(folder) or Manifest(folder)
         else:
-            files = await self.compiler.write_report(campaign, folder, interim=interim)
-        texts = {lang: p.read_text(encoding="utf-8") for lang, name in SUMMARY_FILES.items()
-                 for p in files if p.name == name}
+            manifest = await self.compiler.write_report(campaign, folder, interim=interim)
+        texts = manifest.summaries()
         fallback = texts.get(DEFAULT_LANGUAGE) or next(iter(texts.values()), None)  # a summary that failed to build
-        by_language = {lang: bundle_items(files, texts.get(lang, fallback), lang) for lang in LANGUAGES}
+        by_language = {lang: bundle_items(manifest, texts.get(lang, fallback), lang) for lang in LANGUAGES}
         return Bundle(campaign.id, campaign.authority, await self.campaigns.short_name(campaign.authority), folder,
                       by_language[CHART_LANGUAGE], by_language, campaign.authority_cy)
 
@@ -299,7 +299,8 @@ class CompletionService:
         if campaign.closed_at is None:
             return False
         async with self._compiling:
-            if campaign_id in self._bundles or self.folder(campaign, interim=False).exists():
+            kept = campaign_id in self._bundles or await self.compiler.stored(self.folder(campaign, interim=False))
+            if kept:
                 self._bundles[campaign_id] = await self.compile(campaign, interim=False)
                 log.info("campaign %s: stored report rebuilt after a withdrawal", campaign_id)
         return any(p.status in (SENDING, SENT, UNKNOWN) for p in await self.store.postings(campaign_id))
@@ -312,14 +313,16 @@ class CompletionService:
         ``DataErased`` once its respondent-level data was erased (its kept report is in ``self.folder``)."""
         if campaign.erased_at is not None:
             raise DataErased(campaign, self.folder(campaign, interim=False))
-        return await self.compiler.write_report(campaign, folder, interim=self.campaigns.status(campaign) != CLOSED)
+        written = await self.compiler.write_report(campaign, folder, interim=self.campaigns.status(campaign) != CLOSED)
+        return written.paths
 
     async def national(self, folder: Path) -> list[Path] | None:
         """The national picture from each council's latest campaign into ``folder``; None when there is none."""
         latest = await self.campaigns.latest_per_authority()
         if not latest:
             return None
-        return await self.compiler.write_national([(c, self.campaigns.status(c) != CLOSED) for c in latest], folder)
+        written = await self.compiler.write_national([(c, self.campaigns.status(c) != CLOSED) for c in latest], folder)
+        return written.paths
 
 
 # ---- posting (the rules; ``flows.posting.PostingService`` applies them) ------------------------------------------

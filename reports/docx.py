@@ -22,7 +22,7 @@ element becomes its Word counterpart:
 The document's title and language (``en-GB`` / ``cy-GB``, in the core properties and as the language of every
 style) are set, and so are its page size (A4), its font (Arial, in every style) and fixed dates, so the same report gives the same file.  A report of
 invented data (``SurveyReport.demonstration``) or an interim one says so in the header of every page too.  Nothing
-here reads or writes a file: ``render_docx`` returns the bytes, ``reports.html.write_report`` writes them.
+here reads or writes a file: ``render_docx`` returns the bytes, ``bot/compiler.py`` writes them.
 """
 
 from __future__ import annotations

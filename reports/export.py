@@ -35,7 +35,8 @@ make openpyxl or the UTF-8 encoder refuse the file; then formula injection is gu
 (or a tab or carriage return) is prefixed with a single quote, in the CSV and in the XLSX (where it is also stored
 as a string, never a formula).
 
-Everything here returns text or bytes; ``reports.html.write_report`` writes the files (``outputs`` lists them).
+Everything here returns text or bytes; ``reports.html.report_documents`` makes them documents (``outputs`` lists
+them) and ``bot/compiler.py`` writes the files.
 """
 
 from __future__ import annotations

@@ -13,20 +13,19 @@ the response rates and the key findings (``reports.findings``), the characterist
 and comments (``reports.comments.comment_blocks``), then the comparisons and good practice, the background, and the
 statistics in numbered annexes (``report_context`` builds the contents list in that order).
 
-``write_report(data, out_dir)`` writes the whole set for one council; ``write_national(surveys, out_dir)`` the
-national view.  Each file of a set is built on its own: one that fails is logged by name, exception type and place
-(never the exception's message) and the others are still written.  The charts are also written as PNG files
-(``chart-<name>-<lang>.png``): the photos posted to Telegram.
+``report_documents(data)`` builds the whole set for one council; ``national_documents(surveys)`` the national view.
+Each is a document (``reports.documents``: name, bytes, what it is, for whom, in which language), never a file: the
+adapter writes them (``bot/compiler.py``).  Each document of a set is built on its own: one that fails is logged by
+name, exception type and place (never the exception's message) and the others are still built.  The charts are also
+PNG documents (``chart-<name>-<lang>.png``): the photos posted to Telegram.
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
+import io
 import logging
-import os
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 from markupsafe import Markup
 
@@ -38,6 +37,7 @@ from reports import docx, export
 from reports.charts import Chart
 from reports.comments import comment_blocks
 from reports.comparison import comparison_context
+from reports.documents import Document, Documents, document
 from reports.early_late import early_late_context
 from reports.findings import characteristic_findings, council_findings, key_findings, theme_findings
 from reports.model import TOTAL, WEIGHTED, Breakdown, SurveyData, SurveyReport
@@ -337,65 +337,62 @@ def render_national(view: NationalView, language: str = DEFAULT_LANGUAGE, *, cha
     return template_environment().get_template(TEMPLATE).render(**context)
 
 
-# ---- writing the bundle -------------------------------------------------------------------------------------------
+# ---- the bundle of documents --------------------------------------------------------------------------------------
 
 
 class _Outputs:
-    """The files of one bundle, each built and written on its own.
+    """The documents of one bundle, each built on its own.
 
     An output that raises is logged with its name and ``flows.diagnostics.where`` (the exception's type and place:
-    never its message, which can hold a respondent's comment, and never a traceback) and left out; the others are
-    still written.  Each file is written to a temporary name and renamed, and a failed output removes any copy an
-    earlier run left under its name, so what is on disk is always this run's and complete.
+    never its message, which can hold a respondent's comment, and never a traceback), left out and named in
+    ``Documents.failed``; the others are still built.
     """
 
-    def __init__(self, out_dir: Path):
-        self.out_dir = out_dir
-        self.written: list[Path] = []
+    def __init__(self) -> None:
+        self.documents: list[Document] = []
+        self.failed: list[str] = []
 
-    def put(self, name: str, write: Callable[[Path], object]) -> bool:
-        path = self.out_dir / name
-        part = self.out_dir / f".{name}.part"
+    def put(self, name: str, build: Callable[[], bytes]) -> bool:
         try:
-            write(part)
-            os.replace(part, path)
+            made = document(name, build())
+            if made is None:
+                raise ValueError(f"{name} is not a report document's name")
         except Exception as exc:  # any failure of one output: log it and carry on with the others
             log.error("report output %s failed: %s", name, where(exc))
-            for leftover in (part, path):
-                with contextlib.suppress(OSError):
-                    leftover.unlink(missing_ok=True)
+            self.failed.append(name)
             return False
-        self.written.append(path)
+        self.documents.append(made)
         return True
 
     def text(self, name: str, render: Callable[[], str]) -> bool:
-        return self.put(name, lambda path: path.write_text(render(), encoding="utf-8"))
+        return self.put(name, lambda: render().encode("utf-8"))
 
     def chart(self, name: str, draw: Callable[[], Chart]) -> Chart | None:
         drawn: list[Chart] = []
 
-        def write(path: Path) -> None:
+        def build() -> bytes:
             chart = draw()
-            path.write_bytes(chart.png)
             drawn.append(chart)
+            return chart.png
 
-        return drawn[0] if self.put(name, write) else None
+        return drawn[0] if self.put(name, build) else None
+
+    def result(self) -> Documents:
+        return Documents(tuple(self.documents), tuple(self.failed))
 
 
-def write_report(data: SurveyData, out_dir: Path) -> list[Path]:
-    """Write every output for one council into ``out_dir``; returns the files written.
+def report_documents(data: SurveyData) -> Documents:
+    """Every document for one council, in order (``reports.documents`` says what each is and for whom).
 
-    summary-en.txt / summary-cy.txt (Telegram HTML), report-en.html / report-cy.html (full, with comments),
-    report-en.docx / report-cy.docx (the Word drafts), chart-<name>-<lang>.png, and the exports
+    summary-en.txt / summary-cy.txt (Telegram HTML), then per language chart-<name>-<lang>.png (the photos posted to
+    Telegram), report-<lang>.html (full, with comments) and report-<lang>.docx (the Word draft), then the exports
     (``reports.export.outputs``: tables.xlsx, tables-<lang>.csv; answers-NOT-FOR-PUBLICATION.xlsx / .csv,
-    questions.csv).  Each is built on its own: one that fails is
-    logged (type and place only) and left out, and the rest are still written (a report whose chart failed is
-    written without that chart).  Scoring comes first and everything depends on it: if it fails, it raises.
+    questions.csv).  Each is built on its own: one that fails is logged (type and place only) and left out, and the
+    rest are still built (a report whose chart failed is built without that chart).  Scoring comes first and
+    everything depends on it: if it fails, it raises.  Nothing is written here: the adapter writes the documents.
     """
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     report = score(data)
-    outputs = _Outputs(out_dir)
+    outputs = _Outputs()
     for language in LANGUAGES:
         outputs.text(f"summary-{language}.txt", lambda language=language: render_summary(report, language))
     for language in LANGUAGES:
@@ -408,12 +405,11 @@ def write_report(data: SurveyData, out_dir: Path) -> list[Path]:
             f"report-{language}.html",
             lambda language=language, charts=charts: render_report(report, language, full=True, charts=charts),
         )
-        outputs.put(f"report-{language}.docx", lambda path, language=language, charts=charts:  # E: the Word draft
-                    path.write_bytes(docx.render_docx(report, language, charts, render_report(report, language,
-                                                                                               charts=charts))))
+        outputs.put(f"report-{language}.docx", lambda language=language, charts=charts:  # E: the Word draft
+                    docx.render_docx(report, language, charts, render_report(report, language, charts=charts)))
     for name, render in export.outputs(data, report):  # E: the publishable tables, then the audit team's files
-        outputs.put(name, lambda path, render=render: path.write_bytes(render()))
-    return outputs.written
+        outputs.put(name, render)
+    return outputs.result()
 
 
 def national_table(view: NationalView) -> tuple[list[str], list[list[str]]]:
@@ -435,21 +431,20 @@ def national_table(view: NationalView) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
-def _write_national_csv(view: NationalView, path: Path) -> None:
+def _national_csv(view: NationalView) -> bytes:
     header, rows = national_table(view)
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow([export.safe_cell(h) for h in header])
-        writer.writerows([[export.safe_cell(v) for v in row] for row in rows])
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow([export.safe_cell(h) for h in header])
+    writer.writerows([[export.safe_cell(v) for v in row] for row in rows])
+    return buffer.getvalue().encode("utf-8-sig")
 
 
-def write_national(surveys: Sequence[SurveyData], out_dir: Path) -> list[Path]:
+def national_documents(surveys: Sequence[SurveyData]) -> Documents:
     """national-en.html, national-cy.html, chart-national-<lang>.png and national.csv, each built on its own as in
-    ``write_report``."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    ``report_documents``."""
     view = national(surveys)
-    outputs = _Outputs(out_dir)
+    outputs = _Outputs()
     for language in LANGUAGES:
         chart = None
         if view.characteristics:
@@ -459,5 +454,5 @@ def write_national(surveys: Sequence[SurveyData], out_dir: Path) -> list[Path]:
             f"national-{language}.html",
             lambda language=language, chart=chart: render_national(view, language, chart=chart, with_chart=False),
         )
-    outputs.put("national.csv", lambda path: _write_national_csv(view, path))
-    return outputs.written
+    outputs.put("national.csv", lambda: _national_csv(view))
+    return outputs.result()

@@ -227,24 +227,36 @@ async def prefill(db_path: Path, token: str, answers: dict[str, str | None]) -> 
         await conn.commit()
 
 
-def compile_once(monkeypatch, tmp_path_factory, cache: dict[str, tuple[Path, list[Path]]]) -> None:
-    """Compile the report once per ``cache`` (one per test module, whose fixtures all seed the same answers) and copy
-    it afterwards: for tests about posting, not compiling."""
-    import shutil
+DOCUMENTS = ("report-en.html", "report-cy.html", "report-en.docx", "report-cy.docx",
+             "tables.xlsx", "tables-en.csv", "tables-cy.csv",
+             "answers-NOT-FOR-PUBLICATION.xlsx", "answers-NOT-FOR-PUBLICATION.csv", "questions.csv")
+"""The documents an auditor in English is posted after the summary and the charts, in this order."""
 
+
+def documents_in(language: str) -> list[str]:
+    """``DOCUMENTS`` as a chat in ``language`` gets them: of each pair in both languages, its own first."""
+    def rank(name: str) -> tuple[int, bool]:
+        for other in ("en", "cy"):
+            if f"-{other}." in name:
+                return DOCUMENTS.index(name.replace(f"-{other}.", "-en.")), other != language
+        return DOCUMENTS.index(name), False
+    return sorted(DOCUMENTS, key=rank)
+
+
+def compile_once(monkeypatch, tmp_path_factory, cache: dict[str, object]) -> None:
+    """Build the report's documents once per ``cache`` (one per test module, whose fixtures all seed the same
+    answers) and hand the same documents over afterwards, to be written as usual: for tests about posting, not
+    compiling."""
     import reports.html as html_reports  # bot/compiler.py imports it when a report is first built
 
-    real = html_reports.write_report
+    real = html_reports.report_documents
 
-    def write_once(data, folder: Path) -> list[Path]:
+    def build_once(data):
         if "report" not in cache:
-            source = tmp_path_factory.mktemp("compiled")
-            cache["report"] = (source, real(data, source))
-        source, files = cache["report"]
-        shutil.copytree(source, folder, dirs_exist_ok=True)
-        return [folder / f.relative_to(source) for f in files]
+            cache["report"] = real(data)
+        return cache["report"]
 
-    monkeypatch.setattr(html_reports, "write_report", write_once)
+    monkeypatch.setattr(html_reports, "report_documents", build_once)
 
 
 def clean_environment(monkeypatch, tmp_path: Path) -> Path:

@@ -13,7 +13,9 @@ import pytest
 from telegram import Update
 
 from bot.emulator import parse_html
-from flows.completion import DOCUMENTS, Bundle, Item, bundle_items, documents_in, pinned_language
+from flows.completion import Bundle, Item, bundle_items, pinned_language
+from flows.manifest import Entry, Manifest
+from reports.documents import document
 from flows.fieldwork import AuditorCommand
 from flows.i18n import LANGUAGES, catalogue
 from flows.service import Who
@@ -22,7 +24,9 @@ from storage.repositories import RoleRate
 from tests.support import (
     World,
     add_campaign,
+    DOCUMENTS,
     compile_once,
+    documents_in,
     make_settings,
     onboard,
     person,
@@ -334,12 +338,22 @@ async def test_a_chat_keeps_the_language_its_posting_began_in(closed: World, qui
             assert (await cur.fetchone())[0] is not None
 
 
+def written(folder: Path, names: list[str]) -> Manifest:
+    """The manifest of a compilation that wrote ``names`` into ``folder`` (what each is, as reports/ names it)."""
+    entries = []
+    for name in names:
+        doc = document(name, b"")
+        assert doc is not None
+        entries.append(Entry(name, doc.kind, doc.audience, doc.language, doc.media_type, folder / name))
+    return Manifest(folder, tuple(entries))
+
+
 def test_each_language_has_its_own_items_with_stable_keys(tmp_path: Path):
     names = ["summary-en.txt", "summary-cy.txt", "chart-levels-en.png", "chart-levels-cy.png", "chart-rates-en.png",
              "chart-rates-cy.png", "report-en.html", "report-cy.html", "report-en.docx", "report-cy.docx",
              "tables-en.csv", "tables-cy.csv", "answers-NOT-FOR-PUBLICATION.csv"]
-    files = [tmp_path / n for n in names]
-    english, welsh = bundle_items(files, "Summary"), bundle_items(files, "Crynodeb", "cy")
+    manifest = written(tmp_path, names)
+    english, welsh = bundle_items(manifest, "Summary"), bundle_items(manifest, "Crynodeb", "cy")
     assert [i.key for i in english] == ["summary", "chart-levels-en.png", "chart-rates-en.png", "report-en.html",
                                         "report-cy.html", "report-en.docx", "report-cy.docx", "tables-en.csv",
                                         "tables-cy.csv", "answers-NOT-FOR-PUBLICATION.csv"]

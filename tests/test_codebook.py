@@ -133,6 +133,7 @@ def test_the_compiler_passes_the_codebook_into_the_report(monkeypatch, tmp_path:
 
     import reports.html
     from bot.compiler import Compiler
+    from reports.documents import Documents
 
     seen = []
 
@@ -140,7 +141,7 @@ def test_the_compiler_passes_the_codebook_into_the_report(monkeypatch, tmp_path:
         async def load(self, *args, **kwargs) -> SurveyData:
             return build([])
 
-    monkeypatch.setattr(reports.html, "write_report", lambda data, folder: seen.append(data) or [])
+    monkeypatch.setattr(reports.html, "report_documents", lambda data: seen.append(data) or Documents(()))
     asyncio.run(Compiler(Surveys(), QN).write_report(None, tmp_path, interim=False))  # type: ignore[arg-type]
     assert seen[0].codebook == CODEBOOK
     other = replace(CODEBOOK, codes=CODEBOOK.codes[:1])

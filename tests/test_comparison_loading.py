@@ -108,4 +108,4 @@ async def test_the_compiler_gives_the_summary_its_comparisons(db, tmp_path: Path
 
     written = await compiler.write_national([(await repo.campaign(ids[k]), False) for k in ("flint_2026", "cardiff")],
                                             tmp_path / "national")
-    assert written  # the national bundle is still written, now with each council's previous round loaded
+    assert written.entries  # the national bundle is still written, now with each council's previous round loaded

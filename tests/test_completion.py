@@ -15,8 +15,8 @@ import pytest
 from bot.cli import main
 from bot.emulator import FAULTS, parse_html
 from bot.handlers import post_completions
-from flows.completion import DOCUMENTS
 from tests.support import (
+    DOCUMENTS,
     World,
     add_campaign,
     compile_once,

@@ -25,7 +25,7 @@ import openpyxl
 import pytest
 
 from reports import export
-from reports.html import write_report
+from bot.compiler import write_report
 from reports.model import TOTAL, WEIGHTED, Breakdown, Detail, Response, SurveyData, SurveyReport
 from reports.scoring import score
 from reports.stats import pct
@@ -200,7 +200,7 @@ def small_cell() -> SurveyData:
 
 def test_respondent_level_files_are_named_and_headed_not_for_publication(tmp_path: Path):
     data = small_cell()
-    names = {p.name for p in write_report(data, tmp_path)}
+    names = {p.name for p in write_report(data, tmp_path).paths}
     assert PUBLISHABLE | RESPONDENT_LEVEL | {"questions.csv"} <= names
     assert not {"answers.csv", "answers.xlsx"} & names
     notices = [texts(language)("export_not_for_publication") for language in LANGUAGES]

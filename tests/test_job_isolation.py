@@ -19,7 +19,10 @@ import pytest
 from bot.services import Services, admin_services
 from config.settings import Settings
 from flows import results as results_flow
-from flows.completion import SUMMARY_FILES, Item
+from bot.compiler import stored
+from flows.completion import Item
+from flows.manifest import Entry, Manifest
+from reports.documents import AUDITORS_ONLY, SUMMARY, TEXT
 from flows.delivery import Delivery, Outcome
 from flows.records import Campaign
 from flows.render import Screen
@@ -55,16 +58,20 @@ class OneBadCompiler:
     def __init__(self, bad: int):
         self.bad = bad
 
-    async def write_report(self, campaign: Campaign, folder: Path, *, interim: bool) -> list[Path]:
+    async def write_report(self, campaign: Campaign, folder: Path, *, interim: bool) -> Manifest:
         if campaign.id == self.bad:
             raise RuntimeError(SECRET)
         folder.mkdir(parents=True, exist_ok=True)
-        files = []
-        for language, name in SUMMARY_FILES.items():
-            path = folder / name
-            path.write_text(f"<b>Summary {language}</b> of {campaign.authority}", encoding="utf-8")
-            files.append(path)
-        return files
+        entries = []
+        for language in ("en", "cy"):
+            path = folder / f"summary-{language}.txt"
+            text = f"<b>Summary {language}</b> of {campaign.authority}"
+            path.write_text(text, encoding="utf-8")
+            entries.append(Entry(path.name, SUMMARY, AUDITORS_ONLY, language, TEXT, path, text))
+        return Manifest(folder, tuple(entries))
+
+    async def stored(self, folder: Path) -> Manifest | None:
+        return stored(folder)
 
 
 @pytest.fixture

@@ -23,9 +23,17 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 import pytest
 
-from flows.completion import DOCUMENTS
 from flows.reminders import ReminderPolicy
-from tests.support import World, add_campaign, make_settings, onboard, person, reopen_for_real_clock, seed_answers
+from tests.support import (
+    DOCUMENTS,
+    World,
+    add_campaign,
+    make_settings,
+    onboard,
+    person,
+    reopen_for_real_clock,
+    seed_answers,
+)
 
 AUDITOR = 4242
 HOLD = 30  # seconds the emulator holds its answer to the send the process is killed in: far longer than the test

@@ -24,7 +24,8 @@ import pytest
 
 from bot.emulator import parse_html
 from reports import charts
-from reports.html import render_report, write_national, write_report
+from bot.compiler import write_national, write_report
+from reports.html import render_report
 from reports.disclosure import breakdowns, tally
 from reports.model import Breakdown, Detail, Reason, Response
 from reports.scoring import score
@@ -57,7 +58,7 @@ def typed_data(text: str = TYPED):
 
 
 def test_control_characters_and_a_lone_surrogate_reach_every_export_cleaned(tmp_path: Path):
-    written = write_report(typed_data(), tmp_path)
+    written = write_report(typed_data(), tmp_path).paths
     assert {p.name for p in written} == ALL_OUTPUTS
     assert all(p.exists() for p in written)
 
@@ -110,7 +111,7 @@ def test_one_failing_output_never_stops_the_others_nor_logs_its_message(tmp_path
         (tmp_path / name).write_bytes(b"stale")
     caplog.set_level(logging.DEBUG)
 
-    written = write_report(typed_data(f"A comment that must stay out of the log: {SECRET}"), tmp_path)
+    written = write_report(typed_data(f"A comment that must stay out of the log: {SECRET}"), tmp_path).paths
 
     assert {p.name for p in written} == ALL_OUTPUTS - missing
     assert all(p.exists() for p in written)
@@ -132,7 +133,7 @@ def test_one_failing_output_never_stops_the_others_nor_logs_its_message(tmp_path
 def test_a_failing_national_chart_leaves_the_national_tables(tmp_path, monkeypatch, caplog):
     monkeypatch.setattr(charts, "national_chart", explode)
     caplog.set_level(logging.DEBUG)
-    written = write_national([council("Council A", (10, "l2"), (8, "l3"))], tmp_path)
+    written = write_national([council("Council A", (10, "l2"), (8, "l3"))], tmp_path).paths
     assert {p.name for p in written} == {"national-en.html", "national-cy.html", "national.csv"}
     assert SECRET not in caplog.text and "Traceback" not in caplog.text
     assert any("chart-national-en.png" in r.getMessage() and "RuntimeError" in r.getMessage()

@@ -17,7 +17,8 @@ from openpyxl import load_workbook
 
 from bot.emulator import parse_html
 from reports import charts, export
-from reports.html import render_national, render_report, write_national, write_report
+from bot.compiler import write_national, write_report
+from reports.html import render_national, render_report
 from reports.model import Response, SurveyData
 from reports.national import national
 from reports.scoring import score
@@ -421,7 +422,7 @@ def test_questions_table():
 
 
 def test_write_report(tmp_path: Path):
-    written = write_report(flintshire(interim=True, authority=LONG_AUTHORITY), tmp_path)
+    written = write_report(flintshire(interim=True, authority=LONG_AUTHORITY), tmp_path).paths
     names = {p.name for p in written}
     assert {"summary-en.txt", "summary-cy.txt", "report-en.html", "report-cy.html", "report-en.docx", "report-cy.docx",
             "tables.xlsx", "tables-en.csv", "tables-cy.csv", "answers-NOT-FOR-PUBLICATION.csv",
@@ -441,7 +442,7 @@ def test_national_outputs(tmp_path: Path):
         council("Council <B> & \"Co\"", (10, "l1"), (4, "l3")),
         council("=Council C", (3, "l3"), (1, "l3")),
     ]
-    written = write_national(surveys, tmp_path)
+    written = write_national(surveys, tmp_path).paths
     assert {p.name for p in written} >= {"national-en.html", "national-cy.html", "national.csv"}
     page = (tmp_path / "national-en.html").read_text(encoding="utf-8")
     assert "Council &lt;B&gt; &amp; &#34;Co&#34;" in page and "<script" not in page.lower()

@@ -19,6 +19,7 @@ import aiosqlite
 import pytest
 
 from bot.cli import main
+from bot.compiler import stored
 from config.privacy import (
     DEFAULT_PRIVACY_NOTICE,
     PrivacyNoticeError,
@@ -402,6 +403,9 @@ async def test_respondents_read_their_own_campaigns_period(tmp_path, clock, ques
 class NoCompiler:
     async def write_report(self, campaign, folder, *, interim):
         raise AssertionError("a purged campaign must never be compiled again")
+
+    async def stored(self, folder):
+        return stored(folder)  # the reports kept from the compilation at close
 
 
 async def test_the_kept_report_is_never_overwritten_and_no_report_is_built_after_the_purge(tmp_path, clock,

@@ -30,7 +30,8 @@ from reports.charts import report_charts
 from reports.comments import comment_blocks
 from reports.docx import CHARACTER_MM, column_widths, render_docx
 from reports.html_tree import read_page
-from reports.html import render_report, write_report
+from bot.compiler import write_report
+from reports.html import render_report
 from reports.model import Response, SurveyData
 from reports.publisher import Publisher
 from reports.scoring import score
@@ -74,7 +75,7 @@ def written(demonstration: bool) -> dict[str, bytes]:
     import tempfile
 
     folder = Path(tempfile.mkdtemp(prefix="word-report-"))
-    return {p.name: p.read_bytes() for p in write_report(council(demonstration=demonstration), folder)}
+    return {p.name: p.read_bytes() for p in write_report(council(demonstration=demonstration), folder).paths}
 
 
 def word(language: str, demonstration: bool = False):
