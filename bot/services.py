@@ -15,13 +15,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Protocol
 
 import aiosqlite
 
 from config.authorities import DEFAULT_AUTHORITIES, Authority, load_authorities
 from config.publisher import DEFAULT_PUBLISHER, load_publisher
+from config.questionnaires import load_questionnaires, shipped_key_questions
 from config.privacy import DEFAULT_PRIVACY_NOTICE, load_privacy_notice
 from config.reminder_policy import DEFAULT_REMINDER_POLICY, load_reminder_policy
 from config.settings import Settings
@@ -34,7 +34,7 @@ from flows.completion import CompletionService, Poster
 from flows.fieldwork import FieldworkService
 from flows.forecast import ForecastService
 from flows.i18n import Catalogue, catalogue
-from flows.model import QUESTIONNAIRE_DIR, Questionnaire, Role, load_questionnaire
+from flows.model import Questionnaire
 from flows.ports import Clock
 from flows.posting import PostingService
 from flows.records import Campaign
@@ -64,11 +64,6 @@ class SystemClock:
         return datetime.now(UTC)
 
 
-def load_questionnaires(directory: Path = QUESTIONNAIRE_DIR) -> dict[str, Questionnaire]:
-    """One questionnaire per role, validated at start-up (an invalid file stops the bot with its reason)."""
-    return {role.value: load_questionnaire(directory / f"{role.value}.yaml") for role in Role}
-
-
 async def campaign_service(conn: aiosqlite.Connection, settings: Settings, clock: Clock,
                            authorities: list[Authority],
                            questionnaires: dict[str, Questionnaire] | None = None) -> CampaignService:
@@ -76,7 +71,8 @@ async def campaign_service(conn: aiosqlite.Connection, settings: Settings, clock
     threshold (``reports.outcomes.key_questions``) from ``questionnaires`` when the caller has loaded them."""
     repo = CampaignRepository(conn)
     await repo.sync_authorities([(a.name, a.name_cy) for a in authorities])
-    return CampaignService(repo, clock, settings.zone, None if questionnaires is None else key_questions(questionnaires))
+    return CampaignService(repo, clock, settings.zone,
+                           shipped_key_questions if questionnaires is None else key_questions(questionnaires))
 
 
 def completion_service(conn: aiosqlite.Connection, settings: Settings, campaigns: CampaignService,

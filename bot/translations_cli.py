@@ -1,9 +1,9 @@
 """``datatool-bot translations export | import | status``, and the Welsh check before fieldwork opens.
 
 The sources are every YAML file whose texts someone reads: the message catalogue (``flows/messages.yaml``), the
-questionnaires (``flows/questionnaires/*.yaml``), the report texts (``reports/i18n_*.yaml``), the privacy notice
+questionnaires (``config/questionnaires/*.yaml``), the report texts (``reports/i18n_*.yaml``), the privacy notice
 (``DATATOOL_PRIVACY_NOTICE`` or ``config/privacy.yaml``) and the other bilingual configuration (``config/*.yaml``:
-the good-practice examples, the codebook's labels, the publisher).  ``flows/translations.py`` decides; this module
+the good-practice examples, the codebook's labels, the publisher).  ``bot/translations.py`` decides; this module
 reads and writes the files and the XLIFF.
 
 **Export** writes XLIFF 1.2 (translate-toolkit): one ``<file>`` per source, one ``<trans-unit>`` per text with the
@@ -33,7 +33,7 @@ import yaml
 
 from config.settings import Settings
 from flows.i18n import ENGLISH, WELSH
-from flows.translations import (
+from bot.translations import (
     AUDIENCES,
     FINAL,
     NEEDS_REVIEW,
@@ -51,7 +51,7 @@ from flows.translations import (
     status,
     unreviewed,
 )
-from flows.yaml_texts import YamlTextError, pairs, patch
+from bot.yaml_texts import YamlTextError, pairs, patch
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +118,7 @@ def _check_catalogue(path: Path) -> object:
 
 
 def _check_questionnaire(path: Path) -> object:
-    from flows.model import load_questionnaire
+    from config.questionnaires import load_questionnaire
 
     return load_questionnaire(path)
 
@@ -158,7 +158,7 @@ def sources(settings: Settings | None = None) -> list[Source]:
     flows_dir, reports_dir, config_dir = ROOT / "flows", ROOT / "reports", ROOT / "config"
     found = [Source(_label(flows_dir / "messages.yaml"), flows_dir / "messages.yaml", "telegram-html",
                     message_audience, _check_catalogue)]
-    for path in sorted((flows_dir / "questionnaires").glob("*.yaml")):
+    for path in sorted((config_dir / "questionnaires").glob("*.yaml")):
         found.append(Source(_label(path), path, "plain", lambda _: "respondent", _check_questionnaire))
     for path in sorted(reports_dir.glob("i18n_*.yaml")):
         found.append(Source(_label(path), path, "plain", lambda _: "report", _check_mapping))

@@ -78,7 +78,7 @@ def _text(value: _Bilingual) -> Text:
 def load_good_practice(path: Path = DEFAULT_GOOD_PRACTICE,
                        characteristics: Collection[str] | None = None) -> tuple[PracticeExample, ...]:
     """The examples of ``path``, in the file's order.  ``characteristics``: the section ids of the key
-    characteristics (``flows/questionnaires/*.yaml``); when given, an example naming any other is refused, so a typo
+    characteristics (``config/questionnaires/*.yaml``); when given, an example naming any other is refused, so a typo
     cannot quietly drop an example from every report.  ``GoodPracticeError`` says which entry and why."""
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -39,6 +38,9 @@ from reports.outcomes import key_questions
 from reports.rates import RateTable
 
 log = logging.getLogger(__name__)
+
+KeyQuestions = Mapping[str, Sequence[str]]
+"""Role -> the ids of its key characteristic questions: the threshold of a partial response."""
 
 GENERIC_WORDS = frozenset({"council", "county", "borough", "city", "of", "and", "the", "cyngor", "sir", "sirol",
                            "bwrdeistref", "dinas", "a"})
@@ -187,14 +189,6 @@ class CampaignStore(Protocol):
 # ---- pure rules ------------------------------------------------------------------------------------------------------
 
 
-@cache
-def shipped_key_questions() -> dict[str, tuple[str, ...]]:
-    """The key characteristic questions of the shipped questionnaires (read once, on the first /rates)."""
-    from flows.model import QUESTIONNAIRE_DIR, ROLES, load_questionnaire
-
-    return key_questions({role: load_questionnaire(QUESTIONNAIRE_DIR / f"{role}.yaml") for role in ROLES})
-
-
 def match(query: str, names: list[str]) -> list[str]:
     """Names matching ``query``: an exact (case-insensitive) name wins; otherwise every name containing it."""
     wanted = " ".join(query.split()).casefold()
@@ -277,12 +271,13 @@ class IssuedInvitation:
 
 class CampaignService:
     def __init__(self, store: CampaignStore, clock: Clock, zone: ZoneInfo,
-                 key_questions: Mapping[str, Sequence[str]] | None = None):
+                 key_questions: KeyQuestions | Callable[[], KeyQuestions] | None = None):
         self.store = store
         self.clock = clock
         self.zone = zone
         self._key_questions = key_questions
-        """Role -> key characteristic question ids (the partial threshold); default: the shipped questionnaires'."""
+        """Role -> key characteristic question ids (the partial threshold), or what gives them when first needed
+        (``config.questionnaires.shipped_key_questions``: read on the first /rates); None: no outcomes counted."""
 
     def today(self) -> date:
         return self.clock.now().astimezone(self.zone).date()
@@ -445,8 +440,8 @@ class CampaignService:
 
     async def rates(self, campaign_id: int) -> list[RoleRate]:
         """Per role, with each invitation's outcome counted (``reports.outcomes``)."""
-        if self._key_questions is None:
-            self._key_questions = shipped_key_questions()
+        if callable(self._key_questions):
+            self._key_questions = self._key_questions()
         return await self.store.rates(campaign_id, self._key_questions)
 
     async def table(self, campaign: Campaign, rates: list[RoleRate] | None = None) -> RateTable:

@@ -6,7 +6,7 @@ a registered type (``flows.questions``): ``choice`` (explicit options, e.g. the 
 declare, its options, input and keyboard belong to its type; ``Questionnaire.kind(question)`` is the type bound to
 one question.  Follow-up questions are declared with ``show_if``, so skip logic is data, not code.
 
-Loading refuses a file with the file name, the question id and the reason when: ids are not unique or not of the
+``questionnaire`` (called by ``config.questionnaires``, which reads the files) refuses a file with the file name, the question id and the reason when: ids are not unique or not of the
 allowed shape, a text is missing in a declared language, the type is unknown or the question declares what its
 type does not take, a ``show_if`` names an unknown or later question or option, or a button's callback payload
 would exceed Telegram's 64-byte limit.
@@ -16,10 +16,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 from functools import cached_property
-from pathlib import Path
 from typing import Annotated
 
-import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from flows import callbacks
@@ -42,7 +40,6 @@ __all__ = [
     "DEFAULT_TARGETS",
     "DONT_KNOW",
     "ID_PATTERN",
-    "QUESTIONNAIRE_DIR",
     "MEMBER",
     "OFFICER",
     "ROLES",
@@ -58,7 +55,7 @@ __all__ = [
     "ShowIf",
     "Side",
     "Text",
-    "load_questionnaire",
+    "questionnaire",
 ]
 
 LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{2}$")]
@@ -237,17 +234,15 @@ class QuestionnaireError(ValueError):
     """A questionnaire file that cannot be used; the message names the file, the question and the reason."""
 
 
-def load_questionnaire(path: Path) -> Questionnaire:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise QuestionnaireError(f"{path}: cannot read questionnaire: {exc}") from exc
+def questionnaire(raw: object, where: str) -> Questionnaire:
+    """The questionnaire a parsed YAML document describes (``config.questionnaires`` reads the file); ``where`` names
+    it in the QuestionnaireError that says which question is wrong and why."""
     if not isinstance(raw, dict):
-        raise QuestionnaireError(f"{path}: a questionnaire file must be a mapping at the top level")
+        raise QuestionnaireError(f"{where}: a questionnaire file must be a mapping at the top level")
     try:
         return Questionnaire.model_validate(raw)
     except ValidationError as exc:
-        raise QuestionnaireError(f"{path}: {_describe(exc, raw)}") from None
+        raise QuestionnaireError(f"{where}: {_describe(exc, raw)}") from None
 
 
 def _describe(exc: ValidationError, raw: dict) -> str:
@@ -279,8 +274,6 @@ def _locate(loc: list, raw: dict) -> str:
         return f"section {sid}" + (f" ({rest})" if rest else "")
     return ".".join(str(p) for p in loc)
 
-
-QUESTIONNAIRE_DIR = Path(__file__).parent / "questionnaires"
 
 OFFICER: str = Role.OFFICER.value
 MEMBER: str = Role.MEMBER.value

@@ -38,7 +38,7 @@ SKIPPED_KEYS = {"typed", "keywords"}
 
 
 def welsh_files() -> list[Path]:
-    files = [ROOT / "flows" / "messages.yaml", *sorted((ROOT / "flows" / "questionnaires").glob("*.yaml")),
+    files = [ROOT / "flows" / "messages.yaml", *sorted((ROOT / "config" / "questionnaires").glob("*.yaml")),
              *sorted((ROOT / "reports").glob("i18n_*.yaml")), *sorted((ROOT / "config").glob("*.yaml"))]
     return [f for f in files if f != GLOSSARY]
 
@@ -106,7 +106,7 @@ def test_the_glossary_is_one_term_per_concept():
 def test_the_texts_are_found():
     found = all_pairs()
     files = {where.split(".yaml")[0] for where, _, _ in found}
-    assert {"flows/messages", "flows/questionnaires/officer", "reports/i18n_reports", "config/privacy",
+    assert {"flows/messages", "config/questionnaires/officer", "reports/i18n_reports", "config/privacy",
             "config/publisher"} <= files
     assert len(found) > 500
 

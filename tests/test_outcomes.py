@@ -174,9 +174,12 @@ async def test_rates_in_chat_and_terminal_show_rr1_in_the_table_and_rr2_cooperat
                                                                                       details=True)
 
 
-async def test_the_shipped_questionnaires_give_the_threshold_by_default(world):
+async def test_the_shipped_questionnaires_give_the_threshold_read_when_first_needed(world):
+    from config.questionnaires import shipped_key_questions
+
     conn, cid = world
-    service = CampaignService(CampaignRepository(conn), FakeClock(NOW), ZoneInfo("Europe/London"))
+    service = CampaignService(CampaignRepository(conn), FakeClock(NOW), ZoneInfo("Europe/London"),
+                              shipped_key_questions)
     assert [r.outcomes for r in await service.rates(cid)] == [OFFICERS, MEMBERS]
 
 

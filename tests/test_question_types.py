@@ -16,7 +16,8 @@ from flows import engine
 from flows.callbacks import without_owner
 from flows.engine import Choose, Error, State, Write
 from flows.i18n import catalogue
-from flows.model import DONT_KNOW, Option, Questionnaire, QuestionnaireError, Side, Text, load_questionnaire
+from config.questionnaires import load_questionnaire
+from flows.model import DONT_KNOW, Option, Questionnaire, QuestionnaireError, Side, Text
 from flows.questions.base import ButtonKind, Refusal
 from flows.questions.categories import Categories
 from flows.questions.choice import ChoiceQuestion

@@ -9,14 +9,13 @@ from pathlib import Path
 import pytest
 import yaml
 
+from config.questionnaires import QUESTIONNAIRE_DIR, load_questionnaire
 from flows import callbacks
 from flows.model import (
     DONT_KNOW,
-    QUESTIONNAIRE_DIR,
     Questionnaire,
     QuestionnaireError,
     SectionKind,
-    load_questionnaire,
 )
 from flows.questions.choice import ChoiceQuestion
 from flows.questions.scale import ScaleQuestion

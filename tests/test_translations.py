@@ -32,7 +32,7 @@ from lxml import etree
 
 import bot.translations_cli as translations
 from bot.cli import main
-from flows.yaml_texts import pairs, patch
+from bot.yaml_texts import pairs, patch
 
 REAL_ROOT = translations.ROOT
 XLIFF = "{urn:oasis:names:tc:xliff:document:1.2}"
@@ -50,7 +50,7 @@ def source_files(root: Path) -> list[Path]:
     """The YAML files that hold texts, as the issue lists them: the catalogue, the questionnaires, the report texts,
     the privacy notice, the good-practice examples (and the other bilingual configuration)."""
     skip = {"glossary_cy.yaml", "translation_review.yaml"}
-    return [root / "flows" / "messages.yaml", *sorted((root / "flows" / "questionnaires").glob("*.yaml")),
+    return [root / "flows" / "messages.yaml", *sorted((root / "config" / "questionnaires").glob("*.yaml")),
             *sorted((root / "reports").glob("i18n_*.yaml")),
             *sorted(p for p in (root / "config").glob("*.yaml") if p.name not in skip)]
 
@@ -244,7 +244,7 @@ def test_every_shipped_text_is_in_the_export(tmp_path: Path, monkeypatch: pytest
         found = set(independent_pairs(yaml.safe_load(path.read_text(encoding="utf-8"))))
         missing += [f"{name}: {en[:60]!r}" for en, cy in found - exported.get(name, set())]
     assert missing == [], "\n".join(missing)
-    for name in ("flows/messages.yaml", "flows/questionnaires/officer.yaml", "flows/questionnaires/member.yaml",
+    for name in ("flows/messages.yaml", "config/questionnaires/officer.yaml", "config/questionnaires/member.yaml",
                  "reports/i18n_reports.yaml", "config/privacy.yaml", "config/good_practice.yaml"):
         assert exported.get(name), f"{name} is not in the export"
 
@@ -296,7 +296,7 @@ ORIGINAL_THANKS = ("<b>Diolch.</b> Mae eich atebion ar gyfer {authority} wedi'u 
     ("flows/messages.yaml", "review_title", "Gwiriwch eich atebion",
      "has the tags none where the English has <b>: keep the same tags"),
     ("flows/messages.yaml", "review_title", "<b>Gwiriwch <p>eich</p> atebion</b>", "is HTML Telegram would refuse"),
-    ("flows/questionnaires/officer.yaml", "sections[leadership].questions[kc_leadership].text",
+    ("config/questionnaires/officer.yaml", "sections[leadership].questions[kc_leadership].text",
      "Pa ddatganiad sy'n <b>disgrifio</b>'r cyngor heddiw?", "is plain text, but has the tags <b>"),
     ("reports/i18n_reports.yaml", "months", "Ionawr\nChwefror", "is a list of 12 lines in English but 2 in Welsh"),
     ("flows/messages.yaml", "thank_you", ORIGINAL_THANKS.replace("i'r cyngor", "i'r cownsil"),

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from bot.services import load_questionnaires
 from flows import engine
 from flows.engine import Error, State, Write
-from flows.model import DONT_KNOW, Questionnaire, QuestionnaireError, load_questionnaire
+from config.questionnaires import load_questionnaire
+from flows.model import DONT_KNOW, Questionnaire, QuestionnaireError
 from flows.questions.base import ButtonKind, Refusal
 from flows.questions.typed import normalise
 from tests.support import (

@@ -1,6 +1,6 @@
 """The translator's workflow, pure: every Welsh text, its review state, and the checks a reviewed text must pass.
 
-A **text** (``Unit``) is one bilingual pair of a YAML source (``flows.yaml_texts``), named ``<source>#<path>``
+A **text** (``Unit``) is one bilingual pair of a YAML source (``bot.yaml_texts``), named ``<source>#<path>``
 (``flows/messages.yaml#welcome``), with who reads it (``respondent``, ``auditor``, ``report``) and how it is written
 (Telegram HTML, or plain text that every output escapes).
 
@@ -30,7 +30,7 @@ from typing import Literal
 
 from flows.i18n import ENGLISH, WELSH
 from flows.telegram_html import TelegramHtmlError, parse_html
-from flows.yaml_texts import Pair
+from bot.yaml_texts import Pair
 
 NEEDS_REVIEW = "needs-review-translation"
 FINAL = "final"
