@@ -31,7 +31,7 @@ from flows.i18n import ENGLISH
 from flows.model import MEMBER, ROLES
 from flows.ports import SettableClock
 from flows.render import Screen
-from flows.service import Reply, Who
+from flows.replies import Reply, Who
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 TOKEN = "123456:BENCH-emulator-token-aaaaaaaaaaaaaaaaaaaa"

@@ -138,7 +138,7 @@ async def register_commands(app: Application, services: Services) -> None:
         await app.bot.set_my_commands(respondent[language], language_code=code)
         await app.bot.set_my_description(cat.raw("bot_description", language), language_code=code)
         await app.bot.set_my_short_description(cat.raw("bot_short_description", language), language_code=code)
-    for user_id in await services.fieldwork.auditor_ids():
+    for user_id in await services.auditors.ids():
         await handlers.set_auditor_menu(app.bot, cat, user_id, await services.auditors.language(user_id))
     if (group := services.auditors.group_chat) is not None:
         language = await services.auditors.language(group)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flows.service import RespondentCommand
+from flows.replies import RespondentCommand
 from flows.fieldwork import AuditorCommand
 
 START = "start"

@@ -1,4 +1,5 @@
-"""Telegram handlers: each turns an Update into a service call and sends the Reply.  No rules live here."""
+"""Telegram handlers: each turns an Update into a call of one interactor (``flows.respondents``,
+``flows.fieldwork``) and sends the Reply.  No rules live here."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from flows.delivery import Delivery, Outcome
 from flows.diagnostics import where
 from flows.i18n import LANGUAGES, Catalogue
 from flows.render import Screen
-from flows.service import Reply, Who
+from flows.replies import Reply, Who
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +113,7 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A deep link binds or resumes an invitation; a bare /start from an auditor shows the auditor commands."""
     payload = context.args[0] if context.args else None
     svc, person = services(context), who(update)
-    if payload is None and await svc.fieldwork.is_auditor(person.user_id):
+    if payload is None and await svc.auditors.is_auditor(person.user_id):
         reply = await svc.fieldwork.help(person)
     else:
         reply = await svc.respondents.start(person, payload)
@@ -127,7 +128,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert update.effective_message is not None and update.effective_message.text is not None
-    reply = await services(context).respondents.write(who(update), update.effective_message.text)
+    reply = await services(context).respondents.answer(who(update), update.effective_message.text)
     await send(update, context, reply)
 
 
@@ -141,18 +142,18 @@ async def on_edited_message(update: Update, context: ContextTypes.DEFAULT_TYPE) 
 
 async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Auditor commands (and /help, /language) for auditors; everything else (including auditor commands from anyone
-    else) goes to the respondent service, which answers an unknown command the same way whoever sends it."""
+    else) goes to the respondents' commands, which answer an unknown command the same way whoever sends it."""
     assert update.effective_message is not None and update.effective_message.text is not None
     name, *args = update.effective_message.text.split()
     name = name.lstrip("/").split("@")[0].lower()
     svc, person = services(context), who(update)
-    auditor = await svc.fieldwork.is_auditor(person.user_id)
+    auditor = await svc.auditors.is_auditor(person.user_id)
     if auditor and name in AUDITOR_COMMANDS:
         reply = await svc.fieldwork.command(person, name, args)
     elif auditor and name == HELP:
         reply = await svc.fieldwork.help(person)
     elif auditor and name == LANGUAGE:
-        reply = await svc.fieldwork.choose_language(person, args)
+        reply = await svc.fieldwork.chat_language.choose(person, args)
     else:
         reply = await svc.respondents.command(person, name)
     await send(update, context, reply)
@@ -163,7 +164,7 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 async def on_group_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/language in a group chat: the auditors' group chat's own language (flows/chat_language.py decides who may)."""
     svc = services(context)
-    await send(update, context, await svc.fieldwork.choose_language(who(update), list(context.args or [])))
+    await send(update, context, await svc.fieldwork.chat_language.choose(who(update), list(context.args or [])))
 
 
 async def on_auditor_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -172,7 +173,7 @@ async def on_auditor_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     assert update.callback_query is not None
     svc, person, data = services(context), who(update), update.callback_query.data
     private = update.effective_chat is not None and update.effective_chat.type == Chat.PRIVATE
-    auditor = await svc.fieldwork.is_auditor(person.user_id)
+    auditor = await svc.auditors.is_auditor(person.user_id)
     if auditor or not private:
         reply = await svc.fieldwork.press(person, data)
     else:
@@ -201,7 +202,8 @@ async def set_auditor_menu(bot: Bot, cat: Catalogue, chat_id: int, language: str
 
 async def refresh_menu(context: ContextTypes.DEFAULT_TYPE, svc: Services, person: Who) -> None:
     """After an auditor chose their chat's language, the command menu follows it."""
-    await set_auditor_menu(context.bot, svc.catalogue, person.chat_id, await svc.fieldwork.language(person))
+    await set_auditor_menu(context.bot, svc.catalogue, person.chat_id,
+                           await svc.fieldwork.chat_language.language(person))
 
 
 async def send_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -229,7 +231,7 @@ async def post_completions(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def forget_updates(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Hourly: forget the ids of updates Telegram no longer delivers again (flows/service.py)."""
+    """Hourly: forget the ids of updates Telegram no longer delivers again (flows/once.py)."""
     forgotten = await services(context).respondents.forget_updates()
     if forgotten:
         log.info("%d handled update id(s) forgotten", forgotten)

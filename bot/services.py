@@ -31,7 +31,7 @@ from flows.auditors import Auditors
 from flows.backups import BackupService
 from flows.campaigns import CampaignService
 from flows.completion import CompletionService, Poster
-from flows.fieldwork import FieldworkService
+from flows.fieldwork import Fieldwork
 from flows.forecast import ForecastService
 from flows.i18n import Catalogue, catalogue
 from flows.model import Questionnaire
@@ -39,9 +39,9 @@ from flows.ports import Clock
 from flows.posting import PostingService
 from flows.records import Campaign
 from flows.reminders import Messenger, ReminderService
+from flows.respondents import Respondents
 from flows.results import ResultsService
 from flows.retention import RetentionService
-from flows.service import RespondentService
 from reports.outcomes import key_questions
 from storage.access_log import AccessLogRepository
 from storage.auditors import AuditorRepository
@@ -155,10 +155,10 @@ class Services:
         self._conn: aiosqlite.Connection | None = None
         self._reader: sqlite3.Connection | None = None
         self._writer: sqlite3.Connection | None = None
-        self.respondents: RespondentService
+        self.respondents: Respondents
         self.campaigns: CampaignService
         self.auditors: Auditors
-        self.fieldwork: FieldworkService
+        self.fieldwork: Fieldwork
         self.access: AccessLog
         self.reminders: ReminderService
         self.completion: CompletionService
@@ -202,14 +202,14 @@ class Services:
             self.posting = posting = PostingService(self.postings, self.completion, messenger, self.clock,
                                                     self.auditors, results=self.results, access=self.access,
                                                     audience=self.auditors)
-        self.fieldwork = FieldworkService(
+        self.fieldwork = Fieldwork(
             self.campaigns, self.auditors, auditor_records, auditor_records, self.clock, self.settings.zone,
             self.access, reminders=self.reminder_store, completion=self.completion, on_close=on_close,
             posting=posting, forecasts=ForecastService(HistoryRepository(conn), self.reminder_store,
                                                        self.settings.zone),
             questionnaires=respondent_records, cat=self.catalogue,
         )
-        self.respondents = RespondentService(
+        self.respondents = Respondents(
             respondent_records,
             self.clock,
             self.questionnaires,
@@ -241,7 +241,7 @@ class Services:
             if recovered:
                 log.warning("%d reminder(s) were being sent when the bot stopped: recorded as unknown, never repeated",
                             recovered)
-        rebuilt = await self.respondents.withdrawals.finish_pending()
+        rebuilt = await self.respondents.withdraw.finish_pending()
         if rebuilt:
             log.warning("%d stored report(s) rebuilt without the answers of a withdrawal the bot was stopped in",
                         rebuilt)

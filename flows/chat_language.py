@@ -23,7 +23,8 @@ from flows.callbacks import Action
 from flows.i18n import ENGLISH, LANGUAGES, WELSH, Catalogue
 from flows.ports import Invitation
 from flows.render import Button, Screen
-from flows.service import LANGUAGE_NAMES, Reply, Who
+from flows.replies import Reply, Who
+from flows.respondents.screens import LANGUAGE_NAMES
 
 LANGUAGE_ARGS = {ENGLISH: ENGLISH, "english": ENGLISH, "saesneg": ENGLISH, WELSH: WELSH, "cymraeg": WELSH, "welsh": WELSH}
 """What /language takes as an argument: the code, or the language's name in either language."""

@@ -12,7 +12,7 @@ offset.  So every update a respondent's entry point decides is recorded (``handl
   is gone: typed text is never applied to the question shown since.
 
 A second delivery changes nothing and shows the person's current screen.  Time and storage come in through the
-service's ports; nothing here reads a clock.
+interactors' ports; nothing here reads a clock.
 """
 
 from __future__ import annotations
@@ -42,13 +42,19 @@ class Ledger(Protocol):
     async def mark_handled(self, update_id: int, now: datetime) -> None: ...
 
 
-class Deciding(Protocol):
-    """What an entry point's service offers this module: the ledger, the clock, and the person's current screen."""
+class Current(Protocol):
+    """The ledger, the clock, and the person's current screen (``flows.respondents.screens.Screens``)."""
 
     store: Ledger
     clock: Clock
 
     async def again(self, who: Who) -> Reply: ...
+
+
+class Deciding(Protocol):
+    """What an interactor's entry point offers this module: the screens, with the ledger and the clock."""
+
+    screens: Current
 
 
 def changed() -> None:
@@ -101,6 +107,23 @@ def once_per_update(handle: Callable[..., Awaitable[Reply]]) -> Callable[..., Aw
 
     @functools.wraps(handle)
     async def once(self: Deciding, who: Who, *args: object) -> Reply:
-        return await deciding(lambda: handle(self, who, *args), self.store, self.clock, who, lambda: self.again(who))
+        current = self.screens
+        return await deciding(lambda: handle(self, who, *args), current.store, current.clock, who,
+                              lambda: current.again(who))
 
     return once
+
+
+class Forgetting(Protocol):
+    async def forget_updates(self, now: datetime) -> int: ...
+
+
+class ForgetUpdates:
+    """Hourly: forget the ids of updates handled long enough ago that Telegram no longer delivers them again."""
+
+    def __init__(self, store: Forgetting, clock: Clock):
+        self.store = store
+        self.clock = clock
+
+    async def __call__(self) -> int:
+        return await self.store.forget_updates(self.clock.now())

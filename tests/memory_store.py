@@ -1,4 +1,5 @@
-"""An in-memory ``flows.ports.RespondentStore`` for tests that drive ``RespondentService`` many thousands of times.
+"""An in-memory ``flows.ports.RespondentStore`` for tests that drive the respondents' interactors
+(``flows.respondents``) many thousands of times.
 
 It mirrors ``storage.repositories.RespondentRepository`` statement by statement (the SQL is quoted beside each
 method), down to the order ``invitation_for_user`` breaks ties in and what ``withdraw_user`` clears.

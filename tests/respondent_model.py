@@ -20,7 +20,8 @@ from flows.callbacks import Action
 from flows.i18n import catalogue
 from flows.model import Questionnaire
 from flows.render import Screen
-from flows.service import WITHDRAW_YES, RespondentCommand, Who
+from flows.replies import RespondentCommand, Who
+from flows.respondents.withdraw import WITHDRAW_YES
 from flows.tokens import TOKEN_PATTERN
 
 QUESTIONNAIRES: dict[str, Questionnaire] = load_questionnaires()

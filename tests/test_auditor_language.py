@@ -18,7 +18,7 @@ from flows.manifest import Entry, Manifest
 from reports.documents import document
 from flows.fieldwork import AuditorCommand
 from flows.i18n import LANGUAGES, catalogue
-from flows.service import Who
+from flows.replies import Who
 from reports.rates import RateTable, format_html, format_text
 from storage.repositories import RoleRate
 from tests.support import (
@@ -211,7 +211,7 @@ async def test_the_group_chat_has_its_own_language_independent_of_private_chats(
         # Only auditors change it; a group that is not the auditors' gets no answer.
         await fw.app.process_update(group_message(fw, OUTSIDER, "/language en", update_id=9_000_002))
         await group.expect("Dim ond archwilwyr")
-        elsewhere = await services.fieldwork.choose_language(Who(AUDITOR, -100999, "en"), ["cy"])
+        elsewhere = await services.fieldwork.chat_language.choose(Who(AUDITOR, -100999, "en"), ["cy"])
         assert not elsewhere.send and await stored_language(fw, -100999) is None
         refused = await services.fieldwork.press(Who(OUTSIDER, GROUP, "en"), "lang:en")
         assert refused.toast == "Dim ond archwilwyr all newid iaith y sgwrs hon." and refused.edit is None
@@ -414,7 +414,8 @@ async def test_respondents_keep_their_language_and_an_auditor_answering_too_has_
 
 AUDITOR_PREFIXES = ("auditor_", "progress_", "rates_", "role_", "completion_")
 SAME_IN_BOTH = {"auditor_nonstarters_role", "progress_digest_role"}  # only values and markup, no words
-AUDITOR_SOURCES = ["flows/fieldwork.py", "flows/chat_language.py", "flows/completion.py", "reports/progress.py",
+AUDITOR_SOURCES = [*sorted(str(p.relative_to(ROOT)) for p in (ROOT / "flows/fieldwork").glob("*.py")),
+                   "flows/chat_language.py", "flows/completion.py", "reports/progress.py",
                    "reports/rates.py", "bot/handlers.py", "bot/constants.py"]
 
 

@@ -1,6 +1,6 @@
-"""The in-memory store behaves like the SQLite repository: one scripted conversation through RespondentService on
-each gives the same replies and leaves the same rows behind.  This keeps tests/memory_store.py honest, so what the
-property tests (tests/test_properties.py) find with it holds for the real storage too."""
+"""The in-memory store behaves like the SQLite repository: one scripted conversation through the respondents'
+interactors on each gives the same replies and leaves the same rows behind.  This keeps tests/memory_store.py
+honest, so what the property tests (tests/test_properties.py) find with it holds for the real storage too."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from flows.callbacks import Action
 from flows.i18n import catalogue
 from flows.ports import RespondentStore, StorageUnavailable
 from flows.render import Screen
-from flows.service import Reply, RespondentService, Who
+from flows.replies import Reply, Who
+from flows.respondents import Respondents
 from flows.tokens import hash_token
 from storage.database import connect
 from storage.repositories import CampaignRepository
@@ -48,7 +49,7 @@ def find(reply: Reply, action: Action, nth: int = 0) -> str:
     return found[nth]
 
 
-async def conversation(service: RespondentService) -> list[Reply]:
+async def conversation(service: Respondents) -> list[Reply]:
     """Everything a respondent can do, including the odd and the hostile, ending with one submission."""
     replies: list[Reply] = []
 
@@ -59,17 +60,17 @@ async def conversation(service: RespondentService) -> list[Reply]:
 
     s = service
     r = await do(s.start(ALICE, TOKENS["officer"][0]))
-    await do(s.write(ALICE, "hello?"))
+    await do(s.answer(ALICE, "hello?"))
     r = await do(s.press(ALICE, find(r, Action.LANGUAGE)))
     r = await do(s.press(ALICE, find(r, Action.CONSENT)))
     await do(s.press(ALICE, find(r, Action.ANSWER, 0)))  # a double tap: the same payload twice
     r = await do(s.press(ALICE, find(r, Action.ANSWER, 0)))
     comment_screen = last_screen(await do(s.command(ALICE, "resume")))
-    r = await do(s.write(ALICE, "  A <b>comment</b>\x0b with a control\r\nand a second line  "))
+    r = await do(s.answer(ALICE, "  A <b>comment</b>\x0b with a control\r\nand a second line  "))
     await do(s.press(ALICE, find(Reply(edit=comment_screen), Action.SKIP)))  # stale Skip
     r = await do(s.press(ALICE, find(r, Action.ANSWER, 1)))
     r = await do(s.press(ALICE, find(r, Action.BACK)))
-    await do(s.write(ALICE, "text where a button is expected"))
+    await do(s.answer(ALICE, "text where a button is expected"))
     r = await do(s.command(ALICE, "review"))
     r = await do(s.press(ALICE, find(r, Action.EDIT, 2)))
     await do(s.press(ALICE, "a:kc_nonsense:l9"))
@@ -83,7 +84,7 @@ async def conversation(service: RespondentService) -> list[Reply]:
 
     await do(s.start(BOB, TOKENS["officer"][0]))  # Alice's link
     await do(s.start(BOB, "not a token"))
-    await do(s.write(BOB, "anyone there?"))
+    await do(s.answer(BOB, "anyone there?"))
     r = await do(s.start(BOB, TOKENS["member"][0]))
     await do(s.press(BOB, find(r, Action.LANGUAGE, 1)))
     await do(s.press(BOB, "go"))
@@ -108,7 +109,7 @@ async def conversation(service: RespondentService) -> list[Reply]:
         if Action.ANSWER in kinds:
             r = await do(s.press(BOB, find(r, Action.ANSWER, 1)))
         elif Action.SKIP in kinds and skipped:
-            r = await do(s.write(BOB, "Cymraeg: ŵ ŷ — and <i>markup</i> & more"))
+            r = await do(s.answer(BOB, "Cymraeg: ŵ ŷ — and <i>markup</i> & more"))
         elif Action.SKIP in kinds:
             skipped = True
             r = await do(s.press(BOB, find(r, Action.SKIP)))
@@ -117,7 +118,7 @@ async def conversation(service: RespondentService) -> list[Reply]:
             break
         else:
             raise AssertionError(f"stuck on {screen!r}")
-    await do(s.write(BOB, "after submitting"))
+    await do(s.answer(BOB, "after submitting"))
     await do(s.command(BOB, "review"))
     await do(s.press(BOB, find(Reply(edit=bob_question), Action.ANSWER, 0)))
     await do(s.press(BOB, "zz"))
@@ -134,8 +135,8 @@ async def stored(store: RespondentStore, invitation_ids: range) -> dict[int, obj
     return rows
 
 
-def service_on(store: RespondentStore, clock: FakeClock, questionnaires) -> RespondentService:
-    return RespondentService(store, clock, questionnaires, catalogue(), ZoneInfo("Europe/London"),
+def service_on(store: RespondentStore, clock: FakeClock, questionnaires) -> Respondents:
+    return Respondents(store, clock, questionnaires, catalogue(), ZoneInfo("Europe/London"),
                              load_privacy_notice(DEFAULT_PRIVACY_NOTICE))
 
 

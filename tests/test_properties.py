@@ -1,4 +1,4 @@
-"""Property-based tests (issue 9): random conversations through RespondentService on an in-memory store.
+"""Property-based tests (issue 9): random conversations through the respondents' interactors on an in-memory store.
 
 Two or three people share one campaign (two invitations per role).  Each step, one of them opens their own link,
 someone else's, a spare one (a second link in the same campaign) or a made-up one; presses a button of the latest
@@ -54,7 +54,8 @@ from flows.model import Questionnaire
 from flows.questions.text import TextQuestion
 from flows.ports import Invitation
 from flows.render import MAX_TEXT, Screen
-from flows.service import Reply, RespondentCommand, RespondentService, Who
+from flows.replies import Reply, RespondentCommand, Who
+from flows import respondents
 from tests.conftest import FakeClock
 from tests.memory_store import MemoryStore
 from tests.respondent_model import (
@@ -86,7 +87,7 @@ class Respondents(RuleBasedStateMachine):
             per_role={role: 2 for role in ROLES}, tokens={role: [t for t in TOKENS if t.startswith(role)] for role in ROLES},
         )
         self.invitation_ids = [i for role in ROLES for i in seeded.invitation_ids[role]]
-        self.service = RespondentService(self.store, self.clock, QUESTIONNAIRES, CATALOGUE, ZONE, NOTICE)
+        self.service = respondents.Respondents(self.store, self.clock, QUESTIONNAIRES, CATALOGUE, ZONE, NOTICE)
         self.people: list[Person] = []
         self.spare: list[str] = []
         self.seq = 0
@@ -209,7 +210,7 @@ class Respondents(RuleBasedStateMachine):
     @rule(n=st.integers(0, 2), text=TYPED)
     def type_text(self, n: int, text: str) -> None:
         p = self.person(n)
-        self.act(p, self.service.write(p.who, text), kind="write", typed=text)
+        self.act(p, self.service.answer(p.who, text), kind="write", typed=text)
 
     @rule(n=st.integers(0, 2), name=COMMANDS)
     def command(self, n: int, name: str) -> None:
@@ -242,7 +243,7 @@ class Respondents(RuleBasedStateMachine):
                 self.press(p, by_action[Action.SKIP][0], screen)
             elif screen.kind == "question":
                 typed = f"{comment} ({self.seq})"
-                self.act(p, self.service.write(p.who, typed), kind="write", typed=typed)
+                self.act(p, self.service.answer(p.who, typed), kind="write", typed=typed)
             elif Action.SUBMIT in by_action:
                 self.press(p, by_action[Action.SUBMIT][0], screen)
             elif screen.kind == "review":

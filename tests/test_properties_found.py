@@ -8,7 +8,8 @@ from datetime import timedelta
 from flows import callbacks, engine
 from flows.callbacks import Action
 from flows.render import Screen
-from flows.service import RespondentService, Who
+from flows.replies import Who
+from flows.respondents import Respondents
 from tests.conftest import FakeClock
 from tests.memory_store import MemoryStore
 from tests.respondent_model import AUTHORITY, CATALOGUE, NOTICE, QUESTIONNAIRES, TOKENS, ZONE, classify
@@ -21,13 +22,13 @@ def _press_data(screen: Screen | None, action: Action, nth: int = 0) -> str:
     return found[nth]
 
 
-async def _on_question_one(language_code: str = "en") -> tuple[MemoryStore, RespondentService, Who, Screen]:
+async def _on_question_one(language_code: str = "en") -> tuple[MemoryStore, Respondents, Who, Screen]:
     """An officer who opened their link, chose English and started: the first question's screen."""
     store, clock = MemoryStore(), FakeClock()
     today = clock.now().astimezone(ZONE).date()
     store.seed_campaign(AUTHORITY, today - timedelta(days=3), today + timedelta(days=20), clock.now(),
                         per_role={"officer": 1}, tokens={"officer": [TOKENS[0]]})
-    service = RespondentService(store, clock, QUESTIONNAIRES, CATALOGUE, ZONE, NOTICE)
+    service = Respondents(store, clock, QUESTIONNAIRES, CATALOGUE, ZONE, NOTICE)
     who = Who(1001, 1001, language_code)
     language = (await service.start(who, TOKENS[0])).send[0]
     notice = (await service.press(who, _press_data(language, Action.LANGUAGE))).edit
@@ -67,7 +68,7 @@ async def test_skip_on_the_message_shown_before_typing_keeps_the_typed_answer() 
     store, service, who, first = await _on_question_one()
     follow_up = (await service.press(who, _press_data(first, Action.ANSWER, 0))).edit
     assert follow_up is not None and classify(follow_up) == ("question", "lead_help")
-    following = (await service.write(who, "My comment")).send[-1]
+    following = (await service.answer(who, "My comment")).send[-1]
     assert classify(following) == ("question", "kc_standards")
     back = (await service.press(who, _press_data(following, Action.BACK))).edit
     assert back is not None and classify(back) == ("question", "lead_help")

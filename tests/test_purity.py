@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FLOWS_DIR = Path(flows.__file__).resolve().parent
 FORBIDDEN = {"telegram", "aiosqlite", "sqlite3", "apscheduler", "jinja2", "matplotlib", "httpx", "aiohttp", "storage",
              "bot"}
-REQUIRED_MODULES = ["engine", "service", "render", "model", "i18n", "callbacks", "ports", "tokens", "campaigns",
+REQUIRED_MODULES = ["engine", "respondents", "render", "model", "i18n", "callbacks", "ports", "tokens", "campaigns",
                     "auditors", "fieldwork", "completion", "reminders"]
 
 

@@ -27,7 +27,8 @@ from flows.callbacks import Action
 from flows.i18n import catalogue
 from flows.ports import RespondentStore
 from flows.render import Screen
-from flows.service import Reply, RespondentService, Who
+from flows.replies import Reply, Who
+from flows.respondents import Respondents
 from flows.tokens import hash_token
 from storage.database import connect
 from storage.repositories import CampaignRepository
@@ -105,8 +106,8 @@ async def test_a_redelivered_start_after_withdrawal_does_not_bind_again(world: W
 # ---- the service: typed text overtaken, and one account with two councils ---------------------------------------------
 
 
-def service_on(store: RespondentStore, clock: FakeClock, questionnaires, *, outputs=None) -> RespondentService:
-    return RespondentService(store, clock, questionnaires, catalogue(), ZONE, load_privacy_notice(DEFAULT_PRIVACY_NOTICE),
+def service_on(store: RespondentStore, clock: FakeClock, questionnaires, *, outputs=None) -> Respondents:
+    return Respondents(store, clock, questionnaires, catalogue(), ZONE, load_privacy_notice(DEFAULT_PRIVACY_NOTICE),
                              outputs=outputs)
 
 
@@ -134,7 +135,7 @@ class Updates:
         return replace(self.who, update_id=self.next)
 
 
-async def onboarded(service: RespondentService, updates: Updates, token: str) -> Reply:
+async def onboarded(service: Respondents, updates: Updates, token: str) -> Reply:
     reply = await service.start(updates(), token)
     reply = await service.press(updates(), button(reply, Action.LANGUAGE))
     return await service.press(updates(), button(reply, Action.CONSENT))
@@ -151,7 +152,7 @@ async def test_text_typed_before_the_question_on_screen_is_refused_as_stale(ques
     question_1 = await onboarded(service, alice, TOKENS["officer"][0])
     typed_at_question_1 = alice()  # typed, then overtaken by the press below
     await service.press(alice(), button(question_1, Action.ANSWER, 0))
-    reply = await service.write(typed_at_question_1, "2")
+    reply = await service.answer(typed_at_question_1, "2")
     invitation = seeded.invitation_ids["officer"][0]
     assert store.stored_answers(invitation) == {"kc_leadership": "l1"}
     assert "typed before the question below was shown" in screen_of(reply).text
@@ -187,7 +188,7 @@ async def test_typed_text_goes_to_the_council_whose_question_was_shown_last(tmp_
         flint_invitation = callbacks.decode(button(flint, Action.ANSWER)).owner
         resumed = await service.press(member(), callbacks.encode(Action.RESUME, owner=flint_invitation))
         assert "Flintshire County Council" in screen_of(resumed).text
-        reply = await service.write(member(), "2")
+        reply = await service.answer(member(), "2")
         assert "Flintshire County Council" in screen_of(reply).text and "Question 2 of" in screen_of(reply).text
         rows = await conn.execute_fetchall(
             "SELECT a.name, x.question_id, x.value FROM answers x JOIN invitations i ON i.id = x.invitation_id"
@@ -224,7 +225,7 @@ OWN = [TOKENS["officer"][0], TOKENS["member"][0]]
 OTHER_TOKENS = [TOKENS["officer"][1], TOKENS["member"][1], "not-a-real-token-0000001"]
 
 
-async def deliver(service: RespondentService, clock: FakeClock, update: Update) -> Reply:
+async def deliver(service: Respondents, clock: FakeClock, update: Update) -> Reply:
     clock.current = update.at
     match update.kind:
         case "start":
@@ -232,7 +233,7 @@ async def deliver(service: RespondentService, clock: FakeClock, update: Update) 
         case "press":
             return await service.press(update.who, update.data)
         case "write":
-            return await service.write(update.who, update.data)
+            return await service.answer(update.who, update.data)
     return await service.command(update.who, update.data)
 
 
@@ -244,7 +245,7 @@ def seeded_memory(clock: FakeClock) -> MemoryStore:
     return store
 
 
-def draw_conversation(data: st.DataObject, service: RespondentService, clock: FakeClock, loop) -> list[Update]:
+def draw_conversation(data: st.DataObject, service: Respondents, clock: FakeClock, loop) -> list[Update]:
     """Updates drawn one at a time from what each person was shown, played on ``service`` as they are drawn."""
     shown: list[list[str]] = [[], []]
     updates: list[Update] = []

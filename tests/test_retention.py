@@ -378,14 +378,14 @@ def test_a_notice_that_does_not_say_how_long_is_refused(tmp_path):
 async def test_respondents_read_their_own_campaigns_period(tmp_path, clock, questionnaires):
     from flows.callbacks import Action
     from flows.replies import Who
-    from flows.service import RespondentService
+    from flows.respondents import Respondents
     from storage.respondents import RespondentRepository
     from tests.test_redelivery import TOKENS, Updates, button, sqlite_store
 
     conn = await sqlite_store(tmp_path / "n.db", clock)
     try:
         await RetentionRepository(conn).set_days(1, 45)
-        service = RespondentService(RespondentRepository(conn), clock, questionnaires, catalogue(),
+        service = Respondents(RespondentRepository(conn), clock, questionnaires, catalogue(),
                                     settings_for(tmp_path).zone, load_privacy_notice(retention_days=365))
         person = Updates(Who(701, 701, "en"))
         reply = await service.start(person(), TOKENS["officer"][0])

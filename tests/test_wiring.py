@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -93,8 +94,8 @@ def wired_from_outside(tree: ast.AST, attributes: set[str]) -> list[tuple[int, s
 
 def test_the_service_classes_are_found() -> None:
     found = service_classes()
-    assert {"Services", "FieldworkService", "RespondentService", "Withdrawals", "ResultsService", "PostingService",
-            "RetentionService", "BackupService", "CompletionService", "Compiler"} <= found
+    assert {"Services", "Fieldwork", "Respondents", "Withdraw", "Press", "Close", "Rates", "ResultsService",
+            "PostingService", "RetentionService", "BackupService", "CompletionService", "Compiler"} <= found
     attributes = service_attributes(found)
     assert {"on_close", "forecasts", "posting", "access", "outputs", "retention", "backups"} <= attributes
 
@@ -104,13 +105,13 @@ def test_the_checker_sees_late_wiring_and_not_a_test_double_s_state() -> None:
     late = ast.parse("services.fieldwork.on_close = closed\n"
                      "def open(self):\n"
                      "    self.fieldwork.forecasts = ForecastService()\n"
-                     "    self.respondents.withdrawals.access = self.access\n"
+                     "    self.respondents.withdraw.access = self.access\n"
                      "    services.retention = retention_service()\n"
                      "    self.posting = PostingService()\n"  # the root setting its own attribute: allowed
                      "clock.current = later\n"  # a settable clock's time: not a service's collaborator
                      "record.msg = 'withheld'\n")
     assert [text for _, text in wired_from_outside(late, attributes)] == [
-        "services.fieldwork.on_close", "self.fieldwork.forecasts", "self.respondents.withdrawals.access",
+        "services.fieldwork.on_close", "self.fieldwork.forecasts", "self.respondents.withdraw.access",
         "services.retention"]
 
 
@@ -149,11 +150,86 @@ async def test_the_root_hands_each_service_its_collaborators(emulator, tmp_path:
     services = Services(make_settings(emulator, tmp_path / "wired.db"))
     await services.open(object(), on_close=on_close)  # type: ignore[arg-type]  # the messenger is only stored here
     try:
-        assert services.fieldwork.on_close is on_close
-        assert services.fieldwork.posting is services.posting and services.fieldwork.forecasts is not None
+        assert services.fieldwork.close.on_close is on_close
+        assert services.fieldwork.resend.posting is services.posting and services.fieldwork.rates.forecasts is not None
         assert services.results.access is services.access and services.posting.access is services.access
-        assert services.respondents.withdrawals.access is services.access
-        assert services.respondents.withdrawals.outputs is services.completion
+        assert services.respondents.withdraw.access is services.access
+        assert services.respondents.withdraw.outputs is services.completion
         assert services.retention is not None and services.backups is not None
     finally:
         await services.close()
+
+
+# ---- one small interactor per use case (issue 24, item 5) -----------------------------------------------------------
+
+INTERACTOR_PACKAGES = ("flows/respondents", "flows/fieldwork")
+SHARED_MODULES = {"__init__.py", "screens.py", "questions.py", "ports.py", "names.py", "wording.py", "finding.py"}
+"""What the interactors of a package share (the screens, one input through the engine, ports, wording, finding a
+council's campaign) and the package itself, which only builds and holds them."""
+INTERACTOR_LINES = 160
+SHARED_LINES = 200
+PUBLIC_METHODS = 3
+
+
+def _public_methods(cls: ast.ClassDef) -> list[str]:
+    return [n.name for n in cls.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and (not n.name.startswith("_") or n.name == "__call__")]
+
+
+def _interactor_modules() -> list[Path]:
+    return sorted(p for package in INTERACTOR_PACKAGES for p in (ROOT / package).glob("*.py"))
+
+
+@pytest.mark.parametrize("path", _interactor_modules(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_each_interactor_module_stays_small(path: Path) -> None:
+    """One use case a module, each class with a few entry points: no room grows back into a service with one method
+    per use case."""
+    lines = len(path.read_text(encoding="utf-8").splitlines())
+    shared = path.name in SHARED_MODULES
+    assert lines <= (SHARED_LINES if shared else INTERACTOR_LINES), f"{path.relative_to(ROOT)}: {lines} lines"
+    if shared:
+        return
+    classes = [n for n in ast.parse(path.read_text(encoding="utf-8")).body if isinstance(n, ast.ClassDef)]
+    assert classes, f"{path.relative_to(ROOT)} holds no interactor"
+    for cls in classes:
+        assert len(_public_methods(cls)) <= PUBLIC_METHODS, (path.name, cls.name, _public_methods(cls))
+
+
+def test_no_god_service_is_left() -> None:
+    """The respondents' and the auditors' services were one class each with a method per use case; what holds
+    their interactors now builds them and does nothing else."""
+    from flows.fieldwork import Fieldwork
+    from flows.respondents import Respondents
+
+    assert not (ROOT / "flows/service.py").exists() and not (ROOT / "flows/fieldwork.py").exists()
+    for holder in (Respondents, Fieldwork):
+        assert [name for name, value in vars(holder).items() if callable(value)] == ["__init__"], holder
+
+
+def _holders() -> dict[str, object]:
+    """The interactors as the root holds them, built on placeholders (their constructors only keep them)."""
+    from flows.fieldwork import Fieldwork
+    from flows.respondents import Respondents
+
+    nothing: Any = None
+    return {"respondents": Respondents(nothing, nothing, {}, nothing, nothing, nothing),
+            "fieldwork": Fieldwork(nothing, nothing, nothing, nothing, nothing, nothing, nothing, reminders=nothing,
+                                   completion=nothing, cat=nothing)}
+
+
+def test_the_handlers_call_interactors() -> None:
+    """``bot/handlers.py`` reaches each use case as an interactor of its own (``svc.respondents.press(...)``,
+    ``svc.fieldwork.chat_language.choose(...)``), never a method of one service that does everything."""
+    holders = _holders()
+    used: set[tuple[str, str]] = set()
+    for node in ast.walk(ast.parse((ROOT / "bot/handlers.py").read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute) and node.value.attr in holders:
+            used.add((node.value.attr, node.attr))
+    assert {("respondents", n) for n in ("start", "press", "answer", "command", "unsupported", "edited",
+                                          "forget_updates")} <= used
+    assert {("fieldwork", n) for n in ("help", "command", "press", "digest", "chat_language")} <= used
+    for holder, name in sorted(used):
+        interactor = getattr(holders[holder], name)
+        module = type(interactor).__module__
+        assert module.startswith((f"flows.{holder}.", "flows.chat_language", "flows.once")), (holder, name, module)
+        assert len(_public_methods(_classes()[type(interactor).__name__])) <= PUBLIC_METHODS, (holder, name)

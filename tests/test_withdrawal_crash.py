@@ -37,7 +37,7 @@ async def test_withdrawn_answers_are_not_left_in_the_write_ahead_log(tmp_path: P
         person = Updates(Who(601, 601, "en"))
         question = await onboarded(service, person, TOKENS["officer"][0])
         reply = await service.press(person(), button(question, Action.ANSWER, 0))  # Level 1: a free-text follow-up
-        await service.write(person(), MARKER)
+        await service.answer(person(), MARKER)
         files = [tmp_path / "wal.db", tmp_path / "wal.db-wal"]
         assert any(MARKER.encode() in f.read_bytes() for f in files if f.exists()), reply  # the premise
         confirm = await service.command(person(), "withdraw")
@@ -77,9 +77,9 @@ async def test_a_rebuild_that_fails_is_pending_and_finished_at_the_next_start(tm
         assert "still has to be rebuilt" in told.edit.text  # type: ignore[union-attr]
         assert await store.pending_rebuilds() == [1]
         restarted = service_on(store, clock, questionnaires, outputs=outputs)
-        assert await restarted.withdrawals.finish_pending() == 1
+        assert await restarted.withdraw.finish_pending() == 1
         assert outputs.calls == [1, 1] and await store.pending_rebuilds() == []
-        assert await restarted.withdrawals.finish_pending() == 0
+        assert await restarted.withdraw.finish_pending() == 0
     finally:
         await conn.close()
 

@@ -1,4 +1,4 @@
-"""Withdrawal: a respondent takes back everything they gave, for every invitation bound to their Telegram account.
+"""Withdraw: a respondent takes back everything they gave, for every invitation bound to their Telegram account.
 
 The answers, the submission, the reminders and the Telegram identity go in one transaction, which also records a
 pending rebuild of each closed campaign's stored reports (they still hold the answers).  The reports are rebuilt
@@ -37,21 +37,22 @@ class WithdrawalStore(Protocol):
     async def rebuilt(self, campaign_id: int) -> None: ...
 
 
-class Withdrawals:
+class Withdraw:
     def __init__(self, store: WithdrawalStore, clock: Clock, catalogue: Catalogue, outputs: ReportOutputs | None,
                  access: AccessLog | None = None):
         self.store, self.clock, self.cat, self.outputs = store, clock, catalogue, outputs
         self.access = access
         """The access log: each withdrawal by campaign and count, never by person (none in tests that need none)."""
 
-    def confirm_screen(self, language: str) -> Reply:
+    def command(self, language: str) -> Reply:
+        """/withdraw: asks first."""
         buttons = (
             (Button(self.cat.raw("button_withdraw_yes", language), callbacks.encode(Action.WITHDRAW, WITHDRAW_YES)),),
             (Button(self.cat.raw("button_withdraw_no", language), callbacks.encode(Action.WITHDRAW, WITHDRAW_NO)),),
         )
         return Reply(send=(Screen(self.cat.t("withdraw_confirm", language), buttons),))
 
-    async def withdraw(self, who: Who, language: str, *, confirmed: bool) -> Reply:
+    async def pressed(self, who: Who, language: str, *, confirmed: bool) -> Reply:
         """Withdraw every invitation bound to this Telegram account (one person may hold links of several
         campaigns), once the person confirmed; the reply edits the confirmation message."""
         if not confirmed:
