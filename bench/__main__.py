@@ -46,7 +46,7 @@ from flows.model import MEMBER, OFFICER, ROLES
 from flows.questions.text import TextQuestion
 from flows.reminders import Slot
 from flows.tokens import hash_token, new_token
-from reports.model import Response, SurveyData
+from reports.inputs import Response, SurveyData
 from reports.scoring import score
 from reports.summary import render_summary
 from storage.database import connect

@@ -45,7 +45,7 @@ from flows.i18n import ENGLISH, WELSH
 from flows.model import MEMBER, OFFICER, Questionnaire
 from flows.ports import SettableClock
 from flows.tokens import hash_token
-from reports.model import Response
+from reports.inputs import Response
 from storage.respondents import RespondentRepository
 from storage.surveys import SurveyRepository
 

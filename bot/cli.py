@@ -54,7 +54,7 @@ from flows.campaigns import (
     check_dates,
 )
 from flows.model import MEMBER, OFFICER
-from reports.rates import format_text
+from flows.rate_texts import format_text
 from storage.backup import RunLock
 from storage.database import DatabaseError
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from config.authorities import DEFAULT_AUTHORITIES, Authority, load_authorities
 from config.codebook import Codebook, shipped_codebook
+from config.good_practice import shipped_good_practice
 from config.publisher import DEFAULT_PUBLISHER, PublisherConfig, load_publisher
 from flows.diagnostics import where
 from flows.i18n import DEFAULT_LANGUAGE
@@ -32,7 +33,7 @@ from reports.publisher import Publisher, WelshName
 from storage.surveys import SurveyRepository
 
 if TYPE_CHECKING:
-    from reports.model import SurveyData
+    from reports.inputs import SurveyData
 
 SUMMARY_LANGUAGE = DEFAULT_LANGUAGE
 PRIVATE_FILE, PRIVATE_FOLDER = 0o600, 0o700
@@ -130,6 +131,8 @@ class Compiler:
         """How the report groups comments (``config/codebook.yaml``): read and checked here, when the bot starts."""
         self.publisher = Publisher(**(publisher or load_publisher(DEFAULT_PUBLISHER)).fields())
         """Who publishes the reports (``config/publisher.yaml``): the audit body, its national report, its contact."""
+        self.good_practice = shipped_good_practice()
+        """The examples each group may be pointed to (``config/good_practice.yaml``), read and checked at start-up."""
         self.welsh_names = {a.name: WelshName(a.name_cy, a.cy_forms.soft, a.cy_forms.nasal, a.cy_forms.aspirate,
                                               a.cy_forms.yn)
                             for a in (authorities or load_authorities(DEFAULT_AUTHORITIES))
@@ -137,8 +140,10 @@ class Compiler:
         """Each council's Welsh name after "yn", "o", "gyda" ... (``config/authorities.yaml``), for Welsh sentences."""
 
     def published(self, data: SurveyData) -> SurveyData:
-        """The council's data as its report and summary are written: with the publisher and the Welsh name's forms."""
-        return dataclasses.replace(data, publisher=self.publisher, authority_forms=self.welsh_names.get(data.authority))
+        """The council's data as its report and summary are written: with the publisher, the good-practice examples
+        and the Welsh name's forms."""
+        return dataclasses.replace(data, publisher=self.publisher, good_practice=self.good_practice,
+                                   authority_forms=self.welsh_names.get(data.authority))
 
     # reports/ (matplotlib, openpyxl, Jinja2) is imported when a report is first built, not when the bot starts: a
     # running bot builds reports a few times a campaign, and those libraries are most of its memory.

@@ -34,7 +34,8 @@ from flows.i18n import ENGLISH, WELSH
 from flows.model import MEMBER, OFFICER, Questionnaire
 from flows.ports import SettableClock
 from flows.reminders import campaign_slots
-from reports.rates import RateTable, format_text
+from flows.rate_texts import format_text
+from reports.rates import RateTable
 
 AUTHORITY = "Flintshire County Council"
 INVITED = {OFFICER: 62, MEMBER: 65}

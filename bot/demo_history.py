@@ -25,11 +25,11 @@ from flows import i18n
 from flows.engine import is_visible
 from flows.model import MEMBER, OFFICER, Questionnaire
 from flows.ports import SettableClock
-from flows.questions.categories import Categories
+from reports.categories import Categories
 from flows.records import Campaign
 from flows.tokens import hash_token
-from reports.model import Response
-from reports.outcomes import key_question
+from reports.inputs import Response
+from flows.report_input import form_of
 from storage.postings import PostingRepository
 from storage.respondents import RespondentRepository
 from storage.surveys import SurveyRepository
@@ -148,8 +148,8 @@ def _answers(qn: Questionnaire, role: str, choose: Chooser) -> dict[str, str | N
 
 def _characteristics(questionnaires: dict[str, Questionnaire]) -> list[str]:
     """Ids of the sections asking a level (the key characteristics), in questionnaire order."""
-    return list(dict.fromkeys(s.id for qn in questionnaires.values() for s in qn.sections
-                              if key_question(qn, s) is not None))
+    return list(dict.fromkeys(s.id for qn in questionnaires.values() for s in form_of(qn).sections
+                              if s.key_question is not None))
 
 
 def _a_level_lower(rng: random.Random, questionnaires: dict[str, Questionnaire],

@@ -42,7 +42,8 @@ from flows.reminders import Messenger, ReminderService
 from flows.respondents import Respondents
 from flows.results import ResultsService
 from flows.retention import RetentionService
-from reports.outcomes import key_questions
+from flows.report_input import forms_of
+from reports.inputs import key_questions
 from storage.access_log import AccessLogRepository
 from storage.auditors import AuditorRepository
 from storage.database import connect, open_reader, open_writer
@@ -68,11 +69,11 @@ async def campaign_service(conn: aiosqlite.Connection, settings: Settings, clock
                            authorities: list[Authority],
                            questionnaires: dict[str, Questionnaire] | None = None) -> CampaignService:
     """The campaigns use cases on ``conn``, with the configured authorities present in the database; the outcome
-    threshold (``reports.outcomes.key_questions``) from ``questionnaires`` when the caller has loaded them."""
+    threshold (``reports.inputs.key_questions``) from ``questionnaires`` when the caller has loaded them."""
     repo = CampaignRepository(conn)
     await repo.sync_authorities([(a.name, a.name_cy) for a in authorities])
     return CampaignService(repo, clock, settings.zone,
-                           shipped_key_questions if questionnaires is None else key_questions(questionnaires))
+                           shipped_key_questions if questionnaires is None else key_questions(forms_of(questionnaires)))
 
 
 def completion_service(conn: aiosqlite.Connection, settings: Settings, campaigns: CampaignService,

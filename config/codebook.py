@@ -2,7 +2,7 @@
 
 Configuration rather than code, so the audit team can add a code or change its keywords between rounds:
 ``load_codebook`` reads a file (by default the shipped one, whose codes start from the barriers the Wales Audit Office
-report names), checks it and returns a ``reports.comments.Codebook`` (defined in ``reports.coding``): plain frozen
+report names), checks it and returns a ``reports.inputs.Codebook`` (named for ``config`` by ``flows.report_input``): plain frozen
 data that the adapters pass to the report (``SurveyData.codebook``; ``reports/`` reads no file).  A file that cannot
 be used stops whoever loads it (the bot at start-up, the command line) with one line naming the file, the code and
 what is wrong: every code has an id (lower case letters, digits, _; unique), a label in both languages (each its
@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from config.bilingual import Bilingual
 from flows.i18n import LANGUAGES
 from flows.model import Text
-from reports.coding import Code, Codebook, pattern
+from flows.report_input import Code, Codebook, pattern
 
 DEFAULT_CODEBOOK = Path(__file__).parent / "codebook.yaml"
 MAX_LABEL = 80

@@ -14,7 +14,6 @@ national study report, where the examples were identified, not a council's own r
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -23,22 +22,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from config.bilingual import Bilingual
 from flows.model import Text
+from flows.report_input import PracticeExample
 
 DEFAULT_GOOD_PRACTICE = Path(__file__).parent / "good_practice.yaml"
 MAX_SUMMARY = 1200
 """A summary is a paragraph, not the case study: the report links to nothing, so it must stay readable on a phone."""
-
-
-@dataclass(frozen=True)
-class PracticeExample:
-    """One example, as the reports read it."""
-
-    id: str
-    title: Text
-    organisation: Text
-    summary: Text
-    characteristics: tuple[str, ...]  # section ids of the key characteristics it addresses, in the file's order
-    source: Text  # the publication it is summarised from, cited under it in each language
 
 
 class _Bilingual(Bilingual):

@@ -34,6 +34,6 @@ def load_questionnaires(directory: Path = QUESTIONNAIRE_DIR) -> dict[str, Questi
 def shipped_key_questions() -> dict[str, tuple[str, ...]]:
     """Role -> the key characteristic questions of the shipped questionnaires (the partial threshold of the response
     outcomes), read once, when first needed (``flows.campaigns.CampaignService``'s first /rates)."""
-    from flows.campaigns import key_questions
+    from flows.report_input import forms_of, key_questions
 
-    return key_questions(load_questionnaires())
+    return key_questions(forms_of(load_questionnaires()))

@@ -34,7 +34,6 @@ from flows.records import (
     RoleRate,
 )
 from flows.tokens import hash_token, new_token
-from reports.outcomes import key_questions
 from reports.rates import RateTable
 
 log = logging.getLogger(__name__)

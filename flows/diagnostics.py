@@ -1,4 +1,5 @@
-"""Describing a failure for the log without its message.
+"""Describing a failure for the log without its message (``where``, from ``reports.failures``: reports/ logs its
+failed outputs the same way), and keeping one campaign's failure inside its part of a periodic job (``isolated``).
 
 An exception's message can carry what caused it: a respondent's comment that openpyxl refused, an answer in a
 failed SQL parameter, a bot token in a URL.  Logs therefore get the exception's type and where it was raised —
@@ -9,25 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
-import traceback
 from collections.abc import Iterator
 
 from flows.ports import StorageUnavailable
+from reports.failures import where
 
-
-def where(exc: BaseException) -> str:
-    """``"IllegalCharacterError at openpyxl/cell/cell.py:220 in check_string"``: type, then the innermost frame
-    (and, for a chained exception, the type it was raised from)."""
-    frames = traceback.extract_tb(exc.__traceback__) if exc.__traceback__ is not None else []
-    described = type(exc).__name__
-    if frames:
-        last = frames[-1]
-        described += f" at {_short(last.filename)}:{last.lineno} in {last.name}"
-    cause = exc.__cause__ or exc.__context__
-    if cause is not None and cause is not exc:
-        described += f" (from {type(cause).__name__})"
-    return described
+__all__ = ["isolated", "where"]
 
 
 @contextlib.contextmanager
@@ -42,9 +30,3 @@ def isolated(log: logging.Logger, what: str) -> Iterator[None]:
         raise
     except Exception as exc:
         log.error("%s: %s", what, where(exc))
-
-
-def _short(filename: str) -> str:
-    """The last two parts of a path: enough to find the line, without the machine's folders."""
-    parts = filename.replace(os.sep, "/").split("/")
-    return "/".join(parts[-2:])

@@ -21,7 +21,7 @@ from flows.ports import FieldworkHistory, StorageUnavailable
 from flows.records import OPEN, Campaign, RoleRate
 from flows.reminders import ReminderPolicy, campaign_slots
 from reports.forecast import GroupForecast, GroupHistory, forecast_group
-from reports.rates import forecast_lines
+from flows.rate_texts import forecast_lines
 
 log = logging.getLogger(__name__)
 

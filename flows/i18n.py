@@ -5,55 +5,20 @@ from __future__ import annotations
 import html
 from functools import cache
 from pathlib import Path
-from typing import Literal
 
-import yaml
+from reports.catalogues import parse_texts
+from reports.vocabulary import DEFAULT_LANGUAGE, ENGLISH, LANGUAGES, WELSH, Language, in_language
+
+__all__ = ["CATALOGUE_PATH", "DEFAULT_LANGUAGE", "ENGLISH", "LANGUAGES", "WELSH", "Catalogue", "Language", "catalogue",
+           "in_language", "load_texts", "normalise_language"]
 
 CATALOGUE_PATH = Path(__file__).parent / "messages.yaml"
-Language = Literal["en", "cy"]
-ENGLISH: Language = "en"
-WELSH: Language = "cy"
-LANGUAGES: tuple[Language, ...] = (ENGLISH, WELSH)
-"""The languages of every text the bot shows: defined here once (no other module of the project spells ``"en"`` or
-``"cy"``; tests/test_one_place.py checks)."""
-DEFAULT_LANGUAGE: Language = ENGLISH
-
-
-def in_language(english: str, welsh: str | None, language: str) -> str:
-    """A name known in English and perhaps in Welsh (a council's), in ``language``: the Welsh name in Cymraeg where
-    one is known, else the English.  The one place this rule is written."""
-    return (welsh or english) if language == WELSH else english
-
-
-class _UniqueKeys(yaml.SafeLoader):
-    """YAML that refuses a key given twice in one mapping (PyYAML keeps the last one silently, so a second
-    ``retention_reports_kept`` would quietly replace the first everywhere it is used)."""
-
-
-def _unique_mapping(loader: _UniqueKeys, node: yaml.MappingNode) -> dict[object, object]:
-    seen: set[object] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node)
-        if key in seen:
-            raise ValueError(f"line {key_node.start_mark.line + 1}: the key {key!r} is given twice")
-        seen.add(key)
-    return loader.construct_mapping(node)
-
-
-_UniqueKeys.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
 
 
 def load_texts(path: Path, what: str = "message keys") -> dict[object, object]:
-    """A file of texts (a mapping of keys to their texts per language) as read from YAML, a key given twice refused:
-    the one loader of the message catalogue and of the report texts (``reports.texts``).  ValueError naming the file
-    when it is not such a mapping."""
-    try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeys)  # noqa: S506 - a SafeLoader
-    except ValueError as exc:
-        raise ValueError(f"{path}: {exc}") from None
-    if not isinstance(raw, dict):
-        raise ValueError(f"{path}: expected a mapping of {what}")
-    return raw
+    """A file of texts (a mapping of keys to their texts per language) as read from YAML, a key given twice refused
+    (``reports.catalogues.parse_texts``, the one parser).  ValueError naming the file when it is not such a mapping."""
+    return parse_texts(path.read_text(encoding="utf-8"), str(path), what)
 
 
 class Catalogue:

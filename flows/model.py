@@ -21,6 +21,7 @@ from typing import Annotated
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from flows import callbacks
+from reports.vocabulary import MEMBER, OFFICER, ROLES
 from flows.questions import QuestionKind, kind_class, names
 from flows.questions.schema import (
     DONT_KNOW,
@@ -61,9 +62,8 @@ __all__ = [
 LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{2}$")]
 
 
-class Role(StrEnum):
-    OFFICER = "officer"
-    MEMBER = "member"
+Role = StrEnum("Role", {"OFFICER": OFFICER, "MEMBER": MEMBER})
+"""The groups a questionnaire is for (``reports.vocabulary`` spells them)."""
 
 
 class ShowIf(Strict):
@@ -275,10 +275,5 @@ def _locate(loc: list, raw: dict) -> str:
     return ".".join(str(p) for p in loc)
 
 
-OFFICER: str = Role.OFFICER.value
-MEMBER: str = Role.MEMBER.value
-ROLES: tuple[str, ...] = tuple(role.value for role in Role)
-"""Role names in their fixed order (officers first): defined here once (no other module of the project spells
-``"officer"`` or ``"member"``; tests/test_one_place.py checks)."""
 DEFAULT_TARGETS: dict[str, float] = {OFFICER: 0.6, MEMBER: 0.5}
 """Target response rate per role when a campaign names none (a fraction)."""

@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from flows.engine import Error
 from flows.render import Screen
-from flows.text import truncate
+from reports.plain_text import truncate
 
 TOAST_LIMIT = 200  # answerCallbackQuery text
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 
-from flows.text import truncate
+from reports.plain_text import truncate
 
 MAX_TEXT = 4096
 """Telegram's limit on a message's text."""

@@ -26,9 +26,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from flows.i18n import DEFAULT_LANGUAGE
-from flows.model import Side
-from flows.questions.categories import Categories
+from reports.vocabulary import DEFAULT_LANGUAGE
+from reports.vocabulary import Side
+from reports.categories import Categories
 from reports.chart_drawing import WIDE, Layout, Row, Segment, inline_svg, render
 from reports.model import TOTAL, Breakdown, Detail, StatementResult, SurveyReport, ThemeResult
 from reports.national import NationalView

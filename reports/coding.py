@@ -27,8 +27,8 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from flows.i18n import ENGLISH, WELSH
-from flows.model import Text
+from reports.vocabulary import ENGLISH, WELSH
+from reports.wording import Wording
 
 STEM = "*"
 MIN_STEM = 3
@@ -84,7 +84,7 @@ class Code:
     """One code of the codebook: a barrier or theme comments mention, with its label and keywords per language."""
 
     id: str
-    label: Text
+    label: Wording
     keywords: Mapping[str, tuple[str, ...]]  # language -> keywords ("silo*": a stem; "data sharing": a phrase)
 
 

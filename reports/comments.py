@@ -39,20 +39,13 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from flows.model import Question, Questionnaire, SectionKind, Text
+from reports.vocabulary import SectionKind
+from reports.inputs import Form, FormQuestion
+from reports.wording import Text, Wording
 from reports.coding import Code, Codebook, Matcher, complete_sentence, language_of, same_key
 from reports.disclosure import follow_up_shown, passes
-from reports.model import (
-    TOTAL,
-    Breakdown,
-    Comment,
-    CommentGroup,
-    Reason,
-    Response,
-    SurveyData,
-    SurveyReport,
-    answer_value,
-)
+from reports.model import TOTAL, Breakdown, Comment, CommentGroup, Reason, SurveyReport
+from reports.inputs import Response, SurveyData
 from reports.summary import ReportTexts, texts
 
 __all__ = ["Asked", "Code", "CodeLine", "CodeResult", "Codebook", "CodedGroup", "CommentBlock", "Count", "QuoteLine",
@@ -109,7 +102,7 @@ class Said:
 @dataclass(frozen=True)
 class CodeResult:
     code: str
-    label: Text
+    label: Wording
     counts: tuple[Count, ...]  # people who mentioned it: each group whose comments are listed, then the total
     quotes: tuple[Said, ...]  # up to MAX_QUOTES, the most representative first
 
@@ -120,8 +113,8 @@ class Asked:
 
     question_id: str
     roles: tuple[str, ...]
-    answers: tuple[Text, ...]  # the gating question's labels of the answers that ask it
-    subject: Text  # the characteristic's title (levels) or the statement's wording
+    answers: tuple[Wording, ...]  # the gating question's labels of the answers that ask it
+    subject: Wording  # the characteristic's title (levels) or the statement's wording
     levels: bool
 
 
@@ -147,7 +140,7 @@ class _Entry:
     language: str
 
 
-def _comment_key(qn: Questionnaire, question: Question) -> str:
+def _comment_key(qn: Form, question: FormQuestion) -> str:
     """Comments are grouped under the section (theme or characteristic) their show_if question belongs to; the
     questions of the comments section each make a group of its own."""
     if question.show_if is not None:
@@ -221,12 +214,12 @@ def _organise(entries: Sequence[_Entry], roles: Sequence[str], codebook: Codeboo
     return tuple(r for _, r in sorted(ranked, key=lambda r: r[0])), tuple(s for s, _ in uncoded)
 
 
-def _asked(qn: Questionnaire, question: Question, role: str) -> Asked | None:
+def _asked(qn: Form, question: FormQuestion, role: str) -> Asked | None:
     if question.show_if is None:
         return None
     gate = qn.question(question.show_if.question)
     assert gate is not None  # the questionnaire's validation checks show_if
-    categories = qn.kind(gate).categories()
+    categories = gate.categories
     labels = dict(zip(categories, categories.labels, strict=True)) if categories is not None else {}
     answers = tuple(labels.get(a, Text(en=a, cy=a)) for a in question.show_if.any_of)
     levels = bool(categories is not None and categories.numbered)
@@ -244,9 +237,9 @@ def group_comments(
     respondents).  ``published``: (role, question id) -> the breakdown the report publishes of that group's answers
     to the question, which decides the comments to a follow-up asked after it."""
     order: list[str] = []
-    titles: dict[str, Text] = {}
+    titles: dict[str, Wording] = {}
     kinds: dict[str, str] = {}
-    questions: dict[str, list[Text]] = {}
+    questions: dict[str, list[Wording]] = {}
     found: dict[str, list[Comment]] = {}
     entries: dict[str, list[_Entry]] = {}
     listed: dict[str, list[str]] = {}  # key -> the roles whose comments are listed
@@ -255,7 +248,7 @@ def group_comments(
     for r in roles:
         qn = data.questionnaires[r]
         for q in qn.questions:
-            if not qn.kind(q).free_text:
+            if not q.free_text:
                 continue
             key = _comment_key(qn, q)
             if key not in titles:
@@ -276,7 +269,7 @@ def group_comments(
                                                                same.levels)
             if r in withheld:
                 continue
-            values = [(i, v) for i, resp in enumerate(by_role[r]) if (v := answer_value(qn, q, resp.answers))]
+            values = [(i, v) for i, resp in enumerate(by_role[r]) if (v := resp.answers.get(q.id))]
             if q.show_if is not None and not follow_up_shown(published.get((r, q.show_if.question)), len(values)):
                 continue
             if r not in listed[key]:

@@ -43,26 +43,9 @@ from collections.abc import Iterable, Sequence
 from fractions import Fraction
 from typing import Any
 
-from config.good_practice import PracticeExample, shipped_good_practice
-from flows.i18n import DEFAULT_LANGUAGE
-from reports.model import (
-    TOTAL,
-    Breakdown,
-    Change,
-    CharacteristicChange,
-    CharacteristicResult,
-    Comparison,
-    Detail,
-    GroupChange,
-    Movement,
-    RateChange,
-    RateResult,
-    Reason,
-    Relation,
-    ShareChange,
-    SurveyData,
-    SurveyReport,
-)
+from reports.vocabulary import DEFAULT_LANGUAGE
+from reports.model import TOTAL, Breakdown, Change, CharacteristicChange, CharacteristicResult, Comparison, Detail, GroupChange, Movement, RateChange, RateResult, Reason, Relation, ShareChange, SurveyReport
+from reports.inputs import PracticeExample, SurveyData
 from reports.peers import GoodPractice, PeerCharacteristic, PeerGroup, Position, PracticeChoice, WeakPoint
 from reports.stats import beyond_margin, pct, share_change
 from reports.texts import ReportTexts, template_environment, texts
@@ -246,7 +229,7 @@ def compare(data: SurveyData, scored: Scored, peers: Sequence[Scored] = (), prev
     roles = data.roles()
     where = None if data.round is None else position(data.round, characteristics, peers, roles)
     since = None if data.previous is None or previous is None else change(data.previous, previous, scored)
-    chosen = shipped_good_practice() if examples is None else examples
+    chosen = data.good_practice if examples is None else examples
     return Comparison(where, since, good_practice(characteristics, chosen, roles))
 
 

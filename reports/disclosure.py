@@ -64,7 +64,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from flows.questions.categories import Categories
+from reports.categories import Categories
 from reports.model import TOTAL, WEIGHTED, Breakdown, Detail, Reason
 from reports.stats import effective_n, margin, median_category, pct
 

@@ -32,7 +32,7 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 
-from flows.i18n import ENGLISH, WELSH
+from reports.vocabulary import ENGLISH, WELSH
 
 from reports.charts import Chart
 from reports.html_tree import INLINE, SKIPPED, Node, Run, plain, read_page, runs

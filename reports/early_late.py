@@ -53,22 +53,12 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Any
 
-from flows.i18n import DEFAULT_LANGUAGE
-from flows.model import Text
+from reports.vocabulary import DEFAULT_LANGUAGE
+from reports.wording import Wording
 from reports.comparison import counted, distribution, level_text
 from reports.disclosure import MIN_DISTRIBUTION, MIN_SHOWN, Tally, breakdowns, subset_shown, tally
-from reports.model import (
-    TOTAL,
-    Breakdown,
-    CharacteristicResult,
-    Detail,
-    Reason,
-    ShareChange,
-    SurveyData,
-    SurveyReport,
-    answer_value,
-)
-from reports.outcomes import key_question
+from reports.model import TOTAL, Breakdown, CharacteristicResult, Detail, Reason, ShareChange, SurveyReport
+from reports.inputs import FormQuestion, SurveyData
 from reports.stats import beyond_margin, pct, share_change
 from reports.texts import ReportTexts, template_environment, texts
 
@@ -119,7 +109,7 @@ class EarlyLateGroup:
 @dataclass(frozen=True)
 class EarlyLateCharacteristic:
     section_id: str
-    title: Text
+    title: Wording
     groups: Mapping[str, EarlyLateGroup]  # the Total first, then each group when groups are compared one by one
 
     @property
@@ -194,12 +184,12 @@ def _medians(b: Breakdown, limit: Limit) -> Breakdown:
     return Breakdown(b.group, b.categories, Detail.MEDIAN, reason, median=b.median)
 
 
-def _question(data: SurveyData, role: str, section_id: str):  # type: ignore[no-untyped-def]
+def _question(data: SurveyData, role: str, section_id: str) -> FormQuestion | None:
     qn = data.questionnaires[role]
     section = next((s for s in qn.sections if s.id == section_id), None)
     if section is None:
         return None
-    return key_question(qn, section)
+    return section.key_question
 
 
 def _characteristic(data: SurveyData, c: CharacteristicResult) -> EarlyLateCharacteristic:
@@ -207,9 +197,9 @@ def _characteristic(data: SurveyData, c: CharacteristicResult) -> EarlyLateChara
     pairs: dict[str, tuple[Tally, Tally]] = {}
     people: list[int] = []  # each group's respondents on each side, whatever they answered
     for role in c.groups:
-        qn, question = data.questionnaires[role], _question(data, role, c.section_id)
+        question = _question(data, role, c.section_id)
         mine = [r for r in data.responses if r.role == role and r.reminders_before is not None]
-        values = [(answer_value(qn, question, r.answers) if question else None, r.reminders_before) for r in mine]
+        values = [(r.answers.get(question.id) if question else None, r.reminders_before) for r in mine]
         pairs[role] = (tally([v for v, k in values if k == 0], categories),
                        tally([v for v, k in values if k], categories))
         people += [sum(1 for _, k in values if k == 0), sum(1 for _, k in values if k)]

@@ -29,7 +29,7 @@ How the respondent-level rows are made:
   numbers, @usernames) replaced by "[removed]", as in the report.
 - Answers that do not count are left blank: a follow-up no longer shown, a skipped question, an unknown option.
 
-Every cell of every export is cleaned first (``flows.text.clean_cell``: control characters dropped except newline
+Every cell of every export is cleaned first (``reports.plain_text.clean_cell``: control characters dropped except newline
 and tab, lone surrogates replaced by U+FFFD, NFC), so text typed before answers were cleaned on the way in can never
 make openpyxl or the UTF-8 encoder refuse the file; then formula injection is guarded: a cell starting with = + - @
 (or a tab or carriage return) is prefixed with a single quote, in the CSV and in the XLSX (where it is also stored
@@ -49,11 +49,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from flows.i18n import ENGLISH, LANGUAGES, WELSH
-from flows.model import Question, Questionnaire
-from flows.text import clean_cell
+from reports.vocabulary import ENGLISH, LANGUAGES, WELSH
+from reports.inputs import Form, FormQuestion
+from reports.plain_text import clean_cell
 from reports.comments import scrub
-from reports.model import TOTAL, WEIGHTED, Breakdown, Response, SurveyData, SurveyReport, answer_value
+from reports.model import TOTAL, WEIGHTED, Breakdown, SurveyReport
+from reports.inputs import Response, SurveyData
 from reports.stats import pct
 from reports.texts import ReportTexts, texts
 
@@ -239,12 +240,12 @@ def _question_ids(data: SurveyData) -> list[str]:
     return list(seen)
 
 
-def _answers(qn: Questionnaire, response: Response) -> dict[str, str]:
+def _answers(qn: Form, response: Response) -> dict[str, str]:
     values: dict[str, str] = {}
     for q in qn.questions:
-        value = answer_value(qn, q, response.answers)
+        value = response.answers.get(q.id)
         if value is not None:
-            values[q.id] = scrub(value) if qn.kind(q).free_text else value
+            values[q.id] = scrub(value) if q.free_text else value
     return values
 
 
@@ -289,8 +290,8 @@ def answer_table(data: SurveyData) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
-def _options(qn: Questionnaire, q: Question) -> str:
-    return "; ".join(f"{o.id}={o.label.get(ENGLISH)}" for o in qn.choices(q))
+def _options(qn: Form, q: FormQuestion) -> str:
+    return "; ".join(f"{option}={label.get(ENGLISH)}" for option, label in q.choices)
 
 
 def question_table(data: SurveyData) -> tuple[list[str], list[list[str]]]:

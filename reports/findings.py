@@ -45,8 +45,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from flows.i18n import DEFAULT_LANGUAGE
-from flows.model import Side
+from reports.vocabulary import DEFAULT_LANGUAGE
+from reports.vocabulary import Side
 from reports.comparison import group_change
 from reports.model import (
     TOTAL,

@@ -29,9 +29,8 @@ from collections.abc import Callable, Sequence
 
 from markupsafe import Markup
 
-from flows.diagnostics import where
-from flows.i18n import DEFAULT_LANGUAGE
-from flows.model import OFFICER
+from reports.vocabulary import DEFAULT_LANGUAGE
+from reports.vocabulary import OFFICER
 from reports import charts as charts_module
 from reports import docx, export
 from reports.charts import Chart
@@ -39,8 +38,10 @@ from reports.comments import comment_blocks
 from reports.comparison import comparison_context
 from reports.documents import Document, Documents, document
 from reports.early_late import early_late_context
+from reports.failures import where
 from reports.findings import characteristic_findings, council_findings, key_findings, theme_findings
-from reports.model import TOTAL, WEIGHTED, Breakdown, SurveyData, SurveyReport
+from reports.model import TOTAL, WEIGHTED, Breakdown, SurveyReport
+from reports.inputs import SurveyData
 from reports.national import NationalView, national, national_comparison_context
 from reports.scoring import score
 from reports.stats import pct
@@ -343,7 +344,7 @@ def render_national(view: NationalView, language: str = DEFAULT_LANGUAGE, *, cha
 class _Outputs:
     """The documents of one bundle, each built on its own.
 
-    An output that raises is logged with its name and ``flows.diagnostics.where`` (the exception's type and place:
+    An output that raises is logged with its name and ``reports.failures.where`` (the exception's type and place:
     never its message, which can hold a respondent's comment, and never a traceback), left out and named in
     ``Documents.failed``; the others are still built.
     """

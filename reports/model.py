@@ -1,5 +1,5 @@
-"""The data model of a council's report: what scoring reads (``SurveyData``, ``Response``, ``answer_value``) and
-the plain view-model it returns (``SurveyReport`` and its parts).
+"""The view-model of a council's report: what scoring (``reports.scoring``) returns from its input
+(``reports.inputs.SurveyData``), ``SurveyReport`` and its parts.
 
 Everything returned by scoring is a frozen dataclass holding numbers (shares are exact ``Fraction`` objects,
 margins are floats), never formatted strings; the formatters in ``reports.summary``, ``reports.html``,
@@ -29,80 +29,22 @@ Which figures are withheld, and why (``Detail``, ``Reason``), is decided in ``re
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import IntEnum, StrEnum
 from fractions import Fraction
 
-from flows.engine import is_visible
-from flows.i18n import DEFAULT_LANGUAGE, in_language
-from flows.model import ROLES, Question, Questionnaire, Side, Text
-from flows.questions.categories import Categories
+from reports.vocabulary import in_language
+from reports.vocabulary import Side
+from reports.wording import Wording
+from reports.categories import Categories
 from reports.outcomes import Outcomes
 from reports.publisher import Publisher, WelshName
 from reports.stats import DEFAULT_TARGET_MARGIN, pct, points, target_rate
 
 TOTAL = "total"
 WEIGHTED = "weighted"
-
-
-# ---- input ------------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Response:
-    """One submitted respondent."""
-
-    role: str  # "officer" | "member"
-    answers: Mapping[str, str | None]  # question id -> option id / free text / None (skipped)
-    language: str = DEFAULT_LANGUAGE
-    reminders_before: int | None = None  # reminders sent before it was submitted: 0 early, 1+ late; None unknown
-
-
-@dataclass(frozen=True)
-class SurveyData:
-    authority: str
-    authority_cy: str | None
-    invited: Mapping[str, int]  # role -> number invited
-    responses: Sequence[Response]
-    questionnaires: Mapping[str, Questionnaire]  # role -> questionnaire
-    interim: bool = False
-    opens_on: date | None = None
-    closes_on: date | None = None
-    targets: Mapping[str, float] | None = None
-    """Optional role -> target response rate (0..1) for the response-rate chart."""
-    round: str | None = None
-    """The round of the data tool ("2026"); with it, the report sets the council among ``peers``."""
-    peers: Sequence[SurveyData] = ()
-    """Every OTHER council's campaign of the same round with closed fieldwork (``reports.comparison``); read only
-    for aggregates across councils, never shown one by one in this council's report."""
-    previous: SurveyData | None = None
-    """The council's own campaign of the most recent earlier round with closed fieldwork, for "change since"."""
-    outcomes: Mapping[str, Outcomes] | None = None  # role -> each invitation's outcome (reports.outcomes)
-    demonstration: bool = False  # E: invented data (``datatool-bot demo``): every output says so
-    codebook: Codebook | None = None  # noqa: F821 - B: reports.comments.Codebook (None: comments not coded)
-    publisher: Publisher | None = None  # C: the audit body publishing it (reports.publisher; config/publisher.yaml)
-    authority_forms: WelshName | None = None  # C: the Welsh name's mutated forms (reports.publisher.welsh_after)
-
-    def roles(self) -> tuple[str, ...]:
-        """The groups, officers first, then members, then any other role in the order given."""
-        known = [r for r in ROLES if r in self.questionnaires]
-        return (*known, *(r for r in self.questionnaires if r not in known))
-
-
-def answer_value(qn: Questionnaire, question: Question, answers: Mapping[str, str | None]) -> str | None:
-    """The answer that counts: None when the question was not shown (a hidden follow-up's stale answer), skipped,
-    or not an answer of the question (its type's ``stored``: not one of its options).  Free text is cleaned
-    (``flows.text.clean_cell``: control characters dropped, lone surrogates replaced, NFC) before anything else
-    reads it, so text stored before typed answers were cleaned on the way in can neither break an output nor hide
-    personal data from ``reports.comments.scrub``."""
-    if not is_visible(qn, question, answers):
-        return None
-    value = answers.get(question.id)
-    if value is None:
-        return None
-    return qn.kind(question).stored(value)
 
 
 # ---- the view-model -----------------------------------------------------------------------------------------------
@@ -218,7 +160,7 @@ class RateResult:
         return points(self.margin)
 
 
-def same_wording(texts: Iterable[Text]) -> bool:
+def same_wording(texts: Iterable[Wording]) -> bool:
     """Are these the same question in every language, spacing aside?  (A Total pools only answers to the same
     words: ``StatementResult.reworded``.)"""
     forms = {tuple((lang, " ".join((words or "").split())) for lang, words in sorted(t.model_dump().items()))
@@ -245,9 +187,9 @@ class _ByGroup:
 class CharacteristicResult(_ByGroup):
     section_id: str
     question_id: str
-    title: Text
-    descriptors: tuple[Text, ...]  # Level 1, 2, 3 descriptors, verbatim from the questionnaire
-    labels: tuple[Text, ...]  # "Level 1", "Level 2", "Level 3"
+    title: Wording
+    descriptors: tuple[Wording, ...]  # Level 1, 2, 3 descriptors, verbatim from the questionnaire
+    labels: tuple[Wording, ...]  # "Level 1", "Level 2", "Level 3"
     groups: Mapping[str, Breakdown]  # role -> breakdown, for the roles asked
     total: Breakdown
     weighted: Breakdown | None
@@ -256,9 +198,9 @@ class CharacteristicResult(_ByGroup):
 @dataclass(frozen=True)
 class StatementResult(_ByGroup):
     question_id: str
-    texts: Mapping[str, Text]  # role -> the wording that group was asked
+    texts: Mapping[str, Wording]  # role -> the wording that group was asked
     categories: Categories  # the scale's points in display order, with direction and sides
-    labels: tuple[Text, ...]  # scale labels in category order
+    labels: tuple[Wording, ...]  # scale labels in category order
     groups: Mapping[str, Breakdown]  # role -> breakdown, only the roles asked
     total: Breakdown | None  # only when every group was asked this question id
     weighted: Breakdown | None
@@ -280,11 +222,11 @@ class StatementResult(_ByGroup):
         return self.total is not None
 
     @property
-    def text(self) -> Text:
+    def text(self) -> Wording:
         """The wording of the first group asked (officers where they were asked)."""
         return next(iter(self.texts.values()))
 
-    def other_wordings(self) -> dict[str, Text]:
+    def other_wordings(self) -> dict[str, Wording]:
         """Groups asked the same question id in different words: role -> their wording."""
         first = self.text
         return {r: t for r, t in self.texts.items() if t != first}
@@ -300,7 +242,7 @@ class StatementResult(_ByGroup):
 @dataclass(frozen=True)
 class ThemeResult:
     section_id: str
-    title: Text
+    title: Wording
     statements: tuple[StatementResult, ...]
 
 
@@ -314,8 +256,8 @@ class Comment:
 @dataclass(frozen=True)
 class CommentGroup:
     key: str  # the section (or, for the comments section, the question) the comments belong to
-    title: Text
-    questions: tuple[Text, ...]  # the questions asked, each once
+    title: Wording
+    questions: tuple[Wording, ...]  # the questions asked, each once
     comments: tuple[Comment, ...]
 
 
@@ -428,7 +370,7 @@ class GroupChange:
 class CharacteristicChange:
     """One characteristic then and now, per group."""
     section_id: str
-    title: Text
+    title: Wording
     groups: Mapping[str, GroupChange]  # officer, member (those in either round), total
 
     @property

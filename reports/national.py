@@ -18,10 +18,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from flows.i18n import DEFAULT_LANGUAGE, in_language
-from flows.model import Text
+from reports.vocabulary import DEFAULT_LANGUAGE, in_language
+from reports.wording import Wording
 from reports.comparison import group_change
-from reports.model import TOTAL, CharacteristicResult, Movement, RateResult, SurveyData
+from reports.model import TOTAL, CharacteristicResult, Movement, RateResult
+from reports.inputs import SurveyData
 from reports.scoring import score_characteristics
 from reports.stats import quantile
 from reports.summary import template_environment, texts
@@ -44,7 +45,7 @@ class CouncilMedians:
 @dataclass(frozen=True)
 class NationalCharacteristic:
     section_id: str
-    title: Text
+    title: Wording
     at_level: tuple[int, int, int]  # councils whose median (Total) is at Level 1, 2, 3
     suppressed: int  # councils with fewer than 5 answering (no median)
     minimum: int | None
@@ -63,7 +64,7 @@ class NationalChange:
     """One characteristic across the councils with an earlier round: medians at Level 2 or above then and now."""
 
     section_id: str
-    title: Text
+    title: Wording
     councils: int  # councils with a median in both rounds
     left_out: int  # councils with an earlier round but fewer than 5 answering (or withheld) in one of them
     at_least_2_then: int
@@ -90,7 +91,7 @@ def national(surveys: Sequence[SurveyData]) -> NationalView:
     its own report, without the theme statements and comments the national view does not show)."""
     scored = [(s, *score_characteristics(s)) for s in surveys]
     section_ids = list(dict.fromkeys(c.section_id for _, _, characteristics in scored for c in characteristics))
-    titles: dict[str, Text] = {}
+    titles: dict[str, Wording] = {}
     for _, _, characteristics in scored:
         for c in characteristics:
             titles.setdefault(c.section_id, c.title)
@@ -128,7 +129,7 @@ def _invited(rates: Sequence[RateResult]) -> int:
 def _changes(surveys: Sequence[SurveyData],
              scored: Sequence[tuple[SurveyData, tuple[RateResult, ...], tuple[CharacteristicResult, ...]]],
              councils: Sequence[CouncilMedians], section_ids: Sequence[str],
-             titles: dict[str, Text]) -> tuple[tuple[NationalChange, ...], tuple[str, ...], int]:
+             titles: dict[str, Wording]) -> tuple[tuple[NationalChange, ...], tuple[str, ...], int]:
     """Per characteristic, the councils with an earlier round then and now (module docstring)."""
     earlier = [(i, score_characteristics(s.previous)) for i, s in enumerate(surveys) if s.previous is not None]
     if not earlier:

@@ -5,7 +5,7 @@ aggregate; this module only does the arithmetic, exactly, with ``Fraction``):
 
 - **I** complete: submitted.
 - **P** partial: not submitted, but every key characteristic answered (the first question counted in levels of
-  each ``kind: characteristic`` section, seven in the shipped questionnaires: ``key_questions``).  "Don't know"
+  each ``kind: characteristic`` section, seven in the shipped questionnaires: ``reports.inputs.Form.key_questions``).  "Don't know"
   counts as an answer; a skipped question does not.
 - **R** refusal or break-off: withdrew (the answers were deleted then), or started answering and stopped below the
   partial threshold without submitting.  While fieldwork is open a break-off may still be answering ("in progress"),
@@ -25,14 +25,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING
 
 from reports.stats import pct
 
-if TYPE_CHECKING:
-    from flows.model import Question, Questionnaire, Section
-
-__all__ = ["CODES", "Outcomes", "key_question", "key_questions", "outcome_rows"]
+__all__ = ["CODES", "Outcomes", "outcome_rows"]
 
 CODES = ("I", "P", "R", "O", "NC")
 """The outcome codes in the order they are shown."""
@@ -100,29 +96,3 @@ def outcome_rows(by_role: Mapping[str, Outcomes], roles: Iterable[str]) -> tuple
     """One row per role (in ``roles`` order; a role with no counts has none), then the total (``None``)."""
     rows: list[tuple[str | None, Outcomes]] = [(r, by_role.get(r, Outcomes())) for r in roles]
     return (*rows, (None, sum((o for _, o in rows), Outcomes())))
-
-
-def key_question(qn: Questionnaire, section: Section) -> Question | None:
-    """A characteristic's key question: the first question of its section counted in levels (its type's
-    ``Categories`` are numbered); None when the section has none.  The report scores the characteristic by it
-    (``reports.scoring``, ``reports.early_late``), the partial outcome counts it (``key_questions``) and the demo
-    invents its history by it: this is the one place the rule is written."""
-    for q in section.questions:
-        categories = qn.kind(q).categories()
-        if categories is not None and categories.numbered:
-            return q
-    return None
-
-
-def key_questions(questionnaires: Mapping[str, Questionnaire]) -> dict[str, tuple[str, ...]]:
-    """Role -> the ids of its key characteristic questions: the partial threshold is every one of them answered.
-
-    A key characteristic question is the first question counted in levels of a ``kind: characteristic`` section
-    (the question the report scores the characteristic by, ``reports.scoring``)."""
-    from flows.model import SectionKind
-
-    found: dict[str, tuple[str, ...]] = {}
-    for role, qn in questionnaires.items():
-        keys = (key_question(qn, s) for s in qn.sections if s.kind is SectionKind.CHARACTERISTIC)
-        found[role] = tuple(q.id for q in keys if q is not None)
-    return found

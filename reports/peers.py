@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
-from config.good_practice import PracticeExample
-from flows.model import Text
+from reports.wording import Wording
+from reports.inputs import PracticeExample
 from reports.model import Breakdown, Relation
 
 __all__ = ["GoodPractice", "PeerCharacteristic", "PeerGroup", "Position", "PracticeChoice", "WeakPoint"]
@@ -47,7 +47,7 @@ class PeerCharacteristic:
     """One characteristic: each group of the council beside the same group at the other councils."""
 
     section_id: str
-    title: Text
+    title: Wording
     groups: Mapping[str, PeerGroup]  # role -> its comparison, officers first, for the roles of the report
 
     def group(self, name: str) -> PeerGroup | None:
@@ -94,7 +94,7 @@ class WeakPoint:
     the questionnaire's order (``reports.comparison.weakest``)."""
     group: str  # officer | member (or total, when no group's median is published anywhere)
     section_id: str
-    title: Text
+    title: Wording
     median: int  # the group's median level
     at_level_1: Fraction | None = None  # the group's share at Level 1, where its distribution is published
 

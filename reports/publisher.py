@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from flows.i18n import DEFAULT_LANGUAGE
+from reports.vocabulary import DEFAULT_LANGUAGE
 
 SOFT_TRIGGERS = frozenset({"o", "i", "gan", "ar", "am", "at", "dros", "drwy", "trwy", "heb", "wrth", "dan", "tan",
                            "hyd"})

@@ -29,44 +29,35 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 
-from flows.model import Question, Questionnaire, Section, SectionKind, Text
-from flows.questions.categories import Categories
+from reports.vocabulary import SectionKind
+from reports.inputs import Form, FormQuestion, FormSection
+from reports.wording import Wording
+from reports.categories import Categories
 from reports.comments import group_comments
 from reports.comparison import compare
 from reports.disclosure import breakdowns, tally
 from reports.early_late import early_late
-from reports.model import (
-    TOTAL,
-    Breakdown,
-    CharacteristicResult,
-    RateResult,
-    Response,
-    StatementResult,
-    SurveyData,
-    SurveyReport,
-    ThemeResult,
-    answer_value,
-    same_wording,
-)
-from reports.outcomes import key_question, outcome_rows
+from reports.model import TOTAL, Breakdown, CharacteristicResult, RateResult, StatementResult, SurveyReport, ThemeResult, same_wording
+from reports.inputs import Response, SurveyData
+from reports.outcomes import outcome_rows
 from reports.stats import margin, respondent_weights
 
 __all__ = ["score", "score_characteristics"]
 
 
-def _levels(qn: Questionnaire, question: Question) -> Categories | None:
+def _levels(qn: Form, question: FormQuestion) -> Categories | None:
     """The question's categories when they are levels (a characteristic's question), else None."""
-    categories = qn.kind(question).categories()
+    categories = question.categories
     return categories if categories is not None and categories.numbered else None
 
 
-def _statement(qn: Questionnaire, question: Question) -> Categories | None:
+def _statement(qn: Form, question: FormQuestion) -> Categories | None:
     """The question's categories when it is an agree/disagree statement (its scale declares sides), else None."""
-    categories = qn.kind(question).categories()
+    categories = question.categories
     return categories if categories is not None and categories.sides else None
 
 
-def _sections(qn: Questionnaire, kind: SectionKind) -> list[Section]:
+def _sections(qn: Form, kind: SectionKind) -> list[FormSection]:
     return [s for s in qn.sections if s.kind is kind]
 
 
@@ -109,7 +100,7 @@ class _Groups:
         question = qn.question(question_id)
         if question is None:
             return []
-        return [answer_value(qn, question, resp.answers) for resp in self.by_role[role]]
+        return [resp.answers.get(question.id) for resp in self.by_role[role]]
 
 
 def _rates(g: _Groups) -> tuple[RateResult, ...]:
@@ -129,12 +120,12 @@ def _characteristics(g: _Groups) -> tuple[CharacteristicResult, ...]:
         [s.id for s in _sections(data.questionnaires[r], SectionKind.CHARACTERISTIC)] for r in roles
     )
     for section_id in section_ids:
-        asked: dict[str, Question] = {}
-        reference: tuple[Section, Question] | None = None
+        asked: dict[str, FormQuestion] = {}
+        reference: tuple[FormSection, FormQuestion] | None = None
         for r in roles:
             qn = data.questionnaires[r]
             section = next((s for s in qn.sections if s.id == section_id), None)
-            question = key_question(qn, section) if section else None
+            question = section.key_question if section else None
             if section is not None and question is not None:
                 asked[r] = question
                 reference = reference or (section, question)
@@ -175,7 +166,7 @@ def _themes(g: _Groups) -> tuple[ThemeResult, ...]:
     themes = []
     theme_ids = _ordered_union([s.id for s in _sections(data.questionnaires[r], SectionKind.THEME)] for r in roles)
     for theme_id in theme_ids:
-        title: Text | None = None
+        title: Wording | None = None
         statement_ids: list[str] = []
         for r in roles:
             qn = data.questionnaires[r]
@@ -187,7 +178,7 @@ def _themes(g: _Groups) -> tuple[ThemeResult, ...]:
         assert title is not None
         statements = []
         for question_id in _ordered_union([statement_ids]):
-            asked_q: dict[str, tuple[Questionnaire, Question]] = {}
+            asked_q: dict[str, tuple[Form, FormQuestion]] = {}
             for r in roles:
                 qn = data.questionnaires[r]
                 q = qn.question(question_id)
@@ -224,7 +215,7 @@ def _published(g: _Groups, characteristics: Iterable[CharacteristicResult],
         for role, b in c.groups.items():
             qn = g.data.questionnaires[role]
             section = next(s for s in qn.sections if s.id == c.section_id)
-            question = key_question(qn, section)
+            question = section.key_question
             assert question is not None
             found[(role, question.id)] = b
     for theme in themes:

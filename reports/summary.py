@@ -26,7 +26,7 @@ from collections.abc import Sequence
 
 from markupsafe import escape
 
-from flows.i18n import DEFAULT_LANGUAGE
+from reports.vocabulary import DEFAULT_LANGUAGE
 from reports.comparison import position_summary
 from reports.findings import Finding, key_findings
 from reports.model import (

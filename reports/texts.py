@@ -20,8 +20,9 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from flows.i18n import DEFAULT_LANGUAGE, LANGUAGES, load_texts
-from flows.text import clean_cell, truncate
+from reports.vocabulary import DEFAULT_LANGUAGE, LANGUAGES
+from reports.catalogues import parse_texts
+from reports.plain_text import clean_cell, truncate
 from reports.model import Breakdown, Detail, Reason, StatementResult, SurveyReport
 
 __all__ = ["COMPARISON_TEXTS_PATH", "EARLY_LATE_TEXTS_PATH", "FINDINGS_TEXTS_PATH", "LANGUAGES", "MAX_STATEMENT",
@@ -42,7 +43,7 @@ MAX_STATEMENT = 80
 
 @cache
 def load_entries(path: Path = TEXTS_PATH) -> dict[str, dict[str, object]]:
-    raw = load_texts(path, "text keys")
+    raw = parse_texts(path.read_text(encoding="utf-8"), str(path), "text keys")
     return {str(k): dict(v) if isinstance(v, dict) else {} for k, v in raw.items()}
 
 
@@ -142,7 +143,7 @@ def texts(language: str) -> ReportTexts:
 
 
 def _finalize(value: object) -> object:
-    """Every value a template prints, cleaned (``flows.text.clean_cell``: no control characters, no lone
+    """Every value a template prints, cleaned (``reports.plain_text.clean_cell``: no control characters, no lone
     surrogates), so typed text can never make a report unwritable; markup (a macro's output, a joined list) stays
     markup, cleaned the same way."""
     if isinstance(value, Markup):

@@ -17,7 +17,7 @@ import aiosqlite
 
 from flows.model import DEFAULT_TARGETS, MEMBER, OFFICER, ROLES
 from flows.records import Campaign, InvitationStatus, NewInvitation, RoleRate
-from reports.outcomes import Outcomes
+from reports.inputs import Outcomes
 from storage.transactions import iso, transaction, write
 
 __all__ = ["Campaign", "CampaignRepository", "InvitationStatus", "NewInvitation", "RoleRate", "iso", "transaction",

@@ -14,8 +14,8 @@ import aiosqlite
 from flows.engine import REVIEW
 from flows.model import Questionnaire
 from flows.records import Campaign
-from reports.model import Response, SurveyData
-from reports.outcomes import key_questions
+from flows.report_input import forms_of, survey_data
+from reports.inputs import Response, SurveyData, key_questions
 from storage.repositories import CampaignRepository
 from storage.transactions import iso, transaction
 
@@ -47,7 +47,7 @@ class SurveyRepository:
 
     async def _load(self, campaign: Campaign, questionnaires: dict[str, Questionnaire], *, interim: bool) -> SurveyData:
         conn = self.conn
-        rates = await CampaignRepository(conn).rates(campaign.id, key_questions(questionnaires))
+        rates = await CampaignRepository(conn).rates(campaign.id, key_questions(forms_of(questionnaires)))
         answers: dict[int, dict[str, str | None]] = defaultdict(dict)
         people: dict[int, tuple[str, str, int]] = {}
         # Each submission with the reminders that had gone out to it before it was submitted (reports.early_late):
@@ -80,7 +80,7 @@ class SurveyRepository:
             # One fetch: iterating row by row costs a hop to aiosqlite's thread per 64 rows (a council has thousands).
             for row in await cur.fetchall():
                 answers[row["invitation_id"]][row["question_id"]] = row["value"]
-        return SurveyData(
+        return survey_data(
             authority=campaign.authority,
             authority_cy=campaign.authority_cy,
             invited={r.role: r.invited for r in rates},

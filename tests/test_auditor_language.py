@@ -19,7 +19,8 @@ from reports.documents import document
 from flows.fieldwork import AuditorCommand
 from flows.i18n import LANGUAGES, catalogue
 from flows.replies import Who
-from reports.rates import RateTable, format_html, format_text
+from flows.rate_texts import format_html, format_text
+from reports.rates import RateTable
 from storage.repositories import RoleRate
 from tests.support import (
     World,
@@ -415,7 +416,7 @@ async def test_respondents_keep_their_language_and_an_auditor_answering_too_has_
 AUDITOR_PREFIXES = ("auditor_", "progress_", "rates_", "role_", "completion_")
 SAME_IN_BOTH = {"auditor_nonstarters_role", "progress_digest_role"}  # only values and markup, no words
 AUDITOR_SOURCES = [*sorted(str(p.relative_to(ROOT)) for p in (ROOT / "flows/fieldwork").glob("*.py")),
-                   "flows/chat_language.py", "flows/completion.py", "reports/progress.py",
+                   "flows/chat_language.py", "flows/completion.py", "flows/progress.py", "flows/rate_texts.py",
                    "reports/rates.py", "bot/handlers.py", "bot/constants.py"]
 
 

@@ -22,7 +22,9 @@ from bot.services import load_questionnaires
 from config.codebook import DEFAULT_CODEBOOK, CodebookError, load_codebook, shipped_codebook
 from reports.coding import Matcher, complete_sentence, language_of, pattern, same_key
 from reports.comments import CodedGroup, Count, comment_blocks
-from reports.model import TOTAL, Reason, Response, SurveyData
+from reports.model import TOTAL, Reason
+from flows.report_input import survey_data
+from reports.inputs import Response, SurveyData
 from reports.scoring import score
 from reports.summary import template_environment, texts
 
@@ -35,7 +37,7 @@ def many(n: int, role: str, language: str = "en", **answers: str | None) -> list
 
 
 def build(responses: list[Response], codebook=CODEBOOK) -> SurveyData:
-    return SurveyData(authority="Test Council", authority_cy="Cyngor Prawf", invited={"officer": 60, "member": 60},
+    return survey_data(authority="Test Council", authority_cy="Cyngor Prawf", invited={"officer": 60, "member": 60},
                       responses=responses, questionnaires=QN, codebook=codebook)
 
 

@@ -12,7 +12,7 @@ import pytest
 from bot.compiler import Compiler
 from bot.services import load_questionnaires
 from flows.tokens import hash_token, new_token
-from reports.model import Response
+from reports.inputs import Response
 from storage.database import connect
 from storage.repositories import CampaignRepository
 from storage.surveys import SurveyRepository

@@ -16,8 +16,11 @@ import pytest
 import yaml
 
 from bot.emulator import parse_html
+from config.good_practice import shipped_good_practice
 from reports.comparison import MIN_PEERS, render_comparisons
-from reports.model import TOTAL, Movement, Relation, Response, SurveyData
+from reports.model import TOTAL, Movement, Relation
+from flows.report_input import survey_data
+from reports.inputs import Response, SurveyData
 from reports.national import national, national_comparison_context, render_national_comparisons
 from reports.scoring import score
 from reports.stats import beyond_margin, fpc, share_change
@@ -32,11 +35,13 @@ PEERS = ("Powys County Council", "Gwynedd Council", "Newport City Council", "Tor
 
 def council(name: str, officers: Sequence[str], members: Sequence[str] = (), *, invited: tuple[int, int] = (20, 20),
             round: str | None = "2026", question: str = "kc_leadership", **extra: object) -> SurveyData:
-    """A council whose officers and members answered ``question`` with the levels given (one per respondent)."""
+    """A council whose officers and members answered ``question`` with the levels given (one per respondent), with
+    the shipped good-practice examples (as the compiler gives every report)."""
     responses = [Response("officer", {question: level}) for level in officers]
     responses += [Response("member", {question: level}) for level in members]
-    return SurveyData(name, None, {"officer": invited[0], "member": invited[1]}, responses, QN, round=round,
-                      **extra)  # type: ignore[arg-type]
+    extra.setdefault("good_practice", shipped_good_practice())
+    return survey_data(name, None, {"officer": invited[0], "member": invited[1]}, responses, QN, round=round,
+                       **extra)  # type: ignore[arg-type]
 
 
 def peers(*levels: str, small: int = 0) -> list[SurveyData]:
@@ -290,11 +295,11 @@ def test_small_groups_get_no_change_stated():
     # Corporate standards: members 4 answering then (hidden) -> nothing said of them; officers are then reduced to
     # their median (so the 4 cannot be worked out from the total) -> medians only, untested.  Leadership: members
     # 6 answering now (median only) -> medians only.
-    previous = SurveyData(OWN, None, {"officer": 20, "member": 20},
+    previous = survey_data(OWN, None, {"officer": 20, "member": 20},
                           [Response("officer", {"kc_standards": "l1", "kc_leadership": "l1"}) for _ in range(10)]
                           + [Response("member", {"kc_standards": "l1", "kc_leadership": "l1"}) for _ in range(4)]
                           + [Response("member", {"kc_leadership": "l1"}) for _ in range(4)], QN, round="2025")
-    now = SurveyData(OWN, None, {"officer": 20, "member": 20},
+    now = survey_data(OWN, None, {"officer": 20, "member": 20},
                      [Response("officer", {"kc_standards": "l3", "kc_leadership": "l3"}) for _ in range(10)]
                      + [Response("member", {"kc_standards": "l3", "kc_leadership": "l3"}) for _ in range(6)], QN,
                      round="2026", previous=previous)
@@ -322,8 +327,8 @@ def test_small_groups_get_no_change_stated():
     welsh = render_comparisons(score(now), "cy")
     assert "canolrifau yn unig, heb eu profi: atebodd 5 i 7 yn rownd 2026" in welsh
     # Fewer than 5 in both rounds: said once.
-    both = SurveyData(OWN, None, {"officer": 20, "member": 20}, [Response("officer", {"kc_leadership": "l1"})] * 3,
-                      QN, round="2026", previous=SurveyData(OWN, None, {"officer": 20, "member": 20},
+    both = survey_data(OWN, None, {"officer": 20, "member": 20}, [Response("officer", {"kc_leadership": "l1"})] * 3,
+                      QN, round="2026", previous=survey_data(OWN, None, {"officer": 20, "member": 20},
                                                             [Response("officer", {"kc_leadership": "l1"})] * 3, QN,
                                                             round="2025"))
     assert "not stated: fewer than 5 answered in both rounds" in render_comparisons(score(both), "en")
@@ -363,10 +368,10 @@ def test_summary_has_a_line_for_each_comparison_and_stays_valid_telegram_html():
 
 
 def test_summary_names_a_moved_median_and_says_no_change_elsewhere():
-    previous = SurveyData(OWN, None, {"officer": 20, "member": 20},
+    previous = survey_data(OWN, None, {"officer": 20, "member": 20},
                           [Response("officer", {"kc_leadership": "l1", "kc_standards": "l2"}) for _ in range(10)],
                           QN, round="2025")
-    now = SurveyData(OWN, None, {"officer": 20, "member": 20},
+    now = survey_data(OWN, None, {"officer": 20, "member": 20},
                      [Response("officer", {"kc_leadership": "l2", "kc_standards": "l2"}) for _ in range(10)],
                      QN, round="2026", previous=previous)
     line = next(x for x in render_summary(score(now), "en").splitlines() if x.startswith("<b>Since"))

@@ -25,7 +25,8 @@ from functools import cache
 
 from reports.disclosure import breakdowns, tally
 from reports.html import national_table
-from reports.model import Breakdown, Detail, Reason, Response, SurveyData, SurveyReport
+from reports.model import Breakdown, Detail, Reason, SurveyReport
+from reports.inputs import Response, SurveyData
 from reports.national import national
 from reports.scoring import score
 from reports.stats import respondent_weights

@@ -32,7 +32,8 @@ from flows.results import results_text
 from reports import charts
 from reports.early_late import Difference, render_early_late
 from reports.html import render_report
-from reports.model import Detail, Reason, Response, SurveyData, SurveyReport
+from reports.model import Detail, Reason, SurveyReport
+from reports.inputs import Response, SurveyData
 from reports.scoring import score
 from reports.summary import render_summary
 from tests.test_scoring import build, characteristic, many, statement

@@ -15,7 +15,9 @@ from bot.services import load_questionnaires
 from flows.tokens import hash_token, new_token
 from reports.early_late import Difference, Limit, early_late_context, render_early_late
 from reports.html import render_report
-from reports.model import TOTAL, Reason, Response, SurveyData
+from reports.model import TOTAL, Reason
+from flows.report_input import survey_data
+from reports.inputs import Response, SurveyData
 from reports.scoring import score
 from storage.database import connect
 from storage.repositories import CampaignRepository, iso
@@ -32,7 +34,7 @@ def people(role: str, reminders: int, leadership: list[str], others: str = "l2")
 
 
 def data(responses: list[Response], invited: dict[str, int] | None = None) -> SurveyData:
-    return SurveyData("Test Council", "Cyngor Prawf", invited or {"officer": 100, "member": 60}, responses, QN)
+    return survey_data("Test Council", "Cyngor Prawf", invited or {"officer": 100, "member": 60}, responses, QN)
 
 
 # Early officers (20, no reminder): Leadership l3 x8, l2 x8, l1 x4 -> Level 2 or above 16/20 = 80%, Level 3 8/20 = 40%.

@@ -26,7 +26,8 @@ import pytest
 
 from reports import export
 from bot.compiler import write_report
-from reports.model import TOTAL, WEIGHTED, Breakdown, Detail, Response, SurveyData, SurveyReport
+from reports.model import TOTAL, WEIGHTED, Breakdown, Detail, SurveyReport
+from reports.inputs import Response, SurveyData
 from reports.scoring import score
 from reports.stats import pct
 from reports.texts import texts

@@ -23,7 +23,8 @@ from reports.findings import (
     share_words,
     theme_findings,
 )
-from reports.model import Response, SurveyData
+from flows.report_input import survey_data
+from reports.inputs import Response, SurveyData
 from reports.scoring import score
 from reports.stats import margin
 from reports.summary import (
@@ -54,7 +55,7 @@ def rows(**answers: Sequence[str]) -> list[dict[str, str]]:
 def survey(officer: Sequence[dict[str, str]] = (), member: Sequence[dict[str, str]] = (),
            invited: tuple[int, int] = (20, 20), **extra: object) -> SurveyData:
     responses = [Response("officer", dict(a)) for a in officer] + [Response("member", dict(a)) for a in member]
-    return SurveyData("Flintshire County Council", "Cyngor Sir y Fflint", {"officer": invited[0], "member": invited[1]},
+    return survey_data("Flintshire County Council", "Cyngor Sir y Fflint", {"officer": invited[0], "member": invited[1]},
                       responses, QN, **extra)  # type: ignore[arg-type]
 
 
@@ -347,7 +348,7 @@ def test_each_group_beside_the_same_group_at_the_other_councils():
 
 
 def other_councils(level: str = "l2") -> list[SurveyData]:
-    return [SurveyData(name, None, {"officer": 20, "member": 20},
+    return [survey_data(name, None, {"officer": 20, "member": 20},
                        [Response("officer", dict.fromkeys(KEYS, level)) for _ in range(10)], QN, round="2026")
             for name in ("Powys County Council", "Gwynedd Council", "Newport City Council", ("Torfaen County Borough "
                          "Council"), "Ceredigion County Council")]

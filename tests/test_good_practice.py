@@ -21,7 +21,8 @@ from config.good_practice import (
 )
 from flows.model import SectionKind
 from reports.comparison import compare, good_practice, render_comparisons
-from reports.model import Response, SurveyData
+from flows.report_input import survey_data
+from reports.inputs import Response, SurveyData
 from reports.scoring import score, score_characteristics
 
 QN = load_questionnaires()
@@ -119,7 +120,8 @@ def council(officers: dict[str, str], members: dict[str, str] | None = None) -> 
     """10 officers (and 10 members) answering each characteristic question with the level given."""
     responses = [Response("officer", dict(officers)) for _ in range(10)]
     responses += [Response("member", dict(members)) for _ in range(10)] if members else []
-    return SurveyData("Flintshire County Council", "Cyngor Sir y Fflint", {"officer": 20, "member": 20}, responses, QN)
+    return survey_data("Flintshire County Council", "Cyngor Sir y Fflint", {"officer": 20, "member": 20}, responses, QN,
+                       good_practice=shipped_good_practice())
 
 
 LEVEL_2 = {f"kc_{c}": "l2" for c in ("leadership", "standards", "customer_data", "data_protection", "analytics",
@@ -158,7 +160,8 @@ def test_ties_at_the_lowest_level_go_to_the_larger_share_at_level_1_and_at_most_
             if i < ones:
                 levels[key] = "l1"
         rows.append(Response("officer", levels))
-    data = SurveyData("Flintshire County Council", None, {"officer": 20, "member": 20}, rows, QN)
+    data = survey_data("Flintshire County Council", None, {"officer": 20, "member": 20}, rows, QN,
+                       good_practice=shipped_good_practice())
     weak = score(data).comparison.good_practice.weakest["officer"]
     assert [(w.section_id, w.median, w.at_level_1) for w in weak] == [
         ("open_data", 2, F(4, 10)), ("leadership", 2, F(3, 10)), ("analytics", 2, F(2, 10))]
@@ -191,8 +194,9 @@ def test_each_example_once_under_its_own_heading_with_its_source_and_an_accurate
     # "a" before a vowel is "ac": members' Data analytics (all at Level 1) before Leadership (6 of 10 at Level 1).
     members = [Response("member", LEVEL_2 | {"kc_analytics": "l1", "kc_leadership": "l1" if i < 6 else "l2"})
                for i in range(10)]
-    vowel = score(SurveyData("Flintshire County Council", "Cyngor Sir y Fflint", {"officer": 20, "member": 20},
-                             [Response("officer", LEVEL_2) for _ in range(10)] + members, QN))
+    vowel = score(survey_data("Flintshire County Council", "Cyngor Sir y Fflint", {"officer": 20, "member": 20},
+                             [Response("officer", LEVEL_2) for _ in range(10)] + members, QN,
+                             good_practice=shipped_good_practice()))
     assert "aelodau etholedig: Dadansoddeg data ac Arweinyddiaeth" in render_comparisons(vowel, "cy")
     assert "elected members: Data analytics and Leadership" in render_comparisons(vowel, "en")
 

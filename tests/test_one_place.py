@@ -1,5 +1,6 @@
 """One place for each rule: the languages (``"en"``, ``"cy"``) and the roles (``"officer"``, ``"member"``) are spelt
-once, in the module that defines them (``flows/i18n.py``, ``flows/model.py``); everywhere else names the constant
+once, in the module that defines them (``reports/vocabulary.py``, the bottom of the house: ``flows.i18n`` and
+``flows.model`` re-export them); everywhere else names the constant
 (``ENGLISH``, ``WELSH``, ``DEFAULT_LANGUAGE``, ``LANGUAGES``, ``OFFICER``, ``MEMBER``, ``ROLES``), default arguments
 included.  Docstrings may say the words; code may not."""
 
@@ -12,13 +13,13 @@ import pytest
 
 from flows.replies import clip
 from flows.screens import fit
-from flows.text import truncate
+from reports.plain_text import truncate
 from reports.texts import load_entries, shorten
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("bot", "config", "flows", "reports", "storage", "bench")
 WORDS = {"en", "cy", "officer", "member"}
-DEFINING = {Path("flows/i18n.py"), Path("flows/model.py")}
+DEFINING = {Path("reports/vocabulary.py")}
 EXCLUDED = (
     # The emulator models Telegram's own vocabulary, not the bot's: ``language_code`` is the IETF tag a Telegram
     # client reports and "member" is a Telegram chat member's status.  They happen to share spelling with ours.
@@ -67,7 +68,7 @@ def test_the_scan_finds_a_spelt_language_or_role_and_ignores_docstrings():
 
 def test_languages_and_roles_are_spelt_only_where_they_are_defined():
     found = [f"{path}:{line}: {word!r}" for path in checked_files() for line, word in spelt_literals((ROOT / path).read_text())]
-    assert found == [], "name the constant (flows.i18n ENGLISH/WELSH/DEFAULT_LANGUAGE, flows.model OFFICER/MEMBER)"
+    assert found == [], "name the constant (reports.vocabulary ENGLISH/WELSH/DEFAULT_LANGUAGE/OFFICER/MEMBER, re-exported by flows)"
 
 
 def test_the_pending_files_still_exist():

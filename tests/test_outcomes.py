@@ -18,9 +18,11 @@ from flows.campaigns import CampaignService
 from flows.model import DONT_KNOW, OFFICER, SectionKind
 from flows.tokens import hash_token, new_token
 from reports.html import render_report
-from reports.model import Response
-from reports.outcomes import Outcomes, key_question, key_questions
-from reports.rates import format_html, format_text
+from reports.inputs import Response
+from flows.report_input import form_of, forms_of
+from reports.inputs import key_questions
+from reports.outcomes import Outcomes
+from flows.rate_texts import format_html, format_text
 from reports.scoring import score
 from storage.database import connect
 from storage.repositories import CampaignRepository
@@ -40,7 +42,7 @@ from tests.test_report_outputs import flintshire, flintshire_charts
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 QN = load_questionnaires()
-KEYS = key_questions(QN)
+KEYS = key_questions(forms_of(QN))
 
 
 def test_the_partial_threshold_is_the_seven_key_characteristics_of_each_questionnaire():
@@ -50,9 +52,9 @@ def test_the_partial_threshold_is_the_seven_key_characteristics_of_each_question
 
 
 def test_a_characteristic_has_one_key_question_and_a_theme_none():
-    """``key_question`` is the one rule the scoring, the early/late comparison, the partial outcome and the demo use."""
-    qn = QN[OFFICER]
-    keys = {s.id: key_question(qn, s) for s in qn.sections}
+    """``FormSection.key_question`` is the one rule the scoring, the early/late comparison, the partial outcome and the demo use."""
+    qn = form_of(QN[OFFICER])
+    keys = {s.id: s.key_question for s in qn.sections}
     assert tuple(q.id for s in qn.sections if s.kind is SectionKind.CHARACTERISTIC and (q := keys[s.id])) == KEYS[OFFICER]
     assert [s.id for s in qn.sections if s.kind is SectionKind.THEME and keys[s.id] is not None] == []
 

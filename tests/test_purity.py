@@ -1,7 +1,9 @@
 """The ``flows`` package is pure: no Telegram, database, scheduler, template or chart imports, no storage or bot
-imports, and no clock reads.  And the layers hold across the project: ``flows/`` and ``reports/`` import no adapter
-library and ``reports/`` no storage, SQL is written and run only in ``storage/``, and no module imports itself round
-a cycle (``bot/cli.py`` and ``bot/demo.py`` once did)."""
+imports, and no clock reads.  And the layers hold across the project: the packages import each other only along the
+one-way arrows of ``ARROWS`` (``bot`` -> everything; ``config`` -> ``flows``; ``storage`` -> ``flows`` and the
+reports' input model; ``flows`` -> ``reports``; ``reports`` -> nothing), ``flows/`` and ``reports/`` import no
+adapter library, SQL is written and run only in ``storage/``, and no module imports itself round a cycle
+(``bot/cli.py`` and ``bot/demo.py`` once did)."""
 
 from __future__ import annotations
 
@@ -185,13 +187,22 @@ def test_flows_never_reads_the_clock(path: Path) -> None:
 
 LAYERS = ("bot", "config", "flows", "reports", "storage")
 ADAPTER_LIBRARIES = {"telegram", "aiosqlite", "sqlite3", "apscheduler", "httpx", "aiohttp"}
+ARROWS = {
+    "bot": {"config", "flows", "reports", "storage"},  # the adapters and the composition root: everything
+    "config": {"flows"},  # configuration, loaded into what the use cases take
+    "storage": {"flows", "reports"},  # the use cases' ports, and the reports' input model only (below)
+    "flows": {"reports"},  # the use cases hand the reports their input and take documents back
+    "reports": set(),  # a standalone library
+}
+"""The one-way graph of the house (issue 24): which other packages of the project each package may import."""
+STORAGE_MAY_USE_OF_REPORTS = {"reports.inputs"}
 MAY_NOT_IMPORT = {
     "flows": FORBIDDEN | ADAPTER_LIBRARIES,  # the use cases: pure, storage and Telegram behind ports
-    "reports": ADAPTER_LIBRARIES | {"storage", "bot"},  # pure reporting: formats what it is given
-    "storage": {"telegram", "apscheduler", "httpx", "aiohttp", "jinja2", "matplotlib", "bot"},
-    "config": ADAPTER_LIBRARIES | {"storage", "bot"},
+    "reports": ADAPTER_LIBRARIES,  # pure reporting: formats what it is given
+    "storage": {"telegram", "apscheduler", "httpx", "aiohttp", "jinja2", "matplotlib"},
+    "config": ADAPTER_LIBRARIES,
 }
-"""What each layer must never import (top-level package names); ``bot/`` is the adapters and may import anything."""
+"""What each layer must never import besides the project packages ``ARROWS`` leaves out (top-level names)."""
 
 
 def project_sources(layers: tuple[str, ...] = LAYERS) -> list[Path]:
@@ -202,20 +213,48 @@ def _rel(path: Path) -> str:
     return str(path.relative_to(ROOT))
 
 
-@pytest.mark.parametrize("path", project_sources(tuple(MAY_NOT_IMPORT)), ids=_rel)
+def arrows_out(layer: str, tree: ast.AST) -> list[tuple[int, str]]:
+    """The imports in ``tree`` (a module of ``layer``) that reach a project package ``layer`` may not import."""
+    banned = set(LAYERS) - ARROWS[layer] - {layer}
+    found = forbidden_imports(tree, banned | MAY_NOT_IMPORT.get(layer, set()))
+    if layer == "storage":
+        found += [(line, m) for line, m in imported(tree)
+                  if m.split(".")[0] == "reports" and m not in STORAGE_MAY_USE_OF_REPORTS]
+    return sorted(found)
+
+
+def test_the_arrow_checker_sees_an_arrow_back() -> None:
+    lazy_back = "def f():\n    from flows.i18n import ENGLISH\n    from reports.stats import pct\n"
+    assert arrows_out("reports", ast.parse(lazy_back)) == [(2, "flows.i18n")]
+    assert arrows_out("flows", ast.parse(lazy_back)) == []
+    past_the_input = "from reports.inputs import Response\nfrom reports.scoring import score\nimport config\n"
+    assert arrows_out("storage", ast.parse(past_the_input)) == [(2, "reports.scoring"), (3, "config")]
+    assert arrows_out("config", ast.parse("from reports.coding import pattern\n")) == [(1, "reports.coding")]
+
+
+@pytest.mark.parametrize("path", project_sources(), ids=_rel)
 def test_each_layer_imports_only_what_it_may(path: Path) -> None:
-    layer = path.relative_to(ROOT).parts[0]
-    assert forbidden_imports(_parse(path), MAY_NOT_IMPORT[layer]) == [], f"{_rel(path)} reaches past its layer"
+    assert arrows_out(path.relative_to(ROOT).parts[0], _parse(path)) == [], f"{_rel(path)} imports against the arrows (ARROWS)"
 
 
-def test_reports_never_imports_storage_even_indirectly() -> None:
+def test_the_packages_import_each_other_only_along_the_arrows() -> None:
+    """The whole graph at once: every (package, package) import in the tree is one of ``ARROWS``."""
+    edges = {(path.relative_to(ROOT).parts[0], m.split(".")[0]) for path in project_sources()
+             for _, m in imported(_parse(path)) if m.split(".")[0] in LAYERS}
+    edges = {(a, b) for a, b in edges if a != b}
+    allowed = {(a, b) for a, targets in ARROWS.items() for b in targets}
+    assert edges - allowed == set()
+    assert ("flows", "reports") in edges and ("bot", "flows") in edges  # the scan sees real imports
+
+
+def test_reports_imports_no_other_package_of_the_project_even_indirectly() -> None:
     modules = sorted(f"reports.{p.stem}" for p in (ROOT / "reports").glob("*.py") if p.stem != "__init__")
     code = (
         "import importlib, json, sys\n"
         f"for name in {modules!r}:\n"
         "    importlib.import_module(name)\n"
-        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('storage', 'bot', 'aiosqlite',"
-        " 'telegram'))))\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('storage', 'bot', 'flows', 'config',"
+        " 'aiosqlite', 'telegram'))))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr

@@ -19,12 +19,13 @@ from flows.i18n import catalogue
 from config.questionnaires import load_questionnaire
 from flows.model import DONT_KNOW, Option, Questionnaire, QuestionnaireError, Side, Text
 from flows.questions.base import ButtonKind, Refusal
-from flows.questions.categories import Categories
+from reports.categories import Categories
 from flows.questions.choice import ChoiceQuestion
 from flows.questions.scale import ScaleQuestion
 from flows.questions.text import TextQuestion
 from flows.render import Renderer
-from reports.model import Response, SurveyData
+from flows.report_input import survey_data
+from reports.inputs import Response, SurveyData
 from reports.scoring import score
 from tests.test_questionnaire_validation import _q, _t, minimal, write
 
@@ -183,7 +184,7 @@ def test_a_bad_side_name_is_refused(tmp_path: Path) -> None:
 
 
 def _survey(qn: Questionnaire, answers: list[str]) -> SurveyData:
-    return SurveyData(
+    return survey_data(
         authority="Test",
         authority_cy=None,
         invited={"officer": 20},

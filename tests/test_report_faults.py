@@ -27,7 +27,8 @@ from reports import charts
 from bot.compiler import write_national, write_report
 from reports.html import render_report
 from reports.disclosure import breakdowns, tally
-from reports.model import Breakdown, Detail, Reason, Response
+from reports.model import Breakdown, Detail, Reason
+from reports.inputs import Response
 from reports.scoring import score
 from reports.stats import pct, respondent_weights
 from reports.summary import render_summary

@@ -19,7 +19,9 @@ from bot.emulator import parse_html
 from reports import charts, export
 from bot.compiler import write_national, write_report
 from reports.html import render_national, render_report
-from reports.model import Response, SurveyData
+from config.good_practice import shipped_good_practice
+from flows.report_input import survey_data
+from reports.inputs import Response, SurveyData
 from reports.national import national
 from reports.scoring import score
 from reports.stats import pct
@@ -57,7 +59,7 @@ def flintshire(
             answers["barriers"] = f"{comment} #{i} " + "x" * 1500
             answers["example"] = "=HYPERLINK(\"http://evil.example\")" if i == 0 else None
             responses.append(Response(role, answers, "cy" if i % 3 == 0 else "en"))
-    return SurveyData(
+    return survey_data(
         authority=authority,
         authority_cy="Cyngor Sir y Fflint" if authority.startswith("Flintshire") else None,
         invited={"officer": 62, "member": 65},
@@ -66,6 +68,7 @@ def flintshire(
         interim=interim,
         opens_on=date(2026, 12, 1),
         closes_on=date(2027, 1, 15),
+        good_practice=shipped_good_practice(),  # as the compiler gives every report
     )
 
 

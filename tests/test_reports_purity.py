@@ -17,7 +17,7 @@ import reports
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORTS_DIR = Path(reports.__file__).resolve().parent
-FORBIDDEN = {"telegram", "aiosqlite", "sqlite3", "storage", "bot", "apscheduler", "httpx"}
+FORBIDDEN = {"telegram", "aiosqlite", "sqlite3", "storage", "bot", "flows", "config", "apscheduler", "httpx"}
 MAX_LINES = 500
 
 

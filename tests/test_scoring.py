@@ -13,7 +13,9 @@ import pytest
 
 from bot.services import load_questionnaires
 from reports.comments import scrub
-from reports.model import TOTAL, WEIGHTED, Detail, Reason, Response, SurveyData
+from reports.model import TOTAL, WEIGHTED, Detail, Reason
+from flows.report_input import survey_data
+from reports.inputs import Response, SurveyData
 from reports.national import national
 from reports.scoring import score
 
@@ -30,7 +32,7 @@ def build(
     authority: str = "Test Council",
     **extra: object,
 ) -> SurveyData:
-    return SurveyData(
+    return survey_data(
         authority=authority,
         authority_cy=None,
         invited=invited or {"officer": 20, "member": 40},

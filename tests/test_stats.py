@@ -77,14 +77,14 @@ def test_an_exact_half_point_rounds_up_everywhere():
     # 11 of 33: 0.98 * sqrt(22 / (11 * 32)) = 0.98 * 1/4 = 0.245 exactly, which floating point computes as
     # 24.499999999999996 points; half up gives ±25 in the report and in /rates alike.
     assert margin_points(11, 33) == 25 and margin_points(6, 9) == 25 and margin_points(28, 29) == 4
-    assert RateRow("officer", "Officers", 33, 11, 0).moe == 25
+    assert RateRow("officer", 33, 11, 0).moe == 25
     assert RateResult("officer", 33, 11, margin(11, 33)).margin_points == 25
 
 
 def test_rate_table_and_report_agree_on_every_rate_and_margin():
     for invited in range(0, 131):
         for responded in range(0, invited + 1):
-            row = RateRow("member", "Elected Members", invited, responded, 0)
+            row = RateRow("member", invited, responded, 0)
             result = RateResult("member", invited, responded, margin(responded, invited))
             assert (row.percentage, row.moe) == (result.percentage, result.margin_points), (responded, invited)
 

@@ -89,7 +89,7 @@ async def test_a_campaign_cannot_close_before_it_opens(tmp_path: Path):
 
 async def test_bulk_submitted_responses_load_back_as_the_bot_would_leave_them(tmp_path: Path):
     from bot.services import load_questionnaires
-    from reports.model import Response
+    from reports.inputs import Response
     from storage.surveys import SurveyRepository
 
     questionnaires = load_questionnaires()

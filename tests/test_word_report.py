@@ -32,7 +32,8 @@ from reports.docx import CHARACTER_MM, column_widths, render_docx
 from reports.html_tree import read_page
 from bot.compiler import write_report
 from reports.html import render_report
-from reports.model import Response, SurveyData
+from flows.report_input import survey_data
+from reports.inputs import Response, SurveyData
 from reports.publisher import Publisher
 from reports.scoring import score
 from reports.texts import texts
@@ -64,7 +65,7 @@ def council(*, demonstration: bool = False) -> SurveyData:
             welsh = i % 4 == 0
             answers["barriers"] = (WELSH_COMMENT if welsh else ENGLISH_COMMENT) + f" ({role} {i})"
             responses.append(Response(role, answers, "cy" if welsh else "en"))
-    return SurveyData(authority="Flintshire County Council", authority_cy="Cyngor Sir y Fflint",
+    return survey_data(authority="Flintshire County Council", authority_cy="Cyngor Sir y Fflint",
                       invited={"officer": 40, "member": 30}, responses=responses, questionnaires=QN,
                       demonstration=demonstration, publisher=PUBLISHER)
 

@@ -26,7 +26,7 @@ from functools import cached_property
 from typing import ClassVar, Protocol
 
 from flows.callbacks import Action
-from flows.questions.categories import Categories
+from reports.categories import Categories
 from flows.questions.schema import DONT_KNOW, Option, ScaleOption, SectionKind, Text
 from flows.questions.typed import DONT_KNOW_TYPED, Matcher, collisions, label_texts
 from flows.screens import CHECK, Button, esc

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from flows.questions.base import ButtonKind, QuestionLike
-from flows.questions.categories import Categories
+from reports.categories import Categories
 from flows.questions.schema import DONT_KNOW, Option
 from flows.questions.typed import label_texts, numbered_forms
 from flows.screens import Button

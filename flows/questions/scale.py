@@ -32,7 +32,7 @@ from __future__ import annotations
 from itertools import groupby
 
 from flows.questions.base import ButtonKind, QuestionLike, QuestionnaireLike
-from flows.questions.categories import Categories
+from reports.categories import Categories
 from flows.questions.schema import (
     DONT_KNOW,
     Option,

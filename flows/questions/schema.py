@@ -7,10 +7,11 @@ module never imports ``flows.model``; ``flows.model`` re-exports every name.
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from reports.vocabulary import SectionKind, Side  # noqa: F401 - re-exported: the questionnaire schema names them
 
 ID_PATTERN = r"^[a-z][a-z0-9_]{0,23}$"
 """Question, option, section and scale ids: short, so every callback payload stays within 64 bytes."""
@@ -75,14 +76,6 @@ class Option(Strict):
     """Further words that select this option when typed (its label, in every language, always does)."""
 
 
-class Side(StrEnum):
-    """Which side of an agree/disagree scale a point is on (``side:`` of a scale point in the questionnaire)."""
-
-    AGREE = "agree"
-    NEUTRAL = "neutral"
-    DISAGREE = "disagree"
-
-
 class ScaleOption(Strict):
     """One point of a named scale (``scales:`` in the questionnaire)."""
 
@@ -92,9 +85,3 @@ class ScaleOption(Strict):
     """agree, neutral or disagree: where the point lies, and so which way the scale runs (``flows.questions.scale``)."""
     typed: Words | None = None
     """Further words that select this point when typed, e.g. "neither" (its label always does)."""
-
-
-class SectionKind(StrEnum):
-    CHARACTERISTIC = "characteristic"
-    THEME = "theme"
-    COMMENTS = "comments"

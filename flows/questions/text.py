@@ -3,7 +3,7 @@
 Declares: ``max_length`` (1 to 3500 characters, default 2000), ``optional`` (then the question has a Skip button and
 a skipped answer counts as answered).  No options, scale or "Don't know".
 
-- Typed text is cleaned before it is judged or stored (``flows.text.clean_text``: control characters dropped,
+- Typed text is cleaned before it is judged or stored (``reports.plain_text.clean_text``: control characters dropped,
   NFC-normalised), then stripped; text that is not valid Unicode, empty, or longer than ``max_length`` is refused.
   A button (other than Back and Skip) is refused with a request to type.
 - Screen: how to answer (and the limit) under the question, and the answer given so far.
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from flows.questions.base import Answer, QuestionKind, QuestionLike, Refusal, View
 from flows.screens import fit
-from flows.text import UnreadableText, clean_cell, clean_text
+from reports.plain_text import UnreadableText, clean_cell, clean_text
 
 ECHO_CHARS = 500
 """How much of the answer given so far is echoed under the question."""
@@ -46,7 +46,7 @@ class TextQuestion(QuestionKind):
         return cleaned
 
     def stored(self, value: str) -> str | None:
-        """Cleaned (``flows.text.clean_cell``) so text stored before typed answers were cleaned on the way in can
+        """Cleaned (``reports.plain_text.clean_cell``) so text stored before typed answers were cleaned on the way in can
         neither break an output nor hide personal data from the scrubbing of comments."""
         return str(clean_cell(value)).strip() or None
 

@@ -11,22 +11,23 @@ report keeps its "l1, l2, l3" or "sa, a, n, d, sd" order), carrying what the ids
 - ``dont_know``: the id stored for "Don't know", counted apart and never in the shares (None when not offered).
 - ``labels`` and ``details``: the questionnaire's texts for each id.
 
-The question types build these from the questionnaire (``QuestionKind.categories``); nothing in ``reports/`` names
-a category id.
+The question types (``flows.questions``) build these from the questionnaire (``QuestionKind.categories``) and hand
+them to the reports in their input (``reports.inputs.FormQuestion``); nothing in ``reports/`` names a category id.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from flows.questions.schema import Side, Text
+from reports.vocabulary import Side
+from reports.wording import Wording
 
 
 class Categories(tuple[str, ...]):
     """Category ids in display order, with their direction, sides, labels and the "Don't know" id."""
 
-    labels: tuple[Text, ...]
-    details: tuple[Text | None, ...]
+    labels: tuple[Wording, ...]
+    details: tuple[Wording | None, ...]
     favourable_first: bool
     numbered: bool
     sides: Mapping[str, Side]
@@ -36,8 +37,8 @@ class Categories(tuple[str, ...]):
         cls,
         ids: Iterable[str] = (),
         *,
-        labels: Iterable[Text] = (),
-        details: Iterable[Text | None] = (),
+        labels: Iterable[Wording] = (),
+        details: Iterable[Wording | None] = (),
         favourable_first: bool = False,
         numbered: bool = False,
         sides: Mapping[str, Side] | None = None,
@@ -81,5 +82,5 @@ class Categories(tuple[str, ...]):
         """The ids on one side of the scale, in display order (none when the scale declares no sides)."""
         return tuple(c for c in self if self.sides.get(c) is side)
 
-    def label(self, category: str) -> Text | None:
+    def label(self, category: str) -> Wording | None:
         return self.labels[self.index(category)] if category in self and self.labels else None

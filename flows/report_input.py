@@ -1,0 +1,88 @@
+"""What the use cases hand to the reports: a questionnaire as the reports read it and the answers that count.
+
+``reports`` is a standalone library with its own input model (``reports.inputs``); this module builds that input from
+the questionnaire (``flows.model``) and the stored answers, applying the survey's rules on the way, so the reports
+never need them: which questions a respondent was shown (``flows.engine.is_visible``: a hidden follow-up's stale
+answer does not count) and what an answer is (its type's ``stored``: not an answer of the question, or free text
+before it was cleaned).  ``config`` builds the codebook and good-practice examples as the same input types, and reads the
+shipped key questions, through the names here, so that ``config`` reaches ``reports`` only through ``flows``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+
+from flows.engine import is_visible
+from flows.model import Question, Questionnaire
+from reports.coding import pattern
+from reports.inputs import (
+    AskedIf,
+    Code,
+    Codebook,
+    Form,
+    FormQuestion,
+    FormSection,
+    PracticeExample,
+    Response,
+    SurveyData,
+    key_questions,
+)
+
+__all__ = ["Code", "Codebook", "PracticeExample", "counted_answers", "form_of", "forms_of", "key_questions", "pattern",
+           "survey_data"]
+
+_FORMS: dict[int, tuple[Questionnaire, Form]] = {}
+"""Each questionnaire's form, built once (a questionnaire is immutable; the pair keeps it alive with its id)."""
+
+
+def form_of(qn: Questionnaire) -> Form:
+    """``qn`` as the reports read it: its sections and questions with their wording, categories and buttons."""
+    found = _FORMS.get(id(qn))
+    if found is not None and found[0] is qn:
+        return found[1]
+    sections = tuple(
+        FormSection(s.id, s.kind, s.title, tuple(_question(qn, q) for q in s.questions)) for s in qn.sections
+    )
+    form = Form(qn.id, qn.version, sections)
+    _FORMS[id(qn)] = (qn, form)
+    return form
+
+
+def _question(qn: Questionnaire, q: Question) -> FormQuestion:
+    kind = qn.kind(q)
+    asked_if = None if q.show_if is None else AskedIf(q.show_if.question, tuple(q.show_if.any_of))
+    return FormQuestion(q.id, q.type, q.text, kind.categories(), kind.free_text,
+                        tuple((o.id, o.label) for o in kind.options()), q.dont_know, asked_if)
+
+
+def forms_of(questionnaires: Mapping[str, Questionnaire]) -> dict[str, Form]:
+    """Role -> its questionnaire's form."""
+    return {role: form_of(qn) for role, qn in questionnaires.items()}
+
+
+def counted_answers(qn: Questionnaire, answers: Mapping[str, str | None]) -> dict[str, str]:
+    """The answers that count, by question id: only questions the respondent was shown, only values that are an
+    answer of the question (free text cleaned), nothing skipped."""
+    counted: dict[str, str] = {}
+    for q in qn.questions:
+        value = answers.get(q.id)
+        if value is None or not is_visible(qn, q, answers):
+            continue
+        stored = qn.kind(q).stored(value)
+        if stored is not None:
+            counted[q.id] = stored
+    return counted
+
+
+def survey_data(authority: str, authority_cy: str | None, invited: Mapping[str, int], responses: Sequence[Response],
+                questionnaires: Mapping[str, Questionnaire], **fields: object) -> SurveyData:
+    """The reports' input for one council: ``responses`` with their stored answers reduced to those that count
+    (``counted_answers``, by the questionnaire of the response's group) and each questionnaire as a form; every
+    other field of ``reports.inputs.SurveyData`` as given."""
+    counted = [
+        dataclasses.replace(r, answers=counted_answers(questionnaires[r.role], r.answers))
+        if r.role in questionnaires else r
+        for r in responses
+    ]
+    return SurveyData(authority, authority_cy, invited, counted, forms_of(questionnaires), **fields)  # type: ignore[arg-type]
