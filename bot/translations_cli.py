@@ -111,7 +111,7 @@ def _label(path: Path) -> str:
 def _check_catalogue(path: Path) -> object:
     from flows.i18n import Catalogue
 
-    missing = Catalogue.load(path).missing()
+    missing = Catalogue.parse(path.read_text(encoding="utf-8"), str(path)).missing()
     if missing:
         raise ValueError(f"no text for {missing[0][0]} in {missing[0][1]}")
     return None

@@ -4,21 +4,13 @@ from __future__ import annotations
 
 import html
 from functools import cache
-from pathlib import Path
 
+from flows import resources
 from reports.catalogues import parse_texts
 from reports.vocabulary import DEFAULT_LANGUAGE, ENGLISH, LANGUAGES, WELSH, Language, in_language
 
-__all__ = ["CATALOGUE_PATH", "DEFAULT_LANGUAGE", "ENGLISH", "LANGUAGES", "WELSH", "Catalogue", "Language", "catalogue",
-           "in_language", "load_texts", "normalise_language"]
-
-CATALOGUE_PATH = Path(__file__).parent / "messages.yaml"
-
-
-def load_texts(path: Path, what: str = "message keys") -> dict[object, object]:
-    """A file of texts (a mapping of keys to their texts per language) as read from YAML, a key given twice refused
-    (``reports.catalogues.parse_texts``, the one parser).  ValueError naming the file when it is not such a mapping."""
-    return parse_texts(path.read_text(encoding="utf-8"), str(path), what)
+__all__ = ["DEFAULT_LANGUAGE", "ENGLISH", "LANGUAGES", "WELSH", "Catalogue", "Language", "catalogue", "in_language",
+           "normalise_language"]
 
 
 class Catalogue:
@@ -26,8 +18,11 @@ class Catalogue:
         self._entries = entries
 
     @classmethod
-    def load(cls, path: Path = CATALOGUE_PATH) -> Catalogue:
-        raw = load_texts(path)
+    def parse(cls, text: str, where: str) -> Catalogue:
+        """The catalogue in the YAML ``text`` (``where`` names it in the error): a mapping of keys to their texts per
+        language, a key given twice refused (``reports.catalogues.parse_texts``, the one parser).  ValueError naming
+        ``where`` when it is not such a mapping."""
+        raw = parse_texts(text, where, "message keys")
         return cls({str(k): {str(lang): str(text) for lang, text in v.items()} for k, v in raw.items()})
 
     def keys(self) -> list[str]:
@@ -48,7 +43,8 @@ class Catalogue:
 
 @cache
 def catalogue() -> Catalogue:
-    return Catalogue.load()
+    """The shipped catalogue (``flows/messages.yaml``, read through ``flows.resources`` when first needed)."""
+    return Catalogue.parse(resources.catalogue_text(), f"flows/{resources.CATALOGUE}")
 
 
 def normalise_language(code: str | None) -> str:

@@ -12,56 +12,68 @@ import them without an import cycle (``reports.summary`` still re-exports every 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from functools import cache
-from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FunctionLoader, StrictUndefined
 from markupsafe import Markup
 
 from reports.vocabulary import DEFAULT_LANGUAGE, LANGUAGES
+from reports import resources
 from reports.catalogues import parse_texts
 from reports.plain_text import clean_cell, truncate
 from reports.model import Breakdown, Detail, Reason, StatementResult, SurveyReport
 
-__all__ = ["COMPARISON_TEXTS_PATH", "EARLY_LATE_TEXTS_PATH", "FINDINGS_TEXTS_PATH", "LANGUAGES", "MAX_STATEMENT",
-           "TEMPLATES", "TEXTS_PATH", "TEXT_FILES", "ReportTexts", "all_entries", "load_entries",
+__all__ = ["COMPARISON_TEXTS_FILE", "EARLY_LATE_TEXTS_FILE", "FINDINGS_TEXTS_FILE", "LANGUAGES", "MAX_STATEMENT",
+           "TEXTS_FILE", "TEXT_FILES", "ReportTexts", "all_entries", "entries_from", "load_entries", "merged_entries",
            "missing_translations", "shorten", "template_environment", "texts"]
 
-TEXTS_PATH = Path(__file__).with_name("i18n_reports.yaml")
-COMPARISON_TEXTS_PATH = Path(__file__).with_name("i18n_comparisons.yaml")
-EARLY_LATE_TEXTS_PATH = Path(__file__).with_name("i18n_early_late.yaml")  # reports.early_late
-FINDINGS_TEXTS_PATH = Path(__file__).with_name("i18n_findings.yaml")  # reports.findings
-TEXT_FILES = (TEXTS_PATH, COMPARISON_TEXTS_PATH, EARLY_LATE_TEXTS_PATH, FINDINGS_TEXTS_PATH)
-TEMPLATES = Path(__file__).with_name("templates")
+TEXTS_FILE = "i18n_reports.yaml"
+COMPARISON_TEXTS_FILE = "i18n_comparisons.yaml"
+EARLY_LATE_TEXTS_FILE = "i18n_early_late.yaml"  # reports.early_late
+FINDINGS_TEXTS_FILE = "i18n_findings.yaml"  # reports.findings
+TEXT_FILES = (TEXTS_FILE, COMPARISON_TEXTS_FILE, EARLY_LATE_TEXTS_FILE, FINDINGS_TEXTS_FILE)
+"""The report texts files of the package, read through ``reports.resources`` when first needed."""
 MAX_STATEMENT = 80
 
 
 # ---- report texts -------------------------------------------------------------------------------------------------
 
 
-@cache
-def load_entries(path: Path = TEXTS_PATH) -> dict[str, dict[str, object]]:
-    raw = parse_texts(path.read_text(encoding="utf-8"), str(path), "text keys")
+def entries_from(text: str, where: str) -> dict[str, dict[str, object]]:
+    """The entries of a report texts file given as YAML ``text`` (``where`` names it in the error)."""
+    raw = parse_texts(text, where, "text keys")
     return {str(k): dict(v) if isinstance(v, dict) else {} for k, v in raw.items()}
 
 
 @cache
-def all_entries(paths: tuple[Path, ...] = TEXT_FILES) -> dict[str, dict[str, object]]:
-    """The keys of every text file, together; ValueError when two files define the same key."""
+def load_entries(name: str = TEXTS_FILE) -> dict[str, dict[str, object]]:
+    """The entries of the package's report texts file ``name``."""
+    return entries_from(resources.text(name), f"reports/{name}")
+
+
+def merged_entries(files: Iterable[tuple[str, Mapping[str, dict[str, object]]]]) -> dict[str, dict[str, object]]:
+    """The keys of several text files (name, entries), together; ValueError when two files define the same key."""
     merged: dict[str, dict[str, object]] = {}
-    for path in paths:
-        entries = load_entries(path)
+    for name, entries in files:
         if clash := sorted(set(entries) & set(merged)):
-            raise ValueError(f"{path}: key(s) already defined in another report text file: {', '.join(clash)}")
+            raise ValueError(f"{name}: key(s) already defined in another report text file: {', '.join(clash)}")
         merged.update(entries)
     return merged
 
 
-def missing_translations(path: Path = TEXTS_PATH, languages: tuple[str, ...] = LANGUAGES) -> list[tuple[str, str]]:
-    """(key, language) pairs without a text: must be empty."""
-    entries = load_entries(path)
+@cache
+def all_entries(names: tuple[str, ...] = TEXT_FILES) -> dict[str, dict[str, object]]:
+    """The keys of every text file of the package, together; ValueError when two files define the same key."""
+    return merged_entries((name, load_entries(name)) for name in names)
+
+
+def missing_translations(entries: str | Mapping[str, dict[str, object]] = TEXTS_FILE,
+                         languages: tuple[str, ...] = LANGUAGES) -> list[tuple[str, str]]:
+    """(key, language) pairs without a text, in a file of the package (its name) or in ``entries``: must be empty."""
+    if isinstance(entries, str):
+        entries = load_entries(entries)
     missing = []
     for key, entry in entries.items():
         for lang in languages:
@@ -156,7 +168,7 @@ def template_environment() -> Environment:
     """Jinja2 for every report template: autoescaping always on, undefined names are errors, every printed value
     cleaned of control characters."""
     return Environment(
-        loader=FileSystemLoader(str(TEMPLATES)),
+        loader=FunctionLoader(resources.template),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,

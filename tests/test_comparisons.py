@@ -24,9 +24,20 @@ from reports.inputs import Response, SurveyData
 from reports.national import national, national_comparison_context, render_national_comparisons
 from reports.scoring import score
 from reports.stats import beyond_margin, fpc, share_change
-from reports.summary import COMPARISON_TEXTS_PATH, TEXTS_PATH, all_entries, missing_translations, render_summary, \
-    visible_length
+from reports.summary import (
+    COMPARISON_TEXTS_FILE,
+    TEXTS_FILE,
+    all_entries,
+    entries_from,
+    load_entries,
+    merged_entries,
+    missing_translations,
+    render_summary,
+    visible_length,
+)
 from tests.test_scoring import QN
+
+REPORTS_DIR = Path(__file__).resolve().parents[1] / "reports"
 
 OWN = "Flintshire County Council"
 PEERS = ("Powys County Council", "Gwynedd Council", "Newport City Council", "Torfaen County Borough Council",
@@ -428,13 +439,13 @@ def placeholders(template: str) -> set[str]:
 
 
 def test_every_comparison_text_is_in_both_languages_with_the_same_placeholders():
-    raw = yaml.safe_load(Path(COMPARISON_TEXTS_PATH).read_text(encoding="utf-8"))
-    assert missing_translations(COMPARISON_TEXTS_PATH) == []
+    raw = yaml.safe_load(REPORTS_DIR.joinpath(COMPARISON_TEXTS_FILE).read_text(encoding="utf-8"))
+    assert missing_translations(COMPARISON_TEXTS_FILE) == []
     assert len(raw) > 50
     for key, entry in raw.items():
         assert set(entry) == {"en", "cy"}, key
         assert placeholders(entry["en"]) == placeholders(entry["cy"]), key
-    assert "qualified translator" in Path(COMPARISON_TEXTS_PATH).read_text(encoding="utf-8")[:600]
+    assert "qualified translator" in REPORTS_DIR.joinpath(COMPARISON_TEXTS_FILE).read_text(encoding="utf-8")[:600]
 
 
 def test_texts_serve_both_files_and_a_key_in_both_is_refused(tmp_path: Path):
@@ -443,7 +454,8 @@ def test_texts_serve_both_files_and_a_key_in_both_is_refused(tmp_path: Path):
     clash = tmp_path / "clash.yaml"
     clash.write_text(yaml.safe_dump({"report_title": {"en": "x", "cy": "y"}}))
     with pytest.raises(ValueError, match="report_title"):
-        all_entries((TEXTS_PATH, clash))
+        merged_entries([(TEXTS_FILE, load_entries(TEXTS_FILE)),
+                        (str(clash), entries_from(clash.read_text(), str(clash)))])
 
 
 def test_every_text_key_the_code_uses_exists():
@@ -461,7 +473,7 @@ def test_every_text_key_the_code_uses_exists():
 
 def test_no_count_is_written_with_a_parenthesised_plural():
     # "1 characteristic", "6 characteristics": a count that can be 1 has a _one and an _other text, never "(s)".
-    for path in (COMPARISON_TEXTS_PATH, Path("reports/i18n_early_late.yaml")):
+    for path in (REPORTS_DIR / COMPARISON_TEXTS_FILE, Path("reports/i18n_early_late.yaml")):
         raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
         for key, entry in raw.items():
             assert "(s)" not in entry["en"] and "(au)" not in entry["cy"], key

@@ -344,10 +344,11 @@ def test_every_early_late_text_is_in_both_languages_with_the_same_placeholders()
 
     import yaml
 
-    from reports.summary import EARLY_LATE_TEXTS_PATH, all_entries, missing_translations
+    from reports.summary import EARLY_LATE_TEXTS_FILE, all_entries, missing_translations
 
-    raw = yaml.safe_load(Path(EARLY_LATE_TEXTS_PATH).read_text(encoding="utf-8"))
-    assert missing_translations(EARLY_LATE_TEXTS_PATH) == []
+    source = Path(__file__).resolve().parents[1] / "reports" / EARLY_LATE_TEXTS_FILE
+    raw = yaml.safe_load(source.read_text(encoding="utf-8"))
+    assert missing_translations(EARLY_LATE_TEXTS_FILE) == []
     fields = lambda text: {n for _, n, _, _ in string.Formatter().parse(text) if n}  # noqa: E731
     for key, entry in raw.items():
         assert set(entry) == {"en", "cy"} and fields(entry["en"]) == fields(entry["cy"]), key

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 import yaml
@@ -28,7 +29,7 @@ from reports.inputs import Response, SurveyData
 from reports.scoring import score
 from reports.stats import margin
 from reports.summary import (
-    FINDINGS_TEXTS_PATH,
+    FINDINGS_TEXTS_FILE,
     load_entries,
     missing_translations,
     render_summary,
@@ -44,6 +45,8 @@ from tests.test_scoring import QN
 STAFF = ("The council has enough staff with the skills to make the most of its data",
          "Mae gan y cyngor ddigon o staff sydd â'r sgiliau i wneud y gorau o'i ddata")
 KEYS = [q.id for s in QN["officer"].sections if s.kind.value == "characteristic" for q in s.questions[:1]]
+
+REPORTS_DIR = Path(__file__).resolve().parents[1] / "reports"
 
 
 def rows(**answers: Sequence[str]) -> list[dict[str, str]]:
@@ -512,18 +515,18 @@ def placeholders(value: object) -> set[str]:
 
 
 def test_every_findings_text_is_in_both_languages_with_the_same_placeholders():
-    assert missing_translations(FINDINGS_TEXTS_PATH) == []
-    for key, entry in load_entries(FINDINGS_TEXTS_PATH).items():
+    assert missing_translations(FINDINGS_TEXTS_FILE) == []
+    for key, entry in load_entries(FINDINGS_TEXTS_FILE).items():
         assert placeholders(entry["en"]) == placeholders(entry["cy"]), key
-    raw = yaml.safe_load(FINDINGS_TEXTS_PATH.read_text(encoding="utf-8"))
+    raw = yaml.safe_load((REPORTS_DIR / FINDINGS_TEXTS_FILE).read_text(encoding="utf-8"))
     welsh = " ".join(str(v.get("cy")) for v in raw.values())
     assert "lwfans gwall" in welsh and "ymyl gwall" not in welsh and "lwfans gwallau" not in welsh
 
 
 def test_every_text_key_the_findings_use_exists():
-    source = (FINDINGS_TEXTS_PATH.parent / "findings.py").read_text(encoding="utf-8")
+    source = (REPORTS_DIR / "findings.py").read_text(encoding="utf-8")
     used = set(re.findall(r'"(fnd_[a-z_0-9]+)"', source))
-    keys = set(load_entries(FINDINGS_TEXTS_PATH))
+    keys = set(load_entries(FINDINGS_TEXTS_FILE))
     assert used and all(k in keys or {f"{k}_one", f"{k}_other"} <= keys for k in used)  # a count: _one, _other
 
 

@@ -42,7 +42,7 @@ def test_both_languages_take_the_same_values_and_parse_as_telegram_html(key):
 def test_a_missing_translation_is_detected(tmp_path: Path):
     broken = tmp_path / "messages.yaml"
     broken.write_text(yaml.safe_dump({"hello": {"en": "Hello", "cy": ""}, "bye": {"en": "Bye"}}))
-    assert sorted(Catalogue.load(broken).missing()) == [("bye", "cy"), ("hello", "cy")]
+    assert sorted(Catalogue.parse(broken.read_text(), str(broken)).missing()) == [("bye", "cy"), ("hello", "cy")]
 
 
 def test_every_questionnaire_text_is_bilingual(questionnaires):
@@ -97,4 +97,4 @@ def test_a_message_key_given_twice_is_refused(tmp_path):
     path.write_text('a:\n  en: "One"\n  cy: "Un"\nb:\n  en: "Two"\n  cy: "Dau"\na:\n  en: "Again"\n  cy: "Eto"\n',
                     encoding="utf-8")
     with pytest.raises(ValueError, match=r"line 7: the key 'a' is given twice"):
-        Catalogue.load(path)
+        Catalogue.parse(path.read_text(encoding="utf-8"), str(path))

@@ -14,7 +14,7 @@ import pytest
 from flows.replies import clip
 from flows.screens import fit
 from reports.plain_text import truncate
-from reports.texts import load_entries, shorten
+from reports.texts import entries_from, shorten
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("bot", "config", "flows", "reports", "storage", "bench")
@@ -87,7 +87,7 @@ def test_the_report_texts_refuse_a_key_given_twice_as_the_message_catalogue_does
     path = tmp_path / "i18n_twice.yaml"
     path.write_text("title:\n  en: One\n  cy: Un\ntitle:\n  en: Two\n  cy: Dau\n", encoding="utf-8")
     with pytest.raises(ValueError, match="'title' is given twice"):
-        load_entries(path)
+        entries_from(path.read_text(encoding="utf-8"), str(path))
 
 
 CLOCKS = {

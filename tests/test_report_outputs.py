@@ -27,6 +27,7 @@ from reports.scoring import score
 from reports.stats import pct
 from reports.summary import (
     LANGUAGES,
+    entries_from,
     load_entries,
     missing_translations,
     render_summary,
@@ -88,7 +89,8 @@ def test_every_report_text_has_english_and_welsh():
 def test_a_missing_language_is_detected(tmp_path: Path):
     broken = tmp_path / "texts.yaml"
     broken.write_text('a: {en: "Hello", cy: ""}\nb: {en: "Bye"}\nc: {en: [x], cy: []}\n', encoding="utf-8")
-    assert missing_translations(broken) == [("a", "cy"), ("b", "cy"), ("c", "cy")]
+    assert missing_translations(entries_from(broken.read_text(encoding="utf-8"), str(broken))) == [
+        ("a", "cy"), ("b", "cy"), ("c", "cy")]
 
 
 def test_both_languages_take_the_same_placeholders():
