@@ -44,7 +44,7 @@ from flows.engine import Choose, Skip, State, Write
 from flows.i18n import ENGLISH
 from flows.model import MEMBER, OFFICER, ROLES
 from flows.questions.text import TextQuestion
-from flows.reminders import Slot
+from flows.ports.reminders import Slot
 from flows.tokens import hash_token, new_token
 from reports.inputs import Response, SurveyData
 from reports.scoring import score

@@ -29,7 +29,7 @@ from flows import callbacks
 from flows.callbacks import Action
 from flows.i18n import ENGLISH
 from flows.model import MEMBER, ROLES
-from flows.ports import SettableClock
+from flows.ports.clock import SettableClock
 from flows.render import Screen
 from flows.replies import Reply, Who
 

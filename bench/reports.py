@@ -43,7 +43,7 @@ from flows import engine
 from flows.engine import Choose, Skip, State, Submit, Write
 from flows.i18n import ENGLISH, WELSH
 from flows.model import MEMBER, OFFICER, Questionnaire
-from flows.ports import SettableClock
+from flows.ports.clock import SettableClock
 from flows.tokens import hash_token
 from reports.inputs import Response
 from storage.respondents import RespondentRepository

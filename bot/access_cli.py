@@ -17,7 +17,7 @@ from datetime import datetime, time
 
 from bot.services import admin_services
 from config.settings import Settings
-from flows.access_log import COLUMNS
+from flows.ports.access_log import COLUMNS
 from flows.auditors import describe
 from flows.campaigns import AmbiguousAuthority, NoAuthority
 

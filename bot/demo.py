@@ -32,7 +32,7 @@ from flows import callbacks
 from flows.callbacks import Action
 from flows.i18n import ENGLISH, WELSH
 from flows.model import MEMBER, OFFICER, Questionnaire
-from flows.ports import SettableClock
+from flows.ports.clock import SettableClock
 from flows.reminders import campaign_slots
 from flows.rate_texts import format_text
 from reports.rates import RateTable

@@ -24,7 +24,7 @@ from config.settings import Settings
 from flows import i18n
 from flows.engine import is_visible
 from flows.model import MEMBER, OFFICER, Questionnaire
-from flows.ports import SettableClock
+from flows.ports.clock import SettableClock
 from reports.categories import Categories
 from flows.records import Campaign
 from flows.tokens import hash_token

@@ -39,7 +39,7 @@ from config.settings import Settings
 if TYPE_CHECKING:
     from telegram.ext import Application
 
-    from flows.ports import Clock
+    from flows.ports.clock import Clock
 
 log = logging.getLogger(__name__)
 

@@ -21,9 +21,10 @@ from flows.auditors import Auditors
 from flows.backups import BackupService
 from flows.i18n import Catalogue
 from flows.model import Questionnaire
-from flows.ports import Clock, ReportOutputs
+from flows.ports.clock import Clock
+from flows.ports.retention import ReportOutputs
 from flows.records import Campaign
-from flows.reminders import Messenger
+from flows.ports.reminders import Messenger
 from flows.retention import Policy, RetentionService, free_text_questions
 from storage.backup import BackupFolder
 from storage.erasures import ErasureLedger, use_ledger

@@ -34,7 +34,7 @@ from telegram.error import (
     TimedOut,
 )
 
-from flows.completion import Item
+from flows.ports.completion import Item
 from flows.delivery import SENT, Delivery, Outcome
 from flows.render import Screen
 

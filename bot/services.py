@@ -30,15 +30,17 @@ from bot import jobs_lifecycle
 from flows.auditors import Auditors
 from flows.backups import BackupService
 from flows.campaigns import CampaignService
-from flows.completion import CompletionService, Poster
+from flows.completion import CompletionService
+from flows.ports.completion import Poster
 from flows.fieldwork import Fieldwork
 from flows.forecast import ForecastService
 from flows.i18n import Catalogue, catalogue
 from flows.model import Questionnaire
-from flows.ports import Clock
+from flows.ports.clock import Clock
 from flows.posting import PostingService
 from flows.records import Campaign
-from flows.reminders import Messenger, ReminderService
+from flows.reminders import ReminderService
+from flows.ports.reminders import Messenger
 from flows.respondents import Respondents
 from flows.results import ResultsService
 from flows.retention import RetentionService

@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from flows.i18n import LANGUAGES, catalogue
-from flows.ports import RETENTION_PLACEHOLDER, Notice
+from flows.notice import Notice, RETENTION_PLACEHOLDER
 from flows.telegram_html import TelegramHtmlError, parse_html
 
 DEFAULT_PRIVACY_NOTICE = Path(__file__).parent / "privacy.yaml"

@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from flows.reminders import ReminderPolicy
+from flows.ports.reminders import ReminderPolicy
 
 DEFAULT_REMINDER_POLICY = Path(__file__).parent / "reminders.yaml"
 

@@ -23,9 +23,10 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
 
-from flows.ports import Clock
+from flows.ports.clock import Clock
+from flows.ports.access_log import AccessLogStore
+from flows.ports.access_log import Entry, Release
 
 GENESIS = "0" * 64
 """What the first entry links to."""
@@ -36,8 +37,6 @@ RESPONDENTS = "respondents"
 """Who the results sent back are recorded as going to: never which ones."""
 SCHEDULE = "schedule"
 """Who a purge the bot runs on its own is recorded as (the retention job)."""
-COLUMNS = ("seq", "at", "who", "os_user", "what", "campaign_id", "authority", "detail", "prev_hash", "hash")
-"""The CSV columns of ``datatool-bot audit-log``."""
 
 # What was released or done (``Release.what``).
 RATES, CAMPAIGNS, NONSTARTERS, DIGEST = "rates", "campaigns", "nonstarters", "digest"
@@ -62,40 +61,6 @@ def moment(at: datetime) -> str:
     if at.tzinfo is None:
         raise ValueError("naive datetime: pass an aware UTC datetime")
     return at.astimezone(UTC).isoformat(timespec="seconds")
-
-
-@dataclass(frozen=True)
-class Release:
-    """An entry before it is chained: what the use case knows."""
-
-    at: str
-    who: str
-    what: str
-    campaign_id: int | None = None
-    authority: str | None = None
-    detail: str = ""
-    os_user: str = ""
-
-
-@dataclass(frozen=True)
-class Entry:
-    seq: int
-    at: str
-    who: str
-    os_user: str
-    what: str
-    campaign_id: int | None
-    authority: str | None
-    detail: str
-    prev_hash: str
-    hash: str
-
-    def row(self) -> tuple[object, ...]:
-        return tuple(getattr(self, c) for c in COLUMNS)
-
-    def fields(self) -> Release:
-        """What was hashed, besides the number and the link."""
-        return Release(self.at, self.who, self.what, self.campaign_id, self.authority, self.detail, self.os_user)
 
 
 def entry_hash(seq: int, release: Release, prev_hash: str) -> str:
@@ -151,19 +116,6 @@ def verify(entries: Iterable[Entry]) -> Verdict:
 
 
 # ---- the port and the use cases --------------------------------------------------------------------------------------
-
-
-class AccessLogStore(Protocol):
-    """The log in SQL (``storage.access_log.AccessLogRepository``); also appended to inside other transactions (a
-    posting's claim, an auditor added or removed)."""
-
-    async def append(self, release: Release) -> Entry:
-        """Chain ``release`` to the newest entry and write it, in one transaction."""
-        ...
-
-    async def entries(self, campaign_id: int | None = None, since: str | None = None) -> list[Entry]:
-        """Entries in order, all of them or those of one campaign, at or after ``since`` (ISO UTC)."""
-        ...
 
 
 class AccessLog:

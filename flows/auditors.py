@@ -12,14 +12,15 @@ council's digest and reports.  Adding and removing an auditor is written to the 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Protocol
 
-from flows.access_log import AUDITOR_ADDED, AUDITOR_REMOVED, AccessLog, Release, auditor
+from flows.access_log import AUDITOR_ADDED, AUDITOR_REMOVED, AccessLog, auditor
 from flows.campaigns import AmbiguousAuthority, CampaignService, NoAuthority, match
 from flows.i18n import DEFAULT_LANGUAGE, LANGUAGES, normalise_language
-from flows.ports import ChatLanguages, Clock, StorageUnavailable
+from flows.ports.auditors import ChatLanguages
+from flows.ports.clock import Clock
+from flows.ports.errors import StorageUnavailable
 from flows.records import Campaign
+from flows.ports.auditors import AuditorStore
 
 CONFIGURED, ADDED = "settings", "added"
 """Where an auditor comes from (``Auditors.listing``)."""
@@ -33,24 +34,6 @@ class ConfiguredEverywhere(ValueError):
         super().__init__(f"{user_id} is in DATATOOL_AUDITOR_IDS, which means all councils: remove it there first to "
                          "limit it to some")
         self.user_id = user_id
-
-
-class AuditorStore(Protocol):
-    async def add_auditor(self, telegram_user_id: int, now: datetime, authorities: Sequence[str] = (),
-                          release: Release | None = None) -> bool:
-        """Add the auditor (or keep them) with exactly these councils (none: every council), writing ``release`` to
-        the access log in the same transaction; False when they already were one."""
-        ...
-
-    async def remove_auditor(self, telegram_user_id: int, release: Release | None = None) -> bool:
-        """False when they were not in the list (and nothing is logged)."""
-        ...
-
-    async def auditors(self) -> list[int]: ...
-
-    async def auditor_authorities(self, telegram_user_id: int) -> list[str]:
-        """The councils a stored auditor is limited to (English names); empty: every council."""
-        ...
 
 
 def describe(scope: frozenset[str] | None) -> str:

@@ -18,12 +18,12 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from flows.ports import Clock
+from flows.ports.clock import Clock
+from flows.ports.backups import BackupFolder
+from flows.ports.backups import BackupInfo
 
 log = logging.getLogger(__name__)
 
@@ -69,17 +69,6 @@ def beyond(names: Iterable[str], keep: int) -> list[str]:
 # ---- checking a copy ------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class BackupInfo:
-    """What a copy of the database says about itself (``storage.backup.inspect``)."""
-
-    integrity: str
-    """``ok``, or the first problem SQLite's integrity check found."""
-    schema_version: int
-    tables: frozenset[str]
-    size: int = 0
-
-
 class NotRestorable(Exception):
     """The copy must not replace the database; the message says why and what to do."""
 
@@ -95,18 +84,6 @@ def check_restorable(info: BackupInfo, latest: int, name: str) -> None:
 
 
 # ---- the nightly backup ---------------------------------------------------------------------------------------------
-
-
-class BackupFolder(Protocol):
-    """The backup folder (``storage.backup.BackupFolder``)."""
-
-    def names(self) -> list[str]: ...
-
-    async def take(self, name: str) -> BackupInfo:
-        """Write a checked backup of the database as ``name`` (0600), and the ledger's copy beside it."""
-        ...
-
-    def remove(self, name: str) -> None: ...
 
 
 class BackupService:

@@ -3,7 +3,7 @@
 An auditor's private chat and the auditors' group chat (``DATATOOL_AUDITOR_CHAT_ID``) each have a language for
 everything the bot tells auditors there: command replies, /rates, the daily digest, the final report's summary and
 charts, and the notice of an item that may be missing.  It is the one chosen there with /language (stored by chat,
-``flows.ports.ChatLanguages``); until then an auditor's private chat follows their Telegram language when it is Welsh
+``flows.ports.auditors.ChatLanguages``); until then an auditor's private chat follows their Telegram language when it is Welsh
 (``flows.auditors.Auditors.language``) and the group chat is in English.  Only auditors change it, and only in their
 own private chat or in the auditors' group chat: in any other group the bot says nothing.
 
@@ -15,25 +15,19 @@ changes the other, and no respondent's language changes with an auditor's choice
 
 from __future__ import annotations
 
-from typing import Protocol
 
 from flows import callbacks
 from flows.auditors import Auditors
 from flows.callbacks import Action
 from flows.i18n import ENGLISH, LANGUAGES, WELSH, Catalogue
-from flows.ports import Invitation
+from flows.ports.respondents import Invitation
 from flows.render import Button, Screen
 from flows.replies import Reply, Who
 from flows.respondents.screens import LANGUAGE_NAMES
+from flows.ports.auditors import Questionnaires
 
 LANGUAGE_ARGS = {ENGLISH: ENGLISH, "english": ENGLISH, "saesneg": ENGLISH, WELSH: WELSH, "cymraeg": WELSH, "welsh": WELSH}
 """What /language takes as an argument: the code, or the language's name in either language."""
-
-
-class Questionnaires(Protocol):
-    """The questionnaire an auditor may also be answering (``storage.repositories.RespondentRepository``)."""
-
-    async def invitation_for_user(self, telegram_user_id: int) -> Invitation | None: ...
 
 
 def is_group(who: Who) -> bool:

@@ -12,7 +12,7 @@ import contextlib
 import logging
 from collections.abc import Iterator
 
-from flows.ports import StorageUnavailable
+from flows.ports.errors import StorageUnavailable
 from reports.failures import where
 
 __all__ = ["isolated", "where"]

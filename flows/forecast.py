@@ -12,24 +12,19 @@ from __future__ import annotations
 import html
 import logging
 from datetime import datetime, time, timedelta
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from flows.diagnostics import where
 from flows.i18n import DEFAULT_LANGUAGE
-from flows.ports import FieldworkHistory, StorageUnavailable
+from flows.ports.errors import StorageUnavailable
+from flows.ports.fieldwork import FieldworkHistory
 from flows.records import OPEN, Campaign, RoleRate
-from flows.reminders import ReminderPolicy, campaign_slots
+from flows.reminders import campaign_slots
 from reports.forecast import GroupForecast, GroupHistory, forecast_group
 from flows.rate_texts import forecast_lines
+from flows.ports.reminders import Policies
 
 log = logging.getLogger(__name__)
-
-
-class Policies(Protocol):
-    """A campaign's reminder policy (``storage.reminders.ReminderRepository``)."""
-
-    async def policy_for_campaign(self, campaign_id: int) -> ReminderPolicy: ...
 
 
 class ForecastService:

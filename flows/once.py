@@ -24,22 +24,17 @@ from contextvars import ContextVar
 from datetime import datetime
 from typing import Protocol, TypeVar
 
-from flows.ports import AlreadyHandled, Clock, Invitation, StorageUnavailable
+from flows.ports.clock import Clock
+from flows.ports.errors import AlreadyHandled, StorageUnavailable
+from flows.ports.respondents import Invitation
 from flows.replies import Reply, Who
+from flows.ports.respondents import Forgetting, Ledger
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _RECORDED: ContextVar[bool] = ContextVar("update recorded", default=False)
 """Within the handling of one update: whether a write has already recorded its id (``changed``)."""
-
-
-class Ledger(Protocol):
-    """The part of ``flows.ports.RespondentStore`` that remembers updates."""
-
-    async def handled(self, update_id: int) -> bool: ...
-
-    async def mark_handled(self, update_id: int, now: datetime) -> None: ...
 
 
 class Current(Protocol):
@@ -112,10 +107,6 @@ def once_per_update(handle: Callable[..., Awaitable[Reply]]) -> Callable[..., Aw
                               lambda: current.again(who))
 
     return once
-
-
-class Forgetting(Protocol):
-    async def forget_updates(self, now: datetime) -> int: ...
 
 
 class ForgetUpdates:

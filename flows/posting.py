@@ -16,39 +16,20 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
 from flows.access_log import POSTED, RESENT, AccessLog, chat
-from flows.completion import (
-    FAILED,
-    NOTICE_PREFIX,
-    SENT,
-    UNKNOWN,
-    Bundle,
-    FinalReports,
-    Item,
-    Poster,
-    Posting,
-    PostingStore,
-    RecipientLanguages,
-    RespondentResults,
-    notice,
-    pinned_language,
-    settled,
-    wait_after,
-)
+from flows.completion import NOTICE_PREFIX, notice, pinned_language, settled, wait_after
+from flows.ports.completion import FAILED, SENT, UNKNOWN
+from flows.ports.completion import Bundle, Item, Posting
+from flows.ports.completion import FinalReports, Poster, PostingStore, RecipientLanguages
+from flows.ports.results import RespondentResults
 from flows.delivery import Delivery, Outcome
 from flows.diagnostics import isolated
 from flows.i18n import DEFAULT_LANGUAGE
-from flows.ports import Clock
+from flows.ports.clock import Clock
+from flows.ports.completion import Audience
 
 log = logging.getLogger("flows.completion")
-
-
-class Audience(Protocol):
-    """Which chats may be given a council's data (``flows.auditors.Auditors``)."""
-
-    async def sees(self, chat_id: int, authority: str) -> bool: ...
 
 
 @dataclass(frozen=True)

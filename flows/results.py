@@ -29,55 +29,23 @@ import logging
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from flows.access_log import AccessLog
-from flows.completion import FAILED, SENT, SUMMARY, UNKNOWN, Bundle, wait_after
+from flows.completion import wait_after
+from flows.ports.completion import FAILED, SENT, UNKNOWN
+from flows.ports.completion import Bundle, SUMMARY
 from flows.delivery import Outcome
 from flows.diagnostics import isolated
 from flows.i18n import Catalogue
-from flows.ports import Clock
-from flows.reminders import Messenger
+from flows.ports.clock import Clock
+from flows.ports.reminders import Messenger
 from flows.screens import MAX_TEXT, Screen
+from flows.ports.results import FinalBundles, ResultsStore
+from flows.ports.results import Wanted
 
 log = logging.getLogger(__name__)
 
 BATCH = 500
-
-
-@dataclass(frozen=True)
-class Wanted:
-    """A respondent owed the results: a submitted invitation that asked for them, of a closed campaign."""
-
-    invitation_id: int
-    campaign_id: int
-    chat_id: int
-    language: str
-
-
-class ResultsStore(Protocol):
-    """The at-most-once record of the results sent to respondents (``storage.results.ResultsRepository``)."""
-
-    async def due(self, now: datetime, limit: int) -> list[Wanted]:
-        """Invitations owed the results now: never tried, or failed and due again."""
-        ...
-
-    async def claim(self, invitation_id: int, now: datetime) -> int | None:
-        """Commit the results message of this invitation as ``sending`` when it is still wanted and has not been
-        tried, or failed and is due again; returns the attempt number, or None (sent, in doubt, in flight, not due,
-        given up, or no longer wanted)."""
-        ...
-
-    async def record(self, invitation_id: int, status: str, now: datetime, *, not_before: datetime | None = None,
-                     error: str | None = None) -> None: ...
-
-    async def recover(self) -> int:
-        """Messages left ``sending`` by a crash become ``unknown`` (never resent); returns how many."""
-        ...
-
-
-class FinalBundles(Protocol):
-    async def final_bundle(self, campaign_id: int) -> Bundle: ...
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import aiosqlite
 
-from flows.access_log import Entry, Release, chain
+from flows.access_log import chain
+from flows.ports.access_log import Entry, Release
 from storage.transactions import transaction
 
 _COLUMNS = "seq, at, who, os_user, what, campaign_id, authority, detail, prev_hash, hash"

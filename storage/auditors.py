@@ -1,7 +1,7 @@
 """Auditors and what the bot remembers for them: who they are (beside settings) and which councils each may see, the
 language each auditor's chat (and the auditors' group chat) chose, what each saw at their previous /rates (to say
 what changed since), and which days' digests were claimed.  ``flows.auditors.AuditorStore``,
-``flows.ports.ChatLanguages`` and the ``flows.fieldwork`` ports ``RateViews`` and ``Digests``."""
+``flows.ports.auditors.ChatLanguages`` and the fieldwork ports ``RateViews`` and ``Digests`` (``flows.ports.fieldwork``)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 import aiosqlite
 
-from flows.access_log import Release
+from flows.ports.access_log import Release
 from flows.model import MEMBER, OFFICER, ROLES
 from flows.records import RateView, RoleRate
 from storage.access_log import append_in

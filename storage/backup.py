@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flows.backups import LEDGER_COPY, BackupInfo, NotRestorable, check_restorable
+from flows.backups import LEDGER_COPY, NotRestorable, check_restorable
+from flows.ports.backups import BackupInfo
 from storage.database import BUSY_TIMEOUT, DatabaseError, connect, discover
 from storage.erasures import ErasureLedger, use_ledger
 from storage.retention import Reapplied, checkpoint, reapply

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import aiosqlite
 
-from flows.ports import StorageUnavailable
+from flows.ports.errors import StorageUnavailable
 
 log = logging.getLogger(__name__)
 

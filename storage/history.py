@@ -1,4 +1,4 @@
-"""The history of a campaign's fieldwork, for the /rates forecast (``flows.ports.FieldworkHistory``): when each
+"""The history of a campaign's fieldwork, for the /rates forecast (``flows.ports.fieldwork.FieldworkHistory``): when each
 response came and when reminder rounds went out, per role.  Reads only."""
 
 from __future__ import annotations

@@ -10,8 +10,9 @@ from datetime import datetime
 
 import aiosqlite
 
-from flows.access_log import Release
-from flows.completion import MAX_ATTEMPTS, Posting
+from flows.ports.access_log import Release
+from flows.completion import MAX_ATTEMPTS
+from flows.ports.completion import Posting
 from storage.access_log import append_in
 from storage.transactions import iso, transaction, write
 

@@ -12,15 +12,8 @@ import aiosqlite
 
 from flows.diagnostics import isolated
 from flows.records import ManualRound
-from flows.reminders import (
-    FINAL,
-    MANUAL_PREFIX,
-    SNOOZE_PREFIX,
-    CampaignWindow,
-    Queued,
-    ReminderPolicy,
-    Slot,
-)
+from flows.reminders import FINAL, MANUAL_PREFIX, SNOOZE_PREFIX
+from flows.ports.reminders import CampaignWindow, Queued, ReminderPolicy, Slot
 from storage.repositories import CampaignRepository
 from storage.transactions import iso, transaction, write
 

@@ -1,7 +1,7 @@
 """The respondent's side in SQL: invitations by token or Telegram user, answers, cursor, submission, and each
 Telegram update recorded with the change it made (``handled_updates``, migration 0013).
 
-``RespondentRepository`` implements ``flows.ports.RespondentStore``.  The read and the write on every press are the
+``RespondentRepository`` implements ``flows.ports.respondents.RespondentStore``.  The read and the write on every press are the
 hot path: both run inline on connections of the event loop's own thread, and the write is batched
 (``storage/batching.py``).
 """
@@ -19,7 +19,8 @@ from datetime import date, datetime, timedelta
 import aiosqlite
 
 from flows.i18n import DEFAULT_LANGUAGE
-from flows.ports import AlreadyHandled, Invitation
+from flows.ports.errors import AlreadyHandled
+from flows.ports.respondents import Invitation
 from storage.batching import COMMIT_SPACING, Batched
 from storage.database import write_inline
 from storage.retention import record_withdrawals

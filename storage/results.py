@@ -1,6 +1,6 @@
 """The council's results for the respondents who asked for them (migration 0012), in SQL.
 
-``RespondentRecords`` is the respondent store the bot uses (``flows.ports.RespondentStore``): the repository of
+``RespondentRecords`` is the respondent store the bot uses (``flows.ports.respondents.RespondentStore``): the repository of
 ``storage/repositories.py`` and the respondent's choice (``invitations.results_wanted_at``).  ``ResultsRepository`` is
 ``flows.results.ResultsStore``: one row per invitation in ``results_deliveries``, claimed as ``sending`` in a committed
 transaction before the message goes out and settled after, so a restart sends whatever is missing and never repeats
@@ -14,8 +14,8 @@ from datetime import datetime
 import aiosqlite
 
 from flows.completion import MAX_ATTEMPTS
-from flows.ports import ResultsChoice
-from flows.results import Wanted
+from flows.ports.respondents import ResultsChoice
+from flows.ports.results import Wanted
 from storage.respondents import RespondentRepository
 from storage.transactions import iso, transaction, write
 

@@ -24,11 +24,12 @@ from pathlib import Path
 import aiosqlite
 
 from flows.access_log import PURGE as LOGGED_PURGE
-from flows.access_log import SCHEDULE, Release, moment
+from flows.access_log import SCHEDULE, moment
+from flows.ports.access_log import Release
 from flows.access_log import WITHDRAWAL as LOGGED_WITHDRAWAL
 from flows.completion import slug
 from flows.records import Campaign
-from flows.retention import CampaignRetention, Holding, PurgeState
+from flows.ports.retention import CampaignRetention, Holding, PurgeState
 from storage.access_log import append_in
 from storage.erasures import PURGE, WITHDRAWAL, Erasure, ErasureLedger, ledger_of
 from storage.repositories import _CAMPAIGN_SELECT, _campaign

@@ -1,5 +1,5 @@
 """Writing to SQLite from many coroutines on one connection: one write transaction at a time, and storage failures
-(disk full, read-only, locked) turned into ``flows.ports.StorageUnavailable`` after a whole rollback."""
+(disk full, read-only, locked) turned into ``flows.ports.errors.StorageUnavailable`` after a whole rollback."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ async def transaction(conn: aiosqlite.Connection) -> AsyncIterator[aiosqlite.Con
     this package goes through here.
 
     When a statement or the COMMIT fails because of the disk or another process (disk full, read-only, locked, I/O
-    error), the transaction is rolled back and ``flows.ports.StorageUnavailable`` is raised instead, naming the
+    error), the transaction is rolled back and ``flows.ports.errors.StorageUnavailable`` is raised instead, naming the
     condition (never the statement or its parameters), so callers can say "try again shortly".  Any other error
     (an integrity or programming error) propagates unchanged, after the rollback.
     """

@@ -11,7 +11,7 @@ import pytest
 
 from bot.services import load_questionnaires
 from flows.model import Questionnaire
-from flows.ports import SettableClock
+from flows.ports.clock import SettableClock
 
 
 @dataclass

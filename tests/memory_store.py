@@ -1,4 +1,4 @@
-"""An in-memory ``flows.ports.RespondentStore`` for tests that drive the respondents' interactors
+"""An in-memory ``flows.ports.respondents.RespondentStore`` for tests that drive the respondents' interactors
 (``flows.respondents``) many thousands of times.
 
 It mirrors ``storage.repositories.RespondentRepository`` statement by statement (the SQL is quoted beside each
@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flows.ports import AlreadyHandled, Invitation, ResultsChoice, StorageUnavailable
+from flows.ports.errors import AlreadyHandled, StorageUnavailable
+from flows.ports.respondents import Invitation, ResultsChoice
 from flows.tokens import hash_token, new_token
 
 

@@ -18,7 +18,7 @@ from config.settings import Settings
 from flows import callbacks
 from flows.callbacks import Action
 from flows.model import Questionnaire
-from flows.ports import Clock
+from flows.ports.clock import Clock
 from flows.questions.choice import ChoiceQuestion
 from flows.questions.scale import ScaleQuestion
 from flows.tokens import hash_token

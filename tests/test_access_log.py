@@ -19,27 +19,8 @@ import aiosqlite
 import pytest
 
 from bot.cli import main
-from flows.access_log import (
-    A_RESPONDENT,
-    CAMPAIGNS,
-    COMMAND_LINE,
-    DIGEST,
-    GENESIS,
-    INTERIM_SUMMARY,
-    INVITES_LIST,
-    NATIONAL_REPORT,
-    NONSTARTERS,
-    POSTED,
-    RATES,
-    REPORT,
-    RESENT,
-    RESULTS,
-    WITHDRAWAL,
-    Entry,
-    Release,
-    chain,
-    verify,
-)
+from flows.access_log import A_RESPONDENT, CAMPAIGNS, COMMAND_LINE, DIGEST, GENESIS, INTERIM_SUMMARY, INVITES_LIST, NATIONAL_REPORT, NONSTARTERS, POSTED, RATES, REPORT, RESENT, RESULTS, WITHDRAWAL, chain, verify
+from flows.ports.access_log import Entry, Release
 from storage.access_log import AccessLogRepository
 from storage.database import connect
 from tests.support import (

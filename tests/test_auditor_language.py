@@ -13,7 +13,8 @@ import pytest
 from telegram import Update
 
 from bot.emulator import parse_html
-from flows.completion import Bundle, Item, bundle_items, pinned_language
+from flows.completion import bundle_items, pinned_language
+from flows.ports.completion import Bundle, Item
 from flows.manifest import Entry, Manifest
 from reports.documents import document
 from flows.fieldwork import AuditorCommand

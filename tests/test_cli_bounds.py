@@ -25,7 +25,7 @@ from flows.campaigns import (
     DateOutOfRange,
     years_from,
 )
-from flows.ports import SettableClock
+from flows.ports.clock import SettableClock
 from storage.database import connect
 from storage.repositories import CampaignRepository
 from tests.support import cli_env, exit_code

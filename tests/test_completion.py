@@ -348,16 +348,8 @@ async def test_failed_items_from_before_the_upgrade_keep_their_hourly_retry(tmp_
 def test_what_settles_a_campaign_and_how_long_a_retry_waits():
     from datetime import timedelta
 
-    from flows.completion import (
-        BACKOFF,
-        MAX_ATTEMPTS,
-        NOTICE_PREFIX,
-        REFUSED_WAIT,
-        Item,
-        Posting,
-        settled,
-        wait_after,
-    )
+    from flows.completion import BACKOFF, MAX_ATTEMPTS, NOTICE_PREFIX, REFUSED_WAIT, settled, wait_after
+    from flows.ports.completion import Item, Posting
     from flows.delivery import Delivery, Outcome
 
     items = [Item("summary", "message", "x"), Item("report-en.html", "document")]

@@ -26,7 +26,7 @@ from fractions import Fraction as F
 from pathlib import Path
 
 from bot.emulator import parse_html
-from flows.completion import SUMMARY, Bundle, Item
+from flows.ports.completion import Bundle, Item, SUMMARY
 from flows.i18n import catalogue
 from flows.results import results_text
 from reports import charts

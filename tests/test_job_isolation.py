@@ -20,7 +20,7 @@ from bot.services import Services, admin_services
 from config.settings import Settings
 from flows import results as results_flow
 from bot.compiler import stored
-from flows.completion import Item
+from flows.ports.completion import Item
 from flows.manifest import Entry, Manifest
 from reports.documents import AUDITORS_ONLY, SUMMARY, TEXT
 from flows.delivery import Delivery, Outcome

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 import pytest
 
-from flows.reminders import ReminderPolicy
+from flows.ports.reminders import ReminderPolicy
 from tests.support import (
     DOCUMENTS,
     World,

@@ -13,7 +13,7 @@ from telegram.request import HTTPXRequest
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from bot.messenger import TelegramMessenger, classify
-from flows.completion import Item
+from flows.ports.completion import Item
 from flows.delivery import Outcome
 from flows.render import Screen
 

@@ -91,13 +91,13 @@ def test_the_report_texts_refuse_a_key_given_twice_as_the_message_catalogue_does
 
 
 CLOCKS = {
-    Path("flows/ports.py"),  # the Clock protocol and the one SettableClock
+    Path("flows/ports/clock.py"),  # the Clock protocol and the one SettableClock
     Path("bot/services.py"),  # the system clock
 }
 
 
 def test_one_settable_clock():
-    """A class with a ``now`` method is a clock: the protocol, the system clock and ``flows.ports.SettableClock``
+    """A class with a ``now`` method is a clock: the protocol, the system clock and ``flows.ports.clock.SettableClock``
     only (tests subclass it for a default moment; they do not write another)."""
     found = []
     for package in (*PACKAGES, "tests"):
@@ -110,4 +110,4 @@ def test_one_settable_clock():
                     isinstance(f, ast.FunctionDef) and f.name == "now" for f in node.body
                 ):
                     found.append(f"{relative}:{node.lineno}: {node.name}")
-    assert found == [], "use flows.ports.SettableClock"
+    assert found == [], "use flows.ports.clock.SettableClock"

@@ -52,7 +52,7 @@ from flows import callbacks, engine
 from flows.callbacks import Action
 from flows.model import Questionnaire
 from flows.questions.text import TextQuestion
-from flows.ports import Invitation
+from flows.ports.respondents import Invitation
 from flows.render import MAX_TEXT, Screen
 from flows.replies import Reply, RespondentCommand, Who
 from flows import respondents

@@ -374,3 +374,30 @@ SIZE_ALARM = 600  # an alarm, not a target: a module past it does more than one 
 def test_no_module_is_over_the_size_alarm(path: Path) -> None:
     lines = len(path.read_text(encoding="utf-8").splitlines())
     assert lines <= SIZE_ALARM, f"{path.relative_to(ROOT)} has {lines} lines: split it by job"
+
+
+# -- the ports -----------------------------------------------------------------------------------------------------
+
+SHAPES_OF_INTERACTORS = {
+    ("flows/once.py", "Current"), ("flows/once.py", "Deciding"),  # what an interactor offers once_per_update
+    ("flows/respondents/screens.py", "ShowsScreens"),  # ... and busy_if_storage_fails
+    ("flows/questions/base.py", "QuestionLike"), ("flows/questions/base.py", "SectionLike"),  # what a question type
+    ("flows/questions/base.py", "QuestionnaireLike"), ("flows/questions/base.py", "View"),  # reads of its questionnaire
+}
+"""Protocols that describe one part of flows to another, not a port an adapter implements: they stay beside their
+users."""
+
+
+def protocols_in(tree: ast.AST) -> list[str]:
+    return [node.name for node in ast.walk(tree) if isinstance(node, ast.ClassDef)
+            and any(_dotted(base).split(".")[-1] == "Protocol" for base in node.bases)]
+
+
+def test_the_ports_are_in_flows_ports_one_module_per_aggregate() -> None:
+    outside = {(_rel(path), name) for path in flows_sources() if "ports" not in path.relative_to(FLOWS_DIR).parts
+               for name in protocols_in(_parse(path))}
+    assert outside - SHAPES_OF_INTERACTORS == set(), "declare a port in flows/ports/<aggregate>.py"
+    ports = {path.stem: protocols_in(_parse(path)) for path in (FLOWS_DIR / "ports").glob("*.py")}
+    assert {"respondents", "campaigns", "auditors", "completion", "reminders", "retention"} <= set(ports)
+    assert sum(len(found) for found in ports.values()) >= 30  # every port, in one place
+    assert protocols_in(ast.parse("class P(typing.Protocol):\n    pass\nclass Q(Protocol):\n    pass\n")) == ["P", "Q"]

@@ -25,7 +25,7 @@ from config.privacy import DEFAULT_PRIVACY_NOTICE, load_privacy_notice
 from flows import callbacks
 from flows.callbacks import Action
 from flows.i18n import catalogue
-from flows.ports import RespondentStore
+from flows.ports.respondents import RespondentStore
 from flows.render import Screen
 from flows.replies import Reply, Who
 from flows.respondents import Respondents

@@ -12,16 +12,9 @@ import pytest
 
 from bot.emulator import FAULTS
 from bot.services import Services
-from flows.reminders import (
-    FINAL,
-    Delivery,
-    Outcome,
-    ReminderPolicy,
-    ReminderService,
-    after_quiet,
-    campaign_slots,
-    due_slot,
-)
+from flows.delivery import Delivery
+from flows.reminders import FINAL, Outcome, ReminderService, after_quiet, campaign_slots, due_slot
+from flows.ports.reminders import ReminderPolicy
 from flows.render import Screen
 from storage.database import connect
 from tests.conftest import FakeClock

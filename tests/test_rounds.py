@@ -11,7 +11,7 @@ import pytest
 
 from bot.cli import main
 from flows.campaigns import CampaignService, InvalidRound, check_round, default_round
-from flows.ports import SettableClock
+from flows.ports.clock import SettableClock
 from storage.database import connect
 from storage.repositories import CampaignRepository
 from tests.support import cli_env, exit_code

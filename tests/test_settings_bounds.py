@@ -24,14 +24,9 @@ from config.privacy import (
 )
 from config.reminder_policy import ReminderPolicyError, load_reminder_policy
 from config.settings import SettingsError, load_settings
-from flows.reminders import (
-    MAX_ACTIVE_HOURS,
-    MAX_GRACE_HOURS,
-    MAX_PER_PERSON,
-    MAX_POLICY_DAYS,
-    ReminderPolicy,
-    campaign_slots,
-)
+from flows.ports.reminders import MAX_ACTIVE_HOURS, MAX_GRACE_HOURS, MAX_PER_PERSON, MAX_POLICY_DAYS
+from flows.reminders import campaign_slots
+from flows.ports.reminders import ReminderPolicy
 from tests.support import clean_environment
 
 DPO = "Write to our DPO <dpo@example.org>."

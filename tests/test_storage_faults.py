@@ -28,7 +28,7 @@ import pytest
 
 from bot.services import Services
 from flows import engine
-from flows.ports import StorageUnavailable
+from flows.ports.errors import StorageUnavailable
 from flows.questions.text import TextQuestion
 from flows.tokens import hash_token, new_token
 from storage.database import DatabaseError, DatabaseLocked, connect

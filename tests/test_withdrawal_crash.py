@@ -16,7 +16,7 @@ from pathlib import Path
 import aiosqlite
 
 from flows.callbacks import Action
-from flows.ports import Invitation
+from flows.ports.respondents import Invitation
 from flows.replies import Who
 from storage.respondents import RespondentRepository
 from tests.conftest import FakeClock

@@ -27,7 +27,8 @@ from zoneinfo import ZoneInfo
 from flows.access_log import AccessLog
 from flows.auditors import Auditors
 from flows.campaigns import CampaignService
-from flows.chat_language import ChatLanguageService, Questionnaires
+from flows.chat_language import ChatLanguageService
+from flows.ports.auditors import Questionnaires
 from flows.fieldwork.buttons import AuditorPress
 from flows.fieldwork.campaign_list import CampaignList
 from flows.fieldwork.close import Close
@@ -36,14 +37,15 @@ from flows.fieldwork.digest import Digest
 from flows.fieldwork.finding import FindCampaign
 from flows.fieldwork.names import AuditorCommand
 from flows.fieldwork.nonstarters import Nonstarters
-from flows.fieldwork.ports import Digests, RateViews, ReminderRounds, Reports, Resender
+from flows.ports.fieldwork import Digests, RateViews, ReminderRounds, Reports, Resender
 from flows.fieldwork.rates import Rates
 from flows.fieldwork.remind import Remind
 from flows.fieldwork.resend import Resend
 from flows.fieldwork.summary import InterimSummary
 from flows.fieldwork.wording import Wording
 from flows.i18n import Catalogue
-from flows.ports import Clock, RatesForecast
+from flows.ports.clock import Clock
+from flows.ports.fieldwork import RatesForecast
 from flows.records import Campaign
 
 __all__ = ["AuditorCommand", "Digests", "Fieldwork", "RateViews", "ReminderRounds", "Reports", "Resender"]

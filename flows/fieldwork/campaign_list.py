@@ -11,7 +11,7 @@ from flows.auditors import Auditors
 from flows.campaigns import CampaignService
 from flows.fieldwork.wording import Wording, say
 from flows.i18n import DEFAULT_LANGUAGE
-from flows.ports import Clock
+from flows.ports.clock import Clock
 from flows.render import esc
 from flows.replies import Reply
 

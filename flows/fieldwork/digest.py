@@ -9,10 +9,10 @@ from flows import diagnostics, progress
 from flows.access_log import DIGEST, AccessLog, chat
 from flows.auditors import Auditors
 from flows.campaigns import CampaignService
-from flows.fieldwork.ports import Digests
+from flows.ports.fieldwork import Digests
 from flows.fieldwork.wording import Wording
 from flows.i18n import DEFAULT_LANGUAGE, LANGUAGES
-from flows.ports import Clock
+from flows.ports.clock import Clock
 from flows.records import Campaign
 from flows.render import Screen
 

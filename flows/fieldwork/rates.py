@@ -13,11 +13,12 @@ from flows.auditors import Auditors
 from flows.campaigns import CampaignService
 from flows.fieldwork.finding import FindCampaign
 from flows.fieldwork.names import AuditorCommand
-from flows.fieldwork.ports import RateViews
+from flows.ports.fieldwork import RateViews
 from flows.fieldwork.wording import Wording, say
 from flows.i18n import DEFAULT_LANGUAGE
 from flows.model import MEMBER
-from flows.ports import Clock, RatesForecast
+from flows.ports.clock import Clock
+from flows.ports.fieldwork import RatesForecast
 from flows.rate_texts import format_html
 from flows.replies import Reply
 

@@ -13,11 +13,11 @@ from flows.callbacks import Action
 from flows.campaigns import CampaignService, UnknownCampaign
 from flows.fieldwork.finding import FindCampaign
 from flows.fieldwork.names import REMIND, AuditorCommand
-from flows.fieldwork.ports import ReminderRounds
+from flows.ports.fieldwork import ReminderRounds
 from flows.fieldwork.wording import Wording, say
 from flows.i18n import DEFAULT_LANGUAGE
 from flows.model import ROLES
-from flows.ports import Clock
+from flows.ports.clock import Clock
 from flows.records import OPEN, Campaign, ManualRound
 from flows.render import Button, Screen, esc
 from flows.replies import Reply

@@ -4,11 +4,11 @@ a duplicate of something that did arrive is the auditor's choice."""
 
 from __future__ import annotations
 
-from flows.completion import SUMMARY
+from flows.ports.completion import SUMMARY
 from flows.delivery import Outcome
 from flows.fieldwork.finding import FindCampaign
 from flows.fieldwork.names import AuditorCommand
-from flows.fieldwork.ports import Reports, Resender
+from flows.ports.fieldwork import Reports, Resender
 from flows.fieldwork.wording import Wording, say
 from flows.i18n import DEFAULT_LANGUAGE
 from flows.replies import Reply, Who

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flows.access_log import INTERIM_SUMMARY, AccessLog, auditor
 from flows.fieldwork.finding import FindCampaign
 from flows.fieldwork.names import AuditorCommand
-from flows.fieldwork.ports import Reports
+from flows.ports.fieldwork import Reports
 from flows.fieldwork.wording import say
 from flows.i18n import DEFAULT_LANGUAGE
 from flows.replies import Reply

@@ -35,7 +35,10 @@ from flows.access_log import AccessLog
 from flows.i18n import Catalogue
 from flows.model import Questionnaire
 from flows.once import ForgetUpdates
-from flows.ports import Clock, Notice, ReportOutputs, RespondentStore
+from flows.notice import Notice
+from flows.ports.clock import Clock
+from flows.ports.respondents import RespondentStore
+from flows.ports.retention import ReportOutputs
 from flows.respondents.answer import Answer
 from flows.respondents.back import GoBack
 from flows.respondents.buttons import Press

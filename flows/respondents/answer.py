@@ -6,7 +6,7 @@ import logging
 
 from flows import engine, once
 from flows.i18n import normalise_language
-from flows.ports import Invitation, RespondentStore
+from flows.ports.respondents import Invitation, RespondentStore
 from flows.replies import Reply, Who
 from flows.respondents.questions import Questions
 from flows.respondents.screens import Screens, busy_if_storage_fails

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flows import engine
-from flows.ports import Invitation
+from flows.ports.respondents import Invitation
 from flows.replies import Reply
 from flows.respondents.questions import Questions
 

@@ -13,7 +13,8 @@ from dataclasses import replace
 from flows import callbacks, engine, once
 from flows.callbacks import Action
 from flows.i18n import DEFAULT_LANGUAGE, LANGUAGES
-from flows.ports import Invitation, RespondentStore, StorageUnavailable
+from flows.ports.errors import StorageUnavailable
+from flows.ports.respondents import Invitation, RespondentStore
 from flows.replies import Reply, Who, clip, plain
 from flows.respondents.answer import Answer
 from flows.respondents.back import GoBack

@@ -4,7 +4,7 @@ once and handed to the use case it names; any other command, auditors' included,
 from __future__ import annotations
 
 from flows import once
-from flows.ports import RespondentStore
+from flows.ports.respondents import RespondentStore
 from flows.replies import Reply, RespondentCommand, Who
 from flows.respondents.language import ChooseLanguage
 from flows.respondents.review import ReviewAnswers

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from flows import once
-from flows.ports import Invitation, RespondentStore
+from flows.ports.respondents import Invitation, RespondentStore
 from flows.replies import Reply
 from flows.respondents.screens import Screens
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flows import engine, once
-from flows.ports import Invitation, RespondentStore
+from flows.ports.respondents import Invitation, RespondentStore
 from flows.replies import Reply
 from flows.respondents.questions import Questions
 from flows.respondents.screens import Screens

@@ -3,7 +3,7 @@ stored; the person is told why and shown where they are."""
 
 from __future__ import annotations
 
-from flows.ports import RespondentStore
+from flows.ports.respondents import RespondentStore
 from flows.replies import Reply, Who
 from flows.respondents.screens import Screens, busy_if_storage_fails
 

@@ -14,7 +14,7 @@ from flows import engine, once
 from flows.engine import Error, State, Step
 from flows.i18n import DEFAULT_LANGUAGE
 from flows.model import Questionnaire
-from flows.ports import Invitation, RespondentStore
+from flows.ports.respondents import Invitation, RespondentStore
 from flows.render import Screen, esc
 from flows.replies import ERROR_MESSAGES, Reply, clip, plain
 from flows.respondents.screens import Screens

@@ -7,7 +7,7 @@ from datetime import timedelta
 from flows import once
 from flows.callbacks import Action
 from flows.i18n import DEFAULT_LANGUAGE
-from flows.ports import Invitation, RespondentStore
+from flows.ports.respondents import Invitation, RespondentStore
 from flows.render import Screen
 from flows.replies import Reply
 from flows.respondents.screens import Screens

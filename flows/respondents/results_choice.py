@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flows import once
 from flows.i18n import DEFAULT_LANGUAGE
-from flows.ports import Invitation, RespondentStore, ResultsChoice
+from flows.ports.respondents import Invitation, RespondentStore, ResultsChoice
 from flows.replies import Reply
 from flows.respondents.screens import Screens
 

@@ -17,7 +17,10 @@ from flows.callbacks import Action
 from flows.engine import State
 from flows.i18n import DEFAULT_LANGUAGE, ENGLISH, LANGUAGES, WELSH, Catalogue, normalise_language
 from flows.model import Questionnaire
-from flows.ports import Clock, Invitation, Notice, RespondentStore, StorageUnavailable
+from flows.notice import Notice
+from flows.ports.clock import Clock
+from flows.ports.errors import StorageUnavailable
+from flows.ports.respondents import Invitation, RespondentStore
 from flows.render import Button, Renderer, Screen, council_line
 from flows.replies import Reply, Who, clip, plain
 

@@ -7,7 +7,7 @@ import logging
 
 from flows import once
 from flows.i18n import normalise_language
-from flows.ports import RespondentStore
+from flows.ports.respondents import RespondentStore
 from flows.replies import Reply, Who
 from flows.respondents.screens import Screens, busy_if_storage_fails
 from flows.tokens import hash_token, looks_like_token

@@ -10,31 +10,20 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from datetime import datetime
-from typing import Protocol
 
 from flows import callbacks, diagnostics, once
 from flows.access_log import AccessLog
 from flows.callbacks import Action
 from flows.i18n import Catalogue
-from flows.ports import Clock, Invitation, ReportOutputs
+from flows.ports.clock import Clock
+from flows.ports.retention import ReportOutputs
 from flows.render import Button, Screen
 from flows.replies import Reply, Who
+from flows.ports.respondents import WithdrawalStore
 
 log = logging.getLogger(__name__)
 
 WITHDRAW_YES, WITHDRAW_NO = "yes", "no"
-
-
-class WithdrawalStore(Protocol):
-    """The part of ``flows.ports.RespondentStore`` a withdrawal needs."""
-
-    async def withdraw_user(self, telegram_user_id: int, now: datetime, *,
-                            update_id: int | None = None) -> list[Invitation]: ...
-
-    async def pending_rebuilds(self) -> list[int]: ...
-
-    async def rebuilt(self, campaign_id: int) -> None: ...
 
 
 class Withdraw:

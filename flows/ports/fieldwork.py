@@ -1,15 +1,31 @@
-"""What the auditors' use cases need from storage and from the other services, as Protocols."""
+"""Fieldwork: what the auditors' commands read and start (rates, digests, reminder rounds, reports, resends)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from flows.completion import Bundle, Item
-from flows.delivery import Delivery
 from flows.i18n import DEFAULT_LANGUAGE
-from flows.records import Campaign, ManualRound, RateView, RoleRate
-from flows.reminders import ReminderPolicy
+
+if TYPE_CHECKING:
+    from flows.delivery import Delivery
+    from flows.ports.completion import Bundle, Item
+    from flows.ports.reminders import ReminderPolicy
+    from flows.records import Campaign, ManualRound, RateView, RoleRate
+
+
+class FieldworkHistory(Protocol):
+    """When responses came and reminder rounds went out, per role (``storage.history.HistoryRepository``)."""
+
+    async def submission_times(self, campaign_id: int) -> dict[str, list[datetime]]: ...
+
+    async def reminder_rounds(self, campaign_id: int) -> dict[str, list[datetime]]: ...
+
+
+class RatesForecast(Protocol):
+    """The forecast lines under /rates for one campaign (``flows.forecast.ForecastService``)."""
+
+    async def lines(self, campaign: Campaign, rates: list[RoleRate], now: datetime, language: str) -> list[str]: ...
 
 
 class RateViews(Protocol):

@@ -1,38 +1,15 @@
-"""What the questionnaire service needs from the outside world, declared here as Protocols.
-
-``storage`` implements ``RespondentStore`` with SQLite; tests may use any object of the same shape.  ``Clock`` gives
-the service the time, which it passes into the engine (the engine never reads a clock).
+"""The respondents' aggregate: an invitation as the use cases read it, and what the respondent store does for
+them (binding, answers, submission, choices, withdrawal, the ledger of handled updates).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Protocol
 
 from flows.i18n import DEFAULT_LANGUAGE, in_language
-from flows.records import Campaign, RoleRate
-
-
-class StorageUnavailable(Exception):
-    """Storage cannot take a write just now (disk full, database read-only or locked, I/O error).
-
-    Raised by storage implementations instead of their own errors, after rolling back, so that nothing partial is
-    written; the respondent is told to try again shortly.  The message says what is wrong, for the operator's log.
-    """
-
-
-class AlreadyHandled(Exception):
-    """This Telegram update was recorded before (Telegram delivered it again): nothing was changed this time.
-
-    Raised by a store's writes that take an ``update_id`` when that update already changed something; the update id
-    is recorded in the same transaction as the change it made, so an update changes state at most once."""
-
-    def __init__(self, update_id: int | None):
-        super().__init__(f"update {update_id} was handled before")
-        self.update_id = update_id
 
 
 class ResultsChoice(StrEnum):
@@ -41,28 +18,6 @@ class ResultsChoice(StrEnum):
     CHANGED = "changed"
     UNCHANGED = "unchanged"
     TOO_LATE = "too late"  # the results message was already claimed for sending: the choice is fixed
-
-
-class Clock(Protocol):
-    def now(self) -> datetime:
-        """An aware datetime (UTC)."""
-        ...
-
-
-@dataclass
-class SettableClock:
-    """A ``Clock`` that tells the time it is set to, moved by hand: the one the demo, its invented history, the
-    benchmarks and the tests use (no real time, no sleeps)."""
-
-    current: datetime
-
-    def now(self) -> datetime:
-        return self.current
-
-    def advance(self, **delta: float) -> datetime:
-        """Move on by ``timedelta(**delta)``; the new time."""
-        self.current += timedelta(**delta)
-        return self.current
 
 
 @dataclass(frozen=True)
@@ -186,68 +141,24 @@ class RespondentStore(Protocol):
         ...
 
 
-RETENTION_PLACEHOLDER = "{retention}"
-"""Where the privacy notice's sentence about how long the data is kept goes (``config/privacy.py`` writes it)."""
+class WithdrawalStore(Protocol):
+    """The part of ``flows.ports.respondents.RespondentStore`` a withdrawal needs."""
+
+    async def withdraw_user(self, telegram_user_id: int, now: datetime, *,
+                            update_id: int | None = None) -> list[Invitation]: ...
+
+    async def pending_rebuilds(self) -> list[int]: ...
+
+    async def rebuilt(self, campaign_id: int) -> None: ...
 
 
-@dataclass(frozen=True)
-class Notice:
-    """The privacy notice in every language: ``short`` before the first question, ``full`` on /privacy (HTML).
+class Ledger(Protocol):
+    """The part of ``flows.ports.respondents.RespondentStore`` that remembers updates."""
 
-    ``short`` and ``full`` state the configured retention period; a campaign kept for another period
-    (``campaign create --retention-days``) shows its own, through ``text``."""
+    async def handled(self, update_id: int) -> bool: ...
 
-    short: dict[str, str]
-    full: dict[str, str]
-    retention_days: int | None = None
-    """The period ``short`` and ``full`` state."""
-    templates: dict[str, dict[str, str]] = field(default_factory=dict, compare=False)
-    """``short`` and ``full`` as written, with ``{retention}`` where the period's sentence goes."""
-    retention_sentence: Callable[[str, int], str] | None = field(default=None, compare=False)
-    """The sentence for a period, in a language."""
-
-    def text(self, part: str, language: str, retention_days: int | None = None) -> str:
-        """``part`` ("short" or "full") in ``language``, stating ``retention_days`` (None: the configured period)."""
-        stated: dict[str, str] = getattr(self, part)
-        if retention_days is None or retention_days == self.retention_days or self.retention_sentence is None:
-            return stated[language]
-        return self.templates[part][language].replace(RETENTION_PLACEHOLDER,
-                                                      self.retention_sentence(language, retention_days))
-
-    def of(self, part: str, language: str, invitation: Invitation | None) -> str:
-        """``part`` as a respondent of ``invitation``'s campaign reads it (its own retention period)."""
-        return self.text(part, language, invitation.retention_days if invitation is not None else None)
+    async def mark_handled(self, update_id: int, now: datetime) -> None: ...
 
 
-class ReportOutputs(Protocol):
-    async def without_withdrawn(self, campaign_id: int) -> bool:
-        """Rebuild a closed campaign's stored report files and exports after a withdrawal, so they no longer hold
-        the withdrawn answers.  True when auditors had already been sent an earlier copy (which cannot be recalled)."""
-        ...
-
-
-class ChatLanguages(Protocol):
-    """The language an auditor's private chat, or the auditors' group chat, chose with /language
-    (``storage.auditors.AuditorRepository``).  Respondents' languages stay on their invitations."""
-
-    async def chat_language(self, chat_id: int) -> str | None:
-        """The stored language, or None when the chat never chose one."""
-        ...
-
-    async def set_chat_language(self, chat_id: int, language: str, now: datetime, *, keep: bool = False) -> bool:
-        """Store the chat's language; with ``keep`` only when none is stored yet (False when one was)."""
-        ...
-
-
-class FieldworkHistory(Protocol):
-    """When responses came and reminder rounds went out, per role (``storage.history.HistoryRepository``)."""
-
-    async def submission_times(self, campaign_id: int) -> dict[str, list[datetime]]: ...
-
-    async def reminder_rounds(self, campaign_id: int) -> dict[str, list[datetime]]: ...
-
-
-class RatesForecast(Protocol):
-    """The forecast lines under /rates for one campaign (``flows.forecast.ForecastService``)."""
-
-    async def lines(self, campaign: Campaign, rates: list[RoleRate], now: datetime, language: str) -> list[str]: ...
+class Forgetting(Protocol):
+    async def forget_updates(self, now: datetime) -> int: ...
