@@ -2,7 +2,7 @@
 
 Fieldwork completes when the close date passes, when every invitation is submitted, or when an auditor closes it
 (``flows.campaigns``).  ``CompletionService`` then has the report compiled (``ReportCompiler``: the answers loaded
-from storage, the files written by ``reports/``) and lists what to post, the summary first; it also rebuilds a stored
+from storage, the documents ``reports/`` returns written by the compiler, which answers with a manifest) and lists what to post, the summary first; it also rebuilds a stored
 report after a withdrawal and gives the interim summary on request.
 
 ``PostingService`` (``flows.posting``) then gives every recipient chat every item of the final bundle (the summary

@@ -1,10 +1,10 @@
 """The council's results back to the respondents who asked for them (issue 13 item 4), pure of Telegram and SQLite.
 
-At submission a respondent may ask for the council's results when they are ready (``RespondentService``, the
-thank-you screen; stored as ``invitations.results_wanted_at``, default no).  Once fieldwork has closed and the final
+At submission a respondent may ask for the council's results when they are ready (``flows.respondents.results_choice``,
+the thank-you screen; stored as ``invitations.results_wanted_at``, default no).  Once fieldwork has closed and the final
 report is compiled (``CompletionService.final_bundle``), each of them gets the brief summary of the final report in
-their invitation's language, under a short heading: the very summary the auditors get (``summary-<lang>.txt`` of the
-bundle, already under the report's small-number rules).  Interim summaries never go to respondents.
+their invitation's language, under a short heading: the very summary the auditors get (the summary text the compiler's
+manifest carries, already under the report's small-number rules).  Interim summaries never go to respondents.
 
 Delivery is at most once per invitation, as for reminders and postings (``flows.delivery``): the message is claimed
 in the store as ``sending`` — committed — before it goes out, and settled after:
