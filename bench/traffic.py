@@ -134,7 +134,7 @@ async def steady(emulator: BotApiEmulator, bot: BotProcess, people: list[Respond
             presses += 1
             await asyncio.wait_for(future, 60)
             # the edit is recorded before the emulator applies it: wait until the chat shows it
-            await emulator.wait_for(lambda: _on_screen(emulator, person.user_id) != shown, 30,
+            await emulator.wait_for(lambda shown=shown: _on_screen(emulator, person.user_id) != shown, 30,
                                     description="the next screen")
 
     try:
@@ -321,4 +321,4 @@ if __name__ == "__main__":
     from bench.figures import table
 
     sizes = [int(a) for a in sys.argv[1:3]]
-    print(table(asyncio.run(run(**dict(zip(("burst_size", "steady_size"), sizes))))))
+    print(table(asyncio.run(run(**dict(zip(("burst_size", "steady_size"), sizes, strict=False))))))

@@ -256,7 +256,7 @@ def _pick(payloads: list[str], role: str, rng: random.Random) -> str:
     cats = qn.kind(question).categories()
     assert cats is not None
     *ranked_weights, dont_know = LEVEL_WEIGHTS[role] if cats.numbered else AGREE_WEIGHTS
-    weights = {cats[i]: w for i, w in zip(cats.ranking, ranked_weights)}
+    weights = {cats[i]: w for i, w in zip(cats.ranking, ranked_weights, strict=True)}
     if cats.dont_know is not None:
         weights[cats.dont_know] = dont_know
     options = [(callbacks.decode(p) or cb).arg(1) for p in payloads]

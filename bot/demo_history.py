@@ -182,7 +182,7 @@ def _leaning(rng: random.Random, leans: dict[str, float], agree_weights: tuple[f
 def _weights(cats: Categories, ranked_then_dont_know: tuple[float, ...]) -> dict[str, float]:
     """Category id -> weight, from weights listed least favourable first, then "Don't know"."""
     *ranked, dont_know = ranked_then_dont_know
-    weights = {cats[i]: w for i, w in zip(cats.ranking, ranked)}
+    weights = {cats[i]: w for i, w in zip(cats.ranking, ranked, strict=True)}
     if cats.dont_know is not None:
         weights[cats.dont_know] = dont_know
     return weights

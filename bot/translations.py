@@ -176,7 +176,10 @@ class Glossary:
             if not isinstance(entry, dict) or not isinstance(entry.get(ENGLISH), str) or not isinstance(
                     entry.get(WELSH), str):
                 continue
-            words = lambda name, default: tuple(str(w) for w in entry.get(name) or default)  # noqa: E731
+
+            def words(name: str, default: list[str], entry: dict = entry) -> tuple[str, ...]:
+                return tuple(str(w) for w in entry.get(name) or default)
+
             terms.append(Term(entry[ENGLISH], words("en_forms", [entry[ENGLISH]]), entry[WELSH], words("forms", [entry[WELSH]]),
                               words("rejected", [])))
         return cls(tuple(terms))

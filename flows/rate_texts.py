@@ -48,7 +48,7 @@ def _grid(table: RateTable, *, with_moe: bool, narrow: bool = False, language: s
     heads: list[tuple[str, ...]] = [headers(language) + margin]
     rows = [
         (*cells, *(("–" if r.moe is None else f"±{r.moe}",) if with_moe else ()))
-        for cells, r in zip(cells(table, language), table.rows)
+        for cells, r in zip(cells(table, language), table.rows, strict=True)
     ]
     if narrow:
         split = [_balanced_split(h) for h in heads[0]]
@@ -58,7 +58,7 @@ def _grid(table: RateTable, *, with_moe: bool, narrow: bool = False, language: s
     sep = "  " if narrow else " | "
 
     def line(row: tuple[str, ...]) -> str:
-        return sep.join([row[0].ljust(widths[0]), *(cell.rjust(w) for cell, w in zip(row[1:], widths[1:]))]).rstrip()
+        return sep.join([row[0].ljust(widths[0]), *(cell.rjust(w) for cell, w in zip(row[1:], widths[1:], strict=True))]).rstrip()
 
     rule = [] if narrow else ["-+-".join("-" * w for w in widths)]
     return [*(line(h) for h in heads), *rule, *(line(r) for r in rows)]

@@ -54,7 +54,7 @@ class Migration:
                 if buffer.strip():
                     statements.append(buffer.strip())
                 buffer = ""
-        if buffer.strip() and not all(l.strip().startswith("--") or not l.strip() for l in buffer.splitlines()):
+        if buffer.strip() and not all(line.strip().startswith("--") or not line.strip() for line in buffer.splitlines()):
             raise MigrationFailed(f"{self.path.name}: incomplete SQL statement at the end of the file")
         return statements
 

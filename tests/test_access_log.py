@@ -264,7 +264,8 @@ async def test_a_withdrawal_is_logged_by_campaign_and_count_never_by_person(aw: 
 
 async def test_the_command_line_logs_its_releases_with_the_os_user_and_prints_and_verifies_the_log(
         aw: World, tmp_path: Path, monkeypatch, capsys, quick_reports):
-    run = lambda *argv: asyncio.to_thread(cli, aw, monkeypatch, *argv)
+    def run(*argv: str):
+        return asyncio.to_thread(cli, aw, monkeypatch, *argv)
     before = len(await entries(aw))
     assert await run("report", "--authority", "flint", "--out", str(tmp_path / "out")) == 0
     assert await run("report", "--national", "--out", str(tmp_path / "national")) == 0
@@ -308,7 +309,8 @@ async def test_the_command_line_logs_its_releases_with_the_os_user_and_prints_an
 
 async def test_a_tampered_or_removed_entry_is_found_by_verify_with_one_line_and_exit_code_1(
         aw: World, monkeypatch, capsys):
-    run = lambda *argv: asyncio.to_thread(cli, aw, monkeypatch, *argv)
+    def run(*argv: str):
+        return asyncio.to_thread(cli, aw, monkeypatch, *argv)
     for _ in range(3):
         assert await run("rates", "--authority", "flint") == 0
     assert await run("audit-log", "--verify") == 0
@@ -346,7 +348,8 @@ async def test_a_tampered_or_removed_entry_is_found_by_verify_with_one_line_and_
 async def test_the_log_outlives_a_campaigns_respondent_data(aw: World, monkeypatch, capsys):
     """A purge erases the respondent-level rows; the log, which has no foreign key and names the council itself,
     keeps every entry and still verifies."""
-    run = lambda *argv: asyncio.to_thread(cli, aw, monkeypatch, *argv)
+    def run(*argv: str):
+        return asyncio.to_thread(cli, aw, monkeypatch, *argv)
     assert await run("invites", "list", "--campaign", str(aw.campaign_id)) == 0
     async with aiosqlite.connect(aw.settings.db_path) as conn:
         await conn.execute("PRAGMA foreign_keys = ON")

@@ -178,7 +178,8 @@ def cli(world: World, monkeypatch, *argv: str) -> int:
 
 
 async def test_auditors_add_with_councils_list_and_change_them_from_the_command_line(sw: World, monkeypatch, capsys):
-    run = lambda *argv: asyncio.to_thread(cli, sw, monkeypatch, *argv)
+    def run(*argv: str):
+        return asyncio.to_thread(cli, sw, monkeypatch, *argv)
     assert await run("auditors", "add", "6161", "--authority", "wrex", "--authority", "cardiff", "flint") == 0
     assert capsys.readouterr().out == (f"6161 is now an auditor: Cardiff Council; {FLINT}; {WREXHAM}.\n")
     assert await run("auditors", "list") == 0

@@ -163,7 +163,7 @@ async def test_memory_store_answers_like_sqlite(tmp_path: Path, questionnaires) 
         on_sqlite = await conversation(service_on(sqlite, clock, questionnaires))
 
         assert len(on_memory) == len(on_sqlite)
-        for n, (mine, real) in enumerate(zip(on_memory, on_sqlite)):
+        for n, (mine, real) in enumerate(zip(on_memory, on_sqlite, strict=True)):
             assert mine == real, f"reply {n} differs"
         assert await stored(memory, range(1, 5)) == await stored(sqlite, range(1, 5))
         for user in (ALICE.user_id, BOB.user_id, 999):

@@ -445,7 +445,7 @@ async def test_no_message_exceeds_telegram_limit_in_either_questionnaire_or_lang
 
     async with world.bot():
         results = await asyncio.gather(*(route(*r) for r in routes))
-    for (role, language, index), (driver, seen, review) in zip(routes, results):
+    for (role, language, index), (driver, seen, review) in zip(routes, results, strict=True):
         qn = world.questionnaires[role]
         assert seen == [q.id for q in qn.questions], (role, language)  # every question was shown, so accepted
         welsh = language == "Cymraeg"

@@ -5,6 +5,7 @@ in one tick.  Waiting is on events and a fake clock, never on time."""
 
 from __future__ import annotations
 
+import itertools
 import asyncio
 import random
 from datetime import UTC, datetime
@@ -186,7 +187,7 @@ async def test_new_messages_leave_evenly_spaced_and_edits_and_answers_are_not_he
                                     None)
         await pacer.process_request(sent_at(fake_time, log, f"answer{n}"), (), {}, "answerCallbackQuery", {}, None)
     sends = [t for name, t in log if name.startswith("send")]
-    gaps = [b - a for a, b in zip(sends, sends[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(sends)]
     assert all(gap == pytest.approx(1 / (30 * pacing.SAFETY)) for gap in gaps)  # at most 29.4 a second, no burst
     for n in range(5):  # an edit or a button answer goes out the moment it is asked for
         assert dict(log)[f"edit{n}"] == dict(log)[f"send{n}"] == dict(log)[f"answer{n}"]

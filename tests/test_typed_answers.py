@@ -147,7 +147,7 @@ LABELS = [
 
 
 def _recase(text: str, flips: list[bool]) -> str:
-    return "".join(c.swapcase() if flip else c for c, flip in zip(text, flips + [False] * len(text)))
+    return "".join(c.swapcase() if flip else c for c, flip in zip(text, flips + [False] * len(text), strict=False))
 
 
 @settings(max_examples=300, deadline=None)

@@ -255,7 +255,7 @@ async def test_a_sigkill_in_the_middle_of_a_burst_loses_no_press_telegram_was_to
                                for driver, token in zip(people, tokens["officer"] + tokens["member"], strict=True)))
     await reopen_for_real_clock(world.settings.db_path, campaign_id)
     pressed = {driver.user.id: level_2(driver.last) for driver in people}
-    token_of = {driver.user.id: token for driver, token in zip(people, tokens["officer"] + tokens["member"])}
+    token_of = {driver.user.id: token for driver, token in zip(people, tokens["officer"] + tokens["member"], strict=True)}
     emu = world.emu
     emu.delay_next("editMessageText", HOLD, times=8)  # the first eight presses are edited, their answers held
     async with webhook_process(world, tmp_path, "first", DATATOOL_TELEGRAM_TIMEOUT="60") as process:

@@ -13,6 +13,7 @@ python-docx as Word would read them.
 
 from __future__ import annotations
 
+import itertools
 import io
 import random
 import re
@@ -130,7 +131,7 @@ def test_headings_are_word_heading_styles_in_order_and_are_the_htmls(language: s
     assert styles.count("Title") == 1 and styles[0] == "Title"
     levels = [int(style.split()[1]) for style in styles[1:]]
     assert levels[0] == 1 and max(levels) >= 3
-    assert all(b <= a + 1 for a, b in zip(levels, levels[1:])), levels  # never a skipped level
+    assert all(b <= a + 1 for a, b in itertools.pairwise(levels)), levels  # never a skipped level
     assert [text for _, text in headings] == [text for _, text in html_headings(language)]
     for style in set(styles):  # Word's own built-in heading styles, which the navigation pane lists
         assert document.styles[style].builtin
@@ -189,7 +190,7 @@ def test_the_findings_and_comments_are_the_htmls(language: str):
     start = paragraphs.index(keys[0])
     assert paragraphs[start:start + len(keys)] == keys
     assert all(html.find(a.replace("'", "&#39;")) <= html.find(b.replace("'", "&#39;"))
-               for a, b in zip(keys, keys[1:]))
+               for a, b in itertools.pairwise(keys))
     assert in_order  # every finding found as a paragraph of its own
     quotes = [p for p in document.paragraphs if p.style.name == "Quote"]
     quoted = {q.text for b in comment_blocks(report, language) for q in b.uncoded}
