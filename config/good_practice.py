@@ -5,7 +5,7 @@ reads a file (by default the shipped one: the six examples of the national study
 Government in Use of Data", that the Wales Audit Office's council reports carried in their Part 3), checks it (every
 text in both languages, the source included, ids unique, at least one characteristic each and, when the caller names
 the key characteristics, only those) and returns plain frozen records that the reports read
-(``reports.comparison.good_practice`` chooses them for each group's weakest characteristics).
+(``reports.good_practice`` chooses them for each group's weakest characteristics).
 
 Each example cites the publication it is summarised from (``source``), in both languages: for the shipped six, the
 national study report, where the examples were identified, not a council's own report that quoted them.
@@ -63,8 +63,9 @@ def _text(value: _Bilingual) -> Text:
     return Text(en=value.en, cy=value.cy)
 
 
-def load_good_practice(path: Path = DEFAULT_GOOD_PRACTICE,
-                       characteristics: Collection[str] | None = None) -> tuple[PracticeExample, ...]:
+def load_good_practice(
+    path: Path = DEFAULT_GOOD_PRACTICE, characteristics: Collection[str] | None = None
+) -> tuple[PracticeExample, ...]:
     """The examples of ``path``, in the file's order.  ``characteristics``: the section ids of the key
     characteristics (``config/questionnaires/*.yaml``); when given, an example naming any other is refused, so a typo
     cannot quietly drop an example from every report.  ``GoodPracticeError`` says which entry and why."""
@@ -83,11 +84,14 @@ def load_good_practice(path: Path = DEFAULT_GOOD_PRACTICE,
     if characteristics is not None:
         for e in parsed.examples:
             if unknown := [c for c in e.characteristics if c not in characteristics]:
-                raise GoodPracticeError(f"{path}: example {e.id} names unknown characteristic(s) {', '.join(unknown)}; "
-                                        f"known: {', '.join(characteristics)}")
+                raise GoodPracticeError(
+                    f"{path}: example {e.id} names unknown characteristic(s) {', '.join(unknown)}; "
+                    f"known: {', '.join(characteristics)}"
+                )
     return tuple(
-        PracticeExample(e.id, _text(e.title), _text(e.organisation), _text(e.summary), tuple(e.characteristics),
-                        _text(e.source))
+        PracticeExample(
+            e.id, _text(e.title), _text(e.organisation), _text(e.summary), tuple(e.characteristics), _text(e.source)
+        )
         for e in parsed.examples
     )
 

@@ -30,33 +30,54 @@ Change since the previous round (``change``)
     is withheld); each says its true reason (5 to 7 answering, fewer than 5, or withheld to protect a small group).
     Response rates then and now per group are counts, always shown.
 
-Good practice (``good_practice``)
-    The examples of ``config/good_practice.yaml`` (each summarised from the source it cites: the national study
-    report for the shipped six), chosen for each group's weakest characteristics (``weakest``): members and officers
-    may place different characteristics lowest, and each is pointed to the examples for its own.  An example is
-    given once, with the groups and characteristics it was chosen for.
+Good practice (``reports.good_practice``)
+    The examples chosen for each group's weakest characteristics, with their words.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from fractions import Fraction
 from typing import Any
 
-from reports.vocabulary import DEFAULT_LANGUAGE
-from reports.model import TOTAL, Breakdown, Change, CharacteristicChange, CharacteristicResult, Comparison, Detail, GroupChange, Movement, RateChange, RateResult, Reason, Relation, ShareChange, SurveyReport
+from reports.good_practice import good_practice, groups_in, practice_context
 from reports.inputs import PracticeExample, SurveyData
-from reports.peers import GoodPractice, PeerCharacteristic, PeerGroup, Position, PracticeChoice, WeakPoint
+from reports.model import (
+    TOTAL,
+    Breakdown,
+    Change,
+    CharacteristicChange,
+    CharacteristicResult,
+    Comparison,
+    Detail,
+    GroupChange,
+    Movement,
+    RateChange,
+    RateResult,
+    Reason,
+    Relation,
+    ShareChange,
+    SurveyReport,
+)
+from reports.peers import PeerCharacteristic, PeerGroup, Position
 from reports.stats import beyond_margin, pct, share_change
-from reports.texts import ReportTexts, template_environment, texts
+from reports.texts import ReportTexts, names_text, template_environment, texts
+from reports.vocabulary import DEFAULT_LANGUAGE
 
-__all__ = ["MAX_WEAKEST", "MIN_PEERS", "Scored", "change", "compare", "comparison_context", "counted",
-           "good_practice", "group_change", "position", "position_summary", "render_comparisons", "weakest"]
+__all__ = [
+    "MIN_PEERS",
+    "Scored",
+    "change",
+    "compare",
+    "comparison_context",
+    "counted",
+    "group_change",
+    "position",
+    "position_summary",
+    "render_comparisons",
+]
 
 MIN_PEERS = 5
 """Fewer other councils compared than this for a group and characteristic: nothing is said of it."""
-MAX_WEAKEST = 3
-"""At most this many weakest characteristics per group choose the good-practice examples."""
 TESTED_FROM = (2, 3)
 """The shares tested for a change: at Level 2 or above, and at Level 3."""
 TEMPLATE = "comparisons.html.j2"
@@ -89,8 +110,12 @@ def _peer_group(group: str, own: Breakdown | None, levels: Sequence[int]) -> Pee
     return PeerGroup(group, own, len(levels), True, most_at, relation)
 
 
-def position(round: str, characteristics: Sequence[CharacteristicResult], peers: Sequence[Scored],
-             roles: Sequence[str] | None = None) -> Position:
+def position(
+    round: str,
+    characteristics: Sequence[CharacteristicResult],
+    peers: Sequence[Scored],
+    roles: Sequence[str] | None = None,
+) -> Position:
     """Each group of the council beside the same group at the other councils (module docstring, "Position")."""
     rows = []
     for c in characteristics:
@@ -116,8 +141,9 @@ def _at_or_above(b: Breakdown, level: int) -> tuple[str, ...]:
     return tuple(c for c in b.categories if (b.categories.level(c) or 0) >= level)
 
 
-def group_change(group: str, then: Breakdown | None, now: Breakdown | None, invited_then: int,
-                 invited_now: int) -> GroupChange:
+def group_change(
+    group: str, then: Breakdown | None, now: Breakdown | None, invited_then: int, invited_now: int
+) -> GroupChange:
     """One group's change in one characteristic, under the disclosure rules of both rounds (module docstring)."""
     if then is None or now is None:
         return GroupChange(group, then, now, Movement.NOT_ASKED)
@@ -141,19 +167,16 @@ def group_change(group: str, then: Breakdown | None, now: Breakdown | None, invi
     return GroupChange(group, then, now, movement, tuple(shares))
 
 
-def _groups(*lists: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(g for items in lists for g in items))
-
-
 def change(previous: SurveyData, then: Scored, now: Scored) -> Change:
     """The council's previous round (``previous``, scored as ``then``) beside this one (``now``)."""
     then_rates, then_chars = then
     now_rates, now_chars = now
     by_group_then = {r.group: r for r in then_rates}
     by_group_now = {r.group: r for r in now_rates}
-    rates = tuple(RateChange(g, by_group_then.get(g), by_group_now.get(g))
-                  for g in _groups([g for g in by_group_now if g != TOTAL], [g for g in by_group_then if g != TOTAL],
-                                   [TOTAL]))
+    rates = tuple(
+        RateChange(g, by_group_then.get(g), by_group_now.get(g))
+        for g in groups_in([g for g in by_group_now if g != TOTAL], [g for g in by_group_then if g != TOTAL], [TOTAL])
+    )
     invited_then = {g: r.invited for g, r in by_group_then.items()}
     invited_now = {g: r.invited for g, r in by_group_now.items()}
     earlier = {c.section_id: c for c in then_chars}
@@ -162,65 +185,24 @@ def change(previous: SurveyData, then: Scored, now: Scored) -> Change:
         before = earlier.get(c.section_id)
         if before is None:
             continue
-        groups = {g: group_change(g, before.group(g), c.group(g), invited_then.get(g, 0), invited_now.get(g, 0))
-                  for g in _groups(c.groups, before.groups, [TOTAL])}
+        groups = {
+            g: group_change(g, before.group(g), c.group(g), invited_then.get(g, 0), invited_now.get(g, 0))
+            for g in groups_in(c.groups, before.groups, [TOTAL])
+        }
         characteristics.append(CharacteristicChange(c.section_id, c.title, groups))
     return Change(previous.round, previous.opens_on, previous.closes_on, rates, tuple(characteristics))
-
-
-# ---- good practice --------------------------------------------------------------------------------------------------
-
-
-def _weak_points(group: str, characteristics: Sequence[CharacteristicResult]) -> tuple[WeakPoint, ...]:
-    found = []
-    for c in characteristics:
-        b = c.group(group)
-        if b is None or b.median_level is None:
-            continue
-        lowest = b.categories.lowest
-        found.append(WeakPoint(group, c.section_id, c.title, b.median_level,
-                               None if lowest is None else b.share(lowest)))
-    if not found:
-        return ()
-    floor = min(w.median for w in found)
-    at_floor = [w for w in found if w.median == floor]  # questionnaire order, kept by the stable sort below
-    return tuple(sorted(at_floor, key=lambda w: -(w.at_level_1 or Fraction(0)))[:MAX_WEAKEST])
-
-
-def weakest(characteristics: Sequence[CharacteristicResult], roles: Sequence[str]) -> dict[str, tuple[WeakPoint, ...]]:
-    """Group -> the characteristics it places lowest (``WeakPoint``): the lowest median level among those where the
-    group's median is published, at most ``MAX_WEAKEST``, the larger share at Level 1 first (where published).  Only
-    published figures choose, so the choice tells nothing that the report withholds.  When no group's median is
-    published anywhere, the Total's."""
-    found = {role: points for role in roles if (points := _weak_points(role, characteristics))}
-    if not found and (points := _weak_points(TOTAL, characteristics)):
-        found[TOTAL] = points
-    return found
-
-
-def good_practice(characteristics: Sequence[CharacteristicResult], examples: Sequence[PracticeExample],
-                  roles: Sequence[str] | None = None) -> GoodPractice | None:
-    """The examples for each group's weakest characteristics (``weakest``), each once, those for the weakest points
-    first (the lowest median, then the group's own order, officers before members); None when none applies."""
-    roles = roles if roles is not None else _groups(*(c.groups for c in characteristics))
-    weak = weakest(characteristics, roles)
-    ranked = sorted(((w.median, rank, i, w) for i, points in enumerate(weak.values()) for rank, w in enumerate(points)),
-                    key=lambda x: x[:3])
-    order = [w for *_, w in ranked]
-    chosen: dict[str, PracticeChoice] = {}
-    for point in order:
-        for e in examples:
-            if point.section_id in e.characteristics and e.id not in chosen:
-                reasons = tuple(w for points in weak.values() for w in points if w.section_id in e.characteristics)
-                chosen[e.id] = PracticeChoice(e, reasons)
-    return GoodPractice(weak, tuple(chosen.values())) if chosen else None
 
 
 # ---- all three --------------------------------------------------------------------------------------------------
 
 
-def compare(data: SurveyData, scored: Scored, peers: Sequence[Scored] = (), previous: Scored | None = None,
-            examples: Sequence[PracticeExample] | None = None) -> Comparison:
+def compare(
+    data: SurveyData,
+    scored: Scored,
+    peers: Sequence[Scored] = (),
+    previous: Scored | None = None,
+    examples: Sequence[PracticeExample] | None = None,
+) -> Comparison:
     """What ``SurveyReport.comparison`` holds: the position among ``peers`` when the data names its round, the change
     since ``data.previous`` (scored as ``previous``) when there is one, and the good practice (``examples``: the
     shipped file when None).  ``reports.scoring.score`` scores the peers and the previous round with the same
@@ -246,23 +228,15 @@ def level_text(t: ReportTexts, level: int | None) -> str:
     return t("cmp_none") if level is None else t.level(level)
 
 
-def names_text(t: ReportTexts, names: Sequence[str]) -> str:
-    """"A", "A and B", "A, B and C"."""
-    if len(names) <= 1:
-        return "".join(names)
-    last = names[-1]
-    joiner = t("cmp_and_vowel") if last[:1].casefold() in "aeiouwyâêîôûŵŷ" else t("cmp_and")  # Welsh "ac Arweinyddiaeth"
-    return t("cmp_list_comma").join(names[:-1]) + joiner + last
-
-
 def distribution(t: ReportTexts, b: Breakdown | None) -> str:
-    """"Level 1 40% · Level 2 45% · Level 3 15% (40 answering)", or why it is not shown."""
+    """ "Level 1 40% · Level 2 45% · Level 3 15% (40 answering)", or why it is not shown."""
     if b is None:
         return t("not_asked")
     if not b.shown or b.shares is None:
         return t.reason(b) or t("cmp_none")
-    parts = " · ".join(f"{t.level(b.categories.level(c))} {pct(s)}%" for c, s in zip(b.categories, b.shares,
-                                                                                       strict=True))
+    parts = " · ".join(
+        f"{t.level(b.categories.level(c))} {pct(s)}%" for c, s in zip(b.categories, b.shares, strict=True)
+    )
     return t("cmp_distribution", levels=parts, n=b.answered)
 
 
@@ -276,8 +250,13 @@ def _rate(t: ReportTexts, r: RateResult | None) -> str:
     if r is None:
         return t("not_asked")
     margin = "" if r.margin_points is None else t("cmp_margin", points=r.margin_points)
-    return t("cmp_rate", responded=r.responded, invited=r.invited,
-             percentage="–" if r.percentage is None else r.percentage, margin=margin).strip()
+    return t(
+        "cmp_rate",
+        responded=r.responded,
+        invited=r.invited,
+        percentage="–" if r.percentage is None else r.percentage,
+        margin=margin,
+    ).strip()
 
 
 def _table(caption: str, columns: list[str], rows: list[tuple[str, list[str]]]) -> dict[str, Any]:
@@ -290,8 +269,11 @@ def peer_text(t: ReportTexts, g: PeerGroup, authority: str) -> str:
     group = t(f"cmp_group_{g.group}")
     if not g.possible:
         return t("cmp_peer_not_possible", min=MIN_PEERS, group=group)
-    others = (t("cmp_peer_most", group=group, level=t.level(g.most_at)) if g.most_at is not None
-              else t("cmp_peer_spread", group=group))
+    others = (
+        t("cmp_peer_most", group=group, level=t.level(g.most_at))
+        if g.most_at is not None
+        else t("cmp_peer_spread", group=group)
+    )
     if g.own is None:
         return others
     if g.own_level is None:
@@ -311,8 +293,11 @@ def _characteristics_text(t: ReportTexts, items: Sequence[PeerCharacteristic]) -
 
 def _compared(p: Position) -> list[str]:
     """The groups of the council compared somewhere: its median published beside enough councils."""
-    return [group for group in p.groups() if any((g := c.group(group)) is not None and g.possible
-                                                 and g.own_level is not None for c in p.characteristics)]
+    return [
+        group
+        for group in p.groups()
+        if any((g := c.group(group)) is not None and g.possible and g.own_level is not None for c in p.characteristics)
+    ]
 
 
 def _position_context(t: ReportTexts, p: Position, authority: str) -> dict[str, Any]:
@@ -320,16 +305,32 @@ def _position_context(t: ReportTexts, p: Position, authority: str) -> dict[str, 
     for group in _compared(p):
         lower, higher = p.with_relation(Relation.BELOW, group), p.with_relation(Relation.ABOVE, group)
         words = {"authority": authority, "group": t(f"cmp_group_{group}")}
-        headline.append(t("cmp_position_headline", **words, lower=_characteristics_text(t, lower),
-                          higher=_characteristics_text(t, higher)) if lower or higher
-                        else t("cmp_position_headline_neither", **words))
-    items = [{"title": c.title.get(t.language),
-              "groups": [{"group": t.group(name), "text": peer_text(t, g, authority)} for name, g in c.groups.items()]}
-             for c in p.characteristics if any(g.possible for g in c.groups.values())]
+        headline.append(
+            t(
+                "cmp_position_headline",
+                **words,
+                lower=_characteristics_text(t, lower),
+                higher=_characteristics_text(t, higher),
+            )
+            if lower or higher
+            else t("cmp_position_headline_neither", **words)
+        )
+    items = [
+        {
+            "title": c.title.get(t.language),
+            "groups": [{"group": t.group(name), "text": peer_text(t, g, authority)} for name, g in c.groups.items()],
+        }
+        for c in p.characteristics
+        if any(g.possible for g in c.groups.values())
+    ]
     return {
         "heading": t("cmp_position_heading"),
-        "intro": t("cmp_position_intro", authority=authority, round=p.round,
-                   councils=counted(t, "cmp_councils_so_far", p.councils)),
+        "intro": t(
+            "cmp_position_intro",
+            authority=authority,
+            round=p.round,
+            councils=counted(t, "cmp_councils_so_far", p.councils),
+        ),
         "possible": p.possible,
         "not_possible": None if p.possible else t("cmp_not_possible", min=MIN_PEERS, round=p.round),
         "headline": headline,
@@ -342,8 +343,11 @@ def position_summary(p: Position, t: ReportTexts, authority: str) -> tuple[str, 
     """The chat summary's line on the position (plain text; the summary escapes it): its head ("Among the 5 other
     councils of round 2026") and its words, per group ("Officers: lower than most on 1 (Integrated customer data),
     higher on none; Members: ...").  Aggregates only: never another council's name or figure."""
-    head = (counted(t, "cmp_summary_position_head", p.councils, round=p.round) if p.councils
-            else t("cmp_summary_position_head_none", round=p.round))
+    head = (
+        counted(t, "cmp_summary_position_head", p.councils, round=p.round)
+        if p.councils
+        else t("cmp_summary_position_head_none", round=p.round)
+    )
     if not p.possible:
         return head, t("cmp_summary_not_possible", min=p.min_councils)
 
@@ -355,8 +359,11 @@ def position_summary(p: Position, t: ReportTexts, authority: str) -> tuple[str, 
     parts = []
     for group in _compared(p):
         lower, higher = p.with_relation(Relation.BELOW, group), p.with_relation(Relation.ABOVE, group)
-        parts.append(t("cmp_summary_group", label=t.short(group), lower=listed(lower), higher=listed(higher))
-                     if lower or higher else t("cmp_summary_group_neither", label=t.short(group)))
+        parts.append(
+            t("cmp_summary_group", label=t.short(group), lower=listed(lower), higher=listed(higher))
+            if lower or higher
+            else t("cmp_summary_group_neither", label=t.short(group))
+        )
     return head, "; ".join(parts) or t("cmp_summary_not_possible", min=p.min_councils)
 
 
@@ -377,70 +384,87 @@ def movement_text(t: ReportTexts, g: GroupChange, previous: str = "", current: s
         for b, round in ((g.then, previous), (g.now, current)):
             if (key := _why(b)) is not None:
                 whys.setdefault(key, []).append(round)
-        text = t("cmp_movement_because", movement=text, why="; ".join(
-            t(key, when=t("cmp_in_both_rounds") if len(rounds) == 2 else t("cmp_in_round", round=rounds[0]))
-            for key, rounds in whys.items()))
+        text = t(
+            "cmp_movement_because",
+            movement=text,
+            why="; ".join(
+                t(key, when=t("cmp_in_both_rounds") if len(rounds) == 2 else t("cmp_in_round", round=rounds[0]))
+                for key, rounds in whys.items()
+            ),
+        )
     detected = [s for s in g.shares if s.detected]
     if detected:
-        text += " " + t("cmp_detected", shares="; ".join(
-            t("cmp_share_change", share=t(f"cmp_share_from_{s.from_level}"), then=pct(s.then), now=pct(s.now),
-              margin=pct(s.margin)) for s in detected))
+        text += " " + t(
+            "cmp_detected",
+            shares="; ".join(
+                t(
+                    "cmp_share_change",
+                    share=t(f"cmp_share_from_{s.from_level}"),
+                    then=pct(s.then),
+                    now=pct(s.now),
+                    margin=pct(s.margin),
+                )
+                for s in detected
+            ),
+        )
     return text
 
 
 def _change_context(t: ReportTexts, c: Change, report: SurveyReport, authority: str) -> dict[str, Any]:
     previous = c.previous_round or t("cmp_previous_unnamed")
     current = report.round or t("cmp_current_unnamed")
-    fieldwork = (t("cmp_change_fieldwork", previous=previous, fieldwork=t(
-        "fieldwork", opens=t.date(c.previous_opens_on), closes=t.date(c.previous_closes_on)))
-        if c.previous_opens_on and c.previous_closes_on else "")
+    fieldwork = (
+        t(
+            "cmp_change_fieldwork",
+            previous=previous,
+            fieldwork=t("fieldwork", opens=t.date(c.previous_opens_on), closes=t.date(c.previous_closes_on)),
+        )
+        if c.previous_opens_on and c.previous_closes_on
+        else ""
+    )
     rate_rows = [(t.group(r.group), [_rate(t, r.then), _rate(t, r.now)]) for r in c.rates]
     rows = []
     for ch in c.characteristics:
         for g in ch.groups.values():
             header = t("cmp_characteristic_group", characteristic=ch.title.get(t.language), group=t.group(g.group))
-            rows.append((header, [_median(t, g.then), _median(t, g.now), distribution(t, g.then),
-                                  distribution(t, g.now), movement_text(t, g, previous, current)]))
+            rows.append(
+                (
+                    header,
+                    [
+                        _median(t, g.then),
+                        _median(t, g.now),
+                        distribution(t, g.then),
+                        distribution(t, g.now),
+                        movement_text(t, g, previous, current),
+                    ],
+                )
+            )
     return {
         "heading": t("cmp_change_heading", previous=previous),
-        "intro": t("cmp_change_intro", authority=authority, previous=previous, current=current,
-                   fieldwork=fieldwork).strip(),
-        "rates": _table(t("cmp_change_rates_caption"),
-                        [t("col_recipients"), t("cmp_col_round", round=previous), t("cmp_col_round", round=current)],
-                        rate_rows),
-        "table": _table(t("cmp_change_caption", previous=previous, current=current),
-                        [t("cmp_col_characteristic_group"), t("cmp_col_median_then"), t("cmp_col_median_now"),
-                         t("cmp_col_then"), t("cmp_col_now"), t("cmp_col_change")], rows) if rows else None,
+        "intro": t(
+            "cmp_change_intro", authority=authority, previous=previous, current=current, fieldwork=fieldwork
+        ).strip(),
+        "rates": _table(
+            t("cmp_change_rates_caption"),
+            [t("col_recipients"), t("cmp_col_round", round=previous), t("cmp_col_round", round=current)],
+            rate_rows,
+        ),
+        "table": _table(
+            t("cmp_change_caption", previous=previous, current=current),
+            [
+                t("cmp_col_characteristic_group"),
+                t("cmp_col_median_then"),
+                t("cmp_col_median_now"),
+                t("cmp_col_then"),
+                t("cmp_col_now"),
+                t("cmp_col_change"),
+            ],
+            rows,
+        )
+        if rows
+        else None,
         "note": t("cmp_change_note"),
     }
-
-
-def _weak_text(t: ReportTexts, points: Sequence[WeakPoint]) -> str:
-    return t("cmp_practice_weak", names=names_text(t, [w.title.get(t.language) for w in points]),
-             level=t.level(points[0].median))
-
-
-def _practice_context(t: ReportTexts, gp: GoodPractice, authority: str) -> dict[str, Any]:
-    weakest_text = "; ".join(t("cmp_practice_group", group=t(f"cmp_group_{g}"), weak=_weak_text(t, points))
-                             for g, points in gp.weakest.items())
-    examples = []
-    for choice in gp.examples:
-        e = choice.example
-        by_group: dict[str, list[str]] = {}
-        for w in choice.reasons:
-            by_group.setdefault(w.group, []).append(w.title.get(t.language))
-        chosen_for = "; ".join(t("cmp_practice_for_group", group=t(f"cmp_group_{g}"), names=names_text(t, names))
-                               for g, names in by_group.items())
-        examples.append({
-            "title": e.title.get(t.language),
-            "organisation": e.organisation.get(t.language),
-            "chosen_for": t("cmp_practice_chosen_for", reasons=chosen_for),
-            "summary": e.summary.get(t.language),
-            "source": t("cmp_source", source=e.source.get(t.language)),
-        })
-    return {"heading": t("cmp_practice_heading"),
-            "intro": t("cmp_practice_intro", authority=authority, weakest=weakest_text),
-            "examples": examples}
 
 
 def comparison_context(report: SurveyReport, language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
@@ -452,12 +476,15 @@ def comparison_context(report: SurveyReport, language: str = DEFAULT_LANGUAGE) -
         return {"comparisons": None}
     t = texts(language)
     authority = report.authority_name(language)
-    return {"comparisons": {
-        "position": None if comparison.position is None else _position_context(t, comparison.position, authority),
-        "change": None if comparison.change is None else _change_context(t, comparison.change, report, authority),
-        "good_practice": None if comparison.good_practice is None
-        else _practice_context(t, comparison.good_practice, authority),
-    }}
+    return {
+        "comparisons": {
+            "position": None if comparison.position is None else _position_context(t, comparison.position, authority),
+            "change": None if comparison.change is None else _change_context(t, comparison.change, report, authority),
+            "good_practice": None
+            if comparison.good_practice is None
+            else practice_context(t, comparison.good_practice, authority),
+        }
+    }
 
 
 def render_comparisons(report: SurveyReport, language: str = DEFAULT_LANGUAGE) -> str:

@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
-from reports.wording import Wording
 from reports.inputs import PracticeExample
 from reports.model import Breakdown, Relation
+from reports.wording import Wording
 
 __all__ = ["GoodPractice", "PeerCharacteristic", "PeerGroup", "Position", "PracticeChoice", "WeakPoint"]
 
@@ -65,6 +65,7 @@ class PeerCharacteristic:
 @dataclass(frozen=True)
 class Position:
     """The council among the other councils of its round with closed fieldwork, group by group."""
+
     round: str
     councils: int  # other councils of the round with closed fieldwork, before any is left out
     min_councils: int  # fewer compared than this: nothing said of that group and characteristic
@@ -91,7 +92,8 @@ class Position:
 class WeakPoint:
     """A characteristic one group places lowest: among those where the group's median is published, the lowest
     median level; ties broken by the larger share at Level 1 where the group's distribution is published, then by
-    the questionnaire's order (``reports.comparison.weakest``)."""
+    the questionnaire's order (``reports.good_practice.weakest``)."""
+
     group: str  # officer | member (or total, when no group's median is published anywhere)
     section_id: str
     title: Wording
@@ -102,6 +104,7 @@ class WeakPoint:
 @dataclass(frozen=True)
 class PracticeChoice:
     """One example, chosen because it addresses what one group or more places lowest."""
+
     example: PracticeExample
     reasons: tuple[WeakPoint, ...]  # the weak points it addresses, in the order of ``GoodPractice.weakest``
 
@@ -109,5 +112,6 @@ class PracticeChoice:
 @dataclass(frozen=True)
 class GoodPractice:
     """The examples chosen for the council: for each group's weakest characteristics, each example once."""
+
     weakest: Mapping[str, tuple[WeakPoint, ...]]  # group -> its weakest characteristics, weakest first
     examples: tuple[PracticeChoice, ...]  # each example once, those for the weakest points first

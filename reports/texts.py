@@ -12,22 +12,38 @@ import them without an import cycle (``reports.summary`` still re-exports every 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from functools import cache
 
 from jinja2 import Environment, FunctionLoader, StrictUndefined
 from markupsafe import Markup
 
-from reports.vocabulary import DEFAULT_LANGUAGE, LANGUAGES
 from reports import resources
 from reports.catalogues import parse_texts
-from reports.plain_text import clean_cell, truncate
 from reports.model import Breakdown, Detail, Reason, StatementResult, SurveyReport
+from reports.plain_text import clean_cell, truncate
+from reports.vocabulary import DEFAULT_LANGUAGE, LANGUAGES
 
-__all__ = ["COMPARISON_TEXTS_FILE", "EARLY_LATE_TEXTS_FILE", "FINDINGS_TEXTS_FILE", "LANGUAGES", "MAX_STATEMENT",
-           "TEXTS_FILE", "TEXT_FILES", "ReportTexts", "all_entries", "entries_from", "load_entries", "merged_entries",
-           "missing_translations", "shorten", "template_environment", "texts"]
+__all__ = [
+    "COMPARISON_TEXTS_FILE",
+    "EARLY_LATE_TEXTS_FILE",
+    "FINDINGS_TEXTS_FILE",
+    "LANGUAGES",
+    "MAX_STATEMENT",
+    "TEXTS_FILE",
+    "TEXT_FILES",
+    "ReportTexts",
+    "all_entries",
+    "names_text",
+    "entries_from",
+    "load_entries",
+    "merged_entries",
+    "missing_translations",
+    "shorten",
+    "template_environment",
+    "texts",
+]
 
 TEXTS_FILE = "i18n_reports.yaml"
 COMPARISON_TEXTS_FILE = "i18n_comparisons.yaml"
@@ -69,8 +85,9 @@ def all_entries(names: tuple[str, ...] = TEXT_FILES) -> dict[str, dict[str, obje
     return merged_entries((name, load_entries(name)) for name in names)
 
 
-def missing_translations(entries: str | Mapping[str, dict[str, object]] = TEXTS_FILE,
-                         languages: tuple[str, ...] = LANGUAGES) -> list[tuple[str, str]]:
+def missing_translations(
+    entries: str | Mapping[str, dict[str, object]] = TEXTS_FILE, languages: tuple[str, ...] = LANGUAGES
+) -> list[tuple[str, str]]:
     """(key, language) pairs without a text, in a file of the package (its name) or in ``entries``: must be empty."""
     if isinstance(entries, str):
         entries = load_entries(entries)
@@ -176,3 +193,14 @@ def template_environment() -> Environment:
         keep_trailing_newline=False,
         finalize=_finalize,
     )
+
+
+def names_text(t: ReportTexts, names: Sequence[str]) -> str:
+    """ "A", "A and B", "A, B and C"."""
+    if len(names) <= 1:
+        return "".join(names)
+    last = names[-1]
+    joiner = (
+        t("cmp_and_vowel") if last[:1].casefold() in "aeiouwyâêîôûŵŷ" else t("cmp_and")
+    )  # Welsh "ac Arweinyddiaeth"
+    return t("cmp_list_comma").join(names[:-1]) + joiner + last

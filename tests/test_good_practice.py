@@ -20,8 +20,9 @@ from config.good_practice import (
     shipped_good_practice,
 )
 from flows.model import SectionKind
-from reports.comparison import compare, good_practice, render_comparisons
 from flows.report_input import survey_data
+from reports.comparison import compare, render_comparisons
+from reports.good_practice import good_practice
 from reports.inputs import Response, SurveyData
 from reports.scoring import score, score_characteristics
 
@@ -31,9 +32,14 @@ CHARACTERISTICS = [s.id for qn in QN.values() for s in qn.sections if s.kind is 
 
 def test_the_shipped_examples_are_the_reports_six_each_mapped_to_real_characteristics():
     examples = load_good_practice(characteristics=set(CHARACTERISTICS))  # raises on an unknown id
-    assert [e.id for e in examples] == ["camden_residents_index", "carmarthenshire_digital_transformation",
-                                        "digital_flintshire", "conwy_denbighshire_psb_sharing", "data_mill_north",
-                                        "lfb_dynamic_cover_tool"]
+    assert [e.id for e in examples] == [
+        "camden_residents_index",
+        "carmarthenshire_digital_transformation",
+        "digital_flintshire",
+        "conwy_denbighshire_psb_sharing",
+        "data_mill_north",
+        "lfb_dynamic_cover_tool",
+    ]
     by_id = {e.id: e for e in examples}
     assert by_id["camden_residents_index"].characteristics == ("customer_data",)
     assert "data_protection" in by_id["conwy_denbighshire_psb_sharing"].characteristics
@@ -42,8 +48,15 @@ def test_the_shipped_examples_are_the_reports_six_each_mapped_to_real_characteri
     assert "leadership" in by_id["carmarthenshire_digital_transformation"].characteristics
     assert set(by_id["digital_flintshire"].characteristics) == {"leadership", "standards"}
     organisations = " ".join(e.organisation.en for e in examples)
-    for name in ("Camden", "Carmarthenshire", "Flintshire", "Conwy", "Denbighshire", "Data Mill North",
-                 "London Fire Brigade"):
+    for name in (
+        "Camden",
+        "Carmarthenshire",
+        "Flintshire",
+        "Conwy",
+        "Denbighshire",
+        "Data Mill North",
+        "London Fire Brigade",
+    ):
         assert name in organisations
     assert shipped_good_practice() == examples
 
@@ -82,9 +95,14 @@ def write(tmp_path: Path, examples: list[dict]) -> Path:
 
 
 def example(**changes: object) -> dict:
-    base = {"id": "ours", "title": {"en": "Ours", "cy": "Ein un ni"}, "organisation": {"en": "Org", "cy": "Sefydliad"},
-            "summary": {"en": "What we did.", "cy": "Beth wnaethon ni."}, "characteristics": ["open_data"],
-            "source": {"en": "Our audit", "cy": "Ein harchwiliad"}}
+    base = {
+        "id": "ours",
+        "title": {"en": "Ours", "cy": "Ein un ni"},
+        "organisation": {"en": "Org", "cy": "Sefydliad"},
+        "summary": {"en": "What we did.", "cy": "Beth wnaethon ni."},
+        "characteristics": ["open_data"],
+        "source": {"en": "Our audit", "cy": "Ein harchwiliad"},
+    }
     return base | changes
 
 
@@ -120,12 +138,20 @@ def council(officers: dict[str, str], members: dict[str, str] | None = None) -> 
     """10 officers (and 10 members) answering each characteristic question with the level given."""
     responses = [Response("officer", dict(officers)) for _ in range(10)]
     responses += [Response("member", dict(members)) for _ in range(10)] if members else []
-    return survey_data("Flintshire County Council", "Cyngor Sir y Fflint", {"officer": 20, "member": 20}, responses, QN,
-                       good_practice=shipped_good_practice())
+    return survey_data(
+        "Flintshire County Council",
+        "Cyngor Sir y Fflint",
+        {"officer": 20, "member": 20},
+        responses,
+        QN,
+        good_practice=shipped_good_practice(),
+    )
 
 
-LEVEL_2 = {f"kc_{c}": "l2" for c in ("leadership", "standards", "customer_data", "data_protection", "analytics",
-                                      "decisions", "open_data")}
+LEVEL_2 = {
+    f"kc_{c}": "l2"
+    for c in ("leadership", "standards", "customer_data", "data_protection", "analytics", "decisions", "open_data")
+}
 
 
 def test_examples_are_chosen_for_each_groups_weakest_characteristics():
@@ -139,10 +165,15 @@ def test_examples_are_chosen_for_each_groups_weakest_characteristics():
     report = score(council(officers, members))
     gp = report.comparison.good_practice
     assert {g: [w.section_id for w in points] for g, points in gp.weakest.items()} == {
-        "officer": ["data_protection", "open_data"], "member": ["analytics"]}
-    assert [c.example.id for c in gp.examples] == ["carmarthenshire_digital_transformation",
-                                                   "conwy_denbighshire_psb_sharing", "lfb_dynamic_cover_tool",
-                                                   "data_mill_north"]
+        "officer": ["data_protection", "open_data"],
+        "member": ["analytics"],
+    }
+    assert [c.example.id for c in gp.examples] == [
+        "carmarthenshire_digital_transformation",
+        "conwy_denbighshire_psb_sharing",
+        "lfb_dynamic_cover_tool",
+        "data_mill_north",
+    ]
     assert [(w.group, w.section_id) for w in gp.examples[2].reasons] == [("member", "analytics")]
     # The same Totals, the groups' weaknesses swapped: other examples first, for other groups.
     swapped = score(council(members, officers)).comparison.good_practice
@@ -160,11 +191,20 @@ def test_ties_at_the_lowest_level_go_to_the_larger_share_at_level_1_and_at_most_
             if i < ones:
                 levels[key] = "l1"
         rows.append(Response("officer", levels))
-    data = survey_data("Flintshire County Council", None, {"officer": 20, "member": 20}, rows, QN,
-                       good_practice=shipped_good_practice())
+    data = survey_data(
+        "Flintshire County Council",
+        None,
+        {"officer": 20, "member": 20},
+        rows,
+        QN,
+        good_practice=shipped_good_practice(),
+    )
     weak = score(data).comparison.good_practice.weakest["officer"]
     assert [(w.section_id, w.median, w.at_level_1) for w in weak] == [
-        ("open_data", 2, F(4, 10)), ("leadership", 2, F(3, 10)), ("analytics", 2, F(2, 10))]
+        ("open_data", 2, F(4, 10)),
+        ("leadership", 2, F(3, 10)),
+        ("analytics", 2, F(2, 10)),
+    ]
 
 
 def test_each_example_once_under_its_own_heading_with_its_source_and_an_accurate_introduction():
@@ -172,31 +212,48 @@ def test_each_example_once_under_its_own_heading_with_its_source_and_an_accurate
     members = LEVEL_2 | {"kc_leadership": "l1"}
     report = score(council(officers, members))
     page = render_comparisons(report, "en")
-    practice = page[page.index('id="good-practice"'):]
+    practice = page[page.index('id="good-practice"') :]
     headings = re.findall(r"<h[23]>([^<]*)</h[23]>", practice)
     assert len(headings) == len(set(headings)) == 4  # the section's, then three examples, none repeated
     assert "see above" not in practice
     # Carmarthenshire addresses leadership and data protection: given once, chosen for both groups.
     assert practice.count("Carmarthenshire&#39;s Digital Transformation Strategy") == 1
-    assert ("Chosen for the lowest-placed characteristics of officers: Leadership and Data Protection; elected "
-            "members: Leadership.") in practice
-    assert practice.count("Source: Wales Audit Office, The Maturity of Local Government in Use of Data (national "
-                          "study report)") == 3
-    assert ("chosen for a key characteristic that the council&#39;s officers or its elected members place lowest "
-            "(officers: Leadership and Data Protection, at a median of Level 1; elected members: Leadership, at a "
-            "median of Level 1)") in practice
+    assert (
+        "Chosen for the lowest-placed characteristics of officers: Leadership and Data Protection; elected "
+        "members: Leadership."
+    ) in practice
+    assert (
+        practice.count(
+            "Source: Wales Audit Office, The Maturity of Local Government in Use of Data (national study report)"
+        )
+        == 3
+    )
+    assert (
+        "chosen for a key characteristic that the council&#39;s officers or its elected members place lowest "
+        "(officers: Leadership and Data Protection, at a median of Level 1; elected members: Leadership, at a "
+        "median of Level 1)"
+    ) in practice
     assert "Flintshire County Council, Part 3" not in practice and "Level 1 come first" not in practice
     welsh = render_comparisons(report, "cy")
-    welsh = welsh[welsh.index('id="good-practice"'):]
+    welsh = welsh[welsh.index('id="good-practice"') :]
     assert "Arfer da" in welsh and "Ffynhonnell: Swyddfa Archwilio Cymru, Aeddfedrwydd Llywodraeth Leol" in welsh
     assert "Wales Audit Office" not in welsh and "gweler uchod" not in welsh
     assert "swyddogion: Arweinyddiaeth a Diogelu Data" in welsh
     # "a" before a vowel is "ac": members' Data analytics (all at Level 1) before Leadership (6 of 10 at Level 1).
-    members = [Response("member", LEVEL_2 | {"kc_analytics": "l1", "kc_leadership": "l1" if i < 6 else "l2"})
-               for i in range(10)]
-    vowel = score(survey_data("Flintshire County Council", "Cyngor Sir y Fflint", {"officer": 20, "member": 20},
-                             [Response("officer", LEVEL_2) for _ in range(10)] + members, QN,
-                             good_practice=shipped_good_practice()))
+    members = [
+        Response("member", LEVEL_2 | {"kc_analytics": "l1", "kc_leadership": "l1" if i < 6 else "l2"})
+        for i in range(10)
+    ]
+    vowel = score(
+        survey_data(
+            "Flintshire County Council",
+            "Cyngor Sir y Fflint",
+            {"officer": 20, "member": 20},
+            [Response("officer", LEVEL_2) for _ in range(10)] + members,
+            QN,
+            good_practice=shipped_good_practice(),
+        )
+    )
     assert "aelodau etholedig: Dadansoddeg data ac Arweinyddiaeth" in render_comparisons(vowel, "cy")
     assert "elected members: Data analytics and Leadership" in render_comparisons(vowel, "en")
 
