@@ -36,15 +36,14 @@ from pathlib import Path
 
 from bench import fanout, reports, traffic
 from bench.figures import Figure, table
-
 from bot.services import load_questionnaires
 from config.reminder_policy import load_reminder_policy
 from flows import engine
 from flows.engine import Choose, Skip, State, Write
 from flows.i18n import ENGLISH
 from flows.model import MEMBER, OFFICER, ROLES
-from flows.questions.text import TextQuestion
 from flows.ports.reminders import Slot
+from flows.questions.text import TextQuestion
 from flows.tokens import hash_token, new_token
 from reports.inputs import Response, SurveyData
 from reports.scoring import score
@@ -68,7 +67,9 @@ def timed(label: str, count: int, unit: str, fn: Callable[[], object], repeat: i
         fn()
         runs.append(time.perf_counter() - began)
     best = min(runs)
-    return Figure(PIECES, label, count / best, f"{unit}/s", note=f"best of {repeat}: {best * 1000:,.1f} ms for {count:,}")
+    return Figure(
+        PIECES, label, count / best, f"{unit}/s", note=f"best of {repeat}: {best * 1000:,.1f} ms for {count:,}"
+    )
 
 
 def walk(qn, rng: random.Random) -> dict:
@@ -96,7 +97,9 @@ async def storage_bench(folder: Path) -> list[Figure]:
         began = time.perf_counter()
         for n in range(COUNCILS):
             authority = f"Council {n:02d}"
-            cid = await campaigns.create_campaign(authority, NOW.date() - timedelta(days=7), NOW.date() + timedelta(days=21), NOW)
+            cid = await campaigns.create_campaign(
+                authority, NOW.date() - timedelta(days=7), NOW.date() + timedelta(days=21), NOW
+            )
             for role, count in ((OFFICER, 62), (MEMBER, 65)):
                 issued = [new_token() for _ in range(count)]
                 await campaigns.add_invitations(cid, role, count, issued, [hash_token(t) for t in issued], NOW)
@@ -119,8 +122,15 @@ async def storage_bench(folder: Path) -> list[Figure]:
                 await respondents.record(i, {f"q{q}": "l2"}, f"q{q + 1}", NOW)
                 writes += 1
         elapsed = time.perf_counter() - began
-        figures.append(Figure(PIECES, "answers recorded (durable, one transaction each)", writes / elapsed,
-                              "answers/s", note="synchronous=FULL, WAL"))
+        figures.append(
+            Figure(
+                PIECES,
+                "answers recorded (durable, one transaction each)",
+                writes / elapsed,
+                "answers/s",
+                note="synchronous=FULL, WAL",
+            )
+        )
         for i in invitations[:200]:
             await respondents.submit(i, OFFICER, 1, NOW)
 
@@ -130,18 +140,25 @@ async def storage_bench(folder: Path) -> list[Figure]:
                 began = time.perf_counter()
                 await campaigns.rates(cid)
                 latencies.append(time.perf_counter() - began)
-        figures.append(Figure(PIECES, "rates for one council (aggregate query), median",
-                              statistics.median(latencies) * 1000, "ms"))
+        figures.append(
+            Figure(PIECES, "rates for one council (aggregate query), median", statistics.median(latencies) * 1000, "ms")
+        )
 
         reminders = ReminderRepository(conn, load_reminder_policy())
         began = time.perf_counter()
         windows = await reminders.open_campaigns(NOW.date())
         queued = 0
         for window in windows:
-            queued += await reminders.queue_slot(window, Slot("bench", NOW), frozenset(ROLES),
-                                                 NOW + timedelta(days=2))
-        figures.append(Figure(PIECES, "plan and queue a reminder slot, 22 councils",
-                              (time.perf_counter() - began) * 1000, "ms", note=f"{queued} queued"))
+            queued += await reminders.queue_slot(window, Slot("bench", NOW), frozenset(ROLES), NOW + timedelta(days=2))
+        figures.append(
+            Figure(
+                PIECES,
+                "plan and queue a reminder slot, 22 councils",
+                (time.perf_counter() - began) * 1000,
+                "ms",
+                note=f"{queued} queued",
+            )
+        )
     finally:
         await conn.close()
     return figures
@@ -151,14 +168,27 @@ def pieces() -> list[Figure]:
     questionnaires = load_questionnaires()
     officer = questionnaires[OFFICER]
     steps = len(walk(officer, random.Random(1)))
-    figures = [timed("engine: officer questionnaire, step by step", steps * 50, "steps",
-                     lambda: [walk(officer, random.Random(i)) for i in range(50)])]
+    figures = [
+        timed(
+            "engine: officer questionnaire, step by step",
+            steps * 50,
+            "steps",
+            lambda: [walk(officer, random.Random(i)) for i in range(50)],
+        )
+    ]
     with tempfile.TemporaryDirectory() as folder:
         figures += asyncio.run(storage_bench(Path(folder)))
     responses = [Response(OFFICER, walk(officer, random.Random(i))) for i in range(40)]
     responses += [Response(MEMBER, walk(questionnaires[MEMBER], random.Random(100 + i))) for i in range(20)]
-    data = SurveyData("Flintshire County Council", "Cyngor Sir y Fflint", {OFFICER: 62, MEMBER: 65}, responses,
-                      questionnaires, opens_on=date(2026, 11, 1), closes_on=date(2026, 11, 30))
+    data = SurveyData(
+        "Flintshire County Council",
+        "Cyngor Sir y Fflint",
+        {OFFICER: 62, MEMBER: 65},
+        responses,
+        questionnaires,
+        opens_on=date(2026, 11, 1),
+        closes_on=date(2026, 11, 30),
+    )
     tracemalloc.start()
     began = time.perf_counter()
     report = score(data)
@@ -166,8 +196,15 @@ def pieces() -> list[Figure]:
     elapsed = time.perf_counter() - began
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    figures.append(Figure(PIECES, "score + Telegram summary, 60 responses", elapsed * 1000, "ms",
-                          note=f"peak {peak / 1024 / 1024:.1f} MiB traced, message {len(message)} chars"))
+    figures.append(
+        Figure(
+            PIECES,
+            "score + Telegram summary, 60 responses",
+            elapsed * 1000,
+            "ms",
+            note=f"peak {peak / 1024 / 1024:.1f} MiB traced, message {len(message)} chars",
+        )
+    )
     return figures
 
 
@@ -182,10 +219,22 @@ def _version(package: str) -> str:
 
 
 def machine() -> list[str]:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor() or "unknown CPU")
-    memory = next((int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                   if line.startswith("MemTotal")), 0)
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown CPU",
+    )
+    memory = next(
+        (
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        ),
+        0,
+    )
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     dirty = subprocess.run(["git", "status", "--porcelain"], capture_output=True, text=True).stdout.strip()
     return [
@@ -220,8 +269,16 @@ press in memory.
 
 
 def write_markdown(path: Path, figures: list[Figure], seconds: float) -> None:
-    lines = ["# Benchmarks", "", "Written by `make bench` (`python -m bench`); do not edit by hand.", "",
-             *machine(), f"- **Duration** of `make bench`: {seconds:.0f} s", "", HOW]
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`python -m bench`); do not edit by hand.",
+        "",
+        *machine(),
+        f"- **Duration** of `make bench`: {seconds:.0f} s",
+        "",
+        HOW,
+    ]
     verdicts = [f.verdict for f in figures if f.verdict]
     lines += [f"**{verdicts.count('PASS')} of {len(verdicts)} targets met.**", ""]
     for section in dict.fromkeys(f.section for f in figures):

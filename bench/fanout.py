@@ -41,11 +41,22 @@ ZONE = "Europe/London"
 def policy_due_now(path: Path) -> None:
     """A reminder policy whose slot fell a minute ago, every day, with no quiet hours: the round is due at start."""
     slot = (datetime.now(ZoneInfo(ZONE)) - timedelta(minutes=1)).strftime("%H:%M")
-    path.write_text(yaml.safe_dump({
-        "weekdays": list(range(7)), "times": [slot], "quiet_start": "00:00", "quiet_end": "00:00",
-        "min_gap_days": 0, "max_per_person": 3, "final_days_before_close": 2, "final_time": slot,
-        "skip_if_active_hours": 24, "grace_hours": 3,
-    }))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "weekdays": list(range(7)),
+                "times": [slot],
+                "quiet_start": "00:00",
+                "quiet_end": "00:00",
+                "min_gap_days": 0,
+                "max_per_person": 3,
+                "final_days_before_close": 2,
+                "final_time": slot,
+                "skip_if_active_hours": 24,
+                "grace_hours": 3,
+            }
+        )
+    )
 
 
 class Round:
@@ -83,9 +94,15 @@ class Round:
         # answers too (refused ones are not in the chats).
         replies = max(len(self.emulator.bot_messages(AUDITOR)) - 1, 0) if AUDITOR in self.emulator.chat_ids else 0
         rate = (sum(counts.values()) + replies - 1) / span if span > 0 else 0.0
-        return {"people": len(self.chats), "delivered": delivered, "rate": rate, "share": rate / LIMIT * 100,
-                "refused": self.emulator.flood_refusals, "duplicates": sum(n - 1 for n in counts.values() if n > 1),
-                "span": span}
+        return {
+            "people": len(self.chats),
+            "delivered": delivered,
+            "rate": rate,
+            "share": rate / LIMIT * 100,
+            "refused": self.emulator.flood_refusals,
+            "duplicates": sum(n - 1 for n in counts.values() if n > 1),
+            "span": span,
+        }
 
 
 async def datatool_round(size: int, folder: Path) -> tuple[dict[str, float], list[float]]:
@@ -93,14 +110,25 @@ async def datatool_round(size: int, folder: Path) -> tuple[dict[str, float], lis
         settings = datatool_settings(emulator, folder, timezone=ZONE)
         policy_due_now(folder / "reminders.yaml")
         councils = 20
-        people = await seed_respondents(settings, emulator, councils=councils, per_role=-(-size // (2 * councils)),
-                                        at=datetime.now(UTC) - timedelta(days=2), answered=1)
+        people = await seed_respondents(
+            settings,
+            emulator,
+            councils=councils,
+            per_role=-(-size // (2 * councils)),
+            at=datetime.now(UTC) - timedelta(days=2),
+            answered=1,
+        )
         chats = {p.user_id for p in people}
         emulator.add_user(AUDITOR, "Auditor")
         emulator.history(AUDITOR, "Welcome, auditor.")
         emulator.limit_messages(LIMIT)
-        env = datatool_env(emulator, folder, DATATOOL_AUDITOR_IDS=str(AUDITOR), DATATOOL_TIMEZONE=ZONE,
-                           DATATOOL_REMINDER_POLICY=str(folder / "reminders.yaml"))
+        env = datatool_env(
+            emulator,
+            folder,
+            DATATOOL_AUDITOR_IDS=str(AUDITOR),
+            DATATOOL_TIMEZONE=ZONE,
+            DATATOOL_REMINDER_POLICY=str(folder / "reminders.yaml"),
+        )
         rates: list[float] = []
         round_ = Round(emulator, chats)
         async with BotProcess(emulator, datatool_argv(), env, folder / "bot.log"):
@@ -133,8 +161,9 @@ async def floor_round(size: int, folder: Path) -> dict[str, float]:
         round_ = Round(emulator, chats)
         async with BotProcess(emulator, floor_argv(), env, folder / "floor.log"):
             await emulator.send_message(AUDITOR, "/fanout")
-            await emulator.wait_for(lambda: len(round_.delivered()) >= len(chats), size / LIMIT * 2 + 60,
-                                    description="the floor's round")
+            await emulator.wait_for(
+                lambda: len(round_.delivered()) >= len(chats), size / LIMIT * 2 + 60, description="the floor's round"
+            )
         return round_.figures()
 
 
@@ -147,15 +176,36 @@ async def run(size: int = 3000) -> list[Figure]:
     section = f"Reminder fan-out: {size:,} people at Telegram's {LIMIT} messages a second"
     p50, p99, worst = summary(rates) if rates else (float("nan"),) * 3
     return [
-        Figure(section, "reminders delivered", mine["delivered"], "", base["delivered"], Target(">=", mine["people"]),
-               note=f"{mine['people']:,} due"),
-        Figure(section, "achieved rate, share of the limit", mine["share"], "%", base["share"], Target(">=", 95),
-               note="every new message delivered during the round: the reminders and the /rates answers"),
+        Figure(
+            section,
+            "reminders delivered",
+            mine["delivered"],
+            "",
+            base["delivered"],
+            Target(">=", mine["people"]),
+            note=f"{mine['people']:,} due",
+        ),
+        Figure(
+            section,
+            "achieved rate, share of the limit",
+            mine["share"],
+            "%",
+            base["share"],
+            Target(">=", 95),
+            note="every new message delivered during the round: the reminders and the /rates answers",
+        ),
         Figure(section, "429s received", mine["refused"], "", base["refused"], Target("==", 0)),
         Figure(section, "duplicate reminders", mine["duplicates"], "", base["duplicates"], Target("==", 0)),
         Figure(section, "time for the round", mine["span"], "s", base["span"]),
-        Figure(section, "/rates during the round, worst", worst * 1000, "ms", None, Target("<", 1000),
-               note=f"{len(rates)} asked; median {p50 * 1000:.0f} ms"),
+        Figure(
+            section,
+            "/rates during the round, worst",
+            worst * 1000,
+            "ms",
+            None,
+            Target("<", 1000),
+            note=f"{len(rates)} asked; median {p50 * 1000:.0f} ms",
+        ),
     ]
 
 

@@ -7,7 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 _COMPARE: dict[str, Callable[[float, float], bool]] = {
-    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
 }
 
 
@@ -62,8 +66,15 @@ class Figure:
     def cells(self) -> list[str]:
         floor = "" if self.floor is None else f"{_number(self.floor)} {self.unit}".rstrip()
         target = "" if self.target is None else self.target.describe(self.unit)
-        return [self.name, f"{_number(self.value)} {self.unit}".rstrip(), floor, self.ratio, target, self.verdict,
-                self.note]
+        return [
+            self.name,
+            f"{_number(self.value)} {self.unit}".rstrip(),
+            floor,
+            self.ratio,
+            target,
+            self.verdict,
+            self.note,
+        ]
 
 
 def _number(value: float) -> str:

@@ -50,14 +50,21 @@ def keyboard(track: int, step: int, labels: list[list[str]], prefix: str = PREFI
 def markup(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup | None:
     if not rows:
         return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data) for label, data in row]
-                                 for row in rows])
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
 
 
-def build(token: str, base_url: str, tracks: list[list[dict]], chats: list[int], rate_limit: bool,
-          concurrency: int) -> Application:
-    screens = [[(q["text"], markup(keyboard(t, s, q["labels"], END if s == len(track) - 1 else PREFIX)))
-                for s, q in enumerate(track)] for t, track in enumerate(tracks)]
+def build(
+    token: str, base_url: str, tracks: list[list[dict]], chats: list[int], rate_limit: bool, concurrency: int
+) -> Application:
+    screens = [
+        [
+            (q["text"], markup(keyboard(t, s, q["labels"], END if s == len(track) - 1 else PREFIX)))
+            for s, q in enumerate(track)
+        ]
+        for t, track in enumerate(tracks)
+    ]
 
     async def on_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -87,14 +94,26 @@ def main() -> None:
     chats_file = os.environ.get("FLOOR_CHATS")
     chats = [int(line) for line in Path(chats_file).read_text().split()] if chats_file else []
     tracks = json.loads(Path(os.environ["FLOOR_SCREENS"]).read_text(encoding="utf-8"))
-    app = build(os.environ["FLOOR_TOKEN"], os.environ["FLOOR_BASE_URL"], tracks,
-                chats, os.environ.get("FLOOR_RATE_LIMIT") == "1", int(os.environ.get("FLOOR_CONCURRENCY", "1")))
+    app = build(
+        os.environ["FLOOR_TOKEN"],
+        os.environ["FLOOR_BASE_URL"],
+        tracks,
+        chats,
+        os.environ.get("FLOOR_RATE_LIMIT") == "1",
+        int(os.environ.get("FLOOR_CONCURRENCY", "1")),
+    )
     allowed = [Update.MESSAGE, Update.CALLBACK_QUERY]
     webhook = os.environ.get("FLOOR_WEBHOOK_URL")
     if webhook:
         where = urlsplit(webhook)
-        app.run_webhook(listen=where.hostname or "127.0.0.1", port=where.port or 80, url_path=where.path,
-                        webhook_url=webhook, secret_token=os.environ["FLOOR_WEBHOOK_SECRET"], allowed_updates=allowed)
+        app.run_webhook(
+            listen=where.hostname or "127.0.0.1",
+            port=where.port or 80,
+            url_path=where.path,
+            webhook_url=webhook,
+            secret_token=os.environ["FLOOR_WEBHOOK_SECRET"],
+            allowed_updates=allowed,
+        )
     else:
         app.run_polling(allowed_updates=allowed, poll_interval=0, timeout=10)
 

@@ -51,7 +51,7 @@ class Usage:
 
 def usage(pid: int) -> Usage:
     stat = Path(f"/proc/{pid}/stat").read_text()
-    fields = stat[stat.rindex(")") + 2:].split()
+    fields = stat[stat.rindex(")") + 2 :].split()
     cpu = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
     peak = 0
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -67,8 +67,15 @@ class BotProcess:
     ``cpus``: the cores it may run on (:func:`apart`), set as soon as it is spawned, before it starts any thread.
     """
 
-    def __init__(self, emulator: BotApiEmulator, argv: list[str], env: dict[str, str], log: Path,
-                 cpus: set[int] | None = None, webhook_port: int | None = None):
+    def __init__(
+        self,
+        emulator: BotApiEmulator,
+        argv: list[str],
+        env: dict[str, str],
+        log: Path,
+        cpus: set[int] | None = None,
+        webhook_port: int | None = None,
+    ):
         self.emulator, self.argv, self.env, self.log, self.cpus = emulator, argv, env, log, cpus
         self.webhook_port = webhook_port
         self.process: subprocess.Popen[bytes] | None = None
@@ -77,13 +84,17 @@ class BotProcess:
         method = "getUpdates" if self.webhook_port is None else "setWebhook"
         before = len(self.emulator.calls_to(method))
         out = self.log.open("ab")
-        self.process = subprocess.Popen(self.argv, env={**os.environ, **self.env}, stdout=out, stderr=out,
-                                        stdin=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            self.argv, env={**os.environ, **self.env}, stdout=out, stderr=out, stdin=subprocess.DEVNULL
+        )
         out.close()
         if self.cpus:  # Popen returns once the new interpreter is exec'd: its threads, all started later, inherit it
             os.sched_setaffinity(self.process.pid, self.cpus)
-        await self.emulator.wait_for(lambda: len(self.emulator.calls_to(method)) > before or self.dead, 60,
-                                     description=f"the bot's first {method}")
+        await self.emulator.wait_for(
+            lambda: len(self.emulator.calls_to(method)) > before or self.dead,
+            60,
+            description=f"the bot's first {method}",
+        )
         if self.webhook_port is not None and not self.dead:
             await self._until_listening(self.webhook_port)
         if self.dead:
@@ -162,8 +173,11 @@ def datatool_env(emulator: BotApiEmulator, folder: Path, **extra: str) -> dict[s
 
 def datatool_settings(emulator: BotApiEmulator, folder: Path, **extra: object) -> Settings:
     values: dict[str, object] = {
-        "telegram_token": emulator.token, "telegram_base_url": emulator.base_url, "bot_username": USERNAME,
-        "db_path": folder / "datatool.db", "reports_dir": folder / "reports",
+        "telegram_token": emulator.token,
+        "telegram_base_url": emulator.base_url,
+        "bot_username": USERNAME,
+        "db_path": folder / "datatool.db",
+        "reports_dir": folder / "reports",
     }
     return Settings(_env_file=None, **(values | extra))  # type: ignore[call-arg]
 
@@ -198,16 +212,26 @@ def floor_env(emulator: BotApiEmulator, screens: Path, webhook_port: int | None 
     """The floor bot handles as many updates at once as datatool-bot does by default (``concurrent_updates``); with
     ``webhook_port``, it takes them by webhook on that port, as python-telegram-bot's ``run_webhook`` does."""
     concurrency = Settings.model_fields["concurrent_updates"].default
-    webhook = {} if webhook_port is None else {"FLOOR_WEBHOOK_URL": webhook_url(webhook_port),
-                                               "FLOOR_WEBHOOK_SECRET": WEBHOOK_SECRET}
-    return {"FLOOR_TOKEN": emulator.token, "FLOOR_BASE_URL": emulator.base_url, "FLOOR_SCREENS": str(screens),
-            "FLOOR_CONCURRENCY": str(concurrency), **webhook, **extra}
+    webhook = (
+        {}
+        if webhook_port is None
+        else {"FLOOR_WEBHOOK_URL": webhook_url(webhook_port), "FLOOR_WEBHOOK_SECRET": WEBHOOK_SECRET}
+    )
+    return {
+        "FLOOR_TOKEN": emulator.token,
+        "FLOOR_BASE_URL": emulator.base_url,
+        "FLOOR_SCREENS": str(screens),
+        "FLOOR_CONCURRENCY": str(concurrency),
+        **webhook,
+        **extra,
+    }
 
 
 def write_screens(walks: list[list[Screen]], path: Path) -> list[list[dict]]:
     """The floor bot's questionnaires (one per role): each screen's HTML text and button labels."""
-    tracks = [[{"text": s.text, "labels": [[b.label for b in row] for row in s.buttons]} for s in walk]
-              for walk in walks]
+    tracks = [
+        [{"text": s.text, "labels": [[b.label for b in row] for row in s.buttons]} for s in walk] for walk in walks
+    ]
     path.write_text(json.dumps(tracks, ensure_ascii=False), encoding="utf-8")
     return tracks
 
@@ -280,12 +304,18 @@ def _next_action(screen: Screen) -> Action | None:
 
 
 def _buttons(screen: Screen, action: Action) -> list[str]:
-    return [b.data for row in screen.buttons for b in row
-            if (d := callbacks.decode(b.data)) is not None and d.action is action]
+    return [
+        b.data
+        for row in screen.buttons
+        for b in row
+        if (d := callbacks.decode(b.data)) is not None and d.action is action
+    ]
 
 
 def _has(screen: Screen, action: Action) -> bool:
-    return any((d := callbacks.decode(b.data)) is not None and d.action is action for row in screen.buttons for b in row)
+    return any(
+        (d := callbacks.decode(b.data)) is not None and d.action is action for row in screen.buttons for b in row
+    )
 
 
 def _services(settings: Settings, at: datetime):  # noqa: ANN202 - the bot's own wiring, as `run` builds it
@@ -294,8 +324,9 @@ def _services(settings: Settings, at: datetime):  # noqa: ANN202 - the bot's own
     return Services(settings, clock=SettableClock(at))
 
 
-async def _open_invitations(settings: Settings, *, councils: int, per_role: int, at: datetime,
-                            answered: int = 0, unopened: int = 0) -> list[tuple[Who, Screen]]:
+async def _open_invitations(
+    settings: Settings, *, councils: int, per_role: int, at: datetime, answered: int = 0, unopened: int = 0
+) -> list[tuple[Who, Screen]]:
     """Campaigns with invitations, each opened through the real respondent service at ``at``: the link, the
     language, the privacy notice, then ``answered`` questions.  Returns each person and the screen they are on.
     ``unopened``: members more per campaign, invited and never opened."""
@@ -329,20 +360,29 @@ async def _open_invitations(settings: Settings, *, councils: int, per_role: int,
         # (one by one, seeding the fan-out's 3,000 took over a minute of the benchmark's five).
         opened: list[tuple[Who, Screen]] = []
         for first in range(0, len(tokens), SEED_AT_ONCE):
-            chunk = tokens[first:first + SEED_AT_ONCE]
+            chunk = tokens[first : first + SEED_AT_ONCE]
             opened += await asyncio.gather(*(open_one(first + k, token) for k, token in enumerate(chunk)))
     return opened
 
 
-async def seed_respondents(settings: Settings, emulator: BotApiEmulator, *, councils: int, per_role: int,
-                           at: datetime, answered: int = 0, unopened: int = 0) -> list[Respondent]:
+async def seed_respondents(
+    settings: Settings,
+    emulator: BotApiEmulator,
+    *,
+    councils: int,
+    per_role: int,
+    at: datetime,
+    answered: int = 0,
+    unopened: int = 0,
+) -> list[Respondent]:
     """``councils`` open campaigns with ``per_role`` officers and members each, every invitation opened through the
     real respondent service at ``at`` (link, language, privacy notice, then ``answered`` questions), and the
     question each person is now on placed in their chat as the bot's last message; and ``unopened`` members more
     per campaign, invited and never opened."""
     people = []
-    for who, screen in await _open_invitations(settings, councils=councils, per_role=per_role, at=at,
-                                               answered=answered, unopened=unopened):
+    for who, screen in await _open_invitations(
+        settings, councils=councils, per_role=per_role, at=at, answered=answered, unopened=unopened
+    ):
         emulator.add_user(who.user_id, f"Respondent {who.user_id - FIRST_USER}")
         person = Respondent(who.user_id, invitation_id=owner_of(screen))
         person.message_id = emulator.history(who.user_id, screen.text, buttons_of(screen))
@@ -399,8 +439,7 @@ class Watch:
         """Scan on every change of the emulator until cancelled."""
         while True:
             self.scan()
-            await self.emulator.wait_for(lambda: len(self.emulator.calls) > self.seen, 3600,
-                                         description="a call")
+            await self.emulator.wait_for(lambda: len(self.emulator.calls) > self.seen, 3600, description="a call")
 
     def drain_rate(self) -> float:
         if self.first_press is None or not self.latencies:

@@ -150,8 +150,13 @@ async def seed(settings: Settings, questionnaires: dict[str, Questionnaire]) -> 
 
 
 def _settings(folder: pathlib.Path) -> Settings:
-    return Settings(_env_file=None, db_path=folder / "reports.db", reports_dir=folder / "datatool-reports",
-                    authorities=None, telegram_token=None)
+    return Settings(
+        _env_file=None,
+        db_path=folder / "reports.db",
+        reports_dir=folder / "datatool-reports",
+        authorities=None,
+        telegram_token=None,
+    )
 
 
 async def _best_of(run: Callable[[int], Awaitable[object]]) -> tuple[list[float], object]:
@@ -203,8 +208,14 @@ async def _memory_child(what: str, folder: pathlib.Path) -> dict[str, int]:
 
 async def _memory(what: str, folder: pathlib.Path) -> dict[str, int]:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bench.reports", "--memory", what, str(folder),
-        cwd=ROOT, stdout=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bench.reports",
+        "--memory",
+        what,
+        str(folder),
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
     )
     out, _ = await process.communicate()
     if process.returncode != 0:
@@ -250,23 +261,45 @@ async def run(folder: pathlib.Path) -> list[Figure]:
 
     assert isinstance(national_files, list)
     scope = f"{councils} councils × {sum(INVITED.values())} invited, {responses:,} submitted"
-    rss = ("peak RSS growth in a fresh process (as a `datatool-bot report` process), over its RSS with everything "
-           "imported and the database open")
+    rss = (
+        "peak RSS growth in a fresh process (as a `datatool-bot report` process), over its RSS with everything "
+        "imported and the database open"
+    )
     return [
-        Figure(SECTION, f"national report, from the database ({scope})", min(national_times), "s",
-               target=Target("<", 1.0),
-               note=f"best of {REPEAT}, median {statistics.median(national_times):.2f} s; `report --national` "
-                    f"(CompletionService.national): load, score, en+cy HTML and chart, CSV ({_size(national_files)}); "
-                    f"seeding took {seeded:.1f} s, not counted"),
-        Figure(SECTION, "national report: peak memory", _growth(national_memory), "MB", target=Target("<", 100.0),
-               note=f"{rss}; the process peaks at {national_memory['peak'] / MB:.0f} MB"),
-        Figure(SECTION, f"one council's full bundle ({COUNCIL}, {sum(INVITED.values())} submitted)",
-               min(bundle_times), "s",
-               note=f"best of {REPEAT}, median {statistics.median(bundle_times):.2f} s; CompletionService.compile: "
-                    f"summaries, charts, en+cy HTML and Word, tables and answers as CSV+XLSX ({_size(bundle_files)}); no target: built once per "
-                    "campaign, in a worker thread"),
-        Figure(SECTION, "one council's full bundle: peak memory", _growth(bundle_memory), "MB",
-               note=f"{rss}; the process peaks at {bundle_memory['peak'] / MB:.0f} MB; no target"),
+        Figure(
+            SECTION,
+            f"national report, from the database ({scope})",
+            min(national_times),
+            "s",
+            target=Target("<", 1.0),
+            note=f"best of {REPEAT}, median {statistics.median(national_times):.2f} s; `report --national` "
+            f"(CompletionService.national): load, score, en+cy HTML and chart, CSV ({_size(national_files)}); "
+            f"seeding took {seeded:.1f} s, not counted",
+        ),
+        Figure(
+            SECTION,
+            "national report: peak memory",
+            _growth(national_memory),
+            "MB",
+            target=Target("<", 100.0),
+            note=f"{rss}; the process peaks at {national_memory['peak'] / MB:.0f} MB",
+        ),
+        Figure(
+            SECTION,
+            f"one council's full bundle ({COUNCIL}, {sum(INVITED.values())} submitted)",
+            min(bundle_times),
+            "s",
+            note=f"best of {REPEAT}, median {statistics.median(bundle_times):.2f} s; CompletionService.compile: "
+            f"summaries, charts, en+cy HTML and Word, tables and answers as CSV+XLSX ({_size(bundle_files)}); no target: built once per "
+            "campaign, in a worker thread",
+        ),
+        Figure(
+            SECTION,
+            "one council's full bundle: peak memory",
+            _growth(bundle_memory),
+            "MB",
+            note=f"{rss}; the process peaks at {bundle_memory['peak'] / MB:.0f} MB; no target",
+        ),
     ]
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench import floor
 from bench.figures import Figure, Target
 from bench.harness import (
     TOKEN,
@@ -43,7 +44,6 @@ from bench.harness import (
     summary,
     write_screens,
 )
-from bench import floor
 from bot.emulator import BotApiEmulator
 from flows import callbacks
 from flows.callbacks import Action
@@ -84,8 +84,7 @@ def floor_choice(buttons: list[list[tuple[str, str | None]]], rng: random.Random
     return rng.choice(options) if options else None
 
 
-async def burst(emulator: BotApiEmulator, bot: BotProcess, people: list[Respondent],
-                pick: Picker) -> Run:
+async def burst(emulator: BotApiEmulator, bot: BotProcess, people: list[Respondent], pick: Picker) -> Run:
     """Everyone presses at once; wait until every press has its edit and its answer."""
     rng = random.Random(7)
     watch = Watch(emulator, frozenset({"editMessageText"}))
@@ -103,16 +102,19 @@ async def burst(emulator: BotApiEmulator, bot: BotProcess, people: list[Responde
     try:
         await asyncio.wait_for(asyncio.gather(*futures), 300)
         await emulator.wait_for(
-            lambda: len(emulator.calls_to("answerCallbackQuery")) - answered_before >= len(people), 60,
-            description="every press answered")
+            lambda: len(emulator.calls_to("answerCallbackQuery")) - answered_before >= len(people),
+            60,
+            description="every press answered",
+        )
     finally:
         watcher.cancel()
     after = bot.usage()
     return _run(watch, before, after, len(people))
 
 
-async def steady(emulator: BotApiEmulator, bot: BotProcess, people: list[Respondent],
-                 pick: Picker, *, limit: int = 400) -> Run:
+async def steady(
+    emulator: BotApiEmulator, bot: BotProcess, people: list[Respondent], pick: Picker, *, limit: int = 400
+) -> Run:
     """Everyone answers the whole questionnaire, pressing as soon as the bot has answered the last press."""
     watch = Watch(emulator)
     watch.seen = len(emulator.calls)
@@ -134,8 +136,9 @@ async def steady(emulator: BotApiEmulator, bot: BotProcess, people: list[Respond
             presses += 1
             await asyncio.wait_for(future, 60)
             # the edit is recorded before the emulator applies it: wait until the chat shows it
-            await emulator.wait_for(lambda shown=shown: _on_screen(emulator, person.user_id) != shown, 30,
-                                    description="the next screen")
+            await emulator.wait_for(
+                lambda shown=shown: _on_screen(emulator, person.user_id) != shown, 30, description="the next screen"
+            )
 
     try:
         await asyncio.gather(*(respondent(p) for p in people))
@@ -151,8 +154,14 @@ def _on_screen(emulator: BotApiEmulator, chat_id: int) -> tuple[int, int]:
 
 
 def _run(watch: Watch, before: Usage, after: Usage, answers: int) -> Run:
-    return Run(watch.latencies, answers, watch.drain_rate(), (after.cpu - before.cpu) / max(answers, 1),
-               after.peak_rss, lost=answers - len(watch.latencies))
+    return Run(
+        watch.latencies,
+        answers,
+        watch.drain_rate(),
+        (after.cpu - before.cpu) / max(answers, 1),
+        after.peak_rss,
+        lost=answers - len(watch.latencies),
+    )
 
 
 # ---- the scenarios, for both bots ------------------------------------------------------------------------------------
@@ -190,20 +199,28 @@ async def datatool_side(respondents: int, folder: Path, cpus: set[int] | None = 
         per_role = -(-respondents // (2 * councils))
         # One member more per council who never answers: no council completes, so the bot compiles no final report
         # in the middle of a run (its completion job looks every minute, and a steady run submits whole councils).
-        people = await seed_respondents(settings, emulator, councils=councils, per_role=per_role,
-                                        at=datetime.now(UTC), unopened=1)
+        people = await seed_respondents(
+            settings, emulator, councils=councils, per_role=per_role, at=datetime.now(UTC), unopened=1
+        )
 
         def start(mode: str) -> BotProcess:
             port = free_port() if mode == "webhook" else None
-            return BotProcess(emulator, datatool_argv(port), datatool_env(emulator, folder), folder / f"bot-{mode}.log",
-                              cpus, webhook_port=port)
+            return BotProcess(
+                emulator,
+                datatool_argv(port),
+                datatool_env(emulator, folder),
+                folder / f"bot-{mode}.log",
+                cpus,
+                webhook_port=port,
+            )
 
         yield Side(emulator, people[:respondents], choose, start)
 
 
 @contextlib.asynccontextmanager
-async def floor_side(respondents: int, screens: Path, folder: Path,
-                     cpus: set[int] | None = None) -> AsyncIterator[Side]:
+async def floor_side(
+    respondents: int, screens: Path, folder: Path, cpus: set[int] | None = None
+) -> AsyncIterator[Side]:
     tracks = json.loads(screens.read_text(encoding="utf-8"))
     async with BotApiEmulator(TOKEN) as emulator:
         emulator.limit_messages(30)
@@ -212,13 +229,20 @@ async def floor_side(respondents: int, screens: Path, folder: Path,
             user, track = 70_000_000 + n, n % len(tracks)
             first = tracks[track][0]
             emulator.add_user(user, f"Respondent {n}")
-            people.append(Respondent(user, emulator.history(user, first["text"],
-                                                            floor.keyboard(track, 0, first["labels"]))))
+            people.append(
+                Respondent(user, emulator.history(user, first["text"], floor.keyboard(track, 0, first["labels"])))
+            )
 
         def start(mode: str) -> BotProcess:
             port = free_port() if mode == "webhook" else None
-            return BotProcess(emulator, floor_argv(), floor_env(emulator, screens, port), folder / f"floor-{mode}.log",
-                              cpus, webhook_port=port)
+            return BotProcess(
+                emulator,
+                floor_argv(),
+                floor_env(emulator, screens, port),
+                folder / f"floor-{mode}.log",
+                cpus,
+                webhook_port=port,
+            )
 
         yield Side(emulator, people, floor_choice, start)
 
@@ -240,30 +264,50 @@ class Summary:
 def summarise(runs: list[Run]) -> Summary:
     """The median of each figure over the rounds (peak RSS: the highest; presses lost: all of them)."""
     cut = [summary(r.latencies) for r in runs]
-    return Summary(statistics.median(c[0] for c in cut), statistics.median(c[1] for c in cut),
-                   statistics.median(c[2] for c in cut), statistics.median(r.rate for r in runs),
-                   statistics.median(r.cpu_per_answer for r in runs), max(r.peak_rss for r in runs),
-                   sum(r.lost for r in runs), len(runs), tuple(r.cpu_per_answer for r in runs),
-                   tuple(c[1] for c in cut))
+    return Summary(
+        statistics.median(c[0] for c in cut),
+        statistics.median(c[1] for c in cut),
+        statistics.median(c[2] for c in cut),
+        statistics.median(r.rate for r in runs),
+        statistics.median(r.cpu_per_answer for r in runs),
+        max(r.peak_rss for r in runs),
+        sum(r.lost for r in runs),
+        len(runs),
+        tuple(r.cpu_per_answer for r in runs),
+        tuple(c[1] for c in cut),
+    )
 
 
 def figures(section: str, ours: Summary, base: Summary) -> list[Figure]:
     note = f"median of {ours.rounds} rounds, taken in turn with the floor" if ours.rounds > 1 else ""
     return [
         Figure(section, "press → edit, p50", ours.p50 * 1000, "ms", base.p50 * 1000, note=note),
-        Figure(section, "press → edit, p99", ours.p99 * 1000, "ms", base.p99 * 1000, Target("<=", 1.5, of_floor=True),
-               note=_each(note, ours.p99s, base.p99s, 1000, "ms")),
+        Figure(
+            section,
+            "press → edit, p99",
+            ours.p99 * 1000,
+            "ms",
+            base.p99 * 1000,
+            Target("<=", 1.5, of_floor=True),
+            note=_each(note, ours.p99s, base.p99s, 1000, "ms"),
+        ),
         Figure(section, "press → edit, max", ours.worst * 1000, "ms", base.worst * 1000, note=note),
         Figure(section, "answers per second while draining", ours.rate, "/s", base.rate, note=note),
-        Figure(section, "CPU per answer (bot process)", ours.cpu * 1000, "ms", base.cpu * 1000,
-               Target("<=", 1.2, of_floor=True), note=_each(note, ours.cpus, base.cpus, 1000, "ms", digits=2)),
+        Figure(
+            section,
+            "CPU per answer (bot process)",
+            ours.cpu * 1000,
+            "ms",
+            base.cpu * 1000,
+            Target("<=", 1.2, of_floor=True),
+            note=_each(note, ours.cpus, base.cpus, 1000, "ms", digits=2),
+        ),
         Figure(section, "peak RSS (bot process)", ours.peak_rss / MB, "MB", base.peak_rss / MB, Target("<", 100)),
         Figure(section, "presses never answered", ours.lost, "", base.lost, Target("==", 0)),
     ]
 
 
-def _each(note: str, ours: tuple[float, ...], base: tuple[float, ...], scale: float, unit: str,
-          digits: int = 0) -> str:
+def _each(note: str, ours: tuple[float, ...], base: tuple[float, ...], scale: float, unit: str, digits: int = 0) -> str:
     """The note, with every round's figure for both bots (how far apart the rounds are is how far to trust it)."""
     if len(ours) < 2:
         return note
@@ -288,8 +332,10 @@ async def run(*, burst_size: int = 2000, steady_size: int = 200, rounds: int = R
             write_screens(await questionnaire_screens(datatool_settings(emulator, folder / "walk")), screens)
         # Burst: both bots up at once (the idle one waits in a long poll, or for POSTs), their rounds taken in turn;
         # then both started again in webhook mode, for as many rounds on the same respondents' next questions.
-        async with datatool_side(burst_size, folder / "burst-ours", cpus) as ours, \
-                floor_side(burst_size, screens, folder / "burst-floor", cpus) as base:
+        async with (
+            datatool_side(burst_size, folder / "burst-ours", cpus) as ours,
+            floor_side(burst_size, screens, folder / "burst-floor", cpus) as base,
+        ):
             for mode in MODES:
                 mine, theirs = [], []
                 async with ours.start(mode) as our_bot, base.start(mode) as base_bot:
@@ -302,16 +348,19 @@ async def run(*, burst_size: int = 2000, steady_size: int = 200, rounds: int = R
         for name in ("steady-ours", "steady-floor"):
             (folder / name).mkdir()
         mine, theirs = [], []
-        async with datatool_side(steady_size * STEADY_ORDER.count("datatool-bot"), folder / "steady-ours",
-                                 cpus) as ours, \
-                floor_side(steady_size * STEADY_ORDER.count("floor"), screens, folder / "steady-floor", cpus) as base, \
-                ours.start("polling") as our_bot, base.start("polling") as base_bot:
+        async with (
+            datatool_side(steady_size * STEADY_ORDER.count("datatool-bot"), folder / "steady-ours", cpus) as ours,
+            floor_side(steady_size * STEADY_ORDER.count("floor"), screens, folder / "steady-floor", cpus) as base,
+            ours.start("polling") as our_bot,
+            base.start("polling") as base_bot,
+        ):
             for name in STEADY_ORDER:
                 side, bot, done = (ours, our_bot, mine) if name == "datatool-bot" else (base, base_bot, theirs)
-                people = side.people[len(done) * steady_size:][:steady_size]
+                people = side.people[len(done) * steady_size :][:steady_size]
                 done.append(await steady(side.emulator, bot, people, side.pick))
-        results += figures(f"Steady: {steady_size} respondents answer the whole questionnaire", summarise(mine),
-                           summarise(theirs))
+        results += figures(
+            f"Steady: {steady_size} respondents answer the whole questionnaire", summarise(mine), summarise(theirs)
+        )
     return results
 
 

@@ -17,9 +17,9 @@ from datetime import datetime, time
 
 from bot.services import admin_services
 from config.settings import Settings
-from flows.ports.access_log import COLUMNS
 from flows.auditors import describe
 from flows.campaigns import AmbiguousAuthority, NoAuthority
+from flows.ports.access_log import COLUMNS
 
 
 class Refused(ValueError):
@@ -32,11 +32,13 @@ def councils_named() -> Iterator[None]:
     try:
         yield
     except NoAuthority as e:
-        raise Refused(f"--authority {e.query!r} matches no council: use part of a council's name (see `campaign "
-                      "list`)") from None
+        raise Refused(
+            f"--authority {e.query!r} matches no council: use part of a council's name (see `campaign list`)"
+        ) from None
     except AmbiguousAuthority as e:
-        raise Refused(f"--authority {e.query!r} matches {len(e.names)} councils ({'; '.join(e.names)}): give more "
-                      "of the name") from None
+        raise Refused(
+            f"--authority {e.query!r} matches {len(e.names)} councils ({'; '.join(e.names)}): give more of the name"
+        ) from None
 
 
 async def auditors_add(settings: Settings, args: argparse.Namespace) -> int:
@@ -65,8 +67,10 @@ async def auditors_remove(settings: Settings, args: argparse.Namespace) -> int:
 async def auditors_list(settings: Settings, args: argparse.Namespace) -> int:
     """One line per auditor: the id, where it comes from (settings or added), the councils it sees."""
     async with admin_services(settings) as admin:
-        listed = [(user_id, source, describe(await admin.auditors.scope(user_id)))
-                  for user_id, source in await admin.auditors.listing()]
+        listed = [
+            (user_id, source, describe(await admin.auditors.scope(user_id)))
+            for user_id, source in await admin.auditors.listing()
+        ]
     for user_id, source, scope in listed:
         print(f"{user_id}\t{source}\t{scope}")
     return 0
@@ -88,7 +92,9 @@ async def audit_log(settings: Settings, args: argparse.Namespace) -> int:
     if not verdict.intact:
         print(f"datatool-bot: the access log does not verify: {verdict.reason}", file=sys.stderr)
         return 1
-    print(f"access log verified: {verdict.entries} entries, chain intact; last hash {verdict.last_hash} (keep it "
-          "elsewhere: a later check that ends on a different hash, or fewer entries, shows the newest were removed)",
-          file=sys.stderr)
+    print(
+        f"access log verified: {verdict.entries} entries, chain intact; last hash {verdict.last_hash} (keep it "
+        "elsewhere: a later check that ends on a different hash, or fewer entries, shows the newest were removed)",
+        file=sys.stderr,
+    )
     return 0

@@ -70,12 +70,13 @@ def build_application(settings: Settings, services: Services | None = None) -> A
         app.job_queue.run_daily(
             handlers.send_digest, time=settings.digest_time.replace(tzinfo=settings.zone), name=DIGEST_JOB
         )
-        app.job_queue.run_repeating(handlers.send_reminders, interval=REMINDER_TICK_SECONDS, first=1,
-                                    name=REMINDER_JOB)
-        app.job_queue.run_repeating(handlers.post_completions, interval=COMPLETION_TICK_SECONDS, first=2,
-                                    name=COMPLETION_JOB)
-        app.job_queue.run_repeating(handlers.forget_updates, interval=FORGET_UPDATES_SECONDS, first=60,
-                                    name=FORGET_UPDATES_JOB)
+        app.job_queue.run_repeating(handlers.send_reminders, interval=REMINDER_TICK_SECONDS, first=1, name=REMINDER_JOB)
+        app.job_queue.run_repeating(
+            handlers.post_completions, interval=COMPLETION_TICK_SECONDS, first=2, name=COMPLETION_JOB
+        )
+        app.job_queue.run_repeating(
+            handlers.forget_updates, interval=FORGET_UPDATES_SECONDS, first=60, name=FORGET_UPDATES_JOB
+        )
         jobs_lifecycle.register(app)  # retention and the nightly backup (issue 23, items 1 and 4)
         await monitor.start(app)  # after the jobs: it follows them
         # Everything loaded so far (questionnaires, catalogue, libraries) lives as long as the bot: kept out of the
@@ -111,12 +112,17 @@ def build_application(settings: Settings, services: Services | None = None) -> A
     # Auditors' buttons: confirmations, and a chat's language (lang:<code> carrying no invitation; a respondent's
     # language buttons carry theirs, ~<invitation>, and go to the respondent service).
     sep, owner = callbacks.SEPARATOR, callbacks.OWNER_MARK
-    auditor_buttons = (rf"^({Action.CONFIRM.value}|{Action.CANCEL.value})({sep}|$)"
-                       rf"|^{Action.LANGUAGE.value}{sep}[^{owner}]*$")
+    auditor_buttons = (
+        rf"^({Action.CONFIRM.value}|{Action.CANCEL.value})({sep}|$)"
+        rf"|^{Action.LANGUAGE.value}{sep}[^{owner}]*$"
+    )
     app.add_handler(CallbackQueryHandler(handlers.on_auditor_button, pattern=auditor_buttons))
     # The auditors' group chat takes one command, /language, for its own language.
-    app.add_handler(CommandHandler(LANGUAGE, handlers.on_group_language,
-                                   filters=filters.ChatType.GROUPS & filters.UpdateType.MESSAGE))
+    app.add_handler(
+        CommandHandler(
+            LANGUAGE, handlers.on_group_language, filters=filters.ChatType.GROUPS & filters.UpdateType.MESSAGE
+        )
+    )
     app.add_handler(CallbackQueryHandler(handlers.on_button))
     app.add_handler(MessageHandler(message & filters.TEXT & ~filters.COMMAND, handlers.on_text))
     app.add_handler(MessageHandler(private & filters.UpdateType.EDITED_MESSAGE, handlers.on_edited_message))
@@ -131,8 +137,9 @@ async def register_commands(app: Application, services: Services) -> None:
     their own commands in their private chats, in each chat's language, and the auditors' group chat gets /language
     (best effort: only chats that exist can be scoped)."""
     cat = services.catalogue
-    respondent = {lang: [BotCommand(c.value, cat.raw(f"cmd_{c.value}", lang)) for c in RESPONDENT_COMMANDS]
-                  for lang in LANGUAGES}
+    respondent = {
+        lang: [BotCommand(c.value, cat.raw(f"cmd_{c.value}", lang)) for c in RESPONDENT_COMMANDS] for lang in LANGUAGES
+    }
     for language in LANGUAGES:
         code = None if language == DEFAULT_LANGUAGE else language
         await app.bot.set_my_commands(respondent[language], language_code=code)
@@ -143,8 +150,9 @@ async def register_commands(app: Application, services: Services) -> None:
     if (group := services.auditors.group_chat) is not None:
         language = await services.auditors.language(group)
         try:
-            await app.bot.set_my_commands([BotCommand(LANGUAGE, cat.raw(AUDITOR_LANGUAGE_MENU, language))],
-                                          scope=BotCommandScopeChat(group))
+            await app.bot.set_my_commands(
+                [BotCommand(LANGUAGE, cat.raw(AUDITOR_LANGUAGE_MENU, language))], scope=BotCommandScopeChat(group)
+            )
         except TelegramError:
             pass  # the bot is not in that group yet
 
@@ -222,8 +230,11 @@ def run_polling(settings: Settings) -> None:
         loop.close()
         asyncio.set_event_loop(None)
         raise
-    log.info("connected to %s as @%s; starting datatool-bot with database %s",
-             "Telegram" if settings.telegram_base_url == TELEGRAM_API else "the Bot API at a custom base URL",
-             app.bot.username, settings.db_path)
+    log.info(
+        "connected to %s as @%s; starting datatool-bot with database %s",
+        "Telegram" if settings.telegram_base_url == TELEGRAM_API else "the Bot API at a custom base URL",
+        app.bot.username,
+        settings.db_path,
+    )
     log_unreviewed_welsh(settings)
     app.run_polling(allowed_updates=ALLOWED_UPDATES)

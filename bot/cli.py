@@ -18,8 +18,8 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.access_cli import audit_log, auditors_add, auditors_list, auditors_remove
 from bot import lifecycle_cli  # retention, backup, restore (issue 23 items 1 and 4)
+from bot.access_cli import audit_log, auditors_add, auditors_list, auditors_remove
 from bot.arguments import build_parser
 from bot.health import status_command
 from bot.invite_files import (
@@ -83,7 +83,8 @@ def token_rejected(settings: Settings) -> TelegramUnavailable:
     if settings.telegram_base_url == TELEGRAM_API:
         return TelegramUnavailable("Telegram rejected the bot token: check DATATOOL_TELEGRAM_TOKEN", 2)
     return TelegramUnavailable(
-        "Telegram rejected the bot token: check DATATOOL_TELEGRAM_TOKEN and DATATOOL_TELEGRAM_BASE_URL", 2)
+        "Telegram rejected the bot token: check DATATOOL_TELEGRAM_TOKEN and DATATOOL_TELEGRAM_BASE_URL", 2
+    )
 
 
 def telegram_unreachable(settings: Settings) -> TelegramUnavailable:
@@ -92,8 +93,11 @@ def telegram_unreachable(settings: Settings) -> TelegramUnavailable:
     where = f"{url.hostname}:{url.port}" if url.port else str(url.hostname)  # never user:password@
     if settings.telegram_base_url == TELEGRAM_API:
         return TelegramUnavailable(f"Telegram cannot be reached at {where}: check the network connection", 1)
-    return TelegramUnavailable(f"Telegram cannot be reached at {where}: check DATATOOL_TELEGRAM_BASE_URL and that "
-                               "the Bot API server there is running", 1)
+    return TelegramUnavailable(
+        f"Telegram cannot be reached at {where}: check DATATOOL_TELEGRAM_BASE_URL and that "
+        "the Bot API server there is running",
+        1,
+    )
 
 
 @contextmanager
@@ -123,8 +127,11 @@ async def resolve_username(settings: Settings) -> str:
     from bot.app import file_url
 
     with talking_to_telegram(settings):
-        async with Bot(settings.require_token(), base_url=settings.telegram_base_url,
-                       base_file_url=file_url(settings.telegram_base_url)) as bot:
+        async with Bot(
+            settings.require_token(),
+            base_url=settings.telegram_base_url,
+            base_file_url=file_url(settings.telegram_base_url),
+        ) as bot:
             return bot.username
 
 
@@ -132,14 +139,18 @@ async def resolve_username(settings: Settings) -> str:
 
 Wording = dict[type[CampaignError], Callable[[Any], str]]
 WORDING: Wording = {
-    NoAuthority: lambda e: f"no authority matches {e.query!r}: use part of a council's name (see `campaign list`), or "
-                           "add it to the authorities file (DATATOOL_AUTHORITIES)",
-    AmbiguousAuthority: lambda e: f"{e.query!r} matches {len(e.names)} authorities ({'; '.join(e.names)}): give more "
-                                  "of the name",
+    NoAuthority: lambda e: (
+        f"no authority matches {e.query!r}: use part of a council's name (see `campaign list`), or "
+        "add it to the authorities file (DATATOOL_AUTHORITIES)"
+    ),
+    AmbiguousAuthority: lambda e: (
+        f"{e.query!r} matches {len(e.names)} authorities ({'; '.join(e.names)}): give more of the name"
+    ),
     NoCampaignFor: lambda e: f"there is no campaign for {e.authority}: create one with `datatool-bot campaign create`",
     UnknownCampaign: lambda e: f"there is no campaign {e.campaign_id}: `datatool-bot campaign list` shows them",
-    UnknownInvitation: lambda e: f"there is no invitation {e.reference}: `datatool-bot invites list --campaign ID` "
-                                 "shows them",
+    UnknownInvitation: lambda e: (
+        f"there is no invitation {e.reference}: `datatool-bot invites list --campaign ID` shows them"
+    ),
     AlreadyRevoked: lambda e: f"invitation {e.reference} was already revoked",
     DateOutOfRange: lambda e: date_out_of_range(e),
 }
@@ -150,10 +161,8 @@ def date_out_of_range(e: DateOutOfRange) -> str:
     if e.field == "closes" and e.too_early:
         return f"--closes {e.value} is in the past: fieldwork closes today ({e.earliest}) or later"
     if e.too_early:
-        return (f"--opens {e.value} is more than {YEARS_AHEAD} years ago: give a date from {e.earliest} "
-                f"(YYYY-MM-DD)")
-    return (f"--{e.field} {e.value} is more than {YEARS_AHEAD} years ahead: give a date up to {e.latest} "
-            f"(YYYY-MM-DD)")
+        return f"--opens {e.value} is more than {YEARS_AHEAD} years ago: give a date from {e.earliest} (YYYY-MM-DD)"
+    return f"--{e.field} {e.value} is more than {YEARS_AHEAD} years ahead: give a date up to {e.latest} (YYYY-MM-DD)"
 
 
 @contextmanager
@@ -174,8 +183,9 @@ def today(settings: Settings) -> date:
 
 
 CREATE_WORDING: Wording = {
-    ClosesBeforeOpens: lambda e: f"--closes {e.closes_on} is before --opens {e.opens_on}: fieldwork must close after "
-                                 "it opens",
+    ClosesBeforeOpens: lambda e: (
+        f"--closes {e.closes_on} is before --opens {e.opens_on}: fieldwork must close after it opens"
+    ),
 }
 
 
@@ -187,15 +197,23 @@ async def campaign_create(settings: Settings, args: argparse.Namespace) -> int:
         welsh = welsh_gate(settings, args.require_reviewed_welsh)  # refuses here if reviewed Welsh is required
         async with admin_services(settings) as admin:
             targets = {OFFICER: args.target_officers, MEMBER: args.target_members}
-            campaign_id = await admin.campaigns.create(args.authority, opens, args.closes, targets,
-                                                       reminder_policy=policy.model_dump_json() if policy else None,
-                                                       round=args.round)
+            campaign_id = await admin.campaigns.create(
+                args.authority,
+                opens,
+                args.closes,
+                targets,
+                reminder_policy=policy.model_dump_json() if policy else None,
+                round=args.round,
+            )
             campaign = await admin.campaigns.campaign(campaign_id)
             kept = await lifecycle_cli.pin_retention(admin, campaign_id, args.retention_days)  # issue 23 item 1
     print(campaign_id)  # standard output carries the id alone, for scripts; the rest goes to standard error
-    print(f"Campaign {campaign_id} ({campaign.authority}), round {campaign.round}: fieldwork "
-          f"{campaign.opens_on.isoformat()} to {campaign.closes_on.isoformat()}; respondent-level data kept {kept} days "
-          "after it closes.", file=sys.stderr)
+    print(
+        f"Campaign {campaign_id} ({campaign.authority}), round {campaign.round}: fieldwork "
+        f"{campaign.opens_on.isoformat()} to {campaign.closes_on.isoformat()}; respondent-level data kept {kept} days "
+        "after it closes.",
+        file=sys.stderr,
+    )
     if welsh:
         print(f"datatool-bot: {welsh}", file=sys.stderr)
     return 0
@@ -205,33 +223,44 @@ async def campaign_list(settings: Settings, args: argparse.Namespace) -> int:
     async with admin_services(settings) as admin:
         campaigns = await admin.campaigns.campaigns()
         if not campaigns:
-            print("No campaigns yet: create one with `datatool-bot campaign create --authority NAME --closes YYYY-MM-DD`")
+            print(
+                "No campaigns yet: create one with `datatool-bot campaign create --authority NAME --closes YYYY-MM-DD`"
+            )
             return 0
         print(f"{'id':>3}  {'authority':<40} {'round':<8} {'opens':<10}  {'closes':<10}  {'status':<13} responded")
         for c in campaigns:
             table = await admin.campaigns.table(c)
-            print(f"{c.id:>3}  {c.authority:<40} {c.round:<8} {c.opens_on.isoformat()}  {c.closes_on.isoformat()}  "
-                  f"{admin.campaigns.status(c):<13} {table.total.responded}/{table.total.invited}")
+            print(
+                f"{c.id:>3}  {c.authority:<40} {c.round:<8} {c.opens_on.isoformat()}  {c.closes_on.isoformat()}  "
+                f"{admin.campaigns.status(c):<13} {table.total.responded}/{table.total.invited}"
+            )
     return 0
 
 
 UPDATE_WORDING: Wording = {
     UnknownCampaign: lambda e: f"there is no campaign {e.campaign_id}",
-    CampaignClosed: lambda e: f"campaign {e.campaign.id} ({e.campaign.authority}) is closed and can no longer be "
-                              "changed",
+    CampaignClosed: lambda e: (
+        f"campaign {e.campaign.id} ({e.campaign.authority}) is closed and can no longer be changed"
+    ),
     ClosesBeforeOpens: lambda e: f"the close date {e.closes_on} is before the open date {e.opens_on}",
-    ClosesBeforeToday: lambda e: f"--closes {e.closes_on} is before today ({e.today}), which would end fieldwork "
-                                 f"without closing it: to close campaign {e.campaign.id} now, use `datatool-bot "
-                                 f"campaign close {e.campaign.id}`",
+    ClosesBeforeToday: lambda e: (
+        f"--closes {e.closes_on} is before today ({e.today}), which would end fieldwork "
+        f"without closing it: to close campaign {e.campaign.id} now, use `datatool-bot "
+        f"campaign close {e.campaign.id}`"
+    ),
 }
 
 
 async def campaign_update(settings: Settings, args: argparse.Namespace) -> int:
-    targets = {role: value for role, value in ((OFFICER, args.target_officers), (MEMBER, args.target_members))
-               if value is not None}
+    targets = {
+        role: value
+        for role, value in ((OFFICER, args.target_officers), (MEMBER, args.target_members))
+        if value is not None
+    }
     if args.closes is None and not targets and args.reminders is None and args.retention_days is None:
-        raise UsageError("nothing to change: give --closes, --target-officers, --target-members, --reminders or "
-                         "--retention-days")
+        raise UsageError(
+            "nothing to change: give --closes, --target-officers, --target-members, --reminders or --retention-days"
+        )
     if args.retention_days is not None:  # issue 23 item 1: also once fieldwork has closed
         print(await lifecycle_cli.update_retention(settings, args.campaign, args.retention_days))
         if args.closes is None and not targets and args.reminders is None:
@@ -239,16 +268,24 @@ async def campaign_update(settings: Settings, args: argparse.Namespace) -> int:
     policy = load_reminder_policy(args.reminders) if args.reminders else None
     with refused(UPDATE_WORDING):
         async with admin_services(settings) as admin:
-            campaign = await admin.campaigns.update(args.campaign, closes_on=args.closes, targets=targets,
-                                                    reminder_policy=policy.model_dump_json() if policy else None)
-    print(f"Campaign {campaign.id} ({campaign.authority}), round {campaign.round}: closes "
-          f"{campaign.closes_on.isoformat()}, targets officers "
-          f"{campaign.targets[OFFICER]:.0%}, members {campaign.targets[MEMBER]:.0%}.")
+            campaign = await admin.campaigns.update(
+                args.campaign,
+                closes_on=args.closes,
+                targets=targets,
+                reminder_policy=policy.model_dump_json() if policy else None,
+            )
+    print(
+        f"Campaign {campaign.id} ({campaign.authority}), round {campaign.round}: closes "
+        f"{campaign.closes_on.isoformat()}, targets officers "
+        f"{campaign.targets[OFFICER]:.0%}, members {campaign.targets[MEMBER]:.0%}."
+    )
     return 0
 
 
 async def campaign_close(settings: Settings, args: argparse.Namespace) -> int:
-    wording: Wording = {CampaignClosed: lambda e: f"campaign {e.campaign.id} ({e.campaign.authority}) is already closed"}
+    wording: Wording = {
+        CampaignClosed: lambda e: f"campaign {e.campaign.id} ({e.campaign.authority}) is already closed"
+    }
     with refused(wording):
         async with admin_services(settings) as admin:
             campaign = await admin.campaigns.close(args.campaign)
@@ -261,8 +298,9 @@ async def campaign_close(settings: Settings, args: argparse.Namespace) -> int:
 
 INVITE_WORDING: Wording = {
     UnknownCampaign: lambda e: f"there is no campaign {e.campaign_id}: create one with `datatool-bot campaign create`",
-    CampaignClosed: lambda e: f"campaign {e.campaign.id} ({e.campaign.authority}) is closed: invitations cannot be "
-                              "added",
+    CampaignClosed: lambda e: (
+        f"campaign {e.campaign.id} ({e.campaign.authority}) is closed: invitations cannot be added"
+    ),
 }
 
 
@@ -296,11 +334,17 @@ async def invites_create(settings: Settings, args: argparse.Namespace) -> int:
     try:
         write_qr_codes(rows, qr_dir)
     except OSError as exc:
-        print(f"datatool-bot: wrote {len(rows)} {args.role} invitation(s) to {args.out}, but not all of their QR "
-              f"codes to {qr_dir}/: {exc.strerror or type(exc).__name__}", file=sys.stderr)
+        print(
+            f"datatool-bot: wrote {len(rows)} {args.role} invitation(s) to {args.out}, but not all of their QR "
+            f"codes to {qr_dir}/: {exc.strerror or type(exc).__name__}",
+            file=sys.stderr,
+        )
         return 1
-    print(f"wrote {len(rows)} {args.role} invitation(s) to {args.out} and QR codes to {qr_dir}/; the links are not "
-          "stored anywhere else, so keep these files safe", file=sys.stderr)
+    print(
+        f"wrote {len(rows)} {args.role} invitation(s) to {args.out} and QR codes to {qr_dir}/; the links are not "
+        "stored anywhere else, so keep these files safe",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -439,8 +483,7 @@ def run_command(argv: Sequence[str] | None) -> int:
             return cmd_run(settings, args)
         handler = HANDLERS[(args.command, getattr(args, "action", None))]
         return asyncio.run(handler(settings, args))
-    except (SettingsError, DatabaseError, UsageError, CampaignError, CannotWrite, ValueError,
-            TranslationsError) as exc:
+    except (SettingsError, DatabaseError, UsageError, CampaignError, CannotWrite, ValueError, TranslationsError) as exc:
         print(f"datatool-bot: {exc}", file=sys.stderr)
         return 2
     except TelegramUnavailable as exc:

@@ -85,8 +85,15 @@ def write_documents(made: Documents, folder: Path) -> Manifest:
 
 
 def _entry(doc: Document, path: Path) -> Entry:
-    return Entry(doc.name, doc.kind, doc.audience, doc.language, doc.media_type, path,
-                 doc.text() if doc.kind == SUMMARY else None)
+    return Entry(
+        doc.name,
+        doc.kind,
+        doc.audience,
+        doc.language,
+        doc.media_type,
+        path,
+        doc.text() if doc.kind == SUMMARY else None,
+    )
 
 
 def stored(folder: Path) -> Manifest | None:
@@ -120,9 +127,16 @@ def write_national(surveys: list[SurveyData], folder: Path) -> Manifest:
 
 
 class Compiler:
-    def __init__(self, surveys: SurveyRepository, questionnaires: dict[str, Questionnaire], *,
-                 demonstration: bool = False, codebook: Codebook | None = None,
-                 publisher: PublisherConfig | None = None, authorities: list[Authority] | None = None):
+    def __init__(
+        self,
+        surveys: SurveyRepository,
+        questionnaires: dict[str, Questionnaire],
+        *,
+        demonstration: bool = False,
+        codebook: Codebook | None = None,
+        publisher: PublisherConfig | None = None,
+        authorities: list[Authority] | None = None,
+    ):
         self.surveys = surveys
         self.questionnaires = questionnaires
         self.demonstration = demonstration
@@ -133,17 +147,22 @@ class Compiler:
         """Who publishes the reports (``config/publisher.yaml``): the audit body, its national report, its contact."""
         self.good_practice = shipped_good_practice()
         """The examples each group may be pointed to (``config/good_practice.yaml``), read and checked at start-up."""
-        self.welsh_names = {a.name: WelshName(a.name_cy, a.cy_forms.soft, a.cy_forms.nasal, a.cy_forms.aspirate,
-                                              a.cy_forms.yn)
-                            for a in (authorities or load_authorities(DEFAULT_AUTHORITIES))
-                            if a.name_cy and a.cy_forms is not None}
+        self.welsh_names = {
+            a.name: WelshName(a.name_cy, a.cy_forms.soft, a.cy_forms.nasal, a.cy_forms.aspirate, a.cy_forms.yn)
+            for a in (authorities or load_authorities(DEFAULT_AUTHORITIES))
+            if a.name_cy and a.cy_forms is not None
+        }
         """Each council's Welsh name after "yn", "o", "gyda" ... (``config/authorities.yaml``), for Welsh sentences."""
 
     def published(self, data: SurveyData) -> SurveyData:
         """The council's data as its report and summary are written: with the publisher, the good-practice examples
         and the Welsh name's forms."""
-        return dataclasses.replace(data, publisher=self.publisher, good_practice=self.good_practice,
-                                   authority_forms=self.welsh_names.get(data.authority))
+        return dataclasses.replace(
+            data,
+            publisher=self.publisher,
+            good_practice=self.good_practice,
+            authority_forms=self.welsh_names.get(data.authority),
+        )
 
     # reports/ (matplotlib, openpyxl, Jinja2) is imported when a report is first built, not when the bot starts: a
     # running bot builds reports a few times a campaign, and those libraries are most of its memory.
@@ -155,8 +174,10 @@ class Compiler:
 
     async def write_national(self, campaigns: list[tuple[Campaign, bool]], folder: Path) -> Manifest:
         # Each council's previous round, for the change across councils; never the peers (every council is here).
-        surveys = [await self.surveys.load(c, self.questionnaires, interim=interim, with_previous=True)
-                   for c, interim in campaigns]
+        surveys = [
+            await self.surveys.load(c, self.questionnaires, interim=interim, with_previous=True)
+            for c, interim in campaigns
+        ]
         return await asyncio.to_thread(write_national, surveys, folder)
 
     async def stored(self, folder: Path) -> Manifest | None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flows.replies import RespondentCommand
 from flows.fieldwork import AuditorCommand
+from flows.replies import RespondentCommand
 
 START = "start"
 HELP = RespondentCommand.HELP.value

@@ -33,8 +33,8 @@ from flows.callbacks import Action
 from flows.i18n import ENGLISH, WELSH
 from flows.model import MEMBER, OFFICER, Questionnaire
 from flows.ports.clock import SettableClock
-from flows.reminders import campaign_slots
 from flows.rate_texts import format_text
+from flows.reminders import campaign_slots
 from reports.rates import RateTable
 
 AUTHORITY = "Flintshire County Council"
@@ -100,14 +100,19 @@ async def run_demo(out: Path = Path("demo-output"), seed: int = 2019, invited: d
             reports_dir=out / "reports",
         )
         opens_on = _next_monday(datetime.now(settings.zone).date())
-        clock = SettableClock(datetime.combine(opens_on, datetime.min.time(), settings.zone).replace(hour=9)
-                          .astimezone(UTC))
+        clock = SettableClock(
+            datetime.combine(opens_on, datetime.min.time(), settings.zone).replace(hour=9).astimezone(UTC)
+        )
         campaign_id, people, history = await _set_up(settings, opens_on, rng, invited, seed)
-        print(f"Campaign {campaign_id}: {AUTHORITY}, {invited[OFFICER]} officers and {invited[MEMBER]} members "
-              f"invited, fieldwork {opens_on:%a %d %b} to {opens_on + timedelta(days=FIELDWORK_DAYS):%a %d %b %Y}.")
-        print(f"Invented for this demonstration, to show the comparisons: {AUTHORITY}'s campaign of round "
-              f"{history.previous_round} and {history.councils} other councils' closed campaigns of round "
-              f"{history.round} ({history.answering} made-up responses); none of it is real data.")
+        print(
+            f"Campaign {campaign_id}: {AUTHORITY}, {invited[OFFICER]} officers and {invited[MEMBER]} members "
+            f"invited, fieldwork {opens_on:%a %d %b} to {opens_on + timedelta(days=FIELDWORK_DAYS):%a %d %b %Y}."
+        )
+        print(
+            f"Invented for this demonstration, to show the comparisons: {AUTHORITY}'s campaign of round "
+            f"{history.previous_round} and {history.councils} other councils' closed campaigns of round "
+            f"{history.round} ({history.answering} made-up responses); none of it is real data."
+        )
         print(f"Simulating the fieldwork through the local Bot API emulator at {emu.base_url.rsplit('/', 1)[0]} ...\n")
         services = Services(settings, clock=clock, demonstration=True)  # every output says the data is invented
         app = build_application(settings, services)
@@ -125,17 +130,28 @@ async def run_demo(out: Path = Path("demo-output"), seed: int = 2019, invited: d
             print(_indent(format_text(await _rates(services, campaign_id), details=True)))
             await _reminder_rounds(services, clock, settings.zone, campaign_id, opens_on, people, seed)
             never = await services.campaigns.nonstarters(campaign_id)
-            print(f"\n{len(never)} invitations were never opened: a bot cannot message people who have not started "
-                  "it, so `/nonstarters flint` lists their references for the council to chase by email.")
+            print(
+                f"\n{len(never)} invitations were never opened: a bot cannot message people who have not started "
+                "it, so `/nonstarters flint` lists their references for the council to chase by email."
+            )
             folder = await _complete(emu, app, services, clock, campaign_id, opens_on, settings.zone)
-    print(f"\nThe full report (English and Cymraeg, HTML and a Word draft), charts and exports (the report's tables, "
-          f"and each respondent's answers: not for publication) are in {folder}/")
+    print(
+        f"\nThe full report (English and Cymraeg, HTML and a Word draft), charts and exports (the report's tables, "
+        f"and each respondent's answers: not for publication) are in {folder}/"
+    )
     print(f"Database: {db_path}   ({time.perf_counter() - began:.0f} s)")
     return 0
 
 
-async def _reminder_rounds(services: Services, clock: SettableClock, zone: ZoneInfo, campaign_id: int, opens_on: date,
-                           people: list[Person], seed: int) -> None:
+async def _reminder_rounds(
+    services: Services,
+    clock: SettableClock,
+    zone: ZoneInfo,
+    campaign_id: int,
+    opens_on: date,
+    people: list[Person],
+    seed: int,
+) -> None:
     policy = services.reminder_policy
     slots = campaign_slots(policy, opens_on, opens_on + timedelta(days=FIELDWORK_DAYS), zone)
     by_chat = {p.user_id: p for p in people}
@@ -149,44 +165,62 @@ async def _reminder_rounds(services: Services, clock: SettableClock, zone: ZoneI
         label = "final reminder" if slot.final else f"reminder round {number}"
         local = slot.at.astimezone(zone)
         if not report.sent:
-            print(f"\n{label.capitalize()} ({local:%a %d %b %H:%M}): nobody due (each person's gap or maximum, "
-                  "or the group is at target).")
+            print(
+                f"\n{label.capitalize()} ({local:%a %d %b %H:%M}): nobody due (each person's gap or maximum, "
+                "or the group is at target)."
+            )
         else:
-            print(f"\nAfter the {label} ({local:%a %d %b %H:%M}): {report.sent} sent, {len(back)} came back and "
-                  "submitted.")
+            print(
+                f"\nAfter the {label} ({local:%a %d %b %H:%M}): {report.sent} sent, {len(back)} came back and "
+                "submitted."
+            )
             print(_indent(format_text(await _rates(services, campaign_id), details=True)))
         clock.current += timedelta(hours=2)  # the afternoon passes
 
 
-async def _complete(emu: BotApiEmulator, app: Application, services: Services, clock: SettableClock, campaign_id: int,
-                    opens_on: date, zone: ZoneInfo) -> Path:
+async def _complete(
+    emu: BotApiEmulator,
+    app: Application,
+    services: Services,
+    clock: SettableClock,
+    campaign_id: int,
+    opens_on: date,
+    zone: ZoneInfo,
+) -> Path:
     """The close date passes: the bot closes fieldwork and posts the compiled summary to the auditor."""
     auditor = UserDriver(emu, emu.add_user(AUDITOR_ID, first_name="Auditor"))
     await auditor.command("campaigns")  # the auditor has started the bot, so it can post to them
-    clock.current = datetime.combine(opens_on + timedelta(days=FIELDWORK_DAYS + 1), datetime.min.time(), zone
-                                     ).replace(hour=9).astimezone(UTC)
+    clock.current = (
+        datetime.combine(opens_on + timedelta(days=FIELDWORK_DAYS + 1), datetime.min.time(), zone)
+        .replace(hour=9)
+        .astimezone(UTC)
+    )
     assert app.job_queue is not None
     (job,) = app.job_queue.get_jobs_by_name(COMPLETION_JOB)
     await job.run(app)  # the job the bot runs every minute: closes fieldwork and posts the summary, now
     summary = next(m for m in emu.bot_messages(AUDITOR_ID) if "Response rates" in m.text)
     files = [m.filename for m in emu.bot_messages(AUDITOR_ID) if m.kind == "document"]
     photos = sum(m.kind == "photo" for m in emu.bot_messages(AUDITOR_ID))
-    print(f"\nFieldwork closed on {clock.current.astimezone(zone):%a %d %b}. The bot posted to the auditor: the summary "
-          f"below, {photos} charts and {', '.join(files)}.\n")
+    print(
+        f"\nFieldwork closed on {clock.current.astimezone(zone):%a %d %b}. The bot posted to the auditor: the summary "
+        f"below, {photos} charts and {', '.join(files)}.\n"
+    )
     print(_indent(summary.text))
     return services.completion.folder(await services.campaigns.campaign(campaign_id), interim=False)
 
 
-async def _set_up(settings: Settings, opens_on: date, rng: random.Random, invited: dict[str, int],
-                  seed: int) -> tuple[int, list[Person], History]:
+async def _set_up(
+    settings: Settings, opens_on: date, rng: random.Random, invited: dict[str, int], seed: int
+) -> tuple[int, list[Person], History]:
     """The campaign and its invitations, created as ``datatool-bot campaign create`` and ``invites create`` do; then
     the invented history it is compared with."""
     people: list[Person] = []
     async with admin_services(settings) as admin:
         campaign_id = await admin.campaigns.create(AUTHORITY, opens_on, opens_on + timedelta(days=FIELDWORK_DAYS))
         for role, count in invited.items():
-            for invitation in await admin.campaigns.issue_invitations(campaign_id, role, count,
-                                                                       settings.bot_username or ""):
+            for invitation in await admin.campaigns.issue_invitations(
+                campaign_id, role, count, settings.bot_username or ""
+            ):
                 people.append(_person(invitation.reference, role, invitation.token, len(people), rng))
         campaign = await admin.campaigns.campaign(campaign_id)
     history = await seed_history(settings, campaign, _questionnaires(), invited, LEVEL_WEIGHTS, AGREE_WEIGHTS, seed)

@@ -25,11 +25,11 @@ from flows import i18n
 from flows.engine import is_visible
 from flows.model import MEMBER, OFFICER, Questionnaire
 from flows.ports.clock import SettableClock
-from reports.categories import Categories
 from flows.records import Campaign
-from flows.tokens import hash_token
-from reports.inputs import Response
 from flows.report_input import form_of
+from flows.tokens import hash_token
+from reports.categories import Categories
+from reports.inputs import Response
 from storage.postings import PostingRepository
 from storage.respondents import RespondentRepository
 from storage.surveys import SurveyRepository
@@ -72,9 +72,15 @@ Chooser = Callable[[str, str, Categories], str]
 """A simulated respondent's answer: (role, section id, the question's categories) -> category id."""
 
 
-async def seed_history(settings: Settings, flintshire: Campaign, questionnaires: dict[str, Questionnaire],
-                       invited: dict[str, int], level_weights: dict[str, tuple[float, ...]],
-                       agree_weights: tuple[float, ...], seed: int) -> History:
+async def seed_history(
+    settings: Settings,
+    flintshire: Campaign,
+    questionnaires: dict[str, Questionnaire],
+    invited: dict[str, int],
+    level_weights: dict[str, tuple[float, ...]],
+    agree_weights: tuple[float, ...],
+    seed: int,
+) -> History:
     """Flintshire's previous round and the other councils' campaigns of its round, closed (module docstring).
     ``level_weights`` and ``agree_weights``: how the demo's simulated people answer now (least favourable first,
     then "Don't know")."""
@@ -86,17 +92,32 @@ async def seed_history(settings: Settings, flintshire: Campaign, questionnaires:
     async with admin_services(settings, clock) as admin:
         seeder = Seeder(admin, clock, questionnaires)
         then_invited = {role: max(5, round(THEN_INVITED * n)) for role, n in invited.items()}
-        await seeder.campaign(flintshire.authority, then_opens, flintshire.closes_on - opens_on, previous, then_invited,
-                              {role: round(THEN_ANSWERING[role] * n) for role, n in then_invited.items()},
-                              _a_level_lower(rng, questionnaires, level_weights, agree_weights), rng)
+        await seeder.campaign(
+            flintshire.authority,
+            then_opens,
+            flintshire.closes_on - opens_on,
+            previous,
+            then_invited,
+            {role: round(THEN_ANSWERING[role] * n) for role, n in then_invited.items()},
+            _a_level_lower(rng, questionnaires, level_weights, agree_weights),
+            rng,
+        )
         answering = 0
         for number, (council, sizes, lean) in enumerate(OTHER_COUNCILS):
             counts = dict(zip((OFFICER, MEMBER), sizes, strict=True))
             responding = {role: round(rng.uniform(*ANSWERING[role]) * n) for role, n in counts.items()}
             answering += sum(responding.values())
             leans = {s: lean + rng.uniform(-0.5, 0.5) for s in _characteristics(questionnaires)}
-            await seeder.campaign(council, opens_on - timedelta(days=70 - 5 * number), timedelta(days=21),
-                                  flintshire.round, counts, responding, _leaning(rng, leans, agree_weights), rng)
+            await seeder.campaign(
+                council,
+                opens_on - timedelta(days=70 - 5 * number),
+                timedelta(days=21),
+                flintshire.round,
+                counts,
+                responding,
+                _leaning(rng, leans, agree_weights),
+                rng,
+            )
     return History(previous, flintshire.round, len(OTHER_COUNCILS), answering)
 
 
@@ -111,8 +132,17 @@ class Seeder:
         self.surveys = SurveyRepository(admin.conn)
         self.postings = PostingRepository(admin.conn)
 
-    async def campaign(self, authority: str, opens_on: date, length: timedelta, round: str, invited: dict[str, int],
-                       responding: dict[str, int], choose: Chooser, rng: random.Random) -> int:
+    async def campaign(
+        self,
+        authority: str,
+        opens_on: date,
+        length: timedelta,
+        round: str,
+        invited: dict[str, int],
+        responding: dict[str, int],
+        choose: Chooser,
+        rng: random.Random,
+    ) -> int:
         campaigns, settings = self.admin.campaigns, self.admin.settings
         self.clock.current = _morning(opens_on, settings)
         campaign_id = await campaigns.create(authority, opens_on, opens_on + length, round=round)
@@ -120,11 +150,13 @@ class Seeder:
         for role, count in invited.items():
             issued = await campaigns.issue_invitations(campaign_id, role, count, settings.bot_username or "")
             qn = self.questionnaires[role]
-            for invitation in issued[:responding[role]]:
+            for invitation in issued[: responding[role]]:
                 found = await self.invitations.invitation_by_token_hash(hash_token(invitation.token))
                 assert found is not None
                 answers = _answers(qn, role, choose)
-                responses.append((found.id, Response(role, answers, i18n.WELSH if rng.random() < WELSH else i18n.ENGLISH)))
+                responses.append(
+                    (found.id, Response(role, answers, i18n.WELSH if rng.random() < WELSH else i18n.ENGLISH))
+                )
         await self.surveys.add_submitted(responses, self.questionnaires, self.clock.now() + length / 2)
         self.clock.current = _morning(opens_on + length + timedelta(days=1), settings)
         closed = await campaigns.close_completed()  # the bot's own path: the close date has passed
@@ -148,12 +180,19 @@ def _answers(qn: Questionnaire, role: str, choose: Chooser) -> dict[str, str | N
 
 def _characteristics(questionnaires: dict[str, Questionnaire]) -> list[str]:
     """Ids of the sections asking a level (the key characteristics), in questionnaire order."""
-    return list(dict.fromkeys(s.id for qn in questionnaires.values() for s in form_of(qn).sections
-                              if s.key_question is not None))
+    return list(
+        dict.fromkeys(
+            s.id for qn in questionnaires.values() for s in form_of(qn).sections if s.key_question is not None
+        )
+    )
 
 
-def _a_level_lower(rng: random.Random, questionnaires: dict[str, Questionnaire],
-                   level_weights: dict[str, tuple[float, ...]], agree_weights: tuple[float, ...]) -> Chooser:
+def _a_level_lower(
+    rng: random.Random,
+    questionnaires: dict[str, Questionnaire],
+    level_weights: dict[str, tuple[float, ...]],
+    agree_weights: tuple[float, ...],
+) -> Chooser:
     """Flintshire's previous round: an answer as the demo's people give it now, then a level lower with the
     characteristic's share in ``THEN_LOWER``."""
     lower = {s: THEN_LOWER[i % len(THEN_LOWER)] for i, s in enumerate(_characteristics(questionnaires))}
@@ -164,18 +203,21 @@ def _a_level_lower(rng: random.Random, questionnaires: dict[str, Questionnaire],
         if level is not None and level > 1 and rng.random() < lower.get(section, 0.0):
             return cats[cats.ranking[level - 2]]
         return chosen
+
     return choose
 
 
 def _leaning(rng: random.Random, leans: dict[str, float], agree_weights: tuple[float, ...]) -> Chooser:
     """Another council: levels around its leaning in each characteristic (members a little lower), agree scales as
     the demo's people answer them."""
+
     def choose(role: str, section: str, cats: Categories) -> str:
         if not cats.numbered:
             return _draw(rng, _weights(cats, agree_weights))
         lean = leans[section] - (MEMBERS_LOWER if role == MEMBER else 0.0)
-        ranked = [math.exp(-((level - lean) / 0.8) ** 2) for level in range(1, len(cats) + 1)]
+        ranked = [math.exp(-(((level - lean) / 0.8) ** 2)) for level in range(1, len(cats) + 1)]
         return _draw(rng, _weights(cats, (*ranked, DONT_KNOW_SHARE * sum(ranked))))
+
     return choose
 
 

@@ -187,8 +187,10 @@ async def on_auditor_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
 def auditor_menu(cat: Catalogue, language: str) -> list[BotCommand]:
     """An auditor's command menu in ``language``: the respondent commands (/language described for auditors), then
     the auditor commands."""
-    respondent = [BotCommand(c.value, cat.raw(AUDITOR_LANGUAGE_MENU if c.value == LANGUAGE else f"cmd_{c.value}",
-                                              language)) for c in RESPONDENT_COMMANDS]
+    respondent = [
+        BotCommand(c.value, cat.raw(AUDITOR_LANGUAGE_MENU if c.value == LANGUAGE else f"cmd_{c.value}", language))
+        for c in RESPONDENT_COMMANDS
+    ]
     return respondent + [BotCommand(c.value, cat.raw(AUDITOR_MENU[c], language)) for c in AUDITOR_COMMANDS]
 
 
@@ -202,8 +204,9 @@ async def set_auditor_menu(bot: Bot, cat: Catalogue, chat_id: int, language: str
 
 async def refresh_menu(context: ContextTypes.DEFAULT_TYPE, svc: Services, person: Who) -> None:
     """After an auditor chose their chat's language, the command menu follows it."""
-    await set_auditor_menu(context.bot, svc.catalogue, person.chat_id,
-                           await svc.fieldwork.chat_language.language(person))
+    await set_auditor_menu(
+        context.bot, svc.catalogue, person.chat_id, await svc.fieldwork.chat_language.language(person)
+    )
 
 
 async def send_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -216,8 +219,13 @@ async def send_reminders(context: ContextTypes.DEFAULT_TYPE) -> None:
     """The reminder tick: queue what is due from the database, then send it (flows/reminders.py)."""
     report = await services(context).reminders.tick()
     if report.sent or report.unreachable or report.failed or report.unknown:
-        log.info("reminders: %d sent, %d unreachable, %d failed, %d in doubt", report.sent, report.unreachable,
-                 report.failed, report.unknown)
+        log.info(
+            "reminders: %d sent, %d unreachable, %d failed, %d in doubt",
+            report.sent,
+            report.unreachable,
+            report.failed,
+            report.unknown,
+        )
 
 
 async def post_completions(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -226,8 +234,13 @@ async def post_completions(context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     report = await svc.posting.tick(await recipients(svc))
     if report.sent or report.retrying or report.unknown or report.given_up:
-        log.info("summary items: %d sent, %d to retry, %d in doubt, %d given up", report.sent, report.retrying,
-                 report.unknown, report.given_up)
+        log.info(
+            "summary items: %d sent, %d to retry, %d in doubt, %d given up",
+            report.sent,
+            report.retrying,
+            report.unknown,
+            report.given_up,
+        )
 
 
 async def forget_updates(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -76,8 +76,15 @@ def _iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
-def assess(*, mode: str, checked_at: datetime, database_problem: str | None, last_update_at: datetime | None,
-           scheduler: str, jobs: list[JobView]) -> Health:
+def assess(
+    *,
+    mode: str,
+    checked_at: datetime,
+    database_problem: str | None,
+    last_update_at: datetime | None,
+    scheduler: str,
+    jobs: list[JobView],
+) -> Health:
     """The verdict and its JSON body: pure, so every rule is tested on a fake clock."""
     problems = [f"database: {database_problem}"] if database_problem else []
     if scheduler != "running":
@@ -90,16 +97,19 @@ def assess(*, mode: str, checked_at: datetime, database_problem: str | None, las
         elif job.overdue > OVERDUE_AFTER:
             problems.append(f"jobs: {job.name} is {job.overdue:.0f} s late")
     ok = not problems
-    return Health(ok, {
-        "status": "ok" if ok else "unhealthy",
-        "mode": mode,
-        "database_writable": database_problem is None,
-        "last_update_at": _iso(last_update_at),
-        "jobs_alive": not any(p.startswith("jobs:") for p in problems),
-        "jobs": sorted(job.name for job in jobs),
-        "problems": problems,
-        "checked_at": _iso(checked_at),
-    })
+    return Health(
+        ok,
+        {
+            "status": "ok" if ok else "unhealthy",
+            "mode": mode,
+            "database_writable": database_problem is None,
+            "last_update_at": _iso(last_update_at),
+            "jobs_alive": not any(p.startswith("jobs:") for p in problems),
+            "jobs": sorted(job.name for job in jobs),
+            "problems": problems,
+            "checked_at": _iso(checked_at),
+        },
+    )
 
 
 def status_path(settings: Settings) -> Path:
@@ -110,8 +120,15 @@ class HealthMonitor:
     """Watches the running bot: installed on the Application when it is built, started in ``post_init``, stopped
     in ``post_shutdown``."""
 
-    def __init__(self, settings: Settings, clock: Clock, *, wall: Callable[[], datetime] | None = None,
-                 probe_every: float = PROBE_EVERY, probe_timeout: float = PROBE_TIMEOUT):
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock,
+        *,
+        wall: Callable[[], datetime] | None = None,
+        probe_every: float = PROBE_EVERY,
+        probe_timeout: float = PROBE_TIMEOUT,
+    ):
         self.settings = settings
         self.clock = clock
         self.wall = wall or (lambda: datetime.now(UTC))
@@ -153,8 +170,9 @@ class HealthMonitor:
 
         self._app = app
         if app.job_queue is not None:
-            app.job_queue.scheduler.add_listener(self._job_event,
-                                                 EVENT_JOB_SUBMITTED | EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+            app.job_queue.scheduler.add_listener(
+                self._job_event, EVENT_JOB_SUBMITTED | EVENT_JOB_EXECUTED | EVENT_JOB_ERROR
+            )
         self._writer = asyncio.create_task(self._write_every())
 
     async def stop(self) -> None:
@@ -192,8 +210,13 @@ class HealthMonitor:
             self._repeating.add(job.name)
             due = job.next_run_time
             started = self._started.get(job.id)
-            views.append(JobView(job.name, overdue=max((now - due).total_seconds(), 0.0) if due else 0.0,
-                                 running=None if started is None else time.monotonic() - started))
+            views.append(
+                JobView(
+                    job.name,
+                    overdue=max((now - due).total_seconds(), 0.0) if due else 0.0,
+                    running=None if started is None else time.monotonic() - started,
+                )
+            )
         views += [JobView(name, scheduled=False) for name in sorted(self._repeating - present)]
         return state, views
 
@@ -215,8 +238,14 @@ class HealthMonitor:
 
     async def check(self) -> Health:
         state, jobs = self.jobs()
-        return assess(mode=self.mode, checked_at=self.wall(), database_problem=await self.database_problem(),
-                      last_update_at=self.last_update_at, scheduler=state, jobs=jobs)
+        return assess(
+            mode=self.mode,
+            checked_at=self.wall(),
+            database_problem=await self.database_problem(),
+            last_update_at=self.last_update_at,
+            scheduler=state,
+            jobs=jobs,
+        )
 
     def _starting(self) -> bool:
         """Until the Application runs and its scheduler has started (python-telegram-bot starts the job queue just
@@ -239,9 +268,19 @@ class HealthMonitor:
         if self._writing is None:
             self._writing = asyncio.Lock()
         async with self._writing:
-            health = await self.report() if state is None else Health(False, {
-                "status": state, "mode": self.mode, "last_update_at": _iso(self.last_update_at),
-                "checked_at": _iso(self.wall())})
+            health = (
+                await self.report()
+                if state is None
+                else Health(
+                    False,
+                    {
+                        "status": state,
+                        "mode": self.mode,
+                        "last_update_at": _iso(self.last_update_at),
+                        "checked_at": _iso(self.wall()),
+                    },
+                )
+            )
             body = {**health.body, "pid": os.getpid()} | ({"healthz": self.healthz} if self.healthz else {})
             try:
                 await asyncio.to_thread(_write_atomically, self.status_file, json.dumps(body, indent=2) + "\n")
@@ -269,10 +308,12 @@ def _write_atomically(path: Path, text: str) -> None:
 
 def add_status_arguments(sub: Any) -> None:
     parser = sub.add_parser(
-        "status", help="is the bot running and healthy? (reads the status file `run` writes; exit 0 when healthy)",
+        "status",
+        help="is the bot running and healthy? (reads the status file `run` writes; exit 0 when healthy)",
         description="Print the health the running bot last wrote to its status file (DATATOOL_STATUS_FILE, default "
         "beside the database): the database writable, the last update handled, the jobs alive. Exit code 0 when "
-        "it is healthy and fresh, 1 otherwise (not running, stopped, stale, or unhealthy).")
+        "it is healthy and fresh, 1 otherwise (not running, stopped, stale, or unhealthy).",
+    )
     parser.add_argument("--json", action="store_true", help="print the status file's JSON as it is")
 
 
@@ -305,7 +346,9 @@ def verdict(body: dict[str, Any], now: datetime) -> tuple[bool, str]:
         return False, f"stale: the last status was written at {written}, over {STALE_AFTER:.0f} s ago: the bot is stuck"
     if state == "starting":
         return False, f"starting ({mode}, process {body.get('pid')})"
-    headline = f"{'healthy' if state == 'ok' else 'UNHEALTHY'} ({mode}, process {body.get('pid')}), checked {age:.0f} s ago"
+    headline = (
+        f"{'healthy' if state == 'ok' else 'UNHEALTHY'} ({mode}, process {body.get('pid')}), checked {age:.0f} s ago"
+    )
     return state == "ok", headline
 
 
@@ -314,8 +357,10 @@ async def status_command(settings: Settings, args: argparse.Namespace) -> int:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        print(f"datatool-bot: not running: no status file at {path} (`datatool-bot run` writes it; check "
-              "DATATOOL_DB_PATH or DATATOOL_STATUS_FILE)")
+        print(
+            f"datatool-bot: not running: no status file at {path} (`datatool-bot run` writes it; check "
+            "DATATOOL_DB_PATH or DATATOOL_STATUS_FILE)"
+        )
         return 1
     try:
         body = json.loads(text)

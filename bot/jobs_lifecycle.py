@@ -22,9 +22,9 @@ from flows.backups import BackupService
 from flows.i18n import Catalogue
 from flows.model import Questionnaire
 from flows.ports.clock import Clock
+from flows.ports.reminders import Messenger
 from flows.ports.retention import ReportOutputs
 from flows.records import Campaign
-from flows.ports.reminders import Messenger
 from flows.retention import Policy, RetentionService, free_text_questions
 from storage.backup import BackupFolder
 from storage.erasures import ErasureLedger, use_ledger
@@ -60,8 +60,11 @@ async def reapply_erasures(conn: aiosqlite.Connection, settings: Settings, clock
     use_ledger(conn, erasures)
     reapplied = await reapply(conn, erasures, clock.now())
     if reapplied:
-        log.warning("erasure ledger applied again (a restored or copied database): %d withdrawal(s), %d purge(s)",
-                    reapplied.withdrawals, len(reapplied.purges))
+        log.warning(
+            "erasure ledger applied again (a restored or copied database): %d withdrawal(s), %d purge(s)",
+            reapplied.withdrawals,
+            len(reapplied.purges),
+        )
     return reapplied
 
 
@@ -79,16 +82,31 @@ class AuditorRecipients:
         return await self.auditors.language(chat_id)
 
 
-def retention_service(conn: aiosqlite.Connection, settings: Settings, clock: Clock,
-                      questionnaires: dict[str, Questionnaire], *, messenger: Messenger | None = None,
-                      auditors: Auditors | None = None, cat: Catalogue | None = None,
-                      rebuilds: ReportOutputs | None = None, access: AccessLog | None = None) -> RetentionService:
+def retention_service(
+    conn: aiosqlite.Connection,
+    settings: Settings,
+    clock: Clock,
+    questionnaires: dict[str, Questionnaire],
+    *,
+    messenger: Messenger | None = None,
+    auditors: Auditors | None = None,
+    cat: Catalogue | None = None,
+    rebuilds: ReportOutputs | None = None,
+    access: AccessLog | None = None,
+) -> RetentionService:
     return RetentionService(
-        RetentionRepository(conn), clock, settings.zone, policy(settings),
+        RetentionRepository(conn),
+        clock,
+        settings.zone,
+        policy(settings),
         free_text_questions=free_text_questions(list(questionnaires.values())),
-        reports=ReportFolder(settings.reports_dir), messenger=messenger,
-        recipients=AuditorRecipients(auditors) if auditors is not None else None, cat=cat, rebuilds=rebuilds,
-        access=access)
+        reports=ReportFolder(settings.reports_dir),
+        messenger=messenger,
+        recipients=AuditorRecipients(auditors) if auditors is not None else None,
+        cat=cat,
+        rebuilds=rebuilds,
+        access=access,
+    )
 
 
 def backup_service(settings: Settings, clock: Clock) -> BackupService:
@@ -101,8 +119,9 @@ async def recover_lifecycle(retention: RetentionService) -> None:
     anyone (the services are built in ``bot.services``)."""
     in_doubt = await retention.recover()
     if in_doubt:
-        log.warning("%d retention notice(s) were being sent when the bot stopped: recorded as unknown, never repeated",
-                    in_doubt)
+        log.warning(
+            "%d retention notice(s) were being sent when the bot stopped: recorded as unknown, never repeated", in_doubt
+        )
     finished = await retention.resume()
     if finished:
         log.warning("%d purge(s) a stop had interrupted were finished", finished)
@@ -110,8 +129,9 @@ async def recover_lifecycle(retention: RetentionService) -> None:
 
 def register(app: Application) -> None:
     assert app.job_queue is not None
-    app.job_queue.run_repeating(retention_tick, interval=RETENTION_TICK_SECONDS, first=FIRST_RETENTION_TICK,
-                                name=RETENTION_JOB)
+    app.job_queue.run_repeating(
+        retention_tick, interval=RETENTION_TICK_SECONDS, first=FIRST_RETENTION_TICK, name=RETENTION_JOB
+    )
     app.job_queue.run_repeating(backup_tick, interval=BACKUP_TICK_SECONDS, first=FIRST_BACKUP_TICK, name=BACKUP_JOB)
 
 
@@ -120,8 +140,12 @@ async def retention_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
     services: Services = context.application.bot_data[SERVICES_KEY]
     report = await services.retention.tick()
     if report.warned or report.purged or report.waiting:
-        log.info("retention: %d warning(s) sent, %d purge(s) finished, %d waiting", report.warned,
-                 len(report.purged), len(report.waiting))
+        log.info(
+            "retention: %d warning(s) sent, %d purge(s) finished, %d waiting",
+            report.warned,
+            len(report.purged),
+            len(report.waiting),
+        )
 
 
 async def backup_tick(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -53,34 +53,48 @@ def retention_days(text: str) -> int:
 
 
 def add_retention_option(create: argparse.ArgumentParser, update: argparse.ArgumentParser) -> None:
-    create.add_argument("--retention-days", type=retention_days, metavar="DAYS",
-                        help="days the respondent-level data is kept after fieldwork closes, then erased; the privacy "
-                        "notice states it (default: DATATOOL_RETENTION_DAYS, 365)")
-    update.add_argument("--retention-days", type=retention_days, metavar="DAYS",
-                        help="change how long the respondent-level data is kept after fieldwork closes: shorter at "
-                        "any time, longer only while no respondent has read the privacy notice, which stated it")
+    create.add_argument(
+        "--retention-days",
+        type=retention_days,
+        metavar="DAYS",
+        help="days the respondent-level data is kept after fieldwork closes, then erased; the privacy "
+        "notice states it (default: DATATOOL_RETENTION_DAYS, 365)",
+    )
+    update.add_argument(
+        "--retention-days",
+        type=retention_days,
+        metavar="DAYS",
+        help="change how long the respondent-level data is kept after fieldwork closes: shorter at "
+        "any time, longer only while no respondent has read the privacy notice, which stated it",
+    )
 
 
 def add_lifecycle_arguments(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     sub.add_parser(
-        "retention", help="each campaign's retention: when its respondent-level data is erased, and what goes",
+        "retention",
+        help="each campaign's retention: when its respondent-level data is erased, and what goes",
         description="List every campaign's retention: the period, the date its respondent-level data is erased (counted "
         "from the close of fieldwork), what goes (invitations with their hashes and references, Telegram identities, "
         "answers and free text, the respondent-level exports) and what is kept. The running bot erases it on that "
-        "date, after warning the auditors in chat.")
+        "date, after warning the auditors in chat.",
+    )
     backup = sub.add_parser(
-        "backup", help="a consistent, checked copy of the database, taken while the bot runs",
+        "backup",
+        help="a consistent, checked copy of the database, taken while the bot runs",
         description="Copy the database with SQLite's online backup API (safe while `datatool-bot run` is writing), "
         "check the copy (integrity check) and write it readable by its owner only. The running bot also takes a "
-        "backup every night (DATATOOL_BACKUP_DIR, DATATOOL_BACKUPS_KEPT).")
+        "backup every night (DATATOOL_BACKUP_DIR, DATATOOL_BACKUPS_KEPT).",
+    )
     backup.add_argument("--out", type=Path, required=True, metavar="FILE", help="the backup file to write")
     backup.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     restore = sub.add_parser(
-        "restore", help="replace the database with a backup (stop the bot first)",
+        "restore",
+        help="replace the database with a backup (stop the bot first)",
         description="Replace the database with a backup: the copy is checked (integrity, a datatool-bot database, a "
         "schema this release knows; an older one is migrated), every erasure recorded since (withdrawals, purges) "
         "is applied to it again, and the current database is kept aside as <database>.before-restore-<time>. Stop "
-        "`datatool-bot run` first; start it again afterwards.")
+        "`datatool-bot run` first; start it again afterwards.",
+    )
     restore.add_argument("file", type=Path, metavar="FILE", help="the backup to restore")
 
 
@@ -103,14 +117,19 @@ async def update_retention(settings: Settings, campaign_id: int, days: int) -> s
         try:
             plan = await service.set_days(campaign_id, days)
         except LookupError:
-            raise LifecycleError(f"there is no campaign {campaign_id}: `datatool-bot campaign list` shows them") from None
+            raise LifecycleError(
+                f"there is no campaign {campaign_id}: `datatool-bot campaign list` shows them"
+            ) from None
         except AlreadyPurged as exc:
-            raise LifecycleError(f"campaign {campaign_id}'s respondent-level data was already erased "
-                                 f"({exc.erased_at[:10]}): there is nothing left to keep") from None
+            raise LifecycleError(
+                f"campaign {campaign_id}'s respondent-level data was already erased "
+                f"({exc.erased_at[:10]}): there is nothing left to keep"
+            ) from None
         except LongerAfterNotice as exc:
             raise LifecycleError(
                 f"campaign {campaign_id}'s respondents were told in the privacy notice that their data is kept "
-                f"{exc.current} days after fieldwork closes: it can be shortened, never lengthened beyond that") from None
+                f"{exc.current} days after fieldwork closes: it can be shortened, never lengthened beyond that"
+            ) from None
     line = f"Campaign {campaign_id}: respondent-level data kept {plan.days} days after fieldwork closes ({_until(plan, settings)})."
     if plan.state == DUE:
         line += " That is past: the running bot erases it at its next check, within ten minutes, without a warning."
@@ -135,10 +154,12 @@ async def retention(settings: Settings, args: argparse.Namespace) -> int:
     async with admin_services(settings) as admin:
         service = admin.retention(load_questionnaires())
         plans = await service.plans()
-    print(f"Respondent-level data is kept {settings.retention_days} days after fieldwork closes unless a campaign says "
-          f"otherwise (DATATOOL_RETENTION_DAYS); auditors are warned {settings.retention_warning_days} days before "
-          f"(DATATOOL_RETENTION_WARNING_DAYS); the compiled reports are "
-          f"{'kept' if settings.retention_keep_reports else 'removed too'} (DATATOOL_RETENTION_KEEP_REPORTS).")
+    print(
+        f"Respondent-level data is kept {settings.retention_days} days after fieldwork closes unless a campaign says "
+        f"otherwise (DATATOOL_RETENTION_DAYS); auditors are warned {settings.retention_warning_days} days before "
+        f"(DATATOOL_RETENTION_WARNING_DAYS); the compiled reports are "
+        f"{'kept' if settings.retention_keep_reports else 'removed too'} (DATATOOL_RETENTION_KEEP_REPORTS)."
+    )
     if not plans:
         print("No campaigns yet.")
         return 0
@@ -164,21 +185,26 @@ def describe(plan: Plan, settings: Settings) -> list[str]:
         return lines
     if plan.state == OPEN:
         assert plan.earliest is not None
-        status = f"fieldwork open (closes {c.closes_on.isoformat()}): kept {period}, until {plan.earliest} at the earliest"
+        status = (
+            f"fieldwork open (closes {c.closes_on.isoformat()}): kept {period}, until {plan.earliest} at the earliest"
+        )
     else:
         assert plan.expires_at is not None
         closed = datetime.fromisoformat(c.closed_at or "")
-        status = (f"fieldwork closed {_moment(closed, settings)}: kept {period}, erased "
-                  f"{_moment(plan.expires_at, settings)}")
+        status = (
+            f"fieldwork closed {_moment(closed, settings)}: kept {period}, erased {_moment(plan.expires_at, settings)}"
+        )
         if plan.state == DUE:
             status += " (due: the running bot erases it at its next check)"
         elif plan.state == WARNED:
             status += " (auditors warned)"
         elif (start := warning_from(plan.expires_at, settings.retention_warning_days)) is not None:
             status += f" (auditors warned from {local_date(start, settings.zone)})"
-    return [f"{head}: {status}",
-            f"  goes:  {counts_in_words(plan.holding)}; {files}",
-            f"  kept:  {reports}" if plan.keep_reports else f"  goes too: {reports}"]
+    return [
+        f"{head}: {status}",
+        f"  goes:  {counts_in_words(plan.holding)}; {files}",
+        f"  kept:  {reports}" if plan.keep_reports else f"  goes too: {reports}",
+    ]
 
 
 # ---- backup and restore ------------------------------------------------------------------------------------------
@@ -193,10 +219,14 @@ async def backup(settings: Settings, args: argparse.Namespace) -> int:
     if out.exists() and not args.force:
         raise LifecycleError(f"{out} already exists: choose another --out file, or add --force to overwrite it")
     info = await asyncio.to_thread(backup_database, settings.db_path, out)
-    print(f"Backed up {settings.db_path} to {out}: {info.size} bytes, schema version {info.schema_version}, integrity "
-          "check ok, readable by its owner only.")
-    print(f"Keep the erasure ledger with your backups: {settings.erasure_ledger_path} (the nightly backups in "
-          f"{settings.backup_folder} carry a copy).")
+    print(
+        f"Backed up {settings.db_path} to {out}: {info.size} bytes, schema version {info.schema_version}, integrity "
+        "check ok, readable by its owner only."
+    )
+    print(
+        f"Keep the erasure ledger with your backups: {settings.erasure_ledger_path} (the nightly backups in "
+        f"{settings.backup_folder} carry a copy)."
+    )
     return 0
 
 
@@ -211,9 +241,12 @@ async def restore(settings: Settings, args: argparse.Namespace) -> int:
     if restored.aside is not None:
         print(f"The database it replaced is kept as {restored.aside}: delete it once you are sure.")
     applied = restored.reapplied
-    print(f"Erasures recorded since the backup, applied again: {applied.withdrawals} withdrawal(s), "
-          f"{len(applied.purges)} purge(s)" + (f" ({restored.merged} taken from the backup folder's copy of the "
-                                               "ledger)" if restored.merged else "") + ".")
+    print(
+        f"Erasures recorded since the backup, applied again: {applied.withdrawals} withdrawal(s), "
+        f"{len(applied.purges)} purge(s)"
+        + (f" ({restored.merged} taken from the backup folder's copy of the ledger)" if restored.merged else "")
+        + "."
+    )
     print("Start the bot again: datatool-bot run")
     return 0
 

@@ -217,8 +217,10 @@ class WithholdContents(logging.Filter):
         try:
             if isinstance(args, Mapping):
                 if re.search(r"%\(\w+\)", template):
-                    return template % {key: describe(value, library=library, withhold_text=withhold_text)
-                                       for key, value in args.items()}
+                    return template % {
+                        key: describe(value, library=library, withhold_text=withhold_text)
+                        for key, value in args.items()
+                    }
                 args = (args,)  # one mapping logged with a positional %s or %r
             return template % tuple(describe(value, library=library, withhold_text=withhold_text) for value in args)
         except (TypeError, ValueError, KeyError):

@@ -21,7 +21,6 @@ from typing import Any
 import httpx
 from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
-from telegram.warnings import PTBUserWarning
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -33,9 +32,10 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
+from telegram.warnings import PTBUserWarning
 
-from flows.ports.completion import Item
 from flows.delivery import SENT, Delivery, Outcome
+from flows.ports.completion import Item
 from flows.render import Screen
 
 log = logging.getLogger(__name__)
@@ -125,8 +125,12 @@ class TelegramMessenger:
             if message is None:  # a message sent via inline mode: never the bot's own screens
                 await query.edit_message_text(screen.text, parse_mode=ParseMode.HTML, reply_markup=keyboard(screen))
             else:
-                params: dict[str, Any] = {"chat_id": message.chat.id, "message_id": message.message_id,
-                                          "text": screen.text, "parse_mode": ParseMode.HTML.value}
+                params: dict[str, Any] = {
+                    "chat_id": message.chat.id,
+                    "message_id": message.message_id,
+                    "text": screen.text,
+                    "parse_mode": ParseMode.HTML.value,
+                }
                 if (markup := keyboard_json(screen)) is not None:
                     params["reply_markup"] = markup
                 await self.bot.do_api_request(EDIT, api_kwargs=params)
@@ -145,8 +149,9 @@ class TelegramMessenger:
             elif item.kind == "photo":
                 await self.bot.send_photo(chat_id, item.path.read_bytes(), caption=item.text)
             else:
-                await self.bot.send_document(chat_id, item.path.read_bytes(), filename=item.path.name,
-                                             caption=item.text)
+                await self.bot.send_document(
+                    chat_id, item.path.read_bytes(), filename=item.path.name, caption=item.text
+                )
         except TelegramError as exc:
             delivery = classify(exc)
             log.warning("%s not delivered: %s (%s)", item.key, delivery.outcome.value, delivery.error)

@@ -98,7 +98,8 @@ class PollWhenRoom(HTTPXRequest):
         super().__init__(**kwargs)
         self._room = room
 
-    async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
-                         **kwargs: Any) -> tuple[int, bytes]:
+    async def do_request(
+        self, url: str, method: str, request_data: RequestData | None = None, **kwargs: Any
+    ) -> tuple[int, bytes]:
         await self._room()
         return await super().do_request(url, method, request_data, **kwargs)

@@ -30,11 +30,28 @@ from telegram.ext import BaseRateLimiter
 
 log = logging.getLogger(__name__)
 
-PACED = frozenset({
-    "sendmessage", "sendphoto", "senddocument", "sendmediagroup", "sendanimation", "sendaudio", "sendvoice",
-    "sendvideo", "sendvideonote", "sendsticker", "sendlocation", "sendcontact", "sendpoll", "senddice",
-    "copymessage", "copymessages", "forwardmessage", "forwardmessages",
-})
+PACED = frozenset(
+    {
+        "sendmessage",
+        "sendphoto",
+        "senddocument",
+        "sendmediagroup",
+        "sendanimation",
+        "sendaudio",
+        "sendvoice",
+        "sendvideo",
+        "sendvideonote",
+        "sendsticker",
+        "sendlocation",
+        "sendcontact",
+        "sendpoll",
+        "senddice",
+        "copymessage",
+        "copymessages",
+        "forwardmessage",
+        "forwardmessages",
+    }
+)
 """Bot API methods that put a new message in a chat (compared lower-case)."""
 
 SAFETY = 0.97
@@ -46,8 +63,14 @@ Result = bool | dict[str, Any] | list[dict[str, Any]]
 
 
 class MessagePacer(BaseRateLimiter[int]):
-    def __init__(self, per_second: float, *, max_retries: int = 3, group_per_minute: float = 20,
-                 clock: Callable[[], float] | None = None):
+    def __init__(
+        self,
+        per_second: float,
+        *,
+        max_retries: int = 3,
+        group_per_minute: float = 20,
+        clock: Callable[[], float] | None = None,
+    ):
         self.interval = 1 / (per_second * SAFETY)
         self.max_retries = max_retries
         self.group_per_minute = group_per_minute

@@ -15,9 +15,9 @@ import logging
 from typing import Any
 
 from telegram import Update
+from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import TelegramError
 from telegram.ext import ApplicationBuilder, ExtBot
-from telegram._utils.defaultvalue import DefaultValue
 
 log = logging.getLogger(__name__)
 
@@ -25,16 +25,23 @@ log = logging.getLogger(__name__)
 class TolerantBot(ExtBot[Any]):
     """An ``ExtBot`` whose ``get_updates`` skips the updates it cannot read instead of failing the batch."""
 
-    async def get_updates(self, offset: int | None = None, limit: int | None = None, timeout: Any = None,
-                          allowed_updates: Any = None, **kwargs: Any) -> tuple[Update, ...]:
+    async def get_updates(
+        self,
+        offset: int | None = None,
+        limit: int | None = None,
+        timeout: Any = None,
+        allowed_updates: Any = None,
+        **kwargs: Any,
+    ) -> tuple[Update, ...]:
         try:
             return await super().get_updates(offset, limit, timeout, allowed_updates, **kwargs)
         except TelegramError:
             raise
         except Exception:  # one update of the batch could not be read; python-telegram-bot logged it (withheld)
             pass
-        raw = await self._post("getUpdates", {"offset": offset, "limit": limit, "timeout": 0,
-                                              "allowed_updates": allowed_updates})
+        raw = await self._post(
+            "getUpdates", {"offset": offset, "limit": limit, "timeout": 0, "allowed_updates": allowed_updates}
+        )
         updates = []
         for data in raw or ():
             try:

@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
+from bot.yaml_texts import Pair
 from flows.i18n import ENGLISH, WELSH
 from flows.telegram_html import TelegramHtmlError, parse_html
-from bot.yaml_texts import Pair
 
 NEEDS_REVIEW = "needs-review-translation"
 FINAL = "final"
@@ -80,8 +80,12 @@ class Unit:
         parts = [WHERE_SHOWN[self.audience]]
         if self.markup == "telegram-html":
             tags = sorted(set(_tags(as_text(self.en))))
-            parts.append("Telegram HTML: keep the tags " + " ".join(f"<{t}>" for t in tags) + "; write a literal < as "
-                         "&lt; and & as &amp;." if tags else "Telegram HTML: write a literal < as &lt; and & as &amp;.")
+            parts.append(
+                "Telegram HTML: keep the tags " + " ".join(f"<{t}>" for t in tags) + "; write a literal < as "
+                "&lt; and & as &amp;."
+                if tags
+                else "Telegram HTML: write a literal < as &lt; and & as &amp;."
+            )
         else:
             parts.append("Plain text: no HTML tags (they would be shown as typed).")
         if fields := sorted(set(placeholders(as_text(self.en)))):
@@ -173,15 +177,25 @@ class Glossary:
         entries = data.get("terms", []) if isinstance(data, dict) else []
         terms = []
         for entry in entries if isinstance(entries, list) else []:
-            if not isinstance(entry, dict) or not isinstance(entry.get(ENGLISH), str) or not isinstance(
-                    entry.get(WELSH), str):
+            if (
+                not isinstance(entry, dict)
+                or not isinstance(entry.get(ENGLISH), str)
+                or not isinstance(entry.get(WELSH), str)
+            ):
                 continue
 
             def words(name: str, default: list[str], entry: dict = entry) -> tuple[str, ...]:
                 return tuple(str(w) for w in entry.get(name) or default)
 
-            terms.append(Term(entry[ENGLISH], words("en_forms", [entry[ENGLISH]]), entry[WELSH], words("forms", [entry[WELSH]]),
-                              words("rejected", [])))
+            terms.append(
+                Term(
+                    entry[ENGLISH],
+                    words("en_forms", [entry[ENGLISH]]),
+                    entry[WELSH],
+                    words("forms", [entry[WELSH]]),
+                    words("rejected", []),
+                )
+            )
         return cls(tuple(terms))
 
 
@@ -204,8 +218,10 @@ def glossary_problems(english: str, welsh: str, glossary: Glossary) -> list[str]
             if _uses(welsh, rejected):
                 found.append(f"uses {rejected!r}, which the glossary rejects: write {term.cy!r} for {term.en!r}")
         if any(_uses(english, form) for form in term.en_forms) and not any(_uses(welsh, f) for f in term.forms):
-            found.append(f"does not use the glossary's {term.cy!r} (or a form of it: {', '.join(term.forms)}), "
-                         f"though the English says {term.en!r}")
+            found.append(
+                f"does not use the glossary's {term.cy!r} (or a form of it: {', '.join(term.forms)}), "
+                f"though the English says {term.en!r}"
+            )
     return found
 
 
@@ -229,12 +245,16 @@ def problems(unit: Unit, welsh: str | tuple[str, ...], glossary: Glossary) -> li
         try:
             parse_html(welsh_text)
         except TelegramHtmlError as exc:
-            found.append(f"is HTML Telegram would refuse ({re.sub(r' at byte offset [0-9]+', '', str(exc))}): write "
-                         "a literal < as &lt; and & as &amp;")
+            found.append(
+                f"is HTML Telegram would refuse ({re.sub(r' at byte offset [0-9]+', '', str(exc))}): write "
+                "a literal < as &lt; and & as &amp;"
+            )
         else:
             if Counter(_tags(english_text)) != Counter(_tags(welsh_text)):
-                found.append(f"has the tags {_tag_list(welsh_text)} where the English has {_tag_list(english_text)}: "
-                             "keep the same tags")
+                found.append(
+                    f"has the tags {_tag_list(welsh_text)} where the English has {_tag_list(english_text)}: "
+                    "keep the same tags"
+                )
             elif _hrefs(english_text) != _hrefs(welsh_text):
                 found.append("links to other addresses than the English does (href)")
     elif _tags(welsh_text) and not _tags(english_text):
@@ -290,11 +310,18 @@ def _welsh_value(unit: Unit, text: str) -> str | tuple[str, ...]:
     if isinstance(unit.en, tuple):
         return tuple(text.rstrip("\n").split("\n"))
     current = as_text(unit.cy)
-    return text.rstrip("\n") + current[len(current.rstrip("\n")):]
+    return text.rstrip("\n") + current[len(current.rstrip("\n")) :]
 
 
-def plan_import(units: dict[str, Unit], incoming: list[Incoming], reviews: dict[str, Review], glossary: Glossary,
-                today: date, *, skip_changed_english: bool = False) -> ImportPlan:
+def plan_import(
+    units: dict[str, Unit],
+    incoming: list[Incoming],
+    reviews: dict[str, Review],
+    glossary: Glossary,
+    today: date,
+    *,
+    skip_changed_english: bool = False,
+) -> ImportPlan:
     """Decide an import: for each text in the file, its new Welsh (checked) and its state as the file says it
     (``final``/``signed-off``: reviewed against the current English; anything else: needs review).  Texts not in
     the file keep their Welsh and their state."""
@@ -357,9 +384,14 @@ def parse_reviews(data: object) -> dict[str, Review]:
     found = {}
     for key, entry in entries.items():
         try:
-            found[str(key)] = Review(str(entry["en_sha256"]), str(entry["cy_sha256"]),
-                                     entry["reviewed_on"] if isinstance(entry["reviewed_on"], date)
-                                     else date.fromisoformat(str(entry["reviewed_on"])), str(entry.get("state", FINAL)))
+            found[str(key)] = Review(
+                str(entry["en_sha256"]),
+                str(entry["cy_sha256"]),
+                entry["reviewed_on"]
+                if isinstance(entry["reviewed_on"], date)
+                else date.fromisoformat(str(entry["reviewed_on"])),
+                str(entry.get("state", FINAL)),
+            )
         except (KeyError, TypeError, ValueError):
             raise ValueError(f"the entry for {key} needs en_sha256, cy_sha256 and reviewed_on (YYYY-MM-DD)") from None
     return found
@@ -371,8 +403,13 @@ def render_reviews(reviews: dict[str, Review]) -> str:
     lines = [REVIEW_HEADER.rstrip("\n"), "reviews:"]
     for key in sorted(reviews):
         r = reviews[key]
-        lines += [f"  {_quoted(key)}:", f"    state: {r.state}", f"    en_sha256: {r.en_sha256}",
-                  f"    cy_sha256: {r.cy_sha256}", f"    reviewed_on: {r.reviewed_on.isoformat()}"]
+        lines += [
+            f"  {_quoted(key)}:",
+            f"    state: {r.state}",
+            f"    en_sha256: {r.en_sha256}",
+            f"    cy_sha256: {r.cy_sha256}",
+            f"    reviewed_on: {r.reviewed_on.isoformat()}",
+        ]
     return "\n".join(lines) + "\n"
 
 

@@ -31,8 +31,6 @@ from typing import Any
 
 import yaml
 
-from config.settings import Settings
-from flows.i18n import ENGLISH, WELSH
 from bot.translations import (
     AUDIENCES,
     FINAL,
@@ -52,6 +50,8 @@ from bot.translations import (
     unreviewed,
 )
 from bot.yaml_texts import YamlTextError, pairs, patch
+from config.settings import Settings
+from flows.i18n import ENGLISH, WELSH
 
 log = logging.getLogger(__name__)
 
@@ -150,14 +150,22 @@ def _config_check(name: str) -> Callable[[Path], object]:
 
             return load_publisher(path)
         return _check_mapping(path)
+
     return check
 
 
 def sources(settings: Settings | None = None) -> list[Source]:
     """Every YAML file with texts someone reads, the configured privacy notice in place of the shipped one."""
     flows_dir, reports_dir, config_dir = ROOT / "flows", ROOT / "reports", ROOT / "config"
-    found = [Source(_label(flows_dir / "messages.yaml"), flows_dir / "messages.yaml", "telegram-html",
-                    message_audience, _check_catalogue)]
+    found = [
+        Source(
+            _label(flows_dir / "messages.yaml"),
+            flows_dir / "messages.yaml",
+            "telegram-html",
+            message_audience,
+            _check_catalogue,
+        )
+    ]
     for path in sorted((config_dir / "questionnaires").glob("*.yaml")):
         found.append(Source(_label(path), path, "plain", lambda _: "respondent", _check_questionnaire))
     for path in sorted(reports_dir.glob("i18n_*.yaml")):
@@ -182,8 +190,10 @@ def load_units(settings: Settings | None = None, chosen: list[Source] | None = N
             found = pairs(text, source.label)
         except YamlTextError as exc:
             raise TranslationsError(str(exc)) from None
-        units += [Unit(f"{source.label}#{pair.path}", source.label, pair, source.audience(pair.path), source.markup)
-                  for pair in found]
+        units += [
+            Unit(f"{source.label}#{pair.path}", source.label, pair, source.audience(pair.path), source.markup)
+            for pair in found
+        ]
     return units
 
 
@@ -218,11 +228,15 @@ def welsh_gate(settings: Settings, require: bool = False) -> str | None:
     if not waiting:
         return None
     total = sum(1 for u in units if u.audience == "respondent")
-    said = (f"{len(waiting)} of the {total} Welsh texts respondents read have not been reviewed by a qualified "
-            "translator (`datatool-bot translations status`)")
+    said = (
+        f"{len(waiting)} of the {total} Welsh texts respondents read have not been reviewed by a qualified "
+        "translator (`datatool-bot translations status`)"
+    )
     if require or settings.require_reviewed_welsh:
-        raise TranslationsError(f"{said}: fieldwork cannot open until they are (--require-reviewed-welsh or "
-                                "DATATOOL_REQUIRE_REVIEWED_WELSH)")
+        raise TranslationsError(
+            f"{said}: fieldwork cannot open until they are (--require-reviewed-welsh or "
+            "DATATOOL_REQUIRE_REVIEWED_WELSH)"
+        )
     return f"warning: {said}; the Welsh Language Standards expect it before fieldwork opens"
 
 
@@ -252,8 +266,10 @@ def _xliff_classes() -> tuple[Any, Any]:
     class File12(xliff.xlifffile):
         UnitClass = Unit12
         namespace = XLIFF_NS
-        XMLskeleton = (f"<?xml version=\"1.0\" ?>\n<xliff version='1.2' xmlns='{XLIFF_NS}'>\n<file original='NoName' "
-                       "source-language='en' datatype='plaintext'>\n<body>\n</body>\n</file>\n</xliff>")
+        XMLskeleton = (
+            f"<?xml version=\"1.0\" ?>\n<xliff version='1.2' xmlns='{XLIFF_NS}'>\n<file original='NoName' "
+            "source-language='en' datatype='plaintext'>\n<body>\n</body>\n</file>\n</xliff>"
+        )
 
     return File12, Unit12
 
@@ -277,8 +293,10 @@ def from_xliff(data: bytes, where: str) -> list[Incoming]:
     try:
         store = xliff.xlifffile.parsestring(data)
     except Exception as exc:  # lxml's or translate-toolkit's: any file that is not XLIFF
-        raise TranslationsError(f"{where} is not an XLIFF 1.2 file ({type(exc).__name__}): export one with "
-                                "`datatool-bot translations export`") from None
+        raise TranslationsError(
+            f"{where} is not an XLIFF 1.2 file ({type(exc).__name__}): export one with "
+            "`datatool-bot translations export`"
+        ) from None
     language = (store.gettargetlanguage() or "").lower()
     if language and not language.startswith(WELSH):
         raise TranslationsError(f"{where} is a translation into {language!r}, not Welsh (cy)")
@@ -286,8 +304,14 @@ def from_xliff(data: bytes, where: str) -> list[Incoming]:
     for unit in store.getunits():
         original, _, local = unit.getid().rpartition(ID_SEPARATOR)
         target = unit.getlanguageNode(lang=None, index=1)
-        found.append(Incoming(f"{original}#{local}", str(unit.source or ""), str(unit.target or ""),
-                              target.get("state") if target is not None else None))
+        found.append(
+            Incoming(
+                f"{original}#{local}",
+                str(unit.source or ""),
+                str(unit.target or ""),
+                target.get("state") if target is not None else None,
+            )
+        )
     if not found:
         raise TranslationsError(f"{where} holds no texts")
     return found
@@ -321,8 +345,11 @@ async def export_command(settings: Settings, args: argparse.Namespace) -> int:
         units = [u for u in units if status(u, reviews).state != FINAL]
     args.out.write_bytes(to_xliff(units, reviews))
     waiting = sum(1 for u in units if status(u, reviews).state != FINAL)
-    print(f"wrote {len(units)} texts to {args.out} ({waiting} need review): give it to the translator, then "
-          "`datatool-bot translations import` it", file=sys.stderr)
+    print(
+        f"wrote {len(units)} texts to {args.out} ({waiting} need review): give it to the translator, then "
+        "`datatool-bot translations import` it",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -331,8 +358,14 @@ async def import_command(settings: Settings, args: argparse.Namespace) -> int:
     chosen = sources(settings)
     units = {u.key: u for u in load_units(settings, chosen)}
     reviews = load_reviews()
-    plan = plan_import(units, incoming, reviews, load_glossary(), datetime.now(settings.zone).date(),
-                       skip_changed_english=args.skip_changed_english)
+    plan = plan_import(
+        units,
+        incoming,
+        reviews,
+        load_glossary(),
+        datetime.now(settings.zone).date(),
+        skip_changed_english=args.skip_changed_english,
+    )
     written = {s.label: s for s in chosen}
     new_texts: dict[str, str] = {}
     for label, changes in plan.changes.items():
@@ -342,14 +375,18 @@ async def import_command(settings: Settings, args: argparse.Namespace) -> int:
         except YamlTextError as exc:
             plan.problems.append(str(exc))
             continue
-        plan.problems += [problem if problem.startswith(label) else f"{label}: {problem}"
-                          for problem in _still_loads(source, new_texts[label])]
+        plan.problems += [
+            problem if problem.startswith(label) else f"{label}: {problem}"
+            for problem in _still_loads(source, new_texts[label])
+        ]
     if plan.problems:
         for line in plan.problems[:MAX_PROBLEMS_SHOWN]:
             print(f"datatool-bot: {args.file}: {line}", file=sys.stderr)
         more = len(plan.problems) - MAX_PROBLEMS_SHOWN
-        raise TranslationsError(f"{args.file}: nothing was imported: {len(plan.problems)} problem(s)"
-                                + (f" ({more} more not shown)" if more > 0 else ""))
+        raise TranslationsError(
+            f"{args.file}: nothing was imported: {len(plan.problems)} problem(s)"
+            + (f" ({more} more not shown)" if more > 0 else "")
+        )
     for line in plan.skipped:
         print(f"datatool-bot: skipped {line}", file=sys.stderr)
     if not args.dry_run:
@@ -358,10 +395,12 @@ async def import_command(settings: Settings, args: argparse.Namespace) -> int:
         if plan.reviews != reviews:
             _write(ROOT / REVIEW_FILE, render_reviews(plan.reviews).encode("utf-8"))
     what = "would change" if args.dry_run else "changed"
-    print(f"{args.file}: {plan.changed} Welsh text(s) {what} in {len(new_texts)} file(s)"
-          f"{' (' + ', '.join(sorted(new_texts)) + ')' if new_texts else ''}; {plan.reviewed} newly marked reviewed "
-          f"(final); {plan.back_to_review} back to needs-review" + ("; nothing written (--dry-run)" if args.dry_run
-                                                                    else ""))
+    print(
+        f"{args.file}: {plan.changed} Welsh text(s) {what} in {len(new_texts)} file(s)"
+        f"{' (' + ', '.join(sorted(new_texts)) + ')' if new_texts else ''}; {plan.reviewed} newly marked reviewed "
+        f"(final); {plan.back_to_review} back to needs-review"
+        + ("; nothing written (--dry-run)" if args.dry_run else "")
+    )
     return 0
 
 
@@ -394,32 +433,40 @@ async def status_command(settings: Settings, args: argparse.Namespace) -> int:
                 print(f"{unit.key}\t{unit.audience}\t{now.reason}")
     waiting = table["respondent"][NEEDS_REVIEW]
     if waiting:
-        print(f"{waiting} text(s) respondents read need a translator's review: `campaign create` and `run` warn, and "
-              "refuse with --require-reviewed-welsh or DATATOOL_REQUIRE_REVIEWED_WELSH=true")
+        print(
+            f"{waiting} text(s) respondents read need a translator's review: `campaign create` and `run` warn, and "
+            "refuse with --require-reviewed-welsh or DATATOOL_REQUIRE_REVIEWED_WELSH=true"
+        )
     return 0
 
 
 def add_translation_arguments(sub: Any) -> None:
     parser = sub.add_parser(
-        "translations", help="the translator's workflow: export the Welsh texts as XLIFF, import the reviewed file",
+        "translations",
+        help="the translator's workflow: export the Welsh texts as XLIFF, import the reviewed file",
         description="Every text respondents, auditors and reports show, for a translator: export it as XLIFF 1.2 "
         "(English source, current Welsh, state, where it is shown), import the reviewed file back into the YAML "
-        "sources (checked: placeholders, Telegram HTML, the glossary), and count the texts by review state.")
+        "sources (checked: placeholders, Telegram HTML, the glossary), and count the texts by review state.",
+    )
     tsub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     export = tsub.add_parser("export", help="write every text as XLIFF 1.2 for a translator")
     export.add_argument("--out", type=Path, required=True, help="the XLIFF file to write, e.g. cy.xlf")
     export.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     export.add_argument("--needs-review", action="store_true", help="only the texts that need review")
     imported = tsub.add_parser(
-        "import", help="write a translator's reviewed Welsh back into the YAML sources",
+        "import",
+        help="write a translator's reviewed Welsh back into the YAML sources",
         description="Read a translator's XLIFF file: each text whose target state is final (or signed-off) is "
         "recorded as reviewed against its current English; changed Welsh is checked and written into the YAML "
         "sources in place. Nothing is written if any text is refused. Run it in a checkout of the source and "
-        "commit the changed files.")
+        "commit the changed files.",
+    )
     imported.add_argument("file", type=Path, help="the XLIFF file, e.g. cy.xlf")
     imported.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
-    imported.add_argument("--skip-changed-english", action="store_true",
-                          help="leave out texts whose English changed since the export, instead of refusing")
+    imported.add_argument(
+        "--skip-changed-english",
+        action="store_true",
+        help="leave out texts whose English changed since the export, instead of refusing",
+    )
     shown = tsub.add_parser("status", help="how many texts are reviewed, by who reads them")
     shown.add_argument("--list", action="store_true", help="also list each text that needs review, and why")
-

@@ -120,8 +120,9 @@ def webhook_url(text: str) -> str:
     except ValueError:
         parts = None
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or parts.fragment:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a webhook URL: use e.g. "
-                                         "https://bots.example.org/datatool/telegram")
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a webhook URL: use e.g. https://bots.example.org/datatool/telegram"
+        )
     return text
 
 
@@ -136,17 +137,23 @@ def listen_address(text: str) -> tuple[str, int]:
 
 def add_webhook_arguments(run: argparse.ArgumentParser) -> None:
     """``--webhook-url`` and ``--listen`` on ``datatool-bot run``."""
-    run.add_argument("--webhook-url", type=webhook_url, metavar="URL",
-                     help="webhook mode: Telegram POSTs each update to this public URL, e.g. "
-                     "https://bots.example.org/datatool/telegram, with the secret from DATATOOL_WEBHOOK_SECRET "
-                     "(required); the bot serves the same path in plain HTTP on --listen, behind a reverse proxy "
-                     "that terminates TLS and forwards the path unchanged")
-    run.add_argument("--listen", type=listen_address, metavar="HOST:PORT",
-                     help="webhook mode: the address the bot's web server listens on (default "
-                     f"{DEFAULT_LISTEN[0]}:{DEFAULT_LISTEN[1]}: reachable only from this machine, i.e. from the "
-                     "reverse proxy)")
-
-
+    run.add_argument(
+        "--webhook-url",
+        type=webhook_url,
+        metavar="URL",
+        help="webhook mode: Telegram POSTs each update to this public URL, e.g. "
+        "https://bots.example.org/datatool/telegram, with the secret from DATATOOL_WEBHOOK_SECRET "
+        "(required); the bot serves the same path in plain HTTP on --listen, behind a reverse proxy "
+        "that terminates TLS and forwards the path unchanged",
+    )
+    run.add_argument(
+        "--listen",
+        type=listen_address,
+        metavar="HOST:PORT",
+        help="webhook mode: the address the bot's web server listens on (default "
+        f"{DEFAULT_LISTEN[0]}:{DEFAULT_LISTEN[1]}: reachable only from this machine, i.e. from the "
+        "reverse proxy)",
+    )
 
 
 # ---- checks before anything starts -------------------------------------------------------------------------------
@@ -173,13 +180,19 @@ def check_url(settings: Settings, url: str) -> None:
     if parts.scheme != "https":
         raise WebhookError("--webhook-url must be an https:// URL: Telegram delivers updates over HTTPS only", 2)
     if (parts.port or 443) not in TELEGRAM_WEBHOOK_PORTS:
-        raise WebhookError(f"--webhook-url must use port 443, 80, 88 or 8443, not {parts.port}: the only ports "
-                           "Telegram delivers to (the reverse proxy forwards to --listen)", 2)
+        raise WebhookError(
+            f"--webhook-url must use port 443, 80, 88 or 8443, not {parts.port}: the only ports "
+            "Telegram delivers to (the reverse proxy forwards to --listen)",
+            2,
+        )
 
 
 def cannot_listen(host: str, port: int, exc: OSError) -> WebhookError:
-    reason = {errno.EADDRINUSE: "the port is in use", errno.EADDRNOTAVAIL: "the address is not on this machine",
-              errno.EACCES: "permission denied (ports below 1024 need privileges)"}.get(exc.errno or 0)
+    reason = {
+        errno.EADDRINUSE: "the port is in use",
+        errno.EADDRNOTAVAIL: "the address is not on this machine",
+        errno.EACCES: "permission denied (ports below 1024 need privileges)",
+    }.get(exc.errno or 0)
     return WebhookError(f"cannot listen on {host}:{port}: {reason or exc.strerror or exc}: check --listen", 1)
 
 
@@ -212,21 +225,28 @@ async def register(app: Application, url: str, secret: str, max_connections: int
     from bot.app import ALLOWED_UPDATES
 
     try:
-        await app.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES,
-                                  max_connections=max_connections)
+        await app.bot.set_webhook(
+            url, secret_token=secret, allowed_updates=ALLOWED_UPDATES, max_connections=max_connections
+        )
     except BadRequest as exc:
         raise WebhookError(f"Telegram refused the webhook URL ({exc.message}): check --webhook-url", 1) from None
     except RetryAfter as exc:
         wait = exc.retry_after if isinstance(exc.retry_after, int | float) else exc.retry_after.total_seconds()
-        raise WebhookError(f"Telegram refused setWebhook with flood control (429), also after waiting as it asked: "
-                           f"start the bot again in {wait:.0f} s or later", 1) from None
+        raise WebhookError(
+            f"Telegram refused setWebhook with flood control (429), also after waiting as it asked: "
+            f"start the bot again in {wait:.0f} s or later",
+            1,
+        ) from None
     except InvalidToken:
         raise
     except NetworkError as exc:
         if not _server_answered(exc):
             raise
-        raise WebhookError(f"Telegram answered setWebhook with a server error ({exc.message}): the Bot API is having "
-                           "trouble; start the bot again in a few minutes", 1) from None
+        raise WebhookError(
+            f"Telegram answered setWebhook with a server error ({exc.message}): the Bot API is having "
+            "trouble; start the bot again in a few minutes",
+            1,
+        ) from None
     except TelegramError as exc:
         raise WebhookError(f"Telegram refused setWebhook ({exc.message})", 1) from None
 
@@ -240,8 +260,16 @@ class WebhookServer:
     ``listen`` binds the port; until ``open`` is called (the Application running) POSTs wait, as for a slot;
     ``close`` answers 503 to whatever comes next, lets what is being handled finish, and lets go of the port."""
 
-    def __init__(self, app: Application, path: str, secret: str, *, connections: int = TELEGRAM_CONNECTIONS,
-                 slot_wait: float = SLOT_WAIT, max_body: int = MAX_BODY):
+    def __init__(
+        self,
+        app: Application,
+        path: str,
+        secret: str,
+        *,
+        connections: int = TELEGRAM_CONNECTIONS,
+        slot_wait: float = SLOT_WAIT,
+        max_body: int = MAX_BODY,
+    ):
         from telegram.ext import BaseUpdateProcessor
 
         self.app = app
@@ -362,8 +390,7 @@ class WebhookServer:
             health = Health(False, {"status": "starting", "mode": "webhook"})
         else:
             health = await monitor.report()
-        return web.json_response(health.body, status=200 if health.ok else 503,
-                                 headers={"Cache-Control": "no-store"})
+        return web.json_response(health.body, status=200 if health.ok else 503, headers={"Cache-Control": "no-store"})
 
     def _busy(self) -> web.Response:
         from aiohttp import web
@@ -418,8 +445,9 @@ class WebhookServer:
         self._handling[task] = started
         task.add_done_callback(self._finished)
         if not started.done():
-            await asyncio.wait((started, task), timeout=max(deadline - loop.time(), 0),
-                               return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(
+                (started, task), timeout=max(deadline - loop.time(), 0), return_when=asyncio.FIRST_COMPLETED
+            )
         if not started.done():  # still waiting for a slot, or for this person's previous update
             task.cancel()
             await asyncio.wait((task,))
@@ -430,16 +458,26 @@ class WebhookServer:
         except Exception as exc:
             from flows.diagnostics import where
 
-            log.error("webhook: update %s failed outside its handlers: %s", getattr(update, "update_id", None),
-                      where(exc))
+            log.error(
+                "webhook: update %s failed outside its handlers: %s", getattr(update, "update_id", None), where(exc)
+            )
         return True
 
 
 # ---- running -----------------------------------------------------------------------------------------------------
 
 
-async def serve(app: Application, settings: Settings, url: str, listen: tuple[str, int], stop: asyncio.Event, *,
-                connect: bool = True, max_connections: int | None = None, slot_wait: float = SLOT_WAIT) -> None:
+async def serve(
+    app: Application,
+    settings: Settings,
+    url: str,
+    listen: tuple[str, int],
+    stop: asyncio.Event,
+    *,
+    connect: bool = True,
+    max_connections: int | None = None,
+    slot_wait: float = SLOT_WAIT,
+) -> None:
     """Webhook mode, in this event loop, until ``stop`` is set: bind ``listen``, getMe (``connect``), setWebhook,
     start the Application, take updates; then stop taking them, finish those being handled, shut everything down.
     ``max_connections``: how many POSTs at once, registered with Telegram (default :func:`connections`)."""
@@ -450,8 +488,9 @@ async def serve(app: Application, settings: Settings, url: str, listen: tuple[st
     limit = max_connections or connections(settings)
     host, port = listen
     if url_path(url) == HEALTH_PATH:
-        raise WebhookError(f"--webhook-url cannot end in {HEALTH_PATH}: that path is the health check; use e.g. "
-                           "/datatool/telegram", 2)
+        raise WebhookError(
+            f"--webhook-url cannot end in {HEALTH_PATH}: that path is the health check; use e.g. /datatool/telegram", 2
+        )
     server = WebhookServer(app, url_path(url), secret, connections=limit, slot_wait=slot_wait)
     try:
         await server.listen(host, port)
@@ -465,9 +504,15 @@ async def serve(app: Application, settings: Settings, url: str, listen: tuple[st
         if stop.is_set():  # Ctrl+C while connecting: nothing registered, nothing started
             return
         await register(app, url, secret, limit)
-        log.info("connected to %s as @%s; webhook %s, listening on %s:%d; starting datatool-bot with database %s",
-                 "Telegram" if settings.telegram_base_url == TELEGRAM_API else "the Bot API at a custom base URL",
-                 app.bot.username, shown(url), host, server.port, settings.db_path)
+        log.info(
+            "connected to %s as @%s; webhook %s, listening on %s:%d; starting datatool-bot with database %s",
+            "Telegram" if settings.telegram_base_url == TELEGRAM_API else "the Bot API at a custom base URL",
+            app.bot.username,
+            shown(url),
+            host,
+            server.port,
+            settings.db_path,
+        )
         log_unreviewed_welsh(settings)
         if app.post_init:
             await app.post_init(app)

@@ -160,7 +160,7 @@ def _indent_of(text: str, span: Span) -> int | None:
     first = text.find("\n", span.start, span.end)
     if first < 0:
         return None
-    for line in text[first + 1:span.end].split("\n"):
+    for line in text[first + 1 : span.end].split("\n"):
         if line.strip():
             return len(line) - len(line.lstrip(" "))
     return None
@@ -196,7 +196,7 @@ def _wrap(paragraph: str, width: int) -> list[str] | None:
 def _width(text: str, span: Span) -> int:
     """The width the original block was wrapped at (its longest line), so a rewrapped text keeps the file's
     shape."""
-    return max(WIDTH // 2, max((len(line) for line in text[span.start:span.end].split("\n")), default=0))
+    return max(WIDTH // 2, max((len(line) for line in text[span.start : span.end].split("\n")), default=0))
 
 
 def _block(value: str, style: str, indent: int, width: int = WIDTH) -> str | None:
@@ -249,10 +249,10 @@ def render(text: str, span: Span, value: str) -> str:
 
 def _trailing(text: str, span: Span) -> str:
     """A block scalar's span runs on to the line breaks (and blank lines) after it: they are kept."""
-    original = text[span.start:span.end]
+    original = text[span.start : span.end]
     if span.style not in ("|", ">"):
         return ""
-    return original[len(original.rstrip(" \n")):]
+    return original[len(original.rstrip(" \n")) :]
 
 
 def patch(text: str, changes: list[tuple[Pair, str | tuple[str, ...]]], where: str = "the file") -> str:
@@ -270,7 +270,7 @@ def patch(text: str, changes: list[tuple[Pair, str | tuple[str, ...]]], where: s
     result = text
     for span, value in sorted(edits, key=lambda edit: edit[0].start, reverse=True):
         replacement = render(text, span, value) + _trailing(text, span)
-        result = result[:span.start] + replacement + result[span.end:]
+        result = result[: span.start] + replacement + result[span.end :]
     expected = _expected(text, changes, where)
     try:
         actual = yaml.load(result, Loader=_Loader)

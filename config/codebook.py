@@ -89,11 +89,13 @@ def load_codebook(path: Path = DEFAULT_CODEBOOK) -> Codebook:
             label = getattr(parsed.label, language)
             if any(getattr(c.label, language) == label for c in codes):
                 raise _fail(path, f"{which}: label.{language} {label!r} is an earlier code's label too")
-        codes.append(Code(
-            id=parsed.id,
-            label=Text(en=parsed.label.en, cy=parsed.label.cy),
-            keywords={language: tuple(getattr(parsed.keywords, language)) for language in LANGUAGES},
-        ))
+        codes.append(
+            Code(
+                id=parsed.id,
+                label=Text(en=parsed.label.en, cy=parsed.label.cy),
+                keywords={language: tuple(getattr(parsed.keywords, language)) for language in LANGUAGES},
+            )
+        )
     return Codebook(tuple(codes))
 
 

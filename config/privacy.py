@@ -16,13 +16,15 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from flows.i18n import LANGUAGES, catalogue
-from flows.notice import Notice, RETENTION_PLACEHOLDER
+from flows.notice import RETENTION_PLACEHOLDER, Notice
 from flows.telegram_html import TelegramHtmlError, parse_html
 
 DEFAULT_PRIVACY_NOTICE = Path(__file__).parent / "privacy.yaml"
 MAX_CHARS = 3800  # leaves room in Telegram's 4096 for a heading and buttons
-HTML_HINT = ('write a literal "<" as &lt;, ">" as &gt; and "&" as &amp;; the tags Telegram allows are b, i, u, s, '
-             'a href, code, pre, blockquote and tg-spoiler')
+HTML_HINT = (
+    'write a literal "<" as &lt;, ">" as &gt; and "&" as &amp;; the tags Telegram allows are b, i, u, s, '
+    "a href, code, pre, blockquote and tg-spoiler"
+)
 
 
 class _Bilingual(BaseModel):
@@ -68,8 +70,9 @@ class PrivacyNoticeError(ValueError):
 # settings (DATATOOL_RETENTION_DAYS, DATATOOL_RETENTION_KEEP_REPORTS) and put where each text has {retention}.
 # The Welsh must be reviewed by a qualified translator before live use, like every Welsh text.
 
+
 def retention_period(language: str, days: int) -> str:
-    """"365 days" / "365 diwrnod" (Welsh counts with the singular noun), from the message catalogue."""
+    """ "365 days" / "365 diwrnod" (Welsh counts with the singular noun), from the message catalogue."""
     return catalogue().raw("notice_days_one" if days == 1 else "notice_days_other", language).format(days=days)
 
 
@@ -81,8 +84,9 @@ def retention_sentence(language: str, days: int, keep_reports: bool = True) -> s
     return f"{cat.raw('notice_retention', language).format(period=retention_period(language, days))} {tail}"
 
 
-def load_privacy_notice(path: Path = DEFAULT_PRIVACY_NOTICE, *, retention_days: int = 365,
-                        keep_reports: bool = True) -> Notice:
+def load_privacy_notice(
+    path: Path = DEFAULT_PRIVACY_NOTICE, *, retention_days: int = 365, keep_reports: bool = True
+) -> Notice:
     """The notice in ``path``, its ``{retention}`` filled in with the retention period (``retention_days`` after
     fieldwork closes, and whether the reports are kept); a campaign kept for another period gets its own sentence
     (``Notice.text``).  Every text must say how long the data is kept: one without ``{retention}`` is refused."""
@@ -101,18 +105,29 @@ def load_privacy_notice(path: Path = DEFAULT_PRIVACY_NOTICE, *, retention_days: 
             if RETENTION_PLACEHOLDER not in text:
                 raise PrivacyNoticeError(
                     f"{path}: {part}.{language} does not say how long the data is kept: put {RETENTION_PLACEHOLDER} "
-                    "where that sentence goes, and the bot writes it from DATATOOL_RETENTION_DAYS")
+                    "where that sentence goes, and the bot writes it from DATATOOL_RETENTION_DAYS"
+                )
 
     def sentence(language: str, days: int) -> str:
         return retention_sentence(language, days, keep_reports)
 
-    stated = {part: {language: text.replace(RETENTION_PLACEHOLDER, sentence(language, retention_days))
-                     for language, text in texts.items()} for part, texts in templates.items()}
+    stated = {
+        part: {
+            language: text.replace(RETENTION_PLACEHOLDER, sentence(language, retention_days))
+            for language, text in texts.items()
+        }
+        for part, texts in templates.items()
+    }
     for part, texts in stated.items():
         for language, text in texts.items():
             try:
                 _Bilingual._fits(text)
             except ValueError as exc:
                 raise PrivacyNoticeError(f"{path}: {part}.{language} {exc}") from None
-    return Notice(short=stated["short"], full=stated["full"], retention_days=retention_days, templates=templates,
-                  retention_sentence=sentence)
+    return Notice(
+        short=stated["short"],
+        full=stated["full"],
+        retention_days=retention_days,
+        templates=templates,
+        retention_sentence=sentence,
+    )

@@ -42,21 +42,21 @@ HINTS = {
     "telegram_timeout": "give a number of seconds from 0.1 to 120, e.g. 10",
     "concurrent_updates": "give a whole number from 1 to 256, e.g. 8",
     "webhook_secret": "generate one with python3 -c 'import secrets; print(secrets.token_urlsafe(32))' (1 to 256 "
-                      "characters from A-Z, a-z, 0-9, _ and -)",
+    "characters from A-Z, a-z, 0-9, _ and -)",
     # ---- operations and translation (issue 23) ----
     "status_file": "give a file path such as /var/lib/datatool/datatool.status.json, or unset it to write beside "
-                   "the database",
+    "the database",
     "require_reviewed_welsh": "give true or false",
     # ---- retention and backups (issue 23, items 1 and 4) ----
     "retention_days": "give a whole number of days from 1 to 3650, e.g. 365",
     "retention_warning_days": "give a whole number of days from 0 (no warning) to 365, e.g. 14",
     "retention_keep_reports": "give true (keep the compiled reports and aggregate tables) or false (remove them too)",
     "backup_dir": "give a folder path such as /var/backups/datatool, or unset it for datatool-backups beside the "
-                  "database",
+    "database",
     "backups_kept": "give a whole number from 1 to 366, e.g. 7",
     "backup_time": "give a time of day as HH:MM, e.g. 02:30",
     "erasure_ledger": "give a file path such as /var/lib/datatool/datatool.db.erasures.jsonl, or unset it to keep it "
-                      "beside the database",
+    "beside the database",
 }
 
 
@@ -136,8 +136,11 @@ class Settings(BaseSettings):
 
     @property
     def erasure_ledger_path(self) -> Path:
-        return self.erasure_ledger if self.erasure_ledger is not None else \
-            self.db_path.with_name(self.db_path.name + ".erasures.jsonl")
+        return (
+            self.erasure_ledger
+            if self.erasure_ledger is not None
+            else self.db_path.with_name(self.db_path.name + ".erasures.jsonl")
+        )
 
     @field_validator("telegram_token")
     @classmethod
@@ -207,13 +210,17 @@ class Settings(BaseSettings):
 
     def require_token(self) -> str:
         if self.telegram_token is None:
-            raise SettingsError(f"{ENV_PREFIX}TELEGRAM_TOKEN is not set: {HINTS['telegram_token']} (in the environment or .env)")
+            raise SettingsError(
+                f"{ENV_PREFIX}TELEGRAM_TOKEN is not set: {HINTS['telegram_token']} (in the environment or .env)"
+            )
         return self.telegram_token.get_secret_value().strip()
 
     def require_webhook_secret(self) -> str:
         if self.webhook_secret is None:
-            raise SettingsError(f"{ENV_PREFIX}WEBHOOK_SECRET is not set, and webhook mode needs it: "
-                                f"{HINTS['webhook_secret']}, and put it in the environment or .env")
+            raise SettingsError(
+                f"{ENV_PREFIX}WEBHOOK_SECRET is not set, and webhook mode needs it: "
+                f"{HINTS['webhook_secret']}, and put it in the environment or .env"
+            )
         return self.webhook_secret.get_secret_value()
 
 

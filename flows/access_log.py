@@ -24,9 +24,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from flows.ports.access_log import AccessLogStore, Entry, Release
 from flows.ports.clock import Clock
-from flows.ports.access_log import AccessLogStore
-from flows.ports.access_log import Entry, Release
 
 GENESIS = "0" * 64
 """What the first entry links to."""
@@ -65,8 +64,17 @@ def moment(at: datetime) -> str:
 
 def entry_hash(seq: int, release: Release, prev_hash: str) -> str:
     """SHA-256 over the entry's fields and the hash of the entry before it, in a fixed canonical form."""
-    body = [seq, release.at, release.who, release.os_user, release.what, release.campaign_id, release.authority,
-            release.detail, prev_hash]
+    body = [
+        seq,
+        release.at,
+        release.who,
+        release.os_user,
+        release.what,
+        release.campaign_id,
+        release.authority,
+        release.detail,
+        prev_hash,
+    ]
     return hashlib.sha256(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")).hexdigest()
 
 
@@ -74,8 +82,18 @@ def chain(release: Release, previous: Entry | None) -> Entry:
     """The entry that follows ``previous`` (None: the first)."""
     seq = 1 if previous is None else previous.seq + 1
     prev_hash = GENESIS if previous is None else previous.hash
-    return Entry(seq, release.at, release.who, release.os_user, release.what, release.campaign_id, release.authority,
-                 release.detail, prev_hash, entry_hash(seq, release, prev_hash))
+    return Entry(
+        seq,
+        release.at,
+        release.who,
+        release.os_user,
+        release.what,
+        release.campaign_id,
+        release.authority,
+        release.detail,
+        prev_hash,
+        entry_hash(seq, release, prev_hash),
+    )
 
 
 @dataclass(frozen=True)
@@ -102,15 +120,26 @@ def verify(entries: Iterable[Entry]) -> Verdict:
         expected_link = GENESIS if previous is None else previous.hash
         release = entry.fields()
         if entry.seq != expected_seq:
-            return Verdict(count, expected_link, entry.seq,
-                           f"entry {expected_seq} is missing: entry {entry.seq} follows entry {expected_seq - 1}")
+            return Verdict(
+                count,
+                expected_link,
+                entry.seq,
+                f"entry {expected_seq} is missing: entry {entry.seq} follows entry {expected_seq - 1}",
+            )
         if entry.prev_hash != expected_link:
-            return Verdict(count, expected_link, entry.seq,
-                           f"entry {entry.seq} does not link to the entry before it: an entry was changed, removed "
-                           "or inserted")
+            return Verdict(
+                count,
+                expected_link,
+                entry.seq,
+                f"entry {entry.seq} does not link to the entry before it: an entry was changed, removed or inserted",
+            )
         if entry_hash(entry.seq, release, entry.prev_hash) != entry.hash:
-            return Verdict(count, expected_link, entry.seq,
-                           f"entry {entry.seq} was changed after it was written: its hash does not match its fields")
+            return Verdict(
+                count,
+                expected_link,
+                entry.seq,
+                f"entry {entry.seq} was changed after it was written: its hash does not match its fields",
+            )
         previous = entry
     return Verdict(count, GENESIS if previous is None else previous.hash)
 
@@ -128,23 +157,39 @@ class AccessLog:
         self.who = who
         self.os_user = os_user
 
-    def release(self, what: str, *, who: str | None = None, campaign_id: int | None = None,
-                authority: str | None = None, detail: str = "") -> Release:
+    def release(
+        self,
+        what: str,
+        *,
+        who: str | None = None,
+        campaign_id: int | None = None,
+        authority: str | None = None,
+        detail: str = "",
+    ) -> Release:
         """An entry stamped now, for a store to write inside its own transaction (a posting's claim)."""
         who = who or self.who
         if not who:
             raise ValueError("an access log entry needs to say who received the data")
         return Release(moment(self.clock.now()), who, what, campaign_id, authority, detail, self.os_user)
 
-    async def record(self, what: str, *, who: str | None = None, campaign_id: int | None = None,
-                     authority: str | None = None, detail: str = "") -> Entry:
+    async def record(
+        self,
+        what: str,
+        *,
+        who: str | None = None,
+        campaign_id: int | None = None,
+        authority: str | None = None,
+        detail: str = "",
+    ) -> Entry:
         """Write one entry now (before the data goes out).  ``authority`` is filled in from the campaign when not
         given.  A store that cannot write raises, and the release does not happen."""
-        return await self.store.append(self.release(what, who=who, campaign_id=campaign_id, authority=authority,
-                                                    detail=detail))
+        return await self.store.append(
+            self.release(what, who=who, campaign_id=campaign_id, authority=authority, detail=detail)
+        )
 
-    async def record_each(self, what: str, campaign_ids: Sequence[int], *, who: str | None = None,
-                          detail: str = "") -> None:
+    async def record_each(
+        self, what: str, campaign_ids: Sequence[int], *, who: str | None = None, detail: str = ""
+    ) -> None:
         """One entry per campaign whose data goes out together (a digest, /rates of every open campaign)."""
         for campaign_id in campaign_ids:
             await self.record(what, who=who, campaign_id=campaign_id, detail=detail)
@@ -152,14 +197,22 @@ class AccessLog:
     async def withdrawal(self, counts: dict[int, int]) -> None:
         """A respondent withdrew: per campaign, how many invitations were erased; never who."""
         for campaign_id, count in sorted(counts.items()):
-            await self.record(WITHDRAWAL, who=A_RESPONDENT, campaign_id=campaign_id,
-                              detail=f"{count} invitation(s): answers and Telegram identity erased")
+            await self.record(
+                WITHDRAWAL,
+                who=A_RESPONDENT,
+                campaign_id=campaign_id,
+                detail=f"{count} invitation(s): answers and Telegram identity erased",
+            )
 
     async def results(self, counts: dict[int, int]) -> None:
         """The council's summary about to go to the respondents who asked for it: per campaign, how many; never who."""
         for campaign_id, count in sorted(counts.items()):
-            await self.record(RESULTS, who=RESPONDENTS, campaign_id=campaign_id,
-                              detail=f"summary to {count} respondent(s) who asked for it")
+            await self.record(
+                RESULTS,
+                who=RESPONDENTS,
+                campaign_id=campaign_id,
+                detail=f"summary to {count} respondent(s) who asked for it",
+            )
 
     async def purge(self, campaign_id: int, detail: str, *, who: str | None = None) -> Entry:
         """A campaign's respondent-level data erased at the end of its retention period (``detail``: what went and
@@ -172,4 +225,3 @@ class AccessLog:
     async def verify(self) -> Verdict:
         """The whole chain checked, whatever is printed."""
         return verify(await self.store.entries())
-

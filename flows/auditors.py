@@ -16,11 +16,10 @@ from collections.abc import Sequence
 from flows.access_log import AUDITOR_ADDED, AUDITOR_REMOVED, AccessLog, auditor
 from flows.campaigns import AmbiguousAuthority, CampaignService, NoAuthority, match
 from flows.i18n import DEFAULT_LANGUAGE, LANGUAGES, normalise_language
-from flows.ports.auditors import ChatLanguages
+from flows.ports.auditors import AuditorStore, ChatLanguages
 from flows.ports.clock import Clock
 from flows.ports.errors import StorageUnavailable
 from flows.records import Campaign
-from flows.ports.auditors import AuditorStore
 
 CONFIGURED, ADDED = "settings", "added"
 """Where an auditor comes from (``Auditors.listing``)."""
@@ -31,8 +30,9 @@ class ConfiguredEverywhere(ValueError):
     """Councils given for an id from ``DATATOOL_AUDITOR_IDS``, which means every council: settings win."""
 
     def __init__(self, user_id: int):
-        super().__init__(f"{user_id} is in DATATOOL_AUDITOR_IDS, which means all councils: remove it there first to "
-                         "limit it to some")
+        super().__init__(
+            f"{user_id} is in DATATOOL_AUDITOR_IDS, which means all councils: remove it there first to limit it to some"
+        )
         self.user_id = user_id
 
 
@@ -56,8 +56,14 @@ async def campaign_in_scope(campaigns: CampaignService, query: str, scope: froze
 
 
 class Auditors:
-    def __init__(self, store: AuditorStore, clock: Clock, configured: frozenset[int], group_chat: int | None = None,
-                 languages: ChatLanguages | None = None):
+    def __init__(
+        self,
+        store: AuditorStore,
+        clock: Clock,
+        configured: frozenset[int],
+        group_chat: int | None = None,
+        languages: ChatLanguages | None = None,
+    ):
         self.store = store
         self.clock = clock
         self.configured = configured
@@ -87,8 +93,11 @@ class Auditors:
         if authorities and user_id in self.configured:
             raise ConfiguredEverywhere(user_id)
         scope = frozenset(authorities) or None
-        release = None if log is None else log.release(
-            AUDITOR_ADDED, detail=f"{auditor(user_id)}; councils: {describe(scope)}")
+        release = (
+            None
+            if log is None
+            else log.release(AUDITOR_ADDED, detail=f"{auditor(user_id)}; councils: {describe(scope)}")
+        )
         return await self.store.add_auditor(user_id, self.clock.now(), sorted(scope or ()), release)
 
     async def remove(self, user_id: int, *, log: AccessLog | None = None) -> bool:

@@ -21,9 +21,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from flows.ports.backups import BackupFolder, BackupInfo
 from flows.ports.clock import Clock
-from flows.ports.backups import BackupFolder
-from flows.ports.backups import BackupInfo
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +78,10 @@ def check_restorable(info: BackupInfo, latest: int, name: str) -> None:
     if info.schema_version == 0 or not REQUIRED_TABLES <= info.tables:
         raise NotRestorable(f"{name} is not a datatool-bot database")
     if info.schema_version > latest:
-        raise NotRestorable(f"{name} has schema version {info.schema_version}, but this datatool-bot only knows up to "
-                            f"version {latest}: it was made by a newer release; restore it with that release")
+        raise NotRestorable(
+            f"{name} has schema version {info.schema_version}, but this datatool-bot only knows up to "
+            f"version {latest}: it was made by a newer release; restore it with that release"
+        )
 
 
 # ---- the nightly backup ---------------------------------------------------------------------------------------------
@@ -103,6 +104,11 @@ class BackupService:
         removed = beyond(self.folder.names(), self.keep)
         for old in removed:
             self.folder.remove(old)
-        log.info("backup %s taken (%d bytes, schema version %d); %d old backup(s) removed", name, info.size,
-                 info.schema_version, len(removed))
+        log.info(
+            "backup %s taken (%d bytes, schema version %d); %d old backup(s) removed",
+            name,
+            info.size,
+            info.schema_version,
+            len(removed),
+        )
         return name

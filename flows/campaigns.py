@@ -19,6 +19,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from flows.diagnostics import isolated
+from flows.ports.campaigns import CampaignStore
 from flows.ports.clock import Clock
 from flows.records import (
     AUDITOR,
@@ -33,15 +34,15 @@ from flows.records import (
 )
 from flows.tokens import hash_token, new_token
 from reports.rates import RateTable
-from flows.ports.campaigns import CampaignStore
 
 log = logging.getLogger(__name__)
 
 KeyQuestions = Mapping[str, Sequence[str]]
 """Role -> the ids of its key characteristic questions: the threshold of a partial response."""
 
-GENERIC_WORDS = frozenset({"council", "county", "borough", "city", "of", "and", "the", "cyngor", "sir", "sirol",
-                           "bwrdeistref", "dinas", "a"})
+GENERIC_WORDS = frozenset(
+    {"council", "county", "borough", "city", "of", "and", "the", "cyngor", "sir", "sirol", "bwrdeistref", "dinas", "a"}
+)
 """Words that never tell one council from another, so never offered as its short name in a command."""
 REVOKED, ALREADY_REVOKED, NOT_FOUND = "revoked", "already revoked", "not found"
 """What ``CampaignStore.revoke`` found."""
@@ -223,8 +224,13 @@ class IssuedInvitation:
 
 
 class CampaignService:
-    def __init__(self, store: CampaignStore, clock: Clock, zone: ZoneInfo,
-                 key_questions: KeyQuestions | Callable[[], KeyQuestions] | None = None):
+    def __init__(
+        self,
+        store: CampaignStore,
+        clock: Clock,
+        zone: ZoneInfo,
+        key_questions: KeyQuestions | Callable[[], KeyQuestions] | None = None,
+    ):
         self.store = store
         self.clock = clock
         self.zone = zone
@@ -294,9 +300,15 @@ class CampaignService:
 
     # ---- changing ------------------------------------------------------------------------------------------------
 
-    async def create(self, authority_query: str, opens_on: date, closes_on: date,
-                     targets: dict[str, float] | None = None, reminder_policy: str | None = None,
-                     round: str | None = None) -> int:
+    async def create(
+        self,
+        authority_query: str,
+        opens_on: date,
+        closes_on: date,
+        targets: dict[str, float] | None = None,
+        reminder_policy: str | None = None,
+        round: str | None = None,
+    ) -> int:
         """A campaign at the council ``authority_query`` names; ``reminder_policy``: JSON of a
         ``flows.reminders.ReminderPolicy`` (None: the configured default); ``round``: the round of the data tool
         it belongs to (None: the year it opens, ``default_round``; ``InvalidRound`` unless ``check_round``
@@ -304,11 +316,18 @@ class CampaignService:
         check_dates(opens_on, closes_on, self.today())
         label = default_round(opens_on) if round is None else check_round(round)
         authority = await self.find_authority(authority_query)
-        return await self.store.create_campaign(authority, opens_on, closes_on, self.clock.now(), targets,
-                                                reminder_policy=reminder_policy, round=label)
+        return await self.store.create_campaign(
+            authority, opens_on, closes_on, self.clock.now(), targets, reminder_policy=reminder_policy, round=label
+        )
 
-    async def update(self, campaign_id: int, *, closes_on: date | None = None,
-                     targets: dict[str, float] | None = None, reminder_policy: str | None = None) -> Campaign:
+    async def update(
+        self,
+        campaign_id: int,
+        *,
+        closes_on: date | None = None,
+        targets: dict[str, float] | None = None,
+        reminder_policy: str | None = None,
+    ) -> Campaign:
         """Change a running campaign: extend or shorten fieldwork, move targets, give it its own reminder policy.
         A new close date is today or later (``ClosesBeforeToday``: ending fieldwork now is :meth:`close`), at most
         ``YEARS_AHEAD`` years ahead (``DateOutOfRange``) and not before it opens (``ClosesBeforeOpens``)."""
@@ -323,8 +342,9 @@ class CampaignService:
             check_window(campaign.opens_on, closes_on)
             if closes_on > (latest := years_from(today, YEARS_AHEAD)):
                 raise DateOutOfRange("closes", closes_on, today, latest)
-        await self.store.update_campaign(campaign_id, closes_on=closes, targets=campaign.targets | (targets or {}),
-                                         reminder_policy=reminder_policy)
+        await self.store.update_campaign(
+            campaign_id, closes_on=closes, targets=campaign.targets | (targets or {}), reminder_policy=reminder_policy
+        )
         return await self.campaign(campaign_id)
 
     async def close(self, campaign_id: int, reason: str = AUDITOR) -> Campaign:
@@ -366,12 +386,14 @@ class CampaignService:
         if campaign.status(self.today()) == CLOSED:
             raise CampaignClosed(campaign)
         tokens = [new_token() for _ in range(count)]
-        created = await self.store.add_invitations(campaign_id, role, count, tokens, [hash_token(t) for t in tokens],
-                                                   self.clock.now())
+        created = await self.store.add_invitations(
+            campaign_id, role, count, tokens, [hash_token(t) for t in tokens], self.clock.now()
+        )
         return [IssuedInvitation(i.reference, i.role, i.token, invite_link(username, i.token)) for i in created]
 
-    async def invitations(self, campaign_id: int, role: str | None = None,
-                          status: str | None = None) -> list[InvitationStatus]:
+    async def invitations(
+        self, campaign_id: int, role: str | None = None, status: str | None = None
+    ) -> list[InvitationStatus]:
         """A campaign's invitations and their status (never the links)."""
         await self.campaign(campaign_id)
         found = await self.store.invitations(campaign_id, role)
@@ -399,8 +421,12 @@ class CampaignService:
 
     async def table(self, campaign: Campaign, rates: list[RoleRate] | None = None) -> RateTable:
         """The report's response-rate table for a campaign (from ``rates`` when they were just read)."""
-        return RateTable.from_roles(campaign.authority, rates if rates is not None else await self.rates(campaign.id),
-                                    campaign.targets, fieldwork_open=self.status(campaign) == OPEN)
+        return RateTable.from_roles(
+            campaign.authority,
+            rates if rates is not None else await self.rates(campaign.id),
+            campaign.targets,
+            fieldwork_open=self.status(campaign) == OPEN,
+        )
 
     async def responded_since(self, campaign_id: int, since: str) -> dict[str, int]:
         return await self.store.responded_since(campaign_id, since)

@@ -15,18 +15,24 @@ changes the other, and no respondent's language changes with an auditor's choice
 
 from __future__ import annotations
 
-
 from flows import callbacks
 from flows.auditors import Auditors
 from flows.callbacks import Action
 from flows.i18n import ENGLISH, LANGUAGES, WELSH, Catalogue
+from flows.ports.auditors import Questionnaires
 from flows.ports.respondents import Invitation
 from flows.render import Button, Screen
 from flows.replies import Reply, Who
 from flows.respondents.screens import LANGUAGE_NAMES
-from flows.ports.auditors import Questionnaires
 
-LANGUAGE_ARGS = {ENGLISH: ENGLISH, "english": ENGLISH, "saesneg": ENGLISH, WELSH: WELSH, "cymraeg": WELSH, "welsh": WELSH}
+LANGUAGE_ARGS = {
+    ENGLISH: ENGLISH,
+    "english": ENGLISH,
+    "saesneg": ENGLISH,
+    WELSH: WELSH,
+    "cymraeg": WELSH,
+    "welsh": WELSH,
+}
 """What /language takes as an argument: the code, or the language's name in either language."""
 
 
@@ -69,8 +75,10 @@ class ChatLanguageService:
         if is_group(who) and who.chat_id != self.auditors.group_chat:
             return Reply(toast=self.cat.t("auditor_stale_button", await self.language(who)))
         await self.auditors.set_language(who.chat_id, language)
-        return Reply(edit=Screen(self.cat.t("auditor_language_set", language)),
-                     toast=self.cat.t("auditor_language_toast", language))
+        return Reply(
+            edit=Screen(self.cat.t("auditor_language_set", language)),
+            toast=self.cat.t("auditor_language_toast", language),
+        )
 
     async def _screen(self, who: Who, current: str) -> Screen:
         """The question in both languages (this chat's first) with a button per language; for an auditor also
@@ -78,16 +86,27 @@ class ChatLanguageService:
         ordered = [current] + [lang for lang in LANGUAGES if lang != current]
         key = "auditor_choose_language_group" if is_group(who) else "auditor_choose_language"
         lines = [self.cat.t(key, lang) for lang in ordered]
-        rows = [tuple(Button(("✓ " if lang == current else "") + LANGUAGE_NAMES[lang],
-                             callbacks.encode(Action.LANGUAGE, lang)) for lang in ordered)]
+        rows = [
+            tuple(
+                Button(
+                    ("✓ " if lang == current else "") + LANGUAGE_NAMES[lang], callbacks.encode(Action.LANGUAGE, lang)
+                )
+                for lang in ordered
+            )
+        ]
         answering = None if is_group(who) else await self._answering(who)
         if answering is not None:
             lines.append("\n" + self.cat.t("auditor_language_also_answering", current))
-            rows.append(tuple(
-                Button(("✓ " if lang == answering.language else "")
-                       + self.cat.t("auditor_button_own_questions", current, name=LANGUAGE_NAMES[lang]),
-                       callbacks.encode(Action.LANGUAGE, lang, owner=answering.id))
-                for lang in ordered))
+            rows.append(
+                tuple(
+                    Button(
+                        ("✓ " if lang == answering.language else "")
+                        + self.cat.t("auditor_button_own_questions", current, name=LANGUAGE_NAMES[lang]),
+                        callbacks.encode(Action.LANGUAGE, lang, owner=answering.id),
+                    )
+                    for lang in ordered
+                )
+            )
         return Screen("\n".join(lines), tuple(rows))
 
     async def _answering(self, who: Who) -> Invitation | None:
@@ -102,4 +121,3 @@ class ChatLanguageService:
 
 def _say(text: str) -> Reply:
     return Reply(send=(Screen(text),))
-

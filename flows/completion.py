@@ -44,11 +44,10 @@ from flows.campaigns import CampaignService, UnknownCampaign
 from flows.delivery import Delivery, Outcome
 from flows.i18n import DEFAULT_LANGUAGE, LANGUAGES, catalogue
 from flows.manifest import Entry, Manifest
+from flows.ports.completion import SENDING, SENT, SUMMARY, UNKNOWN, Bundle, Item, Posting, PostingStore, ReportCompiler
 from flows.records import CLOSED, Campaign
 from flows.retention import DataErased
 from reports.documents import ANSWERS, CHART, CSV, DOCX, HTML, QUESTIONS, REPORT, TABLES, WORD, XLSX
-from flows.ports.completion import SENDING, SENT, UNKNOWN, PostingStore, ReportCompiler
-from flows.ports.completion import Bundle, Item, Posting, SUMMARY
 
 log = logging.getLogger(__name__)
 
@@ -82,20 +81,22 @@ def slug(name: str) -> str:
 def _document_order(entries: Sequence[Entry], language: str) -> list[Entry]:
     """The documents of ``DOCUMENT_KINDS`` in the order a chat in ``language`` gets them: by kind, then format, then
     its own language first."""
+
     def rank(entry: Entry) -> tuple[int, int, bool]:
         form = FORMATS.index(entry.media_type) if entry.media_type in FORMATS else len(FORMATS)
         return DOCUMENT_KINDS.index(entry.kind), form, entry.language not in (None, language)
+
     return sorted((e for e in entries if e.kind in DOCUMENT_KINDS), key=rank)
 
 
-def bundle_items(manifest: Manifest, summary_text: str | None,
-                 language: str = CHART_LANGUAGE) -> tuple[Item, ...]:
+def bundle_items(manifest: Manifest, summary_text: str | None, language: str = CHART_LANGUAGE) -> tuple[Item, ...]:
     """What to post to a chat in ``language``, in order: the summary message, the charts in that language, then the
     documents (``DOCUMENT_KINDS``; of each document in both languages, that language's first).  An output that
     failed to build is simply missing: the rest is posted all the same."""
     message = (Item(SUMMARY, "message", summary_text),) if summary_text is not None else ()
-    charts = [Item(e.name, "photo", None, e.path) for e in manifest.entries
-              if e.kind == CHART and e.language == language]
+    charts = [
+        Item(e.name, "photo", None, e.path) for e in manifest.entries if e.kind == CHART and e.language == language
+    ]
     documents = [Item(e.name, "document", None, e.path) for e in _document_order(manifest.entries, language)]
     return (*message, *charts, *documents)
 
@@ -117,7 +118,9 @@ class CompletionService:
         return await self.campaigns.close_completed()
 
     def folder(self, campaign: Campaign, *, interim: bool) -> Path:
-        return self.out_root / f"campaign-{campaign.id}-{slug(campaign.authority)}" / ("interim" if interim else "final")
+        return (
+            self.out_root / f"campaign-{campaign.id}-{slug(campaign.authority)}" / ("interim" if interim else "final")
+        )
 
     async def compile(self, campaign: Campaign, *, interim: bool) -> Bundle:
         """Write the report files for a campaign and list what to post (the summary first).  A campaign whose
@@ -131,8 +134,15 @@ class CompletionService:
         texts = manifest.summaries()
         fallback = texts.get(DEFAULT_LANGUAGE) or next(iter(texts.values()), None)  # a summary that failed to build
         by_language = {lang: bundle_items(manifest, texts.get(lang, fallback), lang) for lang in LANGUAGES}
-        return Bundle(campaign.id, campaign.authority, await self.campaigns.short_name(campaign.authority), folder,
-                      by_language[CHART_LANGUAGE], by_language, campaign.authority_cy)
+        return Bundle(
+            campaign.id,
+            campaign.authority,
+            await self.campaigns.short_name(campaign.authority),
+            folder,
+            by_language[CHART_LANGUAGE],
+            by_language,
+            campaign.authority_cy,
+        )
 
     async def final_bundle(self, campaign_id: int) -> Bundle:
         """The final report, compiled once per process (fieldwork is closed, so it no longer changes)."""
@@ -197,13 +207,14 @@ def wait_after(delivery: Delivery, attempt: int) -> timedelta | None:
     return REFUSED_WAIT  # refused (403, 400): the auditor may start the bot later
 
 
-def settled(postings: Iterable[Posting], recipients: Sequence[int],
-            items: Sequence[Item] | Mapping[int, Sequence[Item]]) -> bool:
+def settled(
+    postings: Iterable[Posting], recipients: Sequence[int], items: Sequence[Item] | Mapping[int, Sequence[Item]]
+) -> bool:
     """Every item to every recipient settled (``items``: the same for every chat, or each chat's own); an item in
     doubt counts once its chat has been told (or telling it was given up)."""
     rows = {(p.chat_id, p.item): p for p in postings}
     for chat_id in recipients:
-        for item in (items.get(chat_id, ()) if isinstance(items, Mapping) else items):
+        for item in items.get(chat_id, ()) if isinstance(items, Mapping) else items:
             row = rows.get((chat_id, item.key))
             if row is None or not row.settled:
                 return False
@@ -217,8 +228,14 @@ def settled(postings: Iterable[Posting], recipients: Sequence[int],
 def notice(bundle: Bundle, item: Item, language: str = DEFAULT_LANGUAGE) -> Item:
     """The message telling a chat that ``item`` may not have reached it, and how to get it again (its key is the
     same in every language)."""
-    text = catalogue().t("completion_item_in_doubt", language, item=item.label_in(language),
-                         authority=bundle.name_in(language), handle=bundle.handle, item_key=item.key)
+    text = catalogue().t(
+        "completion_item_in_doubt",
+        language,
+        item=item.label_in(language),
+        authority=bundle.name_in(language),
+        handle=bundle.handle,
+        item_key=item.key,
+    )
     return Item(NOTICE_PREFIX + item.key, "message", text)
 
 

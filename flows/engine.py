@@ -326,7 +326,9 @@ def step(qn: Questionnaire, state: State, event: Input, now: datetime) -> Step:
     raise TypeError(f"unknown input {event!r}")  # pragma: no cover
 
 
-def _changeable(qn: Questionnaire, answers: Answers, question_id: str, current: str) -> tuple[Question | None, Error | None]:
+def _changeable(
+    qn: Questionnaire, answers: Answers, question_id: str, current: str
+) -> tuple[Question | None, Error | None]:
     """A question a button may act on: one the person has been shown — the current one, one already answered, or
     any visible one from the review screen (which lists them all).  Anything else is a forged or stale button."""
     question = qn.question(question_id)

@@ -18,11 +18,11 @@ from flows.diagnostics import where
 from flows.i18n import DEFAULT_LANGUAGE
 from flows.ports.errors import StorageUnavailable
 from flows.ports.fieldwork import FieldworkHistory
+from flows.ports.reminders import Policies
+from flows.rate_texts import forecast_lines
 from flows.records import OPEN, Campaign, RoleRate
 from flows.reminders import campaign_slots
 from reports.forecast import GroupForecast, GroupHistory, forecast_group
-from flows.rate_texts import forecast_lines
-from flows.ports.reminders import Policies
 
 log = logging.getLogger(__name__)
 
@@ -50,13 +50,20 @@ class ForecastService:
             target = campaign.targets.get(rate.role)
             reached = target is not None and rate.responded >= target * rate.invited - 1e-9
             left = tuple(s.at for s in slots if s.final or not reached)
-            history = GroupHistory(rate.role, rate.invited, tuple(submitted.get(rate.role, ())),
-                                   tuple(sent.get(rate.role, ())), left, target)
+            history = GroupHistory(
+                rate.role,
+                rate.invited,
+                tuple(submitted.get(rate.role, ())),
+                tuple(sent.get(rate.role, ())),
+                left,
+                target,
+            )
             out.append(forecast_group(history, opens_at, closes_at, now))
         return out
 
-    async def lines(self, campaign: Campaign, rates: list[RoleRate], now: datetime,
-                    language: str = DEFAULT_LANGUAGE) -> list[str]:
+    async def lines(
+        self, campaign: Campaign, rates: list[RoleRate], now: datetime, language: str = DEFAULT_LANGUAGE
+    ) -> list[str]:
         """The forecast as lines of Telegram HTML (a blank line, the heading in italics, a line per group); none
         when fieldwork is not open."""
         try:
@@ -68,6 +75,7 @@ class ForecastService:
             return []
         if not found:
             return []
-        heading, *groups = (html.escape(line, quote=False) for line in forecast_lines(found, campaign.closes_on,
-                                                                                      language))
+        heading, *groups = (
+            html.escape(line, quote=False) for line in forecast_lines(found, campaign.closes_on, language)
+        )
         return ["", f"<i>{heading}</i>", *groups]

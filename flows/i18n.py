@@ -9,8 +9,17 @@ from flows import resources
 from reports.catalogues import parse_texts
 from reports.vocabulary import DEFAULT_LANGUAGE, ENGLISH, LANGUAGES, WELSH, Language, in_language
 
-__all__ = ["DEFAULT_LANGUAGE", "ENGLISH", "LANGUAGES", "WELSH", "Catalogue", "Language", "catalogue", "in_language",
-           "normalise_language"]
+__all__ = [
+    "DEFAULT_LANGUAGE",
+    "ENGLISH",
+    "LANGUAGES",
+    "WELSH",
+    "Catalogue",
+    "Language",
+    "catalogue",
+    "in_language",
+    "normalise_language",
+]
 
 
 class Catalogue:

@@ -37,5 +37,8 @@ class Manifest:
 
     def summaries(self) -> Mapping[str, str]:
         """The summary's text in each language it was written in."""
-        return {e.language: e.text for e in self.entries
-                if e.kind == SUMMARY and e.language is not None and e.text is not None}
+        return {
+            e.language: e.text
+            for e in self.entries
+            if e.kind == SUMMARY and e.language is not None and e.text is not None
+        }

@@ -21,7 +21,6 @@ from typing import Annotated
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from flows import callbacks
-from reports.vocabulary import MEMBER, OFFICER, ROLES
 from flows.questions import QuestionKind, kind_class, names
 from flows.questions.schema import (
     DONT_KNOW,
@@ -36,6 +35,7 @@ from flows.questions.schema import (
     duplicate_ids,
     missing_text,
 )
+from reports.vocabulary import MEMBER, OFFICER, ROLES
 
 __all__ = [
     "DEFAULT_TARGETS",
@@ -172,7 +172,9 @@ class Questionnaire(Strict):
                 if q.show_if is not None:
                     target = seen_questions.get(q.show_if.question)
                     if target is None:
-                        problems.append(f"{where}: show_if names {q.show_if.question!r}, which is not an earlier question")
+                        problems.append(
+                            f"{where}: show_if names {q.show_if.question!r}, which is not an earlier question"
+                        )
                     else:
                         valid = set(self.option_ids(target))
                         for opt in q.show_if.any_of:

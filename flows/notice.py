@@ -35,8 +35,9 @@ class Notice:
         stated: dict[str, str] = getattr(self, part)
         if retention_days is None or retention_days == self.retention_days or self.retention_sentence is None:
             return stated[language]
-        return self.templates[part][language].replace(RETENTION_PLACEHOLDER,
-                                                      self.retention_sentence(language, retention_days))
+        return self.templates[part][language].replace(
+            RETENTION_PLACEHOLDER, self.retention_sentence(language, retention_days)
+        )
 
     def of(self, part: str, language: str, invitation: Invitation | None) -> str:
         """``part`` as a respondent of ``invitation``'s campaign reads it (its own retention period)."""

@@ -26,9 +26,8 @@ from typing import Protocol, TypeVar
 
 from flows.ports.clock import Clock
 from flows.ports.errors import AlreadyHandled, StorageUnavailable
-from flows.ports.respondents import Invitation
+from flows.ports.respondents import Forgetting, Invitation, Ledger
 from flows.replies import Reply, Who
-from flows.ports.respondents import Forgetting, Ledger
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -80,8 +79,9 @@ async def decided(store: Ledger, who: Who, now: datetime) -> None:
         log.warning("update not recorded as handled: %s", exc)
 
 
-async def deciding(handle: Callable[[], Awaitable[T]], store: Ledger, clock: Clock, who: Who,
-                   again: Callable[[], Awaitable[T]]) -> T:
+async def deciding(
+    handle: Callable[[], Awaitable[T]], store: Ledger, clock: Clock, who: Who, again: Callable[[], Awaitable[T]]
+) -> T:
     """Decide ``who``'s update with ``handle`` once: an update recorded before gets ``again`` (the current screen)."""
     token = _RECORDED.set(False)
     try:
@@ -103,8 +103,9 @@ def once_per_update(handle: Callable[..., Awaitable[Reply]]) -> Callable[..., Aw
     @functools.wraps(handle)
     async def once(self: Deciding, who: Who, *args: object) -> Reply:
         current = self.screens
-        return await deciding(lambda: handle(self, who, *args), current.store, current.clock, who,
-                              lambda: current.again(who))
+        return await deciding(
+            lambda: handle(self, who, *args), current.store, current.clock, who, lambda: current.again(who)
+        )
 
     return once
 

@@ -19,15 +19,24 @@ from datetime import datetime
 
 from flows.access_log import POSTED, RESENT, AccessLog, chat
 from flows.completion import NOTICE_PREFIX, notice, pinned_language, settled, wait_after
-from flows.ports.completion import FAILED, SENT, UNKNOWN
-from flows.ports.completion import Bundle, Item, Posting
-from flows.ports.completion import FinalReports, Poster, PostingStore, RecipientLanguages
-from flows.ports.results import RespondentResults
 from flows.delivery import Delivery, Outcome
 from flows.diagnostics import isolated
 from flows.i18n import DEFAULT_LANGUAGE
 from flows.ports.clock import Clock
-from flows.ports.completion import Audience
+from flows.ports.completion import (
+    FAILED,
+    SENT,
+    UNKNOWN,
+    Audience,
+    Bundle,
+    FinalReports,
+    Item,
+    Poster,
+    Posting,
+    PostingStore,
+    RecipientLanguages,
+)
+from flows.ports.results import RespondentResults
 
 log = logging.getLogger("flows.completion")
 
@@ -55,9 +64,18 @@ _PAUSED, _FINISHED = object(), object()
 
 
 class PostingService:
-    def __init__(self, store: PostingStore, reports: FinalReports, poster: Poster, clock: Clock,
-                 languages: RecipientLanguages | None = None, results: RespondentResults | None = None, *,
-                 access: AccessLog | None = None, audience: Audience | None = None):
+    def __init__(
+        self,
+        store: PostingStore,
+        reports: FinalReports,
+        poster: Poster,
+        clock: Clock,
+        languages: RecipientLanguages | None = None,
+        results: RespondentResults | None = None,
+        *,
+        access: AccessLog | None = None,
+        audience: Audience | None = None,
+    ):
         self.store = store
         self.access = access
         """Where each item is written as it is claimed (and each re-sent item before it goes)."""
@@ -75,8 +93,9 @@ class PostingService:
     async def language(self, chat_id: int) -> str:
         return DEFAULT_LANGUAGE if self.languages is None else await self.languages.language(chat_id)
 
-    async def _chat_items(self, bundle: Bundle, chat_id: int,
-                          postings: Sequence[Posting]) -> tuple[str, tuple[Item, ...]]:
+    async def _chat_items(
+        self, bundle: Bundle, chat_id: int, postings: Sequence[Posting]
+    ) -> tuple[str, tuple[Item, ...]]:
         """What ``chat_id`` gets of ``bundle``, and in which language: the one its posting began in, else its own."""
         language = pinned_language(bundle, (p.item for p in postings if p.chat_id == chat_id))
         language = language or await self.language(chat_id)
@@ -125,11 +144,13 @@ class PostingService:
             for item in items:
                 if not await self._post(campaign_id, chat_id, item, tally):
                     return _PAUSED
-            doubtful = {p.item for p in await self.store.postings(campaign_id)
-                        if p.chat_id == chat_id and p.status == UNKNOWN}
+            doubtful = {
+                p.item for p in await self.store.postings(campaign_id) if p.chat_id == chat_id and p.status == UNKNOWN
+            }
             for item in items:
-                if item.key in doubtful and not await self._post(campaign_id, chat_id,
-                                                                 notice(bundle, item, language), tally):
+                if item.key in doubtful and not await self._post(
+                    campaign_id, chat_id, notice(bundle, item, language), tally
+                ):
                     return _PAUSED
         if settled(await self.store.postings(campaign_id), recipients, owed):
             log.info("campaign %s: summary posted and settled, files in %s", campaign_id, bundle.folder)
@@ -138,7 +159,9 @@ class PostingService:
         return None
 
     def _report(self, tally: _Tally, finished: list[int]) -> PostReport:
-        return PostReport(tally.sent, tally.retrying, tally.unknown, tally.given_up, tuple(finished), self._paused_until)
+        return PostReport(
+            tally.sent, tally.retrying, tally.unknown, tally.given_up, tuple(finished), self._paused_until
+        )
 
     async def _post(self, campaign_id: int, chat_id: int, item: Item, tally: _Tally) -> bool:
         """Post one item if it is due; False when flood control says to stop posting for now."""
@@ -156,28 +179,35 @@ class PostingService:
             return True
         if delivery.outcome is Outcome.UNKNOWN:
             tally.unknown += 1
-            log.warning("campaign %s: %s may or may not have reached a recipient (%s): not sent again",
-                        campaign_id, item.key, delivery.error)
+            log.warning(
+                "campaign %s: %s may or may not have reached a recipient (%s): not sent again",
+                campaign_id,
+                item.key,
+                delivery.error,
+            )
             await self.store.record(campaign_id, chat_id, item.key, UNKNOWN, now, error=delivery.error)
             return True
         wait = wait_after(delivery, attempt)
         if wait is None:
             tally.given_up += 1
-            log.warning("campaign %s: %s given up after %d attempts (%s)", campaign_id, item.key, attempt,
-                        delivery.error)
+            log.warning(
+                "campaign %s: %s given up after %d attempts (%s)", campaign_id, item.key, attempt, delivery.error
+            )
             await self.store.record(campaign_id, chat_id, item.key, FAILED, now, error=delivery.error)
             return True
         tally.retrying += 1
-        await self.store.record(campaign_id, chat_id, item.key, FAILED, now, not_before=now + wait,
-                                error=delivery.error)
+        await self.store.record(
+            campaign_id, chat_id, item.key, FAILED, now, not_before=now + wait, error=delivery.error
+        )
         if delivery.flood:
             self._paused_until = now + wait
             log.warning("flood control: posting paused for %.0f s", delivery.retry_after)
             return False
         return True
 
-    async def resend(self, chat_id: int, campaign_id: int, name: str | None,
-                     language: str = DEFAULT_LANGUAGE) -> list[tuple[Item, Delivery]]:
+    async def resend(
+        self, chat_id: int, campaign_id: int, name: str | None, language: str = DEFAULT_LANGUAGE
+    ) -> list[tuple[Item, Delivery]]:
         """Post the final bundle's items in ``language`` (all, or those ``name`` means) to ``chat_id`` again, because
         an auditor asked: deliberately outside the at-most-once record (a duplicate is their choice).  Stops at flood
         control; the items not tried are left out of the result."""
@@ -191,6 +221,9 @@ class PostingService:
             results.append((item, delivery))
             if delivery.flood:
                 break
-        log.info("campaign %s: %d item(s) re-sent on request", campaign_id,
-                 sum(d.outcome is Outcome.SENT for _, d in results))
+        log.info(
+            "campaign %s: %d item(s) re-sent on request",
+            campaign_id,
+            sum(d.outcome is Outcome.SENT for _, d in results),
+        )
         return results

@@ -76,18 +76,32 @@ def status_text(campaign: Campaign, today: date, language: str = DEFAULT_LANGUAG
 
 
 def heading(campaign: Campaign, today: date, language: str = DEFAULT_LANGUAGE) -> str:
-    return catalogue().raw("progress_heading", language).format(
-        opens=f"{campaign.opens_on:%d/%m/%Y}", closes=f"{campaign.closes_on:%d/%m/%Y}",
-        status=status_text(campaign, today, language))
+    return (
+        catalogue()
+        .raw("progress_heading", language)
+        .format(
+            opens=f"{campaign.opens_on:%d/%m/%Y}",
+            closes=f"{campaign.closes_on:%d/%m/%Y}",
+            status=status_text(campaign, today, language),
+        )
+    )
 
 
 def compact_line(campaign: Campaign, table: RateTable, language: str = DEFAULT_LANGUAGE) -> str:
     m, o, t = table.row(MEMBER), table.row(OFFICER), table.total
-    return _t("progress_compact", language, flag="⚠" if m.below_target else "✓",
-              authority=authority(campaign, language),
-              members=percent_text(m.percentage), members_responded=m.responded, members_invited=m.invited,
-              officers=percent_text(o.percentage), officers_responded=o.responded, officers_invited=o.invited,
-              total=percent_text(t.percentage))
+    return _t(
+        "progress_compact",
+        language,
+        flag="⚠" if m.below_target else "✓",
+        authority=authority(campaign, language),
+        members=percent_text(m.percentage),
+        members_responded=m.responded,
+        members_invited=m.invited,
+        officers=percent_text(o.percentage),
+        officers_responded=o.responded,
+        officers_invited=o.invited,
+        total=percent_text(t.percentage),
+    )
 
 
 def delta(view: RateView, table: RateTable, language: str = DEFAULT_LANGUAGE) -> str:
@@ -97,12 +111,14 @@ def delta(view: RateView, table: RateTable, language: str = DEFAULT_LANGUAGE) ->
         row = table.row(role)
         gained = row.responded - view.responded[role]
         if gained:
-            parts.append(_t("progress_responded", language, change=f"{gained:+d}",
-                            role=counted(role, gained, language)))
+            parts.append(
+                _t("progress_responded", language, change=f"{gained:+d}", role=counted(role, gained, language))
+            )
         started = row.started - view.started[role]
         if started:
-            parts.append(_t("progress_in_progress", language, change=f"{started:+d}",
-                            role=counted(role, started, language)))
+            parts.append(
+                _t("progress_in_progress", language, change=f"{started:+d}", role=counted(role, started, language))
+            )
     return ", ".join(parts)
 
 
@@ -110,24 +126,44 @@ def change_line(view: RateView | None, table: RateTable, now: datetime, language
     if view is None:
         return _t("progress_first_rates", language)
     changed = delta(view, table, language) or _t("progress_no_change", language)
-    return catalogue().raw("progress_since_last", language).format(
-        ago=ago(datetime.fromisoformat(view.viewed_at), now, language), change=changed)
+    return (
+        catalogue()
+        .raw("progress_since_last", language)
+        .format(ago=ago(datetime.fromisoformat(view.viewed_at), now, language), change=changed)
+    )
 
 
-def digest_block(campaign: Campaign, table: RateTable, new: dict[str, int] | None, today: date,
-                 language: str = DEFAULT_LANGUAGE) -> str:
+def digest_block(
+    campaign: Campaign, table: RateTable, new: dict[str, int] | None, today: date, language: str = DEFAULT_LANGUAGE
+) -> str:
     """One council in the daily digest: members then officers, against target, with the new responses."""
     parts = []
     for role in (MEMBER, OFFICER):
         row = table.row(role)
-        target = (_t("progress_digest_target", language, percent=round_half_up(row.target * 100))
-                  if row.target is not None else "")
-        parts.append(catalogue().raw("progress_digest_role", language).format(
-            mark="⚠" if row.below_target else "✓", role=role_word(role, ALL, language), responded=row.responded,
-            invited=row.invited, new=f" (+{new[role]})" if new is not None else "",
-            percent=percent_text(row.percentage), target=target))
-    council = _t("progress_digest_council", language, authority=authority(campaign, language),
-                 days=(campaign.closes_on - today).days)
+        target = (
+            _t("progress_digest_target", language, percent=round_half_up(row.target * 100))
+            if row.target is not None
+            else ""
+        )
+        parts.append(
+            catalogue()
+            .raw("progress_digest_role", language)
+            .format(
+                mark="⚠" if row.below_target else "✓",
+                role=role_word(role, ALL, language),
+                responded=row.responded,
+                invited=row.invited,
+                new=f" (+{new[role]})" if new is not None else "",
+                percent=percent_text(row.percentage),
+                target=target,
+            )
+        )
+    council = _t(
+        "progress_digest_council",
+        language,
+        authority=authority(campaign, language),
+        days=(campaign.closes_on - today).days,
+    )
     return "\n" + council + "\n" + "\n".join(parts)
 
 

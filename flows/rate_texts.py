@@ -36,8 +36,12 @@ def headers(language: str = DEFAULT_LANGUAGE) -> tuple[str, str, str, str]:
 def cells(table: RateTable, language: str = DEFAULT_LANGUAGE) -> list[tuple[str, str, str, str]]:
     """The table's rows as its four columns read."""
     return [
-        (role_label(r.role, language), str(r.invited), str(r.responded),
-         "–" if r.percentage is None else f"{r.percentage}%")
+        (
+            role_label(r.role, language),
+            str(r.invited),
+            str(r.responded),
+            "–" if r.percentage is None else f"{r.percentage}%",
+        )
         for r in table.rows
     ]
 
@@ -58,7 +62,9 @@ def _grid(table: RateTable, *, with_moe: bool, narrow: bool = False, language: s
     sep = "  " if narrow else " | "
 
     def line(row: tuple[str, ...]) -> str:
-        return sep.join([row[0].ljust(widths[0]), *(cell.rjust(w) for cell, w in zip(row[1:], widths[1:], strict=True))]).rstrip()
+        return sep.join(
+            [row[0].ljust(widths[0]), *(cell.rjust(w) for cell, w in zip(row[1:], widths[1:], strict=True))]
+        ).rstrip()
 
     rule = [] if narrow else ["-+-".join("-" * w for w in widths)]
     return [*(line(h) for h in heads), *rule, *(line(r) for r in rows)]
@@ -96,9 +102,18 @@ def _outcome_lines(table: RateTable, language: str = DEFAULT_LANGUAGE) -> list[s
         refusal = str(o.refusal)
         if table.fieldwork_open and o.broke_off:
             refusal = text("rates_in_progress", language).format(refusal=refusal, count=o.broke_off)
-        lines.append(text("rates_outcomes", language).format(
-            group=role_label(row.role, language), rr2=_percent(rr2), coop=_percent(coop), complete=o.complete,
-            partial=o.partial, refusal=refusal, other=o.other, non_contact=o.non_contact))
+        lines.append(
+            text("rates_outcomes", language).format(
+                group=role_label(row.role, language),
+                rr2=_percent(rr2),
+                coop=_percent(coop),
+                complete=o.complete,
+                partial=o.partial,
+                refusal=refusal,
+                other=o.other,
+                non_contact=o.non_contact,
+            )
+        )
     return [*lines, text("rates_outcome_codes", language)]
 
 
@@ -111,18 +126,27 @@ def _role_detail(row: RateRow, language: str = DEFAULT_LANGUAGE) -> str:
     text = catalogue().raw
     parts = [text("rates_started", language).format(group=role_label(row.role, language), started=row.started)]
     if row.target is not None:
-        parts.append(text("rates_target", language).format(percent=round_half_up(row.target * 100),
-                                                           count=row.target_count, invited=row.invited))
-        parts.append(text("rates_more_needed", language).format(count=row.still_needed) if row.below_target
-                     else text("rates_target_reached", language))
+        parts.append(
+            text("rates_target", language).format(
+                percent=round_half_up(row.target * 100), count=row.target_count, invited=row.invited
+            )
+        )
+        parts.append(
+            text("rates_more_needed", language).format(count=row.still_needed)
+            if row.below_target
+            else text("rates_target_reached", language)
+        )
     return "; ".join(parts)
 
 
 def format_html(table: RateTable, language: str = DEFAULT_LANGUAGE) -> str:
     """The table for a Telegram message (HTML parse mode): a <pre> grid, then one line per role."""
     grid = html.escape("\n".join(_grid(table, with_moe=True, narrow=True, language=language)), quote=False)
-    details = "\n".join(("⚠ " if r.below_target else "✓ ") + html.escape(_role_detail(r, language), quote=False)
-                        for r in table.rows if r.role)
+    details = "\n".join(
+        ("⚠ " if r.below_target else "✓ ") + html.escape(_role_detail(r, language), quote=False)
+        for r in table.rows
+        if r.role
+    )
     outcomes = "\n".join(html.escape(line, quote=False) for line in _outcome_lines(table, language))
     return f"<b>{html.escape(table.authority, quote=False)}</b>\n<pre>{grid}</pre>\n{details}{outcomes}"
 
@@ -133,16 +157,22 @@ def forecast_lines(forecasts: Iterable[GroupForecast], closes_on: date, language
     text = catalogue().raw
     lines = [text("rates_forecast_heading", language)]
     for f in forecasts:
-        line = text("rates_forecast", language).format(group=role_label(f.role, language), low=pct(f.low_rate),
-                                                       high=pct(f.high_rate), date=f"{closes_on:%d/%m/%Y}")
+        line = text("rates_forecast", language).format(
+            group=role_label(f.role, language), low=pct(f.low_rate), high=pct(f.high_rate), date=f"{closes_on:%d/%m/%Y}"
+        )
         if f.outlook is not None and f.target_count is not None:
             line += text("rates_forecast_target", language).format(
-                percent=round_half_up((f.target or 0) * 100),
-                outlook=text(f"rates_forecast_{f.outlook}", language))
-        parts = [line, text("rates_forecast_margin", language).format(count=f.more_for_margin) if f.more_for_margin
-                 else text("rates_forecast_margin_reached", language)]
+                percent=round_half_up((f.target or 0) * 100), outlook=text(f"rates_forecast_{f.outlook}", language)
+            )
+        parts = [
+            line,
+            text("rates_forecast_margin", language).format(count=f.more_for_margin)
+            if f.more_for_margin
+            else text("rates_forecast_margin_reached", language),
+        ]
         if f.from_prior and f.reminders_left:
-            parts.append(text("rates_forecast_prior", language).format(low=pct(f.per_reminder[0]),
-                                                                       high=pct(f.per_reminder[1])))
+            parts.append(
+                text("rates_forecast_prior", language).format(low=pct(f.per_reminder[0]), high=pct(f.per_reminder[1]))
+            )
         lines.append("; ".join(parts))
     return lines

@@ -40,7 +40,7 @@ class Campaign:
     left, and nothing may compile them again."""
 
     def status(self, today: date) -> str:
-        """"closed", "not open yet" or "open" (a campaign past its close date is closed even before it is marked)."""
+        """ "closed", "not open yet" or "open" (a campaign past its close date is closed even before it is marked)."""
         if self.closed_at is not None or today > self.closes_on:
             return CLOSED
         return NOT_OPEN_YET if today < self.opens_on else OPEN

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-
 from flows import callbacks, engine
 from flows.callbacks import Action
 from flows.delivery import Outcome
@@ -33,9 +32,8 @@ from flows.diagnostics import isolated
 from flows.i18n import Catalogue
 from flows.model import Questionnaire, Role
 from flows.ports.clock import Clock
+from flows.ports.reminders import CampaignWindow, Messenger, Queued, ReminderPolicy, ReminderStore, Slot
 from flows.render import Button, Screen
-from flows.ports.reminders import Messenger, ReminderStore
-from flows.ports.reminders import CampaignWindow, Queued, ReminderPolicy, Slot
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +43,6 @@ MANUAL_PREFIX = "manual:"
 MAX_ATTEMPTS = 3
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=25))
 BATCH = 500
-
-
 
 
 def _local(day: date, at: time, zone: ZoneInfo) -> datetime | None:
@@ -115,8 +111,15 @@ class TickReport:
 
 
 class ReminderService:
-    def __init__(self, store: ReminderStore, messenger: Messenger, clock: Clock, zone: ZoneInfo,
-                 questionnaires: dict[str, Questionnaire], catalogue: Catalogue):
+    def __init__(
+        self,
+        store: ReminderStore,
+        messenger: Messenger,
+        clock: Clock,
+        zone: ZoneInfo,
+        questionnaires: dict[str, Questionnaire],
+        catalogue: Catalogue,
+    ):
         self.store = store
         self.messenger = messenger
         self.clock = clock
@@ -176,8 +179,7 @@ class ReminderService:
                     await self.store.mark(item.invitation_id, item.slot, "sent", now_after)
                 case Outcome.UNREACHABLE:
                     unreachable += 1
-                    await self.store.mark(item.invitation_id, item.slot, "unreachable", now_after,
-                                          error=delivery.error)
+                    await self.store.mark(item.invitation_id, item.slot, "unreachable", now_after, error=delivery.error)
                 case Outcome.UNKNOWN:
                     # Telegram may have delivered it and answered too late: sending again could make it twice.
                     unknown += 1
@@ -186,8 +188,9 @@ class ReminderService:
                 case Outcome.RETRY if delivery.flood:
                     # Certainly not delivered; Telegram says how long to wait, for everything this bot sends.
                     wait_until = now_after + timedelta(seconds=delivery.retry_after)
-                    await self.store.mark(item.invitation_id, item.slot, "queued", now_after,
-                                          not_before=wait_until, error=delivery.error)
+                    await self.store.mark(
+                        item.invitation_id, item.slot, "queued", now_after, not_before=wait_until, error=delivery.error
+                    )
                     self._paused_until = wait_until
                     log.warning("flood control: reminders paused for %.0f s", delivery.retry_after)
                     return TickReport(queued, sent, unreachable, failed, unknown, wait_until)
@@ -195,11 +198,16 @@ class ReminderService:
                     wait = backoff_for(item.attempts + 1)
                     if wait is None:
                         failed += 1
-                        await self.store.mark(item.invitation_id, item.slot, "failed", now_after,
-                                              error=delivery.error)
+                        await self.store.mark(item.invitation_id, item.slot, "failed", now_after, error=delivery.error)
                     else:
-                        await self.store.mark(item.invitation_id, item.slot, "queued", now_after,
-                                              not_before=now_after + wait, error=delivery.error)
+                        await self.store.mark(
+                            item.invitation_id,
+                            item.slot,
+                            "queued",
+                            now_after,
+                            not_before=now_after + wait,
+                            error=delivery.error,
+                        )
         self._paused_until = None
         return TickReport(queued, sent, unreachable, failed, unknown)
 
@@ -222,8 +230,14 @@ class ReminderService:
         days = (item.closes_on - now.astimezone(self.zone).date()).days
         key = "reminder_final" if item.final else "reminder"
         text = self.cat.t(
-            key, lang, authority=item.authority, answered=answered, total=len(shown), minutes=minutes,
-            days=max(days, 0), date=item.closes_on.strftime("%d/%m/%Y"),
+            key,
+            lang,
+            authority=item.authority,
+            answered=answered,
+            total=len(shown),
+            minutes=minutes,
+            days=max(days, 0),
+            date=item.closes_on.strftime("%d/%m/%Y"),
         )
         owner = item.invitation_id  # the buttons act on this invitation only (flows/callbacks.py)
         buttons = (

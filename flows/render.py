@@ -29,8 +29,15 @@ def council_line(council: str) -> str:
 
 
 class Renderer:
-    def __init__(self, qn: Questionnaire, catalogue: Catalogue, language: str, owner: int | None = None, *,
-                 council: str | None = None):
+    def __init__(
+        self,
+        qn: Questionnaire,
+        catalogue: Catalogue,
+        language: str,
+        owner: int | None = None,
+        *,
+        council: str | None = None,
+    ):
         """``owner``: the invitation the screens are for; every button carries it (``flows.callbacks``).
         ``council``: named above every screen (a person answering for several councils), or None."""
         self.qn = qn
@@ -75,8 +82,10 @@ class Renderer:
         the choice already made (marked on its button), None when none was."""
         rows = tuple(
             (Button((CHECK if wanted is choice else "") + self.raw(key), self.data(Action.RESULTS, arg)),)
-            for choice, key, arg in ((True, "button_results_yes", callbacks.RESULTS_YES),
-                                     (False, "button_results_no", callbacks.RESULTS_NO))
+            for choice, key, arg in (
+                (True, "button_results_yes", callbacks.RESULTS_YES),
+                (False, "button_results_no", callbacks.RESULTS_NO),
+            )
         )
         return Screen(f"{self.t('thank_you', authority=authority)}\n\n{self.t('results_offer')}", rows)
 

@@ -29,8 +29,17 @@ from reports.inputs import (
     key_questions,
 )
 
-__all__ = ["Code", "Codebook", "PracticeExample", "counted_answers", "form_of", "forms_of", "key_questions", "pattern",
-           "survey_data"]
+__all__ = [
+    "Code",
+    "Codebook",
+    "PracticeExample",
+    "counted_answers",
+    "form_of",
+    "forms_of",
+    "key_questions",
+    "pattern",
+    "survey_data",
+]
 
 _FORMS: dict[int, tuple[Questionnaire, Form]] = {}
 """Each questionnaire's form, built once (a questionnaire is immutable; the pair keeps it alive with its id)."""
@@ -52,8 +61,16 @@ def form_of(qn: Questionnaire) -> Form:
 def _question(qn: Questionnaire, q: Question) -> FormQuestion:
     kind = qn.kind(q)
     asked_if = None if q.show_if is None else AskedIf(q.show_if.question, tuple(q.show_if.any_of))
-    return FormQuestion(q.id, q.type, q.text, kind.categories(), kind.free_text,
-                        tuple((o.id, o.label) for o in kind.options()), q.dont_know, asked_if)
+    return FormQuestion(
+        q.id,
+        q.type,
+        q.text,
+        kind.categories(),
+        kind.free_text,
+        tuple((o.id, o.label) for o in kind.options()),
+        q.dont_know,
+        asked_if,
+    )
 
 
 def forms_of(questionnaires: Mapping[str, Questionnaire]) -> dict[str, Form]:
@@ -75,14 +92,21 @@ def counted_answers(qn: Questionnaire, answers: Mapping[str, str | None]) -> dic
     return counted
 
 
-def survey_data(authority: str, authority_cy: str | None, invited: Mapping[str, int], responses: Sequence[Response],
-                questionnaires: Mapping[str, Questionnaire], **fields: object) -> SurveyData:
+def survey_data(
+    authority: str,
+    authority_cy: str | None,
+    invited: Mapping[str, int],
+    responses: Sequence[Response],
+    questionnaires: Mapping[str, Questionnaire],
+    **fields: object,
+) -> SurveyData:
     """The reports' input for one council: ``responses`` with their stored answers reduced to those that count
     (``counted_answers``, by the questionnaire of the response's group) and each questionnaire as a form; every
     other field of ``reports.inputs.SurveyData`` as given."""
     counted = [
         dataclasses.replace(r, answers=counted_answers(questionnaires[r.role], r.answers))
-        if r.role in questionnaires else r
+        if r.role in questionnaires
+        else r
         for r in responses
     ]
     return SurveyData(authority, authority_cy, invited, counted, forms_of(questionnaires), **fields)  # type: ignore[arg-type]

@@ -32,16 +32,14 @@ from datetime import datetime, timedelta
 
 from flows.access_log import AccessLog
 from flows.completion import wait_after
-from flows.ports.completion import FAILED, SENT, UNKNOWN
-from flows.ports.completion import Bundle, SUMMARY
 from flows.delivery import Outcome
 from flows.diagnostics import isolated
 from flows.i18n import Catalogue
 from flows.ports.clock import Clock
+from flows.ports.completion import FAILED, SENT, SUMMARY, UNKNOWN, Bundle
 from flows.ports.reminders import Messenger
+from flows.ports.results import FinalBundles, ResultsStore, Wanted
 from flows.screens import MAX_TEXT, Screen
-from flows.ports.results import FinalBundles, ResultsStore
-from flows.ports.results import Wanted
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +66,15 @@ def results_text(bundle: Bundle, language: str, catalogue: Catalogue) -> str | N
 
 
 class ResultsService:
-    def __init__(self, store: ResultsStore, reports: FinalBundles, messenger: Messenger, clock: Clock,
-                 catalogue: Catalogue, access: AccessLog | None = None):
+    def __init__(
+        self,
+        store: ResultsStore,
+        reports: FinalBundles,
+        messenger: Messenger,
+        clock: Clock,
+        catalogue: Catalogue,
+        access: AccessLog | None = None,
+    ):
         self.store = store
         self.reports = reports
         self.messenger = messenger
@@ -91,8 +96,9 @@ class ResultsService:
         sent = retrying = unknown = failed = 0
         seen: set[int] = set()  # asked for beyond them, so that those still owed never crowd the others out
         broken: set[int] = set()  # campaigns whose final report failed this tick: their people wait for the next
-        while batch := [w for w in await self.store.due(self.clock.now(), len(seen) + BATCH)
-                        if w.invitation_id not in seen]:
+        while batch := [
+            w for w in await self.store.due(self.clock.now(), len(seen) + BATCH) if w.invitation_id not in seen
+        ]:
             if self.access is not None:
                 await self.access.results(Counter(w.campaign_id for w in batch))
             for wanted in batch:
@@ -113,8 +119,9 @@ class ResultsService:
                     await self.store.record(wanted.invitation_id, UNKNOWN, after, error=delivery.error)
                 elif delivery.outcome is Outcome.RETRY and (wait := wait_after(delivery, attempt)) is not None:
                     retrying += 1  # certainly not delivered
-                    await self.store.record(wanted.invitation_id, FAILED, after, not_before=after + wait,
-                                            error=delivery.error)
+                    await self.store.record(
+                        wanted.invitation_id, FAILED, after, not_before=after + wait, error=delivery.error
+                    )
                     if delivery.flood:
                         self._paused_until = after + timedelta(seconds=delivery.retry_after)
                         log.warning("flood control: results to respondents paused for %.0f s", delivery.retry_after)
@@ -141,6 +148,11 @@ class ResultsService:
 
     def _report(self, sent: int, retrying: int, unknown: int, failed: int) -> ResultsReport:
         if sent or retrying or unknown or failed:
-            log.info("results to respondents: %d sent, %d to retry, %d in doubt, %d given up", sent, retrying,
-                     unknown, failed)
+            log.info(
+                "results to respondents: %d sent, %d to retry, %d in doubt, %d given up",
+                sent,
+                retrying,
+                unknown,
+                failed,
+            )
         return ResultsReport(sent, retrying, unknown, failed, self._paused_until)

@@ -47,13 +47,20 @@ from flows.campaigns import CampaignError
 from flows.delivery import Outcome
 from flows.diagnostics import isolated
 from flows.i18n import Catalogue, in_language
-from flows.questions.text import TextQuestion
 from flows.ports.clock import Clock
-from flows.records import Campaign
 from flows.ports.reminders import Messenger
+from flows.ports.retention import (
+    CampaignRetention,
+    Holding,
+    PurgeState,
+    Recipients,
+    ReportRebuilds,
+    RetentionStore,
+    StoredReports,
+)
+from flows.questions.text import TextQuestion
+from flows.records import Campaign
 from flows.render import Screen
-from flows.ports.retention import Recipients, ReportRebuilds, RetentionStore, StoredReports
-from flows.ports.retention import CampaignRetention, Holding, PurgeState
 
 log = logging.getLogger(__name__)
 
@@ -130,9 +137,11 @@ class DataErased(CampaignError):
     it any more (the one compiled at close is kept, unless the policy removed it)."""
 
     def __init__(self, campaign: Campaign, kept: Path):
-        super().__init__(f"campaign {campaign.id} ({campaign.authority}): its respondents' answers were erased on "
-                         f"{(campaign.erased_at or '')[:10]} at the end of its retention period, so no report can be "
-                         f"built from them; the final report compiled at close is kept in {kept}")
+        super().__init__(
+            f"campaign {campaign.id} ({campaign.authority}): its respondents' answers were erased on "
+            f"{(campaign.erased_at or '')[:10]} at the end of its retention period, so no report can be "
+            f"built from them; the final report compiled at close is kept in {kept}"
+        )
         self.campaign, self.kept = campaign, kept
 
 
@@ -192,20 +201,32 @@ def local_date(moment: datetime, zone: ZoneInfo) -> date:
 
 def counts_in_words(holding: Holding) -> str:
     """For the access log and the terminal: counts only."""
-    return (f"{holding.invitations} invitation(s) with their hashes and references, {holding.identities} Telegram "
-            f"identit{'y' if holding.identities == 1 else 'ies'}, {holding.answers} answer(s) of which "
-            f"{holding.free_text} free text")
+    return (
+        f"{holding.invitations} invitation(s) with their hashes and references, {holding.identities} Telegram "
+        f"identit{'y' if holding.identities == 1 else 'ies'}, {holding.answers} answer(s) of which "
+        f"{holding.free_text} free text"
+    )
 
 
 # ---- the use cases ---------------------------------------------------------------------------------------------------
 
 
 class RetentionService:
-    def __init__(self, store: RetentionStore, clock: Clock, zone: ZoneInfo, policy: Policy, *,
-                 free_text_questions: frozenset[str] = frozenset(), reports: StoredReports | None = None,
-                 messenger: Messenger | None = None, recipients: Recipients | None = None,
-                 cat: Catalogue | None = None, rebuilds: ReportRebuilds | None = None,
-                 access: AccessLog | None = None):
+    def __init__(
+        self,
+        store: RetentionStore,
+        clock: Clock,
+        zone: ZoneInfo,
+        policy: Policy,
+        *,
+        free_text_questions: frozenset[str] = frozenset(),
+        reports: StoredReports | None = None,
+        messenger: Messenger | None = None,
+        recipients: Recipients | None = None,
+        cat: Catalogue | None = None,
+        rebuilds: ReportRebuilds | None = None,
+        access: AccessLog | None = None,
+    ):
         self.store, self.clock, self.zone, self.policy = store, clock, zone, policy
         self.free_text = free_text_questions
         self.reports = reports
@@ -237,13 +258,26 @@ class RetentionService:
         erased = row.purge.erased if row.purge is not None else None  # once erased: what went
         holding = erased if erased is not None else await self.store.holding(campaign.id, self.free_text)
         warned = expires_at is not None and any(
-            status in (SENT, UNKNOWN) for status in (await self.store.notices(campaign.id, WARNING, expires_at)).values())
+            status in (SENT, UNKNOWN)
+            for status in (await self.store.notices(campaign.id, WARNING, expires_at)).values()
+        )
         keep = row.purge.keep_reports if row.purge is not None else self.policy.keep_reports
         files = tuple(self.reports.respondent_files(campaign)) if self.reports else ()
         reports = tuple(self.reports.report_files(campaign)) if self.reports else ()
-        return Plan(campaign, days, row.days is not None, expires_at,
-                    earliest_expiry(campaign, days) if expires_at is None else None,
-                    state_of(row, self.policy, now, warned), holding, files, reports, keep, row.purge, warned)
+        return Plan(
+            campaign,
+            days,
+            row.days is not None,
+            expires_at,
+            earliest_expiry(campaign, days) if expires_at is None else None,
+            state_of(row, self.policy, now, warned),
+            holding,
+            files,
+            reports,
+            keep,
+            row.purge,
+            warned,
+        )
 
     # ---- changing a campaign's period ------------------------------------------------------------------------------
 
@@ -321,9 +355,17 @@ class RetentionService:
                     await self.rebuilds.without_withdrawn(campaign.id)  # the kept report without withdrawn answers
                 await self.store.rebuilt(campaign.id)
             holding = await self.store.holding(campaign.id, self.free_text)
-            release = None if self.access is None else self.access.release(
-                PURGE, who=SCHEDULE, campaign_id=campaign.id, authority=campaign.authority,
-                detail=f"{counts_in_words(holding)} erased at the end of {row.days or self.policy.days} days")
+            release = (
+                None
+                if self.access is None
+                else self.access.release(
+                    PURGE,
+                    who=SCHEDULE,
+                    campaign_id=campaign.id,
+                    authority=campaign.authority,
+                    detail=f"{counts_in_words(holding)} erased at the end of {row.days or self.policy.days} days",
+                )
+            )
             erased = await self.store.erase(campaign.id, self.clock.now(), self.free_text, release)
             log.info("campaign %s: respondent-level data erased (%s)", campaign.id, counts_in_words(erased))
         if self.reports is not None:
@@ -332,8 +374,11 @@ class RetentionService:
                 await self.store.files_removed(campaign.id, removed)
                 log.info("campaign %s: %d stored file(s) removed", campaign.id, removed)
         if not await self.store.checkpoint():
-            log.warning("campaign %s: respondent-level data erased, but the write-ahead log could not be emptied yet "
-                        "(a reader was busy): the purge finishes at the next tick", campaign.id)
+            log.warning(
+                "campaign %s: respondent-level data erased, but the write-ahead log could not be emptied yet "
+                "(a reader was busy): the purge finishes at the next tick",
+                campaign.id,
+            )
             return False
         if purge.reapplied_at is None:
             await self._notify(ERASED, campaign, datetime.fromisoformat(purge.expired_at))
@@ -361,8 +406,9 @@ class RetentionService:
                 await self.store.settle_notice(campaign.id, chat_id, kind, expires_at, SENT, self.clock.now())
                 sent += 1
                 continue
-            log.warning("retention %s about campaign %s to a chat: %s (%s)", kind, campaign.id, outcome.value,
-                        delivery.error)
+            log.warning(
+                "retention %s about campaign %s to a chat: %s (%s)", kind, campaign.id, outcome.value, delivery.error
+            )
             if outcome is Outcome.UNKNOWN:  # may have arrived: never repeated
                 await self.store.settle_notice(campaign.id, chat_id, kind, expires_at, UNKNOWN, self.clock.now())
             elif outcome is Outcome.RETRY:  # certainly not delivered: the next tick sends it
@@ -379,11 +425,17 @@ class RetentionService:
         plan = await self.plan(campaign.id)
         holding = plan.holding if plan is not None else Holding()
         keep = plan.keep_reports if plan is not None else self.policy.keep_reports
-        params = dict(id=campaign.id, authority=authority, round=campaign.round,
-                      date=f"{local_date(expires_at, self.zone):%d/%m/%Y}",
-                      days=(plan.days if plan is not None else self.policy.days),
-                      invitations=holding.invitations, identities=holding.identities, answers=holding.answers,
-                      free_text=holding.free_text)
+        params = dict(
+            id=campaign.id,
+            authority=authority,
+            round=campaign.round,
+            date=f"{local_date(expires_at, self.zone):%d/%m/%Y}",
+            days=(plan.days if plan is not None else self.policy.days),
+            invitations=holding.invitations,
+            identities=holding.identities,
+            answers=holding.answers,
+            free_text=holding.free_text,
+        )
         body = self.cat.t(f"retention_{kind}", language, **params)
         kept = self.cat.t("retention_reports_kept" if keep else "retention_reports_removed", language)
         return f"{body}\n{kept}" + ("\n" + self.cat.t("retention_copies", language) if kind == WARNING else "")
@@ -391,5 +443,9 @@ class RetentionService:
 
 def free_text_questions(questionnaires: Sequence[object]) -> frozenset[str]:
     """The ids of the questions answered in free text, in the given questionnaires (``flows.model.Questionnaire``)."""
-    return frozenset(q.id for qn in questionnaires for q in qn.questions  # type: ignore[attr-defined]
-                     if q.type == TextQuestion.name)
+    return frozenset(
+        q.id
+        for qn in questionnaires
+        for q in qn.questions  # type: ignore[attr-defined]
+        if q.type == TextQuestion.name
+    )

@@ -23,10 +23,22 @@ class TelegramHtmlError(ValueError):
 
 
 _HTML_TAG_ENTITIES = {
-    "b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline",
-    "ins": "underline", "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough",
-    "span": "spoiler", "tg-spoiler": "spoiler", "a": "text_link", "code": "code", "pre": "pre",
-    "blockquote": "blockquote", "tg-emoji": "custom_emoji",
+    "b": "bold",
+    "strong": "bold",
+    "i": "italic",
+    "em": "italic",
+    "u": "underline",
+    "ins": "underline",
+    "s": "strikethrough",
+    "strike": "strikethrough",
+    "del": "strikethrough",
+    "span": "spoiler",
+    "tg-spoiler": "spoiler",
+    "a": "text_link",
+    "code": "code",
+    "pre": "pre",
+    "blockquote": "blockquote",
+    "tg-emoji": "custom_emoji",
 }
 _HTML_ENTITY_RE = re.compile(r"&(?:#([0-9]{1,7})|#[xX]([0-9a-fA-F]{1,6})|(lt|gt|amp|quot));")
 _HTML_NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
@@ -78,8 +90,7 @@ def _parse_html_attributes(source: str, pos: int, tag: str, begin: int) -> tuple
                 attributes[name] = ""
                 continue
             raise TelegramHtmlError(
-                f'Expected equal sign in declaration of an attribute of the tag "{tag}" '
-                + _at(source, begin), begin
+                f'Expected equal sign in declaration of an attribute of the tag "{tag}" ' + _at(source, begin), begin
             )
         pos += 1
         while pos < end and source[pos].isspace():
@@ -154,7 +165,7 @@ def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
             pos += 2
             while pos < end and not source[pos].isspace() and source[pos] != ">":
                 pos += 1
-            name = source[begin + 2:pos].lower()
+            name = source[begin + 2 : pos].lower()
             while pos < end and source[pos].isspace():
                 pos += 1
             if pos >= end or source[pos] != ">":
@@ -167,7 +178,9 @@ def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
             pos += 1
             previous = entities[-1] if entities else None
             if (
-                tag == "pre" and previous is not None and previous["type"] == "code"
+                tag == "pre"
+                and previous is not None
+                and previous["type"] == "code"
                 and (previous["offset"], previous["length"]) == (start, offset - start)
                 and "language" in previous
             ):
@@ -182,7 +195,7 @@ def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
             pos += 1
         if pos >= end:
             raise TelegramHtmlError(f"Unclosed start tag {_at(source, begin)}", begin)
-        tag = source[begin + 1:pos].lower()
+        tag = source[begin + 1 : pos].lower()
         if tag not in _HTML_TAG_ENTITIES:
             raise TelegramHtmlError(f'Unsupported start tag "{tag}" {_at(source, begin)}', begin)
         attributes, pos = _parse_html_attributes(source, pos, tag, begin)

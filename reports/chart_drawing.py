@@ -58,7 +58,6 @@ SVG_FONTS = f"'{FONT}', Verdana, Arial, sans-serif"
 """The SVG's text is set by the reader's browser: DejaVu Sans where installed, else fonts as wide or narrower."""
 
 
-
 @dataclass(frozen=True)
 class Segment:
     left: float
@@ -176,22 +175,44 @@ def render(layout: Layout, name: str, width: float = WIDTH, png: bool = True) ->
             top -= h
             if row.header:
                 # A heading across the whole figure, above its bars: long statements never squeeze the bars.
-                ax.text(MARGIN / (width * 72), y, "\n".join(lines), transform=across, ha="left", va="center",
-                        fontweight="bold" if row.bold else "normal", fontsize=HEADING_SIZE, in_layout=False,
-                        linespacing=1.15, bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})
+                ax.text(
+                    MARGIN / (width * 72),
+                    y,
+                    "\n".join(lines),
+                    transform=across,
+                    ha="left",
+                    va="center",
+                    fontweight="bold" if row.bold else "normal",
+                    fontsize=HEADING_SIZE,
+                    in_layout=False,
+                    linespacing=1.15,
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1},
+                )
                 continue
             ys.append(y)
             labelled.append(row.label)
             for seg in row.segments:
                 if seg.width > 0:
-                    ax.barh(y, seg.width, left=seg.left, height=0.72, color=seg.colour, edgecolor="white",
-                            linewidth=0.6)
+                    ax.barh(
+                        y, seg.width, left=seg.left, height=0.72, color=seg.colour, edgecolor="white", linewidth=0.6
+                    )
             if row.gap is not None:
-                ax.barh(y, hi - lo, left=lo, height=h - 0.28, fill=False, hatch="///", edgecolor="#c8c8c8",
-                        linewidth=0)  # as tall as a bar, or as the gap's lines
-                ax.text(lo + (hi - lo) * 0.01, y, "\n".join(lines), ha="left", va="center", fontsize=GAP_SIZE,
-                        style="italic", color="#333333", in_layout=False, linespacing=1.1,
-                        bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.5})
+                ax.barh(
+                    y, hi - lo, left=lo, height=h - 0.28, fill=False, hatch="///", edgecolor="#c8c8c8", linewidth=0
+                )  # as tall as a bar, or as the gap's lines
+                ax.text(
+                    lo + (hi - lo) * 0.01,
+                    y,
+                    "\n".join(lines),
+                    ha="left",
+                    va="center",
+                    fontsize=GAP_SIZE,
+                    style="italic",
+                    color="#333333",
+                    in_layout=False,
+                    linespacing=1.1,
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.5},
+                )
             if row.marker is not None:
                 ax.plot([row.marker, row.marker], [y - 0.42, y + 0.42], color="black", linewidth=2.2, clip_on=False)
                 ax.plot([row.marker], [y + 0.42], marker="v", color="black", markersize=6, clip_on=False)
@@ -226,8 +247,16 @@ def render(layout: Layout, name: str, width: float = WIDTH, png: bool = True) ->
             for seg in row.segments:
                 if seg.label and _text_width(seg.label, SEGMENT_SIZE) + 3 <= seg.width * per_unit:
                     colour = _ink(seg.colour)
-                    ax.text(seg.left + seg.width / 2, y, seg.label, ha="center", va="center", fontsize=SEGMENT_SIZE,
-                            color=colour, in_layout=False)
+                    ax.text(
+                        seg.left + seg.width / 2,
+                        y,
+                        seg.label,
+                        ha="center",
+                        va="center",
+                        fontsize=SEGMENT_SIZE,
+                        color=colour,
+                        in_layout=False,
+                    )
         image, svg = io.BytesIO(), io.StringIO()
         if png:
             fig.savefig(image, format="png", dpi=PNG_DPI, metadata={"Software": None})
@@ -242,7 +271,7 @@ def inline_svg(document: str, name: str, title: str, alt: str, variant: str = "n
     """matplotlib's SVG document as an element for an HTML page: no XML prologue or metadata, no global style (the
     page sets it for charts only), no ids on groups (matplotlib numbers them alike in every chart: a page must not
     repeat an id), fonts with fallbacks; named by a ``<title>``, described by a ``<desc>`` holding the alt text."""
-    svg = document[document.index("<svg"):]
+    svg = document[document.index("<svg") :]
     svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, flags=re.DOTALL)
     svg = re.sub(r"\s*<defs>\s*<style[^>]*>.*?</style>\s*</defs>", "", svg, count=1, flags=re.DOTALL)
     svg = re.sub(r'<g id="[^"]*"', "<g", svg)
@@ -254,4 +283,4 @@ def inline_svg(document: str, name: str, title: str, alt: str, variant: str = "n
         f' class="chart {variant}" role="img" aria-labelledby="{ident}-title" aria-describedby="{ident}-desc">'
         f'<title id="{ident}-title">{escape(title)}</title><desc id="{ident}-desc">{escape(alt)}</desc>'
     )
-    return svg[: root.start()] + opening + svg[root.end():].strip()
+    return svg[: root.start()] + opening + svg[root.end() :].strip()

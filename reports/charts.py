@@ -26,14 +26,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from reports.vocabulary import DEFAULT_LANGUAGE
-from reports.vocabulary import Side
 from reports.categories import Categories
 from reports.chart_drawing import WIDE, Layout, Row, Segment, inline_svg, render
 from reports.model import TOTAL, Breakdown, Detail, StatementResult, SurveyReport, ThemeResult
 from reports.national import NationalView
 from reports.stats import DEFAULT_TARGET_MARGIN, pct, target_rate
 from reports.summary import ReportTexts, texts
+from reports.vocabulary import DEFAULT_LANGUAGE, Side
 
 LEVEL_COLOURS = ("#c6dbef", "#6baed6", "#08519c")  # ColorBrewer Blues: lightness carries the order
 AGREE_COLOURS = ("#80cdc1", "#018571")  # ColorBrewer BrBG, from the centre outwards
@@ -72,8 +71,15 @@ class Chart:
 def _chart(name: str, layout: Layout, alt: str, tables: Sequence[ChartTable]) -> Chart:
     png, svg = render(layout, name)
     _, wide = render(layout, f"{name}-wide", WIDE, png=False)
-    return Chart(name, layout.title, png, alt, inline_svg(svg, name, layout.title, alt), tuple(tables),
-                 inline_svg(wide, name, layout.title, alt, variant="wide"))
+    return Chart(
+        name,
+        layout.title,
+        png,
+        alt,
+        inline_svg(svg, name, layout.title, alt),
+        tuple(tables),
+        inline_svg(wide, name, layout.title, alt, variant="wide"),
+    )
 
 
 def _gap_text(t: ReportTexts, group: str, b: Breakdown | None, value: str | None) -> str:
@@ -231,8 +237,15 @@ def theme_chart(report: SurveyReport, theme: ThemeResult, language: str = DEFAUL
             if b.shown:
                 row = Row(t.short(group), segments=_diverging_segments(s, b))
                 alt.append(
-                    t("alt_statement_row", statement=label, group=t.group(group), agree=pct(b.agree),
-                      neutral=pct(b.neutral), disagree=pct(b.disagree)) + "."
+                    t(
+                        "alt_statement_row",
+                        statement=label,
+                        group=t.group(group),
+                        agree=pct(b.agree),
+                        neutral=pct(b.neutral),
+                        disagree=pct(b.disagree),
+                    )
+                    + "."
                 )
             else:
                 row = Row(t.short(group), gap=_gap_reason(t, b, labels.get(b.median or "")))
@@ -247,7 +260,9 @@ def theme_chart(report: SurveyReport, theme: ThemeResult, language: str = DEFAUL
 # ---- response rates -----------------------------------------------------------------------------------------------
 
 
-def rates_chart(report: SurveyReport, language: str = DEFAULT_LANGUAGE, target_margin: float = DEFAULT_TARGET_MARGIN) -> Chart:
+def rates_chart(
+    report: SurveyReport, language: str = DEFAULT_LANGUAGE, target_margin: float = DEFAULT_TARGET_MARGIN
+) -> Chart:
     """Percentage responded per group, with a marker at each group's target (``SurveyReport.target_rates``).  Each
     group's figures are written above its bar, across the width, so they never run off a narrow chart."""
     t = texts(language)
@@ -270,13 +285,25 @@ def rates_chart(report: SurveyReport, language: str = DEFAULT_LANGUAGE, target_m
         target = "–" if goal is None else pct(goal)
         note = t("rates_bar_label", percent=percent, received=r.responded, invited=r.invited)
         layout.rows.append(Row(t("gap_label", group=t.group(r.group), reason=note), header=True, bold=False))
-        layout.rows.append(Row("", segments=(Segment(0, width, RATE_COLOUR),),
-                                marker=None if goal is None else goal * 100))
-        rows.append(TableRow(t.group(r.group), (f"{percent}%", str(r.responded), str(r.invited),
-                                                "–" if goal is None else f"{target}%")))
+        layout.rows.append(
+            Row("", segments=(Segment(0, width, RATE_COLOUR),), marker=None if goal is None else goal * 100)
+        )
+        rows.append(
+            TableRow(
+                t.group(r.group),
+                (f"{percent}%", str(r.responded), str(r.invited), "–" if goal is None else f"{target}%"),
+            )
+        )
         alt.append(
-            t("alt_rates_row", group=t.group(r.group), percent=percent, received=r.responded, invited=r.invited,
-              target=target) + "."
+            t(
+                "alt_rates_row",
+                group=t.group(r.group),
+                percent=percent,
+                received=r.responded,
+                invited=r.invited,
+                target=target,
+            )
+            + "."
         )
     columns = (t("col_recipients"), t("col_percentage"), t("col_received"), t("col_invited"), t("rates_chart_target"))
     return _chart("rates", layout, " ".join(alt), [ChartTable(layout.title, columns, tuple(rows))])

@@ -144,7 +144,7 @@ def _mutations(word: str) -> list[str]:
     for table in (_SOFT, _NASAL, _ASPIRATE):
         for radical in sorted(table, key=len, reverse=True):
             if word.startswith(radical):
-                forms.append(table[radical] + word[len(radical):])
+                forms.append(table[radical] + word[len(radical) :])
                 break
     return [f for f in forms if f and f != word]
 
@@ -184,7 +184,7 @@ class Matcher:
 
 
 def language_of(text: str, fallback: str) -> str:
-    """"cy" or "en": the language ``text`` is written in, or ``fallback`` (the respondent's) when it cannot tell.
+    """ "cy" or "en": the language ``text`` is written in, or ``fallback`` (the respondent's) when it cannot tell.
 
     Words common in one language and not the other first; where they do not decide (a short comment), the shape of
     the words: English has k, q, v, x and z, and words ending in -ing, -tion, -ness or -ly; Welsh has ŵ, ŷ, dd and

@@ -39,17 +39,30 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from reports.vocabulary import SectionKind
-from reports.inputs import Form, FormQuestion
-from reports.wording import Text, Wording
 from reports.coding import Code, Codebook, Matcher, complete_sentence, language_of, same_key
 from reports.disclosure import follow_up_shown, passes
+from reports.inputs import Form, FormQuestion, Response, SurveyData
 from reports.model import TOTAL, Breakdown, Comment, CommentGroup, Reason, SurveyReport
-from reports.inputs import Response, SurveyData
 from reports.summary import ReportTexts, texts
+from reports.vocabulary import SectionKind
+from reports.wording import Text, Wording
 
-__all__ = ["Asked", "Code", "CodeLine", "CodeResult", "Codebook", "CodedGroup", "CommentBlock", "Count", "QuoteLine",
-           "Said", "comment_blocks", "comments_withheld_note", "group_comments", "scrub"]
+__all__ = [
+    "Asked",
+    "Code",
+    "CodeLine",
+    "CodeResult",
+    "Codebook",
+    "CodedGroup",
+    "CommentBlock",
+    "Count",
+    "QuoteLine",
+    "Said",
+    "comment_blocks",
+    "comments_withheld_note",
+    "group_comments",
+    "scrub",
+]
 
 REMOVED = "[removed]"
 MAX_QUOTES = 3
@@ -188,13 +201,15 @@ def _collapse(entries: Sequence[_Entry]) -> list[tuple[Said, int]]:
 def _quotes(said: Sequence[tuple[Said, int]], hits: Mapping[str, int]) -> tuple[Said, ...]:
     """The most representative comments for one code: said by the most people, the most keyword hits, a complete
     sentence, the shortest, then alphabetical."""
-    ranked = sorted(said, key=lambda s: (-s[1], -hits[s[0].text], not complete_sentence(s[0].text),
-                                         len(s[0].text), s[0].text))
+    ranked = sorted(
+        said, key=lambda s: (-s[1], -hits[s[0].text], not complete_sentence(s[0].text), len(s[0].text), s[0].text)
+    )
     return tuple(s for s, _ in ranked[:MAX_QUOTES])
 
 
-def _organise(entries: Sequence[_Entry], roles: Sequence[str], codebook: Codebook | None,
-              matcher: Matcher | None) -> tuple[tuple[CodeResult, ...], tuple[Said, ...]]:
+def _organise(
+    entries: Sequence[_Entry], roles: Sequence[str], codebook: Codebook | None, matcher: Matcher | None
+) -> tuple[tuple[CodeResult, ...], tuple[Said, ...]]:
     """The codes a group's comments mention (counts and quotes) and its uncoded comments."""
     said = _collapse(entries)
     shown_as = {same_key(s.text): s.text for s, _ in said}  # identical comments: the text they are shown as
@@ -209,8 +224,9 @@ def _organise(entries: Sequence[_Entry], roles: Sequence[str], codebook: Codeboo
         quotes = _quotes([s for s in said if code.id in coded[s[0].text]], hits)
         total = counts[-1].n
         ranked.append(((total is None, -(total or 0), index), CodeResult(code.id, code.label, counts, quotes)))
-    uncoded = sorted(((s, n) for s, n in said if not coded[s.text]),
-                     key=lambda s: (-s[1], s[0].text.casefold(), s[0].text))
+    uncoded = sorted(
+        ((s, n) for s, n in said if not coded[s.text]), key=lambda s: (-s[1], s[0].text.casefold(), s[0].text)
+    )
     return tuple(r for _, r in sorted(ranked, key=lambda r: r[0])), tuple(s for s, _ in uncoded)
 
 
@@ -265,8 +281,9 @@ def group_comments(
                 if same is None:
                     asked[key].append(note)
                 else:
-                    asked[key][asked[key].index(same)] = Asked(q.id, (*same.roles, r), same.answers, same.subject,
-                                                               same.levels)
+                    asked[key][asked[key].index(same)] = Asked(
+                        q.id, (*same.roles, r), same.answers, same.subject, same.levels
+                    )
             if r in withheld:
                 continue
             values = [(i, v) for i, resp in enumerate(by_role[r]) if (v := resp.answers.get(q.id))]
@@ -292,18 +309,22 @@ def group_comments(
     for k in order:
         shown_roles = tuple(r for r in roles if r in listed[k])
         codes, uncoded = _organise(entries[k], shown_roles, codebook, matcher)
-        groups.append(CodedGroup(
-            key=k,
-            title=titles[k],
-            questions=tuple(questions[k]),
-            comments=tuple(sorted(found[k], key=lambda c: (c.text.casefold(), c.text, c.role or "", c.question_id))),
-            kind=kinds[k],
-            roles=shown_roles,
-            commenters=_counts(_people(entries[k]), shown_roles) if shown_roles else (),
-            codes=codes,
-            uncoded=uncoded,
-            asked=tuple(asked[k]),
-        ))
+        groups.append(
+            CodedGroup(
+                key=k,
+                title=titles[k],
+                questions=tuple(questions[k]),
+                comments=tuple(
+                    sorted(found[k], key=lambda c: (c.text.casefold(), c.text, c.role or "", c.question_id))
+                ),
+                kind=kinds[k],
+                roles=shown_roles,
+                commenters=_counts(_people(entries[k]), shown_roles) if shown_roles else (),
+                codes=codes,
+                uncoded=uncoded,
+                asked=tuple(asked[k]),
+            )
+        )
     return tuple(groups), withheld
 
 
@@ -369,14 +390,17 @@ def _quote(t: ReportTexts, s: Said, language: str) -> QuoteLine:
 
 
 def _either(t: ReportTexts, items: Sequence[str], joiner: str) -> str:
-    """"A", "A or B", "A, B or C" (``joiner``: cm_or or cm_and)."""
+    """ "A", "A or B", "A, B or C" (``joiner``: cm_or or cm_and)."""
     return items[0] if len(items) == 1 else t(joiner, first=", ".join(items[:-1]), last=items[-1])
 
 
 def _asked_line(t: ReportTexts, a: Asked, roles: Sequence[str], language: str) -> str:
-    """"Asked of those who chose Level 1 for Leadership." / "Asked of officers who answered "Disagree" or ..." """
-    answers = _either(t, [label.get(language) if a.levels else t("cm_quoted", text=label.get(language))
-                          for label in a.answers], "cm_or")
+    """ "Asked of those who chose Level 1 for Leadership." / "Asked of officers who answered "Disagree" or ..." """
+    answers = _either(
+        t,
+        [label.get(language) if a.levels else t("cm_quoted", text=label.get(language)) for label in a.answers],
+        "cm_or",
+    )
     subject = a.subject.get(language).rstrip(". ")
     kind = "level" if a.levels else "statement"
     if set(roles) <= set(a.roles):
@@ -398,30 +422,37 @@ def comment_blocks(report: SurveyReport, language: str) -> list[CommentBlock]:
         else:
             summary = t("cm_commented", n=total.n) if total.n is not None else t("cm_commented_few")
         general = g.kind == "general"
-        blocks.append(CommentBlock(
-            subject_id=g.key,
-            kind=g.kind,
-            heading=g.title.get(language) if general else t("cm_heading"),
-            questions=() if general else tuple(t("cm_question", question=q.get(language)) for q in g.questions),
-            asked=tuple(_asked_line(t, a, report.roles, language) for a in g.asked),
-            summary=summary,
-            columns=tuple(label for label, _ in _cells(t, g.commenters, g.roles)) if g.commenters else (),
-            commenters=_cells(t, g.commenters, g.roles) if g.commenters else (),
-            codes=tuple(
-                CodeLine(c.code, c.label.get(language), _cells(t, c.counts, g.roles),
-                         tuple(_quote(t, s, language) for s in c.quotes))
-                for c in g.codes
-            ),
-            uncoded=tuple(_quote(t, s, language) for s in g.uncoded),
-            caption=t("cm_caption_general") if general else t("cm_caption", subject=g.title.get(language)),
-            note=t("cm_withheld_note") if any(c.reason is Reason.PROTECTS_OTHER for r in g.codes
-                                               for c in r.counts) else None,
-        ))
+        blocks.append(
+            CommentBlock(
+                subject_id=g.key,
+                kind=g.kind,
+                heading=g.title.get(language) if general else t("cm_heading"),
+                questions=() if general else tuple(t("cm_question", question=q.get(language)) for q in g.questions),
+                asked=tuple(_asked_line(t, a, report.roles, language) for a in g.asked),
+                summary=summary,
+                columns=tuple(label for label, _ in _cells(t, g.commenters, g.roles)) if g.commenters else (),
+                commenters=_cells(t, g.commenters, g.roles) if g.commenters else (),
+                codes=tuple(
+                    CodeLine(
+                        c.code,
+                        c.label.get(language),
+                        _cells(t, c.counts, g.roles),
+                        tuple(_quote(t, s, language) for s in c.quotes),
+                    )
+                    for c in g.codes
+                ),
+                uncoded=tuple(_quote(t, s, language) for s in g.uncoded),
+                caption=t("cm_caption_general") if general else t("cm_caption", subject=g.title.get(language)),
+                note=t("cm_withheld_note")
+                if any(c.reason is Reason.PROTECTS_OTHER for r in g.codes for c in r.counts)
+                else None,
+            )
+        )
     return blocks
 
 
 def comments_withheld_note(report: SurveyReport, language: str) -> str | None:
-    """"Comments from Elected Members are not shown: fewer than 5 responded." (None when every group's are.)"""
+    """ "Comments from Elected Members are not shown: fewer than 5 responded." (None when every group's are.)"""
     if not report.comments_withheld:
         return None
     t = texts(language)

@@ -196,9 +196,7 @@ def breakdowns(
     shown: dict[str, tuple[Detail, Reason]] = {}
     for g, (detail, reason) in own.items():
         others_small = any(
-            own[o][0] is not Detail.FULL and tallies[o].answered + tallies[o].dont_know > 0
-            for o in tallies
-            if o != g
+            own[o][0] is not Detail.FULL and tallies[o].answered + tallies[o].dont_know > 0 for o in tallies if o != g
         )
         if with_total and others_small and detail is Detail.FULL:
             detail, reason = Detail.MEDIAN, Reason.PROTECTS_OTHER
@@ -402,8 +400,11 @@ def _pins(tallies: Mapping[str, Tally], shown: Mapping[str, _Level], total: _Lev
     else:
         sizes_ranges = [range(min(MIN_SHOWN - 1, responding(tallies[g])) + 1) for g in small]
         other_range = _answering(shown[others[0]], responding(tallies[others[0]])) if others else range(1)
-        total_range = (range(sum(everyone), sum(everyone) + 1) if total_cumulative is not None
-                       else _answering(total, sum(map(responding, tallies.values()))))
+        total_range = (
+            range(sum(everyone), sum(everyone) + 1)
+            if total_cumulative is not None
+            else _answering(total, sum(map(responding, tallies.values())))
+        )
     seen = [[False] * k for _ in small]  # some set of answers that fits gives the group someone at the answer
     short = [[False] * k for _ in small]  # ... and some leaves someone of it (or all of it) elsewhere
     for sizes in itertools.product(*sizes_ranges):

@@ -32,12 +32,11 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 
-from reports.vocabulary import ENGLISH, WELSH
-
 from reports.charts import Chart
 from reports.html_tree import INLINE, SKIPPED, Node, Run, plain, read_page, runs
 from reports.model import SurveyReport
 from reports.texts import texts
+from reports.vocabulary import ENGLISH, WELSH
 
 WORD_LANGUAGE = {ENGLISH: "en-GB", WELSH: "cy-GB"}
 PAGE_WIDTH_MM, PAGE_HEIGHT_MM, MARGIN_MM = 210, 297, 22
@@ -257,8 +256,11 @@ class _Writer:
         leading = True  # header rows: those of the thead (or, without one, the first rows of column headers only)
         for tr in node.elements("tr"):
             cells = [c for c in tr.children if isinstance(c, Node) and c.tag in ("th", "td")]
-            leading = leading and (id(tr) in head if head else bool(cells) and all(
-                c.tag == "th" and c.attrs.get("scope") != "row" for c in cells))
+            leading = leading and (
+                id(tr) in head
+                if head
+                else bool(cells) and all(c.tag == "th" and c.attrs.get("scope") != "row" for c in cells)
+            )
             rows.append((cells, leading))
         width = max((sum(int(c.attrs.get("colspan") or 1) for c in cells) for cells, _ in rows), default=0)
         if not rows or not width:
@@ -284,7 +286,7 @@ class _Writer:
                 target = row.cells[column]
                 if span > 1:
                     target = target.merge(row.cells[column + span - 1])
-                target.width = Mm(sum(widths[column:column + span]))
+                target.width = Mm(sum(widths[column : column + span]))
                 paragraph = target.paragraphs[0]
                 self.mark(paragraph)
                 self.fill(paragraph, runs([cell], bold=cell.tag == "th", italic="withheld" in cell.classes))

@@ -53,17 +53,27 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Any
 
-from reports.vocabulary import DEFAULT_LANGUAGE
-from reports.wording import Wording
 from reports.comparison import counted, distribution, level_text
 from reports.disclosure import MIN_DISTRIBUTION, MIN_SHOWN, Tally, breakdowns, subset_shown, tally
-from reports.model import TOTAL, Breakdown, CharacteristicResult, Detail, Reason, ShareChange, SurveyReport
 from reports.inputs import FormQuestion, SurveyData
+from reports.model import TOTAL, Breakdown, CharacteristicResult, Detail, Reason, ShareChange, SurveyReport
 from reports.stats import beyond_margin, pct, share_change
 from reports.texts import ReportTexts, template_environment, texts
+from reports.vocabulary import DEFAULT_LANGUAGE
+from reports.wording import Wording
 
-__all__ = ["Difference", "EarlyLate", "EarlyLateCharacteristic", "EarlyLateGroup", "EarlyLateSize", "Limit",
-           "compare_group", "early_late", "early_late_context", "render_early_late"]
+__all__ = [
+    "Difference",
+    "EarlyLate",
+    "EarlyLateCharacteristic",
+    "EarlyLateGroup",
+    "EarlyLateSize",
+    "Limit",
+    "compare_group",
+    "early_late",
+    "early_late_context",
+    "render_early_late",
+]
 
 TESTED_FROM = (2, 3)
 """The shares tested: at Level 2 or above, and at Level 3."""
@@ -73,6 +83,7 @@ EARLY, LATE = "early", "late"
 
 class Difference(StrEnum):
     """What may be said of late respondents beside early ones in one characteristic and group."""
+
     LOWER = "lower"  # a share at a level or above lower among late respondents beyond its margin, none higher
     HIGHER = "higher"
     MIXED = "mixed"  # one lower and one higher beyond their margins
@@ -84,6 +95,7 @@ class Difference(StrEnum):
 
 class Limit(StrEnum):
     """Why a side is given by its median only (its true reason, whatever the number answering on it)."""
+
     OWN = "own"  # 5 to 7 answering on this side
     OTHER_SIDE = "other_side"  # the other side has 5 to 7: this side in full would give it away beside the report
     OTHER_GROUP = "other_group"  # another group has 5 to 7 on a side: this group in full would give it away
@@ -94,6 +106,7 @@ class EarlyLateGroup:
     """One group's early and late respondents in one characteristic; ``shares`` (``then`` = early, ``now`` = late)
     are tested only when both sides are shown in full.  ``early``/``late`` None: withheld.  ``limits``: why each side
     (early, late) is given by its median only, None for a side shown in full or withheld."""
+
     group: str  # officer | member | total
     early: Breakdown | None
     late: Breakdown | None
@@ -120,6 +133,7 @@ class EarlyLateCharacteristic:
 @dataclass(frozen=True)
 class EarlyLateSize:
     """Respondents before any reminder and after one (``after``: after the 1st, the 2nd, the 3rd or later)."""
+
     group: str
     early: int
     late: int
@@ -129,6 +143,7 @@ class EarlyLateSize:
 @dataclass(frozen=True)
 class EarlyLate:
     """What ``reports.scoring.score`` puts on ``SurveyReport.early_late``."""
+
     sizes: tuple[EarlyLateSize, ...]  # each group (when allowed), then the Total
     unknown: int  # responses whose timing is not known: left out
     characteristics: tuple[EarlyLateCharacteristic, ...]
@@ -145,8 +160,9 @@ class EarlyLate:
 
 def _at_or_above(categories: Sequence[str], b: Breakdown, level: int) -> Fraction:
     assert b.counts is not None
-    return sum((n for c, n in zip(categories, b.counts, strict=True) if (b.categories.level(c) or 0) >= level),
-               Fraction(0))
+    return sum(
+        (n for c, n in zip(categories, b.counts, strict=True) if (b.categories.level(c) or 0) >= level), Fraction(0)
+    )
 
 
 def compare_group(group: str, early: Tally, late: Tally, invited: int, *, medians_only: bool = False) -> EarlyLateGroup:
@@ -156,24 +172,35 @@ def compare_group(group: str, early: Tally, late: Tally, invited: int, *, median
     sides, _, _ = breakdowns({EARLY: early, LATE: late}, {EARLY: invited, LATE: invited}, {})
     first, second = sides[EARLY], sides[LATE]
     if medians_only or not (first.shown and second.shown):
+
         def limit(mine: Tally, other: Tally) -> Limit:
             if mine.answered < MIN_DISTRIBUTION:
                 return Limit.OWN
             return Limit.OTHER_SIDE if other.answered < MIN_DISTRIBUTION else Limit.OTHER_GROUP
+
         limits = (limit(early, late), limit(late, early))
-        return EarlyLateGroup(group, _medians(first, limits[0]), _medians(second, limits[1]),
-                              Difference.MEDIANS_ONLY, limits=limits)
+        return EarlyLateGroup(
+            group, _medians(first, limits[0]), _medians(second, limits[1]), Difference.MEDIANS_ONLY, limits=limits
+        )
     shares = []
     for level in TESTED_FROM:
         x1, x2 = _at_or_above(first.categories, first, level), _at_or_above(second.categories, second, level)
         assert first.answered and second.answered
         adjusted, moe = share_change((x1, first.answered, invited), (x2, second.answered, invited))
-        shares.append(ShareChange(level, x1 / first.answered, x2 / second.answered, adjusted, moe,
-                                  beyond_margin(adjusted, moe)))
+        shares.append(
+            ShareChange(level, x1 / first.answered, x2 / second.answered, adjusted, moe, beyond_margin(adjusted, moe))
+        )
     higher = any(s.detected and s.adjusted > 0 for s in shares)
     lower = any(s.detected and s.adjusted < 0 for s in shares)
-    difference = (Difference.MIXED if higher and lower else Difference.HIGHER if higher else Difference.LOWER if lower
-                  else Difference.NONE)
+    difference = (
+        Difference.MIXED
+        if higher and lower
+        else Difference.HIGHER
+        if higher
+        else Difference.LOWER
+        if lower
+        else Difference.NONE
+    )
     return EarlyLateGroup(group, first, second, difference, tuple(shares))
 
 
@@ -200,8 +227,10 @@ def _characteristic(data: SurveyData, c: CharacteristicResult) -> EarlyLateChara
         question = _question(data, role, c.section_id)
         mine = [r for r in data.responses if r.role == role and r.reminders_before is not None]
         values = [(r.answers.get(question.id) if question else None, r.reminders_before) for r in mine]
-        pairs[role] = (tally([v for v, k in values if k == 0], categories),
-                       tally([v for v, k in values if k], categories))
+        pairs[role] = (
+            tally([v for v, k in values if k == 0], categories),
+            tally([v for v, k in values if k], categories),
+        )
         people += [sum(1 for _, k in values if k == 0), sum(1 for _, k in values if k)]
     invited = sum(int(data.invited.get(role, 0)) for role in c.groups)
     early = Tally(categories, tuple(sum(p[0].counts[i] for p in pairs.values()) for i in range(len(categories))), 0)
@@ -227,8 +256,12 @@ def _characteristic(data: SurveyData, c: CharacteristicResult) -> EarlyLateChara
 
 
 def _size(group: str, counts: Sequence[int]) -> EarlyLateSize:
-    return EarlyLateSize(group, counts.count(0), sum(1 for k in counts if k),
-                         (counts.count(1), counts.count(2), sum(1 for k in counts if k >= 3)))
+    return EarlyLateSize(
+        group,
+        counts.count(0),
+        sum(1 for k in counts if k),
+        (counts.count(1), counts.count(2), sum(1 for k in counts if k >= 3)),
+    )
 
 
 def early_late(data: SurveyData, characteristics: Sequence[CharacteristicResult]) -> EarlyLate | None:
@@ -283,7 +316,7 @@ def _like_with_like(c: EarlyLateCharacteristic) -> list[EarlyLateGroup]:
 
 
 def headline(t: ReportTexts, e: EarlyLate) -> str:
-    """"Late respondents — ... — rated Leadership lower than early respondents (Level 2 or above: 30% against 62%),
+    """ "Late respondents — ... — rated Leadership lower than early respondents (Level 2 or above: 30% against 62%),
     beyond the margin of error; on the other six characteristics no detectable difference."  Where the groups are
     compared one by one, each group against itself ("among officers, rated Data Protection lower than early ones"):
     like with like, since a Total's difference could come from a different mix of officers and members on each side.
@@ -295,8 +328,14 @@ def headline(t: ReportTexts, e: EarlyLate) -> str:
         differ = [g for g in compared if g.difference in (Difference.LOWER, Difference.HIGHER, Difference.MIXED)]
         for g in differ:
             key = f"el_clause_{g.difference.value}" if g.group == TOTAL else f"el_clause_group_{g.difference.value}"
-            found.append(t(key, characteristic=c.title.get(t.language), group=t(f"cmp_group_{g.group}"),
-                           shares="; ".join(_share_text(t, s) for s in g.detected)))
+            found.append(
+                t(
+                    key,
+                    characteristic=c.title.get(t.language),
+                    group=t(f"cmp_group_{g.group}"),
+                    shares="; ".join(_share_text(t, s) for s in g.detected),
+                )
+            )
         if differ:
             continue
         if all(g.difference is Difference.NONE for g in compared):
@@ -305,13 +344,17 @@ def headline(t: ReportTexts, e: EarlyLate) -> str:
             untested[next(g.difference for g in (c.total, *compared) if g.difference in untested)] += 1
     sentences = []
     if found:
-        sentences.append(t("el_headline_found", clauses=t("el_clause_join").join(found))
-                         + (counted(t, "el_headline_others", clear) if clear else "") + ".")
+        sentences.append(
+            t("el_headline_found", clauses=t("el_clause_join").join(found))
+            + (counted(t, "el_headline_others", clear) if clear else "")
+            + "."
+        )
     elif clear:
         sentences.append(counted(t, "el_headline_none", clear))
     # Each kind of characteristic not tested, with its own reason.
-    sentences += [counted(t, f"el_headline_{d.value}", n, min=MIN_SHOWN, full=MIN_DISTRIBUTION)
-                  for d, n in untested.items() if n]
+    sentences += [
+        counted(t, f"el_headline_{d.value}", n, min=MIN_SHOWN, full=MIN_DISTRIBUTION) for d, n in untested.items() if n
+    ]
     return " ".join(sentences) or t("el_headline_nothing")
 
 
@@ -327,29 +370,63 @@ def early_late_context(report: SurveyReport, language: str = DEFAULT_LANGUAGE) -
     if e is None:
         return {"early_late": None}
     t = texts(language)
-    size_rows = [(t.group(s.group), [str(s.early), str(s.late), str(s.after[0]), str(s.after[1]), str(s.after[2])])
-                 for s in e.sizes]
+    size_rows = [
+        (t.group(s.group), [str(s.early), str(s.late), str(s.after[0]), str(s.after[1]), str(s.after[2])])
+        for s in e.sizes
+    ]
     rows = []
     for c in e.characteristics:
         for g in c.groups.values():
             header = t("el_characteristic_group", characteristic=c.title.get(language), group=t.group(g.group))
-            rows.append((header, [_median(t, g.early), _median(t, g.late), _distribution(t, g.early, g.limits[0]),
-                                  _distribution(t, g.late, g.limits[1]), difference_text(t, g)]))
+            rows.append(
+                (
+                    header,
+                    [
+                        _median(t, g.early),
+                        _median(t, g.late),
+                        _distribution(t, g.early, g.limits[0]),
+                        _distribution(t, g.late, g.limits[1]),
+                        difference_text(t, g),
+                    ],
+                )
+            )
     notes = [t("el_note_test"), t("el_note_disclosure", min=MIN_SHOWN, full=MIN_DISTRIBUTION)]
     if e.unknown:
         notes.append(counted(t, "el_note_unknown", e.unknown))
-    return {"early_late": {
-        "heading": t("el_heading"),
-        "intro": t("el_intro", authority=report.authority_name(language)),
-        "headline": headline(t, e),
-        "sizes": _table(t("el_sizes_caption"), [t("col_recipients"), t("el_col_early_n"), t("el_col_late_n"),
-                                                  t("el_col_after_1"), t("el_col_after_2"), t("el_col_after_3")],
-                        size_rows),
-        "table": _table(t("el_caption"), [t("el_col_characteristic_group"), t("el_col_early_median"),
-                                          t("el_col_late_median"), t("el_col_early"), t("el_col_late"),
-                                          t("el_col_difference")], rows) if rows else None,
-        "notes": notes,
-    }}
+    return {
+        "early_late": {
+            "heading": t("el_heading"),
+            "intro": t("el_intro", authority=report.authority_name(language)),
+            "headline": headline(t, e),
+            "sizes": _table(
+                t("el_sizes_caption"),
+                [
+                    t("col_recipients"),
+                    t("el_col_early_n"),
+                    t("el_col_late_n"),
+                    t("el_col_after_1"),
+                    t("el_col_after_2"),
+                    t("el_col_after_3"),
+                ],
+                size_rows,
+            ),
+            "table": _table(
+                t("el_caption"),
+                [
+                    t("el_col_characteristic_group"),
+                    t("el_col_early_median"),
+                    t("el_col_late_median"),
+                    t("el_col_early"),
+                    t("el_col_late"),
+                    t("el_col_difference"),
+                ],
+                rows,
+            )
+            if rows
+            else None,
+            "notes": notes,
+        }
+    }
 
 
 def render_early_late(report: SurveyReport, language: str = DEFAULT_LANGUAGE) -> str:

@@ -49,14 +49,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from reports.vocabulary import ENGLISH, LANGUAGES, WELSH
-from reports.inputs import Form, FormQuestion
-from reports.plain_text import clean_cell
 from reports.comments import scrub
+from reports.inputs import Form, FormQuestion, Response, SurveyData
 from reports.model import TOTAL, WEIGHTED, Breakdown, SurveyReport
-from reports.inputs import Response, SurveyData
+from reports.plain_text import clean_cell
 from reports.stats import pct
 from reports.texts import ReportTexts, texts
+from reports.vocabulary import ENGLISH, LANGUAGES, WELSH
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 ANSWER_SHEET = "answers"
@@ -129,10 +128,18 @@ class _Columns:
 
     def header(self, t: ReportTexts) -> list[str]:
         names = {
-            "section": t("export_col_section"), "item": t("export_col_item"), "group": t("col_group"),
-            "invited": t("col_invited"), "received": t("col_received"), "percentage": t("col_percentage"),
-            "answered": t("col_answered"), "dont_know": t("col_dont_know"), "median": t("export_col_median"),
-            "agreement": t("export_col_agreement"), "divided": t("col_divided"), "margin": t("col_margin"),
+            "section": t("export_col_section"),
+            "item": t("export_col_item"),
+            "group": t("col_group"),
+            "invited": t("col_invited"),
+            "received": t("col_received"),
+            "percentage": t("col_percentage"),
+            "answered": t("col_answered"),
+            "dont_know": t("col_dont_know"),
+            "median": t("export_col_median"),
+            "agreement": t("export_col_agreement"),
+            "divided": t("col_divided"),
+            "margin": t("col_margin"),
             "note": t("export_col_note"),
         }
         shares = [t("export_col_share", label=label) for _, label in self.categories]
@@ -140,12 +147,15 @@ class _Columns:
 
     def row(self, values: dict[str, object], shares: dict[str, object]) -> list[object]:
         """The cells of one row: figures as numbers (so a spreadsheet can chart them), "" where nothing is given."""
+
         def cell(value: object) -> object:
             return "" if value is None else value
 
-        return [*(cell(values.get(c)) for c in self.FIXED_BEFORE),
-                *(cell(shares.get(cid)) for cid, _ in self.categories),
-                *(cell(values.get(c)) for c in self.FIXED_AFTER)]
+        return [
+            *(cell(values.get(c)) for c in self.FIXED_BEFORE),
+            *(cell(shares.get(cid)) for cid, _ in self.categories),
+            *(cell(values.get(c)) for c in self.FIXED_AFTER),
+        ]
 
 
 def _categories(report: SurveyReport, language: str) -> tuple[tuple[str, str], ...]:
@@ -160,8 +170,9 @@ def _categories(report: SurveyReport, language: str) -> tuple[tuple[str, str], .
     return tuple(found.items())
 
 
-def _breakdown(t: ReportTexts, b: Breakdown | None, labels: dict[str, str], levels: bool,
-               withheld: str | None = None) -> tuple[dict[str, object], dict[str, object]]:
+def _breakdown(
+    t: ReportTexts, b: Breakdown | None, labels: dict[str, str], levels: bool, withheld: str | None = None
+) -> tuple[dict[str, object], dict[str, object]]:
     """One group's figures as the report shows them (its fixed columns, its shares by category); withheld figures
     are left out, and the note says why, in the report's words."""
     if b is None:
@@ -189,9 +200,19 @@ def report_tables(report: SurveyReport, language: str) -> tuple[list[str], list[
     rows: list[list[object]] = []
     rates_section = t("rates_heading")
     for r in report.rates:
-        rows.append(columns.row({"section": rates_section, "group": t.group(r.group), "invited": r.invited,
-                                 "received": r.responded, "percentage": r.percentage, "margin": r.margin_points},
-                                {}))
+        rows.append(
+            columns.row(
+                {
+                    "section": rates_section,
+                    "group": t.group(r.group),
+                    "invited": r.invited,
+                    "received": r.responded,
+                    "percentage": r.percentage,
+                    "margin": r.margin_points,
+                },
+                {},
+            )
+        )
     several = len(report.roles) > 1
     for c in report.characteristics:
         title = c.title.get(language)
@@ -201,8 +222,11 @@ def report_tables(report: SurveyReport, language: str) -> tuple[list[str], list[
             groups.append((WEIGHTED, c.weighted, t("weighted_withheld")))
         for group, b, withheld in groups:
             values, shares = _breakdown(t, b, {}, True, withheld)
-            rows.append(columns.row({"section": t("characteristics_heading"), "item": title,
-                                     "group": t.group(group), **values}, shares))
+            rows.append(
+                columns.row(
+                    {"section": t("characteristics_heading"), "item": title, "group": t.group(group), **values}, shares
+                )
+            )
     for theme in report.themes:
         for s in theme.statements:
             labels = {cid: label.get(language) for cid, label in zip(s.categories, s.labels, strict=True)}
@@ -212,8 +236,12 @@ def report_tables(report: SurveyReport, language: str) -> tuple[list[str], list[
             for group, b, withheld in groups:
                 wording = s.texts.get(group, s.text).get(language)
                 values, shares = _breakdown(t, b, labels, False, withheld)
-                rows.append(columns.row({"section": theme.title.get(language), "item": wording,
-                                         "group": t.group(group), **values}, shares))
+                rows.append(
+                    columns.row(
+                        {"section": theme.title.get(language), "item": wording, "group": t.group(group), **values},
+                        shares,
+                    )
+                )
     return columns.header(t), rows
 
 
@@ -224,8 +252,14 @@ def tables_csv(report: SurveyReport, language: str) -> str:
 
 def tables_xlsx(report: SurveyReport) -> bytes:
     """A sheet per language ("Tables", "Tablau"), each with the report's tables in that language."""
-    sheets = [(texts(language)("export_sheet_tables"), demonstration_note(report.demonstration, (language,)),
-               *report_tables(report, language)) for language in LANGUAGES]
+    sheets = [
+        (
+            texts(language)("export_sheet_tables"),
+            demonstration_note(report.demonstration, (language,)),
+            *report_tables(report, language),
+        )
+        for language in LANGUAGES
+    ]
     return _xlsx(sheets, title=texts(ENGLISH)("export_tables_title", authority=report.authority))
 
 
@@ -331,8 +365,11 @@ def answers_xlsx(data: SurveyData) -> bytes:
     """Two sheets, "answers" and "questions", each headed "not for publication" on its first row and on every
     printed page; every cell a string, guarded against formulas."""
     notes = _answers_notes(data)
-    return _xlsx([(ANSWER_SHEET, notes, *answer_table(data)), (QUESTION_SHEET, notes, *question_table(data))],
-                 title=texts(ENGLISH)("export_answers_title", authority=data.authority), page_header=AUDIT_ONLY)
+    return _xlsx(
+        [(ANSWER_SHEET, notes, *answer_table(data)), (QUESTION_SHEET, notes, *question_table(data))],
+        title=texts(ENGLISH)("export_answers_title", authority=data.authority),
+        page_header=AUDIT_ONLY,
+    )
 
 
 # ---- writing --------------------------------------------------------------------------------------------------------
@@ -399,8 +436,13 @@ def outputs(data: SurveyData, report: SurveyReport) -> list[tuple[str, Callable[
     """Every export of one council, as (file name, render to bytes): the publishable tables first, then the
     respondent-level files for the audit team, then the description of their columns."""
     made: list[tuple[str, Callable[[], bytes]]] = [(TABLES_XLSX, lambda: tables_xlsx(report))]
-    made += [(tables_csv_name(language), lambda language=language: csv_bytes(tables_csv(report, language)))
-             for language in LANGUAGES]
-    made += [(ANSWERS_XLSX, lambda: answers_xlsx(data)), (ANSWERS_CSV, lambda: csv_bytes(answers_csv(data))),
-             (QUESTIONS_CSV, lambda: csv_bytes(questions_csv(data)))]
+    made += [
+        (tables_csv_name(language), lambda language=language: csv_bytes(tables_csv(report, language)))
+        for language in LANGUAGES
+    ]
+    made += [
+        (ANSWERS_XLSX, lambda: answers_xlsx(data)),
+        (ANSWERS_CSV, lambda: csv_bytes(answers_csv(data))),
+        (QUESTIONS_CSV, lambda: csv_bytes(questions_csv(data))),
+    ]
     return made

@@ -36,8 +36,17 @@ from fractions import Fraction
 
 from reports.stats import responses_for_margin, target_count
 
-__all__ = ["LIKELY", "LOOKBACK", "POSSIBLE", "PRIOR", "UNLIKELY", "WAVE", "GroupForecast", "GroupHistory",
-           "forecast_group"]
+__all__ = [
+    "LIKELY",
+    "LOOKBACK",
+    "POSSIBLE",
+    "PRIOR",
+    "UNLIKELY",
+    "WAVE",
+    "GroupForecast",
+    "GroupHistory",
+    "forecast_group",
+]
 
 WAVE = timedelta(days=3)
 """How long a wave of responses lasts after the invitation or a reminder."""
@@ -150,5 +159,18 @@ def forecast_group(history: GroupHistory, opens_at: datetime, closes_at: datetim
     outlook = None
     if wanted is not None:
         outlook = LIKELY if low >= wanted else UNLIKELY if high < wanted else POSSIBLE
-    return GroupForecast(history.role, big_n, n, low, high, (low_share, high_share), from_prior, len(left), rate,
-                         wanted, outlook, responses_for_margin(n, big_n), history.target)
+    return GroupForecast(
+        history.role,
+        big_n,
+        n,
+        low,
+        high,
+        (low_share, high_share),
+        from_prior,
+        len(left),
+        rate,
+        wanted,
+        outlook,
+        responses_for_margin(n, big_n),
+        history.target,
+    )

@@ -29,8 +29,6 @@ from collections.abc import Callable, Sequence
 
 from markupsafe import Markup
 
-from reports.vocabulary import DEFAULT_LANGUAGE
-from reports.vocabulary import OFFICER
 from reports import charts as charts_module
 from reports import docx, export
 from reports.charts import Chart
@@ -40,8 +38,8 @@ from reports.documents import Document, Documents, document
 from reports.early_late import early_late_context
 from reports.failures import where
 from reports.findings import characteristic_findings, council_findings, key_findings, theme_findings
-from reports.model import TOTAL, WEIGHTED, Breakdown, SurveyReport
 from reports.inputs import SurveyData
+from reports.model import TOTAL, WEIGHTED, Breakdown, SurveyReport
 from reports.national import NationalView, national, national_comparison_context
 from reports.scoring import score
 from reports.stats import pct
@@ -52,6 +50,7 @@ from reports.summary import (
     template_environment,
     texts,
 )
+from reports.vocabulary import DEFAULT_LANGUAGE, OFFICER
 
 TEMPLATE = "report.html.j2"
 log = logging.getLogger(__name__)
@@ -62,8 +61,13 @@ def chart_context(chart: Chart) -> dict[str, object]:
     its title, and its tables, the alternative that follows it."""
     if not chart.svg.startswith("<svg"):
         raise ValueError(f"chart {chart.name!r} has no SVG")
-    return {"svg": Markup(chart.svg), "svg_wide": Markup(chart.svg_wide), "title": chart.title, "alt": chart.alt,
-            "tables": chart.tables}
+    return {
+        "svg": Markup(chart.svg),
+        "svg_wide": Markup(chart.svg_wide),
+        "title": chart.title,
+        "alt": chart.alt,
+        "tables": chart.tables,
+    }
 
 
 def _row(t: ReportTexts, group: str, b: Breakdown | None, labels: dict[str, str], levels: bool) -> dict[str, object]:
@@ -232,8 +236,11 @@ def _publisher(report: SurveyReport, language: str) -> dict[str, object] | None:
     p = report.publisher
     if p is None:
         return None
-    return {"audit_body": p.text("audit_body", language), "contact_short": p.text("contact_short", language),
-            "contact": p.lines("contact", language)}
+    return {
+        "audit_body": p.text("audit_body", language),
+        "contact_short": p.text("contact_short", language),
+        "contact": p.lines("contact", language),
+    }
 
 
 def _background(report: SurveyReport, language: str, t: ReportTexts) -> dict[str, object]:
@@ -245,8 +252,7 @@ def _background(report: SurveyReport, language: str, t: ReportTexts) -> dict[str
     where = p.text("national_report_where", language)
     title = p.text("national_report", language)
     note = t("rpt_national_report_where", title=title, where=where) if where else t("rpt_national_report", title=title)
-    return {"context": p.lines("context", language), "benefits": p.lines("benefits", language),
-            "national_report": note}
+    return {"context": p.lines("context", language), "benefits": p.lines("benefits", language), "national_report": note}
 
 
 def _annexes(t: ReportTexts, early: dict[str, object]) -> dict[str, str]:
@@ -260,12 +266,17 @@ def _annexes(t: ReportTexts, early: dict[str, object]) -> dict[str, str]:
     return annex
 
 
-def _contents(t: ReportTexts, full: bool, comparisons: object, annex: dict[str, str],
-              early: object) -> list[tuple[str, str]]:
+def _contents(
+    t: ReportTexts, full: bool, comparisons: object, annex: dict[str, str], early: object
+) -> list[tuple[str, str]]:
     """The contents list, in the document's order: the council's own results, the comparisons, the background and
     the annexes."""
-    entries = [("responses", t("rates_heading")), ("key-findings", t("fnd_key_heading")),
-               ("characteristics", t("characteristics_heading")), ("themes", t("themes_heading"))]
+    entries = [
+        ("responses", t("rates_heading")),
+        ("key-findings", t("fnd_key_heading")),
+        ("characteristics", t("characteristics_heading")),
+        ("themes", t("themes_heading")),
+    ]
     if full:
         entries.append(("comments", t("comments_heading")))
     if isinstance(comparisons, dict):
@@ -298,8 +309,9 @@ def render_report(
     return template_environment().get_template(TEMPLATE).render(**context)
 
 
-def render_national(view: NationalView, language: str = DEFAULT_LANGUAGE, *, chart: Chart | None = None,
-                    with_chart: bool = True) -> str:
+def render_national(
+    view: NationalView, language: str = DEFAULT_LANGUAGE, *, chart: Chart | None = None, with_chart: bool = True
+) -> str:
     t = texts(language)
     if chart is None and with_chart and view.characteristics:
         chart = charts_module.national_chart(view, language)
@@ -406,8 +418,12 @@ def report_documents(data: SurveyData) -> Documents:
             f"report-{language}.html",
             lambda language=language, charts=charts: render_report(report, language, full=True, charts=charts),
         )
-        outputs.put(f"report-{language}.docx", lambda language=language, charts=charts:  # E: the Word draft
-                    docx.render_docx(report, language, charts, render_report(report, language, charts=charts)))
+        outputs.put(
+            f"report-{language}.docx",
+            lambda language=language, charts=charts: (  # E: the Word draft
+                docx.render_docx(report, language, charts, render_report(report, language, charts=charts))
+            ),
+        )
     for name, render in export.outputs(data, report):  # E: the publishable tables, then the audit team's files
         outputs.put(name, render)
     return outputs.result()
@@ -449,8 +465,9 @@ def national_documents(surveys: Sequence[SurveyData]) -> Documents:
     for language in LANGUAGES:
         chart = None
         if view.characteristics:
-            chart = outputs.chart(f"chart-national-{language}.png",
-                                  lambda language=language: charts_module.national_chart(view, language))
+            chart = outputs.chart(
+                f"chart-national-{language}.png", lambda language=language: charts_module.national_chart(view, language)
+            )
         outputs.text(
             f"national-{language}.html",
             lambda language=language, chart=chart: render_national(view, language, chart=chart, with_chart=False),

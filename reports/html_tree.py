@@ -15,8 +15,31 @@ from html.parser import HTMLParser
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
 SKIPPED = {"head", "style", "script", "nav", "template", "noscript", "title"}
-INLINE = {"a", "abbr", "b", "bdi", "cite", "code", "data", "em", "i", "kbd", "mark", "q", "s", "samp", "small",
-          "span", "strong", "sub", "sup", "time", "u", "var", "br"}
+INLINE = {
+    "a",
+    "abbr",
+    "b",
+    "bdi",
+    "cite",
+    "code",
+    "data",
+    "em",
+    "i",
+    "kbd",
+    "mark",
+    "q",
+    "s",
+    "samp",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "sup",
+    "time",
+    "u",
+    "var",
+    "br",
+}
 BOLD, ITALIC = {"b", "strong", "th"}, {"em", "i", "cite"}
 
 
@@ -103,8 +126,9 @@ class Run:
     link: str | None = None  # the href of the link it is part of
 
 
-def _runs(node: Node | str, bold: bool, italic: bool, language: str | None, keep_lines: bool,
-          link: str | None = None) -> Iterator[Run]:
+def _runs(
+    node: Node | str, bold: bool, italic: bool, language: str | None, keep_lines: bool, link: str | None = None
+) -> Iterator[Run]:
     if isinstance(node, str):
         if keep_lines:
             for i, line in enumerate(node.split("\n")):
@@ -127,8 +151,14 @@ def _runs(node: Node | str, bold: bool, italic: bool, language: str | None, keep
         yield from _runs(child, bold, italic, language, keep_lines, link)
 
 
-def runs(nodes: Sequence[Node | str], *, bold: bool = False, italic: bool = False, language: str | None = None,
-         keep_lines: bool = False) -> list[Run]:
+def runs(
+    nodes: Sequence[Node | str],
+    *,
+    bold: bool = False,
+    italic: bool = False,
+    language: str | None = None,
+    keep_lines: bool = False,
+) -> list[Run]:
     """The text of ``nodes`` as runs, white space collapsed as a browser does (line breaks kept where the page keeps
     them: ``keep_lines``), without leading or trailing space."""
     found = [r for n in nodes for r in _runs(n, bold, italic, language, keep_lines) if r.text]

@@ -30,8 +30,23 @@ from reports.publisher import Publisher, WelshName
 from reports.vocabulary import DEFAULT_LANGUAGE, ROLES, SectionKind
 from reports.wording import Text, Wording
 
-__all__ = ["AskedIf", "Code", "Codebook", "Form", "FormQuestion", "FormSection", "Outcomes", "PracticeExample",
-           "Publisher", "Response", "SurveyData", "Text", "WelshName", "Wording", "key_questions"]
+__all__ = [
+    "AskedIf",
+    "Code",
+    "Codebook",
+    "Form",
+    "FormQuestion",
+    "FormSection",
+    "Outcomes",
+    "PracticeExample",
+    "Publisher",
+    "Response",
+    "SurveyData",
+    "Text",
+    "WelshName",
+    "Wording",
+    "key_questions",
+]
 
 
 # ---- the questionnaire, as reports read it ------------------------------------------------------------------------

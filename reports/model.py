@@ -35,13 +35,12 @@ from datetime import date
 from enum import IntEnum, StrEnum
 from fractions import Fraction
 
-from reports.vocabulary import in_language
-from reports.vocabulary import Side
-from reports.wording import Wording
 from reports.categories import Categories
 from reports.outcomes import Outcomes
 from reports.publisher import Publisher, WelshName
 from reports.stats import DEFAULT_TARGET_MARGIN, pct, points, target_rate
+from reports.vocabulary import Side, in_language
+from reports.wording import Wording
 
 TOTAL = "total"
 WEIGHTED = "weighted"
@@ -163,8 +162,9 @@ class RateResult:
 def same_wording(texts: Iterable[Wording]) -> bool:
     """Are these the same question in every language, spacing aside?  (A Total pools only answers to the same
     words: ``StatementResult.reworded``.)"""
-    forms = {tuple((lang, " ".join((words or "").split())) for lang, words in sorted(t.model_dump().items()))
-             for t in texts}
+    forms = {
+        tuple((lang, " ".join((words or "").split())) for lang, words in sorted(t.model_dump().items())) for t in texts
+    }
     return len(forms) <= 1
 
 
@@ -317,6 +317,7 @@ class SurveyReport:
 
 class Relation(StrEnum):
     """A council's group beside the same group at most of the other councils of its round."""
+
     BELOW = "below"  # more than half of them chose a higher level
     LEVEL = "level"  # more than half of them chose the same level
     ABOVE = "above"  # more than half of them chose a lower level
@@ -324,6 +325,7 @@ class Relation(StrEnum):
 
 class Movement(StrEnum):
     """What may be said of a group's change in one characteristic between two rounds."""
+
     UP = "up"  # a share at a level or above rose beyond its margin, and none fell beyond it
     DOWN = "down"
     MIXED = "mixed"  # one rose and one fell beyond their margins (more at both ends)
@@ -336,6 +338,7 @@ class Movement(StrEnum):
 @dataclass(frozen=True)
 class ShareChange:
     """The share at ``from_level`` or above, then and now (as published), and the test of the change."""
+
     from_level: int  # 2: Level 2 or 3; 3: Level 3
     then: Fraction
     now: Fraction
@@ -351,6 +354,7 @@ class ShareChange:
 @dataclass(frozen=True)
 class GroupChange:
     """One group's answers then and now, and what may be said of the change."""
+
     group: str  # officer | member | total
     then: Breakdown | None  # None: not asked in that round
     now: Breakdown | None
@@ -369,6 +373,7 @@ class GroupChange:
 @dataclass(frozen=True)
 class CharacteristicChange:
     """One characteristic then and now, per group."""
+
     section_id: str
     title: Wording
     groups: Mapping[str, GroupChange]  # officer, member (those in either round), total
@@ -381,6 +386,7 @@ class CharacteristicChange:
 @dataclass(frozen=True)
 class RateChange:
     """One row of the response-rate table then and now (None: no such group in that round)."""
+
     group: str
     then: RateResult | None
     now: RateResult | None
@@ -389,6 +395,7 @@ class RateChange:
 @dataclass(frozen=True)
 class Change:
     """The council's own campaign of the previous round beside this one."""
+
     previous_round: str | None
     previous_opens_on: date | None
     previous_closes_on: date | None
@@ -399,6 +406,7 @@ class Change:
 @dataclass(frozen=True)
 class Comparison:
     """What ``reports.scoring.score`` puts on ``SurveyReport.comparison`` (built in ``reports.comparison``)."""
+
     position: Position | None  # noqa: F821 - reports.peers.Position (not imported: no cycle); None: no round known
     change: Change | None  # None: no earlier round with closed fieldwork
     good_practice: GoodPractice | None  # noqa: F821 - reports.peers.GoodPractice; None: no example applies

@@ -18,16 +18,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from reports.vocabulary import DEFAULT_LANGUAGE, in_language
-from reports.wording import Wording
 from reports.comparison import group_change
-from reports.model import TOTAL, CharacteristicResult, Movement, RateResult
 from reports.inputs import SurveyData
+from reports.model import TOTAL, CharacteristicResult, Movement, RateResult
 from reports.scoring import score_characteristics
 from reports.stats import quantile
 from reports.summary import template_environment, texts
+from reports.vocabulary import DEFAULT_LANGUAGE, in_language
+from reports.wording import Wording
 
 CHANGE_TEMPLATE = "national_comparisons.html.j2"
+
 
 @dataclass(frozen=True)
 class CouncilMedians:
@@ -126,10 +127,13 @@ def _invited(rates: Sequence[RateResult]) -> int:
     return next((r.invited for r in rates if r.group == TOTAL), 0)
 
 
-def _changes(surveys: Sequence[SurveyData],
-             scored: Sequence[tuple[SurveyData, tuple[RateResult, ...], tuple[CharacteristicResult, ...]]],
-             councils: Sequence[CouncilMedians], section_ids: Sequence[str],
-             titles: dict[str, Wording]) -> tuple[tuple[NationalChange, ...], tuple[str, ...], int]:
+def _changes(
+    surveys: Sequence[SurveyData],
+    scored: Sequence[tuple[SurveyData, tuple[RateResult, ...], tuple[CharacteristicResult, ...]]],
+    councils: Sequence[CouncilMedians],
+    section_ids: Sequence[str],
+    titles: dict[str, Wording],
+) -> tuple[tuple[NationalChange, ...], tuple[str, ...], int]:
     """Per characteristic, the councils with an earlier round then and now (module docstring)."""
     earlier = [(i, score_characteristics(s.previous)) for i, s in enumerate(surveys) if s.previous is not None]
     if not earlier:
@@ -147,17 +151,19 @@ def _changes(surveys: Sequence[SurveyData],
                 continue
             moved = group_change(TOTAL, before.total, after.total, _invited(then_rates), _invited(now_rates))
             pairs.append((councils[i], before.total.median_level, after.total.median_level, moved.movement))
-        changes.append(NationalChange(
-            section_id=section_id,
-            title=titles[section_id],
-            councils=len(pairs),
-            left_out=left_out,
-            at_least_2_then=sum(1 for _, then, _, _ in pairs if then >= 2),
-            at_least_2_now=sum(1 for _, _, now, _ in pairs if now >= 2),
-            up=tuple(c for c, _, _, m in pairs if m is Movement.UP),
-            down=tuple(c for c, _, _, m in pairs if m is Movement.DOWN),
-            mixed=tuple(c for c, _, _, m in pairs if m is Movement.MIXED),
-        ))
+        changes.append(
+            NationalChange(
+                section_id=section_id,
+                title=titles[section_id],
+                councils=len(pairs),
+                left_out=left_out,
+                at_least_2_then=sum(1 for _, then, _, _ in pairs if then >= 2),
+                at_least_2_now=sum(1 for _, _, now, _ in pairs if now >= 2),
+                up=tuple(c for c, _, _, m in pairs if m is Movement.UP),
+                down=tuple(c for c, _, _, m in pairs if m is Movement.DOWN),
+                mixed=tuple(c for c, _, _, m in pairs if m is Movement.MIXED),
+            )
+        )
     return tuple(changes), rounds, len(earlier)
 
 
@@ -171,18 +177,40 @@ def national_comparison_context(view: NationalView, language: str = DEFAULT_LANG
     def names(found: Sequence[CouncilMedians]) -> str:
         return ", ".join(c.authority_name(language) for c in found) or t("cmp_none")
 
-    columns = [t("cmp_col_characteristic"), t("nat_col_councils"), t("nat_col_then"), t("nat_col_now"),
-               t("nat_col_up"), t("nat_col_down"), t("nat_col_mixed"), t("nat_col_left_out")]
-    rows = [{"header": c.title.get(language),
-             "cells": [str(c.councils), str(c.at_least_2_then), str(c.at_least_2_now), names(c.up), names(c.down),
-                       names(c.mixed), str(c.left_out)]} for c in view.changes]
+    columns = [
+        t("cmp_col_characteristic"),
+        t("nat_col_councils"),
+        t("nat_col_then"),
+        t("nat_col_now"),
+        t("nat_col_up"),
+        t("nat_col_down"),
+        t("nat_col_mixed"),
+        t("nat_col_left_out"),
+    ]
+    rows = [
+        {
+            "header": c.title.get(language),
+            "cells": [
+                str(c.councils),
+                str(c.at_least_2_then),
+                str(c.at_least_2_now),
+                names(c.up),
+                names(c.down),
+                names(c.mixed),
+                str(c.left_out),
+            ],
+        }
+        for c in view.changes
+    ]
     rounds = t("cmp_and").join(view.previous_rounds) or t("cmp_previous_unnamed")
-    return {"national_comparisons": {
-        "heading": t("nat_change_heading"),
-        "intro": t("nat_change_intro", councils=view.compared, rounds=rounds),
-        "table": {"caption": t("nat_change_caption"), "columns": columns, "rows": rows},
-        "note": t("nat_change_note"),
-    }}
+    return {
+        "national_comparisons": {
+            "heading": t("nat_change_heading"),
+            "intro": t("nat_change_intro", councils=view.compared, rounds=rounds),
+            "table": {"caption": t("nat_change_caption"), "columns": columns, "rows": rows},
+            "note": t("nat_change_note"),
+        }
+    }
 
 
 def render_national_comparisons(view: NationalView, language: str = DEFAULT_LANGUAGE) -> str:

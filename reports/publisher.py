@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 
 from reports.vocabulary import DEFAULT_LANGUAGE
 
-SOFT_TRIGGERS = frozenset({"o", "i", "gan", "ar", "am", "at", "dros", "drwy", "trwy", "heb", "wrth", "dan", "tan",
-                           "hyd"})
+SOFT_TRIGGERS = frozenset(
+    {"o", "i", "gan", "ar", "am", "at", "dros", "drwy", "trwy", "heb", "wrth", "dan", "tan", "hyd"}
+)
 """Words after which the soft mutation applies."""
 ASPIRATE_TRIGGERS = frozenset({"â", "a", "gyda", "tua", "na"})
 """Words after which the aspirate mutation applies (â, gyda: "with"; a: "and")."""
@@ -56,7 +57,7 @@ class WelshName:
         def mutate(table: Mapping[str, str]) -> str:
             for radical in sorted(table, key=len, reverse=True):
                 if first.casefold().startswith(radical):
-                    changed = table[radical] + first[len(radical):]
+                    changed = table[radical] + first[len(radical) :]
                     return (changed[:1].upper() + changed[1:] if first[:1].isupper() else changed) + tail
             return name
 

@@ -76,13 +76,16 @@ class RateTable:
 
     @classmethod
     def from_roles(
-        cls, authority: str, roles: Iterable[RoleCounts], targets: dict[str, float] | None = None, *,
+        cls,
+        authority: str,
+        roles: Iterable[RoleCounts],
+        targets: dict[str, float] | None = None,
+        *,
         fieldwork_open: bool = False,
     ) -> RateTable:
         targets = targets or {}
         rows = [
-            RateRow(r.role, r.invited, r.responded, r.started, targets.get(r.role),
-                    getattr(r, "outcomes", None))
+            RateRow(r.role, r.invited, r.responded, r.started, targets.get(r.role), getattr(r, "outcomes", None))
             for r in roles
         ]
         counted = [r.outcomes for r in rows if r.outcomes is not None]

@@ -29,18 +29,26 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 
-from reports.vocabulary import SectionKind
-from reports.inputs import Form, FormQuestion, FormSection
-from reports.wording import Wording
 from reports.categories import Categories
 from reports.comments import group_comments
 from reports.comparison import compare
 from reports.disclosure import breakdowns, tally
 from reports.early_late import early_late
-from reports.model import TOTAL, Breakdown, CharacteristicResult, RateResult, StatementResult, SurveyReport, ThemeResult, same_wording
-from reports.inputs import Response, SurveyData
+from reports.inputs import Form, FormQuestion, FormSection, Response, SurveyData
+from reports.model import (
+    TOTAL,
+    Breakdown,
+    CharacteristicResult,
+    RateResult,
+    StatementResult,
+    SurveyReport,
+    ThemeResult,
+    same_wording,
+)
 from reports.outcomes import outcome_rows
 from reports.stats import margin, respondent_weights
+from reports.vocabulary import SectionKind
+from reports.wording import Wording
 
 __all__ = ["score", "score_characteristics"]
 
@@ -105,8 +113,10 @@ class _Groups:
 
 def _rates(g: _Groups) -> tuple[RateResult, ...]:
     targets = g.data.targets or {}
-    rates = [RateResult(r, g.invited[r], g.responded[r], margin(g.responded[r], g.invited[r]), targets.get(r))
-             for r in g.roles]
+    rates = [
+        RateResult(r, g.invited[r], g.responded[r], margin(g.responded[r], g.invited[r]), targets.get(r))
+        for r in g.roles
+    ]
     total_invited, total_responded = sum(g.invited.values()), sum(g.responded.values())
     rates.append(RateResult(TOTAL, total_invited, total_responded, margin(total_responded, total_invited)))
     return tuple(rates)
@@ -206,8 +216,9 @@ def _themes(g: _Groups) -> tuple[ThemeResult, ...]:
     return tuple(themes)
 
 
-def _published(g: _Groups, characteristics: Iterable[CharacteristicResult],
-               themes: Iterable[ThemeResult]) -> dict[tuple[str, str], Breakdown]:
+def _published(
+    g: _Groups, characteristics: Iterable[CharacteristicResult], themes: Iterable[ThemeResult]
+) -> dict[tuple[str, str], Breakdown]:
     """(role, question id) -> the breakdown the report publishes of that group's answers to the question, which
     decides the comments to a follow-up asked after it (``reports.comments``)."""
     found: dict[tuple[str, str], Breakdown] = {}

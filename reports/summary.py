@@ -26,7 +26,6 @@ from collections.abc import Sequence
 
 from markupsafe import escape
 
-from reports.vocabulary import DEFAULT_LANGUAGE
 from reports.comparison import position_summary
 from reports.findings import Finding, key_findings
 from reports.model import (
@@ -60,6 +59,7 @@ from reports.texts import (  # re-exported (__all__): the report texts lived her
     template_environment,
     texts,
 )
+from reports.vocabulary import DEFAULT_LANGUAGE
 
 __all__ = [
     "COMPARISON_TEXTS_FILE",
@@ -158,9 +158,7 @@ def statement_line(s: StatementResult, t: ReportTexts, detail: bool) -> str:
     if len(s.groups) > 1:  # asked of every group in different words: each group's own figure, never a pooled one
         parts = ", ".join(f"{t.short(r)} {_agree_cell(b, t, labels)}" for r, b in s.groups.items())
         return f"{label}: {parts} ({t('sum_reworded')})"
-    parts = ", ".join(
-        f"{_agree_cell(b, t, labels)} ({t('only_group', group=t.short(r))})" for r, b in s.groups.items()
-    )
+    parts = ", ".join(f"{_agree_cell(b, t, labels)} ({t('only_group', group=t.short(r))})" for r, b in s.groups.items())
     return f"{label}: {parts}"
 
 
@@ -169,11 +167,12 @@ _NOT_COMPARED = (Movement.MEDIANS_ONLY, Movement.WITHHELD, Movement.NOT_ASKED)
 
 
 def _moved_detail(g: GroupChange, t: ReportTexts) -> str:
-    """"Level 1 → Level 2" when the median moved, else the share that did ("Level 2 or above 20% → 45%")."""
+    """ "Level 1 → Level 2" when the median moved, else the share that did ("Level 2 or above 20% → 45%")."""
     if g.then_level != g.now_level:
         return f"{t.level(g.then_level)} → {t.level(g.now_level)}"
-    return "; ".join(f"{t(f'cmp_share_from_{s.from_level}')} {pct(s.then)}% → {pct(s.now)}%"
-                     for s in g.shares if s.detected)
+    return "; ".join(
+        f"{t(f'cmp_share_from_{s.from_level}')} {pct(s.then)}% → {pct(s.now)}%" for s in g.shares if s.detected
+    )
 
 
 def comparison_lines(report: SurveyReport, t: ReportTexts) -> list[str]:
@@ -195,9 +194,16 @@ def comparison_lines(report: SurveyReport, t: ReportTexts) -> list[str]:
         if rates is not None and rates.then is not None and rates.now is not None:
             head += " " + t("cmp_summary_responses", then=rates.then.responded, now=rates.now.responded)
         totals = [(c.title.get(t.language), c.total) for c in change.characteristics if c.total is not None]
-        moved = [t("cmp_summary_moved", characteristic=title, direction=t(f"cmp_movement_{g.movement.value}"),
-                   detail=_moved_detail(g, t))
-                 for title, g in totals if g.movement in _MOVED]
+        moved = [
+            t(
+                "cmp_summary_moved",
+                characteristic=title,
+                direction=t(f"cmp_movement_{g.movement.value}"),
+                detail=_moved_detail(g, t),
+            )
+            for title, g in totals
+            if g.movement in _MOVED
+        ]
         steady = sum(1 for _, g in totals if g.movement is Movement.NONE)
         untested = sum(1 for _, g in totals if g.movement in _NOT_COMPARED)
         parts = []
@@ -214,9 +220,7 @@ def comparison_lines(report: SurveyReport, t: ReportTexts) -> list[str]:
 def _render(report: SurveyReport, language: str, theme_mode: str, findings: Sequence[Finding] = ()) -> str:
     t = texts(language)
     template = template_environment().get_template("summary.html.j2")
-    margin_cells = {
-        r.group: "" if r.margin_points is None else f"(±{r.margin_points})" for r in report.rates
-    }
+    margin_cells = {r.group: "" if r.margin_points is None else f"(±{r.margin_points})" for r in report.rates}
     characteristics = [
         (c.title.get(language), characteristic_cells(c, t, report.roles)) for c in report.characteristics
     ]

@@ -12,8 +12,19 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal
 
-__all__ = ["DEFAULT_LANGUAGE", "ENGLISH", "LANGUAGES", "MEMBER", "OFFICER", "ROLES", "WELSH", "Language",
-           "SectionKind", "Side", "in_language"]
+__all__ = [
+    "DEFAULT_LANGUAGE",
+    "ENGLISH",
+    "LANGUAGES",
+    "MEMBER",
+    "OFFICER",
+    "ROLES",
+    "WELSH",
+    "Language",
+    "SectionKind",
+    "Side",
+    "in_language",
+]
 
 Language = Literal["en", "cy"]
 ENGLISH: Language = "en"

@@ -26,12 +26,15 @@ async def append_in(conn: aiosqlite.Connection, release: Release) -> Entry:
     name is taken from the campaign when the release does not give it (the name is then kept, whatever becomes of the
     campaign)."""
     if release.authority is None and release.campaign_id is not None:
-        async with conn.execute("SELECT a.name FROM campaigns c JOIN authorities a ON a.id = c.authority_id"
-                                " WHERE c.id = ?", (release.campaign_id,)) as cur:
+        async with conn.execute(
+            "SELECT a.name FROM campaigns c JOIN authorities a ON a.id = c.authority_id WHERE c.id = ?",
+            (release.campaign_id,),
+        ) as cur:
             row = await cur.fetchone()
         if row is not None:
-            release = Release(release.at, release.who, release.what, release.campaign_id, row[0], release.detail,
-                              release.os_user)
+            release = Release(
+                release.at, release.who, release.what, release.campaign_id, row[0], release.detail, release.os_user
+            )
     async with conn.execute(f"SELECT {_COLUMNS} FROM access_log ORDER BY seq DESC LIMIT 1") as cur:
         newest = await cur.fetchone()
     entry = chain(release, None if newest is None else _entry(tuple(newest)))

@@ -10,8 +10,8 @@ from datetime import date, datetime
 
 import aiosqlite
 
-from flows.ports.access_log import Release
 from flows.model import MEMBER, OFFICER, ROLES
+from flows.ports.access_log import Release
 from flows.records import RateView, RoleRate
 from storage.access_log import append_in
 from storage.transactions import iso, transaction, write
@@ -23,19 +23,23 @@ class AuditorRepository:
 
     # ---- auditors ------------------------------------------------------------------------------------------------
 
-    async def add_auditor(self, telegram_user_id: int, now: datetime, authorities: Sequence[str] = (),
-                          release: Release | None = None) -> bool:
+    async def add_auditor(
+        self, telegram_user_id: int, now: datetime, authorities: Sequence[str] = (), release: Release | None = None
+    ) -> bool:
         """Add the auditor, or keep them, with exactly ``authorities`` (none: every council; migration 0015), and
         ``release`` in the access log, all in one transaction.  False when they already were one."""
         async with transaction(self.conn):
-            cur = await self.conn.execute("INSERT INTO auditors VALUES (?, ?) ON CONFLICT DO NOTHING",
-                                          (telegram_user_id, iso(now)))
+            cur = await self.conn.execute(
+                "INSERT INTO auditors VALUES (?, ?) ON CONFLICT DO NOTHING", (telegram_user_id, iso(now))
+            )
             added = cur.rowcount == 1
             await self.conn.execute("DELETE FROM auditor_authorities WHERE telegram_user_id = ?", (telegram_user_id,))
             for name in authorities:
                 cur = await self.conn.execute(
                     "INSERT INTO auditor_authorities (telegram_user_id, authority_id)"
-                    " SELECT ?, id FROM authorities WHERE name = ?", (telegram_user_id, name))
+                    " SELECT ?, id FROM authorities WHERE name = ?",
+                    (telegram_user_id, name),
+                )
                 if cur.rowcount != 1:
                     raise LookupError(f"no authority named {name!r}")  # rolled back: nothing is half-added
             if release is not None:
@@ -57,7 +61,8 @@ class AuditorRepository:
     async def auditor_authorities(self, telegram_user_id: int) -> list[str]:
         async with self.conn.execute(
             "SELECT a.name FROM auditor_authorities s JOIN authorities a ON a.id = s.authority_id"
-            " WHERE s.telegram_user_id = ? ORDER BY a.name", (telegram_user_id,)
+            " WHERE s.telegram_user_id = ? ORDER BY a.name",
+            (telegram_user_id,),
         ) as cur:
             return [row[0] async for row in cur]
 
@@ -74,8 +79,10 @@ class AuditorRepository:
         if keep:
             sql = "INSERT INTO chat_languages VALUES (?, ?, ?) ON CONFLICT (chat_id) DO NOTHING"
         else:
-            sql = ("INSERT INTO chat_languages VALUES (?, ?, ?) ON CONFLICT (chat_id) DO UPDATE SET"
-                   " language = excluded.language, set_at = excluded.set_at")
+            sql = (
+                "INSERT INTO chat_languages VALUES (?, ?, ?) ON CONFLICT (chat_id) DO UPDATE SET"
+                " language = excluded.language, set_at = excluded.set_at"
+            )
         return await write(self.conn, sql, (chat_id, language, iso(now))) == 1
 
     # ---- what each auditor saw at their previous /rates ----------------------------------------------------------
@@ -101,8 +108,15 @@ class AuditorRepository:
             " viewed_at = excluded.viewed_at, officer_responded = excluded.officer_responded,"
             " member_responded = excluded.member_responded, officer_started = excluded.officer_started,"
             " member_started = excluded.member_started",
-            (auditor_id, campaign_id, iso(now), by_role[OFFICER].responded, by_role[MEMBER].responded,
-             by_role[OFFICER].started, by_role[MEMBER].started),
+            (
+                auditor_id,
+                campaign_id,
+                iso(now),
+                by_role[OFFICER].responded,
+                by_role[MEMBER].responded,
+                by_role[OFFICER].started,
+                by_role[MEMBER].started,
+            ),
         )
 
     # ---- the daily digest ----------------------------------------------------------------------------------------
@@ -114,5 +128,11 @@ class AuditorRepository:
 
     async def claim_digest(self, digest_date: date, now: datetime) -> bool:
         """Record today's digest before sending it; False when it was already sent (or claimed) today."""
-        return await write(self.conn, "INSERT INTO digests VALUES (?, ?) ON CONFLICT DO NOTHING",
-                           (digest_date.isoformat(), iso(now))) == 1
+        return (
+            await write(
+                self.conn,
+                "INSERT INTO digests VALUES (?, ?) ON CONFLICT DO NOTHING",
+                (digest_date.isoformat(), iso(now)),
+            )
+            == 1
+        )

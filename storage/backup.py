@@ -127,8 +127,10 @@ def backup_database(db_path: Path, out: Path) -> BackupInfo:
         raise BackupFailed(f"cannot back up {db_path}: {exc}") from None
     if info.integrity != "ok":
         _remove_with_side_files(part)
-        raise BackupFailed(f"the copy of {db_path} failed its integrity check ({info.integrity}): the database itself "
-                           f"may be damaged; nothing was written to {out}")
+        raise BackupFailed(
+            f"the copy of {db_path} failed its integrity check ({info.integrity}): the database itself "
+            f"may be damaged; nothing was written to {out}"
+        )
     _fsync(part)
     os.replace(part, out)
     os.chmod(out, PRIVATE_FILE)
@@ -179,8 +181,10 @@ class RunLock:
         process could write either: opening it says so."""
         database = self.path.with_suffix("")
         if after_restore and interrupted_marker(database).exists():
-            raise DatabaseError(f"{what}: a restore of {database} was interrupted before it finished: run "
-                                "`datatool-bot restore FILE` again with the same backup, then start")
+            raise DatabaseError(
+                f"{what}: a restore of {database} was interrupted before it finished: run "
+                "`datatool-bot restore FILE` again with the same backup, then start"
+            )
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE)
         except OSError:
@@ -189,8 +193,9 @@ class RunLock:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
-            raise DatabaseError(f"{what}: another datatool-bot (`run`, or a restore) is using {database} right now: "
-                                "stop it first") from None
+            raise DatabaseError(
+                f"{what}: another datatool-bot (`run`, or a restore) is using {database} right now: stop it first"
+            ) from None
         self._fd = fd
         return self
 
@@ -235,8 +240,11 @@ async def restore_database(backup: Path, db_path: Path, ledger: ErasureLedger, n
     check_restorable(info, latest, str(backup))
     with RunLock(db_path).held("cannot restore", after_restore=False):
         copy_of_ledger = backup.parent / LEDGER_COPY
-        merged = ledger.merge(ErasureLedger(copy_of_ledger).entries()) if copy_of_ledger.is_file() and \
-            copy_of_ledger.resolve() != ledger.path.resolve() else 0
+        merged = (
+            ledger.merge(ErasureLedger(copy_of_ledger).entries())
+            if copy_of_ledger.is_file() and copy_of_ledger.resolve() != ledger.path.resolve()
+            else 0
+        )
         part = db_path.with_name(db_path.name + ".restoring")
         _remove_with_side_files(part)
         try:

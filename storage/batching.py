@@ -30,9 +30,15 @@ all the rest of a press's storage (measured: docs/benchmarks.md).  At most 10 ms
 
 
 class Batched(Generic[K, R]):
-    def __init__(self, run_batch: Callable[[Sequence[K]], Awaitable[list[R]]],
-                 run_one: Callable[[K], Awaitable[R]], *, spacing: float = 0.0,
-                 clock: Callable[[], float] | None = None, sleep: Callable[[float], Awaitable[object]] = asyncio.sleep):
+    def __init__(
+        self,
+        run_batch: Callable[[Sequence[K]], Awaitable[list[R]]],
+        run_one: Callable[[K], Awaitable[R]],
+        *,
+        spacing: float = 0.0,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ):
         """``spacing``: seconds a batch waits after the one before it (``clock``, default the event loop's time)."""
         self._run_batch = run_batch
         self._run_one = run_one

@@ -54,7 +54,9 @@ class Migration:
                 if buffer.strip():
                     statements.append(buffer.strip())
                 buffer = ""
-        if buffer.strip() and not all(line.strip().startswith("--") or not line.strip() for line in buffer.splitlines()):
+        if buffer.strip() and not all(
+            line.strip().startswith("--") or not line.strip() for line in buffer.splitlines()
+        ):
             raise MigrationFailed(f"{self.path.name}: incomplete SQL statement at the end of the file")
         return statements
 
@@ -78,7 +80,9 @@ async def user_version(conn: aiosqlite.Connection) -> int:
     return int(row[0]) if row else 0
 
 
-async def migrate(conn: aiosqlite.Connection, migrations: list[Migration] | None = None, *, name: str = "database") -> int:
+async def migrate(
+    conn: aiosqlite.Connection, migrations: list[Migration] | None = None, *, name: str = "database"
+) -> int:
     """Bring the schema up to date; returns the resulting version."""
     migrations = discover() if migrations is None else migrations
     latest = migrations[-1].version if migrations else 0
@@ -112,7 +116,7 @@ async def migrate(conn: aiosqlite.Connection, migrations: list[Migration] | None
 async def _refuse_foreign(conn: aiosqlite.Connection, migrations: list[Migration] | None, path: Path) -> None:
     """Refuse, without writing anything, a database that is too new or that some other program owns."""
     version = await user_version(conn)
-    known = (discover() if migrations is None else migrations)
+    known = discover() if migrations is None else migrations
     latest = known[-1].version if known else 0
     if version > latest:
         await migrate(conn, known, name=str(path))  # raises DatabaseTooNew with the full explanation
@@ -229,8 +233,9 @@ async def _check_writable(conn: aiosqlite.Connection) -> None:
     await conn.execute("ROLLBACK")
 
 
-async def connect(path: Path | str, migrations: list[Migration] | None = None, *,
-                  busy_timeout: float = BUSY_TIMEOUT) -> aiosqlite.Connection:
+async def connect(
+    path: Path | str, migrations: list[Migration] | None = None, *, busy_timeout: float = BUSY_TIMEOUT
+) -> aiosqlite.Connection:
     """Open (creating if needed) and migrate the database. Autocommit mode: transactions are explicit."""
     path = Path(path)
     if str(path) != ":memory:" and not path.parent.exists():

@@ -55,8 +55,12 @@ class Erasure:
     keep_reports: bool | None = None  # a purge: whether the compiled reports were kept (applied again alike)
 
     def line(self) -> str:
-        fields: dict[str, object] = {"erased": self.kind, "campaign": self.campaign_id, "created": self.created,
-                                     "at": self.at}
+        fields: dict[str, object] = {
+            "erased": self.kind,
+            "campaign": self.campaign_id,
+            "created": self.created,
+            "at": self.at,
+        }
         if self.invitation is not None:
             fields["invitation"] = self.invitation
         if self.keep_reports is not None:
@@ -139,7 +143,8 @@ class ErasureLedger:
                     continue
                 raise LedgerDamaged(
                     f"the erasure ledger {self.path} cannot be read at line {number}: restore the file from the "
-                    "backup folder's copy (erasures.jsonl), or remove that line if it was added by hand") from None
+                    "backup folder's copy (erasures.jsonl), or remove that line if it was added by hand"
+                ) from None
         return found
 
     def has(self, erasure: Erasure) -> bool:
@@ -163,8 +168,9 @@ class ErasureLedger:
         """After a purge: drop the campaign's withdrawal lines (with their invitation hashes), which its purge line
         covers.  Returns how many were dropped."""
         entries = self.entries()
-        kept = [e for e in entries
-                if not (e.kind == WITHDRAWAL and e.campaign_id == campaign_id and e.created == created)]
+        kept = [
+            e for e in entries if not (e.kind == WITHDRAWAL and e.campaign_id == campaign_id and e.created == created)
+        ]
         if len(kept) != len(entries):
             self.rewrite(kept)
         return len(entries) - len(kept)
@@ -177,8 +183,11 @@ class ErasureLedger:
         incoming = list(other)
         purged |= {(e.campaign_id, e.created) for e in incoming if e.kind == PURGE}
         known = set(have)
-        missing = [e for e in incoming if e not in known
-                   and not (e.kind == WITHDRAWAL and (e.campaign_id, e.created) in purged)]
+        missing = [
+            e
+            for e in incoming
+            if e not in known and not (e.kind == WITHDRAWAL and (e.campaign_id, e.created) in purged)
+        ]
         return self.append(dict.fromkeys(missing))  # each once, in their order
 
     def copy_to(self, target: Path) -> None:

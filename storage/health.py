@@ -20,8 +20,13 @@ the write-ahead log and its checkpoints, and a reminder round or a report writes
 def write_problem(path: Path, timeout: float = 2.0, min_free: int = MIN_FREE_BYTES) -> str | None:
     """None when a write could start now; otherwise a few words saying why not (no file names, nothing stored)."""
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True, timeout=timeout,
-                               isolation_level=None, check_same_thread=False)
+        conn = sqlite3.connect(
+            f"{path.resolve().as_uri()}?mode=rw",
+            uri=True,
+            timeout=timeout,
+            isolation_level=None,
+            check_same_thread=False,
+        )
     except sqlite3.Error:
         return "cannot be opened for writing"
     try:
@@ -29,8 +34,9 @@ def write_problem(path: Path, timeout: float = 2.0, min_free: int = MIN_FREE_BYT
         conn.execute("ROLLBACK")
     except sqlite3.Error as exc:
         code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
-        return {5: "locked by another writer", 6: "locked", 8: "read-only", 13: "disk full",
-                26: "not a database"}.get(code, f"not writable ({type(exc).__name__})")
+        return {5: "locked by another writer", 6: "locked", 8: "read-only", 13: "disk full", 26: "not a database"}.get(
+            code, f"not writable ({type(exc).__name__})"
+        )
     finally:
         conn.close()
     try:

@@ -25,7 +25,8 @@ class HistoryRepository:
         found: dict[str, list[datetime]] = {role: [] for role in ROLES}
         async with self.conn.execute(
             "SELECT i.role, s.submitted_at FROM submissions s JOIN invitations i ON i.id = s.invitation_id"
-            " WHERE i.campaign_id = ? AND i.revoked_at IS NULL ORDER BY s.submitted_at", (campaign_id,)
+            " WHERE i.campaign_id = ? AND i.revoked_at IS NULL ORDER BY s.submitted_at",
+            (campaign_id,),
         ) as cur:
             async for row in cur:
                 found.setdefault(row[0], []).append(_moment(row[1]))
@@ -39,7 +40,8 @@ class HistoryRepository:
             "SELECT i.role, MIN(COALESCE(r.sent_at, r.queued_at)) AS at FROM reminders r"
             " JOIN invitations i ON i.id = r.invitation_id"
             " WHERE i.campaign_id = ? AND r.status IN ('sent', 'unknown') AND r.slot NOT LIKE ?"
-            " GROUP BY i.role, r.slot ORDER BY at", (campaign_id, f"{SNOOZE_PREFIX}%")
+            " GROUP BY i.role, r.slot ORDER BY at",
+            (campaign_id, f"{SNOOZE_PREFIX}%"),
         ) as cur:
             async for row in cur:
                 found.setdefault(row[0], []).append(_moment(row[1]))

@@ -10,8 +10,8 @@ from datetime import datetime
 
 import aiosqlite
 
-from flows.ports.access_log import Release
 from flows.completion import MAX_ATTEMPTS
+from flows.ports.access_log import Release
 from flows.ports.completion import Posting
 from storage.access_log import append_in
 from storage.transactions import iso, transaction, write
@@ -27,8 +27,9 @@ class PostingRepository:
         ) as cur:
             return [row[0] async for row in cur]
 
-    async def claim(self, campaign_id: int, chat_id: int, item: str, now: datetime, *,
-                    release: Release | None = None) -> int | None:
+    async def claim(
+        self, campaign_id: int, chat_id: int, item: str, now: datetime, *, release: Release | None = None
+    ) -> int | None:
         """The attempt number when this item has not been tried in this chat yet, or failed and is due again (it is
         now committed as being sent, with ``release`` in the access log in the same transaction); None otherwise."""
         async with transaction(self.conn):
@@ -45,8 +46,17 @@ class PostingRepository:
                 await append_in(self.conn, release)
         return int(row[0]) if row else None
 
-    async def record(self, campaign_id: int, chat_id: int, item: str, status: str, now: datetime, *,
-                     not_before: datetime | None = None, error: str | None = None) -> None:
+    async def record(
+        self,
+        campaign_id: int,
+        chat_id: int,
+        item: str,
+        status: str,
+        now: datetime,
+        *,
+        not_before: datetime | None = None,
+        error: str | None = None,
+    ) -> None:
         await write(
             self.conn,
             "UPDATE postings SET status = ?, at = ?, not_before = ?, error = ?"
@@ -57,16 +67,23 @@ class PostingRepository:
     async def postings(self, campaign_id: int) -> list[Posting]:
         async with self.conn.execute(
             "SELECT chat_id, item, status, attempts, not_before FROM postings WHERE campaign_id = ?"
-            " ORDER BY chat_id, item", (campaign_id,)
+            " ORDER BY chat_id, item",
+            (campaign_id,),
         ) as cur:
-            return [Posting(row[0], row[1], row[2], row[3], datetime.fromisoformat(row[4]) if row[4] else None)
-                    async for row in cur]
+            return [
+                Posting(row[0], row[1], row[2], row[3], datetime.fromisoformat(row[4]) if row[4] else None)
+                async for row in cur
+            ]
 
     async def finished(self, campaign_id: int, now: datetime) -> None:
-        await write(self.conn, "UPDATE campaigns SET summary_posted_at = ? WHERE id = ? AND summary_posted_at IS NULL",
-                    (iso(now), campaign_id))
+        await write(
+            self.conn,
+            "UPDATE campaigns SET summary_posted_at = ? WHERE id = ? AND summary_posted_at IS NULL",
+            (iso(now), campaign_id),
+        )
 
     async def recover(self) -> int:
         """Items left ``sending`` by a crash are recorded as ``unknown`` and not posted again."""
-        return await write(self.conn, "UPDATE postings SET status = 'unknown', error = 'interrupted'"
-                                      " WHERE status = 'sending'")
+        return await write(
+            self.conn, "UPDATE postings SET status = 'unknown', error = 'interrupted' WHERE status = 'sending'"
+        )

@@ -11,9 +11,9 @@ from datetime import date, datetime, timedelta
 import aiosqlite
 
 from flows.diagnostics import isolated
+from flows.ports.reminders import CampaignWindow, Queued, ReminderPolicy, Slot
 from flows.records import ManualRound
 from flows.reminders import FINAL, MANUAL_PREFIX, SNOOZE_PREFIX
-from flows.ports.reminders import CampaignWindow, Queued, ReminderPolicy, Slot
 from storage.repositories import CampaignRepository
 from storage.transactions import iso, transaction, write
 
@@ -48,7 +48,8 @@ class ReminderRepository:
     async def open_campaigns(self, today: date) -> list[CampaignWindow]:
         async with self.conn.execute(
             "SELECT c.id, c.reminder_policy FROM campaigns c WHERE c.closed_at IS NULL AND c.opens_on <= ?"
-            " AND c.closes_on >= ?", (today.isoformat(), today.isoformat())
+            " AND c.closes_on >= ?",
+            (today.isoformat(), today.isoformat()),
         ) as cur:
             rows = [(row["id"], row["reminder_policy"]) async for row in cur]
         windows = []
@@ -59,15 +60,25 @@ class ReminderRepository:
                 campaign = await self.campaigns.campaign(campaign_id)
                 assert campaign is not None
                 below = frozenset(
-                    r.role for r in await self.campaigns.rates(campaign_id)
+                    r.role
+                    for r in await self.campaigns.rates(campaign_id)
                     if r.invited and r.responded < campaign.targets[r.role] * r.invited - 1e-9
                 )
-                windows.append(CampaignWindow(campaign.id, campaign.authority, campaign.opens_on, campaign.closes_on,
-                                              self.policy_of(raw), below))
+                windows.append(
+                    CampaignWindow(
+                        campaign.id,
+                        campaign.authority,
+                        campaign.opens_on,
+                        campaign.closes_on,
+                        self.policy_of(raw),
+                        below,
+                    )
+                )
         return windows
 
-    async def eligible(self, campaign_id: int, roles: frozenset[str], policy: ReminderPolicy,
-                       now: datetime) -> list[int]:
+    async def eligible(
+        self, campaign_id: int, roles: frozenset[str], policy: ReminderPolicy, now: datetime
+    ) -> list[int]:
         """Invitation ids that may be reminded now under the policy — reachable and not finished, under the maximum,
         not reminded within the gap, not active recently — whether for a scheduled slot or an auditor's round (SQL
         does the counting)."""
@@ -94,8 +105,9 @@ class ReminderRepository:
 
     # ---- auditors' rounds (/remind): a one-time code per confirmation ------------------------------------------
 
-    async def plan_manual(self, campaign_id: int, roles: str, invitation_ids: list[int], requested_by: int,
-                          now: datetime) -> str:
+    async def plan_manual(
+        self, campaign_id: int, roles: str, invitation_ids: list[int], requested_by: int, now: datetime
+    ) -> str:
         """Record a confirmation about to be shown: the invitations it counts, under a new one-time code."""
         code = secrets.token_urlsafe(MANUAL_CODE_BYTES)
         async with transaction(self.conn):
@@ -103,24 +115,35 @@ class ReminderRepository:
                 "INSERT INTO manual_rounds (code, campaign_id, roles, requested_by, requested_at) VALUES (?, ?, ?, ?, ?)",
                 (code, campaign_id, roles, requested_by, iso(now)),
             )
-            await self.conn.executemany("INSERT INTO manual_round_invitations (code, invitation_id) VALUES (?, ?)",
-                                        [(code, i) for i in invitation_ids])
+            await self.conn.executemany(
+                "INSERT INTO manual_round_invitations (code, invitation_id) VALUES (?, ?)",
+                [(code, i) for i in invitation_ids],
+            )
         return code
 
     async def manual_round(self, code: str) -> ManualRound | None:
         async with self.conn.execute(
             "SELECT m.code, m.campaign_id, m.roles, m.sent_at, m.sent_by, m.queued,"
             " (SELECT COUNT(*) FROM manual_round_invitations p WHERE p.code = m.code) AS planned"
-            " FROM manual_rounds m WHERE m.code = ?", (code,)
+            " FROM manual_rounds m WHERE m.code = ?",
+            (code,),
         ) as cur:
             row = await cur.fetchone()
         if row is None:
             return None
-        return ManualRound(row["code"], row["campaign_id"], row["roles"], row["planned"], row["queued"],
-                           datetime.fromisoformat(row["sent_at"]) if row["sent_at"] else None, row["sent_by"])
+        return ManualRound(
+            row["code"],
+            row["campaign_id"],
+            row["roles"],
+            row["planned"],
+            row["queued"],
+            datetime.fromisoformat(row["sent_at"]) if row["sent_at"] else None,
+            row["sent_by"],
+        )
 
-    async def claim_manual(self, code: str, roles: frozenset[str], auditor_id: int,
-                           now: datetime) -> tuple[ManualRound, bool] | None:
+    async def claim_manual(
+        self, code: str, roles: frozenset[str], auditor_id: int, now: datetime
+    ) -> tuple[ManualRound, bool] | None:
         """The first press of a confirmation: in one transaction, claim its code and queue the invitations it
         counted that are still eligible now.  Returns the round and whether this call claimed it (False: it was
         already sent), or None for an unknown code."""
@@ -133,7 +156,8 @@ class ReminderRepository:
             if fresh:
                 async with self.conn.execute(
                     "SELECT m.campaign_id, c.reminder_policy FROM manual_rounds m JOIN campaigns c ON c.id = m.campaign_id"
-                    " WHERE m.code = ?", (code,)
+                    " WHERE m.code = ?",
+                    (code,),
                 ) as cur:
                     row = await cur.fetchone()
                 assert row is not None
@@ -147,7 +171,8 @@ class ReminderRepository:
                 for invitation_id in still:
                     cur = await self.conn.execute(
                         "INSERT INTO reminders (invitation_id, slot, status, queued_at) VALUES (?, ?, 'queued', ?)"
-                        " ON CONFLICT DO NOTHING", (invitation_id, slot, iso(now)),
+                        " ON CONFLICT DO NOTHING",
+                        (invitation_id, slot, iso(now)),
                     )
                     queued += cur.rowcount
                 await self.conn.execute("UPDATE manual_rounds SET queued = ? WHERE code = ?", (queued, code))
@@ -173,15 +198,18 @@ class ReminderRepository:
         async with transaction(self.conn):
             async with self.conn.execute(
                 f"SELECT i.id, i.snoozed_until FROM invitations i WHERE i.snoozed_until <= ? AND {_ELIGIBLE}"
-                f" AND i.campaign_id IN ({placeholders})", (iso(now), *policy_for)
+                f" AND i.campaign_id IN ({placeholders})",
+                (iso(now), *policy_for),
             ) as cur:
                 due = [(row[0], row[1]) async for row in cur]
             await self.conn.executemany(
                 "INSERT INTO reminders (invitation_id, slot, status, queued_at) VALUES (?, ?, 'queued', ?)"
-                " ON CONFLICT DO NOTHING", [(i, f"{SNOOZE_PREFIX}{until}", iso(now)) for i, until in due]
+                " ON CONFLICT DO NOTHING",
+                [(i, f"{SNOOZE_PREFIX}{until}", iso(now)) for i, until in due],
             )
-            await self.conn.executemany("UPDATE invitations SET snoozed_until = NULL WHERE id = ?",
-                                        [(i,) for i, _ in due])
+            await self.conn.executemany(
+                "UPDATE invitations SET snoozed_until = NULL WHERE id = ?", [(i,) for i, _ in due]
+            )
         return len(due)
 
     async def due(self, now: datetime, limit: int) -> list[Queued]:
@@ -202,10 +230,17 @@ class ReminderRepository:
         ) as cur:
             return [
                 Queued(
-                    invitation_id=row["invitation_id"], slot=row["slot"], campaign_id=row["campaign_id"],
-                    role=row["role"], chat_id=row["chat_id"], language=row["language"], cursor=row["cursor"],
-                    authority=row["authority"], closes_on=date.fromisoformat(row["closes_on"]),
-                    final=row["slot"] == FINAL, attempts=row["attempts"],
+                    invitation_id=row["invitation_id"],
+                    slot=row["slot"],
+                    campaign_id=row["campaign_id"],
+                    role=row["role"],
+                    chat_id=row["chat_id"],
+                    language=row["language"],
+                    cursor=row["cursor"],
+                    authority=row["authority"],
+                    closes_on=date.fromisoformat(row["closes_on"]),
+                    final=row["slot"] == FINAL,
+                    attempts=row["attempts"],
                 )
                 async for row in cur
             ]
@@ -217,15 +252,28 @@ class ReminderRepository:
             return {row[0]: row[1] async for row in cur}
 
     async def mark_sending(self, invitation_id: int, slot: str, now: datetime) -> bool:
-        changed = await write(self.conn, "UPDATE reminders SET status = 'sending', attempts = attempts + 1"
-                                         " WHERE invitation_id = ? AND slot = ? AND status = 'queued'",
-                              (invitation_id, slot))
+        changed = await write(
+            self.conn,
+            "UPDATE reminders SET status = 'sending', attempts = attempts + 1"
+            " WHERE invitation_id = ? AND slot = ? AND status = 'queued'",
+            (invitation_id, slot),
+        )
         return changed == 1
 
-    async def mark(self, invitation_id: int, slot: str, status: str, now: datetime, *,
-                   not_before: datetime | None = None, error: str | None = None) -> None:
-        update = ("UPDATE reminders SET status = ?, not_before = ?, error = ?,"
-                  " sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END WHERE invitation_id = ? AND slot = ?")
+    async def mark(
+        self,
+        invitation_id: int,
+        slot: str,
+        status: str,
+        now: datetime,
+        *,
+        not_before: datetime | None = None,
+        error: str | None = None,
+    ) -> None:
+        update = (
+            "UPDATE reminders SET status = ?, not_before = ?, error = ?,"
+            " sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END WHERE invitation_id = ? AND slot = ?"
+        )
         params = (status, iso(not_before) if not_before else None, error, status, iso(now), invitation_id, slot)
         if status != "unreachable":
             await write(self.conn, update, params)  # one statement: atomic on its own
@@ -243,7 +291,8 @@ class ReminderRepository:
     async def counts(self, campaign_id: int) -> dict[str, int]:
         async with self.conn.execute(
             "SELECT r.status, COUNT(*) FROM reminders r JOIN invitations i ON i.id = r.invitation_id"
-            " WHERE i.campaign_id = ? GROUP BY r.status", (campaign_id,)
+            " WHERE i.campaign_id = ? GROUP BY r.status",
+            (campaign_id,),
         ) as cur:
             return {row[0]: row[1] async for row in cur}
 
@@ -251,6 +300,7 @@ class ReminderRepository:
         """Chats of a campaign that received this slot's reminder."""
         async with self.conn.execute(
             "SELECT i.chat_id FROM reminders r JOIN invitations i ON i.id = r.invitation_id"
-            " WHERE i.campaign_id = ? AND r.slot = ? AND r.status = 'sent' ORDER BY i.chat_id", (campaign_id, slot)
+            " WHERE i.campaign_id = ? AND r.slot = ? AND r.status = 'sent' ORDER BY i.chat_id",
+            (campaign_id, slot),
         ) as cur:
             return [row[0] async for row in cur]

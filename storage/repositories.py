@@ -20,8 +20,16 @@ from flows.records import Campaign, InvitationStatus, NewInvitation, RoleRate
 from reports.inputs import Outcomes
 from storage.transactions import iso, transaction, write
 
-__all__ = ["Campaign", "CampaignRepository", "InvitationStatus", "NewInvitation", "RoleRate", "iso", "transaction",
-           "write"]
+__all__ = [
+    "Campaign",
+    "CampaignRepository",
+    "InvitationStatus",
+    "NewInvitation",
+    "RoleRate",
+    "iso",
+    "transaction",
+    "write",
+]
 
 
 # Per role: the counts behind the rates and the outcome codes (reports/outcomes.py); key questions as JSON {role: [id]}.
@@ -54,8 +62,11 @@ FROM coded GROUP BY role
 
 
 def _role_rate(row: aiosqlite.Row, with_outcomes: bool) -> RoleRate:
-    outcomes = Outcomes(row["responded"], row["partial"], row["withdrew"], row["broke_off"], row["other"],
-                        row["non_contact"]) if with_outcomes else None
+    outcomes = (
+        Outcomes(row["responded"], row["partial"], row["withdrew"], row["broke_off"], row["other"], row["non_contact"])
+        if with_outcomes
+        else None
+    )
     return RoleRate(row["role"], row["invited"], row["started"], row["responded"], outcomes)
 
 
@@ -140,8 +151,16 @@ class CampaignRepository:
             cur = await self.conn.execute(
                 "INSERT INTO campaigns (authority_id, opens_on, closes_on, created_at, target_officer, target_member,"
                 " reminder_policy, round) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (authority_id, opens_on.isoformat(), closes_on.isoformat(), iso(now), targets[OFFICER],
-                 targets[MEMBER], reminder_policy, round),
+                (
+                    authority_id,
+                    opens_on.isoformat(),
+                    closes_on.isoformat(),
+                    iso(now),
+                    targets[OFFICER],
+                    targets[MEMBER],
+                    reminder_policy,
+                    round,
+                ),
             )
         return int(cur.lastrowid or 0)
 
@@ -158,7 +177,9 @@ class CampaignRepository:
         """The other councils' campaigns of ``campaign``'s round whose fieldwork is closed (marked closed: the bot
         marks a campaign closed within a minute of its close date), the most recent per council, by council name."""
         async with self.conn.execute(
-            _CAMPAIGN_SELECT + " WHERE c.round = ? AND c.closed_at IS NOT NULL AND a.name <> ?" + _NOT_ERASED
+            _CAMPAIGN_SELECT
+            + " WHERE c.round = ? AND c.closed_at IS NOT NULL AND a.name <> ?"
+            + _NOT_ERASED
             + " ORDER BY a.name, c.opens_on DESC, c.id DESC",
             (campaign.round, campaign.authority),
         ) as cur:
@@ -172,15 +193,18 @@ class CampaignRepository:
         """The same council's campaign of the most recent earlier round with closed fieldwork: another round, opened
         before ``campaign`` did (the latest such campaign, should that round have had two)."""
         async with self.conn.execute(
-            _CAMPAIGN_SELECT + " WHERE a.name = ? AND c.round <> ? AND c.closed_at IS NOT NULL AND c.opens_on < ?"
-            + _NOT_ERASED + " ORDER BY c.opens_on DESC, c.id DESC LIMIT 1",
+            _CAMPAIGN_SELECT
+            + " WHERE a.name = ? AND c.round <> ? AND c.closed_at IS NOT NULL AND c.opens_on < ?"
+            + _NOT_ERASED
+            + " ORDER BY c.opens_on DESC, c.id DESC LIMIT 1",
             (campaign.authority, campaign.round, campaign.opens_on.isoformat()),
         ) as cur:
             row = await cur.fetchone()
         return _campaign(row) if row else None
 
-    async def update_campaign(self, campaign_id: int, *, closes_on: date, targets: dict[str, float],
-                              reminder_policy: str | None = None) -> None:
+    async def update_campaign(
+        self, campaign_id: int, *, closes_on: date, targets: dict[str, float], reminder_policy: str | None = None
+    ) -> None:
         """Store a campaign's close date and targets, and its own reminder policy (JSON) when one is given."""
         async with transaction(self.conn):
             await self.conn.execute(
@@ -245,7 +269,8 @@ class CampaignRepository:
         """Revoke an invitation by reference: "revoked", "already revoked" or "not found"."""
         async with transaction(self.conn):
             cur = await self.conn.execute(
-                "UPDATE invitations SET revoked_at = ? WHERE reference = ? AND revoked_at IS NULL", (iso(now), reference)
+                "UPDATE invitations SET revoked_at = ? WHERE reference = ? AND revoked_at IS NULL",
+                (iso(now), reference),
             )
             if cur.rowcount == 1:
                 return "revoked"
@@ -264,8 +289,9 @@ class CampaignRepository:
         keys = json.dumps({role: list(ids) for role, ids in (key_questions or {}).items()})
         async with self.conn.execute(_RATES, (keys, keys, campaign_id)) as cur:
             found = {row["role"]: _role_rate(row, key_questions is not None) async for row in cur}
-        return [found.get(role, RoleRate(role, 0, 0, 0, None if key_questions is None else Outcomes()))
-                for role in ROLES]
+        return [
+            found.get(role, RoleRate(role, 0, 0, 0, None if key_questions is None else Outcomes())) for role in ROLES
+        ]
 
     async def responded_since(self, campaign_id: int, since: str) -> dict[str, int]:
         async with self.conn.execute(

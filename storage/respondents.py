@@ -44,19 +44,28 @@ _INVITATION_TABLES = "\nFROM invitations i" + _INVITATION_JOINS
 _INVITATION_SELECT = _INVITATION_COLUMNS + _INVITATION_TABLES
 # The answers as ONE JSON object {question: value or null}, only when the invitation is bound to the asker: one row
 # per press whatever the number of answers, parsed by json.loads (a row per answer cost a late press twice as much).
-_ANSWERS_OF = (", CASE WHEN i.telegram_user_id = {} THEN (SELECT json_group_object(x.question_id, x.value)"
-               " FROM answers x WHERE x.invitation_id = i.id) END AS answers")
+_ANSWERS_OF = (
+    ", CASE WHEN i.telegram_user_id = {} THEN (SELECT json_group_object(x.question_id, x.value)"
+    " FROM answers x WHERE x.invitation_id = i.id) END AS answers"
+)
 _WITH_ANSWERS_SELECT = _INVITATION_COLUMNS + _ANSWERS_OF.format("?") + _INVITATION_TABLES + "WHERE i.id = ?"
 # Many at once (storage/batching.py): `wanted` lists (invitation id, Telegram user) pairs; answers only where they match.
-_MANY_WITH_ANSWERS_SELECT = (_INVITATION_COLUMNS + ", w.wanted, w.asker" + _ANSWERS_OF.format("w.asker")
-                             + "\nFROM wanted w JOIN invitations i ON i.id = w.wanted" + _INVITATION_JOINS)
+_MANY_WITH_ANSWERS_SELECT = (
+    _INVITATION_COLUMNS
+    + ", w.wanted, w.asker"
+    + _ANSWERS_OF.format("w.asker")
+    + "\nFROM wanted w JOIN invitations i ON i.id = w.wanted"
+    + _INVITATION_JOINS
+)
 _RECORD = "INSERT INTO progress (invitation_id, answers, cursor, at, update_id) VALUES "
 _HANDLED = "INSERT INTO handled_updates (update_id, handled_at) VALUES (?, ?)"
 # The invitation becomes the one this person's typed text goes to (the highest focus among theirs); ``shown_by``: the
 # update that put its current screen there, when one did.
-_FOCUS = ("UPDATE invitations SET focus = COALESCE((SELECT MAX(j.focus) FROM invitations j"
-          " WHERE j.telegram_user_id = invitations.telegram_user_id), 0) + 1,"
-          " shown_by = COALESCE(?, shown_by) WHERE id = ?")
+_FOCUS = (
+    "UPDATE invitations SET focus = COALESCE((SELECT MAX(j.focus) FROM invitations j"
+    " WHERE j.telegram_user_id = invitations.telegram_user_id), 0) + 1,"
+    " shown_by = COALESCE(?, shown_by) WHERE id = ?"
+)
 HANDLED_KEPT = timedelta(days=2)
 """How long an update's id is kept (``handled_updates``): Telegram keeps an unconfirmed update for 24 hours."""
 
@@ -104,8 +113,14 @@ class RespondentRepository:
     The read and the write on every press run inline on ``reader`` and ``writer`` when given; the write is batched
     (``storage/batching.py``): presses recorded at the same time share one statement and one commit."""
 
-    def __init__(self, conn: aiosqlite.Connection, reader: sqlite3.Connection | None = None,
-                 writer: sqlite3.Connection | None = None, *, spacing: float = COMMIT_SPACING):
+    def __init__(
+        self,
+        conn: aiosqlite.Connection,
+        reader: sqlite3.Connection | None = None,
+        writer: sqlite3.Connection | None = None,
+        *,
+        spacing: float = COMMIT_SPACING,
+    ):
         """``reader`` and ``writer``: connections on the event loop's thread (``storage.database.open_reader`` and
         ``open_writer``) for the read and the write on every press; without them those go through ``conn`` too.
         ``spacing``: the least time between two commits of answers (``storage.batching.COMMIT_SPACING``)."""
@@ -144,15 +159,17 @@ class RespondentRepository:
 
     async def _read_many(self, keys: Sequence[tuple[int, int]]) -> list[Progress | None]:
         wanted = "WITH wanted (wanted, asker) AS (VALUES " + ", ".join(["(?, ?)"] * len(keys)) + ") "
-        rows = await self.conn.execute_fetchall(wanted + _MANY_WITH_ANSWERS_SELECT,
-                                                [value for key in keys for value in key])
+        rows = await self.conn.execute_fetchall(
+            wanted + _MANY_WITH_ANSWERS_SELECT, [value for key in keys for value in key]
+        )
         found = {(row["wanted"], row["asker"]): row for row in rows}
         return [_progress(found[key]) if key in found else None for key in keys]
 
     async def bound_in_campaign(self, campaign_id: int, telegram_user_id: int) -> Invitation | None:
         return await self._one(
             "WHERE i.campaign_id = ? AND i.telegram_user_id = ? AND i.revoked_at IS NULL ORDER BY i.id LIMIT 1",
-            campaign_id, telegram_user_id,
+            campaign_id,
+            telegram_user_id,
         )
 
     async def invitation_for_user(self, telegram_user_id: int) -> Invitation | None:
@@ -181,8 +198,9 @@ class RespondentRepository:
         return await write(self.conn, "DELETE FROM handled_updates WHERE handled_at < ?", (iso(now - HANDLED_KEPT),))
 
     @contextlib.asynccontextmanager
-    async def _once(self, update_id: int | None, now: datetime,
-                    invitation_id: int | None = None) -> AsyncIterator[aiosqlite.Connection]:
+    async def _once(
+        self, update_id: int | None, now: datetime, invitation_id: int | None = None
+    ) -> AsyncIterator[aiosqlite.Connection]:
         """A write transaction that also records ``update_id`` (when given), so the change and the fact that this
         update made it commit together; a second delivery of the update raises ``AlreadyHandled``, changing nothing.
         ``invitation_id``: the invitation changed, whose ``shown_by`` becomes this update."""
@@ -198,8 +216,16 @@ class RespondentRepository:
                 raise AlreadyHandled(update_id) from None
             raise
 
-    async def bind(self, invitation_id: int, telegram_user_id: int, chat_id: int, now: datetime,
-                   language_hint: str = DEFAULT_LANGUAGE, *, update_id: int | None = None) -> bool:
+    async def bind(
+        self,
+        invitation_id: int,
+        telegram_user_id: int,
+        chat_id: int,
+        now: datetime,
+        language_hint: str = DEFAULT_LANGUAGE,
+        *,
+        update_id: int | None = None,
+    ) -> bool:
         async with self._once(update_id, now) as conn:
             cur = await conn.execute(
                 "UPDATE invitations SET telegram_user_id = ?, chat_id = ?, language = NULL, language_hint = ?,"
@@ -213,18 +239,22 @@ class RespondentRepository:
 
     async def mark_notice_seen(self, invitation_id: int, now: datetime, *, update_id: int | None = None) -> None:
         async with self._once(update_id, now) as conn:
-            await conn.execute("UPDATE invitations SET notice_seen_at = ?, last_seen_at = ? WHERE id = ?",
-                               (iso(now), iso(now), invitation_id))
+            await conn.execute(
+                "UPDATE invitations SET notice_seen_at = ?, last_seen_at = ? WHERE id = ?",
+                (iso(now), iso(now), invitation_id),
+            )
             await conn.execute(_FOCUS, (update_id, invitation_id))
 
     async def focus(self, invitation_id: int, *, shown_by: int | None = None) -> None:
         await write(self.conn, _FOCUS, (shown_by, invitation_id))
 
-    async def withdraw_user(self, telegram_user_id: int, now: datetime, *,
-                            update_id: int | None = None) -> list[Invitation]:
+    async def withdraw_user(
+        self, telegram_user_id: int, now: datetime, *, update_id: int | None = None
+    ) -> list[Invitation]:
         async with self._once(update_id, now) as conn:
-            async with conn.execute(_INVITATION_SELECT + "WHERE i.telegram_user_id = ? ORDER BY i.id",
-                                    (telegram_user_id,)) as cur:
+            async with conn.execute(
+                _INVITATION_SELECT + "WHERE i.telegram_user_id = ? ORDER BY i.id", (telegram_user_id,)
+            ) as cur:
                 withdrawn = [_invitation(row) async for row in cur]
             ids = [(invitation.id,) for invitation in withdrawn]
             # the erasure ledger, outside the database, before this commits: a restored backup cannot bring them back
@@ -241,7 +271,8 @@ class RespondentRepository:
             # the stored reports of a closed campaign still hold the answers: rebuilt next, or at start-up after a crash
             await conn.executemany(
                 "INSERT INTO pending_rebuilds (campaign_id, since) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                sorted({(invitation.campaign_id, iso(now)) for invitation in withdrawn if invitation.closed}))
+                sorted({(invitation.campaign_id, iso(now)) for invitation in withdrawn if invitation.closed}),
+            )
         if withdrawn:
             await self.checkpoint()
         return withdrawn
@@ -265,11 +296,19 @@ class RespondentRepository:
 
     async def answers(self, invitation_id: int) -> dict[str, str | None]:
         rows = await self.conn.execute_fetchall(
-            "SELECT question_id, value FROM answers WHERE invitation_id = ?", (invitation_id,))
+            "SELECT question_id, value FROM answers WHERE invitation_id = ?", (invitation_id,)
+        )
         return {row["question_id"]: row["value"] for row in rows}
 
-    async def record(self, invitation_id: int, answers: dict[str, str | None], cursor: str | None, now: datetime,
-                     *, update_id: int | None = None) -> None:
+    async def record(
+        self,
+        invitation_id: int,
+        answers: dict[str, str | None],
+        cursor: str | None,
+        now: datetime,
+        *,
+        update_id: int | None = None,
+    ) -> None:
         """Every answer, the new cursor and the update that made them (``update_id``), all or nothing, in one statement
         (the ``progress`` view, migrations 0009 and 0013) shared with the presses recorded at the same time; returns
         once it is committed.  ``AlreadyHandled`` when that update was recorded before."""
@@ -289,8 +328,9 @@ class RespondentRepository:
             await write(self.conn, sql, params)
         return [None] * len(rows)
 
-    async def submit(self, invitation_id: int, questionnaire_id: str, version: int, now: datetime, *,
-                     update_id: int | None = None) -> bool:
+    async def submit(
+        self, invitation_id: int, questionnaire_id: str, version: int, now: datetime, *, update_id: int | None = None
+    ) -> bool:
         async with self._once(update_id, now, invitation_id) as conn:
             cur = await conn.execute(
                 "INSERT INTO submissions (invitation_id, questionnaire_id, questionnaire_version, submitted_at)"
@@ -299,8 +339,9 @@ class RespondentRepository:
             )
             return cur.rowcount == 1
 
-    async def set_language(self, invitation_id: int, language: str, now: datetime | None = None, *,
-                           update_id: int | None = None) -> None:
+    async def set_language(
+        self, invitation_id: int, language: str, now: datetime | None = None, *, update_id: int | None = None
+    ) -> None:
         if now is None:  # not a person's choice (seeding the benchmark): nothing is put on screen
             await write(self.conn, "UPDATE invitations SET language = ? WHERE id = ?", (language, invitation_id))
             return
@@ -308,12 +349,15 @@ class RespondentRepository:
             await conn.execute("UPDATE invitations SET language = ? WHERE id = ?", (language, invitation_id))
             await conn.execute(_FOCUS, (update_id, invitation_id))
 
-    async def snooze(self, invitation_id: int, until: datetime, now: datetime | None = None, *,
-                     update_id: int | None = None) -> None:
+    async def snooze(
+        self, invitation_id: int, until: datetime, now: datetime | None = None, *, update_id: int | None = None
+    ) -> None:
         async with self._once(update_id, now or until, invitation_id) as conn:
             await conn.execute("UPDATE invitations SET snoozed_until = ? WHERE id = ?", (iso(until), invitation_id))
 
     async def reminders_off(self, invitation_id: int, now: datetime, *, update_id: int | None = None) -> None:
         async with self._once(update_id, now, invitation_id) as conn:
-            await conn.execute("UPDATE invitations SET reminders_off_at = ?, snoozed_until = NULL WHERE id = ?",
-                               (iso(now), invitation_id))
+            await conn.execute(
+                "UPDATE invitations SET reminders_off_at = ?, snoozed_until = NULL WHERE id = ?",
+                (iso(now), invitation_id),
+            )

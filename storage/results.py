@@ -28,14 +28,16 @@ WHERE i.results_wanted_at IS NOT NULL AND i.chat_id IS NOT NULL AND i.revoked_at
 
 
 class RespondentRecords(RespondentRepository):
-    async def want_results(self, invitation_id: int, wanted: bool, now: datetime, *,
-                           update_id: int | None = None) -> ResultsChoice:
+    async def want_results(
+        self, invitation_id: int, wanted: bool, now: datetime, *, update_id: int | None = None
+    ) -> ResultsChoice:
         """The choice is fixed once the results message to this invitation has been claimed (``ResultsRepository``),
         checked in the same transaction."""
         async with self._once(update_id, now, invitation_id):
             async with self.conn.execute(
                 "SELECT i.results_wanted_at IS NOT NULL, d.invitation_id IS NOT NULL FROM invitations i"
-                " LEFT JOIN results_deliveries d ON d.invitation_id = i.id WHERE i.id = ?", (invitation_id,)
+                " LEFT JOIN results_deliveries d ON d.invitation_id = i.id WHERE i.id = ?",
+                (invitation_id,),
             ) as cur:
                 row = await cur.fetchone()
             if row is None:
@@ -44,8 +46,10 @@ class RespondentRecords(RespondentRepository):
                 return ResultsChoice.TOO_LATE
             if bool(row[0]) == wanted:
                 return ResultsChoice.UNCHANGED
-            await self.conn.execute("UPDATE invitations SET results_wanted_at = ? WHERE id = ?",
-                                    (iso(now) if wanted else None, invitation_id))
+            await self.conn.execute(
+                "UPDATE invitations SET results_wanted_at = ? WHERE id = ?",
+                (iso(now) if wanted else None, invitation_id),
+            )
         return ResultsChoice.CHANGED
 
 
@@ -55,7 +59,8 @@ class ResultsRepository:
 
     async def due(self, now: datetime, limit: int) -> list[Wanted]:
         rows = await self.conn.execute_fetchall(
-            "SELECT i.id, i.campaign_id, i.chat_id, COALESCE(i.language, i.language_hint, 'en')" + _OWED
+            "SELECT i.id, i.campaign_id, i.chat_id, COALESCE(i.language, i.language_hint, 'en')"
+            + _OWED
             + " AND NOT EXISTS (SELECT 1 FROM results_deliveries d WHERE d.invitation_id = i.id"
             "   AND NOT (d.status = 'failed' AND d.attempts < ? AND d.not_before IS NOT NULL AND d.not_before <= ?))"
             " ORDER BY i.id LIMIT ?",
@@ -67,7 +72,8 @@ class ResultsRepository:
         async with transaction(self.conn):
             async with self.conn.execute(
                 "INSERT INTO results_deliveries (invitation_id, status, at, attempts) SELECT i.id, 'sending', ?, 1"
-                + _OWED + " AND i.id = ?"
+                + _OWED
+                + " AND i.id = ?"
                 " ON CONFLICT DO UPDATE SET status = 'sending', at = excluded.at, attempts = attempts + 1,"
                 " not_before = NULL"
                 " WHERE status = 'failed' AND attempts < ? AND not_before IS NOT NULL AND not_before <= excluded.at"
@@ -77,8 +83,15 @@ class ResultsRepository:
                 row = await cur.fetchone()
         return int(row[0]) if row else None
 
-    async def record(self, invitation_id: int, status: str, now: datetime, *, not_before: datetime | None = None,
-                     error: str | None = None) -> None:
+    async def record(
+        self,
+        invitation_id: int,
+        status: str,
+        now: datetime,
+        *,
+        not_before: datetime | None = None,
+        error: str | None = None,
+    ) -> None:
         await write(
             self.conn,
             "UPDATE results_deliveries SET status = ?, at = ?, not_before = ?, error = ? WHERE invitation_id = ?",
@@ -86,5 +99,7 @@ class ResultsRepository:
         )
 
     async def recover(self) -> int:
-        return await write(self.conn, "UPDATE results_deliveries SET status = 'unknown', error = 'interrupted'"
-                                      " WHERE status = 'sending'")
+        return await write(
+            self.conn,
+            "UPDATE results_deliveries SET status = 'unknown', error = 'interrupted' WHERE status = 'sending'",
+        )

@@ -25,11 +25,11 @@ import aiosqlite
 
 from flows.access_log import PURGE as LOGGED_PURGE
 from flows.access_log import SCHEDULE, moment
-from flows.ports.access_log import Release
 from flows.access_log import WITHDRAWAL as LOGGED_WITHDRAWAL
 from flows.completion import slug
-from flows.records import Campaign
+from flows.ports.access_log import Release
 from flows.ports.retention import CampaignRetention, Holding, PurgeState
+from flows.records import Campaign
 from storage.access_log import append_in
 from storage.erasures import PURGE, WITHDRAWAL, Erasure, ErasureLedger, ledger_of
 from storage.repositories import _CAMPAIGN_SELECT, _campaign
@@ -49,8 +49,10 @@ SELECT (SELECT COUNT(*) FROM invitations WHERE campaign_id = :c) AS invitations,
        (SELECT COUNT(*) FROM answers x JOIN invitations i ON i.id = x.invitation_id WHERE i.campaign_id = :c
         AND x.value IS NOT NULL AND x.question_id IN (SELECT value FROM json_each(:text))) AS free_text
 """
-_PURGE_COLUMNS = ("claimed_at, expired_at, keep_reports, erased_at, finished_at, reapplied_at, invitations, identities,"
-                  " answers, free_text, files")
+_PURGE_COLUMNS = (
+    "claimed_at, expired_at, keep_reports, erased_at, finished_at, reapplied_at, invitations, identities,"
+    " answers, free_text, files"
+)
 # A withdrawal applied again from the ledger: the same rows and columns as RespondentRepository.withdraw_user.
 _WITHDRAW_ONE = (
     "UPDATE invitations SET telegram_user_id = NULL, chat_id = NULL, language = NULL, language_hint = NULL,"
@@ -61,10 +63,21 @@ _WITHDRAW_ONE = (
 
 
 def _purge_state(row: aiosqlite.Row) -> PurgeState:
-    erased = None if row["erased_at"] is None else Holding(row["invitations"] or 0, row["identities"] or 0,
-                                                             row["answers"] or 0, row["free_text"] or 0)
-    return PurgeState(row["claimed_at"], row["expired_at"], bool(row["keep_reports"]), row["erased_at"],
-                      row["finished_at"], row["reapplied_at"], erased, row["files"])
+    erased = (
+        None
+        if row["erased_at"] is None
+        else Holding(row["invitations"] or 0, row["identities"] or 0, row["answers"] or 0, row["free_text"] or 0)
+    )
+    return PurgeState(
+        row["claimed_at"],
+        row["expired_at"],
+        bool(row["keep_reports"]),
+        row["erased_at"],
+        row["finished_at"],
+        row["reapplied_at"],
+        erased,
+        row["files"],
+    )
 
 
 class RetentionRepository:
@@ -75,8 +88,10 @@ class RetentionRepository:
 
     async def retention(self) -> list[CampaignRetention]:
         campaigns = await self.conn.execute_fetchall(_CAMPAIGN_SELECT + " ORDER BY c.id")
-        purges = {row["campaign_id"]: _purge_state(row) for row in await self.conn.execute_fetchall(
-            f"SELECT campaign_id, {_PURGE_COLUMNS} FROM purges")}
+        purges = {
+            row["campaign_id"]: _purge_state(row)
+            for row in await self.conn.execute_fetchall(f"SELECT campaign_id, {_PURGE_COLUMNS} FROM purges")
+        }
         return [CampaignRetention(_campaign(row), row["retention_days"], purges.get(row["id"])) for row in campaigns]
 
     async def holding(self, campaign_id: int, free_text_questions: frozenset[str]) -> Holding:
@@ -84,7 +99,8 @@ class RetentionRepository:
 
     async def notice_read(self, campaign_id: int) -> bool:
         rows = await self.conn.execute_fetchall(
-            "SELECT 1 FROM invitations WHERE campaign_id = ? AND notice_seen_at IS NOT NULL LIMIT 1", (campaign_id,))
+            "SELECT 1 FROM invitations WHERE campaign_id = ? AND notice_seen_at IS NOT NULL LIMIT 1", (campaign_id,)
+        )
         return bool(rows)
 
     async def pending_rebuild(self, campaign_id: int) -> bool:
@@ -100,20 +116,27 @@ class RetentionRepository:
         await write(self.conn, "DELETE FROM pending_rebuilds WHERE campaign_id = ?", (campaign_id,))
 
     async def claim(self, campaign_id: int, now: datetime, expired_at: datetime, keep_reports: bool) -> bool:
-        return await write(
-            self.conn,
-            "INSERT INTO purges (campaign_id, claimed_at, expired_at, keep_reports) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (campaign_id) DO NOTHING",
-            (campaign_id, iso(now), iso(expired_at), int(keep_reports))) == 1
+        return (
+            await write(
+                self.conn,
+                "INSERT INTO purges (campaign_id, claimed_at, expired_at, keep_reports) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (campaign_id) DO NOTHING",
+                (campaign_id, iso(now), iso(expired_at), int(keep_reports)),
+            )
+            == 1
+        )
 
-    async def erase(self, campaign_id: int, now: datetime, free_text_questions: frozenset[str],
-                    release: Release | None = None) -> Holding:
+    async def erase(
+        self, campaign_id: int, now: datetime, free_text_questions: frozenset[str], release: Release | None = None
+    ) -> Holding:
         """One transaction: the ledger line (outside the database, fsync'd before the commit), every respondent-level
         row, the counts and ``erased_at``, and ``release`` in the access log.  The purge must have been claimed."""
         async with transaction(self.conn) as conn:
             rows = await conn.execute_fetchall(
                 "SELECT p.erased_at, p.keep_reports, p.invitations, p.identities, p.answers, p.free_text, c.created_at"
-                " FROM purges p JOIN campaigns c ON c.id = p.campaign_id WHERE p.campaign_id = ?", (campaign_id,))
+                " FROM purges p JOIN campaigns c ON c.id = p.campaign_id WHERE p.campaign_id = ?",
+                (campaign_id,),
+            )
             claimed = next(iter(rows), None)
             if claimed is None:
                 raise LookupError(f"campaign {campaign_id}: a purge must be claimed before it erases anything")
@@ -122,20 +145,27 @@ class RetentionRepository:
             holding = await _holding(conn, campaign_id, free_text_questions)
             ledger = await ledger_of(conn)
             if ledger is not None:
-                await asyncio.to_thread(_record_purge, ledger, Erasure(
-                    PURGE, campaign_id, claimed["created_at"], iso(now), keep_reports=bool(claimed["keep_reports"])))
+                await asyncio.to_thread(
+                    _record_purge,
+                    ledger,
+                    Erasure(
+                        PURGE, campaign_id, claimed["created_at"], iso(now), keep_reports=bool(claimed["keep_reports"])
+                    ),
+                )
             await _delete_respondent_rows(conn, campaign_id)
             await conn.execute(
                 "UPDATE purges SET erased_at = ?, invitations = ?, identities = ?, answers = ?, free_text = ?"
                 " WHERE campaign_id = ?",
-                (iso(now), holding.invitations, holding.identities, holding.answers, holding.free_text, campaign_id))
+                (iso(now), holding.invitations, holding.identities, holding.answers, holding.free_text, campaign_id),
+            )
             if release is not None:
                 await append_in(conn, release)
         return holding
 
     async def files_removed(self, campaign_id: int, count: int) -> None:
-        await write(self.conn, "UPDATE purges SET files = COALESCE(files, 0) + ? WHERE campaign_id = ?",
-                    (count, campaign_id))
+        await write(
+            self.conn, "UPDATE purges SET files = COALESCE(files, 0) + ? WHERE campaign_id = ?", (count, campaign_id)
+        )
 
     async def checkpoint(self) -> bool:
         return await checkpoint(self.conn)
@@ -144,42 +174,60 @@ class RetentionRepository:
         """The purge is complete.  Its campaign's withdrawal lines then leave the ledger (the purge line covers them,
         and the invitation hashes they hold are what the purge removes)."""
         rows = await self.conn.execute_fetchall("SELECT created_at FROM campaigns WHERE id = ?", (campaign_id,))
-        await write(self.conn, "UPDATE purges SET finished_at = ? WHERE campaign_id = ? AND finished_at IS NULL",
-                    (iso(now), campaign_id))
+        await write(
+            self.conn,
+            "UPDATE purges SET finished_at = ? WHERE campaign_id = ? AND finished_at IS NULL",
+            (iso(now), campaign_id),
+        )
         ledger = await ledger_of(self.conn)
         if ledger is not None and rows:
             dropped = await asyncio.to_thread(ledger.forget_withdrawals, campaign_id, next(iter(rows))[0])
             if dropped:
-                log.info("campaign %s: %d withdrawal line(s) of the erasure ledger covered by its purge", campaign_id,
-                         dropped)
+                log.info(
+                    "campaign %s: %d withdrawal line(s) of the erasure ledger covered by its purge",
+                    campaign_id,
+                    dropped,
+                )
 
     # ---- notices ---------------------------------------------------------------------------------------------------
 
-    async def claim_notice(self, campaign_id: int, chat_id: int, kind: str, expires_at: datetime, now: datetime,
-                           retry_before: datetime) -> bool:
-        return await write(
-            self.conn,
-            "INSERT INTO retention_notices (campaign_id, chat_id, kind, expires_at, status, at)"
-            " VALUES (?, ?, ?, ?, 'sending', ?)"
-            " ON CONFLICT (campaign_id, kind, expires_at, chat_id) DO UPDATE SET status = 'sending', at = excluded.at"
-            " WHERE retention_notices.status = 'failed' AND retention_notices.at < ?",
-            (campaign_id, chat_id, kind, iso(expires_at), iso(now), iso(retry_before))) == 1
+    async def claim_notice(
+        self, campaign_id: int, chat_id: int, kind: str, expires_at: datetime, now: datetime, retry_before: datetime
+    ) -> bool:
+        return (
+            await write(
+                self.conn,
+                "INSERT INTO retention_notices (campaign_id, chat_id, kind, expires_at, status, at)"
+                " VALUES (?, ?, ?, ?, 'sending', ?)"
+                " ON CONFLICT (campaign_id, kind, expires_at, chat_id) DO UPDATE SET status = 'sending', at = excluded.at"
+                " WHERE retention_notices.status = 'failed' AND retention_notices.at < ?",
+                (campaign_id, chat_id, kind, iso(expires_at), iso(now), iso(retry_before)),
+            )
+            == 1
+        )
 
-    async def settle_notice(self, campaign_id: int, chat_id: int, kind: str, expires_at: datetime, status: str,
-                            now: datetime) -> None:
-        await write(self.conn, "UPDATE retention_notices SET status = ?, at = ?"
-                               " WHERE campaign_id = ? AND chat_id = ? AND kind = ? AND expires_at = ?",
-                    (status, iso(now), campaign_id, chat_id, kind, iso(expires_at)))
+    async def settle_notice(
+        self, campaign_id: int, chat_id: int, kind: str, expires_at: datetime, status: str, now: datetime
+    ) -> None:
+        await write(
+            self.conn,
+            "UPDATE retention_notices SET status = ?, at = ?"
+            " WHERE campaign_id = ? AND chat_id = ? AND kind = ? AND expires_at = ?",
+            (status, iso(now), campaign_id, chat_id, kind, iso(expires_at)),
+        )
 
     async def release_notice(self, campaign_id: int, chat_id: int, kind: str, expires_at: datetime) -> None:
-        await write(self.conn, "DELETE FROM retention_notices"
-                               " WHERE campaign_id = ? AND chat_id = ? AND kind = ? AND expires_at = ?",
-                    (campaign_id, chat_id, kind, iso(expires_at)))
+        await write(
+            self.conn,
+            "DELETE FROM retention_notices WHERE campaign_id = ? AND chat_id = ? AND kind = ? AND expires_at = ?",
+            (campaign_id, chat_id, kind, iso(expires_at)),
+        )
 
     async def notices(self, campaign_id: int, kind: str, expires_at: datetime) -> dict[int, str]:
         rows = await self.conn.execute_fetchall(
             "SELECT chat_id, status FROM retention_notices WHERE campaign_id = ? AND kind = ? AND expires_at = ?",
-            (campaign_id, kind, iso(expires_at)))
+            (campaign_id, kind, iso(expires_at)),
+        )
         return {row["chat_id"]: row["status"] for row in rows}
 
     async def recover_notices(self) -> int:
@@ -194,16 +242,20 @@ async def _holding(conn: aiosqlite.Connection, campaign_id: int, free_text_quest
 
 async def _delete_respondent_rows(conn: aiosqlite.Connection, campaign_id: int) -> None:
     for table in RESPONDENT_TABLES:
-        await conn.execute(f"DELETE FROM {table} WHERE invitation_id IN"
-                           " (SELECT id FROM invitations WHERE campaign_id = ?)", (campaign_id,))
+        await conn.execute(
+            f"DELETE FROM {table} WHERE invitation_id IN (SELECT id FROM invitations WHERE campaign_id = ?)",
+            (campaign_id,),
+        )
     await conn.execute("DELETE FROM invitations WHERE campaign_id = ?", (campaign_id,))
     await conn.execute("DELETE FROM pending_rebuilds WHERE campaign_id = ?", (campaign_id,))
 
 
 def _record_purge(ledger: ErasureLedger, erasure: Erasure) -> None:
     """Once per campaign: a purge re-applied or resumed finds its line already there."""
-    if not any(e.kind == PURGE and e.campaign_id == erasure.campaign_id and e.created == erasure.created
-               for e in ledger.entries()):
+    if not any(
+        e.kind == PURGE and e.campaign_id == erasure.campaign_id and e.created == erasure.created
+        for e in ledger.entries()
+    ):
         ledger.append([erasure])
 
 
@@ -230,7 +282,9 @@ async def record_withdrawals(conn: aiosqlite.Connection, invitation_ids: Sequenc
     marks = ", ".join("?" * len(invitation_ids))
     rows = await conn.execute_fetchall(
         f"SELECT i.token_hash, i.campaign_id, c.created_at FROM invitations i JOIN campaigns c ON c.id = i.campaign_id"
-        f" WHERE i.id IN ({marks}) ORDER BY i.id", tuple(invitation_ids))
+        f" WHERE i.id IN ({marks}) ORDER BY i.id",
+        tuple(invitation_ids),
+    )
     erasures = [Erasure(WITHDRAWAL, row["campaign_id"], row["created_at"], iso(now), row["token_hash"]) for row in rows]
     await asyncio.to_thread(ledger.append, erasures)
 
@@ -285,7 +339,8 @@ async def _reapply_withdrawal(conn: aiosqlite.Connection, entry: Erasure, now: d
             " EXISTS (SELECT 1 FROM answers x WHERE x.invitation_id = i.id) AS answered"
             " FROM invitations i JOIN campaigns c ON c.id = i.campaign_id"
             " WHERE i.token_hash = ? AND c.id = ? AND c.created_at = ?",
-            (entry.invitation, entry.campaign_id, entry.created))
+            (entry.invitation, entry.campaign_id, entry.created),
+        )
         found = next(iter(rows), None)
         if found is None:
             return 0
@@ -294,11 +349,22 @@ async def _reapply_withdrawal(conn: aiosqlite.Connection, entry: Erasure, now: d
             for table in RESPONDENT_TABLES:
                 await tx.execute(f"DELETE FROM {table} WHERE invitation_id = ?", (found["id"],))
             await tx.execute(_WITHDRAW_ONE, (entry.at, found["id"]))
-            await append_in(tx, Release(moment(now), SCHEDULE, LOGGED_WITHDRAWAL, entry.campaign_id, None, REAPPLIED
-                                        .format(what="1 invitation: answers and Telegram identity", at=entry.at)))
+            await append_in(
+                tx,
+                Release(
+                    moment(now),
+                    SCHEDULE,
+                    LOGGED_WITHDRAWAL,
+                    entry.campaign_id,
+                    None,
+                    REAPPLIED.format(what="1 invitation: answers and Telegram identity", at=entry.at),
+                ),
+            )
             if found["closed"]:
-                await tx.execute("INSERT INTO pending_rebuilds (campaign_id, since) VALUES (?, ?)"
-                                 " ON CONFLICT DO NOTHING", (entry.campaign_id, entry.at))
+                await tx.execute(
+                    "INSERT INTO pending_rebuilds (campaign_id, since) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                    (entry.campaign_id, entry.at),
+                )
             return 1
         if not bound and (found["withdrawn_at"] is None or found["withdrawn_at"] < entry.at):
             await tx.execute("UPDATE invitations SET withdrawn_at = ? WHERE id = ?", (entry.at, found["id"]))
@@ -308,18 +374,33 @@ async def _reapply_withdrawal(conn: aiosqlite.Connection, entry: Erasure, now: d
 async def _reapply_purge(conn: aiosqlite.Connection, entry: Erasure, now: datetime) -> bool:
     rows = await conn.execute_fetchall(
         "SELECT c.id, p.erased_at, p.finished_at FROM campaigns c LEFT JOIN purges p ON p.campaign_id = c.id"
-        " WHERE c.id = ? AND c.created_at = ?", (entry.campaign_id, entry.created))
+        " WHERE c.id = ? AND c.created_at = ?",
+        (entry.campaign_id, entry.created),
+    )
     found = next(iter(rows), None)
     if found is None or found["erased_at"] is not None:
         return False
-    await write(conn, "INSERT INTO purges (campaign_id, claimed_at, expired_at, keep_reports, reapplied_at)"
-                      " VALUES (?, ?, ?, ?, ?) ON CONFLICT (campaign_id) DO UPDATE SET reapplied_at = excluded.reapplied_at",
-                (entry.campaign_id, entry.at, entry.at, int(entry.keep_reports is not False), iso(now)))
+    await write(
+        conn,
+        "INSERT INTO purges (campaign_id, claimed_at, expired_at, keep_reports, reapplied_at)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (campaign_id) DO UPDATE SET reapplied_at = excluded.reapplied_at",
+        (entry.campaign_id, entry.at, entry.at, int(entry.keep_reports is not False), iso(now)),
+    )
     repo = RetentionRepository(conn)
     holding = await repo.holding(entry.campaign_id, frozenset())
-    await repo.erase(entry.campaign_id, now, frozenset(), Release(
-        moment(now), SCHEDULE, LOGGED_PURGE, entry.campaign_id, None,
-        REAPPLIED.format(what=f"{holding.invitations} invitation(s), {holding.answers} answer(s)", at=entry.at)))
+    await repo.erase(
+        entry.campaign_id,
+        now,
+        frozenset(),
+        Release(
+            moment(now),
+            SCHEDULE,
+            LOGGED_PURGE,
+            entry.campaign_id,
+            None,
+            REAPPLIED.format(what=f"{holding.invitations} invitation(s), {holding.answers} answer(s)", at=entry.at),
+        ),
+    )
     return True
 
 

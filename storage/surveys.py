@@ -24,8 +24,15 @@ class SurveyRepository:
     def __init__(self, conn: aiosqlite.Connection):
         self.conn = conn
 
-    async def load(self, campaign: Campaign, questionnaires: dict[str, Questionnaire], *, interim: bool,
-                   with_comparisons: bool = False, with_previous: bool | None = None) -> SurveyData:
+    async def load(
+        self,
+        campaign: Campaign,
+        questionnaires: dict[str, Questionnaire],
+        *,
+        interim: bool,
+        with_comparisons: bool = False,
+        with_previous: bool | None = None,
+    ) -> SurveyData:
         """Submitted responses only (a respondent who has not submitted is not a response); invited excludes
         revoked.
 
@@ -84,8 +91,10 @@ class SurveyRepository:
             authority=campaign.authority,
             authority_cy=campaign.authority_cy,
             invited={r.role: r.invited for r in rates},
-            responses=[Response(role=role, answers=answers.get(i, {}), language=lang, reminders_before=before)
-                       for i, (role, lang, before) in people.items()],
+            responses=[
+                Response(role=role, answers=answers.get(i, {}), language=lang, reminders_before=before)
+                for i, (role, lang, before) in people.items()
+            ],
             questionnaires=questionnaires,
             interim=interim,
             opens_on=campaign.opens_on,
@@ -95,8 +104,14 @@ class SurveyRepository:
             outcomes={r.role: r.outcomes for r in rates if r.outcomes is not None},
         )
 
-    async def add_submitted(self, responses: Sequence[tuple[int, Response]], questionnaires: dict[str, Questionnaire],
-                            now: datetime, *, first_user: int = 9_000_000_000) -> None:
+    async def add_submitted(
+        self,
+        responses: Sequence[tuple[int, Response]],
+        questionnaires: dict[str, Questionnaire],
+        now: datetime,
+        *,
+        first_user: int = 9_000_000_000,
+    ) -> None:
         """Write many submitted responses to existing, unopened invitations at once: ``(invitation id, response)``.
 
         Each invitation is left as answering through the bot leaves it: bound to a Telegram account (user and chat
@@ -114,8 +129,10 @@ class SurveyRepository:
                 "UPDATE invitations SET telegram_user_id = ?, chat_id = ?, language = ?, language_hint = ?,"
                 " cursor = ?, bound_at = ?, last_seen_at = ?, notice_seen_at = ?"
                 " WHERE id = ? AND role = ? AND telegram_user_id IS NULL AND revoked_at IS NULL",
-                [(first_user + i, first_user + i, r.language, r.language, REVIEW, stamp, stamp, stamp, i, r.role)
-                 for i, r in responses],
+                [
+                    (first_user + i, first_user + i, r.language, r.language, REVIEW, stamp, stamp, stamp, i, r.role)
+                    for i, r in responses
+                ],
             )
             if bound.rowcount != len(responses):
                 raise ValueError("each response needs an unopened, unrevoked invitation of its role")

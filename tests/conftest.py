@@ -56,7 +56,11 @@ async def emulator() -> AsyncIterator:
 async def world(emulator, tmp_path: Path, clock: FakeClock, questionnaires):
     from tests.support import World, make_settings, seed_campaign
 
-    w = World(emu=emulator, settings=make_settings(emulator, tmp_path / "datatool.db"), clock=clock,
-              questionnaires=questionnaires)
+    w = World(
+        emu=emulator,
+        settings=make_settings(emulator, tmp_path / "datatool.db"),
+        clock=clock,
+        questionnaires=questionnaires,
+    )
     await seed_campaign(w)
     return w

@@ -28,7 +28,6 @@ from flows.ports.errors import AlreadyHandled, StorageUnavailable
 from flows.ports.respondents import Invitation, ResultsChoice
 from flows.tokens import hash_token, new_token
 
-
 HANDLED_KEPT = timedelta(days=2)  # as storage.repositories.HANDLED_KEPT
 
 
@@ -98,9 +97,16 @@ class MemoryStore:
 
     # ---- seeding (what CampaignRepository does for the command line) --------------------------------------------
 
-    def seed_campaign(self, authority: str, opens_on: date, closes_on: date, now: datetime, *,
-                      per_role: dict[str, int] | None = None,
-                      tokens: dict[str, list[str]] | None = None) -> SeededCampaign:
+    def seed_campaign(
+        self,
+        authority: str,
+        opens_on: date,
+        closes_on: date,
+        now: datetime,
+        *,
+        per_role: dict[str, int] | None = None,
+        tokens: dict[str, list[str]] | None = None,
+    ) -> SeededCampaign:
         """A campaign with invitations, referenced like ``C1-O0001``; ``tokens`` (per role) replaces random ones."""
         if closes_on < opens_on:
             raise ValueError("the close date is before the open date")
@@ -121,7 +127,8 @@ class MemoryStore:
                 invitation_id = max(self.invitations, default=0) + 1
                 reference = f"C{campaign_id}-{role[0].upper()}{n:04d}"
                 self.invitations[invitation_id] = _Invitation(
-                    invitation_id, campaign_id, role, reference, token_hash, iso(now))
+                    invitation_id, campaign_id, role, reference, token_hash, iso(now)
+                )
                 seeded.invitation_ids[role].append(invitation_id)
         return seeded
 
@@ -138,12 +145,18 @@ class MemoryStore:
         return {q: v for q, (v, _) in self.answer_rows.get(invitation_id, {}).items()}
 
     def snapshot(self) -> dict[str, Any]:
-        return copy.deepcopy({
-            "campaigns": self.campaigns, "invitations": self.invitations, "answers": self.answer_rows,
-            "submissions": self.submissions, "reminders": self.reminders,
-            "results_deliveries": self.results_deliveries, "handled_updates": self.handled_updates,
-            "pending_rebuilds": self.pending,
-        })
+        return copy.deepcopy(
+            {
+                "campaigns": self.campaigns,
+                "invitations": self.invitations,
+                "answers": self.answer_rows,
+                "submissions": self.submissions,
+                "reminders": self.reminders,
+                "results_deliveries": self.results_deliveries,
+                "handled_updates": self.handled_updates,
+                "pending_rebuilds": self.pending,
+            }
+        )
 
     def _write(self, update_id: int | None = None, now: datetime | None = None) -> None:
         """Before a write: the failure knob, then the update's record (INSERT INTO handled_updates, whose primary key
@@ -164,8 +177,11 @@ class MemoryStore:
     def _focus(self, row: _Invitation, shown_by: int | None) -> None:
         # UPDATE invitations SET focus = COALESCE((SELECT MAX(j.focus) FROM invitations j
         #   WHERE j.telegram_user_id = invitations.telegram_user_id), 0) + 1, shown_by = COALESCE(?, shown_by)
-        mine = [r.focus for r in self.invitations.values()
-                if row.telegram_user_id is not None and r.telegram_user_id == row.telegram_user_id]
+        mine = [
+            r.focus
+            for r in self.invitations.values()
+            if row.telegram_user_id is not None and r.telegram_user_id == row.telegram_user_id
+        ]
         row.focus = max(mine, default=0) + 1
         if shown_by is not None:
             row.shown_by = shown_by
@@ -192,9 +208,11 @@ class MemoryStore:
             notice_seen=row.notice_seen_at is not None,
             shown_by=row.shown_by,
             authority_cy=None,
-            several=row.telegram_user_id is not None and sum(
-                r.telegram_user_id == row.telegram_user_id and r.revoked_at is None
-                for r in self.invitations.values()) > 1,
+            several=row.telegram_user_id is not None
+            and sum(
+                r.telegram_user_id == row.telegram_user_id and r.revoked_at is None for r in self.invitations.values()
+            )
+            > 1,
         )
 
     async def invitation_by_token_hash(self, token_hash: str) -> Invitation | None:
@@ -207,7 +225,9 @@ class MemoryStore:
         row = self.invitations.get(invitation_id) if isinstance(invitation_id, int) else None
         return self._view(row) if row is not None else None
 
-    async def with_answers(self, invitation_id: int, telegram_user_id: int) -> tuple[Invitation, dict[str, str | None]] | None:
+    async def with_answers(
+        self, invitation_id: int, telegram_user_id: int
+    ) -> tuple[Invitation, dict[str, str | None]] | None:
         # LEFT JOIN answers x ON x.invitation_id = i.id AND i.telegram_user_id = ? WHERE i.id = ?
         invitation = await self.invitation_by_id(invitation_id)
         if invitation is None:
@@ -220,8 +240,13 @@ class MemoryStore:
     async def bound_in_campaign(self, campaign_id: int, telegram_user_id: int) -> Invitation | None:
         # WHERE i.campaign_id = ? AND i.telegram_user_id = ? AND i.revoked_at IS NULL ORDER BY i.id LIMIT 1
         found = sorted(
-            (row for row in self.invitations.values()
-             if row.campaign_id == campaign_id and row.telegram_user_id == telegram_user_id and row.revoked_at is None),
+            (
+                row
+                for row in self.invitations.values()
+                if row.campaign_id == campaign_id
+                and row.telegram_user_id == telegram_user_id
+                and row.revoked_at is None
+            ),
             key=lambda row: row.id,
         )
         return self._view(found[0]) if found else None
@@ -230,8 +255,11 @@ class MemoryStore:
         # WHERE i.telegram_user_id = ? AND i.revoked_at IS NULL ORDER BY i.focus DESC, i.last_seen_at DESC, i.id DESC
         # LIMIT 1 (in SQLite NULL sorts before every string, so a NULL last_seen_at comes last in DESC order)
         found = sorted(
-            (row for row in self.invitations.values()
-             if row.telegram_user_id == telegram_user_id and row.revoked_at is None),
+            (
+                row
+                for row in self.invitations.values()
+                if row.telegram_user_id == telegram_user_id and row.revoked_at is None
+            ),
             key=lambda row: (row.focus, row.last_seen_at is not None, row.last_seen_at or "", row.id),
             reverse=True,
         )
@@ -266,8 +294,16 @@ class MemoryStore:
 
     # ---- writes: each one whole or not at all --------------------------------------------------------------------
 
-    async def bind(self, invitation_id: int, telegram_user_id: int, chat_id: int, now: datetime,
-                   language_hint: str = "en", *, update_id: int | None = None) -> bool:
+    async def bind(
+        self,
+        invitation_id: int,
+        telegram_user_id: int,
+        chat_id: int,
+        now: datetime,
+        language_hint: str = "en",
+        *,
+        update_id: int | None = None,
+    ) -> bool:
         # UPDATE invitations SET telegram_user_id = ?, chat_id = ?, language = NULL, language_hint = ?, bound_at = ?,
         #   last_seen_at = ?, withdrawn_at = NULL WHERE id = ? AND telegram_user_id IS NULL AND revoked_at IS NULL
         self._write(update_id, now)
@@ -275,7 +311,12 @@ class MemoryStore:
         row = self.invitations.get(invitation_id)
         if row is None or row.telegram_user_id is not None or row.revoked_at is not None:
             return False
-        row.telegram_user_id, row.chat_id, row.language, row.language_hint = telegram_user_id, chat_id, None, language_hint
+        row.telegram_user_id, row.chat_id, row.language, row.language_hint = (
+            telegram_user_id,
+            chat_id,
+            None,
+            language_hint,
+        )
         row.bound_at = row.last_seen_at = at
         row.withdrawn_at = None
         self._focus(row, update_id)
@@ -294,8 +335,9 @@ class MemoryStore:
         if (row := self.invitations.get(invitation_id)) is not None:
             self._focus(row, shown_by)
 
-    async def withdraw_user(self, telegram_user_id: int, now: datetime, *,
-                            update_id: int | None = None) -> list[Invitation]:
+    async def withdraw_user(
+        self, telegram_user_id: int, now: datetime, *, update_id: int | None = None
+    ) -> list[Invitation]:
         # SELECT ... WHERE i.telegram_user_id = ? ORDER BY i.id; then for each: DELETE FROM answers / submissions /
         # reminders / results_deliveries WHERE invitation_id = ?; UPDATE invitations SET telegram_user_id = NULL,
         # chat_id = NULL, language = NULL, language_hint = NULL, cursor = NULL, bound_at = NULL, last_seen_at = NULL,
@@ -304,8 +346,9 @@ class MemoryStore:
         # pending_rebuilds for each closed campaign
         self._write(update_id, now)
         at = iso(now)
-        rows = sorted((r for r in self.invitations.values() if r.telegram_user_id == telegram_user_id),
-                      key=lambda r: r.id)
+        rows = sorted(
+            (r for r in self.invitations.values() if r.telegram_user_id == telegram_user_id), key=lambda r: r.id
+        )
         withdrawn = [self._view(row) for row in rows]
         for row in rows:
             self.answer_rows.pop(row.id, None)
@@ -330,8 +373,15 @@ class MemoryStore:
         self._write()
         self.pending.pop(campaign_id, None)
 
-    async def record(self, invitation_id: int, answers: dict[str, str | None], cursor: str | None,
-                     now: datetime, *, update_id: int | None = None) -> None:
+    async def record(
+        self,
+        invitation_id: int,
+        answers: dict[str, str | None],
+        cursor: str | None,
+        now: datetime,
+        *,
+        update_id: int | None = None,
+    ) -> None:
         # INSERT INTO handled_updates; INSERT INTO answers ... ON CONFLICT (invitation_id, question_id) DO UPDATE SET
         # value, answered_at; UPDATE invitations SET cursor = ?, last_seen_at = ?, unreachable_at = NULL, shown_by,
         # focus WHERE id = ?
@@ -345,8 +395,9 @@ class MemoryStore:
             row.cursor, row.last_seen_at, row.unreachable_at = cursor, at, None
             self._focus(row, update_id)
 
-    async def submit(self, invitation_id: int, questionnaire_id: str, version: int, now: datetime, *,
-                     update_id: int | None = None) -> bool:
+    async def submit(
+        self, invitation_id: int, questionnaire_id: str, version: int, now: datetime, *, update_id: int | None = None
+    ) -> bool:
         # INSERT INTO submissions ... ON CONFLICT (invitation_id) DO NOTHING
         if invitation_id not in self.invitations:
             raise sqlite3.IntegrityError("FOREIGN KEY constraint failed")
@@ -357,8 +408,9 @@ class MemoryStore:
         self.submissions[invitation_id] = (questionnaire_id, version, iso(now))
         return True
 
-    async def set_language(self, invitation_id: int, language: str, now: datetime | None = None, *,
-                           update_id: int | None = None) -> None:
+    async def set_language(
+        self, invitation_id: int, language: str, now: datetime | None = None, *, update_id: int | None = None
+    ) -> None:
         # UPDATE invitations SET language = ? WHERE id = ?; with a time (a person's choice), then _FOCUS
         self._write(update_id if now is not None else None, now)
         if (row := self.invitations.get(invitation_id)) is not None:
@@ -366,8 +418,9 @@ class MemoryStore:
             if now is not None:
                 self._focus(row, update_id)
 
-    async def snooze(self, invitation_id: int, until: datetime, now: datetime | None = None, *,
-                     update_id: int | None = None) -> None:
+    async def snooze(
+        self, invitation_id: int, until: datetime, now: datetime | None = None, *, update_id: int | None = None
+    ) -> None:
         # UPDATE invitations SET snoozed_until = ? WHERE id = ?
         self._write(update_id, now or until)
         self._changed_by(invitation_id, update_id)
@@ -383,8 +436,9 @@ class MemoryStore:
         if (row := self.invitations.get(invitation_id)) is not None:
             row.reminders_off_at, row.snoozed_until = at, None
 
-    async def want_results(self, invitation_id: int, wanted: bool, now: datetime, *,
-                           update_id: int | None = None) -> ResultsChoice:
+    async def want_results(
+        self, invitation_id: int, wanted: bool, now: datetime, *, update_id: int | None = None
+    ) -> ResultsChoice:
         # SELECT i.results_wanted_at IS NOT NULL, d.invitation_id IS NOT NULL FROM invitations i
         #   LEFT JOIN results_deliveries d ON d.invitation_id = i.id WHERE i.id = ?;
         # then UPDATE invitations SET results_wanted_at = ? WHERE id = ?, all in one transaction

@@ -66,11 +66,49 @@ TYPED = st.one_of(
         st.sampled_from(["a", "ŵ", "w\u0302", "<", "&", "\U0001f600", "a\x1b"]),
         st.integers(1990, 2010),
     ),
-    st.lists(st.sampled_from(["<b>", "</b>", "<i>", "&amp;", "&", "<", ">", '<a href="x">', "</a>", "<tg-spoiler>",
-                              "*bold*", "_", "`", "\n", "words", "&#0;", "&lt;"]), min_size=1, max_size=12).map("".join),
+    st.lists(
+        st.sampled_from(
+            [
+                "<b>",
+                "</b>",
+                "<i>",
+                "&amp;",
+                "&",
+                "<",
+                ">",
+                '<a href="x">',
+                "</a>",
+                "<tg-spoiler>",
+                "*bold*",
+                "_",
+                "`",
+                "\n",
+                "words",
+                "&#0;",
+                "&lt;",
+            ]
+        ),
+        min_size=1,
+        max_size=12,
+    ).map("".join),
     # answers typed at a button question (flows/questions/typed.py), some of them not quite an option
-    st.sampled_from(["2", "Level 1", "lefel 3", "dau", "DK", "don't know", "ddim yn gwybod", "Strongly agree",
-                     "cytuno’n gryf", "neither", "4", "level 2 please", "agree strongly"]),
+    st.sampled_from(
+        [
+            "2",
+            "Level 1",
+            "lefel 3",
+            "dau",
+            "DK",
+            "don't know",
+            "ddim yn gwybod",
+            "Strongly agree",
+            "cytuno’n gryf",
+            "neither",
+            "4",
+            "level 2 please",
+            "agree strongly",
+        ]
+    ),
 )
 COMMENTS = (  # what people type as answers when they answer on: markup that must always be shown escaped
     "Budgets < needs & <b>data</b> is <i>scattered",

@@ -49,7 +49,9 @@ class World:
             yield services
 
     def driver(self, user_id: int, language_code: str = "en") -> UserDriver:
-        return UserDriver(self.emu, self.emu.add_user(user_id, first_name=f"User {user_id}", language_code=language_code))
+        return UserDriver(
+            self.emu, self.emu.add_user(user_id, first_name=f"User {user_id}", language_code=language_code)
+        )
 
 
 def make_settings(emu: BotApiEmulator, db_path: Path, **extra: object) -> Settings:
@@ -66,8 +68,9 @@ def make_settings(emu: BotApiEmulator, db_path: Path, **extra: object) -> Settin
 
 
 async def seed_campaign(world: World, *, per_role: int = 5, authority: str = AUTHORITY) -> None:
-    world.campaign_id, world.tokens = await add_campaign(world, authority, officers=per_role, members=per_role,
-                                                         opened=1, closes_in=27)
+    world.campaign_id, world.tokens = await add_campaign(
+        world, authority, officers=per_role, members=per_role, opened=1, closes_in=27
+    )
 
 
 def payloads(message) -> list[str]:
@@ -104,7 +107,8 @@ async def stored_answers(db_path: Path, token: str) -> dict[str, str | None]:
     async with aiosqlite.connect(db_path) as conn:
         async with conn.execute(
             "SELECT a.question_id, a.value FROM answers a JOIN invitations i ON i.id = a.invitation_id"
-            " WHERE i.token_hash = ? ORDER BY a.question_id", (hash_token(token),)
+            " WHERE i.token_hash = ? ORDER BY a.question_id",
+            (hash_token(token),),
         ) as cur:
             return {row[0]: row[1] async for row in cur}
 
@@ -129,8 +133,16 @@ async def onboard(driver, token: str, language: str = "English", *, timeout: flo
     await driver.tap(callbacks.encode(Action.CONSENT), timeout=timeout)
 
 
-async def seed_progress(db_path: Path, campaign_id: int, role: str, *, submitted: int, started: int = 0,
-                        when: str = "2026-11-25T09:00:00+00:00", first_user: int = 5_000_000) -> None:
+async def seed_progress(
+    db_path: Path,
+    campaign_id: int,
+    role: str,
+    *,
+    submitted: int,
+    started: int = 0,
+    when: str = "2026-11-25T09:00:00+00:00",
+    first_user: int = 5_000_000,
+) -> None:
     """Mark invitations of a role as submitted / started directly in the database (figures tests)."""
     async with aiosqlite.connect(db_path) as conn:
         async with conn.execute(
@@ -151,25 +163,37 @@ async def seed_progress(db_path: Path, campaign_id: int, role: str, *, submitted
         await conn.commit()
 
 
-async def add_campaign(world: World, authority: str, *, officers: int, members: int, closes_in: int = 20,
-                       opened: int = 3) -> tuple[int, dict[str, list[str]]]:
+async def add_campaign(
+    world: World, authority: str, *, officers: int, members: int, closes_in: int = 20, opened: int = 3
+) -> tuple[int, dict[str, list[str]]]:
     """Another campaign in the world's database, opened ``opened`` days before the world's today (UTC), with its
     tokens per role: created and invited as the command line does (``flows.campaigns``)."""
     today = world.clock.now().date()
     async with admin_services(world.settings, world.clock) as admin:
-        campaign_id = await admin.campaigns.create(authority, today - timedelta(days=opened),
-                                                   today + timedelta(days=closes_in))
+        campaign_id = await admin.campaigns.create(
+            authority, today - timedelta(days=opened), today + timedelta(days=closes_in)
+        )
         tokens: dict[str, list[str]] = {}
         for role, count in (("officer", officers), ("member", members)):
-            issued = await admin.campaigns.issue_invitations(campaign_id, role, count,
-                                                             world.settings.bot_username or "")
+            issued = await admin.campaigns.issue_invitations(
+                campaign_id, role, count, world.settings.bot_username or ""
+            )
             tokens[role] = [i.token for i in issued]
     return campaign_id, tokens
 
 
-async def seed_answers(db_path: Path, campaign_id: int, role: str, questionnaire: Questionnaire, *, count: int,
-                       level: str = "l2", agree: str = "a", comment: str | None = "A comment",
-                       first_user: int = 9_000_000) -> None:
+async def seed_answers(
+    db_path: Path,
+    campaign_id: int,
+    role: str,
+    questionnaire: Questionnaire,
+    *,
+    count: int,
+    level: str = "l2",
+    agree: str = "a",
+    comment: str | None = "A comment",
+    first_user: int = 9_000_000,
+) -> None:
     """``count`` submitted respondents of a role with a full set of answers (no follow-ups triggered)."""
     from flows import engine
 
@@ -180,7 +204,8 @@ async def seed_answers(db_path: Path, campaign_id: int, role: str, questionnaire
     async with aiosqlite.connect(db_path) as conn:
         async with conn.execute(
             "SELECT i.id FROM invitations i JOIN submissions s ON s.invitation_id = i.id"
-            " WHERE i.campaign_id = ? AND i.role = ? AND i.telegram_user_id >= ?", (campaign_id, role, first_user)
+            " WHERE i.campaign_id = ? AND i.role = ? AND i.telegram_user_id >= ?",
+            (campaign_id, role, first_user),
         ) as cur:
             ids = [row[0] async for row in cur]
         await conn.executemany(
@@ -227,19 +252,30 @@ async def prefill(db_path: Path, token: str, answers: dict[str, str | None]) -> 
         await conn.commit()
 
 
-DOCUMENTS = ("report-en.html", "report-cy.html", "report-en.docx", "report-cy.docx",
-             "tables.xlsx", "tables-en.csv", "tables-cy.csv",
-             "answers-NOT-FOR-PUBLICATION.xlsx", "answers-NOT-FOR-PUBLICATION.csv", "questions.csv")
+DOCUMENTS = (
+    "report-en.html",
+    "report-cy.html",
+    "report-en.docx",
+    "report-cy.docx",
+    "tables.xlsx",
+    "tables-en.csv",
+    "tables-cy.csv",
+    "answers-NOT-FOR-PUBLICATION.xlsx",
+    "answers-NOT-FOR-PUBLICATION.csv",
+    "questions.csv",
+)
 """The documents an auditor in English is posted after the summary and the charts, in this order."""
 
 
 def documents_in(language: str) -> list[str]:
     """``DOCUMENTS`` as a chat in ``language`` gets them: of each pair in both languages, its own first."""
+
     def rank(name: str) -> tuple[int, bool]:
         for other in ("en", "cy"):
             if f"-{other}." in name:
                 return DOCUMENTS.index(name.replace(f"-{other}.", "-en.")), other != language
         return DOCUMENTS.index(name), False
+
     return sorted(DOCUMENTS, key=rank)
 
 
@@ -303,8 +339,11 @@ def bot_logging(level: int):
 
     root = logging.getLogger()
     saved_handlers, saved_root_level = root.handlers[:], root.level
-    saved_levels = {name: logger.level for name, logger in logging.Logger.manager.loggerDict.items()
-                    if isinstance(logger, logging.Logger)}
+    saved_levels = {
+        name: logger.level
+        for name, logger in logging.Logger.manager.loggerDict.items()
+        if isinstance(logger, logging.Logger)
+    }
     stream = io.StringIO()
     setup_logging(level, stream=stream)
     try:

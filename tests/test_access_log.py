@@ -19,7 +19,25 @@ import aiosqlite
 import pytest
 
 from bot.cli import main
-from flows.access_log import A_RESPONDENT, CAMPAIGNS, COMMAND_LINE, DIGEST, GENESIS, INTERIM_SUMMARY, INVITES_LIST, NATIONAL_REPORT, NONSTARTERS, POSTED, RATES, REPORT, RESENT, RESULTS, WITHDRAWAL, chain, verify
+from flows.access_log import (
+    A_RESPONDENT,
+    CAMPAIGNS,
+    COMMAND_LINE,
+    DIGEST,
+    GENESIS,
+    INTERIM_SUMMARY,
+    INVITES_LIST,
+    NATIONAL_REPORT,
+    NONSTARTERS,
+    POSTED,
+    RATES,
+    REPORT,
+    RESENT,
+    RESULTS,
+    WITHDRAWAL,
+    chain,
+    verify,
+)
 from flows.ports.access_log import Entry, Release
 from storage.access_log import AccessLogRepository
 from storage.database import connect
@@ -48,14 +66,23 @@ def quick_reports(monkeypatch, tmp_path_factory):
 
 @pytest.fixture
 async def aw(emulator, tmp_path: Path, clock, questionnaires) -> World:
-    settings = make_settings(emulator, tmp_path / "log.db", auditor_ids=frozenset({AUDITOR}),
-                             reports_dir=tmp_path / "reports")
+    settings = make_settings(
+        emulator, tmp_path / "log.db", auditor_ids=frozenset({AUDITOR}), reports_dir=tmp_path / "reports"
+    )
     world = World(emu=emulator, settings=settings, clock=clock, questionnaires=questionnaires)
     world.campaign_id, world.tokens = await add_campaign(world, FLINT, officers=12, members=12)
-    await seed_answers(settings.db_path, world.campaign_id, "officer", questionnaires["officer"], count=6,
-                       comment=COMMENT)
-    await seed_answers(settings.db_path, world.campaign_id, "member", questionnaires["member"], count=6,
-                       comment=COMMENT, first_user=9_100_000)
+    await seed_answers(
+        settings.db_path, world.campaign_id, "officer", questionnaires["officer"], count=6, comment=COMMENT
+    )
+    await seed_answers(
+        settings.db_path,
+        world.campaign_id,
+        "member",
+        questionnaires["member"],
+        count=6,
+        comment=COMMENT,
+        first_user=9_100_000,
+    )
     return world
 
 
@@ -95,8 +122,10 @@ async def respondent_data(world: World) -> set[str]:
 
 def readable(entry: Entry) -> str:
     """An entry's fields other than its hashes (hex, where any digits may turn up)."""
-    return "|".join(str(v) for v in (entry.at, entry.who, entry.os_user, entry.what, entry.campaign_id,
-                                     entry.authority, entry.detail))
+    return "|".join(
+        str(v)
+        for v in (entry.at, entry.who, entry.os_user, entry.what, entry.campaign_id, entry.authority, entry.detail)
+    )
 
 
 def cli(world: World, monkeypatch, *argv: str) -> int:
@@ -125,8 +154,15 @@ def test_each_entry_links_to_the_one_before_and_any_change_or_gap_breaks_the_cha
 
     from dataclasses import replace
 
-    for field, value in (("who", "auditor 666"), ("detail", "nothing"), ("at", "2026-11-26T00:00:00+00:00"),
-                         ("campaign_id", 2), ("os_user", "mallory"), ("what", REPORT), ("authority", "Cardiff")):
+    for field, value in (
+        ("who", "auditor 666"),
+        ("detail", "nothing"),
+        ("at", "2026-11-26T00:00:00+00:00"),
+        ("campaign_id", 2),
+        ("os_user", "mallory"),
+        ("what", REPORT),
+        ("authority", "Cardiff"),
+    ):
         changed = [*built[:2], replace(built[2], **{field: value}), built[3]]
         verdict = verify(changed)
         assert not verdict.intact and verdict.broken_at == 3 and "entry 3 was changed" in verdict.reason, field
@@ -149,16 +185,24 @@ async def test_every_auditor_command_and_the_digest_log_one_entry_each_before_th
         before = len(await entries(aw))
         await auditor.command("rates", "flint")
         (entry,) = await new_entries(aw, before)
-        assert (entry.what, entry.who, entry.campaign_id, entry.authority) == (RATES, f"auditor {AUDITOR}",
-                                                                               aw.campaign_id, FLINT)
+        assert (entry.what, entry.who, entry.campaign_id, entry.authority) == (
+            RATES,
+            f"auditor {AUDITOR}",
+            aw.campaign_id,
+            FLINT,
+        )
         before += 1
         await auditor.command("rates")  # every open campaign: one entry per campaign shown
         assert sorted((e.what, e.campaign_id) for e in await new_entries(aw, before)) == [
-            (RATES, aw.campaign_id), (RATES, cardiff)]
+            (RATES, aw.campaign_id),
+            (RATES, cardiff),
+        ]
         before += 2
         await auditor.command("campaigns")
         assert sorted((e.what, e.campaign_id) for e in await new_entries(aw, before)) == [
-            (CAMPAIGNS, aw.campaign_id), (CAMPAIGNS, cardiff)]
+            (CAMPAIGNS, aw.campaign_id),
+            (CAMPAIGNS, cardiff),
+        ]
         before += 2
         await auditor.command("nonstarters", "flint")
         (entry,) = await new_entries(aw, before)
@@ -175,7 +219,9 @@ async def test_every_auditor_command_and_the_digest_log_one_entry_each_before_th
         digest = await services.fieldwork.digest()
         assert [chat for chat, _ in digest] == [AUDITOR]
         assert sorted((e.what, e.who, e.campaign_id) for e in await new_entries(aw, before)) == [
-            (DIGEST, f"auditor {AUDITOR}", aw.campaign_id), (DIGEST, f"auditor {AUDITOR}", cardiff)]
+            (DIGEST, f"auditor {AUDITOR}", aw.campaign_id),
+            (DIGEST, f"auditor {AUDITOR}", cardiff),
+        ]
         before += 2
         assert await services.fieldwork.digest() == []  # no second digest that day: no second entry
         assert await new_entries(aw, before) == []
@@ -186,10 +232,13 @@ async def test_every_auditor_command_and_the_digest_log_one_entry_each_before_th
 
 
 async def test_the_final_report_is_logged_item_by_item_as_it_is_claimed_and_resent_and_results_by_count(
-        aw: World, quick_reports):
+    aw: World, quick_reports
+):
     async with aiosqlite.connect(aw.settings.db_path) as conn:  # two respondents asked for the results
-        await conn.execute("UPDATE invitations SET results_wanted_at = '2026-11-25T09:00:00+00:00' WHERE id IN"
-                           " (SELECT invitation_id FROM submissions ORDER BY invitation_id LIMIT 2)")
+        await conn.execute(
+            "UPDATE invitations SET results_wanted_at = '2026-11-25T09:00:00+00:00' WHERE id IN"
+            " (SELECT invitation_id FROM submissions ORDER BY invitation_id LIMIT 2)"
+        )
         await conn.commit()
     await close_campaign(aw)
     async with aw.bot():
@@ -253,8 +302,12 @@ async def test_a_withdrawal_is_logged_by_campaign_and_count_never_by_person(aw: 
         await driver.tap("Yes")
         assert "deleted" in driver.last.text
     (entry,) = await new_entries(aw, before)
-    assert (entry.what, entry.who, entry.campaign_id, entry.authority) == (WITHDRAWAL, A_RESPONDENT, aw.campaign_id,
-                                                                           FLINT)
+    assert (entry.what, entry.who, entry.campaign_id, entry.authority) == (
+        WITHDRAWAL,
+        A_RESPONDENT,
+        aw.campaign_id,
+        FLINT,
+    )
     assert entry.detail.startswith("1 invitation(s)")
     assert "7201" in secrets and not [s for s in secrets if s in readable(entry)]
 
@@ -263,9 +316,11 @@ async def test_a_withdrawal_is_logged_by_campaign_and_count_never_by_person(aw: 
 
 
 async def test_the_command_line_logs_its_releases_with_the_os_user_and_prints_and_verifies_the_log(
-        aw: World, tmp_path: Path, monkeypatch, capsys, quick_reports):
+    aw: World, tmp_path: Path, monkeypatch, capsys, quick_reports
+):
     def run(*argv: str):
         return asyncio.to_thread(cli, aw, monkeypatch, *argv)
+
     before = len(await entries(aw))
     assert await run("report", "--authority", "flint", "--out", str(tmp_path / "out")) == 0
     assert await run("report", "--national", "--out", str(tmp_path / "national")) == 0
@@ -278,8 +333,13 @@ async def test_the_command_line_logs_its_releases_with_the_os_user_and_prints_an
     capsys.readouterr()
     logged = await new_entries(aw, before)
     assert [(e.what, e.campaign_id) for e in logged] == [
-        (REPORT, aw.campaign_id), (NATIONAL_REPORT, aw.campaign_id), (RATES, aw.campaign_id),
-        (INVITES_LIST, aw.campaign_id), ("auditor added", None), ("auditor removed", None)]
+        (REPORT, aw.campaign_id),
+        (NATIONAL_REPORT, aw.campaign_id),
+        (RATES, aw.campaign_id),
+        (INVITES_LIST, aw.campaign_id),
+        ("auditor added", None),
+        ("auditor removed", None),
+    ]
     assert {(e.who, e.os_user) for e in logged} == {(COMMAND_LINE, getpass.getuser())}
     assert logged[0].detail == f"to {tmp_path / 'out'}" and logged[3].detail == "24 invitation(s)"
     assert logged[4].detail == "auditor 31337; councils: Flintshire County Council"
@@ -289,10 +349,26 @@ async def test_the_command_line_logs_its_releases_with_the_os_user_and_prints_an
     assert await run("audit-log", "--verify") == 0
     out, err = capsys.readouterr()
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert list(rows[0]) == ["seq", "at", "who", "os_user", "what", "campaign_id", "authority", "detail", "prev_hash",
-                             "hash"]
-    assert [r["what"] for r in rows][-6:] == [REPORT, NATIONAL_REPORT, RATES, INVITES_LIST, "auditor added",
-                                              "auditor removed"]
+    assert list(rows[0]) == [
+        "seq",
+        "at",
+        "who",
+        "os_user",
+        "what",
+        "campaign_id",
+        "authority",
+        "detail",
+        "prev_hash",
+        "hash",
+    ]
+    assert [r["what"] for r in rows][-6:] == [
+        REPORT,
+        NATIONAL_REPORT,
+        RATES,
+        INVITES_LIST,
+        "auditor added",
+        "auditor removed",
+    ]
     assert f"access log verified: {len(rows)} entries, chain intact; last hash {rows[-1]['hash']}" in err
     other, _ = await add_campaign(aw, "Cardiff Council", officers=1, members=1)
     assert await run("rates", "--authority", "cardiff") == 0
@@ -308,9 +384,11 @@ async def test_the_command_line_logs_its_releases_with_the_os_user_and_prints_an
 
 
 async def test_a_tampered_or_removed_entry_is_found_by_verify_with_one_line_and_exit_code_1(
-        aw: World, monkeypatch, capsys):
+    aw: World, monkeypatch, capsys
+):
     def run(*argv: str):
         return asyncio.to_thread(cli, aw, monkeypatch, *argv)
+
     for _ in range(3):
         assert await run("rates", "--authority", "flint") == 0
     assert await run("audit-log", "--verify") == 0
@@ -327,9 +405,12 @@ async def test_a_tampered_or_removed_entry_is_found_by_verify_with_one_line_and_
     plain.commit()
     assert await run("audit-log", "--verify") == 1
     out, err = capsys.readouterr()
-    assert err.strip().splitlines() == [(
-        "datatool-bot: the access log does not verify: entry 2 was changed after it was written: its hash does not "
-        "match its fields")]
+    assert err.strip().splitlines() == [
+        (
+            "datatool-bot: the access log does not verify: entry 2 was changed after it was written: its hash does not "
+            "match its fields"
+        )
+    ]
     assert "Traceback" not in err and out.startswith("seq,")
     assert await run("audit-log") == 0  # without --verify it only prints
     capsys.readouterr()
@@ -348,8 +429,10 @@ async def test_a_tampered_or_removed_entry_is_found_by_verify_with_one_line_and_
 async def test_the_log_outlives_a_campaigns_respondent_data(aw: World, monkeypatch, capsys):
     """A purge erases the respondent-level rows; the log, which has no foreign key and names the council itself,
     keeps every entry and still verifies."""
+
     def run(*argv: str):
         return asyncio.to_thread(cli, aw, monkeypatch, *argv)
+
     assert await run("invites", "list", "--campaign", str(aw.campaign_id)) == 0
     async with aiosqlite.connect(aw.settings.db_path) as conn:
         await conn.execute("PRAGMA foreign_keys = ON")

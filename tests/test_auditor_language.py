@@ -14,19 +14,19 @@ from telegram import Update
 
 from bot.emulator import parse_html
 from flows.completion import bundle_items, pinned_language
-from flows.ports.completion import Bundle, Item
-from flows.manifest import Entry, Manifest
-from reports.documents import document
 from flows.fieldwork import AuditorCommand
 from flows.i18n import LANGUAGES, catalogue
-from flows.replies import Who
+from flows.manifest import Entry, Manifest
+from flows.ports.completion import Bundle, Item
 from flows.rate_texts import format_html, format_text
+from flows.replies import Who
+from reports.documents import document
 from reports.rates import RateTable
 from storage.repositories import RoleRate
 from tests.support import (
+    DOCUMENTS,
     World,
     add_campaign,
-    DOCUMENTS,
     compile_once,
     documents_in,
     make_settings,
@@ -88,9 +88,22 @@ async def test_an_auditor_who_chooses_cymraeg_gets_commands_rates_help_errors_an
 
         await auditor.command("rates", "flint")
         text = auditor.last.text
-        for expected in ("Cyngor Sir y Fflint", "Derbynwyr", "Swyddogion", "Aelodau", "Etholedig", "Cyfanswm",
-                         "52%", "14%", "±12", "±31", "Swyddogion: 5 wedi dechrau, heb orffen",
-                         "targed 50% (33 o 65); angen 24 arall", "Y /rates cyntaf", "Gwaith maes 22/11/2026"):
+        for expected in (
+            "Cyngor Sir y Fflint",
+            "Derbynwyr",
+            "Swyddogion",
+            "Aelodau",
+            "Etholedig",
+            "Cyfanswm",
+            "52%",
+            "14%",
+            "±12",
+            "±31",
+            "Swyddogion: 5 wedi dechrau, heb orffen",
+            "targed 50% (33 o 65); angen 24 arall",
+            "Y /rates cyntaf",
+            "Gwaith maes 22/11/2026",
+        ):
             assert expected in text, (expected, text)
         for english in ("Officers", "Elected Members", "Total", "recipients", "started", "Fieldwork", "First"):
             assert english not in text, english
@@ -180,20 +193,26 @@ async def test_non_auditors_cannot_set_an_auditor_language(fw: World):
 def group_message(world: World, user_id: int, text: str, *, chat_id: int = GROUP, update_id: int = 9_000_000) -> Update:
     """A message in a group chat, as Telegram delivers it (the emulator has private chats only)."""
     command = text.split()[0]
-    return Update.de_json({
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id, "date": 1_790_000_000, "text": text,
-            "chat": {"id": chat_id, "type": "supergroup", "title": "Auditors"},
-            "from": {"id": user_id, "is_bot": False, "first_name": f"User {user_id}", "language_code": "cy"},
-            "entities": [{"type": "bot_command", "offset": 0, "length": len(command)}],
+    return Update.de_json(
+        {
+            "update_id": update_id,
+            "message": {
+                "message_id": update_id,
+                "date": 1_790_000_000,
+                "text": text,
+                "chat": {"id": chat_id, "type": "supergroup", "title": "Auditors"},
+                "from": {"id": user_id, "is_bot": False, "first_name": f"User {user_id}", "language_code": "cy"},
+                "entities": [{"type": "bot_command", "offset": 0, "length": len(command)}],
+            },
         },
-    }, world.app.bot)
+        world.app.bot,
+    )
 
 
 async def test_the_group_chat_has_its_own_language_independent_of_private_chats(fw: World):
-    fw.settings = make_settings(fw.emu, fw.settings.db_path, auditor_ids=frozenset({AUDITOR, SECOND}),
-                                auditor_chat_id=GROUP)
+    fw.settings = make_settings(
+        fw.emu, fw.settings.db_path, auditor_ids=frozenset({AUDITOR, SECOND}), auditor_chat_id=GROUP
+    )
     group = person(fw, GROUP)  # stands in for the group chat on the emulator, so what the bot posts there is seen
     await fw.emu.send_message(group.user, "hello")
     async with fw.bot() as services:
@@ -248,13 +267,25 @@ def quick_reports(monkeypatch, tmp_path_factory):
 @pytest.fixture
 async def closed(emulator, tmp_path: Path, clock, questionnaires) -> World:
     """Fieldwork closed with answers in: the final report is due to both auditors."""
-    settings = make_settings(emulator, tmp_path / "done.db", auditor_ids=frozenset({AUDITOR, SECOND}),
-                             reports_dir=tmp_path / "reports", rate_limit_retries=0)
+    settings = make_settings(
+        emulator,
+        tmp_path / "done.db",
+        auditor_ids=frozenset({AUDITOR, SECOND}),
+        reports_dir=tmp_path / "reports",
+        rate_limit_retries=0,
+    )
     world = World(emu=emulator, settings=settings, clock=clock, questionnaires=questionnaires)
     world.campaign_id, world.tokens = await add_campaign(world, "Flintshire County Council", officers=20, members=20)
     await seed_answers(settings.db_path, world.campaign_id, "officer", questionnaires["officer"], count=12)
-    await seed_answers(settings.db_path, world.campaign_id, "member", questionnaires["member"], count=9, level="l1",
-                       first_user=9_100_000)
+    await seed_answers(
+        settings.db_path,
+        world.campaign_id,
+        "member",
+        questionnaires["member"],
+        count=9,
+        level="l1",
+        first_user=9_100_000,
+    )
     return world
 
 
@@ -278,9 +309,11 @@ async def test_the_final_report_reaches_each_chat_in_its_language_once(closed: W
         await close_fieldwork(closed)
         # As if the bot died while sending the Welsh auditor report-en.html: in doubt, never sent again.
         async with aiosqlite.connect(closed.settings.db_path) as conn:
-            await conn.execute("INSERT INTO postings (campaign_id, chat_id, item, status, at) VALUES (?, ?,"
-                               " 'report-en.html', 'sending', '2026-11-25T09:00:00+00:00')",
-                               (closed.campaign_id, AUDITOR))
+            await conn.execute(
+                "INSERT INTO postings (campaign_id, chat_id, item, status, at) VALUES (?, ?,"
+                " 'report-en.html', 'sending', '2026-11-25T09:00:00+00:00')",
+                (closed.campaign_id, AUDITOR),
+            )
             await conn.commit()
         await services.posting.recover()
         await run_job(closed, "completion")
@@ -288,8 +321,9 @@ async def test_the_final_report_reaches_each_chat_in_its_language_once(closed: W
         bundle = await services.completion.final_bundle(closed.campaign_id)
 
     cy_items, en_items = bundle.items_in("cy"), bundle.items_in("en")
-    assert {i.key for i in cy_items if i.kind == "photo"} and all(i.key.endswith("-cy.png")
-                                                                 for i in cy_items if i.kind == "photo")
+    assert {i.key for i in cy_items if i.kind == "photo"} and all(
+        i.key.endswith("-cy.png") for i in cy_items if i.kind == "photo"
+    )
     sent_cy, sent_en = await posted_items(closed, AUDITOR), await posted_items(closed, SECOND)
     assert set(sent_cy) == {i.key for i in cy_items} | {"notice:report-en.html"}
     assert set(sent_en) == {i.key for i in en_items}
@@ -299,7 +333,8 @@ async def test_the_final_report_reaches_each_chat_in_its_language_once(closed: W
     summaries = [m.text for m in messages if m.kind == "text" and "Cyfraddau ymateb" in m.text]
     assert len(summaries) == 1 and "Response rates" not in summaries[0]
     assert [m.filename for m in messages if m.kind == "document"] == [
-        n for n in documents_in("cy") if n != "report-en.html"]  # report-en.html is the one in doubt
+        n for n in documents_in("cy") if n != "report-en.html"
+    ]  # report-en.html is the one in doubt
     (notice,) = [m.text for m in messages if "/resend" in m.text]
     assert notice.startswith("⚠ Efallai nad yw report-en.html o'r adroddiad terfynol ar gyfer Cyngor Sir y Fflint")
     assert "/resend flintshire report-en.html" in notice
@@ -351,19 +386,56 @@ def written(folder: Path, names: list[str]) -> Manifest:
 
 
 def test_each_language_has_its_own_items_with_stable_keys(tmp_path: Path):
-    names = ["summary-en.txt", "summary-cy.txt", "chart-levels-en.png", "chart-levels-cy.png", "chart-rates-en.png",
-             "chart-rates-cy.png", "report-en.html", "report-cy.html", "report-en.docx", "report-cy.docx",
-             "tables-en.csv", "tables-cy.csv", "answers-NOT-FOR-PUBLICATION.csv"]
+    names = [
+        "summary-en.txt",
+        "summary-cy.txt",
+        "chart-levels-en.png",
+        "chart-levels-cy.png",
+        "chart-rates-en.png",
+        "chart-rates-cy.png",
+        "report-en.html",
+        "report-cy.html",
+        "report-en.docx",
+        "report-cy.docx",
+        "tables-en.csv",
+        "tables-cy.csv",
+        "answers-NOT-FOR-PUBLICATION.csv",
+    ]
     manifest = written(tmp_path, names)
     english, welsh = bundle_items(manifest, "Summary"), bundle_items(manifest, "Crynodeb", "cy")
-    assert [i.key for i in english] == ["summary", "chart-levels-en.png", "chart-rates-en.png", "report-en.html",
-                                        "report-cy.html", "report-en.docx", "report-cy.docx", "tables-en.csv",
-                                        "tables-cy.csv", "answers-NOT-FOR-PUBLICATION.csv"]
-    assert [i.key for i in welsh] == ["summary", "chart-levels-cy.png", "chart-rates-cy.png", "report-cy.html",
-                                      "report-en.html", "report-cy.docx", "report-en.docx", "tables-cy.csv",
-                                      "tables-en.csv", "answers-NOT-FOR-PUBLICATION.csv"]
-    bundle = Bundle(1, "Flintshire County Council", "flintshire", tmp_path, english, {"en": english, "cy": welsh},
-                    "Cyngor Sir y Fflint")
+    assert [i.key for i in english] == [
+        "summary",
+        "chart-levels-en.png",
+        "chart-rates-en.png",
+        "report-en.html",
+        "report-cy.html",
+        "report-en.docx",
+        "report-cy.docx",
+        "tables-en.csv",
+        "tables-cy.csv",
+        "answers-NOT-FOR-PUBLICATION.csv",
+    ]
+    assert [i.key for i in welsh] == [
+        "summary",
+        "chart-levels-cy.png",
+        "chart-rates-cy.png",
+        "report-cy.html",
+        "report-en.html",
+        "report-cy.docx",
+        "report-en.docx",
+        "tables-cy.csv",
+        "tables-en.csv",
+        "answers-NOT-FOR-PUBLICATION.csv",
+    ]
+    bundle = Bundle(
+        1,
+        "Flintshire County Council",
+        "flintshire",
+        tmp_path,
+        english,
+        {"en": english, "cy": welsh},
+        "Cyngor Sir y Fflint",
+    )
     assert pinned_language(bundle, []) is None
     assert pinned_language(bundle, ["summary", "report-en.html"]) is None  # in both languages: tells nothing
     assert pinned_language(bundle, ["summary", "chart-levels-cy.png"]) == "cy"
@@ -400,7 +472,9 @@ async def test_respondents_keep_their_language_and_an_auditor_answering_too_has_
 
         await auditor.command("language")
         assert [[label for label, _ in row] for row in auditor.last.buttons][1] == [
-            "Eich cwestiynau: Cymraeg", "✓ Eich cwestiynau: English"]
+            "Eich cwestiynau: Cymraeg",
+            "✓ Eich cwestiynau: English",
+        ]
         await auditor.tap("Eich cwestiynau: Cymraeg")  # the second row: the respondent flow's own button
         assert "Cwestiwn 1 o" in auditor.last.text
         await auditor.command("language", "en")
@@ -416,9 +490,16 @@ async def test_respondents_keep_their_language_and_an_auditor_answering_too_has_
 
 AUDITOR_PREFIXES = ("auditor_", "progress_", "rates_", "role_", "completion_")
 SAME_IN_BOTH = {"auditor_nonstarters_role", "progress_digest_role"}  # only values and markup, no words
-AUDITOR_SOURCES = [*sorted(str(p.relative_to(ROOT)) for p in (ROOT / "flows/fieldwork").glob("*.py")),
-                   "flows/chat_language.py", "flows/completion.py", "flows/progress.py", "flows/rate_texts.py",
-                   "reports/rates.py", "bot/handlers.py", "bot/constants.py"]
+AUDITOR_SOURCES = [
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "flows/fieldwork").glob("*.py")),
+    "flows/chat_language.py",
+    "flows/completion.py",
+    "flows/progress.py",
+    "flows/rate_texts.py",
+    "reports/rates.py",
+    "bot/handlers.py",
+    "bot/constants.py",
+]
 
 
 def placeholders(template: str) -> set[str]:
@@ -452,8 +533,9 @@ def test_every_key_the_auditor_code_names_is_in_the_catalogue():
 
 
 def test_the_rate_table_in_welsh_and_the_terminal_in_english_unless_told():
-    table = RateTable.from_roles("Flintshire", [RoleRate("officer", 62, 3, 32), RoleRate("member", 65, 4, 9)],
-                                 {"member": 0.5})
+    table = RateTable.from_roles(
+        "Flintshire", [RoleRate("officer", 62, 3, 32), RoleRate("member", 65, 4, 9)], {"member": 0.5}
+    )
     english = format_text(table, details=True)
     assert "Data tool recipients" in english and "Elected Members: 4 started, not finished" in english
     welsh = format_text(table, details=True, language="cy")

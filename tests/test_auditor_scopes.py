@@ -38,14 +38,22 @@ _COMPILED: dict = {}
 async def sw(emulator, tmp_path: Path, clock, questionnaires) -> World:
     """Flintshire and Wrexham in fieldwork, some of each council's members started two days ago (so a reminder
     round can be offered); the national lead from settings and an auditor added for Flintshire alone."""
-    settings = make_settings(emulator, tmp_path / "scopes.db", auditor_ids=frozenset({NATIONAL}),
-                             reports_dir=tmp_path / "reports")
+    settings = make_settings(
+        emulator, tmp_path / "scopes.db", auditor_ids=frozenset({NATIONAL}), reports_dir=tmp_path / "reports"
+    )
     world = World(emu=emulator, settings=settings, clock=clock, questionnaires=questionnaires)
     world.campaign_id, world.tokens = await add_campaign(world, FLINT, officers=10, members=10)
     world.wrexham, _ = await add_campaign(world, WREXHAM, officers=10, members=10)  # type: ignore[attr-defined]
     for campaign_id, first in ((world.campaign_id, 6_000_000), (world.wrexham, 6_100_000)):  # type: ignore[attr-defined]
-        await seed_progress(settings.db_path, campaign_id, "member", submitted=2, started=3, first_user=first,
-                            when="2026-11-23T09:00:00+00:00")
+        await seed_progress(
+            settings.db_path,
+            campaign_id,
+            "member",
+            submitted=2,
+            started=3,
+            first_user=first,
+            when="2026-11-23T09:00:00+00:00",
+        )
     async with admin_services(settings, clock) as admin:
         assert await admin.auditors.add(SCOPED, [FLINT])
     return world
@@ -78,8 +86,10 @@ async def test_another_council_reads_exactly_as_a_council_that_does_not_exist_fo
         assert FLINT in county and WREXHAM not in county and "say which" not in county
         assert "say which" in await say(national, "rates", "county")
         await scoped.command("language", "cy")
-        assert await say(scoped, "rates", "wrexham") == "Does dim cyngor yn cyfateb i “wrexham”. Mae /campaigns yn " \
-                                                        "eu rhestru."
+        assert (
+            await say(scoped, "rates", "wrexham") == "Does dim cyngor yn cyfateb i “wrexham”. Mae /campaigns yn "
+            "eu rhestru."
+        )
 
 
 async def test_rates_and_campaigns_list_only_the_councils_the_auditor_may_see(sw: World):
@@ -101,8 +111,9 @@ async def test_a_button_for_another_councils_campaign_reads_as_a_campaign_that_n
     async with sw.bot():
         scoped, national = person(sw, SCOPED), person(sw, NATIONAL)
         await national.command("remind", "wrexham", "members")
-        remind_wrexham = national.data_of(national.last, next(d for d in national.last.callback_data
-                                                              if d.startswith(Action.CONFIRM.value)))
+        remind_wrexham = national.data_of(
+            national.last, next(d for d in national.last.callback_data if d.startswith(Action.CONFIRM.value))
+        )
         await scoped.command("close", "flint")  # a confirmation of their own, to press other data on
         own = scoped.last
         await scoped.tap_on(own.message_id, callbacks.encode(Action.CONFIRM, "close", sw.wrexham), forge=True)
@@ -133,8 +144,13 @@ async def test_the_digest_gives_each_auditor_their_councils_only(sw: World):
 
 
 async def test_the_auditors_group_chat_gets_every_council(sw: World):
-    sw.settings = make_settings(sw.emu, sw.settings.db_path, auditor_ids=frozenset({NATIONAL}),
-                                auditor_chat_id=-100777, reports_dir=sw.settings.reports_dir)
+    sw.settings = make_settings(
+        sw.emu,
+        sw.settings.db_path,
+        auditor_ids=frozenset({NATIONAL}),
+        auditor_chat_id=-100777,
+        reports_dir=sw.settings.reports_dir,
+    )
     async with sw.bot() as services:
         ((chat, screen),) = await services.fieldwork.digest()
         assert await services.auditors.sees(-100777, WREXHAM)
@@ -143,8 +159,14 @@ async def test_the_auditors_group_chat_gets_every_council(sw: World):
 
 async def test_the_final_report_is_posted_only_to_auditors_who_may_see_the_council(sw: World, quick_reports):
     for campaign_id in (sw.campaign_id, sw.wrexham):
-        await seed_answers(sw.settings.db_path, campaign_id, "officer", sw.questionnaires["officer"], count=6,
-                           first_user=7_000_000 + campaign_id * 1000)
+        await seed_answers(
+            sw.settings.db_path,
+            campaign_id,
+            "officer",
+            sw.questionnaires["officer"],
+            count=6,
+            first_user=7_000_000 + campaign_id * 1000,
+        )
     async with aiosqlite.connect(sw.settings.db_path) as conn:
         await conn.execute("UPDATE campaigns SET closed_at = '2026-11-25T09:00:00+00:00', closed_reason = 'auditor'")
         await conn.commit()
@@ -180,6 +202,7 @@ def cli(world: World, monkeypatch, *argv: str) -> int:
 async def test_auditors_add_with_councils_list_and_change_them_from_the_command_line(sw: World, monkeypatch, capsys):
     def run(*argv: str):
         return asyncio.to_thread(cli, sw, monkeypatch, *argv)
+
     assert await run("auditors", "add", "6161", "--authority", "wrex", "--authority", "cardiff", "flint") == 0
     assert capsys.readouterr().out == (f"6161 is now an auditor: Cardiff Council; {FLINT}; {WREXHAM}.\n")
     assert await run("auditors", "list") == 0
@@ -190,8 +213,9 @@ async def test_auditors_add_with_councils_list_and_change_them_from_the_command_
     assert capsys.readouterr().out == "6161 was already an auditor, and now sees: all councils.\n"
     # Refused with one line and exit code 2, and nothing changed:
     assert await run("auditors", "add", "6161", "--authority", "atlantis") == 2
-    assert capsys.readouterr().err.strip() == ("datatool-bot: --authority 'atlantis' matches no council: use part of "
-                                               "a council's name (see `campaign list`)")
+    assert capsys.readouterr().err.strip() == (
+        "datatool-bot: --authority 'atlantis' matches no council: use part of a council's name (see `campaign list`)"
+    )
     assert await run("auditors", "add", "6161", "--authority", "borough") == 2
     assert "councils" in (err := capsys.readouterr().err) and "give more of the name" in err
     assert await run("auditors", "add", str(NATIONAL), "--authority", "flint") == 2
@@ -210,8 +234,9 @@ async def test_auditors_add_with_councils_list_and_change_them_from_the_command_
 async def test_an_id_in_settings_sees_every_council_whatever_the_stored_list_says(sw: World):
     async with aiosqlite.connect(sw.settings.db_path) as conn:  # a stored limit for the national lead's id
         await conn.execute("INSERT INTO auditors VALUES (?, '2026-11-25T09:00:00+00:00')", (NATIONAL,))
-        await conn.execute("INSERT INTO auditor_authorities SELECT ?, id FROM authorities WHERE name = ?",
-                           (NATIONAL, FLINT))
+        await conn.execute(
+            "INSERT INTO auditor_authorities SELECT ?, id FROM authorities WHERE name = ?", (NATIONAL, FLINT)
+        )
         await conn.commit()
     async with sw.bot() as services:
         assert await services.auditors.scope(NATIONAL) is None

@@ -71,8 +71,9 @@ def a_campaign(capsys) -> None:
 # ---- backup --out FILE ------------------------------------------------------------------------------------------------
 
 
-def test_a_backup_taken_while_another_connection_writes_is_consistent_checked_and_private(env: Path, capsys,
-                                                                                          tmp_path: Path):
+def test_a_backup_taken_while_another_connection_writes_is_consistent_checked_and_private(
+    env: Path, capsys, tmp_path: Path
+):
     a_campaign(capsys)
     writer = sqlite3.connect(env, isolation_level=None)
     writer.execute("BEGIN IMMEDIATE")  # the bot in the middle of a write: not committed when the backup is taken
@@ -92,11 +93,14 @@ def test_a_backup_taken_while_another_connection_writes_is_consistent_checked_an
     assert not out.with_name("copy.db-wal").exists() and not list(tmp_path.glob(".copy.db.part*"))
 
 
-@pytest.mark.parametrize(("make", "args", "expected"), [
-    (lambda t: (t / "keep.db").write_text("precious"), ["--out", "keep.db"], "already exists"),
-    (lambda t: (t / "folder").mkdir(), ["--out", "folder"], "is a folder"),
-    (lambda t: None, ["--out", "nowhere/copy.db"], "does not exist"),
-])
+@pytest.mark.parametrize(
+    ("make", "args", "expected"),
+    [
+        (lambda t: (t / "keep.db").write_text("precious"), ["--out", "keep.db"], "already exists"),
+        (lambda t: (t / "folder").mkdir(), ["--out", "folder"], "is a folder"),
+        (lambda t: None, ["--out", "nowhere/copy.db"], "does not exist"),
+    ],
+)
 def test_backup_refuses_in_one_line_and_overwrites_nothing(env: Path, capsys, tmp_path: Path, make, args, expected):
     a_campaign(capsys)
     make(tmp_path)
@@ -138,8 +142,9 @@ async def test_the_nightly_backup_is_taken_once_a_night_catches_up_after_a_stop_
     # the bot was stopped for two nights: the missed backup is taken at the first tick after it starts
     clock.current = datetime(2026, 7, 4, 9, 0, tzinfo=UTC)
     assert await service.tick() == "datatool-20260704T090000Z.db"
-    assert sorted(os.listdir(folder)) == sorted([LEDGER_COPY, "datatool-20260701T013000Z.db",
-                                                 "datatool-20260704T090000Z.db", "notes.txt"])  # the newest 2 kept
+    assert sorted(os.listdir(folder)) == sorted(
+        [LEDGER_COPY, "datatool-20260701T013000Z.db", "datatool-20260704T090000Z.db", "notes.txt"]
+    )  # the newest 2 kept
     # beside them, a copy of the erasure ledger
     assert (folder / LEDGER_COPY).read_text() == ledger.path.read_text() and mode(folder / LEDGER_COPY) == 0o600
     assert plain_rows(folder / "datatool-20260704T090000Z.db", "PRAGMA integrity_check") == [("ok",)]
@@ -172,7 +177,8 @@ async def test_the_bot_runs_the_backup_and_retention_jobs_from_the_job_queue(wor
 
 
 async def test_restore_brings_respondents_back_where_the_backup_left_them_but_not_who_withdrew_since(
-        world: World, tmp_path: Path, capsys):
+    world: World, tmp_path: Path, capsys
+):
     token_a, token_b = world.tokens["officer"][0], world.tokens["member"][0]
     copy = tmp_path / "nightly.db"
     async with world.bot():
@@ -200,8 +206,10 @@ async def test_restore_brings_respondents_back_where_the_backup_left_them_but_no
 
     assert await stored_answers(world.settings.db_path, token_a) == at_backup
     assert await stored_answers(world.settings.db_path, token_b) == {}  # withdrew after the backup: still withdrawn
-    assert plain_rows(world.settings.db_path, "SELECT telegram_user_id, withdrawn_at IS NOT NULL FROM invitations"
-                                              " WHERE reference = 'C1-M0001'") == [(None, 1)]
+    assert plain_rows(
+        world.settings.db_path,
+        "SELECT telegram_user_id, withdrawn_at IS NOT NULL FROM invitations WHERE reference = 'C1-M0001'",
+    ) == [(None, 1)]
     async with world.bot():
         reply = await a.command("resume")
         assert "Question 3 of" in reply.text and current_question(reply)[0] == "kc_customer_data"
@@ -210,7 +218,8 @@ async def test_restore_brings_respondents_back_where_the_backup_left_them_but_no
 
 
 async def test_a_campaign_purged_after_the_backup_stays_purged_and_one_reopened_later_keeps_its_answers(
-        tmp_path: Path, clock: FakeClock, questionnaires):
+    tmp_path: Path, clock: FakeClock, questionnaires
+):
     """Applied again from the ledger: the purge (only to the campaign it was: the same id with another creation time
     is another campaign), and the withdrawal (only to answers given before it: a person who opened the link again
     after withdrawing keeps what they gave since)."""
@@ -223,17 +232,26 @@ async def test_a_campaign_purged_after_the_backup_stays_purged_and_one_reopened_
         life.at(30)
         await life.service.tick()  # Flintshire's campaign purged after the backup
         rebound = tmp_path / "rebound.db"
-        cardiff_user = (await life.rows("SELECT telegram_user_id FROM invitations WHERE campaign_id = ? AND"
-                                        " telegram_user_id IS NOT NULL ORDER BY id LIMIT 1", (life.other_id,)))[0][0]
+        cardiff_user = (
+            await life.rows(
+                "SELECT telegram_user_id FROM invitations WHERE campaign_id = ? AND"
+                " telegram_user_id IS NOT NULL ORDER BY id LIMIT 1",
+                (life.other_id,),
+            )
+        )[0][0]
         from storage.respondents import RespondentRepository
 
         await RespondentRepository(life.conn).withdraw_user(cardiff_user, life.clock.now())
         life.at(30.5)  # the same person opens their link again and answers anew; a backup is taken then
-        await life.conn.execute("UPDATE invitations SET telegram_user_id = ?, bound_at = ?, withdrawn_at = NULL"
-                                " WHERE id = (SELECT id FROM invitations WHERE campaign_id = ? ORDER BY id LIMIT 1)",
-                                (cardiff_user, life.clock.now().isoformat(timespec="seconds"), life.other_id))
-        await life.conn.execute("INSERT INTO answers SELECT id, 'kc_leadership', 'l3', ? FROM invitations"
-                                " WHERE telegram_user_id = ?", (life.clock.now().isoformat(), cardiff_user))
+        await life.conn.execute(
+            "UPDATE invitations SET telegram_user_id = ?, bound_at = ?, withdrawn_at = NULL"
+            " WHERE id = (SELECT id FROM invitations WHERE campaign_id = ? ORDER BY id LIMIT 1)",
+            (cardiff_user, life.clock.now().isoformat(timespec="seconds"), life.other_id),
+        )
+        await life.conn.execute(
+            "INSERT INTO answers SELECT id, 'kc_leadership', 'l3', ? FROM invitations WHERE telegram_user_id = ?",
+            (life.clock.now().isoformat(), cardiff_user),
+        )
         await asyncio.to_thread(backup_database, db, rebound)
         ledger = ErasureLedger(ledger_beside(db))
 
@@ -247,14 +265,20 @@ async def test_a_campaign_purged_after_the_backup_stays_purged_and_one_reopened_
             assert list(rows)[0][0] == 0  # purged after the backup: gone again
             answers = await conn.execute_fetchall(
                 "SELECT COUNT(*) FROM answers x JOIN invitations i ON i.id = x.invitation_id WHERE i.telegram_user_id = ?",
-                (cardiff_user,))
+                (cardiff_user,),
+            )
             assert list(answers)[0][0] == kept_answers
             assert (applied.purges, applied.withdrawals) == (((1,), 1) if copy == before else ((), 0))
             assert await reapply(conn, ledger, life.clock.now()) == type(applied)()  # nothing more the second time
-            logged = [tuple(r) for r in await conn.execute_fetchall(
-                "SELECT who, what, campaign_id, detail FROM access_log WHERE detail LIKE '%erased again%'")]
+            logged = [
+                tuple(r)
+                for r in await conn.execute_fetchall(
+                    "SELECT who, what, campaign_id, detail FROM access_log WHERE detail LIKE '%erased again%'"
+                )
+            ]
             assert [(who, what, campaign) for who, what, campaign, _ in logged] == (
-                [("schedule", "purge", 1), ("schedule", "withdrawal", 2)] if copy == before else [])
+                [("schedule", "purge", 1), ("schedule", "withdrawal", 2)] if copy == before else []
+            )
         finally:
             await conn.close()
 
@@ -298,23 +322,29 @@ async def test_a_backup_copied_back_by_hand_loses_its_erased_data_when_the_bot_s
 
 def damaged(source: Path, target: Path) -> None:
     """The copy with the b-tree page of the invitations table overwritten (a disk that failed under it)."""
-    (size,), (root,) = plain_rows(source, "PRAGMA page_size"), plain_rows(
-        source, "SELECT rootpage FROM sqlite_master WHERE name = 'invitations'")
+    (size,), (root,) = (
+        plain_rows(source, "PRAGMA page_size"),
+        plain_rows(source, "SELECT rootpage FROM sqlite_master WHERE name = 'invitations'"),
+    )
     data = bytearray(source.read_bytes())
     start = (root[0] - 1) * size[0]
-    data[start:start + 64] = b"\xff" * 64
+    data[start : start + 64] = b"\xff" * 64
     target.write_bytes(bytes(data))
 
 
-@pytest.mark.parametrize(("spoil", "expected"), [
-    (lambda good, bad: damaged(good, bad), ("damaged", "malformed", "not an SQLite database")),
-    (lambda good, bad: bad.write_text("not a database at all"), ("not an SQLite database",)),
-    (lambda good, bad: (shutil.copy(good, bad), _set(bad, "PRAGMA user_version = 99")),
-     ("schema version 99", "newer release")),
-    (lambda good, bad: _set(bad, "CREATE TABLE other (x)"), ("not a datatool-bot database",)),
-])
-def test_restore_refuses_a_bad_copy_in_one_line_and_changes_nothing(env: Path, capsys, tmp_path: Path, spoil,
-                                                                    expected):
+@pytest.mark.parametrize(
+    ("spoil", "expected"),
+    [
+        (lambda good, bad: damaged(good, bad), ("damaged", "malformed", "not an SQLite database")),
+        (lambda good, bad: bad.write_text("not a database at all"), ("not an SQLite database",)),
+        (
+            lambda good, bad: (shutil.copy(good, bad), _set(bad, "PRAGMA user_version = 99")),
+            ("schema version 99", "newer release"),
+        ),
+        (lambda good, bad: _set(bad, "CREATE TABLE other (x)"), ("not a datatool-bot database",)),
+    ],
+)
+def test_restore_refuses_a_bad_copy_in_one_line_and_changes_nothing(env: Path, capsys, tmp_path: Path, spoil, expected):
     a_campaign(capsys)
     good, bad = tmp_path / "good.db", tmp_path / "bad.db"
     assert main(["backup", "--out", str(good)]) == 0
@@ -348,8 +378,9 @@ def test_restore_refuses_while_the_bot_runs(env: Path, capsys, tmp_path: Path):
     assert main(["restore", str(copy)]) == 0  # once it has stopped
 
 
-def test_restore_migrates_an_older_backup_and_takes_the_folders_copy_of_a_lost_ledger(env: Path, capsys,
-                                                                                       tmp_path: Path):
+def test_restore_migrates_an_older_backup_and_takes_the_folders_copy_of_a_lost_ledger(
+    env: Path, capsys, tmp_path: Path
+):
     a_campaign(capsys)
     folder = tmp_path / "backups"
     folder.mkdir()
@@ -362,8 +393,9 @@ def test_restore_migrates_an_older_backup_and_takes_the_folders_copy_of_a_lost_l
     plain.commit()
     plain.close()
     # the ledger beside the database is lost; the backup folder kept a copy holding a withdrawal
-    ErasureLedger(folder / LEDGER_COPY).append([Erasure("withdrawal", 1, created, "2026-02-01T00:00:00+00:00",
-                                                        token_hash)])
+    ErasureLedger(folder / LEDGER_COPY).append(
+        [Erasure("withdrawal", 1, created, "2026-02-01T00:00:00+00:00", token_hash)]
+    )
     _set(copy, "PRAGMA user_version = 13")  # as if made by the release before (0014 and 0015 are additions)
     _drop_newer_tables(copy)
     shutil.copy(copy, tmp_path / "restoring-from.db")
@@ -379,12 +411,16 @@ def _drop_newer_tables(path: Path) -> None:
     conn = sqlite3.connect(path)
     for table in ("retention_notices", "purges"):
         conn.execute(f"DROP TABLE {table}")
-    newer = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-             if r[0] in ("access_log", "auditor_authorities")]
+    newer = [
+        r[0]
+        for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        if r[0] in ("access_log", "auditor_authorities")
+    ]
     for table in newer:
         conn.execute(f"DROP TABLE {table}")
-    for trigger in [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"
-                                                " AND name LIKE 'access_log%'")]:
+    for trigger in [
+        r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'access_log%'")
+    ]:
         conn.execute(f"DROP TRIGGER {trigger}")
     conn.execute("ALTER TABLE campaigns DROP COLUMN retention_days")
     conn.commit()
@@ -431,8 +467,9 @@ async def test_withdrawals_are_recorded_in_the_configured_ledger(tmp_path: Path,
     conn = await sqlite_store(settings.db_path, clock)
     try:
         await reapply_erasures(conn, settings, clock)
-        await conn.execute("UPDATE invitations SET telegram_user_id = 55, bound_at = '2026-01-01T00:00:00+00:00'"
-                           " WHERE id = 1")
+        await conn.execute(
+            "UPDATE invitations SET telegram_user_id = 55, bound_at = '2026-01-01T00:00:00+00:00' WHERE id = 1"
+        )
         await RespondentRepository(conn).withdraw_user(55, clock.now())
     finally:
         await conn.close()
@@ -459,8 +496,9 @@ async def test_restore_is_refused_while_the_real_bot_process_runs(world: World, 
     assert not list(tmp_path.glob("*.before-restore-*"))
 
 
-def test_a_restore_interrupted_in_the_swap_stops_run_until_it_is_run_again(env: Path, capsys, tmp_path: Path,
-                                                                          monkeypatch):
+def test_a_restore_interrupted_in_the_swap_stops_run_until_it_is_run_again(
+    env: Path, capsys, tmp_path: Path, monkeypatch
+):
     import storage.backup
 
     a_campaign(capsys)

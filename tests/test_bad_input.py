@@ -65,9 +65,9 @@ def filler(qn: Questionnaire) -> dict[str, str | None]:
     return answers
 
 
-
-async def to_free_text(world: World, driver: UserDriver, token: str, question: str = "barriers",
-                       role: str = "officer") -> dict[str, str | None]:
+async def to_free_text(
+    world: World, driver: UserDriver, token: str, question: str = "barriers", role: str = "officer"
+) -> dict[str, str | None]:
     """Onboard, pre-fill every question before ``question``, /resume: ends on ``question``.  Returns the pre-fill."""
     await onboard(driver, token)
     qn = world.questionnaires[role]
@@ -141,8 +141,9 @@ async def _document(emu: BotApiEmulator, user: int) -> object:
     return await emu.send_document(user, "barriers.txt", b"my answer in a file", caption="See the file")
 
 
-@pytest.mark.parametrize("send", [_sticker, _photo, _voice, _location, _document],
-                         ids=["sticker", "photo", "voice", "location", "document"])
+@pytest.mark.parametrize(
+    "send", [_sticker, _photo, _voice, _location, _document], ids=["sticker", "photo", "voice", "location", "document"]
+)
 async def test_unsupported_message_kinds_are_not_stored_and_the_question_is_shown_again(world: World, send):
     token = world.tokens["officer"][0]
     async with world.bot():
@@ -169,8 +170,9 @@ async def test_an_edited_message_does_not_change_the_stored_answer(world: World)
         answer_message = mine[-1]
         assert answer_message.text == "Legacy systems that do not talk to each other"
         count = len(driver.messages)
-        await user_action(driver, lambda: world.emu.edit_user_message(
-            driver.user, answer_message.message_id, "Nothing at all"))
+        await user_action(
+            driver, lambda: world.emu.edit_user_message(driver.user, answer_message.message_id, "Nothing at all")
+        )
         reply = driver.last
         assert len(driver.messages) == count + 1
         assert "does not change your answer" in reply.text and "/review" in reply.text
@@ -214,8 +216,10 @@ async def test_html_and_markdown_in_free_text_is_stored_verbatim_and_shown_escap
         # The emulator parsed the review as HTML without error, and the person sees their text literally.
         assert answer in review.text
         assert "&lt;b&gt;bold&lt;/b&gt; &amp; &lt;script&gt;" in review.html
-        assert not any(e.get("type") == "bold" and review.text[e["offset"]:e["offset"] + e["length"]] == "bold"
-                       for e in review.entities)
+        assert not any(
+            e.get("type") == "bold" and review.text[e["offset"] : e["offset"] + e["length"]] == "bold"
+            for e in review.entities
+        )
         # Going back to the question shows "Your answer" escaped too.
         await driver.tap_on(review.message_id, driver.data_of(review, callbacks.encode(Action.EDIT, "barriers")))
         assert f"Your answer: {answer}" in driver.last.text
@@ -360,7 +364,9 @@ async def test_messages_and_buttons_after_submission_change_nothing(world: World
         assert "Check your answers" in review.text
         await driver.tap(callbacks.encode(Action.SUBMIT))
         thanks = driver.last
-        assert "Thank you" in thanks.text  # its only buttons ask whether to send the results (tests/test_results_back.py)
+        assert (
+            "Thank you" in thanks.text
+        )  # its only buttons ask whether to send the results (tests/test_results_back.py)
         assert {callbacks.decode(d).action for d in thanks.callback_data} == {Action.RESULTS}
         reply = await driver.send("Actually, Level 3 for leadership")
         assert "submitted" in reply.text and "can no longer be changed" in reply.text
@@ -414,7 +420,10 @@ async def test_reused_link_after_withdrawal_starts_afresh_for_the_same_person(wo
         await driver.send("More training for leaders")
         await driver.tap("Level 2")
         assert await stored_answers(world.settings.db_path, token) == {
-            "kc_leadership": "l1", "lead_help": "More training for leaders", "kc_standards": "l2"}
+            "kc_leadership": "l1",
+            "lead_help": "More training for leaders",
+            "kc_standards": "l2",
+        }
         await driver.command("withdraw")
         await driver.tap(callbacks.encode(Action.WITHDRAW, "yes"))
         assert "have been deleted" in driver.last.text

@@ -24,12 +24,17 @@ def env(monkeypatch, tmp_path: Path) -> Path:
 
 
 def test_campaign_and_invites_round_trip(env: Path, capsys, tmp_path: Path):
-    assert main(["campaign", "create", "--authority", "Flintshire County Council", "--opens", OPENS,
-                 "--closes", CLOSES]) == 0
+    assert (
+        main(["campaign", "create", "--authority", "Flintshire County Council", "--opens", OPENS, "--closes", CLOSES])
+        == 0
+    )
     campaign_id = capsys.readouterr().out.strip()
     assert campaign_id == "1"
     out = tmp_path / "members.csv"
-    assert main(["invites", "create", "--campaign", campaign_id, "--role", "member", "--count", "3", "--out", str(out)]) == 0
+    assert (
+        main(["invites", "create", "--campaign", campaign_id, "--role", "member", "--count", "3", "--out", str(out)])
+        == 0
+    )
     rows = list(csv.reader(out.open()))
     assert rows[0] == ["reference", "role", "link"]
     assert [r[0] for r in rows[1:]] == ["C1-M0001", "C1-M0002", "C1-M0003"]
@@ -37,7 +42,9 @@ def test_campaign_and_invites_round_trip(env: Path, capsys, tmp_path: Path):
     tokens = [r[2].removeprefix("https://t.me/datatool_test_bot?start=") for r in rows[1:]]
     assert all(len(t) >= 16 and t.replace("-", "").replace("_", "").isalnum() for t in tokens)
     # Only hashes are stored: the database file never contains a token.
-    raw = env.read_bytes() + (env.with_name(env.name + "-wal").read_bytes() if env.with_name(env.name + "-wal").exists() else b"")
+    raw = env.read_bytes() + (
+        env.with_name(env.name + "-wal").read_bytes() if env.with_name(env.name + "-wal").exists() else b""
+    )
     assert not any(t.encode() in raw for t in tokens)
 
     # Standard output when there is no --out, numbering continues per role.
@@ -59,7 +66,10 @@ def test_campaign_and_invites_round_trip(env: Path, capsys, tmp_path: Path):
     ("argv", "expected"),
     [
         (["campaign", "create", "--authority", "X", "--closes", "2026-13-01"], "use YYYY-MM-DD"),
-        (["campaign", "create", "--authority", "X", "--opens", "2027-01-02", "--closes", "2027-01-01"], "before --opens"),
+        (
+            ["campaign", "create", "--authority", "X", "--opens", "2027-01-02", "--closes", "2027-01-01"],
+            "before --opens",
+        ),
         (["invites", "create", "--campaign", "9", "--role", "member", "--count", "2"], "no campaign 9"),
         (["invites", "create", "--campaign", "1", "--role", "mayor", "--count", "2"], "invalid choice"),
         (["invites", "create", "--campaign", "1", "--role", "member", "--count", "0"], "not a positive whole number"),
@@ -92,8 +102,9 @@ def test_run_without_token_says_how_to_get_one(env: Path, capsys):
 
 
 async def test_username_comes_from_getme_when_not_configured(emulator, tmp_path: Path):
-    settings = Settings(_env_file=None, telegram_token=emulator.token, telegram_base_url=emulator.base_url,
-                        db_path=tmp_path / "x.db")
+    settings = Settings(
+        _env_file=None, telegram_token=emulator.token, telegram_base_url=emulator.base_url, db_path=tmp_path / "x.db"
+    )
     assert await resolve_username(settings) == "datatool_test_bot"
     with pytest.raises(SettingsError, match="DATATOOL_BOT_USERNAME"):
         await resolve_username(Settings(_env_file=None, db_path=tmp_path / "x.db"))

@@ -51,7 +51,9 @@ def refused_with_one_line(capsys: pytest.CaptureFixture, argv: list[str], code: 
 
 
 def create(capsys: pytest.CaptureFixture, authority: str = "flint", opens: int = -5, closes: int = 30) -> str:
-    assert exit_code(["campaign", "create", "--authority", authority, "--opens", day(opens), "--closes", day(closes)]) == 0
+    assert (
+        exit_code(["campaign", "create", "--authority", authority, "--opens", day(opens), "--closes", day(closes)]) == 0
+    )
     return capsys.readouterr().out.strip()
 
 
@@ -67,17 +69,20 @@ def invitations(db: Path) -> int:
 # ---- ids and counts --------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("argv", [
-    ["campaign", "close", BEYOND_INT64],
-    ["campaign", "close", "0"],
-    ["campaign", "close", "-1"],
-    ["campaign", "close", "٣"],  # a digit, but not one anybody types for an id
-    ["campaign", "update", BEYOND_INT64, "--target-members", "50"],
-    ["invites", "create", "--campaign", BEYOND_INT64, "--role", "member", "--count", "1"],
-    ["invites", "create", "--campaign", "1", "--role", "member", "--count", BEYOND_INT64],
-    ["invites", "list", "--campaign", str(2**63)],
-    ["auditors", "add", BEYOND_INT64],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["campaign", "close", BEYOND_INT64],
+        ["campaign", "close", "0"],
+        ["campaign", "close", "-1"],
+        ["campaign", "close", "٣"],  # a digit, but not one anybody types for an id
+        ["campaign", "update", BEYOND_INT64, "--target-members", "50"],
+        ["invites", "create", "--campaign", BEYOND_INT64, "--role", "member", "--count", "1"],
+        ["invites", "create", "--campaign", "1", "--role", "member", "--count", BEYOND_INT64],
+        ["invites", "list", "--campaign", str(2**63)],
+        ["auditors", "add", BEYOND_INT64],
+    ],
+)
 def test_an_id_or_count_out_of_range_is_refused_with_one_line_before_the_database(env: Path, capsys, argv):
     err = refused_with_one_line(capsys, argv)
     assert "is not a positive whole number up to 9223372036854775807" in err
@@ -95,13 +100,16 @@ def test_the_largest_id_sqlite_holds_is_looked_up_and_not_found(env: Path, capsy
 # ---- dates -----------------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("opens", "closes", "expected"), [
-    (None, day(-1), f"--closes {day(-1)} is in the past"),
-    (day(-30), day(-1), f"--closes {day(-1)} is in the past"),
-    (None, "9999-12-31", f"--closes 9999-12-31 is more than {YEARS_AHEAD} years ahead"),
-    (None, day(366 * YEARS_AHEAD + 1), f"is more than {YEARS_AHEAD} years ahead"),
-    ("0001-01-01", day(10), f"--opens 0001-01-01 is more than {YEARS_AHEAD} years ago"),
-])
+@pytest.mark.parametrize(
+    ("opens", "closes", "expected"),
+    [
+        (None, day(-1), f"--closes {day(-1)} is in the past"),
+        (day(-30), day(-1), f"--closes {day(-1)} is in the past"),
+        (None, "9999-12-31", f"--closes 9999-12-31 is more than {YEARS_AHEAD} years ahead"),
+        (None, day(366 * YEARS_AHEAD + 1), f"is more than {YEARS_AHEAD} years ahead"),
+        ("0001-01-01", day(10), f"--opens 0001-01-01 is more than {YEARS_AHEAD} years ago"),
+    ],
+)
 def test_a_campaign_date_out_of_range_is_refused_naming_the_field(env: Path, capsys, opens, closes, expected):
     argv = ["campaign", "create", "--authority", "flint", "--closes", closes] + (["--opens", opens] if opens else [])
     err = refused_with_one_line(capsys, argv)
@@ -113,8 +121,10 @@ def test_dates_at_the_edges_are_accepted(env: Path, capsys):
     assert create(capsys, closes=0) == "1"  # closes today: fieldwork runs to the end of the day
     latest = years_from(TODAY, YEARS_AHEAD)
     assert exit_code(["campaign", "create", "--authority", "cardiff", "--closes", latest.isoformat()]) == 0
-    assert exit_code(["campaign", "create", "--authority", "powys", "--closes", (latest + timedelta(days=1)).isoformat()]) \
+    assert (
+        exit_code(["campaign", "create", "--authority", "powys", "--closes", (latest + timedelta(days=1)).isoformat()])
         == 2
+    )
 
 
 def test_update_cannot_end_fieldwork_by_moving_the_close_date_into_the_past(env: Path, capsys):
@@ -140,9 +150,11 @@ async def test_the_date_rules_and_closed_campaigns_belong_to_the_use_cases(tmp_p
         repo = CampaignRepository(conn)
         await repo.sync_authorities([("Flintshire County Council", "Cyngor Sir y Fflint")])
         service = CampaignService(repo, clock, ZoneInfo("Europe/London"))
-        for opens, closes, field in ((date(2026, 11, 1), date(2026, 11, 24), "closes"),
-                                     (date(2026, 11, 25), date(9999, 12, 31), "closes"),
-                                     (date(2023, 11, 24), date(2026, 12, 24), "opens")):
+        for opens, closes, field in (
+            (date(2026, 11, 1), date(2026, 11, 24), "closes"),
+            (date(2026, 11, 25), date(9999, 12, 31), "closes"),
+            (date(2023, 11, 24), date(2026, 12, 24), "opens"),
+        ):
             with pytest.raises(DateOutOfRange) as refused:
                 await service.create("flint", opens, closes)
             assert refused.value.field == field
@@ -171,22 +183,27 @@ def test_invitations_cannot_be_added_to_a_closed_campaign(env: Path, capsys, tmp
     assert exit_code(["campaign", "close", campaign]) == 0
     capsys.readouterr()
     out = tmp_path / "late.csv"
-    err = refused_with_one_line(capsys, ["invites", "create", "--campaign", campaign, "--role", "member", "--count",
-                                         "2", "--out", str(out)])
+    err = refused_with_one_line(
+        capsys, ["invites", "create", "--campaign", campaign, "--role", "member", "--count", "2", "--out", str(out)]
+    )
     assert "is closed: invitations cannot be added" in err
     assert not out.exists() and not (tmp_path / "late-qr").exists()
     assert not list(tmp_path.glob(".late.csv.*"))  # nothing left behind
     assert invitations(env) == 0
 
 
-@pytest.mark.parametrize(("out", "qr_dir", "expected"), [
-    ("missing/members.csv", None, "cannot write --out missing/members.csv: there is no folder missing"),
-    ("members.csv", "in-the-way", "cannot write --qr-dir in-the-way: a file is in the way of the folder"),
-    ("members.csv", "in-the-way/qr", "cannot write --qr-dir in-the-way/qr: a file is in the way of the folder"),
-    ("in-the-way.csv", None, None),  # the default QR folder is free: this one works
-])
-def test_invites_create_checks_it_can_write_its_files_before_creating_anything(env: Path, capsys, tmp_path: Path,
-                                                                                out, qr_dir, expected):
+@pytest.mark.parametrize(
+    ("out", "qr_dir", "expected"),
+    [
+        ("missing/members.csv", None, "cannot write --out missing/members.csv: there is no folder missing"),
+        ("members.csv", "in-the-way", "cannot write --qr-dir in-the-way: a file is in the way of the folder"),
+        ("members.csv", "in-the-way/qr", "cannot write --qr-dir in-the-way/qr: a file is in the way of the folder"),
+        ("in-the-way.csv", None, None),  # the default QR folder is free: this one works
+    ],
+)
+def test_invites_create_checks_it_can_write_its_files_before_creating_anything(
+    env: Path, capsys, tmp_path: Path, out, qr_dir, expected
+):
     campaign = create(capsys)
     (tmp_path / "in-the-way").write_text("a file where a folder would go")
     argv = ["invites", "create", "--campaign", campaign, "--role", "member", "--count", "3", "--out", out]
@@ -204,8 +221,10 @@ def test_invites_create_checks_it_can_write_its_files_before_creating_anything(e
 
 def test_out_is_a_folder(env: Path, capsys, tmp_path: Path):
     campaign = create(capsys)
-    err = refused_with_one_line(capsys, ["invites", "create", "--campaign", campaign, "--role", "member", "--count",
-                                         "1", "--out", str(tmp_path)])
+    err = refused_with_one_line(
+        capsys,
+        ["invites", "create", "--campaign", campaign, "--role", "member", "--count", "1", "--out", str(tmp_path)],
+    )
     assert "is a folder" in err and invitations(env) == 0
 
 
@@ -222,8 +241,24 @@ def test_everything_the_command_line_writes_is_readable_by_its_owner_only(env: P
     out = tmp_path / "members.csv"
     out.write_text("an older file, readable by all")
     out.chmod(0o644)
-    assert exit_code(["invites", "create", "--campaign", campaign, "--role", "member", "--count", "2", "--out", str(out),
-                "--force"]) == 0
+    assert (
+        exit_code(
+            [
+                "invites",
+                "create",
+                "--campaign",
+                campaign,
+                "--role",
+                "member",
+                "--count",
+                "2",
+                "--out",
+                str(out),
+                "--force",
+            ]
+        )
+        == 0
+    )
     assert mode(out) == 0o600 and out.read_text().startswith("reference,role,link")
     qr = tmp_path / "members-qr"
     assert mode(qr) == 0o700 and [mode(png) for png in qr.iterdir()] == [0o600, 0o600]

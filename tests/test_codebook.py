@@ -20,11 +20,11 @@ from bot.demo import COMMENTS as DEMO_COMMENTS
 from bot.demo import COMMENTS_CY as DEMO_COMMENTS_CY
 from bot.services import load_questionnaires
 from config.codebook import DEFAULT_CODEBOOK, CodebookError, load_codebook, shipped_codebook
+from flows.report_input import survey_data
 from reports.coding import Matcher, complete_sentence, language_of, pattern, same_key
 from reports.comments import CodedGroup, Count, comment_blocks
-from reports.model import TOTAL, Reason
-from flows.report_input import survey_data
 from reports.inputs import Response, SurveyData
+from reports.model import TOTAL, Reason
 from reports.scoring import score
 from reports.summary import template_environment, texts
 
@@ -37,8 +37,14 @@ def many(n: int, role: str, language: str = "en", **answers: str | None) -> list
 
 
 def build(responses: list[Response], codebook=CODEBOOK) -> SurveyData:
-    return survey_data(authority="Test Council", authority_cy="Cyngor Prawf", invited={"officer": 60, "member": 60},
-                      responses=responses, questionnaires=QN, codebook=codebook)
+    return survey_data(
+        authority="Test Council",
+        authority_cy="Cyngor Prawf",
+        invited={"officer": 60, "member": 60},
+        responses=responses,
+        questionnaires=QN,
+        codebook=codebook,
+    )
 
 
 def group(report, key: str) -> CodedGroup:
@@ -67,12 +73,15 @@ def render(report, language: str, subjects=("leadership", "protection", "barrier
         '{% from "comments.html.j2" import comments_intro, comments_for %}<!DOCTYPE html>'
         '<html lang="{{ lang }}"><head><meta charset="utf-8"><title>Comments</title></head><body><main>'
         "<h1>Report</h1><h2>Characteristics and themes</h2>"
-        '{% for s in subjects[:2] %}<article><h3>{{ s }}</h3>{{ comments_for(blocks, s, lang, t) }}</article>'
+        "{% for s in subjects[:2] %}<article><h3>{{ s }}</h3>{{ comments_for(blocks, s, lang, t) }}</article>"
         "{% endfor %}<h2>Comments</h2>{{ comments_intro(lang, t) }}"
         "{% for s in subjects[2:] %}{{ comments_for(blocks, s, lang, t, level=3) }}{% endfor %}</main></body></html>"
     )
-    return template_environment().from_string(page).render(blocks=blocks, lang=language, t=texts(language),
-                                                          subjects=list(subjects))
+    return (
+        template_environment()
+        .from_string(page)
+        .render(blocks=blocks, lang=language, t=texts(language), subjects=list(subjects))
+    )
 
 
 # ---- the codebook file ---------------------------------------------------------------------------------------------
@@ -80,8 +89,13 @@ def render(report, language: str, subjects=("leadership", "protection", "barrier
 
 def test_the_shipped_codebook_starts_from_the_reference_reports_barriers():
     ids = [c.id for c in CODEBOOK.codes]
-    for barrier in ("silos_ownership", "sharing_agreements", "skills_capacity", "systems_linking",
-                    "culture_leadership"):
+    for barrier in (
+        "silos_ownership",
+        "sharing_agreements",
+        "skills_capacity",
+        "systems_linking",
+        "culture_leadership",
+    ):
         assert barrier in ids
     assert len(ids) == len(set(ids)) >= 8
     for c in CODEBOOK.codes:
@@ -97,23 +111,29 @@ GOOD = """codes:
 """
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    (GOOD.replace('cy: "Seilos"', 'cy: ""'), "code silos: label.cy is empty"),
-    (GOOD.replace("label: {en: \"Silos\", cy: \"Seilos\"}", "label: {en: \"Silos\"}"), "code silos: label.cy"),
-    (GOOD.replace("cy: [seilo*]", "cy: []"), "code silos: keywords.cy"),
-    (GOOD.replace("en: [silo*]", "en: [si*]"), "code silos: keywords.en keyword 'si*': a stem needs at least 3"),
-    (GOOD.replace("en: [silo*]", "en: ['si*lo']"), "code silos: keywords.en keyword 'si*lo': '*' may only end"),
-    (GOOD.replace("en: [silo*]", "en: ['--']"), "code silos: keywords.en keyword '--' has no letters"),
-    (GOOD.replace("en: [silo*]", "en: [Silo*, silo*]"), "code silos: keywords.en keyword 'silo*' is listed twice"),
-    (GOOD.replace("id: silos", "id: Silos-1"), "code Silos-1: id"),
-    (GOOD.replace("    keywords:", "    colour: red\n    keywords:"), "code silos: colour"),
-    (GOOD + GOOD.removeprefix("codes:\n"), "code silos: the id is used by an earlier code"),
-    (GOOD + GOOD.removeprefix("codes:\n").replace("id: silos", "id: other").replace('cy: "Seilos"', 'cy: "Arall"'),
-     "code other: label.en 'Silos' is an earlier code's label too"),
-    ("codes: []\n", "expected one key, codes"),
-    ("codes:\n  - 3\n", "code number 1:"),
-    ("codes: [\n", "cannot read the codebook"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (GOOD.replace('cy: "Seilos"', 'cy: ""'), "code silos: label.cy is empty"),
+        (GOOD.replace('label: {en: "Silos", cy: "Seilos"}', 'label: {en: "Silos"}'), "code silos: label.cy"),
+        (GOOD.replace("cy: [seilo*]", "cy: []"), "code silos: keywords.cy"),
+        (GOOD.replace("en: [silo*]", "en: [si*]"), "code silos: keywords.en keyword 'si*': a stem needs at least 3"),
+        (GOOD.replace("en: [silo*]", "en: ['si*lo']"), "code silos: keywords.en keyword 'si*lo': '*' may only end"),
+        (GOOD.replace("en: [silo*]", "en: ['--']"), "code silos: keywords.en keyword '--' has no letters"),
+        (GOOD.replace("en: [silo*]", "en: [Silo*, silo*]"), "code silos: keywords.en keyword 'silo*' is listed twice"),
+        (GOOD.replace("id: silos", "id: Silos-1"), "code Silos-1: id"),
+        (GOOD.replace("    keywords:", "    colour: red\n    keywords:"), "code silos: colour"),
+        (GOOD + GOOD.removeprefix("codes:\n"), "code silos: the id is used by an earlier code"),
+        (
+            GOOD
+            + GOOD.removeprefix("codes:\n").replace("id: silos", "id: other").replace('cy: "Seilos"', 'cy: "Arall"'),
+            "code other: label.en 'Silos' is an earlier code's label too",
+        ),
+        ("codes: []\n", "expected one key, codes"),
+        ("codes:\n  - 3\n", "code number 1:"),
+        ("codes: [\n", "cannot read the codebook"),
+    ],
+)
 def test_a_codebook_that_cannot_be_used_is_refused_naming_the_file_and_the_code(tmp_path: Path, text, expected):
     path = tmp_path / "codebook.yaml"
     path.write_text(text, encoding="utf-8")
@@ -174,9 +194,13 @@ def test_the_command_line_refuses_a_broken_codebook_in_one_line(monkeypatch, tmp
 
 
 def test_keywords_match_whole_words_or_stems_ignoring_case_and_accents_in_both_languages():
-    m = Matcher({"silos": {"en": ["silo*", "their own"], "cy": ["seilo*"]},
-                 "agreements": {"en": ["sharing agreement*", "waspi"], "cy": ["cytundeb*", "rhannu data"]},
-                 "money": {"en": ["cuts"], "cy": ["arian"]}})
+    m = Matcher(
+        {
+            "silos": {"en": ["silo*", "their own"], "cy": ["seilo*"]},
+            "agreements": {"en": ["sharing agreement*", "waspi"], "cy": ["cytundeb*", "rhannu data"]},
+            "money": {"en": ["cuts"], "cy": ["arian"]},
+        }
+    )
     assert m.codes("SILOED teams") == {"silos": 1}
     assert m.codes("Each keeps THEIR OWN list; silos, silos.") == {"silos": 3}
     assert m.codes("A philosophical point") == {}  # "silo" only as a whole word or the start of one
@@ -188,16 +212,23 @@ def test_keywords_match_whole_words_or_stems_ignoring_case_and_accents_in_both_l
     assert m.codes("Mae'r WASPI yn hen") == {"agreements": 1}
     # Accents and mutations: "i rannu data" (soft), "yng nghytundeb" (nasal), "ei chytundeb" (aspirate).
     assert m.codes("Dim ARIAN. Mae angen i rannu data yn well yng nghytundeb y cyngor, a'i chytundebau") == {
-        "agreements": 3, "money": 1}
+        "agreements": 3,
+        "money": 1,
+    }
     assert Matcher({"c": {"en": ["caniatâd"], "cy": ["preifatrwydd"]}}).codes("CANIATAD a Preifatrwydd") == {"c": 2}
     # Several codes on one comment.
     assert m.codes("Silos and no money: cuts") == {"silos": 1, "money": 1}
 
 
-@pytest.mark.parametrize(("keyword", "words", "stem"), [
-    ("silo*", ("silo",), True), ("Data-Sharing", ("data", "sharing"), False),
-    ("caniatâd", ("caniatad",), False), (" gweithio'n dda ", ("gweithio", "n", "dda"), False),
-])
+@pytest.mark.parametrize(
+    ("keyword", "words", "stem"),
+    [
+        ("silo*", ("silo",), True),
+        ("Data-Sharing", ("data", "sharing"), False),
+        ("caniatâd", ("caniatad",), False),
+        (" gweithio'n dda ", ("gweithio", "n", "dda"), False),
+    ],
+)
 def test_keywords_are_read_folded(keyword, words, stem):
     assert pattern(keyword) == type(pattern("x"))(words, stem)
 
@@ -223,20 +254,24 @@ def test_the_shipped_codebook_codes_the_demos_comments_and_the_reports_barriers(
     assert [language_of(text, "en") for text in DEMO_COMMENTS_CY] == ["cy"] * 4
     assert [language_of(text, "cy") for text in DEMO_COMMENTS] == ["en"] * 4
     assert set(m.codes("Mae'r cytundebau rhannu data yn hen a does neb yn gwybod beth maen nhw'n ei ganiatáu.")) == {
-        "sharing_agreements"}
+        "sharing_agreements"
+    }
     assert "skills_capacity" in m.codes("Does dim digon o staff gyda sgiliau i ddadansoddi'r data.")
     assert "culture_leadership" in m.codes("Diwylliant sy'n amharod i gymryd risg, a diffyg arweinyddiaeth.")
 
 
-@pytest.mark.parametrize(("text", "fallback", "expected"), [
-    ("Services keep their own spreadsheets, so the same data is collected several times.", "cy", "en"),
-    ("Mae'r cytundebau rhannu data yn hen ac nid oes neb yn siŵr beth maen nhw'n ei ganiatáu.", "en", "cy"),
-    ("Nothing.", "cy", "en"),  # -ing: English
-    ("Dim byd.", "en", "cy"),
-    ("Diffyg arweinyddiaeth", "en", "cy"),  # -aeth: Welsh
-    ("Silos.", "cy", "cy"),  # nothing to tell by: the respondent's language
-    ("Silos.", "en", "en"),
-])
+@pytest.mark.parametrize(
+    ("text", "fallback", "expected"),
+    [
+        ("Services keep their own spreadsheets, so the same data is collected several times.", "cy", "en"),
+        ("Mae'r cytundebau rhannu data yn hen ac nid oes neb yn siŵr beth maen nhw'n ei ganiatáu.", "en", "cy"),
+        ("Nothing.", "cy", "en"),  # -ing: English
+        ("Dim byd.", "en", "cy"),
+        ("Diffyg arweinyddiaeth", "en", "cy"),  # -aeth: Welsh
+        ("Silos.", "cy", "cy"),  # nothing to tell by: the respondent's language
+        ("Silos.", "en", "en"),
+    ],
+)
 def test_a_comments_language_is_read_from_its_words(text, fallback, expected):
     assert language_of(text, fallback) == expected
 
@@ -280,10 +315,16 @@ def test_comments_are_grouped_by_code_with_counts_per_group_under_the_rule(barri
     assert counts(g.commenters) == {"officer": 17, "member": 8, TOTAL: 25}
     assert [c.code for c in g.codes] == ["silos_ownership", "skills_capacity", "systems_linking"]  # most mentioned
     silos, skills, systems = g.codes
-    assert silos.counts == (Count("officer", None, Reason.PROTECTS_OTHER), Count("member", None, Reason.FEWER_THAN_5),
-                            Count(TOTAL, 10, Reason.SHOWN))
-    assert skills.counts == (Count("officer", None, Reason.FEWER_THAN_5), Count("member", None, Reason.PROTECTS_OTHER),
-                             Count(TOTAL, 8, Reason.SHOWN))
+    assert silos.counts == (
+        Count("officer", None, Reason.PROTECTS_OTHER),
+        Count("member", None, Reason.FEWER_THAN_5),
+        Count(TOTAL, 10, Reason.SHOWN),
+    )
+    assert skills.counts == (
+        Count("officer", None, Reason.FEWER_THAN_5),
+        Count("member", None, Reason.PROTECTS_OTHER),
+        Count(TOTAL, 8, Reason.SHOWN),
+    )
     assert counts(systems.counts) == {"officer": 5, "member": 0, TOTAL: 5}
     assert [s.text for s in silos.quotes] == [SILOS_O, SILOS_M]  # said by 7, then by 3
     assert [(s.text, s.said_by) for s in g.uncoded] == [(NOTHING, None)]  # 2 people: "fewer than 5"
@@ -295,8 +336,10 @@ def test_no_count_of_1_to_4_people_reaches_the_view_model_or_the_page(barriers):
     g = group(barriers, "barriers")
     every = [*g.commenters, *(c for code_ in g.codes for c in code_.counts)]
     assert all(c.n is None or c.n == 0 or c.n >= 5 for c in every)
-    assert all(s.said_by is None or s.said_by == 1 or s.said_by >= 5
-               for s in (*g.uncoded, *(q for code_ in g.codes for q in code_.quotes)))
+    assert all(
+        s.said_by is None or s.said_by == 1 or s.said_by >= 5
+        for s in (*g.uncoded, *(q for code_ in g.codes for q in code_.quotes))
+    )
     for language in ("en", "cy"):
         b = block(barriers, language, "barriers")
         values = [v for _, v in b.commenters] + [v for c in b.codes for _, v in c.counts]
@@ -316,8 +359,9 @@ def test_a_small_total_is_withheld_and_a_group_of_fewer_than_5_respondents_gives
     report = score(build(responses))
     g = group(report, "barriers")
     assert report.comments_withheld == ("member",) and g.roles == ("officer",)
-    assert [c.counts for c in g.codes] == [(Count("officer", None, Reason.FEWER_THAN_5),
-                                            Count(TOTAL, None, Reason.FEWER_THAN_5))]
+    assert [c.counts for c in g.codes] == [
+        (Count("officer", None, Reason.FEWER_THAN_5), Count(TOTAL, None, Reason.FEWER_THAN_5))
+    ]
     assert "Agreements again." not in render(report, "en")
 
 
@@ -349,8 +393,7 @@ def test_at_most_three_quotes_chosen_by_who_said_it_keyword_hits_sentence_and_le
         "Silos: each service has its own silo.",  # 3 hits ("silos", "each service", "silo"), shorter than the 2nd
         "Silos everywhere.",  # said by 5
     ]
-    responses = [r for t in texts_[:5] for r in many(1, "officer", barriers=t)] + many(5, "officer",
-                                                                                       barriers=texts_[5])
+    responses = [r for t in texts_[:5] for r in many(1, "officer", barriers=t)] + many(5, "officer", barriers=texts_[5])
     silos = code(group(score(build(responses)), "barriers"), "silos_ownership")
     assert [q.text for q in silos.quotes] == [texts_[5], texts_[4], texts_[1]]
     # With the two most typical gone, the complete sentences come before the fragment, shortest first.
@@ -367,7 +410,7 @@ def test_uncoded_comments_come_after_every_code(barriers):
         assert [q.text for q in b.uncoded] == [NOTHING]
         assert all(NOTHING not in [q.text for q in c.quotes] for c in b.codes)
         html = render(barriers, language)
-        section = html[html.index('id="said-barriers"'):]
+        section = html[html.index('id="said-barriers"') :]
         assert section.index(other) > max(section.index(f">{c.label}<") for c in b.codes)
         assert section.index(NOTHING) > section.index(other)
 
@@ -401,9 +444,11 @@ def test_a_follow_up_says_whom_it_was_asked_in_both_languages():
     statement = QN["officer"].question("dp_agreements").text
     protection = {lang: block(report, lang, "protection") for lang in ("en", "cy")}
     assert protection["en"].asked == (
-        f"Asked of officers who answered “Disagree” or “Strongly disagree” to “{statement.en.rstrip('.')}”.",)
+        f"Asked of officers who answered “Disagree” or “Strongly disagree” to “{statement.en.rstrip('.')}”.",
+    )
     assert protection["cy"].asked == (
-        f"Gofynnwyd i swyddogion a atebodd “Anghytuno” neu “Anghytuno'n gryf” i “{statement.cy.rstrip('.')}”.",)
+        f"Gofynnwyd i swyddogion a atebodd “Anghytuno” neu “Anghytuno'n gryf” i “{statement.cy.rstrip('.')}”.",
+    )
     assert [q.text for q in protection["en"].codes[0].quotes] == ["Renew the WASPI agreements."]
     assert "Asked of those who chose Level 1 for Leadership." in render(report, "en")
     # Members were asked the scrutiny follow-up and officers were not: it says so.
@@ -462,10 +507,14 @@ def test_comments_in_the_other_language_are_marked_in_each_version(mixed):
     assert {(q.text, q.language, q.mark) for q in en.quotes} == {(WELSH, "cy", "in Welsh"), (ENGLISH, "en", None)}
     assert {(q.text, q.language, q.mark) for q in cy.quotes} == {(WELSH, "cy", None), (ENGLISH, "en", "yn Saesneg")}
     html_en, html_cy = render(mixed, "en"), render(mixed, "cy")
-    assert '<blockquote class="comment" lang="cy">Mae&#39;r cytundebau' in html_en and "(said by 5 people; in Welsh)" \
-        in html_en
-    assert '<blockquote class="comment" lang="en">Data-sharing' in html_cy and "(dywedwyd gan 5 o bobl; yn Saesneg)" \
-        in html_cy
+    assert (
+        '<blockquote class="comment" lang="cy">Mae&#39;r cytundebau' in html_en
+        and "(said by 5 people; in Welsh)" in html_en
+    )
+    assert (
+        '<blockquote class="comment" lang="en">Data-sharing' in html_cy
+        and "(dywedwyd gan 5 o bobl; yn Saesneg)" in html_cy
+    )
     assert "yn Saesneg" not in html_en and "in Welsh" not in html_cy
 
 
@@ -522,9 +571,13 @@ def test_the_macros_render_balanced_html_with_headings_in_order_and_quotes_in_li
 
 def test_nothing_is_rendered_for_a_subject_without_comments():
     report = score(build(many(6, "officer", barriers=SILOS_O)))
-    html = template_environment().from_string(
-        '{% from "comments.html.j2" import comments_for %}{{ comments_for(blocks, "standards", "en", t) }}'
-    ).render(blocks=comment_blocks(report, "en"), t=texts("en"))
+    html = (
+        template_environment()
+        .from_string(
+            '{% from "comments.html.j2" import comments_for %}{{ comments_for(blocks, "standards", "en", t) }}'
+        )
+        .render(blocks=comment_blocks(report, "en"), t=texts("en"))
+    )
     assert html.strip() == ""
 
 
@@ -543,8 +596,11 @@ def test_the_macros_pass_axe_core_in_chromium_at_phone_width(barriers, mixed, tm
         pytest.skip("playwright or axe-playwright-python missing: pip install -e '.[test]'")
     responses = many(10, "officer", kc_leadership="l1", lead_help="Leaders should champion data.")
     responses += many(6, "officer", kc_leadership="l2", lead_help=None, barriers=WELSH)
-    pages = {f"{name}-{lang}": render(report, lang) for lang in ("en", "cy")
-             for name, report in (("barriers", barriers), ("mixed", mixed), ("lead", score(build(responses))))}
+    pages = {
+        f"{name}-{lang}": render(report, lang)
+        for lang in ("en", "cy")
+        for name, report in (("barriers", barriers), ("mixed", mixed), ("lead", score(build(responses))))
+    }
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM))
         try:
@@ -554,10 +610,16 @@ def test_the_macros_pass_axe_core_in_chromium_at_phone_width(barriers, mixed, tm
                 path.write_text(html, encoding="utf-8")
                 page.goto(path.as_uri())
                 page.evaluate(AXE_FILE_PATH.read_text(encoding="utf-8"))
-                results = page.evaluate("options => axe.run(document, options)", {
-                    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa",
-                                                          "best-practice"]},
-                    "resultTypes": ["violations"]})
+                results = page.evaluate(
+                    "options => axe.run(document, options)",
+                    {
+                        "runOnly": {
+                            "type": "tag",
+                            "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"],
+                        },
+                        "resultTypes": ["violations"],
+                    },
+                )
                 found = [f"{v['id']}: {[n['target'] for n in v['nodes'][:3]]}" for v in results["violations"]]
                 assert found == [], f"{name}: {found}"
         finally:

@@ -19,12 +19,26 @@ from storage.surveys import SurveyRepository
 
 NOW = datetime(2026, 12, 20, 10, 0, tzinfo=UTC)
 QN = load_questionnaires()
-FLINT, CARDIFF, POWYS, WREXHAM, GWYNEDD = ("Flintshire County Council", "Cardiff Council", "Powys County Council",
-                                          "Wrexham County Borough Council", "Gwynedd Council")
+FLINT, CARDIFF, POWYS, WREXHAM, GWYNEDD = (
+    "Flintshire County Council",
+    "Cardiff Council",
+    "Powys County Council",
+    "Wrexham County Borough Council",
+    "Gwynedd Council",
+)
 
 
-async def campaign(conn, authority: str, opens: date, closes: date, *, round: str | None = None, closed: bool = True,
-                   level: str = "l2", officers: int = 10) -> int:
+async def campaign(
+    conn,
+    authority: str,
+    opens: date,
+    closes: date,
+    *,
+    round: str | None = None,
+    closed: bool = True,
+    level: str = "l2",
+    officers: int = 10,
+) -> int:
     """A campaign with ``officers`` officers who all submitted ``level`` on every characteristic (4 members invited,
     none answered), closed unless told otherwise."""
     repo = CampaignRepository(conn)
@@ -89,7 +103,10 @@ async def test_load_with_comparisons_fills_peers_and_previous_without_recursion(
     assert data.previous is not None and data.previous.round == "2025" and data.previous.previous is None
     assert data.previous.responses[0].answers["kc_leadership"] == "l1"
     assert (data.previous.opens_on, len(data.previous.responses), data.previous.invited) == (
-        date(2025, 11, 1), 10, {"officer": 10, "member": 4})
+        date(2025, 11, 1),
+        10,
+        {"officer": 10, "member": 4},
+    )
     plain = await surveys.load(flint, QN, interim=True)
     assert plain.round == "2026" and plain.peers == () and plain.previous is None
     national = await surveys.load(flint, QN, interim=True, with_previous=True)
@@ -106,6 +123,7 @@ async def test_the_compiler_gives_the_summary_its_comparisons(db, tmp_path: Path
     assert "<b>Since round 2025 (responses 10 → 10)</b>: Leadership up (Level 1 → Level 2)" in summary
     assert CARDIFF not in summary and GWYNEDD not in summary and "Cardiff" not in summary
 
-    written = await compiler.write_national([(await repo.campaign(ids[k]), False) for k in ("flint_2026", "cardiff")],
-                                            tmp_path / "national")
+    written = await compiler.write_national(
+        [(await repo.campaign(ids[k]), False) for k in ("flint_2026", "cardiff")], tmp_path / "national"
+    )
     assert written.entries  # the national bundle is still written, now with each council's previous round loaded

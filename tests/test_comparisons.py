@@ -17,10 +17,10 @@ import yaml
 
 from bot.emulator import parse_html
 from config.good_practice import shipped_good_practice
-from reports.comparison import MIN_PEERS, render_comparisons
-from reports.model import TOTAL, Movement, Relation
 from flows.report_input import survey_data
+from reports.comparison import MIN_PEERS, render_comparisons
 from reports.inputs import Response, SurveyData
+from reports.model import TOTAL, Movement, Relation
 from reports.national import national, national_comparison_context, render_national_comparisons
 from reports.scoring import score
 from reports.stats import beyond_margin, fpc, share_change
@@ -40,19 +40,31 @@ from tests.test_scoring import QN
 REPORTS_DIR = Path(__file__).resolve().parents[1] / "reports"
 
 OWN = "Flintshire County Council"
-PEERS = ("Powys County Council", "Gwynedd Council", "Newport City Council", "Torfaen County Borough Council",
-         "Ceredigion County Council")
+PEERS = (
+    "Powys County Council",
+    "Gwynedd Council",
+    "Newport City Council",
+    "Torfaen County Borough Council",
+    "Ceredigion County Council",
+)
 
 
-def council(name: str, officers: Sequence[str], members: Sequence[str] = (), *, invited: tuple[int, int] = (20, 20),
-            round: str | None = "2026", question: str = "kc_leadership", **extra: object) -> SurveyData:
+def council(
+    name: str,
+    officers: Sequence[str],
+    members: Sequence[str] = (),
+    *,
+    invited: tuple[int, int] = (20, 20),
+    round: str | None = "2026",
+    question: str = "kc_leadership",
+    **extra: object,
+) -> SurveyData:
     """A council whose officers and members answered ``question`` with the levels given (one per respondent), with
     the shipped good-practice examples (as the compiler gives every report)."""
     responses = [Response("officer", {question: level}) for level in officers]
     responses += [Response("member", {question: level}) for level in members]
     extra.setdefault("good_practice", shipped_good_practice())
-    return survey_data(name, None, {"officer": invited[0], "member": invited[1]}, responses, QN, round=round,
-                       **extra)  # type: ignore[arg-type]
+    return survey_data(name, None, {"officer": invited[0], "member": invited[1]}, responses, QN, round=round, **extra)  # type: ignore[arg-type]
 
 
 def peers(*levels: str, small: int = 0) -> list[SurveyData]:
@@ -83,12 +95,15 @@ def flintshire(**extra: object) -> SurveyData:
 
 
 def mixed_peers() -> list[SurveyData]:
-    return [*peers("l2", "l2", "l2", "l2"), council(PEERS[4], ["l1"] * 10, ["l3"] * 8),
-            council("Small Council", ["l2"] * 4)]
+    return [
+        *peers("l2", "l2", "l2", "l2"),
+        council(PEERS[4], ["l1"] * 10, ["l3"] * 8),
+        council("Small Council", ["l2"] * 4),
+    ]
 
 
 def position_section(page: str) -> str:
-    return page[page.index('<section id="position">'):page.index("</section>", page.index('<section id="position">'))]
+    return page[page.index('<section id="position">') : page.index("</section>", page.index('<section id="position">'))]
 
 
 def test_a_council_at_level_1_among_councils_mostly_at_level_2_group_by_group():
@@ -119,11 +134,15 @@ def test_councils_whose_mix_of_officers_and_members_differs_are_compared_like_wi
     assert (lead.groups["officer"].most_at, lead.groups["officer"].relation) == (2, Relation.LEVEL)
     assert (lead.groups["member"].most_at, lead.groups["member"].relation) == (1, Relation.LEVEL)
     page = render_comparisons(report, "en")
-    assert ("Officers: most other councils&#39; officers chose Level 2; Flintshire County Council&#39;s officers chose "
-            "the same level (Level 2) as most of them.") in page
+    assert (
+        "Officers: most other councils&#39; officers chose Level 2; Flintshire County Council&#39;s officers chose "
+        "the same level (Level 2) as most of them."
+    ) in page
     assert "lower level" not in position_section(page)
-    assert ("Flintshire County Council&#39;s elected members chose neither a lower nor a higher level than those of "
-            "most other councils on any key characteristic compared.") in page
+    assert (
+        "Flintshire County Council&#39;s elected members chose neither a lower nor a higher level than those of "
+        "most other councils on any key characteristic compared."
+    ) in page
     assert "Officers: neither lower nor higher than those of most councils" in render_summary(report)
 
 
@@ -131,10 +150,17 @@ def test_the_position_is_said_in_words_without_any_councils_count_or_median():
     # The demo's table said "0 at Level 1, 5 at Level 2, 0 at Level 3": every other council's median at once.
     report = score(flintshire(peers=[*peers("l2", "l2", "l2", "l2", "l2")]))
     for language, most, lower in (
-            ("en", "most other councils&#39; officers chose Level 2",
-             "Flintshire County Council&#39;s officers chose a lower level (Level 1) than most of them"),
-            ("cy", "dewisodd swyddogion y rhan fwyaf o&#39;r cynghorau eraill Lefel 2",
-             "dewisodd swyddogion Flintshire County Council lefel is (Lefel 1) na&#39;r rhan fwyaf ohonynt")):
+        (
+            "en",
+            "most other councils&#39; officers chose Level 2",
+            "Flintshire County Council&#39;s officers chose a lower level (Level 1) than most of them",
+        ),
+        (
+            "cy",
+            "dewisodd swyddogion y rhan fwyaf o&#39;r cynghorau eraill Lefel 2",
+            "dewisodd swyddogion Flintshire County Council lefel is (Lefel 1) na&#39;r rhan fwyaf ohonynt",
+        ),
+    ):
         section = position_section(render_comparisons(report, language))
         assert most in section and lower in section
         assert "<table" not in section
@@ -142,8 +168,10 @@ def test_the_position_is_said_in_words_without_any_councils_count_or_median():
         assert "their middle" not in section and "eu canol" not in section  # no middle value of their medians
         summary = render_summary(report, language)
         assert not re.search(r"\d+ (at Level|ar Lefel)", summary)
-    headline = ("Flintshire County Council&#39;s officers chose a lower level than those of most other councils on 1 key "
-                "characteristic (Leadership), and a higher level on none of the key characteristics.")
+    headline = (
+        "Flintshire County Council&#39;s officers chose a lower level than those of most other councils on 1 key "
+        "characteristic (Leadership), and a higher level on none of the key characteristics."
+    )
     assert headline in render_comparisons(report, "en")
 
 
@@ -154,8 +182,10 @@ def test_no_level_chosen_by_most_is_said_to_be_spread():
     officers = characteristic(report.comparison.position.characteristics, "leadership").groups["officer"]
     assert (officers.most_at, officers.relation) == (None, None)
     page = render_comparisons(report, "en")
-    assert ("the other councils&#39; officers are spread across the levels, with no level chosen by most of them; "
-            "Flintshire County Council&#39;s officers (Level 2) are neither lower nor higher than most of them") in page
+    assert (
+        "the other councils&#39; officers are spread across the levels, with no level chosen by most of them; "
+        "Flintshire County Council&#39;s officers (Level 2) are neither lower nor higher than most of them"
+    ) in page
 
 
 def test_fewer_than_5_councils_compared_gives_no_comparison():
@@ -170,14 +200,16 @@ def test_fewer_than_5_councils_compared_gives_no_comparison():
     assert "<table" not in page.split('id="change"')[0]
     assert "Level 2" not in position_section(page) and "Level 3" not in position_section(page)
     summary = render_summary(report)
-    assert ("<b>Among the 6 other councils of round 2026</b>: comparison not yet possible (fewer than 5 councils"
-            in summary)
+    assert (
+        "<b>Among the 6 other councils of round 2026</b>: comparison not yet possible (fewer than 5 councils" in summary
+    )
     alone = render_summary(score(flintshire(peers=[])))
     assert "<b>Among the councils of round 2026</b>: comparison not yet possible" in alone
     one = render_summary(score(flintshire(peers=peers("l2"))))
     assert "<b>Beside the 1 other council of round 2026</b>" in one
-    assert "<b>Wrth ochr yr 1 cyngor arall yn rownd 2026</b>" in render_summary(score(flintshire(peers=peers("l2"))),
-                                                                               "cy")
+    assert "<b>Wrth ochr yr 1 cyngor arall yn rownd 2026</b>" in render_summary(
+        score(flintshire(peers=peers("l2"))), "cy"
+    )
     # With a fifth council it appears.
     five = score(flintshire(peers=peers("l2", "l3", "l2", "l2", "l2")))
     assert characteristic(five.comparison.position.characteristics, "leadership").groups["officer"].most_at == 2
@@ -214,13 +246,17 @@ def test_counts_agree_in_number_in_both_languages():
         c.responses.extend(Response(r.role, {"kc_analytics": "l2"}) for r in list(c.responses))
     assert "(Dadansoddeg data, Data Agored ac Arweinyddiaeth)" not in render_comparisons(score(mine), "cy")
     assert "ar 3 nodwedd allweddol (Arweinyddiaeth, Dadansoddeg data a Data Agored)" in render_comparisons(
-        score(mine), "cy")
+        score(mine), "cy"
+    )
 
 
 def test_no_other_council_is_named_in_the_councils_outputs():
     previous = flintshire(round="2025")
-    report = score(flintshire(peers=[*peers("l2", "l2", "l1", "l2", "l3"), council("Small Council", ["l2"] * 4)],
-                              previous=previous))
+    report = score(
+        flintshire(
+            peers=[*peers("l2", "l2", "l1", "l2", "l3"), council("Small Council", ["l2"] * 4)], previous=previous
+        )
+    )
     outputs = [render_comparisons(report, lang) for lang in ("en", "cy")]
     outputs += [render_summary(report, lang) for lang in ("en", "cy")]
     for text in outputs:
@@ -254,8 +290,9 @@ def test_no_comparison_without_a_round_or_peers_given():
 
 
 def then_and_now() -> SurveyData:
-    previous = council(OWN, ["l1"] * 8 + ["l2"] * 2, ["l1"] * 8, round="2025", opens_on=date(2025, 11, 3),
-                       closes_on=date(2025, 12, 12))
+    previous = council(
+        OWN, ["l1"] * 8 + ["l2"] * 2, ["l1"] * 8, round="2025", opens_on=date(2025, 11, 3), closes_on=date(2025, 12, 12)
+    )
     return council(OWN, ["l1"] * 2 + ["l2"] * 8, ["l1"] * 10, previous=previous)
 
 
@@ -279,8 +316,9 @@ def test_within_the_margin_is_no_detectable_change():
     # Officers 4/10 -> 6/10 at Level 2 or above: q 5/12 -> 7/12, change .1667; margin
     # 1.96 * sqrt(2 * (5/12)(7/12) / 12 * 10/19) = 1.96 * .14603 = .2862 -> within.
     previous = council(OWN, ["l1"] * 6 + ["l2"] * 4, round="2025")
-    officers = characteristic(score(council(OWN, ["l1"] * 4 + ["l2"] * 6, previous=previous)).comparison.change
-                              .characteristics, "leadership").groups["officer"]
+    officers = characteristic(
+        score(council(OWN, ["l1"] * 4 + ["l2"] * 6, previous=previous)).comparison.change.characteristics, "leadership"
+    ).groups["officer"]
     assert officers.movement is Movement.NONE and not officers.shares[0].detected
     assert officers.shares[0].margin == pytest.approx(0.2862, abs=1e-4)
     assert (officers.then_level, officers.now_level) == (1, 2)  # the median moved, the test says it may be chance
@@ -290,14 +328,20 @@ def test_response_rates_then_and_now():
     change = score(then_and_now()).comparison.change
     rows = {r.group: r for r in change.rates}
     assert list(rows) == ["officer", "member", TOTAL]
-    assert (rows["member"].then.responded, rows["member"].then.invited, rows["member"].then.percentage,
-            rows["member"].then.margin_points) == (8, 20, 40, 28)
+    assert (
+        rows["member"].then.responded,
+        rows["member"].then.invited,
+        rows["member"].then.percentage,
+        rows["member"].then.margin_points,
+    ) == (8, 20, 40, 28)
     now = rows["member"].now
     assert (now.responded, now.percentage, now.margin_points) == (10, 50, 22)
     assert (rows[TOTAL].then.responded, rows[TOTAL].now.responded, rows[TOTAL].now.invited) == (18, 20, 40)
     page = render_comparisons(score(then_and_now()), "en")
-    assert ('<td role="cell" data-label="Round 2025">8 of 20 (40%) ±28</td><td role="cell" data-label="Round 2026">10 of 20 (50%) ±22</td>'
-            in page)
+    assert (
+        '<td role="cell" data-label="Round 2025">8 of 20 (40%) ±28</td><td role="cell" data-label="Round 2026">10 of 20 (50%) ±22</td>'
+        in page
+    )
     assert "Change since round 2025" in page and "Survey open 3 November 2025 to 12 December 2025" in page
     assert "up (Level 2 or above 20% → 80%, beyond ±25 points)" in page
 
@@ -306,14 +350,26 @@ def test_small_groups_get_no_change_stated():
     # Corporate standards: members 4 answering then (hidden) -> nothing said of them; officers are then reduced to
     # their median (so the 4 cannot be worked out from the total) -> medians only, untested.  Leadership: members
     # 6 answering now (median only) -> medians only.
-    previous = survey_data(OWN, None, {"officer": 20, "member": 20},
-                          [Response("officer", {"kc_standards": "l1", "kc_leadership": "l1"}) for _ in range(10)]
-                          + [Response("member", {"kc_standards": "l1", "kc_leadership": "l1"}) for _ in range(4)]
-                          + [Response("member", {"kc_leadership": "l1"}) for _ in range(4)], QN, round="2025")
-    now = survey_data(OWN, None, {"officer": 20, "member": 20},
-                     [Response("officer", {"kc_standards": "l3", "kc_leadership": "l3"}) for _ in range(10)]
-                     + [Response("member", {"kc_standards": "l3", "kc_leadership": "l3"}) for _ in range(6)], QN,
-                     round="2026", previous=previous)
+    previous = survey_data(
+        OWN,
+        None,
+        {"officer": 20, "member": 20},
+        [Response("officer", {"kc_standards": "l1", "kc_leadership": "l1"}) for _ in range(10)]
+        + [Response("member", {"kc_standards": "l1", "kc_leadership": "l1"}) for _ in range(4)]
+        + [Response("member", {"kc_leadership": "l1"}) for _ in range(4)],
+        QN,
+        round="2025",
+    )
+    now = survey_data(
+        OWN,
+        None,
+        {"officer": 20, "member": 20},
+        [Response("officer", {"kc_standards": "l3", "kc_leadership": "l3"}) for _ in range(10)]
+        + [Response("member", {"kc_standards": "l3", "kc_leadership": "l3"}) for _ in range(6)],
+        QN,
+        round="2026",
+        previous=previous,
+    )
     change = score(now).comparison.change
     standards = characteristic(change.characteristics, "standards").groups
     assert standards["member"].movement is Movement.WITHHELD and standards["member"].shares == ()
@@ -329,19 +385,35 @@ def test_small_groups_get_no_change_stated():
     page = render_comparisons(score(now), "en")
     row = lambda header: re.search(rf'rowheader">{header}</th>(.*?)</tr>', page, re.S).group(1)  # noqa: E731
     assert "not stated: fewer than 5 answered in round 2025" in row("Corporate Standards: Elected Members")
-    assert ("medians only, not tested: figures withheld in both rounds so that a small group&#39;s answers cannot be "
-            "worked out") in row("Corporate Standards: Officers")  # beside 4 members then, 6 now
-    assert ("medians only, not tested: figures withheld in round 2026 so that a small group&#39;s answers cannot be "
-            "worked out") in row("Leadership: Officers")
+    assert (
+        "medians only, not tested: figures withheld in both rounds so that a small group&#39;s answers cannot be "
+        "worked out"
+    ) in row("Corporate Standards: Officers")  # beside 4 members then, 6 now
+    assert (
+        "medians only, not tested: figures withheld in round 2026 so that a small group&#39;s answers cannot be "
+        "worked out"
+    ) in row("Leadership: Officers")
     assert "5 to 7" not in row("Leadership: Officers") and "fewer than 8" not in row("Leadership: Officers")
     assert "medians only, not tested: 5 to 7 answered in round 2026" in row("Leadership: Elected Members")
     welsh = render_comparisons(score(now), "cy")
     assert "canolrifau yn unig, heb eu profi: atebodd 5 i 7 yn rownd 2026" in welsh
     # Fewer than 5 in both rounds: said once.
-    both = survey_data(OWN, None, {"officer": 20, "member": 20}, [Response("officer", {"kc_leadership": "l1"})] * 3,
-                      QN, round="2026", previous=survey_data(OWN, None, {"officer": 20, "member": 20},
-                                                            [Response("officer", {"kc_leadership": "l1"})] * 3, QN,
-                                                            round="2025"))
+    both = survey_data(
+        OWN,
+        None,
+        {"officer": 20, "member": 20},
+        [Response("officer", {"kc_leadership": "l1"})] * 3,
+        QN,
+        round="2026",
+        previous=survey_data(
+            OWN,
+            None,
+            {"officer": 20, "member": 20},
+            [Response("officer", {"kc_leadership": "l1"})] * 3,
+            QN,
+            round="2025",
+        ),
+    )
     assert "not stated: fewer than 5 answered in both rounds" in render_comparisons(score(both), "en")
 
 
@@ -368,23 +440,38 @@ def test_summary_has_a_line_for_each_comparison_and_stays_valid_telegram_html():
     position = next(line for line in lines if line.startswith("<b>Among the"))
     # this round: officers l1 x2, l2 x8 (median Level 2), members l1 x10 (Level 1); elsewhere most officers and
     # most members at Level 2 (mixed_peers): officers level, members lower.
-    assert position == ("<b>Among the 6 other councils of round 2026</b>: Officers: neither lower nor higher than "
-                        "those of most councils; Members: lower than those of most councils on 1 (Leadership), "
-                        "higher on none")
+    assert position == (
+        "<b>Among the 6 other councils of round 2026</b>: Officers: neither lower nor higher than "
+        "those of most councils; Members: lower than those of most councils on 1 (Leadership), "
+        "higher on none"
+    )
     since = next(line for line in lines if line.startswith("<b>Since round"))
     # The Total's median stayed at Level 1, so the share that moved is given; 6 characteristics nobody answered.
-    assert since == ("<b>Since round 2025 (responses 18 → 20)</b>: Leadership up (Level 2 or above 11% → 40%); "
-                     "6 not compared (too few answering, or figures withheld to protect a small group)")
+    assert since == (
+        "<b>Since round 2025 (responses 18 → 20)</b>: Leadership up (Level 2 or above 11% → 40%); "
+        "6 not compared (too few answering, or figures withheld to protect a small group)"
+    )
     assert lines[-1].startswith("<i>") and lines.index(since) == lines.index(position) + 1  # just above the footer
 
 
 def test_summary_names_a_moved_median_and_says_no_change_elsewhere():
-    previous = survey_data(OWN, None, {"officer": 20, "member": 20},
-                          [Response("officer", {"kc_leadership": "l1", "kc_standards": "l2"}) for _ in range(10)],
-                          QN, round="2025")
-    now = survey_data(OWN, None, {"officer": 20, "member": 20},
-                     [Response("officer", {"kc_leadership": "l2", "kc_standards": "l2"}) for _ in range(10)],
-                     QN, round="2026", previous=previous)
+    previous = survey_data(
+        OWN,
+        None,
+        {"officer": 20, "member": 20},
+        [Response("officer", {"kc_leadership": "l1", "kc_standards": "l2"}) for _ in range(10)],
+        QN,
+        round="2025",
+    )
+    now = survey_data(
+        OWN,
+        None,
+        {"officer": 20, "member": 20},
+        [Response("officer", {"kc_leadership": "l2", "kc_standards": "l2"}) for _ in range(10)],
+        QN,
+        round="2026",
+        previous=previous,
+    )
     line = next(x for x in render_summary(score(now), "en").splitlines() if x.startswith("<b>Since"))
     assert "Leadership up (Level 1 → Level 2); no detectable change elsewhere" in line
 
@@ -407,10 +494,12 @@ def test_long_names_keep_the_summary_within_telegrams_limit():
 
 
 def test_national_change_across_councils_names_councils():
-    a = council("Council A", ["l2"] * 10, ["l2"] * 8, previous=council("Council A", ["l1"] * 10, ["l1"] * 8,
-                                                                      round="2025"))
-    b = council("Council B", ["l2"] * 10, ["l2"] * 8, previous=council("Council B", ["l2"] * 10, ["l2"] * 8,
-                                                                      round="2025"))
+    a = council(
+        "Council A", ["l2"] * 10, ["l2"] * 8, previous=council("Council A", ["l1"] * 10, ["l1"] * 8, round="2025")
+    )
+    b = council(
+        "Council B", ["l2"] * 10, ["l2"] * 8, previous=council("Council B", ["l2"] * 10, ["l2"] * 8, round="2025")
+    )
     c = council("Council C", ["l1"] * 10)
     d = council("Council D", ["l2"] * 4, previous=council("Council D", ["l1"] * 10, round="2024"))
     view = national([a, b, c, d])
@@ -420,7 +509,10 @@ def test_national_change_across_councils_names_councils():
     assert [x.authority for x in lead.up] == ["Council A"] and lead.down == () and lead.mixed == ()
     page = render_national_comparisons(view, "en")
     assert '<td role="cell" data-label="Up">Council A</td>' in page and "round 2024 and 2025" in page
-    assert '<td role="cell" data-label="At Level 2 or above then">1</td><td role="cell" data-label="At Level 2 or above now">2</td>' in page
+    assert (
+        '<td role="cell" data-label="At Level 2 or above then">1</td><td role="cell" data-label="At Level 2 or above now">2</td>'
+        in page
+    )
     assert render_national_comparisons(view, "cy").count('<table class="stack" role="table">') == 1
 
 
@@ -454,8 +546,9 @@ def test_texts_serve_both_files_and_a_key_in_both_is_refused(tmp_path: Path):
     clash = tmp_path / "clash.yaml"
     clash.write_text(yaml.safe_dump({"report_title": {"en": "x", "cy": "y"}}))
     with pytest.raises(ValueError, match="report_title"):
-        merged_entries([(TEXTS_FILE, load_entries(TEXTS_FILE)),
-                        (str(clash), entries_from(clash.read_text(), str(clash)))])
+        merged_entries(
+            [(TEXTS_FILE, load_entries(TEXTS_FILE)), (str(clash), entries_from(clash.read_text(), str(clash)))]
+        )
 
 
 def test_every_text_key_the_code_uses_exists():
@@ -465,8 +558,16 @@ def test_every_text_key_the_code_uses_exists():
         used |= set(re.findall(r"t\(\s*f?[\"']((?:cmp|nat)_[a-z0-9_]+)[\"']", source))
         plural |= set(re.findall(r"counted\(t, [\"']((?:cmp|nat)_[a-z0-9_]+)[\"']", source))
     dynamic = {f"cmp_movement_{m.value}" for m in Movement} | {f"cmp_peer_own_{r.value}" for r in Relation}
-    dynamic |= {"cmp_share_from_2", "cmp_share_from_3", "cmp_group_officer", "cmp_group_member", "cmp_group_total",
-                "cmp_why_fewer_than_5", "cmp_why_fewer_than_8", "cmp_why_protected"}
+    dynamic |= {
+        "cmp_share_from_2",
+        "cmp_share_from_3",
+        "cmp_group_officer",
+        "cmp_group_member",
+        "cmp_group_total",
+        "cmp_why_fewer_than_5",
+        "cmp_why_fewer_than_8",
+        "cmp_why_protected",
+    }
     dynamic |= {f"{key}_{form}" for key in plural for form in ("one", "other")}
     assert used and plural and not (used | dynamic) - set(all_entries())
 

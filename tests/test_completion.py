@@ -30,13 +30,22 @@ AUDITOR = 4242
 
 @pytest.fixture
 async def cw(emulator, tmp_path: Path, clock, questionnaires) -> World:
-    settings = make_settings(emulator, tmp_path / "done.db", auditor_ids=frozenset({AUDITOR}),
-                             reports_dir=tmp_path / "reports")
+    settings = make_settings(
+        emulator, tmp_path / "done.db", auditor_ids=frozenset({AUDITOR}), reports_dir=tmp_path / "reports"
+    )
     world = World(emu=emulator, settings=settings, clock=clock, questionnaires=questionnaires)
     world.campaign_id, world.tokens = await add_campaign(world, "Flintshire County Council", officers=20, members=20)
     await seed_answers(settings.db_path, world.campaign_id, "officer", questionnaires["officer"], count=12, level="l2")
-    await seed_answers(settings.db_path, world.campaign_id, "member", questionnaires["member"], count=9, level="l1",
-                       comment="<script>alert(1)</script> & call 07700 900123", first_user=9_100_000)
+    await seed_answers(
+        settings.db_path,
+        world.campaign_id,
+        "member",
+        questionnaires["member"],
+        count=9,
+        level="l1",
+        comment="<script>alert(1)</script> & call 07700 900123",
+        first_user=9_100_000,
+    )
     return world
 
 
@@ -69,9 +78,18 @@ async def test_auditor_close_posts_summary_charts_and_documents_once_across_rest
     assert "INTERIM" not in summary.text.upper()
     assert sum(m.kind == "photo" for m in messages) >= 3
     files = sorted(m.filename for m in messages if m.kind == "document")
-    assert files == ["answers-NOT-FOR-PUBLICATION.csv", "answers-NOT-FOR-PUBLICATION.xlsx", "questions.csv",
-                     "report-cy.docx", "report-cy.html", "report-en.docx", "report-en.html", "tables-cy.csv",
-                     "tables-en.csv", "tables.xlsx"]
+    assert files == [
+        "answers-NOT-FOR-PUBLICATION.csv",
+        "answers-NOT-FOR-PUBLICATION.xlsx",
+        "questions.csv",
+        "report-cy.docx",
+        "report-cy.html",
+        "report-en.docx",
+        "report-en.html",
+        "tables-cy.csv",
+        "tables-en.csv",
+        "tables.xlsx",
+    ]
     report = next(m for m in messages if m.filename == "report-en.html").file_bytes.decode()
     assert "<script>alert(1)</script>" not in report and "&lt;script&gt;" in report
     assert "07700 900123" not in report
@@ -84,8 +102,11 @@ async def test_a_crash_while_posting_resumes_without_repeating(cw: World, quick_
     async with aiosqlite.connect(cw.settings.db_path) as conn:
         await conn.execute("UPDATE campaigns SET closed_at = '2026-11-25T09:00:00+00:00', closed_reason = 'auditor'")
         # As if the process died while sending the summary: it may or may not have arrived; never send it again.
-        await conn.execute("INSERT INTO postings (campaign_id, chat_id, item, status, at) VALUES (1, ?, 'summary', 'sending',"
-                           " '2026-11-25T09:00:00+00:00')", (AUDITOR,))
+        await conn.execute(
+            "INSERT INTO postings (campaign_id, chat_id, item, status, at) VALUES (1, ?, 'summary', 'sending',"
+            " '2026-11-25T09:00:00+00:00')",
+            (AUDITOR,),
+        )
         await conn.commit()
     async with cw.bot():
         await cw.driver(AUDITOR).command("campaigns")  # a bot can only post to auditors who have started it
@@ -100,8 +121,11 @@ async def test_a_crash_while_posting_resumes_without_repeating(cw: World, quick_
 async def test_fieldwork_completes_when_the_close_date_passes_or_everyone_has_answered(cw: World):
     small, tokens = await add_campaign(cw, "Cardiff Council", officers=1, members=1)
     async with aiosqlite.connect(cw.settings.db_path) as conn:
-        await conn.execute("INSERT INTO submissions SELECT id, role, 1, '2026-11-25T09:00:00+00:00' FROM invitations"
-                           " WHERE campaign_id = ?", (small,))
+        await conn.execute(
+            "INSERT INTO submissions SELECT id, role, 1, '2026-11-25T09:00:00+00:00' FROM invitations"
+            " WHERE campaign_id = ?",
+            (small,),
+        )
         await conn.commit()
     async with cw.bot() as services:
         closed = await services.completion.close_completed()
@@ -137,13 +161,22 @@ async def test_interim_summary_follows_the_auditors_language(cw: World):
     parse_html(auditor.last.html or "")
 
 
-async def test_cli_writes_the_report_for_a_council_and_the_national_picture(cw: World, tmp_path: Path, monkeypatch, capsys):
+async def test_cli_writes_the_report_for_a_council_and_the_national_picture(
+    cw: World, tmp_path: Path, monkeypatch, capsys
+):
     monkeypatch.setenv("DATATOOL_DB_PATH", str(cw.settings.db_path))
     out = tmp_path / "out"
     assert await asyncio.to_thread(main, ["report", "--authority", "flint", "--out", str(out)]) == 0
     written = {Path(line).name for line in capsys.readouterr().out.split()}
-    assert {"report-en.html", "report-cy.html", "report-en.docx", "tables.xlsx", "answers-NOT-FOR-PUBLICATION.csv",
-            "answers-NOT-FOR-PUBLICATION.xlsx", "summary-en.txt"} <= written
+    assert {
+        "report-en.html",
+        "report-cy.html",
+        "report-en.docx",
+        "tables.xlsx",
+        "answers-NOT-FOR-PUBLICATION.csv",
+        "answers-NOT-FOR-PUBLICATION.xlsx",
+        "summary-en.txt",
+    } <= written
     html = (out / "report-cy.html").read_text()
     assert 'lang="cy"' in html and "viewport" in html
     national = tmp_path / "national"
@@ -188,13 +221,17 @@ def quick_reports(monkeypatch, tmp_path_factory):
 
 
 async def two_auditors(world: World, **settings: object) -> None:
-    world.settings = make_settings(world.emu, world.settings.db_path, auditor_ids=frozenset({AUDITOR, SECOND}),
-                                   reports_dir=world.settings.reports_dir, rate_limit_retries=0, **settings)
+    world.settings = make_settings(
+        world.emu,
+        world.settings.db_path,
+        auditor_ids=frozenset({AUDITOR, SECOND}),
+        reports_dir=world.settings.reports_dir,
+        rate_limit_retries=0,
+        **settings,
+    )
     async with aiosqlite.connect(world.settings.db_path) as conn:
         await conn.execute("UPDATE campaigns SET closed_at = '2026-11-25T09:00:00+00:00', closed_reason = 'date'")
         await conn.commit()
-
-
 
 
 def received(world: World, chat_id: int) -> Counter:
@@ -231,13 +268,18 @@ async def posting_statuses(world: World) -> Counter:
 # The second call of each method meets the fault: the second auditor's summary (each auditor's first message is
 # the reply to their /campaigns, sent before the fault is set), the first auditor's second chart, the first
 # auditor's second document (report-cy.html).
-HIT = {"sendMessage": (SECOND, "message", 0), "sendPhoto": (AUDITOR, "photo", 1), "sendDocument": (AUDITOR, "document", 1)}
+HIT = {
+    "sendMessage": (SECOND, "message", 0),
+    "sendPhoto": (AUDITOR, "photo", 1),
+    "sendDocument": (AUDITOR, "document", 1),
+}
 
 
 @pytest.mark.parametrize("method", ["sendMessage", "sendPhoto", "sendDocument"])
 @pytest.mark.parametrize("fault", FAULTS)
 async def test_posting_under_a_telegram_fault_reaches_every_auditor_once_and_tells_them_what_is_in_doubt(
-        cw: World, quick_reports, method: str, fault: str):
+    cw: World, quick_reports, method: str, fault: str
+):
     await two_auditors(cw, telegram_timeout=TIMEOUT if fault == "timeout" else 10.0)
     async with cw.bot() as services:
         first, second = person(cw, AUDITOR), person(cw, SECOND)
@@ -284,8 +326,13 @@ async def test_resend_posts_the_final_report_again_to_the_asking_auditor_only(cw
         await auditor.command("resend", "flint")
         assert "still open" not in auditor.last.text  # the campaign is closed: its final report exists
         bundle = await services.completion.final_bundle(cw.campaign_id)
-        assert received(cw, AUDITOR) == Counter({"summary": 1, "photos": sum(i.kind == "photo" for i in bundle.items),
-                                                 **{i.key: 1 for i in bundle.items if i.kind == "document"}})
+        assert received(cw, AUDITOR) == Counter(
+            {
+                "summary": 1,
+                "photos": sum(i.kind == "photo" for i in bundle.items),
+                **{i.key: 1 for i in bundle.items if i.kind == "document"},
+            }
+        )
         assert "sent again to this chat: the summary message" in auditor.last.text
         await auditor.command("resend", "flint", "tables.xlsx")
         assert received(cw, AUDITOR)["tables.xlsx"] == 2 and "tables.xlsx" in auditor.last.text
@@ -309,8 +356,11 @@ async def test_a_crash_while_posting_tells_the_auditor_what_may_be_missing(cw: W
     await two_auditors(cw)
     async with aiosqlite.connect(cw.settings.db_path) as conn:
         # The process died while sending report-en.html to the first auditor: it may or may not have arrived.
-        await conn.execute("INSERT INTO postings (campaign_id, chat_id, item, status, at) VALUES (?, ?, 'report-en.html',"
-                           " 'sending', '2026-11-25T09:00:00+00:00')", (cw.campaign_id, AUDITOR))
+        await conn.execute(
+            "INSERT INTO postings (campaign_id, chat_id, item, status, at) VALUES (?, ?, 'report-en.html',"
+            " 'sending', '2026-11-25T09:00:00+00:00')",
+            (cw.campaign_id, AUDITOR),
+        )
         await conn.commit()
     async with cw.bot():
         for auditor in (AUDITOR, SECOND):
@@ -331,12 +381,18 @@ async def test_failed_items_from_before_the_upgrade_keep_their_hourly_retry(tmp_
     async with aiosqlite.connect(tmp_path / "old.db") as conn:
         await migrate(conn, [m for m in shipped if m.version <= 7])
         await conn.execute("INSERT INTO authorities (name) VALUES ('Flintshire County Council')")
-        await conn.execute("INSERT INTO campaigns (authority_id, opens_on, closes_on, created_at)"
-                           " VALUES (1, '2026-11-01', '2026-11-20', '2026-11-01T00:00:00+00:00')")
+        await conn.execute(
+            "INSERT INTO campaigns (authority_id, opens_on, closes_on, created_at)"
+            " VALUES (1, '2026-11-01', '2026-11-20', '2026-11-01T00:00:00+00:00')"
+        )
         await conn.executemany(
             "INSERT INTO postings (campaign_id, chat_id, item, status, at, attempts) VALUES (1, ?, 'summary', ?, ?, ?)",
-            [(1, "failed", "2026-11-25T10:00:00+00:00", 3), (2, "failed", "2026-11-25T10:00:00+00:00", 48),
-             (3, "sent", "2026-11-25T10:00:00+00:00", 1)])
+            [
+                (1, "failed", "2026-11-25T10:00:00+00:00", 3),
+                (2, "failed", "2026-11-25T10:00:00+00:00", 48),
+                (3, "sent", "2026-11-25T10:00:00+00:00", 1),
+            ],
+        )
         await conn.commit()
         await migrate(conn, shipped)
         async with conn.execute("SELECT chat_id, not_before FROM postings ORDER BY chat_id") as cur:
@@ -349,8 +405,8 @@ def test_what_settles_a_campaign_and_how_long_a_retry_waits():
     from datetime import timedelta
 
     from flows.completion import BACKOFF, MAX_ATTEMPTS, NOTICE_PREFIX, REFUSED_WAIT, settled, wait_after
-    from flows.ports.completion import Item, Posting
     from flows.delivery import Delivery, Outcome
+    from flows.ports.completion import Item, Posting
 
     items = [Item("summary", "message", "x"), Item("report-en.html", "document")]
     later = datetime(2026, 11, 25, 11, 0, tzinfo=UTC)

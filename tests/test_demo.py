@@ -21,20 +21,42 @@ def other_councils_words() -> set[str]:
     names = {a.name: a.name_cy for a in load_authorities()}
     councils = [council for council, *_ in OTHER_COUNCILS]
     assert set(councils) <= set(names) and AUTHORITY not in councils
-    return {word for council in councils for name in (council, names[council] or "")
-            for word in re.findall(r"[^\W\d_][\w'-]*", name) if word.casefold() not in GENERIC_WORDS}
+    return {
+        word
+        for council in councils
+        for name in (council, names[council] or "")
+        for word in re.findall(r"[^\W\d_][\w'-]*", name)
+        if word.casefold() not in GENERIC_WORDS
+    }
 
 
 async def test_demo_runs_end_to_end_and_says_where_the_report_is(tmp_path: Path, capsys):
     assert await run_demo(out=tmp_path, seed=7, invited={"officer": 12, "member": 12}) == 0
     printed = capsys.readouterr().out
-    for expected in ("Data tool recipients", "Officers", "Elected Members", "Total", "First days",
-                     "Fieldwork closed", "Response rates", "The full report"):
+    for expected in (
+        "Data tool recipients",
+        "Officers",
+        "Elected Members",
+        "Total",
+        "First days",
+        "Fieldwork closed",
+        "Response rates",
+        "The full report",
+    ):
         assert expected in printed, expected
     folder = Path(printed.split(") are in ", 1)[1].split("\n", 1)[0].rstrip("/"))
-    assert {"report-en.html", "report-cy.html", "report-en.docx", "report-cy.docx", "tables.xlsx", "tables-en.csv",
-            "tables-cy.csv", "answers-NOT-FOR-PUBLICATION.xlsx", "answers-NOT-FOR-PUBLICATION.csv",
-            "questions.csv"} <= {p.name for p in folder.iterdir()}
+    assert {
+        "report-en.html",
+        "report-cy.html",
+        "report-en.docx",
+        "report-cy.docx",
+        "tables.xlsx",
+        "tables-en.csv",
+        "tables-cy.csv",
+        "answers-NOT-FOR-PUBLICATION.xlsx",
+        "answers-NOT-FOR-PUBLICATION.csv",
+        "questions.csv",
+    } <= {p.name for p in folder.iterdir()}
     assert (tmp_path / "demo.db").exists()
 
     # Every output says it is a demonstration with invented data: the summary the bot posted, the Word drafts on
@@ -68,8 +90,9 @@ async def test_demo_runs_end_to_end_and_says_where_the_report_is(tmp_path: Path,
     # language, the summaries or the exports.
     words = other_councils_words()
     assert {"Powys", "Wrecsam", "Abertawe"} <= words
-    outputs = {"printed output": printed} | {p.name: p.read_text(encoding="utf-8") for p in folder.iterdir()
-                                             if p.suffix in {".html", ".txt", ".csv"}}
+    outputs = {"printed output": printed} | {
+        p.name: p.read_text(encoding="utf-8") for p in folder.iterdir() if p.suffix in {".html", ".txt", ".csv"}
+    }
     outputs |= {p.name: "\n".join(par.text for par in Document(str(p)).paragraphs) for p in folder.glob("*.docx")}
     assert {"report-en.html", "report-cy.html", "summary-en.txt", "summary-cy.txt", "report-cy.docx"} <= set(outputs)
     for where, text in outputs.items():

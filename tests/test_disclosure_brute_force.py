@@ -25,8 +25,8 @@ from functools import cache
 
 from reports.disclosure import breakdowns, tally
 from reports.html import national_table
-from reports.model import Breakdown, Detail, Reason, SurveyReport
 from reports.inputs import Response, SurveyData
+from reports.model import Breakdown, Detail, Reason, SurveyReport
 from reports.national import national
 from reports.scoring import score
 from reports.stats import respondent_weights
@@ -67,25 +67,37 @@ def medians(n: int, categories: tuple[str, ...]) -> dict[tuple[int, ...], str | 
     return dict(possible(n, categories))
 
 
-def configurations(b: Breakdown, responding: int, categories: tuple[str, ...],
-                   answered: int | None) -> list[tuple[tuple[int, ...], int]]:
+def configurations(
+    b: Breakdown, responding: int, categories: tuple[str, ...], answered: int | None
+) -> list[tuple[tuple[int, ...], int]]:
     """Every (counts, Don't know) of a group of ``responding`` that fits its breakdown; with ``answered``, only
     those with that many answering."""
     found = []
     for n in range(responding + 1) if answered is None else (answered,):
-        found += [(counts, responding - n) for counts, median in possible(n, categories)
-                  if fits(b, counts, responding - n, median)]
+        found += [
+            (counts, responding - n)
+            for counts, median in possible(n, categories)
+            if fits(b, counts, responding - n, median)
+        ]
     return found
 
 
-def pinned(groups: dict[str, Breakdown], total: Breakdown, truth: dict[str, tuple[tuple[int, ...], int]],
-           categories: tuple[str, ...], *, exact: bool) -> list[str]:
+def pinned(
+    groups: dict[str, Breakdown],
+    total: Breakdown,
+    truth: dict[str, tuple[tuple[int, ...], int]],
+    categories: tuple[str, ...],
+    *,
+    exact: bool,
+) -> list[str]:
     """What the published breakdowns say for certain of a hidden group that responded ([]: nothing)."""
     hidden = [g for g, b in groups.items() if b.reason is Reason.FEWER_THAN_5 and sum(truth[g][0]) + truth[g][1]]
     if exact:  # this reader knows how many answered: nothing to say of a group where nobody did
         hidden = [g for g in hidden if sum(truth[g][0])]
-    options = {g: configurations(b, sum(truth[g][0]) + truth[g][1], categories, sum(truth[g][0]) if exact else None)
-               for g, b in groups.items()}
+    options = {
+        g: configurations(b, sum(truth[g][0]) + truth[g][1], categories, sum(truth[g][0]) if exact else None)
+        for g, b in groups.items()
+    }
     seen = {g: [False] * len(categories) for g in hidden}  # someone of the group at the answer, in some set
     short = {g: [False] * len(categories) for g in hidden}  # someone of it elsewhere (or nobody answering)
     truth_fits = False
@@ -103,22 +115,30 @@ def pinned(groups: dict[str, Breakdown], total: Breakdown, truth: dict[str, tupl
                 short[g][j] = short[g][j] or c < sum(group_counts) or sum(group_counts) == 0
     assert truth_fits  # the true answers are always among the possibilities
     return [f"no {g} chose {c}" for g in hidden for j, c in enumerate(categories) if not seen[g][j]] + [
-        f"every {g} chose {c}" for g in hidden for j, c in enumerate(categories) if not short[g][j]]
+        f"every {g} chose {c}" for g in hidden for j, c in enumerate(categories) if not short[g][j]
+    ]
 
 
-def question(officers: tuple[tuple[int, ...], int], members: tuple[tuple[int, ...], int],
-             categories: tuple[str, ...]) -> tuple[dict[str, Breakdown], Breakdown]:
+def question(
+    officers: tuple[tuple[int, ...], int], members: tuple[tuple[int, ...], int], categories: tuple[str, ...]
+) -> tuple[dict[str, Breakdown], Breakdown]:
     truth = {"officer": officers, "member": members}
-    tallies = {g: tally([c for c, k in zip(categories, counts, strict=True) for _ in range(k)]
-                        + [categories.dont_know] * dk, categories) for g, (counts, dk) in truth.items()}
+    tallies = {
+        g: tally(
+            [c for c, k in zip(categories, counts, strict=True) for _ in range(k)] + [categories.dont_know] * dk,
+            categories,
+        )
+        for g, (counts, dk) in truth.items()
+    }
     invited = {"officer": 40, "member": 40}
     groups, total, _ = breakdowns(tallies, invited, respondent_weights(invited, {"officer": 30, "member": 30}))
     assert total is not None
     return groups, total
 
 
-def random_group(rng: random.Random, responding: int, categories: tuple[str, ...], *,
-                 dont_know_only: bool = False) -> tuple[tuple[int, ...], int]:
+def random_group(
+    rng: random.Random, responding: int, categories: tuple[str, ...], *, dont_know_only: bool = False
+) -> tuple[tuple[int, ...], int]:
     dont_know = responding if dont_know_only else rng.choice([0, 0, rng.randint(0, responding)])
     return rng.choice(possible(responding - dont_know, categories))[0], dont_know
 
@@ -145,8 +165,14 @@ def test_no_published_figure_pins_down_a_hidden_group_dont_know_included():
 # ---- 2. every other route -----------------------------------------------------------------------------------------
 
 PREVIOUS = build(many(10, "officer", kc_leadership="l1") + many(8, "member", kc_leadership="l2"), round="2024")
-PEERS = [build(many(10, "officer", kc_leadership=level) + many(8, "member", kc_leadership=level),
-               authority=f"Peer {level}", round="2026") for level in ("l1", "l2", "l3")]
+PEERS = [
+    build(
+        many(10, "officer", kc_leadership=level) + many(8, "member", kc_leadership=level),
+        authority=f"Peer {level}",
+        round="2026",
+    )
+    for level in ("l1", "l2", "l3")
+]
 COMMENT = "We lack the figures"  # every comment the same: which respondent wrote one must not matter
 
 
@@ -165,6 +191,7 @@ def council(rng: random.Random) -> SurveyData:
     """Officers 8 to 20 and members 1 to 14, each before or after a reminder (in half the councils, members all
     after one); members answer a statement of their own with a follow-up; the council has a previous round and
     three others in its round."""
+
     def timings(n: int, early: float) -> list[int]:
         return [0 if rng.random() < early else rng.choice([1, 2]) for _ in range(n)]
 
@@ -202,14 +229,17 @@ def changed(rng: random.Random, data: SurveyData) -> SurveyData | None:
         responses[i] = replace(responses[i], answers=answers)
     elif parts:
         part = rng.choice(parts)
-        i, j = rng.choice(part), rng.choice([k for k in range(len(responses))
-                                             if responses[k].role == responses[part[0]].role])
+        i, j = (
+            rng.choice(part),
+            rng.choice([k for k in range(len(responses)) if responses[k].role == responses[part[0]].role]),
+        )
         if rng.random() < 0.5:  # swap their answers, keeping when each answered
             a, b = responses[i], responses[j]
             responses[i], responses[j] = replace(a, answers=b.answers), replace(b, answers=a.answers)
         else:
-            responses[i] = respondent(rng, responses[i].role, responses[i].reminders_before,
-                                      responses[i].role == "member")
+            responses[i] = respondent(
+                rng, responses[i].role, responses[i].reminders_before, responses[i].role == "member"
+            )
     else:
         return None
     return replace(data, responses=responses)
@@ -234,10 +264,14 @@ def test_no_route_tells_apart_what_the_main_tables_cannot():
             continue
         compared += 1
         assert every_route(data, report) == every_route(alternative, other), (data.responses, alternative.responses)
-        early_late_compared += bool(report.early_late and any(
-            c.total.early is not None for c in report.early_late.characteristics))
+        early_late_compared += bool(
+            report.early_late and any(c.total.early is not None for c in report.early_late.characteristics)
+        )
         follow_ups_shown += any(c.question_id == "ev_data_need" for g in report.comments for c in g.comments)
     # Enough pairs the main tables cannot tell apart, with the early-late Totals and follow-up comments published in
     # some, for the check to mean something.
     assert compared >= 40 and early_late_compared >= 3 and follow_ups_shown >= 1, (
-        compared, early_late_compared, follow_ups_shown)
+        compared,
+        early_late_compared,
+        follow_ups_shown,
+    )

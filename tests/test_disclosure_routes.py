@@ -26,24 +26,31 @@ from fractions import Fraction as F
 from pathlib import Path
 
 from bot.emulator import parse_html
-from flows.ports.completion import Bundle, Item, SUMMARY
 from flows.i18n import catalogue
+from flows.ports.completion import SUMMARY, Bundle, Item
 from flows.results import results_text
 from reports import charts
 from reports.early_late import Difference, render_early_late
 from reports.html import render_report
-from reports.model import Detail, Reason, SurveyReport
 from reports.inputs import Response, SurveyData
+from reports.model import Detail, Reason, SurveyReport
 from reports.scoring import score
 from reports.summary import render_summary
 from tests.test_scoring import build, characteristic, many, statement
+
 
 def published(report: SurveyReport, *, with_charts: bool = False) -> dict[str, str]:
     """Every text a reader of the council's results gets, by route."""
     texts: dict[str, str] = {}
     summaries = {language: render_summary(report, language) for language in ("en", "cy")}
-    bundle = Bundle(1, report.authority, "test", Path("."), (Item(SUMMARY, "message", summaries["en"]),),
-                    {language: (Item(SUMMARY, "message", text),) for language, text in summaries.items()})
+    bundle = Bundle(
+        1,
+        report.authority,
+        "test",
+        Path("."),
+        (Item(SUMMARY, "message", summaries["en"]),),
+        {language: (Item(SUMMARY, "message", text),) for language, text in summaries.items()},
+    )
     for language in ("en", "cy"):
         texts[f"summary-{language}"] = summaries[language]
         texts[f"results-{language}"] = results_text(bundle, language, catalogue()) or ""
@@ -72,9 +79,13 @@ def follow_up(disagree: int, members: int = 5, comment: bool = True) -> SurveyDa
     evidence they need to scrutinise (ev_scrutiny, asked of members only) and, when ``comment``, each of them says
     what they lack in the follow-up asked only of those who disagree (ev_data_need); the others agree."""
     responses = many(10, "officer", kc_leadership="l2", barriers="Officers' view")
-    responses += [Response("member", {"kc_leadership": "l2", "ev_scrutiny": "d",
-                                      **({"ev_data_need": f"Lacking figure {i}"} if comment else {})})
-                  for i in range(disagree)]
+    responses += [
+        Response(
+            "member",
+            {"kc_leadership": "l2", "ev_scrutiny": "d", **({"ev_data_need": f"Lacking figure {i}"} if comment else {})},
+        )
+        for i in range(disagree)
+    ]
     responses += many(members - disagree, "member", kc_leadership="l2", ev_scrutiny="a")
     return build(responses)
 
@@ -136,6 +147,7 @@ def test_a_follow_up_of_both_groups_follows_each_groups_own_table():
 def early_late_data(members_early: list[str], members_late: list[str]) -> SurveyData:
     """Officers: 10 before any reminder and 10 after one, each 5 at Level 2 and 5 at Level 3 (0% at Level 1).
     Members as given, early and late."""
+
     def person(role: str, level: str, reminders: int) -> Response:
         return Response(role, {"kc_leadership": level}, reminders_before=reminders)
 
@@ -201,8 +213,11 @@ def test_the_early_total_is_shown_when_every_group_has_none_or_5_or_more_on_each
 
 def dont_know(members_answer: str = "dk") -> SurveyData:
     """Officers (10): 5 at Level 2, 5 at Level 3; four members, each answering ``members_answer``."""
-    return build(many(5, "officer", kc_leadership="l2") + many(5, "officer", kc_leadership="l3")
-                 + many(4, "member", kc_leadership=members_answer))
+    return build(
+        many(5, "officer", kc_leadership="l2")
+        + many(5, "officer", kc_leadership="l3")
+        + many(4, "member", kc_leadership=members_answer)
+    )
 
 
 def test_a_group_that_answered_only_dont_know_is_not_given_away_by_the_totals_shares():
@@ -217,7 +232,7 @@ def test_a_group_that_answered_only_dont_know_is_not_given_away_by_the_totals_sh
     texts = published(report, with_charts=True)
     page = page_text(texts["report-en"])
     start = page.index("Leadership: where the council sits")
-    leadership = page[start:page.index("where the council sits, by group", start + 40)]
+    leadership = page[start : page.index("where the council sits, by group", start + 40)]
     assert "0%" not in leadership and "50%" not in leadership
     assert "0%" not in texts["chart-levels"].split("Corporate Standards")[0]
     assert "Leadership: Officers 2 · Members <5 · Total 2" in parse_html(texts["summary-en"])[0]
@@ -234,8 +249,13 @@ def test_members_who_all_said_dont_know_and_members_who_did_not_choose_level_1_r
 def test_a_dont_know_only_group_beside_a_spread_total_leaves_the_total_shown():
     # Officers 2, 4, 4 across the levels: no share of 0% or 100%, and nothing said of the members is certain (they
     # could have been at any level as far as the published figures go), so the Total stays in full.
-    report = score(build(many(2, "officer", kc_leadership="l1") + many(4, "officer", kc_leadership="l2")
-                         + many(4, "officer", kc_leadership="l3") + many(4, "member", kc_leadership="dk")))
+    report = score(
+        build(
+            many(2, "officer", kc_leadership="l1")
+            + many(4, "officer", kc_leadership="l2")
+            + many(4, "officer", kc_leadership="l3")
+            + many(4, "member", kc_leadership="dk")
+        )
+    )
     total = characteristic(report, "leadership").total
     assert total.detail is Detail.FULL and total.counts == (2, 4, 4) and total.dont_know == 4
-

@@ -106,8 +106,10 @@ def test_the_readme_is_short_and_starts_with_the_two_commands() -> None:
         ("Webhook mode", "webhook-mode"),
         ("How a respondent's answer travels", "how-a-respondents-answer-travels"),
         ("Scale, on paper", "scale-on-paper"),
-        ("The maturity summary: what is posted, and how it is computed",
-         "the-maturity-summary-what-is-posted-and-how-it-is-computed"),
+        (
+            "The maturity summary: what is posted, and how it is computed",
+            "the-maturity-summary-what-is-posted-and-how-it-is-computed",
+        ),
         ("`datatool-bot status` and /healthz", "datatool-bot-status-and-healthz"),
         ("Early and late respondents — 1st/2nd", "early-and-late-respondents--1st2nd"),
         ("snake_case stays", "snake_case-stays"),

@@ -71,23 +71,33 @@ def test_the_compiler_writes_them_for_its_owner_only_and_returns_the_manifest(tm
     for entry, doc in zip(manifest.entries, made.documents, strict=True):
         assert entry.path == folder / doc.name and entry.path.read_bytes() == doc.data
         assert (entry.kind, entry.audience, entry.language, entry.media_type) == (
-            doc.kind, doc.audience, doc.language, doc.media_type)
+            doc.kind,
+            doc.audience,
+            doc.language,
+            doc.media_type,
+        )
         assert mode(entry.path) == 0o600
     assert mode(folder) == mode(folder.parent) == 0o700
-    assert manifest.summaries() == {"en": (folder / "summary-en.txt").read_text(encoding="utf-8"),
-                                    "cy": (folder / "summary-cy.txt").read_text(encoding="utf-8")}
+    assert manifest.summaries() == {
+        "en": (folder / "summary-en.txt").read_text(encoding="utf-8"),
+        "cy": (folder / "summary-cy.txt").read_text(encoding="utf-8"),
+    }
     assert sorted(p.name for p in folder.iterdir()) == sorted(d.name for d in made.documents)  # no .part left
     assert stored(folder) == manifest.__class__(folder, tuple(sorted(manifest.entries, key=lambda e: e.name)))
     assert stored(tmp_path / "absent") is None
 
 
-def test_a_document_that_cannot_be_written_is_left_out_and_a_stale_copy_of_a_failed_one_removed(tmp_path: Path,
-                                                                                               caplog):
+def test_a_document_that_cannot_be_written_is_left_out_and_a_stale_copy_of_a_failed_one_removed(tmp_path: Path, caplog):
     caplog.set_level(logging.ERROR)
     (tmp_path / "report-en.html").mkdir()  # cannot be replaced by a file
     (tmp_path / "tables.xlsx").write_bytes(b"an earlier run's")  # its output failed this time
-    made = Documents((Document("report-en.html", b"<p>", HTML, REPORT, AUDITORS_ONLY, "en"),
-                      Document("report-cy.html", b"<p>", HTML, REPORT, AUDITORS_ONLY, "cy")), failed=("tables.xlsx",))
+    made = Documents(
+        (
+            Document("report-en.html", b"<p>", HTML, REPORT, AUDITORS_ONLY, "en"),
+            Document("report-cy.html", b"<p>", HTML, REPORT, AUDITORS_ONLY, "cy"),
+        ),
+        failed=("tables.xlsx",),
+    )
     manifest = write_documents(made, tmp_path)
     assert [e.name for e in manifest.entries] == ["report-cy.html"]
     assert not (tmp_path / "tables.xlsx").exists()

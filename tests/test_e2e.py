@@ -17,8 +17,8 @@ from flows.callbacks import Action
 from tests.support import (
     World,
     current_question,
-    payloads,
     onboard,
+    payloads,
     reopen_for_real_clock,
     stored_answers,
 )

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 from bot.services import load_questionnaires
+from flows.report_input import survey_data
 from flows.tokens import hash_token, new_token
 from reports.early_late import Difference, Limit, early_late_context, render_early_late
 from reports.html import render_report
-from reports.model import TOTAL, Reason
-from flows.report_input import survey_data
 from reports.inputs import Response, SurveyData
+from reports.model import TOTAL, Reason
 from reports.scoring import score
 from storage.database import connect
 from storage.repositories import CampaignRepository, iso
@@ -29,8 +29,10 @@ KEYS = [q.id for s in QN["officer"].sections if s.kind.value == "characteristic"
 
 def people(role: str, reminders: int, leadership: list[str], others: str = "l2") -> list[Response]:
     """One response per entry of ``leadership`` (kc_leadership), ``others`` at every other characteristic."""
-    return [Response(role, {**dict.fromkeys(KEYS, others), "kc_leadership": level}, reminders_before=reminders)
-            for level in leadership]
+    return [
+        Response(role, {**dict.fromkeys(KEYS, others), "kc_leadership": level}, reminders_before=reminders)
+        for level in leadership
+    ]
 
 
 def data(responses: list[Response], invited: dict[str, int] | None = None) -> SurveyData:
@@ -77,7 +79,8 @@ def test_late_respondents_rated_leadership_lower_beyond_the_margin():
     assert context["headline"] == (
         "Late respondents — those who answered only after a reminder — rated Leadership lower than early respondents "
         "(Level 2 or above: 30% against 80%; Level 3: 10% against 40%), beyond the margin of error; on the other 6 "
-        "characteristics no detectable difference.")
+        "characteristics no detectable difference."
+    )
 
 
 def test_equal_distributions_give_no_detectable_difference():
@@ -85,19 +88,27 @@ def test_equal_distributions_give_no_detectable_difference():
     e = score(data(people("officer", 0, EARLY) + people("officer", 1, EARLY))).early_late
     assert e is not None and e.count(Difference.NONE) == 7
     assert all(s.adjusted == 0 and not s.detected for s in e.characteristics[0].total.shares)
-    assert "rated the 7 characteristics compared no differently" in early_late_context(score(data(
-        people("officer", 0, EARLY) + people("officer", 1, EARLY))), "en")["early_late"]["headline"]
+    assert (
+        "rated the 7 characteristics compared no differently"
+        in early_late_context(score(data(people("officer", 0, EARLY) + people("officer", 1, EARLY))), "en")[
+            "early_late"
+        ]["headline"]
+    )
 
 
 def test_a_late_group_under_5_gets_no_breakdown_and_says_so():
     report = score(data(people("officer", 0, EARLY) + people("officer", 1, LATE[:4])))
     e = report.early_late
     assert e is not None
-    assert all(c.total.difference is Difference.WITHHELD and c.total.early is None and c.total.late is None
-               for c in e.characteristics)
+    assert all(
+        c.total.difference is Difference.WITHHELD and c.total.early is None and c.total.late is None
+        for c in e.characteristics
+    )
     html = render_early_late(report, "en")
-    assert ("7 characteristics could not be compared: fewer than 5 answered before or after a reminder, in all or in "
-            "one group.") in html
+    assert (
+        "7 characteristics could not be compared: fewer than 5 answered before or after a reminder, in all or in "
+        "one group."
+    ) in html
     assert "not compared: fewer than 5 answering before or after a reminder" in html
     assert "20%" not in html and "Level 1" not in html  # no share, no median of either side
 
@@ -115,8 +126,12 @@ def test_5_to_7_on_a_side_gives_medians_only():
 def test_groups_one_by_one_only_when_every_group_has_5_on_each_side():
     # Officers 20 early / 20 late and members 8 early / 8 late: every group has 5+ on each side -> the Total and
     # each group; members' sides have 8 -> distributions, tested.
-    both = (people("officer", 0, EARLY) + people("officer", 1, LATE)
-            + people("member", 0, ["l2"] * 8) + people("member", 1, ["l2"] * 8))
+    both = (
+        people("officer", 0, EARLY)
+        + people("officer", 1, LATE)
+        + people("member", 0, ["l2"] * 8)
+        + people("member", 1, ["l2"] * 8)
+    )
     e = score(data(both)).early_late
     assert list(e.characteristics[0].groups) == [TOTAL, "officer", "member"]
     assert e.characteristics[0].groups["officer"].difference is Difference.LOWER
@@ -125,12 +140,18 @@ def test_groups_one_by_one_only_when_every_group_has_5_on_each_side():
     # Members 8 early but only 3 late: the members' late side is a group of 3, which the late Total less what is
     # published of the officers could give away (issue 21 item 8), so nothing is compared, not even the Totals,
     # and sizes are given for the Total only.
-    small = (people("officer", 0, EARLY) + people("officer", 1, LATE)
-             + people("member", 0, ["l2"] * 8) + people("member", 1, ["l3"] * 3))
+    small = (
+        people("officer", 0, EARLY)
+        + people("officer", 1, LATE)
+        + people("member", 0, ["l2"] * 8)
+        + people("member", 1, ["l3"] * 3)
+    )
     e = score(data(small)).early_late
     assert all(list(c.groups) == [TOTAL] for c in e.characteristics)
-    assert all(c.total.difference is Difference.WITHHELD and c.total.early is None and c.total.late is None
-               for c in e.characteristics)
+    assert all(
+        c.total.difference is Difference.WITHHELD and c.total.early is None and c.total.late is None
+        for c in e.characteristics
+    )
     assert [s.group for s in e.sizes] == [TOTAL]
     # Members all early (8, none late): every group has none or 5 or more on each side, so the Totals are compared,
     # though not the groups one by one; the late Total is the officers' alone.
@@ -145,26 +166,39 @@ def test_the_headline_compares_each_group_with_itself_where_groups_are_compared(
     # Officers: 20 early and 8 late, all at Level 2.  Members: 8 early and 20 late, all at Level 1.  Neither group's
     # late respondents differ from its early ones; but the late side holds more members, so the Totals do (early
     # Level 2 or above 20/28, late 8/28): a difference of mix, not of view.  The headline speaks of each group.
-    mix = (people("officer", 0, ["l2"] * 20) + people("officer", 1, ["l2"] * 8)
-           + people("member", 0, ["l1"] * 8, others="l1") + people("member", 1, ["l1"] * 20, others="l1"))
+    mix = (
+        people("officer", 0, ["l2"] * 20)
+        + people("officer", 1, ["l2"] * 8)
+        + people("member", 0, ["l1"] * 8, others="l1")
+        + people("member", 1, ["l1"] * 20, others="l1")
+    )
     e = score(data(mix)).early_late
     lead = e.characteristics[0]
     assert lead.total.difference is Difference.LOWER  # the Totals' mix
     assert lead.groups["officer"].difference is lead.groups["member"].difference is Difference.NONE
     text = early_late_context(score(data(mix)), "en")["early_late"]["headline"]
-    assert text.startswith("Late respondents — those who answered only after a reminder — rated the 7 characteristics "
-                           "compared no differently")
+    assert text.startswith(
+        "Late respondents — those who answered only after a reminder — rated the 7 characteristics "
+        "compared no differently"
+    )
     assert "lower" not in text
     # A group that differs is named as such.
-    officers_differ = (people("officer", 0, EARLY) + people("officer", 1, LATE)
-                       + people("member", 0, ["l2"] * 8) + people("member", 1, ["l2"] * 8))
+    officers_differ = (
+        people("officer", 0, EARLY)
+        + people("officer", 1, LATE)
+        + people("member", 0, ["l2"] * 8)
+        + people("member", 1, ["l2"] * 8)
+    )
     context = early_late_context(score(data(officers_differ)), "en")["early_late"]["headline"]
     assert context == (
         "Late respondents — those who answered only after a reminder — among officers, rated Leadership lower than "
         "early ones (Level 2 or above: 30% against 80%; Level 3: 10% against 40%), beyond the margin of error; on the "
-        "other 6 characteristics no detectable difference.")
-    assert "ymhlith swyddogion, wedi sgorio Arweinyddiaeth yn is na rhai cynnar" in early_late_context(
-        score(data(officers_differ)), "cy")["early_late"]["headline"]
+        "other 6 characteristics no detectable difference."
+    )
+    assert (
+        "ymhlith swyddogion, wedi sgorio Arweinyddiaeth yn is na rhai cynnar"
+        in early_late_context(score(data(officers_differ)), "cy")["early_late"]["headline"]
+    )
 
 
 def test_no_comparison_without_both_early_and_late_respondents():
@@ -174,14 +208,17 @@ def test_no_comparison_without_both_early_and_late_respondents():
     assert score(data(unknown)).early_late is None
     e = score(data(people("officer", 0, EARLY) + people("officer", 1, LATE) + unknown)).early_late
     assert e is not None and e.unknown == 3 and e.size(TOTAL).early == 20
-    assert "3 responses whose timing is not known are left out" in render_early_late(score(data(
-        people("officer", 0, EARLY) + people("officer", 1, LATE) + unknown)), "en")
+    assert "3 responses whose timing is not known are left out" in render_early_late(
+        score(data(people("officer", 0, EARLY) + people("officer", 1, LATE) + unknown)), "en"
+    )
 
 
 def test_the_partial_in_both_languages_follows_the_table_conventions():
     report = score(known())
-    for language, heading, words in (("en", "Early and late respondents", "Late respondents"),
-                                     ("cy", "Ymatebwyr cynnar a hwyr", "ymatebwyr hwyr")):
+    for language, heading, words in (
+        ("en", "Early and late respondents", "Late respondents"),
+        ("cy", "Ymatebwyr cynnar a hwyr", "ymatebwyr hwyr"),
+    ):
         html = render_early_late(report, language)
         assert '<section id="early-late">' in html and f"<h2>{heading}</h2>" in html and words in html
         assert html.count('<table class="stack" role="table">') == 2 and html.count("<caption>") == 2
@@ -218,18 +255,26 @@ def test_a_side_given_by_its_median_says_its_true_reason():
     assert "fewer than 8 answered" not in early
     assert cell(en, "Leadership: Total", "Late: answers") == "median only: fewer than 8 answered on this side"
     assert cell(cy, "Arweinyddiaeth: Cyfanswm", "Cynnar: atebion").startswith(
-        "canolrif yn unig: roedd gan yr ochr arall lai nag 8 yn ateb")
+        "canolrif yn unig: roedd gan yr ochr arall lai nag 8 yn ateb"
+    )
     # Groups one by one, members 8 early and 6 late: every group by its medians only.  Officers (20 and 20) because
     # of another group; members' early side because of their late side; their late side on its own account.
-    both = score(data(people("officer", 0, EARLY) + people("officer", 1, LATE)
-                      + people("member", 0, ["l2"] * 8) + people("member", 1, ["l2"] * 6)))
+    both = score(
+        data(
+            people("officer", 0, EARLY)
+            + people("officer", 1, LATE)
+            + people("member", 0, ["l2"] * 8)
+            + people("member", 1, ["l2"] * 6)
+        )
+    )
     lead = both.early_late.characteristics[0]
     assert lead.groups["officer"].limits == (Limit.OTHER_GROUP, Limit.OTHER_GROUP)
     assert lead.groups["member"].limits == (Limit.OTHER_SIDE, Limit.OWN)
     assert lead.total.limits == (None, None) and lead.total.early.shown  # 28 and 26: in full
     page = render_early_late(both, "en")
     assert cell(page, "Leadership: Officers", "Late: answers") == (
-        "median only: another group had fewer than 8 answering on a side, whose answers this group's would give away")
+        "median only: another group had fewer than 8 answering on a side, whose answers this group's would give away"
+    )
 
 
 def test_counts_agree_in_number_in_both_languages():
@@ -247,8 +292,10 @@ def test_counts_agree_in_number_in_both_languages():
     assert "1 response whose timing is not known is left out of this comparison." in en
     assert "Mae 1 ymateb nad yw ei amseriad yn hysbys wedi&#39;i adael allan" in cy
     # Six of seven answered alike: "the other 6 characteristics"; one not answered: "1 characteristic could not".
-    six = [Response("officer", {**dict.fromkeys(KEYS[:6], "l2"), "kc_leadership": lead}, reminders_before=k)
-           for lead, k in [*((x, 0) for x in EARLY), *((x, 1) for x in LATE)]]
+    six = [
+        Response("officer", {**dict.fromkeys(KEYS[:6], "l2"), "kc_leadership": lead}, reminders_before=k)
+        for lead, k in [*((x, 0) for x in EARLY), *((x, 1) for x in LATE)]
+    ]
     text = render_early_late(score(data(six)), "en")
     assert "on the other 5 characteristics no detectable difference" in text
     assert "1 characteristic could not be compared" in text
@@ -292,8 +339,9 @@ async def test_reminders_before_the_submission_are_loaded(conn):
         (ids[4], "snooze:x", "unreachable", before, None),  # unreachable: 0
         (ids[5], "2026-12-10T10:00", "sent", before, before),  # not submitted: not a response at all
     ]
-    await conn.executemany("INSERT INTO reminders (invitation_id, slot, status, queued_at, sent_at) VALUES (?, ?, ?, ?, ?)",
-                           rows)
+    await conn.executemany(
+        "INSERT INTO reminders (invitation_id, slot, status, queued_at, sent_at) VALUES (?, ?, ?, ?, ?)", rows
+    )
     await conn.commit()
     campaign = await repo.campaign(cid)
     loaded = await SurveyRepository(conn).load(campaign, QN, interim=False)
@@ -314,16 +362,19 @@ async def test_a_reminder_in_the_same_second_as_the_submission_makes_it_late(con
     await repo.add_invitations(cid, "member", len(tokens), tokens, [hash_token(t) for t in tokens], NOW)
     async with conn.execute("SELECT id FROM invitations WHERE campaign_id = ? ORDER BY id", (cid,)) as cur:
         ids = [row[0] for row in await cur.fetchall()]
-    await SurveyRepository(conn).add_submitted([(i, Response("member", dict.fromkeys(KEYS, "l2"))) for i in ids],
-                                               QN, NOW)
+    await SurveyRepository(conn).add_submitted(
+        [(i, Response("member", dict.fromkeys(KEYS, "l2"))) for i in ids], QN, NOW
+    )
     same, later = iso(NOW), iso(NOW + timedelta(seconds=1))
     await conn.executemany(
-        "INSERT INTO reminders (invitation_id, slot, status, queued_at, sent_at) VALUES (?, ?, ?, ?, ?)", [
+        "INSERT INTO reminders (invitation_id, slot, status, queued_at, sent_at) VALUES (?, ?, ?, ?, ?)",
+        [
             (ids[0], "2026-12-20T10:00", "sent", same, same),  # sent in the submission's second: late
             (ids[1], "2026-12-20T10:00", "unknown", same, None),  # attempted in that second: may have arrived: late
             (ids[2], "2026-12-20T10:00", "sent", same, later),  # sent a second after: not counted
             # ids[3]: none
-        ])
+        ],
+    )
     await conn.commit()
     loaded = await SurveyRepository(conn).load(await repo.campaign(cid), QN, interim=False)
     assert [r.reminders_before for r in loaded.responses] == [1, 1, 0, 0]
@@ -332,10 +383,12 @@ async def test_a_reminder_in_the_same_second_as_the_submission_makes_it_late(con
 def test_nothing_is_compared_where_the_report_withholds_the_total_for_a_hidden_group():
     # Officers 10 early + 10 late, one member late, all at Level 2: the report's Total is 100% at Level 2, which would
     # give the member away, so the report withholds it (PROTECTS_HIDDEN); early/late must not put it back.
-    report = score(data(people("officer", 0, ["l2"] * 10) + people("officer", 1, ["l2"] * 10)
-                        + people("member", 1, ["l2"])))
-    assert all(c.total.difference is Difference.PROTECTED and c.total.early is None
-               for c in report.early_late.characteristics)
+    report = score(
+        data(people("officer", 0, ["l2"] * 10) + people("officer", 1, ["l2"] * 10) + people("member", 1, ["l2"]))
+    )
+    assert all(
+        c.total.difference is Difference.PROTECTED and c.total.early is None for c in report.early_late.characteristics
+    )
     assert "withheld so that a small group" in render_early_late(report, "en")
 
 
@@ -354,9 +407,14 @@ def test_every_early_late_text_is_in_both_languages_with_the_same_placeholders()
         assert set(entry) == {"en", "cy"} and fields(entry["en"]) == fields(entry["cy"]), key
     source = Path("reports/early_late.py").read_text(encoding="utf-8")
     used = set(re.findall(r"t\(\s*f?[\"'](el_[a-z0-9_{}.]+)[\"']", source))
-    dynamic = {f"el_difference_{d.value}" for d in Difference} | {f"el_clause_{d}" for d in ("lower", "higher", "mixed")}
+    dynamic = {f"el_difference_{d.value}" for d in Difference} | {
+        f"el_clause_{d}" for d in ("lower", "higher", "mixed")
+    }
     dynamic |= {f"el_clause_group_{d}" for d in ("lower", "higher", "mixed")} | {f"el_limit_{x.value}" for x in Limit}
-    dynamic |= {f"el_headline_{d}_{form}" for d in ("medians_only", "withheld", "protected", "others", "none")
-                for form in ("one", "other")}
+    dynamic |= {
+        f"el_headline_{d}_{form}"
+        for d in ("medians_only", "withheld", "protected", "others", "none")
+        for form in ("one", "other")
+    }
     dynamic |= {"el_share_from_2", "el_share_from_3"}
     assert used and not ({u for u in used if "{" not in u} | dynamic) - set(all_entries())

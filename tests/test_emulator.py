@@ -125,8 +125,12 @@ async def test_html_parse_mode(emu: BotApiEmulator, bot: Bot, user: FakeUser) ->
     assert stored.html == html
     kinds = [(entity.type, entity.offset, entity.length) for entity in sent.entities]
     assert kinds == [
-        ("bold", 0, 4), ("italic", 5, 2), ("text_link", 8, 4), ("spoiler", 13, 1),
-        ("pre", 15, 5), ("expandable_blockquote", 21, 1),
+        ("bold", 0, 4),
+        ("italic", 5, 2),
+        ("text_link", 8, 4),
+        ("spoiler", 13, 1),
+        ("pre", 15, 5),
+        ("expandable_blockquote", 21, 1),
     ]
     assert sent.entities[2].url == "https://example.org/?a=1&b=2"
     assert sent.entities[4].language == "python"
@@ -350,7 +354,10 @@ async def test_strike_names_telegram_faults_and_refuses_others(emu: BotApiEmulat
 async def test_send_document_multipart(emu: BotApiEmulator, bot: Bot, user: FakeUser) -> None:
     payload = b"id,answer\n1,yes\n"
     sent = await bot.send_document(
-        user.id, io.BytesIO(payload), filename="report.csv", caption="<b>Your</b> report",
+        user.id,
+        io.BytesIO(payload),
+        filename="report.csv",
+        caption="<b>Your</b> report",
         parse_mode=ParseMode.HTML,
     )
     assert sent.document is not None and sent.document.file_name == "report.csv"
@@ -405,13 +412,7 @@ async def _button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def test_application_round_trip_with_user_driver(emu: BotApiEmulator) -> None:
-    app = (
-        Application.builder()
-        .token(emu.token)
-        .base_url(emu.base_url)
-        .base_file_url(emu.base_file_url)
-        .build()
-    )
+    app = Application.builder().token(emu.token).base_url(emu.base_url).base_file_url(emu.base_file_url).build()
     app.add_handler(CommandHandler("start", _start))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, _echo))
     app.add_handler(CallbackQueryHandler(_button))

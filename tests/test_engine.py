@@ -185,7 +185,9 @@ def test_review_then_submit(officer):
     assert [q.id for q, _ in review.prompt.items] == [q.id for q in engine.visible_questions(officer, answers)]
     edit = engine.step(officer, State(answers=answers, cursor=REVIEW), Edit("kc_open_data"), NOW)
     assert edit.cursor == "kc_open_data"
-    changed = engine.step(officer, State(answers=answers, cursor="kc_open_data"), Choose("kc_open_data", DONT_KNOW), NOW)
+    changed = engine.step(
+        officer, State(answers=answers, cursor="kc_open_data"), Choose("kc_open_data", DONT_KNOW), NOW
+    )
     assert changed.save == {"kc_open_data": DONT_KNOW} and changed.cursor == REVIEW
     done = engine.step(officer, State(answers=answers, cursor=REVIEW), Submit(), NOW)
     assert done.submit and isinstance(done.prompt, engine.DonePrompt)

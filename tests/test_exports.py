@@ -24,14 +24,15 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from reports import export
 from bot.compiler import write_report
-from reports.model import TOTAL, WEIGHTED, Breakdown, Detail, SurveyReport
+from reports import export
 from reports.inputs import Response, SurveyData
+from reports.model import TOTAL, WEIGHTED, Breakdown, Detail, SurveyReport
 from reports.scoring import score
 from reports.stats import pct
 from reports.texts import texts
-from tests.test_disclosure_brute_force import changed, council as random_council
+from tests.test_disclosure_brute_force import changed
+from tests.test_disclosure_brute_force import council as random_council
 from tests.test_disclosure_routes import main_tables
 from tests.test_scoring import build, characteristic, many
 
@@ -53,14 +54,14 @@ def table_rows(report: SurveyReport, language: str) -> list[dict[str, str]]:
     fixed = [*KEYS, "invited", "received", "percentage", "answered", "dont_know"]
     after = ["median", "agreement", "divided", "margin", "note"]
     share = texts(language)("export_col_share", label="{}")
-    shares = [f"share:{parse_share(share, h)}" for h in header[len(fixed):len(header) - len(after)]]
+    shares = [f"share:{parse_share(share, h)}" for h in header[len(fixed) : len(header) - len(after)]]
     return [dict(zip([*fixed, *shares, *after], row, strict=True)) for row in rows]
 
 
 def parse_share(template: str, column: str) -> str:
     before, after = template.split("{}")
     assert column.startswith(before) and column.endswith(after)
-    return column[len(before):len(column) - len(after)]
+    return column[len(before) : len(column) - len(after)]
 
 
 def figures(row: dict[str, str]) -> dict[str, str]:
@@ -97,14 +98,23 @@ def check_publishes_only_what_the_report_shows(report: SurveyReport) -> int:
         for c in report.characteristics:
             groups = [*report.roles, TOTAL, *((WEIGHTED,) if len(report.roles) > 1 else ())]
             labels = {cid: label.get(language) for cid, label in zip(c.total.categories, c.labels, strict=True)}
-            wanted += [((t("characteristics_heading"), c.title.get(language), t.group(g)), c.group(g), labels, True)
-                       for g in groups]
+            wanted += [
+                ((t("characteristics_heading"), c.title.get(language), t.group(g)), c.group(g), labels, True)
+                for g in groups
+            ]
         for theme in report.themes:
             for s in theme.statements:
                 labels = {cid: label.get(language) for cid, label in zip(s.categories, s.labels, strict=True)}
                 groups = [*s.groups, *((TOTAL, WEIGHTED) if s.total is not None else ())]
-                wanted += [((theme.title.get(language), s.texts.get(g, s.text).get(language), t.group(g)),
-                            s.group(g), labels, False) for g in groups]
+                wanted += [
+                    (
+                        (theme.title.get(language), s.texts.get(g, s.text).get(language), t.group(g)),
+                        s.group(g),
+                        labels,
+                        False,
+                    )
+                    for g in groups
+                ]
         rates = [r for r in rows.values() if r["section"] == t("rates_heading")]
         assert len(rows) == len(wanted) + len(rates) and len(rates) == len(report.rates)
         for key, b, labels, levels in wanted:
@@ -168,8 +178,10 @@ def test_random_small_councils_publish_nothing_the_report_withholds_and_nothing_
 
 def xlsx_cells(content: bytes) -> dict[str, list[list[str | None]]]:
     book = openpyxl.load_workbook(io.BytesIO(content))
-    return {s.title: [["" if v is None else str(v) for v in r] for r in s.iter_rows(values_only=True)]
-            for s in book.worksheets}
+    return {
+        s.title: [["" if v is None else str(v) for v in r] for r in s.iter_rows(values_only=True)]
+        for s in book.worksheets
+    }
 
 
 def test_the_publishable_tables_are_the_reports_in_each_language_with_no_respondent_level_data():
@@ -249,8 +261,14 @@ def test_a_demonstration_says_so_in_every_export_and_the_summary(tmp_path: Path,
     for name in ("tables.xlsx", "answers-NOT-FOR-PUBLICATION.xlsx"):
         for sheet in openpyxl.load_workbook(tmp_path / name).worksheets:
             found[f"{name} {sheet.title}"] = [str(c.value) for row in sheet.iter_rows(max_row=4) for c in row[:1]]
-    wanted = {"tables-en.csv": ["en"], "tables-cy.csv": ["cy"], "summary-en.txt": ["en"], "summary-cy.txt": ["cy"],
-              "tables.xlsx Tables": ["en"], "tables.xlsx Tablau": ["cy"]}
+    wanted = {
+        "tables-en.csv": ["en"],
+        "tables-cy.csv": ["cy"],
+        "summary-en.txt": ["en"],
+        "summary-cy.txt": ["cy"],
+        "tables.xlsx Tables": ["en"],
+        "tables.xlsx Tablau": ["cy"],
+    }
     for where, cells in found.items():
         text = "\n".join(cells).replace("&#39;", "'")
         for language in wanted.get(where, LANGUAGES):

@@ -50,8 +50,9 @@ def test_report_figures_by_hand():
 
 
 def test_targets_and_what_is_still_needed():
-    table = RateTable.from_roles("X", [RoleRate("officer", 62, 3, 32), RoleRate("member", 65, 4, 9)],
-                                 {"officer": 0.6, "member": 0.5})
+    table = RateTable.from_roles(
+        "X", [RoleRate("officer", 62, 3, 32), RoleRate("member", 65, 4, 9)], {"officer": 0.6, "member": 0.5}
+    )
     member = table.row("member")
     assert member.target_count == 33  # 50% of 65 = 32.5 -> 33 people
     assert member.still_needed == 24 and member.below_target
@@ -79,10 +80,26 @@ async def test_auditor_rates_table_margins_targets_and_change_since_last_time(fw
         auditor = fw.driver(AUDITOR)
         await auditor.command("rates", "flint")
         text = auditor.last.text
-        for expected in ("Flintshire County Council", "Data tool", "recipients", "Number", "invited", "Officers",
-                         "Elected Members", "Total", "52%", "14%", "32%", "±12", "±31", "±13",
-                         "Officers: 5 started, not finished", "Elected Members: 3 started, not finished",
-                         "target 50% (33 of 65); 24 more needed", "First /rates"):
+        for expected in (
+            "Flintshire County Council",
+            "Data tool",
+            "recipients",
+            "Number",
+            "invited",
+            "Officers",
+            "Elected Members",
+            "Total",
+            "52%",
+            "14%",
+            "32%",
+            "±12",
+            "±31",
+            "±13",
+            "Officers: 5 started, not finished",
+            "Elected Members: 3 started, not finished",
+            "target 50% (33 of 65); 24 more needed",
+            "First /rates",
+        ):
             assert expected in text, expected
         await seed_progress(fw.settings.db_path, fw.campaign_id, "member", submitted=2, first_user=6_000_000)
         fw.clock.advance(hours=3)
@@ -190,14 +207,21 @@ async def test_revoked_invitation_stops_working(fw: World, monkeypatch, capsys):
 
 async def test_daily_digest_once_per_day_with_new_responses(fw: World):
     async with fw.bot() as services:
-        await seed_progress(fw.settings.db_path, fw.campaign_id, "member", submitted=3,
-                            when="2026-11-24T12:00:00+00:00")
+        await seed_progress(
+            fw.settings.db_path, fw.campaign_id, "member", submitted=3, when="2026-11-24T12:00:00+00:00"
+        )
         ((chat, first),) = await services.fieldwork.digest()  # one screen per recipient chat
         assert chat == AUDITOR and "Flintshire County Council" in first.text and "members 3/65" in first.text
         assert await services.fieldwork.digest() == []  # same day: never twice, even after a restart
         fw.clock.advance(days=1)
-        await seed_progress(fw.settings.db_path, fw.campaign_id, "member", submitted=2, first_user=6_100_000,
-                            when="2026-11-26T09:00:00+00:00")
+        await seed_progress(
+            fw.settings.db_path,
+            fw.campaign_id,
+            "member",
+            submitted=2,
+            first_user=6_100_000,
+            when="2026-11-26T09:00:00+00:00",
+        )
         ((_, second),) = await services.fieldwork.digest()
         assert "members 5/65 (+2)" in second.text
     async with fw.bot() as services:  # restarted on the same day

@@ -33,8 +33,14 @@ def test_one_reminder_wave_seen_and_two_to_come():
     # 65 members, target 50%. Fieldwork opened on day 0, closes at the end of day 20 (day 21), it is now day 10.
     # Invitation wave [0, 3): 6 on day 1. Between waves: 1 on day 4. Reminder on day 5, its wave [5, 8): 6 on day 6.
     # Between waves: 1 on day 9. So n = 14, R = 51.
-    history = GroupHistory("member", 65, (*[day(1)] * 6, day(4), *[day(6)] * 6, day(9)), reminders_sent=(day(5),),
-                           reminders_left=(day(12), day(15)), target=0.5)
+    history = GroupHistory(
+        "member",
+        65,
+        (*[day(1)] * 6, day(4), *[day(6)] * 6, day(9)),
+        reminders_sent=(day(5),),
+        reminders_left=(day(12), day(15)),
+        target=0.5,
+    )
     f = forecast_group(history, D0, day(21), day(10))
     assert f.responded == 14
     # Yield of the day-5 wave: 6 of the 65 - 7 = 58 not yet responded = 3/29; range per reminder 3/58 .. 3/29.
@@ -75,8 +81,9 @@ def test_a_group_already_at_target_is_likely_and_the_range_stays_within_those_in
     assert f.low >= 6 and f.high <= 10 and f.outlook == LIKELY
     # ±10 points for N = 10: 0.9604 (10 - n) <= 0.09 n -> n >= 9.14 -> 10; 10 - 6 = 4 more.
     assert f.more_for_margin == 4
-    everyone = forecast_group(GroupHistory("member", 10, (day(1),) * 10, reminders_left=(day(12),), target=0.5),
-                              D0, day(14), day(5))
+    everyone = forecast_group(
+        GroupHistory("member", 10, (day(1),) * 10, reminders_left=(day(12),), target=0.5), D0, day(14), day(5)
+    )
     assert (everyone.low, everyone.high, everyone.more_for_margin) == (10, 10, 0)
     assert everyone.high_rate == 1
 
@@ -127,16 +134,23 @@ async def test_history_reads_submission_times_and_reminder_rounds_per_role(fw: W
     await seed_progress(fw.settings.db_path, fw.campaign_id, "member", submitted=2, when="2026-11-23T09:00:00+00:00")
     await seed_progress(fw.settings.db_path, fw.campaign_id, "officer", submitted=1, when="2026-11-24T12:00:00+00:00")
     async with aiosqlite.connect(fw.settings.db_path) as conn:
-        async with conn.execute("SELECT id FROM invitations WHERE campaign_id = ? AND role = 'member'"
-                                " AND id NOT IN (SELECT invitation_id FROM submissions) ORDER BY id LIMIT 3",
-                                (fw.campaign_id,)) as cur:
+        async with conn.execute(
+            "SELECT id FROM invitations WHERE campaign_id = ? AND role = 'member'"
+            " AND id NOT IN (SELECT invitation_id FROM submissions) ORDER BY id LIMIT 3",
+            (fw.campaign_id,),
+        ) as cur:
             a, b, c = [row[0] async for row in cur]
-        rows = [(a, "2026-11-24T10:00", "sent", "2026-11-24T10:00:05+00:00"),
-                (b, "2026-11-24T10:00", "sent", "2026-11-24T10:00:01+00:00"),
-                (c, "snooze:2026-11-24T15:00:00+00:00", "sent", "2026-11-24T15:00:00+00:00"),  # asked for: no round
-                (c, "final", "queued", None)]  # not sent yet
-        await conn.executemany("INSERT INTO reminders (invitation_id, slot, status, queued_at, sent_at)"
-                               " VALUES (?, ?, ?, '2026-11-24T10:00:00+00:00', ?)", rows)
+        rows = [
+            (a, "2026-11-24T10:00", "sent", "2026-11-24T10:00:05+00:00"),
+            (b, "2026-11-24T10:00", "sent", "2026-11-24T10:00:01+00:00"),
+            (c, "snooze:2026-11-24T15:00:00+00:00", "sent", "2026-11-24T15:00:00+00:00"),  # asked for: no round
+            (c, "final", "queued", None),
+        ]  # not sent yet
+        await conn.executemany(
+            "INSERT INTO reminders (invitation_id, slot, status, queued_at, sent_at)"
+            " VALUES (?, ?, ?, '2026-11-24T10:00:00+00:00', ?)",
+            rows,
+        )
         await conn.commit()
     db = await connect(fw.settings.db_path)
     try:
@@ -145,8 +159,10 @@ async def test_history_reads_submission_times_and_reminder_rounds_per_role(fw: W
         rounds = await history.reminder_rounds(fw.campaign_id)
     finally:
         await db.close()
-    assert times == {"officer": [datetime(2026, 11, 24, 12, tzinfo=UTC)],
-                     "member": [datetime(2026, 11, 23, 9, tzinfo=UTC)] * 2}
+    assert times == {
+        "officer": [datetime(2026, 11, 24, 12, tzinfo=UTC)],
+        "member": [datetime(2026, 11, 23, 9, tzinfo=UTC)] * 2,
+    }
     assert rounds == {"officer": [], "member": [datetime(2026, 11, 24, 10, 0, 1, tzinfo=UTC)]}
 
 
@@ -165,23 +181,37 @@ async def test_rates_shows_the_forecast_in_english_and_cymraeg(fw: World):
         auditor = person(fw, AUDITOR)
         await auditor.command("rates", "flint")
         text = auditor.last.text
-        for expected in ("projection from the pattern so far", "not a promise",
-                         ("Officers: heading for 66%–71% by 15/12/2026 (target 60%: likely); "
-                         "the margin is already within ±10 points"),
-                         ("Elected Members: heading for 35%–68% by 15/12/2026 (target 50%: possible); "
-                         "31 more responses would bring the margin to ±10 points; no reminder wave seen yet: "
-                         "5%–15% of those remaining assumed per reminder"),
-                         "First /rates"):
+        for expected in (
+            "projection from the pattern so far",
+            "not a promise",
+            (
+                "Officers: heading for 66%–71% by 15/12/2026 (target 60%: likely); "
+                "the margin is already within ±10 points"
+            ),
+            (
+                "Elected Members: heading for 35%–68% by 15/12/2026 (target 50%: possible); "
+                "31 more responses would bring the margin to ±10 points; no reminder wave seen yet: "
+                "5%–15% of those remaining assumed per reminder"
+            ),
+            "First /rates",
+        ):
             assert expected in text, expected
         assert len(text) < 4096
         welsh = person(fw, WELSH, language_code="cy")
         await welsh.command("rates", "flint")
         text = welsh.last.text
-        for expected in ("amcanestyniad o'r patrwm hyd yma", "nid addewid",
-                         ("Swyddogion: yn anelu at 66%–71% erbyn 15/12/2026 (targed 60%: tebygol); "
-                         "mae'r lwfans gwall eisoes o fewn ±10 pwynt"),
-                         ("Aelodau Etholedig: yn anelu at 35%–68% erbyn 15/12/2026 (targed 50%: posibl); "
-                         "byddai 31 ymateb arall yn dod â'r lwfans gwall i ±10 pwynt")):
+        for expected in (
+            "amcanestyniad o'r patrwm hyd yma",
+            "nid addewid",
+            (
+                "Swyddogion: yn anelu at 66%–71% erbyn 15/12/2026 (targed 60%: tebygol); "
+                "mae'r lwfans gwall eisoes o fewn ±10 pwynt"
+            ),
+            (
+                "Aelodau Etholedig: yn anelu at 35%–68% erbyn 15/12/2026 (targed 50%: posibl); "
+                "byddai 31 ymateb arall yn dod â'r lwfans gwall i ±10 pwynt"
+            ),
+        ):
             assert expected in text, expected
 
 

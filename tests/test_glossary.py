@@ -38,8 +38,12 @@ SKIPPED_KEYS = {"typed", "keywords"}
 
 
 def welsh_files() -> list[Path]:
-    files = [ROOT / "flows" / "messages.yaml", *sorted((ROOT / "config" / "questionnaires").glob("*.yaml")),
-             *sorted((ROOT / "reports").glob("i18n_*.yaml")), *sorted((ROOT / "config").glob("*.yaml"))]
+    files = [
+        ROOT / "flows" / "messages.yaml",
+        *sorted((ROOT / "config" / "questionnaires").glob("*.yaml")),
+        *sorted((ROOT / "reports").glob("i18n_*.yaml")),
+        *sorted((ROOT / "config").glob("*.yaml")),
+    ]
     return [f for f in files if f != GLOSSARY]
 
 
@@ -106,14 +110,24 @@ def test_the_glossary_is_one_term_per_concept():
 def test_the_texts_are_found():
     found = all_pairs()
     files = {where.split(".yaml")[0] for where, _, _ in found}
-    assert {"flows/messages", "config/questionnaires/officer", "reports/i18n_reports", "config/privacy",
-            "config/publisher"} <= files
+    assert {
+        "flows/messages",
+        "config/questionnaires/officer",
+        "reports/i18n_reports",
+        "config/privacy",
+        "config/publisher",
+    } <= files
     assert len(found) > 500
 
 
 def test_no_welsh_text_uses_a_rejected_variant():
-    bad = [f"{where}: {rejected!r}" for where, _, welsh in all_pairs() for term in glossary()["terms"]
-           for rejected in term["rejected"] if uses(welsh, rejected)]
+    bad = [
+        f"{where}: {rejected!r}"
+        for where, _, welsh in all_pairs()
+        for term in glossary()["terms"]
+        for rejected in term["rejected"]
+        if uses(welsh, rejected)
+    ]
     assert bad == [], "\n".join(bad)
 
 
@@ -122,7 +136,8 @@ def test_every_welsh_text_uses_the_glossary_term_where_its_english_uses_the_engl
     for where, english, welsh in all_pairs():
         for term in glossary()["terms"]:
             if any(uses(english, form, exact_capitals=True) for form in term["en_forms"]) and not any(
-                    uses(welsh, form) for form in term["forms"]):
+                uses(welsh, form) for form in term["forms"]
+            ):
                 missing.append(f"{where}: {term['en']!r} -> {term['cy']!r}: {plain(welsh)[:120]!r}")
     assert missing == [], f"{len(missing)} Welsh texts do not use the glossary's term:\n" + "\n".join(missing)
 
@@ -171,14 +186,20 @@ def test_every_council_carries_its_mutated_forms():
 
 def test_a_form_that_is_not_of_the_name_is_refused(tmp_path: Path):
     bad = tmp_path / "authorities.yaml"
-    bad.write_text("- name: Flintshire County Council\n  name_cy: Cyngor Sir y Fflint\n  cy_forms:\n"
-                   "    yn: yn Cyngor Sir y Fflint\n    soft: Gyngor Sir y Fflint\n    nasal: Nghyngor Sir y Fflint\n"
-                   "    aspirate: Chyngor Sir y Fflint\n", encoding="utf-8")
+    bad.write_text(
+        "- name: Flintshire County Council\n  name_cy: Cyngor Sir y Fflint\n  cy_forms:\n"
+        "    yn: yn Cyngor Sir y Fflint\n    soft: Gyngor Sir y Fflint\n    nasal: Nghyngor Sir y Fflint\n"
+        "    aspirate: Chyngor Sir y Fflint\n",
+        encoding="utf-8",
+    )
     with pytest.raises(AuthoritiesError, match="cy_forms.yn"):
         load_authorities(bad)
-    bad.write_text("- name: Flintshire County Council\n  name_cy: Cyngor Sir y Fflint\n  cy_forms:\n"
-                   "    yn: yng Nghyngor Sir y Fflint\n    soft: Gyngor Sir Fflint\n    nasal: Nghyngor Sir y Fflint\n"
-                   "    aspirate: Chyngor Sir y Fflint\n", encoding="utf-8")
+    bad.write_text(
+        "- name: Flintshire County Council\n  name_cy: Cyngor Sir y Fflint\n  cy_forms:\n"
+        "    yn: yng Nghyngor Sir y Fflint\n    soft: Gyngor Sir Fflint\n    nasal: Nghyngor Sir y Fflint\n"
+        "    aspirate: Chyngor Sir y Fflint\n",
+        encoding="utf-8",
+    )
     with pytest.raises(AuthoritiesError, match="cy_forms.soft"):
         load_authorities(bad)
 
@@ -189,12 +210,17 @@ def unmutated(page: str, authority: Authority) -> list[str]:
     name = re.escape(authority.name_cy or "")
     text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
     pattern = rf"(?<![\w'])(?:{'|'.join(map(re.escape, words))}) {name}"
-    return [m.group(0) for m in re.finditer(pattern, text, re.IGNORECASE)
-            if (authority.name_cy or "")[:1].casefold() in "cptgbdm" or "ll" == (authority.name_cy or "")[:2]]
+    return [
+        m.group(0)
+        for m in re.finditer(pattern, text, re.IGNORECASE)
+        if (authority.name_cy or "")[:1].casefold() in "cptgbdm" or "ll" == (authority.name_cy or "")[:2]
+    ]
 
 
-@pytest.mark.parametrize("council", ["Flintshire County Council", "Swansea Council", "Powys County Council",
-                                     "Blaenau Gwent County Borough Council"])
+@pytest.mark.parametrize(
+    "council",
+    ["Flintshire County Council", "Swansea Council", "Powys County Council", "Blaenau Gwent County Borough Council"],
+)
 def test_the_welsh_report_mutates_the_council_name(council):
     authority = next(a for a in load_authorities() if a.name == council)
     data = full_data(authority=council, authority_cy=authority.name_cy, authority_forms=forms(authority))
@@ -214,8 +240,32 @@ class _Words(HTMLParser):
     """The words of a page a reader meets, outside anything marked as in another language (respondents' words) and
     outside style."""
 
-    VOID: ClassVar[frozenset[str]] = frozenset({"br", "meta", "link", "img", "input", "hr", "wbr", "source", "area", "base", "col", "embed", "param",
-            "track", "path", "use", "rect", "circle", "line", "polyline", "polygon", "stop"})
+    VOID: ClassVar[frozenset[str]] = frozenset(
+        {
+            "br",
+            "meta",
+            "link",
+            "img",
+            "input",
+            "hr",
+            "wbr",
+            "source",
+            "area",
+            "base",
+            "col",
+            "embed",
+            "param",
+            "track",
+            "path",
+            "use",
+            "rect",
+            "circle",
+            "line",
+            "polyline",
+            "polygon",
+            "stop",
+        }
+    )
 
     def __init__(self, language: str):
         super().__init__(convert_charrefs=True)

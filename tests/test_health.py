@@ -56,30 +56,45 @@ JOBS = ["completion", "daily-digest", "forget-updates", "reminders"]
 
 
 def verdict_of(**changes: Any):
-    values: dict[str, Any] = {"mode": "polling", "checked_at": NOW, "database_problem": None,
-                              "last_update_at": NOW - timedelta(minutes=3), "scheduler": "running",
-                              "jobs": [JobView(name) for name in JOBS]}
+    values: dict[str, Any] = {
+        "mode": "polling",
+        "checked_at": NOW,
+        "database_problem": None,
+        "last_update_at": NOW - timedelta(minutes=3),
+        "scheduler": "running",
+        "jobs": [JobView(name) for name in JOBS],
+    }
     return assess(**(values | changes))
 
 
 def test_a_well_bot_is_healthy_and_says_what_it_checked():
     health = verdict_of()
     assert health.ok
-    assert health.body == {"status": "ok", "mode": "polling", "database_writable": True,
-                           "last_update_at": "2026-11-25T09:57:00+00:00", "jobs_alive": True, "jobs": JOBS,
-                           "problems": [], "checked_at": "2026-11-25T10:00:00+00:00"}
+    assert health.body == {
+        "status": "ok",
+        "mode": "polling",
+        "database_writable": True,
+        "last_update_at": "2026-11-25T09:57:00+00:00",
+        "jobs_alive": True,
+        "jobs": JOBS,
+        "problems": [],
+        "checked_at": "2026-11-25T10:00:00+00:00",
+    }
     quiet = verdict_of(last_update_at=None)  # nobody wrote since the start: a quiet night is no fault
     assert quiet.ok and quiet.body["last_update_at"] is None
 
 
-@pytest.mark.parametrize("changes, problem", [
-    ({"database_problem": "locked by another writer"}, "database: locked by another writer"),
-    ({"scheduler": "paused"}, "jobs: the scheduler is paused"),
-    ({"scheduler": "stopped"}, "jobs: the scheduler is stopped"),
-    ({"jobs": [JobView("reminders", scheduled=False)]}, "jobs: reminders is no longer scheduled"),
-    ({"jobs": [JobView("reminders", overdue=OVERDUE_AFTER + 1)]}, "jobs: reminders is 121 s late"),
-    ({"jobs": [JobView("completion", running=STUCK_AFTER + 1)]}, "jobs: completion has been running for 3601 s"),
-])
+@pytest.mark.parametrize(
+    "changes, problem",
+    [
+        ({"database_problem": "locked by another writer"}, "database: locked by another writer"),
+        ({"scheduler": "paused"}, "jobs: the scheduler is paused"),
+        ({"scheduler": "stopped"}, "jobs: the scheduler is stopped"),
+        ({"jobs": [JobView("reminders", scheduled=False)]}, "jobs: reminders is no longer scheduled"),
+        ({"jobs": [JobView("reminders", overdue=OVERDUE_AFTER + 1)]}, "jobs: reminders is 121 s late"),
+        ({"jobs": [JobView("completion", running=STUCK_AFTER + 1)]}, "jobs: completion has been running for 3601 s"),
+    ],
+)
 def test_each_fault_makes_it_unhealthy_and_is_named(changes: dict[str, Any], problem: str):
     health = verdict_of(**changes)
     assert not health.ok and health.body["status"] == "unhealthy"
@@ -201,20 +216,32 @@ async def test_healthz_answers_503_when_the_jobs_stopped_running(world: World):
 
 async def test_the_health_path_cannot_be_the_webhook(world: World, tmp_path: Path):
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "run", "--webhook-url", "http://127.0.0.1:9/healthz", "--listen",
-        f"127.0.0.1:{free_port()}", env=bot_env(world, tmp_path, DATATOOL_WEBHOOK_SECRET=SECRET), cwd=tmp_path,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        "--webhook-url",
+        "http://127.0.0.1:9/healthz",
+        "--listen",
+        f"127.0.0.1:{free_port()}",
+        env=bot_env(world, tmp_path, DATATOOL_WEBHOOK_SECRET=SECRET),
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     _, err = await asyncio.wait_for(process.communicate(), START)
     assert process.returncode == 2
-    assert err.decode().splitlines() == ["datatool-bot: --webhook-url cannot end in /healthz: that path is the health "
-                                         "check; use e.g. /datatool/telegram"]
+    assert err.decode().splitlines() == [
+        "datatool-bot: --webhook-url cannot end in /healthz: that path is the health check; use e.g. /datatool/telegram"
+    ]
 
 
 # ---- long polling: the status file and `datatool-bot status` --------------------------------------------------------
 
 
-def status_of(settings_db: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-              *args: str) -> tuple[int, str]:
+def status_of(
+    settings_db: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
+) -> tuple[int, str]:
     monkeypatch.setenv("DATATOOL_DB_PATH", str(settings_db))
     code = main(["status", *args])
     return code, capsys.readouterr().out
@@ -254,13 +281,23 @@ def test_status_without_a_status_file_or_with_a_stale_one_exits_1(tmp_path: Path
     assert code == 1 and "is not a status file" in out and len(out.splitlines()) == 1
     # Written by a process that is still there but stopped writing long ago: stuck.
     old = datetime.now(UTC) - timedelta(seconds=STALE_AFTER + 60)
-    status_file.write_text(json.dumps({"status": "ok", "mode": "polling", "pid": os.getpid(),
-                                       "checked_at": old.isoformat()}))
+    status_file.write_text(
+        json.dumps({"status": "ok", "mode": "polling", "pid": os.getpid(), "checked_at": old.isoformat()})
+    )
     code, out = status_of(db, monkeypatch, capsys)
     assert code == 1 and out.startswith("stale: the last status was written at ")
-    fresh = {"status": "ok", "mode": "webhook", "pid": os.getpid(), "checked_at": datetime.now(UTC).isoformat(),
-             "healthz": "http://127.0.0.1:8443/healthz", "database_writable": True, "jobs_alive": True,
-             "jobs": JOBS, "problems": [], "last_update_at": None}
+    fresh = {
+        "status": "ok",
+        "mode": "webhook",
+        "pid": os.getpid(),
+        "checked_at": datetime.now(UTC).isoformat(),
+        "healthz": "http://127.0.0.1:8443/healthz",
+        "database_writable": True,
+        "jobs_alive": True,
+        "jobs": JOBS,
+        "problems": [],
+        "last_update_at": None,
+    }
     status_file.write_text(json.dumps(fresh))
     code, out = status_of(db, monkeypatch, capsys)
     assert code == 0 and out.startswith("healthy (webhook, process ")
@@ -273,8 +310,10 @@ def test_status_without_a_status_file_or_with_a_stale_one_exits_1(tmp_path: Path
 
 def test_the_verdict_reads_the_age_and_the_process():
     body = {"status": "unhealthy", "mode": "polling", "pid": os.getpid(), "checked_at": NOW.isoformat()}
-    assert verdict(body, NOW + timedelta(seconds=5)) == (False, f"UNHEALTHY (long polling, process {os.getpid()}), "
-                                                               "checked 5 s ago")
+    assert verdict(body, NOW + timedelta(seconds=5)) == (
+        False,
+        f"UNHEALTHY (long polling, process {os.getpid()}), checked 5 s ago",
+    )
     assert verdict(body | {"status": "ok"}, NOW + timedelta(seconds=5))[0]
     assert verdict(body | {"status": "ok"}, NOW + timedelta(seconds=STALE_AFTER + 1))[1].startswith("stale")
 
@@ -287,8 +326,9 @@ async def test_a_real_run_is_healthy_until_it_is_killed(world: World, tmp_path: 
     status_file = status_path(world.settings)
     log = tmp_path / "run.log"
     with open(log, "wb") as stderr:
-        process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.cli", "run", env=env, cwd=tmp_path,
-                                                       stdout=subprocess.DEVNULL, stderr=stderr)
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "run", env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=stderr
+        )
         try:
             loop = asyncio.get_running_loop()
             deadline = loop.time() + START
@@ -296,15 +336,17 @@ async def test_a_real_run_is_healthy_until_it_is_killed(world: World, tmp_path: 
                 assert process.returncode is None and loop.time() < deadline, log.read_text(errors="replace")
                 await asyncio.sleep(0.05)
             checked = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot.cli", "status", env=env, cwd=tmp_path, stdout=subprocess.PIPE)
+                sys.executable, "-m", "bot.cli", "status", env=env, cwd=tmp_path, stdout=subprocess.PIPE
+            )
             out, _ = await checked.communicate()
             assert checked.returncode == 0, out
             assert out.decode().startswith(f"healthy (long polling, process {process.pid}), checked ")
         finally:
             process.send_signal(signal.SIGKILL)
             await process.wait()
-    checked = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.cli", "status", env=env, cwd=tmp_path,
-                                                   stdout=subprocess.PIPE)
+    checked = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "status", env=env, cwd=tmp_path, stdout=subprocess.PIPE
+    )
     out, _ = await checked.communicate()
     assert checked.returncode == 1
     assert out.decode().startswith(f"not running: process {process.pid} is gone")
@@ -358,13 +400,16 @@ def test_the_deploy_files_name_settings_and_commands_that_exist():
     assert _settings_named(dockerfile) and _settings_named(dockerfile) <= fields
     assert _settings_named(unit) and _settings_named(unit) <= fields
     # Debian slim, a non-root user, the database's folder on a volume, the health check the status command.
-    assert all(line.split()[1].endswith("-slim-bookworm") for line in dockerfile.splitlines()
-               if line.startswith("FROM "))
+    assert all(
+        line.split()[1].endswith("-slim-bookworm") for line in dockerfile.splitlines() if line.startswith("FROM ")
+    )
     assert "USER datatool:datatool" in dockerfile
     assert 'VOLUME ["/var/lib/datatool", "/var/backups/datatool"]' in dockerfile
     assert "DATATOOL_DB_PATH=/var/lib/datatool/datatool.db" in dockerfile
-    assert 'HEALTHCHECK --interval=60s --timeout=20s --start-period=90s --retries=3 CMD ["datatool-bot", "status"]' \
+    assert (
+        'HEALTHCHECK --interval=60s --timeout=20s --start-period=90s --retries=3 CMD ["datatool-bot", "status"]'
         in dockerfile
+    )
     for line in dockerfile.splitlines():
         if line.startswith("COPY ") and "--from" not in line:
             assert all((ROOT / part).exists() for part in line.split()[1:-1]), line
@@ -373,4 +418,6 @@ def test_the_deploy_files_name_settings_and_commands_that_exist():
     start = next(line for line in unit.splitlines() if line.startswith("ExecStart="))
     assert parser.parse_args(start.split()[1:]).command == "run"
     assert parser.parse_args(["status"]).command == "status"
-    assert parser.parse_args(["backup", "--force", "--out", "x.db"]).command == "backup"  # as datatool-pre-start runs it
+    assert (
+        parser.parse_args(["backup", "--force", "--out", "x.db"]).command == "backup"
+    )  # as datatool-pre-start runs it

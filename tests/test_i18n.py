@@ -82,7 +82,9 @@ def test_privacy_notice_missing_welsh_is_refused(tmp_path: Path):
         load_privacy_notice(path)
 
 
-@pytest.mark.parametrize(("code", "expected"), [("cy", "cy"), ("cy-GB", "cy"), ("en-GB", "en"), ("de", "en"), (None, "en")])
+@pytest.mark.parametrize(
+    ("code", "expected"), [("cy", "cy"), ("cy-GB", "cy"), ("en-GB", "en"), ("de", "en"), (None, "en")]
+)
 def test_telegram_language_code_sets_the_default(code, expected):
     assert normalise_language(code) == expected
 
@@ -94,7 +96,8 @@ def test_a_message_key_given_twice_is_refused(tmp_path):
     from flows.i18n import Catalogue
 
     path = tmp_path / "messages.yaml"
-    path.write_text('a:\n  en: "One"\n  cy: "Un"\nb:\n  en: "Two"\n  cy: "Dau"\na:\n  en: "Again"\n  cy: "Eto"\n',
-                    encoding="utf-8")
+    path.write_text(
+        'a:\n  en: "One"\n  cy: "Un"\nb:\n  en: "Two"\n  cy: "Dau"\na:\n  en: "Again"\n  cy: "Eto"\n', encoding="utf-8"
+    )
     with pytest.raises(ValueError, match=r"line 7: the key 'a' is given twice"):
         Catalogue.parse(path.read_text(encoding="utf-8"), str(path))

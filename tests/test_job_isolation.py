@@ -16,16 +16,16 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
+from bot.compiler import stored
 from bot.services import Services, admin_services
 from config.settings import Settings
 from flows import results as results_flow
-from bot.compiler import stored
-from flows.ports.completion import Item
-from flows.manifest import Entry, Manifest
-from reports.documents import AUDITORS_ONLY, SUMMARY, TEXT
 from flows.delivery import Delivery, Outcome
+from flows.manifest import Entry, Manifest
+from flows.ports.completion import Item
 from flows.records import Campaign
 from flows.render import Screen
+from reports.documents import AUDITORS_ONLY, SUMMARY, TEXT
 from tests.conftest import FakeClock
 from tests.support import seed_progress
 
@@ -79,8 +79,12 @@ async def two(tmp_path: Path) -> tuple[Settings, FakeClock, int, int]:
     """Two campaigns open from 20 Nov to 18 Dec 2026, the bad one first (the lower id, so every job meets it
     first), each with two members who opened their link and answered a little on 25 Nov.  Tuesday 1 Dec 2026,
     10:05 London: a reminder slot is due."""
-    settings = Settings(_env_file=None, db_path=tmp_path / "iso.db",  # type: ignore[call-arg]
-                        reports_dir=tmp_path / "reports", auditor_ids=frozenset({AUDITOR}))
+    settings = Settings(
+        _env_file=None,
+        db_path=tmp_path / "iso.db",  # type: ignore[call-arg]
+        reports_dir=tmp_path / "reports",
+        auditor_ids=frozenset({AUDITOR}),
+    )
     clock = FakeClock(datetime(2026, 12, 1, 10, 5, tzinfo=UTC))
     ids = []
     async with admin_services(settings, clock) as admin:
@@ -91,8 +95,9 @@ async def two(tmp_path: Path) -> tuple[Settings, FakeClock, int, int]:
             ids.append(campaign_id)
     bad, good = ids
     for campaign_id in ids:
-        await seed_progress(settings.db_path, campaign_id, "member", submitted=0, started=2,
-                            first_user=1_000_000 * campaign_id)
+        await seed_progress(
+            settings.db_path, campaign_id, "member", submitted=0, started=2, first_user=1_000_000 * campaign_id
+        )
     return settings, clock, bad, good
 
 
@@ -105,8 +110,9 @@ async def opened(settings: Settings) -> tuple[Services, RecordingMessenger]:
 
 async def chats_of(settings: Settings, campaign_id: int) -> set[int]:
     async with aiosqlite.connect(settings.db_path) as conn:
-        async with conn.execute("SELECT chat_id FROM invitations WHERE campaign_id = ? AND chat_id IS NOT NULL",
-                                (campaign_id,)) as cur:
+        async with conn.execute(
+            "SELECT chat_id FROM invitations WHERE campaign_id = ? AND chat_id IS NOT NULL", (campaign_id,)
+        ) as cur:
             return {row[0] async for row in cur}
 
 
@@ -154,8 +160,7 @@ async def test_a_policy_stored_before_its_bounds_were_checked_holds_back_no_one_
     assert len(found) == 1 and " at " in found[0] and stored not in caplog.text
 
 
-async def test_a_reminder_that_cannot_be_written_is_recorded_failed_and_the_others_go_out(two, caplog,
-                                                                                          monkeypatch):
+async def test_a_reminder_that_cannot_be_written_is_recorded_failed_and_the_others_go_out(two, caplog, monkeypatch):
     settings, _, bad, good = two
     services, messenger = await opened(settings)
     real = services.reminders.render
@@ -175,8 +180,10 @@ async def test_a_reminder_that_cannot_be_written_is_recorded_failed_and_the_othe
     assert {chat for chat, _ in messenger.sent} == await chats_of(settings, good)
     assert (report.sent, report.failed, again.sent, again.failed) == (2, 2, 0, 0)
     async with aiosqlite.connect(settings.db_path) as conn:
-        async with conn.execute("SELECT i.campaign_id, r.status FROM reminders r JOIN invitations i"
-                                " ON i.id = r.invitation_id ORDER BY i.campaign_id") as cur:
+        async with conn.execute(
+            "SELECT i.campaign_id, r.status FROM reminders r JOIN invitations i"
+            " ON i.id = r.invitation_id ORDER BY i.campaign_id"
+        ) as cur:
             assert [tuple(row) async for row in cur] == [(bad, "failed")] * 2 + [(good, "sent")] * 2
     found = [r.getMessage() for r in caplog.records if "could not be written" in r.getMessage()]
     assert len(found) == 2 and all("KeyError at " in m and "test_job_isolation.py" in m for m in found)
@@ -210,15 +217,17 @@ async def close_both(settings: Settings) -> None:
     """Fieldwork closed at both councils, and each of the two members submitted and asked for the results."""
     async with aiosqlite.connect(settings.db_path) as conn:
         await conn.execute("UPDATE campaigns SET closed_at = '2026-11-30T09:00:00+00:00', closed_reason = 'auditor'")
-        await conn.execute("INSERT INTO submissions SELECT id, role, 1, '2026-11-29T09:00:00+00:00' FROM invitations"
-                           " WHERE chat_id IS NOT NULL")
-        await conn.execute("UPDATE invitations SET results_wanted_at = '2026-11-29T09:00:00+00:00'"
-                           " WHERE chat_id IS NOT NULL")
+        await conn.execute(
+            "INSERT INTO submissions SELECT id, role, 1, '2026-11-29T09:00:00+00:00' FROM invitations"
+            " WHERE chat_id IS NOT NULL"
+        )
+        await conn.execute(
+            "UPDATE invitations SET results_wanted_at = '2026-11-29T09:00:00+00:00' WHERE chat_id IS NOT NULL"
+        )
         await conn.commit()
 
 
-async def test_a_report_that_will_not_compile_holds_back_no_one_elses_posting_or_results(two, caplog,
-                                                                                         monkeypatch):
+async def test_a_report_that_will_not_compile_holds_back_no_one_elses_posting_or_results(two, caplog, monkeypatch):
     settings, _, bad, good = two
     await close_both(settings)
     monkeypatch.setattr(results_flow, "BATCH", 1)  # the bad campaign's people, first in line, fill every batch
@@ -236,8 +245,7 @@ async def test_a_report_that_will_not_compile_holds_back_no_one_elses_posting_or
     assert all("Flintshire" in screen.text for _, screen in messenger.sent)
     logged_by_type_and_place(caplog, f"completion: campaign {bad} left", "RuntimeError", "test_job_isolation.py")
     # The results loop met the bad campaign too: logged once for the campaign, not once for each person.
-    logged_by_type_and_place(caplog, f"results to respondents: campaign {bad}", "RuntimeError",
-                             "test_job_isolation.py")
+    logged_by_type_and_place(caplog, f"results to respondents: campaign {bad}", "RuntimeError", "test_job_isolation.py")
 
 
 async def test_the_results_loop_on_its_own_sends_everyone_elses_results(two, caplog, monkeypatch):
@@ -253,8 +261,7 @@ async def test_the_results_loop_on_its_own_sends_everyone_elses_results(two, cap
         await services.close()
     assert report.sent == 2
     assert {chat for chat, _ in messenger.sent} == await chats_of(settings, good)
-    logged_by_type_and_place(caplog, f"campaign {bad} left for the next tick", "RuntimeError",
-                             "test_job_isolation.py")
+    logged_by_type_and_place(caplog, f"campaign {bad} left for the next tick", "RuntimeError", "test_job_isolation.py")
 
 
 async def test_a_campaign_whose_figures_fail_holds_back_no_one_else_from_closing(two, caplog, monkeypatch):

@@ -54,8 +54,9 @@ def bot_process(world: World, tmp_path: Path, name: str, **extra: str) -> Iterat
         **extra,
     }
     with open(tmp_path / f"{name}.log", "wb") as log:
-        process = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], env=env, cwd=tmp_path,
-                                   stdout=subprocess.DEVNULL, stderr=log)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "run"], env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=log
+        )
         try:
             yield process
         finally:
@@ -107,11 +108,13 @@ async def test_sigkill_mid_reminder_batch_neither_repeats_nor_drops(world: World
     await reopen_for_real_clock(world.settings.db_path, world.campaign_id)
     now = datetime.now(UTC)
     slot = (now - timedelta(minutes=2)).astimezone(ZoneInfo("Europe/London"))
-    policy = ReminderPolicy(weekdays=list(range(7)), times=[time(slot.hour, slot.minute)], quiet_start=time(0),
-                            quiet_end=time(0))
+    policy = ReminderPolicy(
+        weekdays=list(range(7)), times=[time(slot.hour, slot.minute)], quiet_start=time(0), quiet_end=time(0)
+    )
     async with aiosqlite.connect(world.settings.db_path) as conn:
-        await conn.execute("UPDATE campaigns SET reminder_policy = ? WHERE id = ?",
-                           (policy.model_dump_json(), world.campaign_id))
+        await conn.execute(
+            "UPDATE campaigns SET reminder_policy = ? WHERE id = ?", (policy.model_dump_json(), world.campaign_id)
+        )
         await conn.execute("UPDATE invitations SET last_seen_at = ?", ((now - timedelta(days=2)).isoformat(),))
         await conn.commit()
 
@@ -123,17 +126,31 @@ async def test_sigkill_mid_reminder_batch_neither_repeats_nor_drops(world: World
         await wait(world, lambda: sum(reminded().values()) == 3, "three reminders")
         sigkill(process)  # mid-batch: two sent, one in flight, two still queued
     assert await db_rows(world, "SELECT status, COUNT(*) FROM reminders GROUP BY status ORDER BY status") == [
-        ("queued", 2), ("sending", 1), ("sent", 2)]
-    in_flight = await db_rows(world, "SELECT i.chat_id FROM reminders r JOIN invitations i ON i.id = r.invitation_id"
-                                     " WHERE r.status = 'sending'")
+        ("queued", 2),
+        ("sending", 1),
+        ("sent", 2),
+    ]
+    in_flight = await db_rows(
+        world,
+        "SELECT i.chat_id FROM reminders r JOIN invitations i ON i.id = r.invitation_id WHERE r.status = 'sending'",
+    )
     with bot_process(world, tmp_path, "second"):
         await wait(world, lambda: sum(reminded().values()) == 5, "the rest of the batch")
-        await until_db(world, "SELECT status, COUNT(*) FROM reminders GROUP BY status ORDER BY status",
-                       [("sent", 4), ("unknown", 1)], "the batch settled")
+        await until_db(
+            world,
+            "SELECT status, COUNT(*) FROM reminders GROUP BY status ORDER BY status",
+            [("sent", 4), ("unknown", 1)],
+            "the batch settled",
+        )
     assert reminded() == Counter({d.user.id: 1 for d in people})  # everyone once: nobody dropped, nobody twice
     # The one in flight at the kill is the one recorded in doubt, and it was not sent again.
-    assert await db_rows(world, "SELECT i.chat_id FROM reminders r JOIN invitations i ON i.id = r.invitation_id"
-                                " WHERE r.status = 'unknown'") == in_flight
+    assert (
+        await db_rows(
+            world,
+            "SELECT i.chat_id FROM reminders r JOIN invitations i ON i.id = r.invitation_id WHERE r.status = 'unknown'",
+        )
+        == in_flight
+    )
 
 
 # ---- posting the summary --------------------------------------------------------------------------------------------
@@ -145,8 +162,15 @@ async def closed(emulator, tmp_path: Path, clock, questionnaires) -> World:
     world = World(emu=emulator, settings=settings, clock=clock, questionnaires=questionnaires)
     world.campaign_id, world.tokens = await add_campaign(world, "Flintshire County Council", officers=20, members=20)
     await seed_answers(settings.db_path, world.campaign_id, "officer", questionnaires["officer"], count=12)
-    await seed_answers(settings.db_path, world.campaign_id, "member", questionnaires["member"], count=9, level="l1",
-                       first_user=9_100_000)
+    await seed_answers(
+        settings.db_path,
+        world.campaign_id,
+        "member",
+        questionnaires["member"],
+        count=9,
+        level="l1",
+        first_user=9_100_000,
+    )
     async with aiosqlite.connect(settings.db_path) as conn:
         await conn.execute("UPDATE campaigns SET closed_at = '2026-11-25T09:00:00+00:00', closed_reason = 'auditor'")
         await conn.commit()
@@ -185,5 +209,6 @@ async def test_sigkill_mid_posting_neither_repeats_nor_drops_and_tells_the_audit
         await auditor.expect("sent again to this chat: report-cy.html")
         assert documents()["report-cy.html"] == 2
     sent = charts + len(DOCUMENTS)  # the summary and every document but the one in doubt
-    assert await db_rows(world, "SELECT status, COUNT(*) FROM postings WHERE item NOT LIKE 'notice:%'"
-                                " GROUP BY status ORDER BY status") == [("sent", sent), ("unknown", 1)]
+    assert await db_rows(
+        world, "SELECT status, COUNT(*) FROM postings WHERE item NOT LIKE 'notice:%' GROUP BY status ORDER BY status"
+    ) == [("sent", sent), ("unknown", 1)]

@@ -35,10 +35,15 @@ SECRET = "webhook_secret_for_the_log_test"
 def unreadable_message(user_id: int = 777001) -> dict:
     """A private message python-telegram-bot cannot read (its date is not a number), from a person with a name, a
     username and something typed."""
-    person = {"id": user_id, "is_bot": False, "first_name": FIRST_NAME, "last_name": LAST_NAME,
-              "username": USERNAME, "language_code": "cy"}
-    chat = {"id": user_id, "type": "private", "first_name": FIRST_NAME, "last_name": LAST_NAME,
-            "username": USERNAME}
+    person = {
+        "id": user_id,
+        "is_bot": False,
+        "first_name": FIRST_NAME,
+        "last_name": LAST_NAME,
+        "username": USERNAME,
+        "language_code": "cy",
+    }
+    chat = {"id": user_id, "type": "private", "first_name": FIRST_NAME, "last_name": LAST_NAME, "username": USERNAME}
     return {"message_id": 1, "date": "Tuesday", "chat": chat, "from": person, "text": TEXT}
 
 
@@ -67,18 +72,29 @@ async def end(process: asyncio.subprocess.Process) -> None:
 
 
 async def test_an_update_the_library_cannot_read_is_logged_without_its_contents_when_polling(
-        emulator: BotApiEmulator, tmp_path: Path):
+    emulator: BotApiEmulator, tmp_path: Path
+):
     update_id = emulator.send_raw_update("message", unreadable_message())
     log = tmp_path / "bot.log"
     with open(log, "wb") as stderr:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "run", env=bot_env(emulator, tmp_path), cwd=tmp_path,
-            stdout=subprocess.DEVNULL, stderr=stderr)
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "run",
+            env=bot_env(emulator, tmp_path),
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
         try:
             # The second getUpdates is made only once the answer to the first (the update) has been dealt with, and
             # python-telegram-bot logs the failure before it asks again.
-            await emulator.wait_for(lambda: len(emulator.calls_to("getUpdates")) >= 2, WAIT,
-                                    description="the bot to fetch the update and ask again")
+            await emulator.wait_for(
+                lambda: len(emulator.calls_to("getUpdates")) >= 2,
+                WAIT,
+                description="the bot to fetch the update and ask again",
+            )
         finally:
             await end(process)
     output = log.read_text(errors="replace")
@@ -96,21 +112,34 @@ def free_port() -> int:
 
 
 async def test_an_update_the_library_cannot_read_is_logged_without_its_contents_by_webhook(
-        emulator: BotApiEmulator, tmp_path: Path):
+    emulator: BotApiEmulator, tmp_path: Path
+):
     update_id = emulator.send_raw_update("message", unreadable_message())
     port = free_port()
     url = f"http://127.0.0.1:{port}/datatool/telegram"
     log = tmp_path / "bot.log"
     with open(log, "wb") as stderr:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "run", "--webhook-url", url, "--listen", f"127.0.0.1:{port}",
-            env=bot_env(emulator, tmp_path, DATATOOL_WEBHOOK_SECRET=SECRET), cwd=tmp_path,
-            stdout=subprocess.DEVNULL, stderr=stderr)
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "run",
+            "--webhook-url",
+            url,
+            "--listen",
+            f"127.0.0.1:{port}",
+            env=bot_env(emulator, tmp_path, DATATOOL_WEBHOOK_SECRET=SECRET),
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
         try:
             # The emulator POSTs the update once the webhook is set, and records the answer.
-            await emulator.wait_for(lambda: any(d.update_id == update_id and d.status is not None
-                                                for d in emulator.webhook_deliveries), WAIT,
-                                    description="the webhook to answer the update")
+            await emulator.wait_for(
+                lambda: any(d.update_id == update_id and d.status is not None for d in emulator.webhook_deliveries),
+                WAIT,
+                description="the webhook to answer the update",
+            )
         finally:
             await end(process)
     output = log.read_text(errors="replace")
@@ -144,10 +173,14 @@ def test_an_update_object_or_raw_body_among_a_library_records_arguments_is_withh
     webhook.setLevel(logging.DEBUG)
     webhook.debug("Webhook received data: %s", json.dumps(readable_update(42)))
     webhook.critical("Received data was: %r", readable_update(43))  # one mapping: logging keeps it as the args
-    logging.getLogger("telegram.request.BaseRequest").error('Can not load invalid JSON data: "%s"',
-                                                            json.dumps(readable_update(44))[:-3])
-    logging.getLogger("telegram.ext.ExtBot").warning("Call to Bot API endpoint `%s` finished with return value "
-                                                     "`%s`", "sendMessage", {"text": TEXT, "chat": {"id": 1}})
+    logging.getLogger("telegram.request.BaseRequest").error(
+        'Can not load invalid JSON data: "%s"', json.dumps(readable_update(44))[:-3]
+    )
+    logging.getLogger("telegram.ext.ExtBot").warning(
+        "Call to Bot API endpoint `%s` finished with return value `%s`",
+        "sendMessage",
+        {"text": TEXT, "chat": {"id": 1}},
+    )
     output = console.getvalue()
     assert "Error while building CallbackContext for update [update 41: contents not logged]" in output
     assert "Processing update [update 41: contents not logged]" in output
@@ -167,8 +200,9 @@ def test_a_library_records_exception_keeps_its_type_and_place_but_not_its_messag
         except ValueError as exc:
             raise KeyError(f"no field for {TEXT}") from exc
     except KeyError:
-        logging.getLogger("telegram.ext.Updater").exception("Something went wrong processing the data received "
-                                                            "from Telegram. Received data was *not* processed!")
+        logging.getLogger("telegram.ext.Updater").exception(
+            "Something went wrong processing the data received from Telegram. Received data was *not* processed!"
+        )
     output = console.getvalue()
     assert "Something went wrong processing the data received from Telegram." in output
     assert "ValueError: [message not logged]" in output and "KeyError: [message not logged]" in output
@@ -183,8 +217,7 @@ def test_telegrams_own_errors_keep_their_message(console: io.StringIO):
     try:
         raise BadRequest("Message to edit not found")
     except BadRequest:
-        logging.getLogger("telegram.ext.Application").exception("No error handlers are registered, logging "
-                                                                 "exception.")
+        logging.getLogger("telegram.ext.Application").exception("No error handlers are registered, logging exception.")
     assert "telegram.error.BadRequest: Message to edit not found" in console.getvalue()
 
 
@@ -195,7 +228,8 @@ async def test_asyncio_reporting_a_failed_task_does_not_quote_its_exception(cons
     task = asyncio.get_running_loop().create_task(fails())
     await asyncio.wait([task])
     asyncio.get_running_loop().default_exception_handler(
-        {"message": "Task exception was never retrieved", "exception": task.exception(), "future": task})
+        {"message": "Task exception was never retrieved", "exception": task.exception(), "future": task}
+    )
     output = console.getvalue()
     assert "ERROR asyncio: Task exception was never retrieved" in output and "ValueError" in output
     assert_nothing_personal(output)

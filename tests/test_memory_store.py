@@ -137,8 +137,14 @@ async def stored(store: RespondentStore, invitation_ids: range) -> dict[int, obj
 
 
 def service_on(store: RespondentStore, clock: FakeClock, questionnaires) -> Respondents:
-    return Respondents(store, clock, questionnaires, catalogue(), ZoneInfo("Europe/London"),
-                             load_privacy_notice(DEFAULT_PRIVACY_NOTICE))
+    return Respondents(
+        store,
+        clock,
+        questionnaires,
+        catalogue(),
+        ZoneInfo("Europe/London"),
+        load_privacy_notice(DEFAULT_PRIVACY_NOTICE),
+    )
 
 
 async def test_memory_store_answers_like_sqlite(tmp_path: Path, questionnaires) -> None:
@@ -156,8 +162,9 @@ async def test_memory_store_answers_like_sqlite(tmp_path: Path, questionnaires) 
         campaigns = CampaignRepository(conn)
         campaign_id = await campaigns.create_campaign(AUTHORITY, opens, closes, clock.now())
         for role, tokens in TOKENS.items():
-            await campaigns.add_invitations(campaign_id, role, len(tokens), tokens, [hash_token(t) for t in tokens],
-                                            clock.now())
+            await campaigns.add_invitations(
+                campaign_id, role, len(tokens), tokens, [hash_token(t) for t in tokens], clock.now()
+            )
         assert await campaigns.revoke("C1-M0002", clock.now()) == "revoked"
         sqlite = RespondentRepository(conn)
         on_sqlite = await conversation(service_on(sqlite, clock, questionnaires))

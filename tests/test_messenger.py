@@ -9,12 +9,12 @@ import socket
 import httpx
 import pytest
 from telegram import Bot
-from telegram.request import HTTPXRequest
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.request import HTTPXRequest
 
 from bot.messenger import TelegramMessenger, classify
-from flows.ports.completion import Item
 from flows.delivery import Outcome
+from flows.ports.completion import Item
 from flows.render import Screen
 
 
@@ -26,21 +26,24 @@ def raised(exc: TelegramError, cause: BaseException | None = None) -> TelegramEr
         return caught
 
 
-@pytest.mark.parametrize(("exc", "outcome"), [
-    (raised(RetryAfter(7)), Outcome.RETRY),
-    (raised(NetworkError("Internal Server Error")), Outcome.RETRY),  # a 5xx answer: nothing was done
-    (raised(NetworkError("httpx.ConnectError: refused"), httpx.ConnectError("refused")), Outcome.RETRY),
-    (raised(TimedOut("Pool timeout"), httpx.PoolTimeout("pool")), Outcome.RETRY),  # never left the machine
-    (raised(TimedOut(), httpx.ConnectTimeout("connect")), Outcome.RETRY),
-    (raised(TimedOut(), httpx.ReadTimeout("read")), Outcome.UNKNOWN),  # sent; the answer came too late
-    (raised(TimedOut(), httpx.WriteTimeout("write")), Outcome.UNKNOWN),
-    (raised(NetworkError("httpx.ReadError"), httpx.ReadError("reset")), Outcome.UNKNOWN),  # dropped mid-request
-    (raised(NetworkError("httpx.RemoteProtocolError"), httpx.RemoteProtocolError("gone")), Outcome.UNKNOWN),
-    (raised(TelegramError("Invalid server response")), Outcome.UNKNOWN),
-    (raised(Forbidden("Forbidden: bot was blocked by the user")), Outcome.UNREACHABLE),
-    (raised(BadRequest("Chat not found")), Outcome.UNREACHABLE),
-    (raised(BadRequest("Message is too long")), Outcome.FAILED),
-])
+@pytest.mark.parametrize(
+    ("exc", "outcome"),
+    [
+        (raised(RetryAfter(7)), Outcome.RETRY),
+        (raised(NetworkError("Internal Server Error")), Outcome.RETRY),  # a 5xx answer: nothing was done
+        (raised(NetworkError("httpx.ConnectError: refused"), httpx.ConnectError("refused")), Outcome.RETRY),
+        (raised(TimedOut("Pool timeout"), httpx.PoolTimeout("pool")), Outcome.RETRY),  # never left the machine
+        (raised(TimedOut(), httpx.ConnectTimeout("connect")), Outcome.RETRY),
+        (raised(TimedOut(), httpx.ReadTimeout("read")), Outcome.UNKNOWN),  # sent; the answer came too late
+        (raised(TimedOut(), httpx.WriteTimeout("write")), Outcome.UNKNOWN),
+        (raised(NetworkError("httpx.ReadError"), httpx.ReadError("reset")), Outcome.UNKNOWN),  # dropped mid-request
+        (raised(NetworkError("httpx.RemoteProtocolError"), httpx.RemoteProtocolError("gone")), Outcome.UNKNOWN),
+        (raised(TelegramError("Invalid server response")), Outcome.UNKNOWN),
+        (raised(Forbidden("Forbidden: bot was blocked by the user")), Outcome.UNREACHABLE),
+        (raised(BadRequest("Chat not found")), Outcome.UNREACHABLE),
+        (raised(BadRequest("Message is too long")), Outcome.FAILED),
+    ],
+)
 def test_every_telegram_error_has_one_meaning(exc: TelegramError, outcome: Outcome):
     delivery = classify(exc)
     assert delivery.outcome is outcome

@@ -384,7 +384,10 @@ async def test_a_real_database_of_an_earlier_version_migrates_with_its_data(fixt
             assert [tuple(r) for r in await cur.fetchall()] == [("sent", 1), ("unknown", 1)]
         async with conn.execute("SELECT item, status FROM postings ORDER BY item") as cur:
             assert [tuple(r) for r in await cur.fetchall()] == [
-                ("answers.xlsx", "failed"), ("report-cy.html", "unknown"), ("summary", "sent")]
+                ("answers.xlsx", "failed"),
+                ("report-cy.html", "unknown"),
+                ("summary", "sent"),
+            ]
         async with conn.execute("SELECT round, opens_on FROM campaigns") as cur:  # 0010: the year it opened
             rounds = [tuple(r) for r in await cur.fetchall()]
         assert rounds and all(r == opens[:4] and r.isdigit() for r, opens in rounds)

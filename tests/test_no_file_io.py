@@ -25,13 +25,61 @@ PACKAGES = ("flows", "reports")
 RESOURCES = "resources.py"
 
 REFUSED_MODULES = {"shutil", "tempfile", "glob", "fileinput", "importlib_resources"}
-OS_FILE_CALLS = {"open", "fdopen", "remove", "unlink", "rename", "renames", "replace", "makedirs", "mkdir", "rmdir",
-                 "removedirs", "listdir", "scandir", "walk", "stat", "lstat", "chmod", "chown", "truncate", "link",
-                 "symlink", "readlink", "utime", "exists", "isfile", "isdir", "getsize", "getmtime"}
+OS_FILE_CALLS = {
+    "open",
+    "fdopen",
+    "remove",
+    "unlink",
+    "rename",
+    "renames",
+    "replace",
+    "makedirs",
+    "mkdir",
+    "rmdir",
+    "removedirs",
+    "listdir",
+    "scandir",
+    "walk",
+    "stat",
+    "lstat",
+    "chmod",
+    "chown",
+    "truncate",
+    "link",
+    "symlink",
+    "readlink",
+    "utime",
+    "exists",
+    "isfile",
+    "isdir",
+    "getsize",
+    "getmtime",
+}
 """``os.<name>`` and ``os.path.<name>``: what touches the file system (``os.sep``, ``os.path.join`` do not)."""
-PATH_METHODS = {"read_text", "write_text", "read_bytes", "write_bytes", "mkdir", "unlink", "rmdir", "iterdir",
-                "glob", "rglob", "touch", "exists", "is_dir", "is_file", "stat", "lstat", "chmod", "rename",
-                "open", "symlink_to", "hardlink_to", "samefile"}
+PATH_METHODS = {
+    "read_text",
+    "write_text",
+    "read_bytes",
+    "write_bytes",
+    "mkdir",
+    "unlink",
+    "rmdir",
+    "iterdir",
+    "glob",
+    "rglob",
+    "touch",
+    "exists",
+    "is_dir",
+    "is_file",
+    "stat",
+    "lstat",
+    "chmod",
+    "rename",
+    "open",
+    "symlink_to",
+    "hardlink_to",
+    "samefile",
+}
 """Methods of a path (any object: the scan cannot tell a path from another value, so the names are simply kept out)."""
 REFUSED_NAMES = {"open", "FileSystemLoader", "__file__", "FileIO"}
 YAML_LOADS = {"safe_load", "load", "full_load", "unsafe_load", "safe_load_all", "load_all"}
@@ -91,8 +139,10 @@ def file_io(path: Path, source: str | None = None) -> list[str]:
             dotted = _dotted(node)
             if dotted.startswith("importlib.resources") and not _resources_allowed(path):
                 refuse(node, dotted)
-            if dotted in {f"os.{n}" for n in OS_FILE_CALLS} | {f"os.path.{n}" for n in OS_FILE_CALLS} | {"io.open",
-                                                                                                      "io.FileIO"}:
+            if dotted in {f"os.{n}" for n in OS_FILE_CALLS} | {f"os.path.{n}" for n in OS_FILE_CALLS} | {
+                "io.open",
+                "io.FileIO",
+            }:
                 refuse(node, dotted)
             if node.attr == "FileSystemLoader":
                 refuse(node, dotted or node.attr)
@@ -104,7 +154,11 @@ def file_io(path: Path, source: str | None = None) -> list[str]:
                 refuse(node, ".replace(target)")
             if method in YAML_LOADS and _dotted(node.func.value) == "yaml" and node.args and not _is_text(node.args[0]):
                 refuse(node, f"yaml.{method} of something not known to be text")
-        if isinstance(node, ast.Call) and _dotted(node.func) in ("files", "resources.files", "importlib.resources.files"):
+        if isinstance(node, ast.Call) and _dotted(node.func) in (
+            "files",
+            "resources.files",
+            "importlib.resources.files",
+        ):
             if not _own_package(node, package):  # importlib.resources.files(...), or files(...) imported from it
                 refuse(node, f"{_dotted(node.func)}() of another package than {package}")
     return found
@@ -134,25 +188,37 @@ def test_no_module_of_flows_or_reports_touches_the_file_system(path: Path):
 def test_the_scan_finds_what_it_is_for():
     """The scan is not blind: each kind of file access it must refuse, in a module of flows."""
     sample = ROOT / "flows" / "_scan_sample.py"
-    code = "\n".join([
+    code = "\n".join(
+        [
+            "import shutil",
+            "import importlib.resources",
+            "from jinja2 import FileSystemLoader",
+            "from pathlib import Path",
+            "HERE = Path(__file__).parent",
+            "def f(p, q):",
+            "    open(p).read()",
+            "    p.read_text()",
+            "    p.write_bytes(b'')",
+            "    p.replace(q)",
+            "    'a-b'.replace('-', '_')",
+            "    os.replace(p, q)",
+            "    yaml.safe_load(open(p))",
+            "    os.path.exists(p)",
+        ]
+    )
+    found = [line.split(": ", 1)[1] for line in file_io(sample, code)]
+    for what in (
         "import shutil",
         "import importlib.resources",
-        "from jinja2 import FileSystemLoader",
-        "from pathlib import Path",
-        "HERE = Path(__file__).parent",
-        "def f(p, q):",
-        "    open(p).read()",
-        "    p.read_text()",
-        "    p.write_bytes(b'')",
-        "    p.replace(q)",
-        "    'a-b'.replace('-', '_')",
-        "    os.replace(p, q)",
-        "    yaml.safe_load(open(p))",
-        "    os.path.exists(p)",
-    ])
-    found = [line.split(": ", 1)[1] for line in file_io(sample, code)]
-    for what in ("import shutil", "import importlib.resources", "FileSystemLoader", "__file__", "open", ".read_text()",
-                 ".write_bytes()", ".replace(target)", "os.replace", "os.path.exists"):
+        "FileSystemLoader",
+        "__file__",
+        "open",
+        ".read_text()",
+        ".write_bytes()",
+        ".replace(target)",
+        "os.replace",
+        "os.path.exists",
+    ):
         assert what in found, what
     assert found.count(".replace(target)") == 1  # p.replace(q); never a string's replace('-', '_')
     resources = "import importlib.resources\nFILES = importlib.resources.files('flows')\n"

@@ -34,7 +34,9 @@ def _docstrings(tree: ast.AST) -> set[int]:
     return {
         id(node.body[0].value)
         for node in ast.walk(tree)
-        if isinstance(node, kinds) and node.body and isinstance(node.body[0], ast.Expr)
+        if isinstance(node, kinds)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
         and isinstance(node.body[0].value, ast.Constant)
     }
 
@@ -46,7 +48,10 @@ def spelt_literals(source: str) -> list[tuple[int, str]]:
     return sorted(
         (node.lineno, node.value)
         for node in ast.walk(tree)
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in WORDS and id(node) not in docs
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and node.value in WORDS
+        and id(node) not in docs
     )
 
 
@@ -67,8 +72,14 @@ def test_the_scan_finds_a_spelt_language_or_role_and_ignores_docstrings():
 
 
 def test_languages_and_roles_are_spelt_only_where_they_are_defined():
-    found = [f"{path}:{line}: {word!r}" for path in checked_files() for line, word in spelt_literals((ROOT / path).read_text())]
-    assert found == [], "name the constant (reports.vocabulary ENGLISH/WELSH/DEFAULT_LANGUAGE/OFFICER/MEMBER, re-exported by flows)"
+    found = [
+        f"{path}:{line}: {word!r}"
+        for path in checked_files()
+        for line, word in spelt_literals((ROOT / path).read_text())
+    ]
+    assert found == [], (
+        "name the constant (reports.vocabulary ENGLISH/WELSH/DEFAULT_LANGUAGE/OFFICER/MEMBER, re-exported by flows)"
+    )
 
 
 def test_the_pending_files_still_exist():

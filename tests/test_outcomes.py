@@ -16,13 +16,12 @@ import pytest
 from bot.services import load_questionnaires
 from flows.campaigns import CampaignService
 from flows.model import DONT_KNOW, OFFICER, SectionKind
+from flows.rate_texts import format_html, format_text
+from flows.report_input import form_of, forms_of
 from flows.tokens import hash_token, new_token
 from reports.html import render_report
-from reports.inputs import Response
-from flows.report_input import form_of, forms_of
-from reports.inputs import key_questions
+from reports.inputs import Response, key_questions
 from reports.outcomes import Outcomes
-from flows.rate_texts import format_html, format_text
 from reports.scoring import score
 from storage.database import connect
 from storage.repositories import CampaignRepository
@@ -47,15 +46,24 @@ KEYS = key_questions(forms_of(QN))
 
 def test_the_partial_threshold_is_the_seven_key_characteristics_of_each_questionnaire():
     for role in ("officer", "member"):
-        assert KEYS[role] == ("kc_leadership", "kc_standards", "kc_customer_data", "kc_data_protection",
-                              "kc_analytics", "kc_decisions", "kc_open_data")
+        assert KEYS[role] == (
+            "kc_leadership",
+            "kc_standards",
+            "kc_customer_data",
+            "kc_data_protection",
+            "kc_analytics",
+            "kc_decisions",
+            "kc_open_data",
+        )
 
 
 def test_a_characteristic_has_one_key_question_and_a_theme_none():
     """``FormSection.key_question`` is the one rule the scoring, the early/late comparison, the partial outcome and the demo use."""
     qn = form_of(QN[OFFICER])
     keys = {s.id: s.key_question for s in qn.sections}
-    assert tuple(q.id for s in qn.sections if s.kind is SectionKind.CHARACTERISTIC and (q := keys[s.id])) == KEYS[OFFICER]
+    assert (
+        tuple(q.id for s in qn.sections if s.kind is SectionKind.CHARACTERISTIC and (q := keys[s.id])) == KEYS[OFFICER]
+    )
     assert [s.id for s in qn.sections if s.kind is SectionKind.THEME and keys[s.id] is not None] == []
 
 
@@ -87,14 +95,17 @@ async def world(tmp_path: Path):
     for role, n in (("officer", 12), ("member", 6)):
         tokens = [new_token() for _ in range(n)]
         await repo.add_invitations(cid, role, n, tokens, [hash_token(t) for t in tokens], NOW)
-        async with conn.execute("SELECT id FROM invitations WHERE campaign_id = ? AND role = ? ORDER BY id",
-                                (cid, role)) as cur:
+        async with conn.execute(
+            "SELECT id FROM invitations WHERE campaign_id = ? AND role = ? ORDER BY id", (cid, role)
+        ) as cur:
             ids[role] = [row[0] for row in await cur.fetchall()]
     officers, members = ids["officer"], ids["member"]
     everything = kc(7) | {"barriers": "All fine"}
     await SurveyRepository(conn).add_submitted(
         [(i, Response("officer", everything)) for i in officers[:5]] + [(members[0], Response("member", kc(7)))],
-        QN, NOW)
+        QN,
+        NOW,
+    )
     people = RespondentRepository(conn)
     user = iter(range(100, 200))
 
@@ -159,10 +170,12 @@ async def test_rates_in_chat_and_terminal_show_rr1_in_the_table_and_rr2_cooperat
     table = await service.table(campaign)
     assert [r.percentage for r in table.rows] == [36, 20, 31]  # the seed's "Percentage responded" is RR1
     chat = format_html(table)
-    for line in ("Officers: RR2 45% · cooperation 50% (I 4, P 1, R 2 incl. 1 in progress, O 1, NC 3)",
-                 "Elected Members: RR2 40% · cooperation 33% (I 1, P 1, R 1 incl. 1 in progress, O 0, NC 2)",
-                 "Total: RR2 44% · cooperation 45% (I 5, P 2, R 3 incl. 2 in progress, O 1, NC 5)",
-                 "I complete · P partial (every key characteristic answered)"):
+    for line in (
+        "Officers: RR2 45% · cooperation 50% (I 4, P 1, R 2 incl. 1 in progress, O 1, NC 3)",
+        "Elected Members: RR2 40% · cooperation 33% (I 1, P 1, R 1 incl. 1 in progress, O 0, NC 2)",
+        "Total: RR2 44% · cooperation 45% (I 5, P 2, R 3 incl. 2 in progress, O 1, NC 5)",
+        "I complete · P partial (every key characteristic answered)",
+    ):
         assert line in chat
     welsh = format_html(table, "cy")
     assert "Swyddogion: RR2 45% · cydweithredu 50% (I 4, P 1, R 2 gan gynnwys 1 wrthi'n ateb, O 1, NC 3)" in welsh
@@ -172,16 +185,18 @@ async def test_rates_in_chat_and_terminal_show_rr1_in_the_table_and_rr2_cooperat
     # Once fieldwork has closed, break-offs are plain R.
     closed = FakeClock(datetime(2027, 1, 5, 10, 0, tzinfo=UTC))
     after = CampaignService(CampaignRepository(conn), closed, ZoneInfo("Europe/London"), KEYS)
-    assert "Total: RR2 44% · cooperation 45% (I 5, P 2, R 3, O 1, NC 5)" in format_text(await after.table(campaign),
-                                                                                      details=True)
+    assert "Total: RR2 44% · cooperation 45% (I 5, P 2, R 3, O 1, NC 5)" in format_text(
+        await after.table(campaign), details=True
+    )
 
 
 async def test_the_shipped_questionnaires_give_the_threshold_read_when_first_needed(world):
     from config.questionnaires import shipped_key_questions
 
     conn, cid = world
-    service = CampaignService(CampaignRepository(conn), FakeClock(NOW), ZoneInfo("Europe/London"),
-                              shipped_key_questions)
+    service = CampaignService(
+        CampaignRepository(conn), FakeClock(NOW), ZoneInfo("Europe/London"), shipped_key_questions
+    )
     assert [r.outcomes for r in await service.rates(cid)] == [OFFICERS, MEMBERS]
 
 
@@ -192,7 +207,7 @@ async def test_the_report_has_the_outcomes_table_and_defines_them(world):
     assert report.outcomes == ((("officer", OFFICERS), ("member", MEMBERS), (None, TOTAL)))
     assert [r.percentage for r in report.rates] == [36, 20, 31]
     page = render_report(report, "en", with_charts=False)
-    table = page[page.index('<table class="stack" role="table" id="outcomes">'):]
+    table = page[page.index('<table class="stack" role="table" id="outcomes">') :]
     table = table[: table.index("</table>")]
     assert "<caption>Outcome of every invitation and the standard response rates, by group</caption>" in table
     assert '<th scope="col" role="columnheader" class="num">Cooperation rate</th>' in table
@@ -200,22 +215,32 @@ async def test_the_report_has_the_outcomes_table_and_defines_them(world):
     assert len(rows) == 3
     officers = rows[0]
     assert '<th scope="row" role="rowheader">Officers</th>' in officers
-    for label, value in (("Complete (I)", "4"), ("Partial (P)", "1"), ("Withdrew or stopped (R)", "2"),
-                         ("Opened, no answer (O)", "1"), ("Never opened (NC)", "3"), ("RR1", "36%"),
-                         ("RR2 (partials counted)", "45%"), ("Cooperation rate", "50%")):
+    for label, value in (
+        ("Complete (I)", "4"),
+        ("Partial (P)", "1"),
+        ("Withdrew or stopped (R)", "2"),
+        ("Opened, no answer (O)", "1"),
+        ("Never opened (NC)", "3"),
+        ("RR1", "36%"),
+        ("RR2 (partials counted)", "45%"),
+        ("Cooperation rate", "50%"),
+    ):
         assert f'<td role="cell" class="num" data-label="{label}">{value}</td>' in officers
     assert 'data-label="Cooperation rate">33%</td>' in rows[1]
     assert 'data-label="RR2 (partials counted)">44%</td>' in rows[2]
-    method = page[page.rindex('<section id="method">'):]
-    for words in ("P partial (not submitted, but every key characteristic answered",
-                  "RR1 = I / (I + P + R + O + NC)", "COOP1 = I / (I + P + R + O)", "is ineligible"):
+    method = page[page.rindex('<section id="method">') :]
+    for words in (
+        "P partial (not submitted, but every key characteristic answered",
+        "RR1 = I / (I + P + R + O + NC)",
+        "COOP1 = I / (I + P + R + O)",
+        "is ineligible",
+    ):
         assert words in method
     welsh = render_report(report, "cy", with_charts=False)
     assert "Cyfradd cydweithredu" in welsh and "Diffiniadau Safonol AAPOR" in welsh
 
 
 # ---- the outcomes table on a phone (the browser checks of tests/test_report_browser.py) -----------------------------
-
 
 
 @pytest.mark.parametrize("language", ["en", "cy"])

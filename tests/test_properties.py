@@ -48,20 +48,41 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
-from flows import callbacks, engine
+from flows import callbacks, engine, respondents
 from flows.callbacks import Action
 from flows.model import Questionnaire
-from flows.questions.text import TextQuestion
 from flows.ports.respondents import Invitation
+from flows.questions.text import TextQuestion
 from flows.render import MAX_TEXT, Screen
 from flows.replies import Reply, RespondentCommand, Who
-from flows import respondents
 from tests.conftest import FakeClock
 from tests.memory_store import MemoryStore
 from tests.respondent_model import (
-    ANY_CHARACTER, AUTHORITY, BAD_CHARACTER, CALLBACK_BYTES, CATALOGUE, COMMANDS, COMMENTS, LANGUAGE_CODES, NOTICE,
-    OPTIONS, QUESTIONNAIRES, ROLES, START_PAYLOADS, TOAST_CHARS, TOKENS, TYPED, USER_IDS, ZONE, Person, Shown, classify,
-    done, is_withdraw_yes, mutated, visible_text,
+    ANY_CHARACTER,
+    AUTHORITY,
+    BAD_CHARACTER,
+    CALLBACK_BYTES,
+    CATALOGUE,
+    COMMANDS,
+    COMMENTS,
+    LANGUAGE_CODES,
+    NOTICE,
+    OPTIONS,
+    QUESTIONNAIRES,
+    ROLES,
+    START_PAYLOADS,
+    TOAST_CHARS,
+    TOKENS,
+    TYPED,
+    USER_IDS,
+    ZONE,
+    Person,
+    Shown,
+    classify,
+    done,
+    is_withdraw_yes,
+    mutated,
+    visible_text,
 )
 
 
@@ -83,8 +104,12 @@ class Respondents(RuleBasedStateMachine):
         today = self.clock.now().astimezone(ZONE).date()
         self.store = MemoryStore()
         seeded = self.store.seed_campaign(
-            AUTHORITY, today - timedelta(days=3), today + timedelta(days=20), self.clock.now(),
-            per_role={role: 2 for role in ROLES}, tokens={role: [t for t in TOKENS if t.startswith(role)] for role in ROLES},
+            AUTHORITY,
+            today - timedelta(days=3),
+            today + timedelta(days=20),
+            self.clock.now(),
+            per_role={role: 2 for role in ROLES},
+            tokens={role: [t for t in TOKENS if t.startswith(role)] for role in ROLES},
         )
         self.invitation_ids = [i for role in ROLES for i in seeded.invitation_ids[role]]
         self.service = respondents.Respondents(self.store, self.clock, QUESTIONNAIRES, CATALOGUE, ZONE, NOTICE)
@@ -99,11 +124,15 @@ class Respondents(RuleBasedStateMachine):
 
     # ---- setting up ----------------------------------------------------------------------------------------------
 
-    @initialize(count=st.integers(2, 3), order=st.permutations(range(len(TOKENS))),
-                languages=st.lists(st.sampled_from(LANGUAGE_CODES), min_size=3, max_size=3),
-                head_start=st.lists(st.just(0) | st.integers(1, 30), min_size=3, max_size=3))
-    def people_with_links(self, count: int, order: list[int], languages: list[str | None],
-                          head_start: list[int]) -> None:
+    @initialize(
+        count=st.integers(2, 3),
+        order=st.permutations(range(len(TOKENS))),
+        languages=st.lists(st.sampled_from(LANGUAGE_CODES), min_size=3, max_size=3),
+        head_start=st.lists(st.just(0) | st.integers(1, 30), min_size=3, max_size=3),
+    )
+    def people_with_links(
+        self, count: int, order: list[int], languages: list[str | None], head_start: list[int]
+    ) -> None:
         """Who holds which link; some of them have already opened it, chosen a language, started and answered a
         number of questions in an earlier session whose messages they have since cleared (the answers are stored
         as the engine would store them), then sent /resume: so that short examples reach the later questions, the
@@ -148,8 +177,12 @@ class Respondents(RuleBasedStateMachine):
 
     # ---- actions -------------------------------------------------------------------------------------------------
 
-    @rule(n=st.integers(0, 2), which=st.sampled_from(["own", "own", "other", "spare", "random", "bare"]),
-          pick=st.integers(0, 3), data=st.data())
+    @rule(
+        n=st.integers(0, 2),
+        which=st.sampled_from(["own", "own", "other", "spare", "random", "bare"]),
+        pick=st.integers(0, 3),
+        data=st.data(),
+    )
     def open_link(self, n: int, which: str, pick: int, data: st.DataObject) -> None:
         p = self.person(n)
         others = [q.own for q in self.people if q is not p]
@@ -222,8 +255,13 @@ class Respondents(RuleBasedStateMachine):
         p = self.person(n)
         self.act(p, self.service.edited(p.who) if edited else self.service.unsupported(p.who), kind="other")
 
-    @rule(n=st.integers(0, 2), steps=st.integers(1, 30), pick=st.integers(0, 63), skip=st.booleans(),
-          comment=st.sampled_from(COMMENTS))
+    @rule(
+        n=st.integers(0, 2),
+        steps=st.integers(1, 30),
+        pick=st.integers(0, 63),
+        skip=st.booleans(),
+        comment=st.sampled_from(COMMENTS),
+    )
     def carry_on(self, n: int, steps: int, pick: int, skip: bool, comment: str) -> None:
         self.answer_on(self.person(n), steps, pick=pick, skip=skip, comment=comment)
 
@@ -287,8 +325,18 @@ class Respondents(RuleBasedStateMachine):
     def answers(self) -> dict[int, dict[str, str | None]]:
         return {i: self.store.stored_answers(i) for i in self.invitation_ids}
 
-    def act(self, p: Person, call, *, kind: str, payload: str | None = None, pressed: Shown | None = None,
-            target: int | None = None, start_payload: str | None = None, typed: str = "") -> None:
+    def act(
+        self,
+        p: Person,
+        call,
+        *,
+        kind: str,
+        payload: str | None = None,
+        pressed: Shown | None = None,
+        target: int | None = None,
+        start_payload: str | None = None,
+        typed: str = "",
+    ) -> None:
         failing, self.fail_next = self.fail_next, False
         owners_before, answers_before = self.owners(), self.answers()
         submitted_before = set(self.store.submissions)
@@ -322,16 +370,20 @@ class Respondents(RuleBasedStateMachine):
             if before == after:
                 continue
             if before is None:
-                assert after == uid and kind == "start" and start_payload is not None, \
+                assert after == uid and kind == "start" and start_payload is not None, (
                     f"invitation {i} bound to {after} by a {kind} of {uid}"
-                assert start_payload in TOKENS and self.invitation_ids[TOKENS.index(start_payload)] == i, \
+                )
+                assert start_payload in TOKENS and self.invitation_ids[TOKENS.index(start_payload)] == i, (
                     f"invitation {i} bound by /start {start_payload!r}"
+                )
             else:
-                assert before == uid and after is None and kind == "press" and is_withdraw_yes(payload), \
+                assert before == uid and after is None and kind == "press" and is_withdraw_yes(payload), (
                     f"invitation {i} of {before} unbound by a {kind} of {uid}"
+                )
         held = [i for i in self.invitation_ids if owners_after[i] == uid]
-        assert len(held) == len({self.store.invitations[i].campaign_id for i in held}), \
+        assert len(held) == len({self.store.invitations[i].campaign_id for i in held}), (
             f"{uid} holds invitations {held} of one campaign: one person, one response"
+        )
 
         # 7. an answer is never lost
         answers_after = self.answers()
@@ -339,24 +391,42 @@ class Respondents(RuleBasedStateMachine):
             old, new = answers_before[i], answers_after[i]
             if old == new:
                 continue
-            assert owners_before[i] == uid, f"{kind} of {uid} changed the answers of invitation {i} ({owners_before[i]})"
+            assert owners_before[i] == uid, (
+                f"{kind} of {uid} changed the answers of invitation {i} ({owners_before[i]})"
+            )
             if set(old) - set(new):
-                assert not new and kind == "press" and is_withdraw_yes(payload), \
+                assert not new and kind == "press" and is_withdraw_yes(payload), (
                     f"answers of invitation {i} deleted by a {kind}: {sorted(set(old) - set(new))}"
+                )
                 continue
             assert i not in submitted_before, f"answers of submitted invitation {i} changed"
             for q in {q for q in new if q not in old or old[q] != new[q]}:
                 self.check_change(i, q, old, new, kind, pressed, where_before.get(i, set()), typed)
                 self.changed_at[(i, q)] = self.seq
 
-        self.check_stored({i for i in self.invitation_ids if owners_before[i] != owners_after[i]
-                           or answers_before[i] != answers_after[i]
-                           or (i in submitted_before) != (i in self.store.submissions)})  # 6.
+        self.check_stored(
+            {
+                i
+                for i in self.invitation_ids
+                if owners_before[i] != owners_after[i]
+                or answers_before[i] != answers_after[i]
+                or (i in submitted_before) != (i in self.store.submissions)
+            }
+        )  # 6.
         stuck = self.stuck(p)  # 8.
         assert stuck is None, stuck
 
-    def check_change(self, i: int, q: str, old: dict, new: dict, kind: str, pressed: Shown | None,
-                     where: set[tuple[str, str | None]], typed: str = "") -> None:
+    def check_change(
+        self,
+        i: int,
+        q: str,
+        old: dict,
+        new: dict,
+        kind: str,
+        pressed: Shown | None,
+        where: set[tuple[str, str | None]],
+        typed: str = "",
+    ) -> None:
         what = f"answer {q!r} of invitation {i}: {old.get(q, '(none)')!r} -> {new[q]!r} by a {kind}"
         question = self.questionnaire(i).question(q)
         assert question is not None, what
@@ -364,17 +434,20 @@ class Respondents(RuleBasedStateMachine):
             assert new[q] is not None, what
             if question.type != TextQuestion.name:  # a typed answer at a button question: exactly an option
                 qn = self.questionnaire(i)
-                assert new[q] in {qn.kind(question).parse_text(typed, lang) for lang in qn.languages}, \
+                assert new[q] in {qn.kind(question).parse_text(typed, lang) for lang in qn.languages}, (
                     f"{what}: typed {typed!r}"
+                )
             assert ("question", q) in where, f"{what}, while their screen showed {where}"
             return
         assert kind == "press", what
         assert pressed is not None, f"{what}: a forged button changed an answer"
-        assert pressed.kind == "question" and pressed.question == q and i in pressed.owners, \
+        assert pressed.kind == "question" and pressed.question == q and i in pressed.owners, (
             f"{what}: the button was on a screen of {pressed.question!r} for {set(pressed.owners)}"
+        )
         if question.type == TextQuestion.name and old.get(q) is not None:
-            assert pressed.seq > self.changed_at.get((i, q), 0), \
+            assert pressed.seq > self.changed_at.get((i, q), 0), (
                 f"{what}: the button was on a screen shown before the typed answer was stored"
+            )
 
     def check_reply(self, reply: Reply, *, pressed: bool) -> None:
         if pressed:

@@ -16,8 +16,12 @@ from tests.respondent_model import AUTHORITY, CATALOGUE, NOTICE, QUESTIONNAIRES,
 
 
 def _press_data(screen: Screen | None, action: Action, nth: int = 0) -> str:
-    found = [b.data for row in (screen.buttons if screen else ()) for b in row
-             if (cb := callbacks.decode(b.data)) is not None and cb.action is action]
+    found = [
+        b.data
+        for row in (screen.buttons if screen else ())
+        for b in row
+        if (cb := callbacks.decode(b.data)) is not None and cb.action is action
+    ]
     assert len(found) > nth, f"no {action.name} button on {screen!r}"
     return found[nth]
 
@@ -26,8 +30,14 @@ async def _on_question_one(language_code: str = "en") -> tuple[MemoryStore, Resp
     """An officer who opened their link, chose English and started: the first question's screen."""
     store, clock = MemoryStore(), FakeClock()
     today = clock.now().astimezone(ZONE).date()
-    store.seed_campaign(AUTHORITY, today - timedelta(days=3), today + timedelta(days=20), clock.now(),
-                        per_role={"officer": 1}, tokens={"officer": [TOKENS[0]]})
+    store.seed_campaign(
+        AUTHORITY,
+        today - timedelta(days=3),
+        today + timedelta(days=20),
+        clock.now(),
+        per_role={"officer": 1},
+        tokens={"officer": [TOKENS[0]]},
+    )
     service = Respondents(store, clock, QUESTIONNAIRES, CATALOGUE, ZONE, NOTICE)
     who = Who(1001, 1001, language_code)
     language = (await service.start(who, TOKENS[0])).send[0]
@@ -46,8 +56,9 @@ async def test_a_second_tap_on_another_level_still_shows_the_question_they_are_o
     assert second is not None and classify(second) == ("question", "kc_standards")
     reply = await service.press(who, _press_data(first, Action.ANSWER, 0))
     assert store.stored_answers(1) == {"kc_leadership": "l1"}
-    now_on = engine.prompt_for(QUESTIONNAIRES["officer"],
-                               engine.State(store.stored_answers(1), store.invitations[1].cursor))
+    now_on = engine.prompt_for(
+        QUESTIONNAIRES["officer"], engine.State(store.stored_answers(1), store.invitations[1].cursor)
+    )
     assert isinstance(now_on, engine.QuestionPrompt)
     shown = [classify(s) for s in (*reply.send, *([reply.edit] if reply.edit else []))]
     assert ("question", now_on.question.id) in shown, f"on {now_on.question.id!r}, the reply shows {shown}"

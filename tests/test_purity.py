@@ -22,10 +22,33 @@ import flows
 
 ROOT = Path(__file__).resolve().parents[1]
 FLOWS_DIR = Path(flows.__file__).resolve().parent
-FORBIDDEN = {"telegram", "aiosqlite", "sqlite3", "apscheduler", "jinja2", "matplotlib", "httpx", "aiohttp", "storage",
-             "bot"}
-REQUIRED_MODULES = ["engine", "respondents", "render", "model", "i18n", "callbacks", "ports", "tokens", "campaigns",
-                    "auditors", "fieldwork", "completion", "reminders"]
+FORBIDDEN = {
+    "telegram",
+    "aiosqlite",
+    "sqlite3",
+    "apscheduler",
+    "jinja2",
+    "matplotlib",
+    "httpx",
+    "aiohttp",
+    "storage",
+    "bot",
+}
+REQUIRED_MODULES = [
+    "engine",
+    "respondents",
+    "render",
+    "model",
+    "i18n",
+    "callbacks",
+    "ports",
+    "tokens",
+    "campaigns",
+    "auditors",
+    "fieldwork",
+    "completion",
+    "reminders",
+]
 
 
 def flows_sources() -> list[Path]:
@@ -52,7 +75,9 @@ def imported(tree: ast.AST) -> list[tuple[int, str]]:
             found.append((node.lineno, node.module))
         elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
             name = _dotted(node.func)
-            if name in {"importlib.import_module", "import_module", "__import__"} and isinstance(node.args[0].value, str):
+            if name in {"importlib.import_module", "import_module", "__import__"} and isinstance(
+                node.args[0].value, str
+            ):
                 found.append((node.lineno, node.args[0].value))
     return found
 
@@ -218,8 +243,11 @@ def arrows_out(layer: str, tree: ast.AST) -> list[tuple[int, str]]:
     banned = set(LAYERS) - ARROWS[layer] - {layer}
     found = forbidden_imports(tree, banned | MAY_NOT_IMPORT.get(layer, set()))
     if layer == "storage":
-        found += [(line, m) for line, m in imported(tree)
-                  if m.split(".")[0] == "reports" and m not in STORAGE_MAY_USE_OF_REPORTS]
+        found += [
+            (line, m)
+            for line, m in imported(tree)
+            if m.split(".")[0] == "reports" and m not in STORAGE_MAY_USE_OF_REPORTS
+        ]
     return sorted(found)
 
 
@@ -234,13 +262,19 @@ def test_the_arrow_checker_sees_an_arrow_back() -> None:
 
 @pytest.mark.parametrize("path", project_sources(), ids=_rel)
 def test_each_layer_imports_only_what_it_may(path: Path) -> None:
-    assert arrows_out(path.relative_to(ROOT).parts[0], _parse(path)) == [], f"{_rel(path)} imports against the arrows (ARROWS)"
+    assert arrows_out(path.relative_to(ROOT).parts[0], _parse(path)) == [], (
+        f"{_rel(path)} imports against the arrows (ARROWS)"
+    )
 
 
 def test_the_packages_import_each_other_only_along_the_arrows() -> None:
     """The whole graph at once: every (package, package) import in the tree is one of ``ARROWS``."""
-    edges = {(path.relative_to(ROOT).parts[0], m.split(".")[0]) for path in project_sources()
-             for _, m in imported(_parse(path)) if m.split(".")[0] in LAYERS}
+    edges = {
+        (path.relative_to(ROOT).parts[0], m.split(".")[0])
+        for path in project_sources()
+        for _, m in imported(_parse(path))
+        if m.split(".")[0] in LAYERS
+    }
     edges = {(a, b) for a, b in edges if a != b}
     allowed = {(a, b) for a, targets in ARROWS.items() for b in targets}
     assert edges - allowed == set()
@@ -290,14 +324,14 @@ def sql_in(tree: ast.AST) -> list[tuple[int, str]]:
 
 def test_sql_checker_detects_statements_and_calls() -> None:
     sample = (
-        'async def f(conn, cid):\n'
+        "async def f(conn, cid):\n"
         '    async with conn.execute("SELECT id FROM campaigns WHERE id = ?", (cid,)) as cur:\n'
-        '        pass\n'
+        "        pass\n"
         '    await conn.executemany(f"UPDATE {TABLE} SET x = 1", [])\n'
         'Q = ("INSERT OR IGNORE"\n     " INTO reminders VALUES (?)")\n'
         'TEXT = "Select a council, then update the campaign from the list; delete nothing."\n'
         'DDL = "PRAGMA user_version"\n'
-        'executor.submit(job)\n'
+        "executor.submit(job)\n"
     )
     assert [line for line, _ in sql_in(ast.parse(sample))] == [2, 2, 4, 4, 5, 8]
 
@@ -350,7 +384,9 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 
 def test_cycle_finder_sees_a_lazy_import_cycle(tmp_path: Path) -> None:
     assert find_cycle({"bot.cli": {"bot.demo"}, "bot.demo": {"bot.cli", "flows.campaigns"}, "flows.campaigns": set()})
-    assert find_cycle({"bot.cli": {"flows.campaigns"}, "bot.demo": {"flows.campaigns"}, "flows.campaigns": set()}) is None
+    assert (
+        find_cycle({"bot.cli": {"flows.campaigns"}, "bot.demo": {"flows.campaigns"}, "flows.campaigns": set()}) is None
+    )
 
 
 def test_no_import_cycle_in_the_project() -> None:
@@ -379,23 +415,33 @@ def test_no_module_is_over_the_size_alarm(path: Path) -> None:
 # -- the ports -----------------------------------------------------------------------------------------------------
 
 SHAPES_OF_INTERACTORS = {
-    ("flows/once.py", "Current"), ("flows/once.py", "Deciding"),  # what an interactor offers once_per_update
+    ("flows/once.py", "Current"),
+    ("flows/once.py", "Deciding"),  # what an interactor offers once_per_update
     ("flows/respondents/screens.py", "ShowsScreens"),  # ... and busy_if_storage_fails
-    ("flows/questions/base.py", "QuestionLike"), ("flows/questions/base.py", "SectionLike"),  # what a question type
-    ("flows/questions/base.py", "QuestionnaireLike"), ("flows/questions/base.py", "View"),  # reads of its questionnaire
+    ("flows/questions/base.py", "QuestionLike"),
+    ("flows/questions/base.py", "SectionLike"),  # what a question type
+    ("flows/questions/base.py", "QuestionnaireLike"),
+    ("flows/questions/base.py", "View"),  # reads of its questionnaire
 }
 """Protocols that describe one part of flows to another, not a port an adapter implements: they stay beside their
 users."""
 
 
 def protocols_in(tree: ast.AST) -> list[str]:
-    return [node.name for node in ast.walk(tree) if isinstance(node, ast.ClassDef)
-            and any(_dotted(base).split(".")[-1] == "Protocol" for base in node.bases)]
+    return [
+        node.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ClassDef) and any(_dotted(base).split(".")[-1] == "Protocol" for base in node.bases)
+    ]
 
 
 def test_the_ports_are_in_flows_ports_one_module_per_aggregate() -> None:
-    outside = {(_rel(path), name) for path in flows_sources() if "ports" not in path.relative_to(FLOWS_DIR).parts
-               for name in protocols_in(_parse(path))}
+    outside = {
+        (_rel(path), name)
+        for path in flows_sources()
+        if "ports" not in path.relative_to(FLOWS_DIR).parts
+        for name in protocols_in(_parse(path))
+    }
     assert outside - SHAPES_OF_INTERACTORS == set(), "declare a port in flows/ports/<aggregate>.py"
     ports = {path.stem: protocols_in(_parse(path)) for path in (FLOWS_DIR / "ports").glob("*.py")}
     assert {"respondents", "campaigns", "auditors", "completion", "reminders", "retention"} <= set(ports)

@@ -12,19 +12,19 @@ from pathlib import Path
 import pytest
 
 import flows.questions as questions
+from config.questionnaires import load_questionnaire
 from flows import engine
 from flows.callbacks import without_owner
 from flows.engine import Choose, Error, State, Write
 from flows.i18n import catalogue
-from config.questionnaires import load_questionnaire
 from flows.model import DONT_KNOW, Option, Questionnaire, QuestionnaireError, Side, Text
 from flows.questions.base import ButtonKind, Refusal
-from reports.categories import Categories
 from flows.questions.choice import ChoiceQuestion
 from flows.questions.scale import ScaleQuestion
 from flows.questions.text import TextQuestion
 from flows.render import Renderer
 from flows.report_input import survey_data
+from reports.categories import Categories
 from reports.inputs import Response, SurveyData
 from reports.scoring import score
 from tests.test_questionnaire_validation import _q, _t, minimal, write
@@ -83,8 +83,11 @@ def test_every_refusal_is_an_engine_error() -> None:
 def test_choice_keyboard_levels_in_one_row_dont_know_below(officer: Questionnaire) -> None:
     screen = screen_of(officer, "kc_leadership", {"kc_leadership": "l2"})
     assert layout(screen) == [
-        [("Level 1", "a:kc_leadership:l1~77"), ("✓ Level 2", "a:kc_leadership:l2~77"),
-         ("Level 3", "a:kc_leadership:l3~77")],
+        [
+            ("Level 1", "a:kc_leadership:l1~77"),
+            ("✓ Level 2", "a:kc_leadership:l2~77"),
+            ("Level 3", "a:kc_leadership:l3~77"),
+        ],
         [("Don't know", "a:kc_leadership:dk~77")],
         [("◀ Back", "b:kc_leadership~77")],
     ]
@@ -134,7 +137,10 @@ def test_categories_come_from_the_questionnaire(officer: Questionnaire) -> None:
     assert scale == ("sa", "a", "n", "d", "sd") and scale.favourable_first and not scale.numbered
     assert [scale[i] for i in scale.ranking] == ["sd", "d", "n", "a", "sa"]
     assert (scale.on_side(Side.AGREE), scale.on_side(Side.NEUTRAL), scale.on_side(Side.DISAGREE)) == (
-        ("sa", "a"), ("n",), ("d", "sd"))
+        ("sa", "a"),
+        ("n",),
+        ("d", "sd"),
+    )
     assert scale.level("a") is None
 
 
@@ -283,4 +289,3 @@ def test_a_toy_type_refuses_what_it_does_not_take(yes_no, tmp_path: Path) -> Non
 def test_without_registration_the_toy_type_is_unknown(tmp_path: Path) -> None:
     with pytest.raises(QuestionnaireError, match="unknown question type 'yes_no'"):
         load_questionnaire(write(tmp_path, toy_doc(), "toy.yaml"))
-

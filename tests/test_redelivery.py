@@ -107,8 +107,9 @@ async def test_a_redelivered_start_after_withdrawal_does_not_bind_again(world: W
 
 
 def service_on(store: RespondentStore, clock: FakeClock, questionnaires, *, outputs=None) -> Respondents:
-    return Respondents(store, clock, questionnaires, catalogue(), ZONE, load_privacy_notice(DEFAULT_PRIVACY_NOTICE),
-                             outputs=outputs)
+    return Respondents(
+        store, clock, questionnaires, catalogue(), ZONE, load_privacy_notice(DEFAULT_PRIVACY_NOTICE), outputs=outputs
+    )
 
 
 def screen_of(reply: Reply) -> Screen:
@@ -118,8 +119,12 @@ def screen_of(reply: Reply) -> Screen:
 
 
 def button(reply: Reply, action: Action, nth: int = 0) -> str:
-    found = [b.data for row in screen_of(reply).buttons for b in row
-             if (cb := callbacks.decode(b.data)) is not None and cb.action is action]
+    found = [
+        b.data
+        for row in screen_of(reply).buttons
+        for b in row
+        if (cb := callbacks.decode(b.data)) is not None and cb.action is action
+    ]
     assert found, f"no {action.name} button on {screen_of(reply)!r}"
     return found[nth]
 
@@ -145,8 +150,14 @@ async def test_text_typed_before_the_question_on_screen_is_refused_as_stale(ques
     """A typed "2" overtaken by a press on the same question (or delivered again after one): never the next answer."""
     clock, store = FakeClock(), MemoryStore()
     today = clock.now().date()
-    seeded = store.seed_campaign("Flintshire County Council", today, today + timedelta(days=20), clock.now(),
-                                 tokens=TOKENS, per_role={"officer": 2, "member": 2})
+    seeded = store.seed_campaign(
+        "Flintshire County Council",
+        today,
+        today + timedelta(days=20),
+        clock.now(),
+        tokens=TOKENS,
+        per_role={"officer": 2, "member": 2},
+    )
     service = service_on(store, clock, questionnaires)
     alice = Updates(Who(301, 301, "en"))
     question_1 = await onboarded(service, alice, TOKENS["officer"][0])
@@ -164,8 +175,10 @@ async def two_councils(tmp_path: Path, clock: FakeClock):
     campaigns = CampaignRepository(conn)
     today = clock.now().date()
     tokens = {}
-    for authority, token in (("Flintshire County Council", "flint-member-token-00001"),
-                             ("Wrexham County Borough Council", "wrexham-member-token-001")):
+    for authority, token in (
+        ("Flintshire County Council", "flint-member-token-00001"),
+        ("Wrexham County Borough Council", "wrexham-member-token-001"),
+    ):
         campaign_id = await campaigns.create_campaign(authority, today, today + timedelta(days=20), clock.now())
         await campaigns.add_invitations(campaign_id, "member", 1, [token], [hash_token(token)], clock.now())
         tokens[authority] = token
@@ -192,7 +205,8 @@ async def test_typed_text_goes_to_the_council_whose_question_was_shown_last(tmp_
         assert "Flintshire County Council" in screen_of(reply).text and "Question 2 of" in screen_of(reply).text
         rows = await conn.execute_fetchall(
             "SELECT a.name, x.question_id, x.value FROM answers x JOIN invitations i ON i.id = x.invitation_id"
-            " JOIN campaigns c ON c.id = i.campaign_id JOIN authorities a ON a.id = c.authority_id")
+            " JOIN campaigns c ON c.id = i.campaign_id JOIN authorities a ON a.id = c.authority_id"
+        )
         assert [tuple(r) for r in rows] == [("Flintshire County Council", "kc_leadership", "l2")]
     finally:
         await conn.close()
@@ -201,8 +215,14 @@ async def test_typed_text_goes_to_the_council_whose_question_was_shown_last(tmp_
 async def test_one_council_screens_do_not_carry_the_council_line(questionnaires) -> None:
     clock, store = FakeClock(), MemoryStore()
     today = clock.now().date()
-    store.seed_campaign("Flintshire County Council", today, today + timedelta(days=20), clock.now(), tokens=TOKENS,
-                        per_role={"officer": 2, "member": 2})
+    store.seed_campaign(
+        "Flintshire County Council",
+        today,
+        today + timedelta(days=20),
+        clock.now(),
+        tokens=TOKENS,
+        per_role={"officer": 2, "member": 2},
+    )
     reply = await onboarded(service_on(store, clock, questionnaires), Updates(Who(501, 501, "en")), TOKENS["member"][0])
     assert "🏛" not in screen_of(reply).text
 
@@ -240,8 +260,14 @@ async def deliver(service: Respondents, clock: FakeClock, update: Update) -> Rep
 def seeded_memory(clock: FakeClock) -> MemoryStore:
     store = MemoryStore()
     today = clock.now().date()
-    store.seed_campaign("Flintshire County Council", today - timedelta(days=1), today + timedelta(days=20), clock.now(),
-                        tokens=TOKENS, per_role={"officer": 2, "member": 2})
+    store.seed_campaign(
+        "Flintshire County Council",
+        today - timedelta(days=1),
+        today + timedelta(days=20),
+        clock.now(),
+        tokens=TOKENS,
+        per_role={"officer": 2, "member": 2},
+    )
     return store
 
 
@@ -274,8 +300,10 @@ def draw_conversation(data: st.DataObject, service: Respondents, clock: FakeCloc
 
 def with_repeats(data: st.DataObject, updates: list[Update]) -> list[Update]:
     """The same updates in the same order, with some delivered again at a later point (at that point's time)."""
-    repeats = data.draw(st.lists(st.tuples(st.integers(0, len(updates) - 1), st.integers(0, len(updates))),
-                                 max_size=10), label="repeats")
+    repeats = data.draw(
+        st.lists(st.tuples(st.integers(0, len(updates) - 1), st.integers(0, len(updates))), max_size=10),
+        label="repeats",
+    )
     schedule = [(n, 0, k, u) for n, u in enumerate(updates) for k in [0]]
     for k, (which, later) in enumerate(repeats, start=1):
         after = min(which + later, len(updates) - 1)
@@ -305,11 +333,13 @@ async def sqlite_store(path: Path, clock: FakeClock):
     conn = await connect(path)
     campaigns = CampaignRepository(conn)
     today = clock.now().date()
-    campaign_id = await campaigns.create_campaign("Flintshire County Council", today - timedelta(days=1),
-                                                  today + timedelta(days=20), clock.now())
+    campaign_id = await campaigns.create_campaign(
+        "Flintshire County Council", today - timedelta(days=1), today + timedelta(days=20), clock.now()
+    )
     for role, tokens in TOKENS.items():
-        await campaigns.add_invitations(campaign_id, role, len(tokens), tokens, [hash_token(t) for t in tokens],
-                                        clock.now())
+        await campaigns.add_invitations(
+            campaign_id, role, len(tokens), tokens, [hash_token(t) for t in tokens], clock.now()
+        )
     return conn
 
 
@@ -331,7 +361,9 @@ def test_updates_delivered_again_leave_the_database_as_without_them(data: st.Dat
             paths = Path(folder) / "once.db", Path(folder) / "twice.db"
             clock = FakeClock()
             conn = loop.run_until_complete(sqlite_store(paths[0], clock))
-            updates = draw_conversation(data, service_on(RespondentRepository(conn), clock, questionnaires), clock, loop)
+            updates = draw_conversation(
+                data, service_on(RespondentRepository(conn), clock, questionnaires), clock, loop
+            )
             loop.run_until_complete(conn.close())
             clock = FakeClock()
             conn = loop.run_until_complete(sqlite_store(paths[1], clock))

@@ -13,8 +13,8 @@ import pytest
 from bot.emulator import FAULTS
 from bot.services import Services
 from flows.delivery import Delivery
-from flows.reminders import FINAL, Outcome, ReminderService, after_quiet, campaign_slots, due_slot
 from flows.ports.reminders import ReminderPolicy
+from flows.reminders import FINAL, Outcome, ReminderService, after_quiet, campaign_slots, due_slot
 from flows.render import Screen
 from storage.database import connect
 from tests.conftest import FakeClock
@@ -35,16 +35,24 @@ def test_slots_fall_on_the_chosen_weekdays_and_end_with_the_final_one():
     # Wed 25 Nov 2026 to Fri 18 Dec 2026; Tuesdays and Thursdays at 10:00; final 2 days before close (16 Dec 10:00).
     slots = campaign_slots(POLICY, date(2026, 11, 25), date(2026, 12, 18), LONDON)
     days = [s.id for s in slots]
-    assert days == ["2026-11-26T10:00", "2026-12-01T10:00", "2026-12-03T10:00", "2026-12-08T10:00",
-                    "2026-12-10T10:00", "2026-12-15T10:00", FINAL]
+    assert days == [
+        "2026-11-26T10:00",
+        "2026-12-01T10:00",
+        "2026-12-03T10:00",
+        "2026-12-08T10:00",
+        "2026-12-10T10:00",
+        "2026-12-15T10:00",
+        FINAL,
+    ]
     assert slots[-1].at == utc(2026, 12, 17, 10, 0)  # close is the end of 18 Dec: 2 days before = 17 Dec 10:00
     assert all(s.at.tzinfo is not None for s in slots)
 
 
 def test_british_summer_time_keeps_the_local_hour():
     # BST starts Sun 28 Mar 2027 (clocks go forward) and ends Sun 25 Oct 2026 (clocks go back).
-    policy = ReminderPolicy(weekdays=[0, 1, 2, 3, 4, 5, 6], times=[time(10, 0)], final_days_before_close=0,
-                            final_time=time(12, 0))
+    policy = ReminderPolicy(
+        weekdays=[0, 1, 2, 3, 4, 5, 6], times=[time(10, 0)], final_days_before_close=0, final_time=time(12, 0)
+    )
     spring = {s.id: s.at for s in campaign_slots(policy, date(2027, 3, 27), date(2027, 3, 29), LONDON)}
     assert spring["2027-03-27T10:00"] == utc(2027, 3, 27, 10, 0)  # GMT
     assert spring["2027-03-28T10:00"] == utc(2027, 3, 28, 9, 0)  # BST: 10:00 local is 09:00 UTC
@@ -55,8 +63,9 @@ def test_british_summer_time_keeps_the_local_hour():
 
 def test_a_wall_clock_time_that_does_not_exist_is_skipped():
     # 01:30 does not exist on 28 Mar 2027 in London. Quiet hours off for this check.
-    policy = ReminderPolicy(weekdays=[6], times=[time(1, 30)], quiet_start=time(0, 0), quiet_end=time(0, 0),
-                            final_time=time(9, 0))
+    policy = ReminderPolicy(
+        weekdays=[6], times=[time(1, 30)], quiet_start=time(0, 0), quiet_end=time(0, 0), final_time=time(9, 0)
+    )
     ids = [s.id for s in campaign_slots(policy, date(2027, 3, 27), date(2027, 4, 5), LONDON)]
     assert "2027-03-28T01:30" not in ids and "2027-04-04T01:30" in ids
 
@@ -156,8 +165,16 @@ async def test_reminders_go_to_starters_of_the_lagging_group_in_their_language(r
     # Both groups are below target (no submissions yet), so everyone who started is reminded, once.
     assert report.sent == 6 and chats == {d.user.id for d in [*members, welsh, *officers]}
     english = next(s for c, s in messenger.sent if c == members[0].user.id)
-    assert "You have answered 2 of" in english.text and "min left" in english.text and "closes in 17 day(s)" in english.text
-    assert [b.label for row in english.buttons for b in row] == ["Continue ▶", "Remind me tomorrow", "No more reminders"]
+    assert (
+        "You have answered 2 of" in english.text
+        and "min left" in english.text
+        and "closes in 17 day(s)" in english.text
+    )
+    assert [b.label for row in english.buttons for b in row] == [
+        "Continue ▶",
+        "Remind me tomorrow",
+        "No more reminders",
+    ]
     cymraeg = next(s for c, s in messenger.sent if c == welsh.user.id)
     assert "Rydych wedi ateb 1 o" in cymraeg.text
 
@@ -171,8 +188,10 @@ async def test_a_group_at_target_gets_only_the_final_reminder(rw: World):
         finisher = rw.driver(8300)  # one officer submits: 1 of 10 = 10% = target
         await onboard(finisher, rw.tokens["officer"][9])
         async with aiosqlite.connect(rw.settings.db_path) as conn:
-            await conn.execute("INSERT INTO submissions SELECT id, 'officer', 1, '2026-11-26T09:30:00+00:00'"
-                               " FROM invitations WHERE telegram_user_id = 8300")
+            await conn.execute(
+                "INSERT INTO submissions SELECT id, 'officer', 1, '2026-11-26T09:30:00+00:00'"
+                " FROM invitations WHERE telegram_user_id = 8300"
+            )
             await conn.commit()
     messenger = FakeMessenger()
     services, reminders = await service(rw, messenger)
@@ -241,7 +260,8 @@ async def test_snooze_opt_out_and_continue_through_telegram(rw: World):
         assert report.sent == 2
     # The quitter's one reminder became the confirmation; no reminder was sent to them after that.
     assert [m.text for m in quitter.messages if "reminder" in m.text.lower()] == [
-        "You won't get any more reminders. Your answers so far are saved; /resume carries on at any time."]
+        "You won't get any more reminders. Your answers so far are saved; /resume carries on at any time."
+    ]
 
 
 async def test_a_blocked_chat_is_marked_unreachable_and_left_alone(rw: World):
@@ -392,8 +412,6 @@ REMINDER = "A reminder about the data tool"
 TIMEOUT, HELD = 1.0, 2.0  # the bot's read timeout in the timeout cases, and how long the emulator holds its answer
 
 
-
-
 async def quick_starters(world: World, role: str, n: int, *, first_user: int = 8000) -> list:
     """Like ``started``, with drivers that wait less."""
     drivers = []
@@ -413,8 +431,13 @@ def reminders_received(driver) -> int:
 async def test_a_round_under_a_telegram_fault_sends_nobody_a_reminder_twice_and_drops_nobody(rw: World, fault: str):
     async with rw.bot():
         people = await quick_starters(rw, "member", 4)
-    rw.settings = make_settings(rw.emu, rw.settings.db_path, auditor_ids=frozenset({4242}), rate_limit_retries=0,
-                                telegram_timeout=TIMEOUT if fault == "timeout" else 10.0)
+    rw.settings = make_settings(
+        rw.emu,
+        rw.settings.db_path,
+        auditor_ids=frozenset({4242}),
+        rate_limit_retries=0,
+        telegram_timeout=TIMEOUT if fault == "timeout" else 10.0,
+    )
     rw.clock.current = datetime(2026, 12, 1, 10, 1, tzinfo=UTC)  # Tuesday's slot
     async with rw.bot() as services:
         rw.emu.strike("sendMessage", fault, after=1, hold=HELD)  # the second reminder of the round
@@ -425,8 +448,12 @@ async def test_a_round_under_a_telegram_fault_sends_nobody_a_reminder_twice_and_
     received = {d.user.id: reminders_received(d) for d in people}
     hit = people[1].user.id  # invitations are sent in order: the second person's reminder met the fault
     assert all(n <= 1 for n in received.values()), received  # nobody twice
-    expected = {"429": {"sent": 4}, "500": {"sent": 4}, "timeout": {"sent": 3, "unknown": 1},
-                "403": {"sent": 3, "unreachable": 1}}[fault]
+    expected = {
+        "429": {"sent": 4},
+        "500": {"sent": 4},
+        "timeout": {"sent": 3, "unknown": 1},
+        "403": {"sent": 3, "unreachable": 1},
+    }[fault]
     assert await statuses(rw) == expected
     if fault == "403":  # a chat that refuses the bot is unreachable: that person is no longer eligible
         assert received == {d.user.id: int(d.user.id != hit) for d in people}
@@ -437,8 +464,10 @@ async def test_a_round_under_a_telegram_fault_sends_nobody_a_reminder_twice_and_
     if fault == "timeout":
         assert first.unknown == 1
         async with aiosqlite.connect(rw.settings.db_path) as conn:
-            async with conn.execute("SELECT i.chat_id FROM reminders r JOIN invitations i ON i.id = r.invitation_id"
-                                    " WHERE r.status = 'unknown'") as cur:
+            async with conn.execute(
+                "SELECT i.chat_id FROM reminders r JOIN invitations i ON i.id = r.invitation_id"
+                " WHERE r.status = 'unknown'"
+            ) as cur:
                 assert [row[0] async for row in cur] == [hit]
 
 
@@ -487,8 +516,10 @@ async def test_a_remind_confirmation_works_once_whoever_presses_it(rw: World):
         assert "Send a reminder now to 4 members" in text and data.startswith("cf:remind:") and len(data.encode()) <= 64
         # Between the confirmation and the press, one of the four turns reminders off: the press says so.
         async with aiosqlite.connect(rw.settings.db_path) as conn:
-            await conn.execute("UPDATE invitations SET reminders_off_at = '2026-11-27T14:00:30+00:00'"
-                               " WHERE telegram_user_id = ?", (members[3].user.id,))
+            await conn.execute(
+                "UPDATE invitations SET reminders_off_at = '2026-11-27T14:00:30+00:00' WHERE telegram_user_id = ?",
+                (members[3].user.id,),
+            )
             await conn.commit()
         rw.clock.advance(minutes=1)
         await first.tap_on(message_id, data)
@@ -507,8 +538,9 @@ async def test_a_remind_confirmation_works_once_whoever_presses_it(rw: World):
         assert (await services.reminders.tick()).sent == 0
     assert [reminders_received(d) for d in members] == [1, 1, 1, 0]  # the count shown at the press, exactly
     async with aiosqlite.connect(rw.settings.db_path) as conn:
-        async with conn.execute("SELECT COUNT(*), SUM(queued), SUM(sent_by = 4242) FROM manual_rounds"
-                                " WHERE sent_at IS NOT NULL") as cur:
+        async with conn.execute(
+            "SELECT COUNT(*), SUM(queued), SUM(sent_by = 4242) FROM manual_rounds WHERE sent_at IS NOT NULL"
+        ) as cur:
             assert await cur.fetchone() == (1, 3, 1)
 
 

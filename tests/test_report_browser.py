@@ -68,8 +68,9 @@ def axe_script() -> str:
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
-        unavailable(f"Chromium not found at {CHROMIUM}: install the Debian packages chromium and chromium-driver "
-                    "(.ci/run does)")
+        unavailable(
+            f"Chromium not found at {CHROMIUM}: install the Debian packages chromium and chromium-driver (.ci/run does)"
+        )
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -94,26 +95,38 @@ def pages(tmp_path_factory) -> dict[str, Path]:
     # demonstration banner.
     forms = next(a.cy_forms for a in load_authorities() if a.name == data.authority)
     assert forms is not None
-    data = replace(data, publisher=Publisher(**load_publisher().fields()), authority_forms=WelshName(
-        data.authority_cy or "", forms.soft, forms.nasal, forms.aspirate, forms.yn), demonstration=True)
+    data = replace(
+        data,
+        publisher=Publisher(**load_publisher().fields()),
+        authority_forms=WelshName(data.authority_cy or "", forms.soft, forms.nasal, forms.aspirate, forms.yn),
+        demonstration=True,
+    )
     report = score(data)
     assert report.comparison is not None and report.comparison.position is not None
     assert report.early_late is not None
     assert report.comparison.change is not None
-    view = national([
-        replace(council("Council A", (10, "l2"), (8, "l3")), round="2026",
-                previous=replace(council("Council A", (10, "l1"), (8, "l1")), round="2025")),
-        council("Council <B> & \"Co\"", (10, "l1"), (4, "l3")),
-        council("=Council C", (3, "l3"), (1, "l3")),
-    ])
+    view = national(
+        [
+            replace(
+                council("Council A", (10, "l2"), (8, "l3")),
+                round="2026",
+                previous=replace(council("Council A", (10, "l1"), (8, "l1")), round="2025"),
+            ),
+            council('Council <B> & "Co"', (10, "l1"), (4, "l3")),
+            council("=Council C", (3, "l3"), (1, "l3")),
+        ]
+    )
     rendered = {
         "report-en": render_report(report, "en", charts=flintshire_charts("en")),
         "report-cy": render_report(report, "cy", charts=flintshire_charts("cy")),
         "national-cy": render_national(view, "cy"),
     }
     for name, html in rendered.items():  # the comparisons are on the pages the browser checks
-        wanted = ['id="national-change"'] if name.startswith("national") else [
-            'id="position"', 'id="change"', 'id="good-practice"', 'id="early-late"']
+        wanted = (
+            ['id="national-change"']
+            if name.startswith("national")
+            else ['id="position"', 'id="change"', 'id="good-practice"', 'id="early-late"']
+        )
         assert all(w in html for w in wanted), name
     paths = {}
     for name, html in rendered.items():
@@ -269,14 +282,19 @@ def label_boxes(page) -> dict[int, tuple[float, float, float, float]]:
     session = page.context.new_cdp_session(page)
     boxes: dict[int, tuple[float, float, float, float]] = {}
     try:
+
         def walk(node: dict) -> None:
             attributes = dict(zip(node.get("attributes", [])[::2], node.get("attributes", [])[1::2], strict=True))
             if "data-probe" in attributes:
                 for pseudo in node.get("pseudoElements", []):
                     if pseudo.get("pseudoType") == "before":
                         quad = session.send("DOM.getBoxModel", {"nodeId": pseudo["nodeId"]})["model"]["content"]
-                        boxes[int(attributes["data-probe"])] = (min(quad[0::2]), min(quad[1::2]),
-                                                                max(quad[0::2]), max(quad[1::2]))
+                        boxes[int(attributes["data-probe"])] = (
+                            min(quad[0::2]),
+                            min(quad[1::2]),
+                            max(quad[0::2]),
+                            max(quad[1::2]),
+                        )
             for child in node.get("children", []):
                 walk(child)
 
@@ -313,10 +331,13 @@ def test_restacked_values_never_run_on_under_their_labels(phone, pages, name):
 def test_the_measure_finds_a_value_under_its_label(phone, pages):
     """The measure above tells: with the label floated, as before, long Welsh values run on under it."""
     page = pages["report-cy"].read_text(encoding="utf-8")
-    floated = page.replace("display: grid; width: 100%; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr);",
-                           "display: flow-root; width: 100%;").replace(
-        'content: attr(data-label) / ""; font-weight: 600;', 'content: attr(data-label) / ""; float: left; '
-        "width: 55%; font-weight: 600;")
+    floated = page.replace(
+        "display: grid; width: 100%; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr);",
+        "display: flow-root; width: 100%;",
+    ).replace(
+        'content: attr(data-label) / ""; font-weight: 600;',
+        'content: attr(data-label) / ""; float: left; width: 55%; font-weight: 600;',
+    )
     assert floated != page
     path = pages["report-cy"].with_name("floated-cy.html")
     path.write_text(floated, encoding="utf-8")

@@ -22,24 +22,36 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from bot.compiler import write_national, write_report
 from bot.emulator import parse_html
 from reports import charts
-from bot.compiler import write_national, write_report
-from reports.html import render_report
 from reports.disclosure import breakdowns, tally
-from reports.model import Breakdown, Detail, Reason
+from reports.html import render_report
 from reports.inputs import Response
+from reports.model import Breakdown, Detail, Reason
 from reports.scoring import score
 from reports.stats import pct, respondent_weights
 from reports.summary import render_summary
 from tests.test_scoring import QN, build, characteristic, council, many, statement
 
 ALL_OUTPUTS = {
-    "summary-en.txt", "summary-cy.txt", "report-en.html", "report-cy.html", "report-en.docx", "report-cy.docx",
-    "tables.xlsx", "tables-en.csv", "tables-cy.csv", "answers-NOT-FOR-PUBLICATION.csv",
-    "answers-NOT-FOR-PUBLICATION.xlsx", "questions.csv",
-    *(f"chart-{name}-{lang}.png" for lang in ("en", "cy")
-      for name in ("rates", "levels", "theme-vision", "theme-protection", "theme-skills", "theme-evidence")),
+    "summary-en.txt",
+    "summary-cy.txt",
+    "report-en.html",
+    "report-cy.html",
+    "report-en.docx",
+    "report-cy.docx",
+    "tables.xlsx",
+    "tables-en.csv",
+    "tables-cy.csv",
+    "answers-NOT-FOR-PUBLICATION.csv",
+    "answers-NOT-FOR-PUBLICATION.xlsx",
+    "questions.csv",
+    *(
+        f"chart-{name}-{lang}.png"
+        for lang in ("en", "cy")
+        for name in ("rates", "levels", "theme-vision", "theme-protection", "theme-skills", "theme-evidence")
+    ),
 }
 CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
@@ -87,7 +99,7 @@ def test_exported_cells_are_cleaned_before_the_formula_guard():
     from reports.export import safe_cell
 
     # A control character in front of "=" must not hide a formula from the guard.
-    assert safe_cell("\x00=HYPERLINK(\"http://evil.example\")") == "'=HYPERLINK(\"http://evil.example\")"
+    assert safe_cell('\x00=HYPERLINK("http://evil.example")') == '\'=HYPERLINK("http://evil.example")'
     assert safe_cell("a\ud800b\x85c") == "a\ufffdbc"
 
 
@@ -137,8 +149,7 @@ def test_a_failing_national_chart_leaves_the_national_tables(tmp_path, monkeypat
     written = write_national([council("Council A", (10, "l2"), (8, "l3"))], tmp_path).paths
     assert {p.name for p in written} == {"national-en.html", "national-cy.html", "national.csv"}
     assert SECRET not in caplog.text and "Traceback" not in caplog.text
-    assert any("chart-national-en.png" in r.getMessage() and "RuntimeError" in r.getMessage()
-               for r in caplog.records)
+    assert any("chart-national-en.png" in r.getMessage() and "RuntimeError" in r.getMessage() for r in caplog.records)
 
 
 # ---- defect 10: totals that reveal a hidden group -----------------------------------------------------------------
@@ -163,7 +174,13 @@ def unanimous():
 def assert_withheld(b: Breakdown, median: str):
     assert b.detail is Detail.MEDIAN and b.reason.value == "protects_hidden"
     assert (b.answered, b.dont_know, b.counts, b.shares, b.margin, b.agreement, b.divided) == (
-        None, None, None, None, None, None, None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
     )
     assert b.median == median
 
@@ -184,8 +201,10 @@ def test_unanimous_total_is_withheld_in_the_view_model():
 
 @pytest.mark.parametrize(
     ("language", "note", "agree"),
-    [("en", "† withheld so that the answers of a group of fewer than 5 cannot be worked out", "median Agree†"),
-     ("cy", "† wedi'i atal fel na ellir cyfrifo atebion grŵp o lai na 5", "canolrif Cytuno†")],
+    [
+        ("en", "† withheld so that the answers of a group of fewer than 5 cannot be worked out", "median Agree†"),
+        ("cy", "† wedi'i atal fel na ellir cyfrifo atebion grŵp o lai na 5", "canolrif Cytuno†"),
+    ],
 )
 def test_unanimous_total_is_withheld_in_the_summary_with_the_reason(language, note, agree):
     text, _ = parse_html(render_summary(score(unanimous()), language))
@@ -201,21 +220,29 @@ def test_unanimous_total_is_withheld_in_the_summary_with_the_reason(language, no
 
 @pytest.mark.parametrize(
     ("language", "reason", "method"),
-    [("en", "median only: shares withheld, as they would reveal the answers of a group of fewer than 5",
-      "a share of 0% or 100%"),
-     ("cy", "canolrif yn unig: cyfrannau wedi'u hatal, gan y byddent yn datgelu atebion grŵp o lai na 5",
-      "chyfran o 0% neu 100%")],
+    [
+        (
+            "en",
+            "median only: shares withheld, as they would reveal the answers of a group of fewer than 5",
+            "a share of 0% or 100%",
+        ),
+        (
+            "cy",
+            "canolrif yn unig: cyfrannau wedi'u hatal, gan y byddent yn datgelu atebion grŵp o lai na 5",
+            "chyfran o 0% neu 100%",
+        ),
+    ],
 )
 def test_unanimous_total_is_withheld_in_the_html_with_the_reason(language, reason, method):
     page = render_report(score(unanimous()), language, with_charts=False)
-    leadership = page[page.index('id="kc-leadership"'):page.index("</article>", page.index('id="kc-leadership"'))]
+    leadership = page[page.index('id="kc-leadership"') : page.index("</article>", page.index('id="kc-leadership"'))]
     total = "Total" if language == "en" else "Cyfanswm"
     row = re.search(rf'<th scope="row"[^>]*>{total}</th>(.*?)</tr>', leadership, re.S)
     assert row is not None and reason.replace("'", "&#39;") in row.group(1)
     assert "100%" not in leadership
-    theme = page[page.index('id="theme-skills"'):page.index("</article>", page.index('id="theme-skills"'))]
+    theme = page[page.index('id="theme-skills"') : page.index("</article>", page.index('id="theme-skills"'))]
     assert "100%" not in theme and reason.replace("'", "&#39;") in theme
-    method_section = page[page.index('id="method"'):]
+    method_section = page[page.index('id="method"') :]
     assert method.replace("'", "&#39;") in method_section
 
 

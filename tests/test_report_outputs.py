@@ -15,12 +15,12 @@ import pytest
 from markupsafe import escape
 from openpyxl import load_workbook
 
-from bot.emulator import parse_html
-from reports import charts, export
 from bot.compiler import write_national, write_report
-from reports.html import render_national, render_report
+from bot.emulator import parse_html
 from config.good_practice import shipped_good_practice
 from flows.report_input import survey_data
+from reports import charts, export
+from reports.html import render_national, render_report
 from reports.inputs import Response, SurveyData
 from reports.national import national
 from reports.scoring import score
@@ -36,7 +36,7 @@ from reports.summary import (
 from tests.test_scoring import QN, build, council, many
 
 HOSTILE = '<script>alert(1)</script> & "quoted" <b>bold</b>'
-LONG_AUTHORITY = ("<script>alert(1)</script> & \"Cyngor\" " * 10)[:200]
+LONG_AUTHORITY = ('<script>alert(1)</script> & "Cyngor" ' * 10)[:200]
 assert len(LONG_AUTHORITY) == 200
 
 
@@ -58,7 +58,7 @@ def flintshire(
                     elif q.type == "scale":
                         answers[q.id] = scale[(i * 7 + len(q.id)) % len(scale)]
             answers["barriers"] = f"{comment} #{i} " + "x" * 1500
-            answers["example"] = "=HYPERLINK(\"http://evil.example\")" if i == 0 else None
+            answers["example"] = '=HYPERLINK("http://evil.example")' if i == 0 else None
             responses.append(Response(role, answers, "cy" if i % 3 == 0 else "en"))
     return survey_data(
         authority=authority,
@@ -90,7 +90,10 @@ def test_a_missing_language_is_detected(tmp_path: Path):
     broken = tmp_path / "texts.yaml"
     broken.write_text('a: {en: "Hello", cy: ""}\nb: {en: "Bye"}\nc: {en: [x], cy: []}\n', encoding="utf-8")
     assert missing_translations(entries_from(broken.read_text(encoding="utf-8"), str(broken))) == [
-        ("a", "cy"), ("b", "cy"), ("c", "cy")]
+        ("a", "cy"),
+        ("b", "cy"),
+        ("c", "cy"),
+    ]
 
 
 def test_both_languages_take_the_same_placeholders():
@@ -132,7 +135,7 @@ def test_summary_escapes_a_hostile_long_authority_and_fits(language):
     assert "<script>" not in message and "&lt;script&gt;" in message
     text, _ = parse_html(message)
     assert text.splitlines()[0].startswith(("Data tool: ", "Offeryn data: "))
-    assert "<script>alert(1)</script> & \"Cyngor\"" in text  # shown as text, not markup
+    assert '<script>alert(1)</script> & "Cyngor"' in text  # shown as text, not markup
     assert visible_length(message) <= 4096
 
 
@@ -191,8 +194,14 @@ def test_html_escapes_hostile_input_and_is_self_contained(language):
 
 def test_html_report_structure_in_english():
     page = render_report(score(flintshire(interim=True)), "en", with_charts=False)
-    for heading in ("Local government use of data", "Data tool responses", "The seven key characteristics",
-                    "What we found: the four themes", "What respondents told us", "Method and caveats"):
+    for heading in (
+        "Local government use of data",
+        "Data tool responses",
+        "The seven key characteristics",
+        "What we found: the four themes",
+        "What respondents told us",
+        "Method and caveats",
+    ):
         assert heading in page
     for column in ("Data tool recipients", "Number invited", "Responses received", "Percentage responded"):
         assert column in page
@@ -241,17 +250,21 @@ def test_html_embeds_charts_as_named_svg_each_followed_by_its_table():
     svgs = re.findall(r"<svg\b[^>]*>", page)
     assert len(svgs) == 12  # rates, levels, four themes: each drawn for a phone, then for a desk
     for chart in flintshire_charts("en"):
-        for ident, variant, width in ((f"chart-{chart.name}", "narrow", "288pt"),
-                                      (f"chart-{chart.name}-wide", "wide", "684pt")):  # 4 and 9.5 inches
+        for ident, variant, width in (
+            (f"chart-{chart.name}", "narrow", "288pt"),
+            (f"chart-{chart.name}-wide", "wide", "684pt"),
+        ):  # 4 and 9.5 inches
             (svg,) = [svg for svg in svgs if f'aria-labelledby="{ident}-title"' in svg]
             assert f'class="chart {variant}"' in svg and 'role="img"' in svg and "viewBox=" in svg
             assert f'width="{width}"' in svg
             assert f'<title id="{ident}-title">{escape(chart.title)}</title>' in page
             assert f'<desc id="{ident}-desc">{escape(chart.alt)}</desc>' in page
     # Each chart's figure is followed by its figures as a table, behind "Chart as a table".
-    followed = (r'<figure class="chart">\s*<svg[^>]*class="chart narrow".*?</svg>\s*<svg[^>]*class="chart wide"'
-                r'.*?</svg>\s*</figure>\s*<details class="chart-table">\s*'
-                r'<summary>Chart as a table</summary>\s*<table class="stack')
+    followed = (
+        r'<figure class="chart">\s*<svg[^>]*class="chart narrow".*?</svg>\s*<svg[^>]*class="chart wide"'
+        r'.*?</svg>\s*</figure>\s*<details class="chart-table">\s*'
+        r'<summary>Chart as a table</summary>\s*<table class="stack'
+    )
     figures = re.findall(followed, page, flags=re.DOTALL)
     assert len(figures) == 6
     assert len(set(attributes(page, "id"))) == len(attributes(page, "id"))  # no id repeated across the charts
@@ -267,8 +280,14 @@ PNG = b"\x89PNG\r\n\x1a\n"
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_charts_are_png_with_alt_text(language):
     made = flintshire_charts(language)
-    assert [c.name for c in made] == ["rates", "levels", "theme-vision", "theme-protection", "theme-skills",
-                                      "theme-evidence"]
+    assert [c.name for c in made] == [
+        "rates",
+        "levels",
+        "theme-vision",
+        "theme-protection",
+        "theme-skills",
+        "theme-evidence",
+    ]
     for chart in made:
         assert chart.png.startswith(PNG) and chart.alt and chart.title
         assert chart.svg.startswith("<svg") and chart.svg.endswith("</svg>") and "<?xml" not in chart.svg
@@ -289,10 +308,16 @@ def test_chart_tables_hold_the_figures_the_chart_draws():
     report = score(flintshire())
     rates, levels, vision = flintshire_charts("en")[:3]
     (table,) = rates.tables
-    assert table.columns == ("Data tool recipients", "Percentage responded", "Responses received", "Number invited",
-                             "Target")
+    assert table.columns == (
+        "Data tool recipients",
+        "Percentage responded",
+        "Responses received",
+        "Number invited",
+        "Target",
+    )
     assert [(r.label, r.cells) for r in table.rows] == [
-        ("Officers", ("52%", "32", "62", "61%")), ("Elected Members", ("14%", "9", "65", "62%")),
+        ("Officers", ("52%", "32", "62", "61%")),
+        ("Elected Members", ("14%", "9", "65", "62%")),
         ("Total", ("32%", "41", "127", "61%")),
     ]
     assert [t.caption for t in levels.tables] == [c.title.en for c in report.characteristics]
@@ -301,20 +326,33 @@ def test_chart_tables_hold_the_figures_the_chart_draws():
     total = levels.tables[0].rows[-1]
     assert total.label == "Total" and total.cells == tuple(f"{pct(s)}%" for s in lead.group("total").shares)
     members = levels.tables[0].rows[1]
-    assert members.label == "Elected Members" and members.cells == () and members.note == (
-        "median only: fewer than 8 answered — median Level 2")
+    assert (
+        members.label == "Elected Members"
+        and members.cells == ()
+        and members.note == ("median only: fewer than 8 answered — median Level 2")
+    )
     # A theme's table per statement, its columns in the chart's order: disagree on the left, agree on the right.
     statement = report.themes[0].statements[0]
     assert vision.tables[0].caption == "Clear corporate ownership of data projects"
-    assert vision.tables[0].columns == ("Group", "Strongly disagree", "Disagree", "Neither agree nor disagree",
-                                        "Agree", "Strongly agree")
+    assert vision.tables[0].columns == (
+        "Group",
+        "Strongly disagree",
+        "Disagree",
+        "Neither agree nor disagree",
+        "Agree",
+        "Strongly agree",
+    )
     shares = dict(zip(statement.categories, statement.group("officer").shares, strict=True))
     assert vision.tables[0].rows[0].cells == tuple(f"{pct(shares[c])}%" for c in ("sd", "d", "n", "a", "sa"))
 
 
 def test_charts_with_suppressed_groups():
-    report = score(build(many(10, "officer", kc_leadership="l2", vl_resource="a") +
-                         many(4, "member", kc_leadership="l3", vl_resource="d")))
+    report = score(
+        build(
+            many(10, "officer", kc_leadership="l2", vl_resource="a")
+            + many(4, "member", kc_leadership="l3", vl_resource="d")
+        )
+    )
     levels = charts.levels_chart(report, "en")
     assert levels.png.startswith(PNG)
     assert "Elected Members: fewer than 5" in levels.alt
@@ -429,9 +467,22 @@ def test_questions_table():
 def test_write_report(tmp_path: Path):
     written = write_report(flintshire(interim=True, authority=LONG_AUTHORITY), tmp_path).paths
     names = {p.name for p in written}
-    assert {"summary-en.txt", "summary-cy.txt", "report-en.html", "report-cy.html", "report-en.docx", "report-cy.docx",
-            "tables.xlsx", "tables-en.csv", "tables-cy.csv", "answers-NOT-FOR-PUBLICATION.csv",
-            "answers-NOT-FOR-PUBLICATION.xlsx", "questions.csv", "chart-levels-en.png", "chart-rates-cy.png"} <= names
+    assert {
+        "summary-en.txt",
+        "summary-cy.txt",
+        "report-en.html",
+        "report-cy.html",
+        "report-en.docx",
+        "report-cy.docx",
+        "tables.xlsx",
+        "tables-en.csv",
+        "tables-cy.csv",
+        "answers-NOT-FOR-PUBLICATION.csv",
+        "answers-NOT-FOR-PUBLICATION.xlsx",
+        "questions.csv",
+        "chart-levels-en.png",
+        "chart-rates-cy.png",
+    } <= names
     assert all(p.exists() for p in written)
     for language in LANGUAGES:
         summary = (tmp_path / f"summary-{language}.txt").read_text(encoding="utf-8")
@@ -444,7 +495,7 @@ def test_write_report(tmp_path: Path):
 def test_national_outputs(tmp_path: Path):
     surveys = [
         council("Council A", (10, "l2"), (8, "l3")),
-        council("Council <B> & \"Co\"", (10, "l1"), (4, "l3")),
+        council('Council <B> & "Co"', (10, "l1"), (4, "l3")),
         council("=Council C", (3, "l3"), (1, "l3")),
     ]
     written = write_national(surveys, tmp_path).paths

@@ -25,8 +25,21 @@ from reports.summary import LANGUAGES
 from tests.test_report_outputs import flintshire
 from tests.test_scoring import QN
 
-ORDER = ["responses", "key-findings", "characteristics", "themes", "comments", "position", "change", "good-practice",
-         "background", "method", "response-outcomes", "targets", "early-late"]
+ORDER = [
+    "responses",
+    "key-findings",
+    "characteristics",
+    "themes",
+    "comments",
+    "position",
+    "change",
+    "good-practice",
+    "background",
+    "method",
+    "response-outcomes",
+    "targets",
+    "early-late",
+]
 """The report's sections, in order: the council's own, the comparisons, the background, the annexes."""
 
 
@@ -45,8 +58,14 @@ def full_data(**changes):
     """Flintshire as the bot compiles it, set among four other councils and beside its previous round, with early and
     late respondents: every section of the report shows."""
     others = [flintshire(authority=name) for name in ("Council A", "Council B", "Council C", "Council D")]
-    data = replace(flintshire(), round="2026", peers=others, previous=replace(flintshire(), round="2025"),
-                   publisher=publisher(), authority_forms=flintshire_forms())
+    data = replace(
+        flintshire(),
+        round="2026",
+        peers=others,
+        previous=replace(flintshire(), round="2025"),
+        publisher=publisher(),
+        authority_forms=flintshire_forms(),
+    )
     data = replace(data, responses=[replace(r, reminders_before=i % 3) for i, r in enumerate(data.responses)])
     return replace(data, **changes)
 
@@ -72,8 +91,8 @@ def test_the_council_first_and_the_annexes_last(pages, language):
     page = pages[language]
     assert sections(page) == ORDER
     # The publisher block heads the page, before the rates; the contents list follows the order.
-    assert page.index('<dl class="publisher">') < page.index('<nav') < page.index('<section id="responses">')
-    nav = page[page.index("<nav"):page.index("</nav>")]
+    assert page.index('<dl class="publisher">') < page.index("<nav") < page.index('<section id="responses">')
+    nav = page[page.index("<nav") : page.index("</nav>")]
     assert re.findall(r'href="#([^"]+)"', nav) == ORDER
     # The annexes are numbered in order, the early/late comparison (reports.early_late's own heading) the last.
     annex = "Annex" if language == "en" else "Atodiad"
@@ -87,9 +106,18 @@ def test_the_council_first_and_the_annexes_last(pages, language):
 def test_the_order_without_comparisons_or_comments():
     report = score(replace(flintshire(), publisher=publisher()))
     page = render_report(report, "en", full=False, with_charts=False)
-    assert sections(page) == ["responses", "key-findings", "characteristics", "themes", "good-practice",
-                              "background", "method", "response-outcomes", "targets"]
-    nav = page[page.index("<nav"):page.index("</nav>")]
+    assert sections(page) == [
+        "responses",
+        "key-findings",
+        "characteristics",
+        "themes",
+        "good-practice",
+        "background",
+        "method",
+        "response-outcomes",
+        "targets",
+    ]
+    nav = page[page.index("<nav") : page.index("</nav>")]
     assert re.findall(r'href="#([^"]+)"', nav) == sections(page)
 
 
@@ -103,19 +131,27 @@ def test_the_publisher_block_comes_from_configuration(pages, language):
         assert "Rownd 2026" in block and "Gwaith maes 1 Rhagfyr 2026 i 15 Ionawr 2027" in block
         assert "Cyhoeddwr Archwilio Cymru" in block and "post@archwilio.cymru" in block
     footer = text(pages[language].split("<footer>", 1)[1])
-    assert ("1 Capital Quarter, Tyndall Street, Cardiff CF10 4BZ" if language == "en"
-            else "1 Cwr y Ddinas, Stryd Tyndall, Caerdydd CF10 4BZ") in footer
+    assert (
+        "1 Capital Quarter, Tyndall Street, Cardiff CF10 4BZ"
+        if language == "en"
+        else "1 Cwr y Ddinas, Stryd Tyndall, Caerdydd CF10 4BZ"
+    ) in footer
 
 
 def test_another_audit_body_publishes_under_its_own_name():
-    other = Publisher(audit_body={"en": "Audit Body X", "cy": "Corff Archwilio X"},
-                      national_report={"en": "Data in councils", "cy": "Data mewn cynghorau"},
-                      contact={"en": ("Audit Body X, 1 High Street",), "cy": ("Corff Archwilio X, 1 Stryd Fawr",)},
-                      contact_short={"en": "x@example.org", "cy": "x@example.org"},
-                      context={"en": ("Our own context.",), "cy": ("Ein cyd-destun ein hunain.",)})
+    other = Publisher(
+        audit_body={"en": "Audit Body X", "cy": "Corff Archwilio X"},
+        national_report={"en": "Data in councils", "cy": "Data mewn cynghorau"},
+        contact={"en": ("Audit Body X, 1 High Street",), "cy": ("Corff Archwilio X, 1 Stryd Fawr",)},
+        contact_short={"en": "x@example.org", "cy": "x@example.org"},
+        context={"en": ("Our own context.",), "cy": ("Ein cyd-destun ein hunain.",)},
+    )
     page = render_report(score(replace(flintshire(), publisher=other)), "en", with_charts=False)
-    ours = text(page.split('<section id="responses">')[0] + page.split('<section id="background">')[1].split(
-        '<section id="method">')[0] + page.split("<footer>")[1])  # the good-practice examples cite their source
+    ours = text(
+        page.split('<section id="responses">')[0]
+        + page.split('<section id="background">')[1].split('<section id="method">')[0]
+        + page.split("<footer>")[1]
+    )  # the good-practice examples cite their source
     assert "Publisher Audit Body X" in ours and "Audit Body X, 1 High Street" in ours
     assert "Our national report is Data in councils." in ours and "Our own context." in ours
     assert "Audit Wales" not in ours and "Maturity of Local Government" not in ours
@@ -137,8 +173,11 @@ def test_the_publisher_file_is_checked(tmp_path: Path):
     assert str(caught.value).startswith(f"{broken}: audit_body.cy: ") and "\n" not in str(caught.value)
     with pytest.raises(PublisherError, match="cannot read"):
         load_publisher(tmp_path / "missing.yaml")
-    blank = (Path(__file__).parents[1] / "config" / "publisher.yaml").read_text(encoding="utf-8").replace(
-        "cy: Archwilio Cymru", "cy: '  '")
+    blank = (
+        (Path(__file__).parents[1] / "config" / "publisher.yaml")
+        .read_text(encoding="utf-8")
+        .replace("cy: Archwilio Cymru", "cy: '  '")
+    )
     broken.write_text(blank, encoding="utf-8")
     with pytest.raises(PublisherError, match="audit_body.cy: .*empty"):
         load_publisher(broken)
@@ -147,7 +186,7 @@ def test_the_publisher_file_is_checked(tmp_path: Path):
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_background_has_why_data_matters_and_the_three_levels(pages, language):
     page = pages[language]
-    background = page[page.index('<section id="background">'):page.index('<section id="method">')]
+    background = page[page.index('<section id="background">') : page.index('<section id="method">')]
     words = text(background)
     p = publisher()
     for paragraph in (*p.lines("context", language), *p.lines("benefits", language)):
@@ -164,10 +203,31 @@ def test_the_background_has_why_data_matters_and_the_three_levels(pages, languag
 
 
 JARGON = {
-    "en": ("RR1", "RR2", "COOP", "AAPOR", "1.96", "√", "finite population", "effective number", "worst-case",
-           "Σ", "nearest-rank"),
-    "cy": ("RR1", "RR2", "COOP", "AAPOR", "1.96", "√", "poblogaeth feidraidd", "nifer effeithiol", "gwaethaf posibl",
-           "Σ"),
+    "en": (
+        "RR1",
+        "RR2",
+        "COOP",
+        "AAPOR",
+        "1.96",
+        "√",
+        "finite population",
+        "effective number",
+        "worst-case",
+        "Σ",
+        "nearest-rank",
+    ),
+    "cy": (
+        "RR1",
+        "RR2",
+        "COOP",
+        "AAPOR",
+        "1.96",
+        "√",
+        "poblogaeth feidraidd",
+        "nifer effeithiol",
+        "gwaethaf posibl",
+        "Σ",
+    ),
 }
 
 
@@ -179,8 +239,9 @@ def test_statistics_jargon_stays_in_the_annexes(pages, language):
     # explains its test ("finite population corrected"); it belongs in the method annex.
     change = re.search(r'<section id="change">.*?</section>', before, flags=re.DOTALL)
     if change:
-        before = before.replace(change.group(0), re.sub(r'<p class="note">.*?</p>', "", change.group(0),
-                                                        flags=re.DOTALL))
+        before = before.replace(
+            change.group(0), re.sub(r'<p class="note">.*?</p>', "", change.group(0), flags=re.DOTALL)
+        )
     found = [word for word in JARGON[language] if word in text(before)]
     assert found == [], f"jargon before the annexes: {found}"
     assert all(word in text(annexes) for word in ("RR1", "COOP", "AAPOR", "1.96"))
@@ -212,8 +273,9 @@ def test_both_languages_carry_the_same_sections_and_notes(pages):
     assert notes_by_section(en) == notes_by_section(cy)
     # The translation note is in both (it was in the Welsh version only).
     assert "working translation" in en and "Cyfieithiad gwaith" in cy
-    assert [len(re.findall(tag, en)) for tag in ("<h2", "<h3", "<h4", "<li", "<table")] == \
-           [len(re.findall(tag, cy)) for tag in ("<h2", "<h3", "<h4", "<li", "<table")]
+    assert [len(re.findall(tag, en)) for tag in ("<h2", "<h3", "<h4", "<li", "<table")] == [
+        len(re.findall(tag, cy)) for tag in ("<h2", "<h3", "<h4", "<li", "<table")
+    ]
 
 
 def test_the_compiler_gives_the_report_its_publisher_and_welsh_name():
@@ -235,10 +297,10 @@ def test_the_method_explains_the_findings_and_the_council_findings_have_a_place(
 
     t = texts(language)
     page = pages[language]
-    method = page[page.index('<section id="method">'):page.index('<section id="response-outcomes">')]
+    method = page[page.index('<section id="method">') : page.index('<section id="response-outcomes">')]
     assert t("fnd_method_heading") in method
     report = score(full_data())
-    characteristics = page[page.index('<section id="characteristics">'):page.index('<article id="kc-')]
+    characteristics = page[page.index('<section id="characteristics">') : page.index('<article id="kc-')]
     found = council_findings(report)
     assert found, "the full data has peers and a previous round: at least one finding about the council"
     for finding in found:

@@ -30,10 +30,10 @@ from tests.support import (
     World,
     as_shown,
     current_question,
-    payloads,
     last_toast,
     no_failure,
     onboard,
+    payloads,
     person,
     prefill,
     stored_answers,
@@ -46,12 +46,6 @@ COMMANDS = ["help", "resume", "review", "language", "privacy", "withdraw"]
 
 
 # ---- helpers -------------------------------------------------------------------------------------------------------
-
-
-
-
-
-
 
 
 def message(driver: UserDriver, message_id: int) -> ChatMessage:
@@ -85,7 +79,6 @@ def visible_count(qn: Questionnaire, answers: dict[str, str | None]) -> int:
     return sum(1 for q in qn.questions if q.show_if is None or answers.get(q.show_if.question) in q.show_if.any_of)
 
 
-
 async def invitation_row(db_path: Path, token: str) -> dict:
     async with aiosqlite.connect(db_path) as conn:
         conn.row_factory = aiosqlite.Row
@@ -110,8 +103,9 @@ async def responded(world: World, role: str) -> int:
     return next(r.responded for r in rates if r.role == role)
 
 
-async def walk(driver: UserDriver, plan: dict[str, str],
-               check: Callable[[str, ChatMessage], None] | None = None) -> list[str]:
+async def walk(
+    driver: UserDriver, plan: dict[str, str], check: Callable[[str, ChatMessage], None] | None = None
+) -> list[str]:
     """Answer whatever question is shown until the review screen; returns the question ids seen, in order."""
     seen: list[str] = []
     while callbacks.encode(Action.SUBMIT) not in payloads(driver.last):
@@ -178,8 +172,10 @@ async def test_review_lists_every_answer_changes_one_and_submit_locks_them(world
         assert "7. Open Data: Don't know" in review.text
         assert "8. Data projects in the council have clear corporate ownership.: Don't know" in review.text
         assert "23. What holds the council back from making better use of data?: Silo working" in review.text
-        assert "24. Give an example of a decision the council made using data, and what difference it made.: (skipped)" \
+        assert (
+            "24. Give an example of a decision the council made using data, and what difference it made.: (skipped)"
             in review.text
+        )
         # Change one: press its number, choose again, and come back to the review.
         await driver.tap("2")
         assert current_question(driver.last) == ("kc_standards", "choice") and ticked(driver.last) == ["✓ Level 1"]
@@ -279,7 +275,9 @@ async def test_welsh_speaker_gets_cymraeg_first_and_can_switch_to_english_midway
         notice = driver.last
         assert "Sut rydym yn defnyddio eich atebion" in notice.text and "Telegram" in notice.text
         await driver.tap("Dechrau'r cwestiynau")
-        assert driver.last.text.startswith("Croeso! Yr offeryn data: cwestiynau i aelodau etholedig · Cyngor Sir y Fflint")
+        assert driver.last.text.startswith(
+            "Croeso! Yr offeryn data: cwestiynau i aelodau etholedig · Cyngor Sir y Fflint"
+        )
         assert "Cwestiwn 1 o 17" in driver.last.text
         assert "Arweinyddiaeth" in driver.last.text and "Lefel 1" in driver.last.text
         await driver.tap("Lefel 2")
@@ -298,7 +296,10 @@ async def test_welsh_speaker_gets_cymraeg_first_and_can_switch_to_english_midway
         assert "Question 4 of 17" in driver.last.text
         no_failure(driver)
     assert await stored_answers(world.settings.db_path, token) == {
-        "kc_leadership": "l2", "kc_standards": "l1", "kc_customer_data": "l3"}
+        "kc_leadership": "l2",
+        "kc_standards": "l1",
+        "kc_customer_data": "l3",
+    }
     assert (await invitation_row(world.settings.db_path, token))["language"] == "en"
 
 
@@ -311,8 +312,9 @@ async def test_first_contact_works_whatever_the_telegram_language(world: World, 
         before = await driver.send("hello")  # no invitation yet
         assert ("agorwch y ddolen" if welsh_first else "open the personal link") in before.text
         choose = await driver.start(token)
-        assert [label for label, _ in choose.buttons[0]] == (["Cymraeg", "English"] if welsh_first
-                                                              else ["English", "Cymraeg"])
+        assert [label for label, _ in choose.buttons[0]] == (
+            ["Cymraeg", "English"] if welsh_first else ["English", "Cymraeg"]
+        )
         await driver.tap("English")
         await driver.tap(callbacks.encode(Action.CONSENT))
         assert "Question 1 of 24" in driver.last.text
@@ -469,8 +471,11 @@ def production_logging(caplog: pytest.LogCaptureFixture, level: int) -> Iterator
     handler) with caplog's handler in place of the console handler; every logger's level is put back afterwards."""
     root = logging.getLogger()
     saved_handlers = root.handlers[:]
-    saved_levels = {name: logger.level for name, logger in logging.Logger.manager.loggerDict.items()
-                    if isinstance(logger, logging.Logger)}
+    saved_levels = {
+        name: logger.level
+        for name, logger in logging.Logger.manager.loggerDict.items()
+        if isinstance(logger, logging.Logger)
+    }
     saved_root_level, saved_filters = root.level, caplog.handler.filters[:]
     setup_logging(level)
     console = root.handlers[0]
@@ -522,8 +527,16 @@ async def test_logs_carry_no_answer_text_invite_token_or_bot_token(world: World,
     records = caplog.records
     assert any(r.name.split(".")[0] in PROJECT_LOGGERS for r in records), "the bot's own records were not captured"
     assert any(r.name.startswith("telegram") for r in records), "library records were not captured"
-    secrets = {"answer text": "Zanzibar-quokka", "invite token": token, "bot token": world.emu.token,
-               "bot token secret": world.emu.token.split(":", 1)[1]}
-    found = [(what, record.name, record.levelname, record.getMessage()[:200])
-             for record in records for what, secret in secrets.items() if secret in record.getMessage()]
+    secrets = {
+        "answer text": "Zanzibar-quokka",
+        "invite token": token,
+        "bot token": world.emu.token,
+        "bot token secret": world.emu.token.split(":", 1)[1],
+    }
+    found = [
+        (what, record.name, record.levelname, record.getMessage()[:200])
+        for record in records
+        for what, secret in secrets.items()
+        if secret in record.getMessage()
+    ]
     assert not found, (sorted({f[:3] for f in found}), found)

@@ -40,8 +40,12 @@ SCREEN_LOST = "Saved. If the next question did not appear, send /resume."
 
 async def world_with(emulator, clock, questionnaires, tmp_path: Path, **settings: object) -> World:
     """A world whose bot has these settings (e.g. no 429 retries, a short read timeout)."""
-    world = World(emu=emulator, settings=make_settings(emulator, tmp_path / "datatool.db", **settings), clock=clock,
-                  questionnaires=questionnaires)
+    world = World(
+        emu=emulator,
+        settings=make_settings(emulator, tmp_path / "datatool.db", **settings),
+        clock=clock,
+        questionnaires=questionnaires,
+    )
     await seed_campaign(world)
     return world
 
@@ -100,8 +104,9 @@ async def test_failed_edit_sends_the_next_question_as_a_new_message(world: World
     assert await cursor_of(world.settings.db_path, token) == "kc_standards"
 
 
-async def test_persistent_flood_control_on_edit_still_shows_the_next_question(tmp_path: Path, emulator, clock,
-                                                                              questionnaires):
+async def test_persistent_flood_control_on_edit_still_shows_the_next_question(
+    tmp_path: Path, emulator, clock, questionnaires
+):
     # No retries of a 429 in the rate limiter: the edit fails at once with RetryAfter.
     world = await world_with(emulator, clock, questionnaires, tmp_path, rate_limit_retries=0)
     settings = world.settings
@@ -153,8 +158,9 @@ async def test_a_new_screen_that_fails_with_a_5xx_is_sent_again(world: World):
     assert (await stored_answers(world.settings.db_path, token))["lead_help"] == "More data training"
 
 
-async def test_an_error_in_a_handler_logs_type_and_place_only_and_answers_the_press(world: World, monkeypatch,
-                                                                                   caplog: pytest.LogCaptureFixture):
+async def test_an_error_in_a_handler_logs_type_and_place_only_and_answers_the_press(
+    world: World, monkeypatch, caplog: pytest.LogCaptureFixture
+):
     token = world.tokens["officer"][0]
     secret = "my confidential comment about the chief executive"
     async with world.bot() as services:
@@ -289,8 +295,9 @@ async def test_withdraw_covers_every_invitation_bound_to_the_account(world: Worl
     assert await stored_answers(world.settings.db_path, first) == {}
     assert await stored_answers(world.settings.db_path, second) == {}
     async with aiosqlite.connect(world.settings.db_path) as conn:
-        async with conn.execute("SELECT COUNT(*) FROM invitations WHERE telegram_user_id IS NOT NULL"
-                                " OR chat_id IS NOT NULL") as cur:
+        async with conn.execute(
+            "SELECT COUNT(*) FROM invitations WHERE telegram_user_id IS NOT NULL OR chat_id IS NOT NULL"
+        ) as cur:
             assert (await cur.fetchone())[0] == 0
 
 
@@ -342,8 +349,9 @@ async def on_question(driver, question_id: str) -> None:
 
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("fault", FAULTS)
-async def test_answering_under_a_fault_loses_nothing_and_leaves_nobody_stuck(tmp_path: Path, emulator, clock,
-                                                                             questionnaires, fault: str, method: str):
+async def test_answering_under_a_fault_loses_nothing_and_leaves_nobody_stuck(
+    tmp_path: Path, emulator, clock, questionnaires, fault: str, method: str
+):
     world = await world_with(emulator, clock, questionnaires, tmp_path, rate_limit_retries=0, telegram_timeout=0.3)
     settings = world.settings
     token = world.tokens["officer"][0]
@@ -371,4 +379,7 @@ async def test_answering_under_a_fault_loses_nothing_and_leaves_nobody_stuck(tmp
         if fault != "403":  # a blocked chat gets no apology (it could not be delivered)
             no_failure(driver)
     assert await stored_answers(settings.db_path, token) == {
-        "kc_leadership": "l1", "lead_help": "Leaders need dashboards", "kc_standards": "l3"}
+        "kc_leadership": "l1",
+        "lead_help": "Leaders need dashboards",
+        "kc_standards": "l3",
+    }

@@ -36,14 +36,22 @@ TIMEOUT, HELD = 1.0, 2.0  # the bot's read timeout in the timeout case, and how 
 
 
 async def results_world(emulator, tmp_path: Path, clock, questionnaires, **settings: object) -> World:
-    settings = make_settings(emulator, tmp_path / "results.db", reports_dir=tmp_path / "reports",
-                             rate_limit_retries=0, **settings)
+    settings = make_settings(
+        emulator, tmp_path / "results.db", reports_dir=tmp_path / "reports", rate_limit_retries=0, **settings
+    )
     world = World(emu=emulator, settings=settings, clock=clock, questionnaires=questionnaires)
     world.campaign_id, world.tokens = await add_campaign(world, AUTHORITY, officers=20, members=20)
     # Officers: enough for a breakdown; members: 3 seeded + at most 2 through the bot, under 5: never broken down.
     await seed_answers(settings.db_path, world.campaign_id, "officer", questionnaires["officer"], count=12)
-    await seed_answers(settings.db_path, world.campaign_id, "member", questionnaires["member"], count=3,
-                       level="l1", first_user=9_100_000)
+    await seed_answers(
+        settings.db_path,
+        world.campaign_id,
+        "member",
+        questionnaires["member"],
+        count=3,
+        level="l1",
+        first_user=9_100_000,
+    )
     return world
 
 
@@ -56,8 +64,9 @@ def answers_for(qn: Questionnaire) -> dict[str, str | None]:
     return {q.id: ("dk" if q.type != TextQuestion.name else None) for q in qn.questions if q.show_if is None}
 
 
-async def submit(world: World, user_id: int, token: str, role: str, *, language: str = "English",
-                 results: str | None = None):
+async def submit(
+    world: World, user_id: int, token: str, role: str, *, language: str = "English", results: str | None = None
+):
     """Open the link, answer everything, submit, then (optionally) press one of the thank-you screen's buttons."""
     driver = person(world, user_id, "cy" if language == "Cymraeg" else "en")
     await onboard(driver, token, language)
@@ -95,8 +104,9 @@ async def wanted(world: World) -> dict[int, bool]:
 
 async def deliveries(world: World) -> list[tuple[str, int, bool]]:
     async with aiosqlite.connect(world.settings.db_path) as conn:
-        async with conn.execute("SELECT status, attempts, not_before IS NOT NULL FROM results_deliveries"
-                                " ORDER BY invitation_id") as cur:
+        async with conn.execute(
+            "SELECT status, attempts, not_before IS NOT NULL FROM results_deliveries ORDER BY invitation_id"
+        ) as cur:
             return [tuple(row) async for row in cur]
 
 
@@ -208,8 +218,10 @@ async def test_a_crash_while_sending_is_recorded_unknown_and_never_resent(rw: Wo
         await submit(rw, 3051, rw.tokens["officer"][-1], "officer", results="yes")
     await close(rw)
     async with aiosqlite.connect(rw.settings.db_path) as conn:  # as if the process died while sending it
-        await conn.execute("INSERT INTO results_deliveries (invitation_id, status, at) SELECT id, 'sending',"
-                           " '2026-11-25T09:00:00+00:00' FROM invitations WHERE results_wanted_at IS NOT NULL")
+        await conn.execute(
+            "INSERT INTO results_deliveries (invitation_id, status, at) SELECT id, 'sending',"
+            " '2026-11-25T09:00:00+00:00' FROM invitations WHERE results_wanted_at IS NOT NULL"
+        )
         await conn.commit()
     async with rw.bot():
         await run_completion(rw)
@@ -245,8 +257,11 @@ async def test_forged_or_stale_results_buttons_change_nothing(rw: World):
         await other.tap_on(question.message_id, as_shown(other, Action.RESULTS, "yes"), forge=True)
         assert last_toast(rw.emu) == stale
         # Malformed arguments on the asker's own invitation.
-        for data in (as_shown(asker, Action.RESULTS, "maybe"), as_shown(asker, Action.RESULTS),
-                     as_shown(asker, Action.RESULTS, "no", "x")):
+        for data in (
+            as_shown(asker, Action.RESULTS, "maybe"),
+            as_shown(asker, Action.RESULTS),
+            as_shown(asker, Action.RESULTS, "no", "x"),
+        ):
             await asker.tap_on(asker.last.message_id, data, forge=True)
             assert last_toast(rw.emu) == stale
         state = await wanted(rw)

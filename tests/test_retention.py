@@ -83,9 +83,13 @@ class Chats:
 
 
 def settings_for(tmp_path: Path, **extra: object) -> Settings:
-    values: dict[str, object] = {"db_path": tmp_path / "r.db", "reports_dir": tmp_path / "reports",
-                                 "bot_username": "datatool_test_bot", "retention_days": 30,
-                                 "retention_warning_days": 7}
+    values: dict[str, object] = {
+        "db_path": tmp_path / "r.db",
+        "reports_dir": tmp_path / "reports",
+        "bot_username": "datatool_test_bot",
+        "retention_days": 30,
+        "retention_warning_days": 7,
+    }
     return Settings(_env_file=None, **(values | extra))  # type: ignore[call-arg]
 
 
@@ -103,15 +107,19 @@ class Lifecycle:
 
     async def __aenter__(self) -> Lifecycle:
         db = self.settings.db_path
-        self.campaign_id, self.tokens = await add_campaign(self.world, "Flintshire County Council", officers=8,
-                                                           members=8)
+        self.campaign_id, self.tokens = await add_campaign(
+            self.world, "Flintshire County Council", officers=8, members=8
+        )
         self.other_id, _ = await add_campaign(self.world, "Cardiff Council", officers=6, members=6)
         await seed_answers(db, self.campaign_id, "officer", self.questionnaires["officer"], count=6, comment=MARKER)
-        await seed_answers(db, self.other_id, "officer", self.questionnaires["officer"], count=5, comment=OTHER,
-                           first_user=9_200_000)
+        await seed_answers(
+            db, self.other_id, "officer", self.questionnaires["officer"], count=5, comment=OTHER, first_user=9_200_000
+        )
         async with aiosqlite.connect(db) as plain:
-            await plain.execute("UPDATE campaigns SET closed_at = ?, closed_reason = 'auditor' WHERE id = ?",
-                                (self.closed_at.isoformat(timespec="seconds"), self.campaign_id))
+            await plain.execute(
+                "UPDATE campaigns SET closed_at = ?, closed_reason = 'auditor' WHERE id = ?",
+                (self.closed_at.isoformat(timespec="seconds"), self.campaign_id),
+            )
             await plain.commit()
         self.folder = self.settings.reports_dir / "campaign-1-flintshire-county-council" / "final"
         self.folder.mkdir(parents=True)
@@ -125,13 +133,20 @@ class Lifecycle:
 
     def make_service(self, policy: Policy | None = None) -> RetentionService:
         return RetentionService(
-            RetentionRepository(self.conn), self.clock, self.settings.zone,
-            policy or Policy(self.settings.retention_days, self.settings.retention_warning_days,
-                             self.settings.retention_keep_reports),
+            RetentionRepository(self.conn),
+            self.clock,
+            self.settings.zone,
+            policy
+            or Policy(
+                self.settings.retention_days, self.settings.retention_warning_days, self.settings.retention_keep_reports
+            ),
             free_text_questions=free_text_questions(list(self.questionnaires.values())),
-            reports=ReportFolder(self.settings.reports_dir), messenger=self.messenger,
-            recipients=Chats(AUDITOR_CHAT, GROUP_CHAT, welsh=frozenset({GROUP_CHAT})), cat=catalogue(),
-            access=AccessLog(AccessLogRepository(self.conn), self.clock))
+            reports=ReportFolder(self.settings.reports_dir),
+            messenger=self.messenger,
+            recipients=Chats(AUDITOR_CHAT, GROUP_CHAT, welsh=frozenset({GROUP_CHAT})),
+            cat=catalogue(),
+            access=AccessLog(AccessLogRepository(self.conn), self.clock),
+        )
 
     async def __aexit__(self, *exc: object) -> None:
         await self.conn.close()
@@ -160,8 +175,9 @@ async def respondent_rows(life: Lifecycle, invitation_ids: list[int]) -> dict[st
         columns = {r[1] for r in await life.rows(f"PRAGMA table_info({table})")}
         if "invitation_id" in columns:
             marks = ", ".join("?" * len(invitation_ids))
-            found[table] = (await life.rows(f"SELECT COUNT(*) FROM {table} WHERE invitation_id IN ({marks})",
-                                            tuple(invitation_ids)))[0][0]
+            found[table] = (
+                await life.rows(f"SELECT COUNT(*) FROM {table} WHERE invitation_id IN ({marks})", tuple(invitation_ids))
+            )[0][0]
     return found
 
 
@@ -190,7 +206,9 @@ async def test_auditors_are_warned_once_and_the_data_is_erased_at_expiry(tmp_pat
 
         life.at(29.99)
         assert (await life.service.tick()).purged == ()
-        assert (await life.rows("SELECT COUNT(*) FROM invitations WHERE campaign_id = ?", (life.campaign_id,))) == [(16,)]
+        assert (await life.rows("SELECT COUNT(*) FROM invitations WHERE campaign_id = ?", (life.campaign_id,))) == [
+            (16,)
+        ]
 
         life.at(30)
         report = await life.service.tick()
@@ -205,20 +223,31 @@ async def test_auditors_are_warned_once_and_the_data_is_erased_at_expiry(tmp_pat
         # the respondent-level exports are removed, the compiled report and the aggregate tables kept
         assert sorted(p.name for p in life.folder.iterdir()) == ["report-en.html", "tables.xlsx"]
         # recorded: claimed, erased and finished, with the counts of what went
-        (purge,) = await life.rows("SELECT erased_at IS NOT NULL, finished_at IS NOT NULL, invitations, identities,"
-                                   " answers, free_text, files FROM purges")
+        (purge,) = await life.rows(
+            "SELECT erased_at IS NOT NULL, finished_at IS NOT NULL, invitations, identities,"
+            " answers, free_text, files FROM purges"
+        )
         answers = 6 * len([q for q in questionnaires["officer"].questions if q.show_if is None])
         assert purge == (1, 1, 16, 6, answers, 12, 2)
-        assert life.ledger() == [{"erased": "purge", "campaign": life.campaign_id, "keep_reports": True,
-                                  "created": life.ledger()[0]["created"], "at": life.clock.now().isoformat()}]
+        assert life.ledger() == [
+            {
+                "erased": "purge",
+                "campaign": life.campaign_id,
+                "keep_reports": True,
+                "created": life.ledger()[0]["created"],
+                "at": life.clock.now().isoformat(),
+            }
+        ]
         assert ["erased today" in t for t in life.messenger.texts(AUDITOR_CHAT)] == [False, True]
         assert len(life.messenger.texts(GROUP_CHAT)) == 2
 
         # the access log has the purge, by campaign and counts, never by person, and still verifies
         (logged,) = await life.rows("SELECT who, what, campaign_id, authority, detail FROM access_log")
         assert logged[:4] == ("schedule", "purge", life.campaign_id, "Flintshire County Council")
-        assert logged[4] == ("16 invitation(s) with their hashes and references, 6 Telegram identities, "
-                             f"{answers} answer(s) of which 12 free text erased at the end of 30 days")
+        assert logged[4] == (
+            "16 invitation(s) with their hashes and references, 6 Telegram identities, "
+            f"{answers} answer(s) of which 12 free text erased at the end of 30 days"
+        )
         assert (await AccessLog(AccessLogRepository(life.conn), clock).verify()).intact
 
         life.at(45)  # never again
@@ -227,10 +256,12 @@ async def test_auditors_are_warned_once_and_the_data_is_erased_at_expiry(tmp_pat
         assert len(await life.rows("SELECT * FROM access_log")) == 1
 
 
-async def test_no_warning_when_the_setting_is_zero_and_reports_removed_when_the_policy_says(tmp_path, clock,
-                                                                                             questionnaires):
-    async with Lifecycle(tmp_path, clock, questionnaires, retention_warning_days=0,
-                         retention_keep_reports=False) as life:
+async def test_no_warning_when_the_setting_is_zero_and_reports_removed_when_the_policy_says(
+    tmp_path, clock, questionnaires
+):
+    async with Lifecycle(
+        tmp_path, clock, questionnaires, retention_warning_days=0, retention_keep_reports=False
+    ) as life:
         life.at(29)
         assert (await life.service.tick()).warned == 0
         life.at(31)
@@ -263,8 +294,9 @@ async def test_a_purge_claimed_before_a_crash_is_finished_by_the_next_process_on
         assert len(life.messenger.texts(AUDITOR_CHAT)) == 1
 
 
-async def test_a_reader_holding_the_write_ahead_log_delays_the_end_of_the_purge_not_the_erasure(tmp_path, clock,
-                                                                                                   questionnaires):
+async def test_a_reader_holding_the_write_ahead_log_delays_the_end_of_the_purge_not_the_erasure(
+    tmp_path, clock, questionnaires
+):
     async with Lifecycle(tmp_path, clock, questionnaires) as life:
         reader = sqlite3.connect(life.settings.db_path, isolation_level=None)
         reader.execute("BEGIN")
@@ -289,8 +321,9 @@ async def test_a_reader_holding_the_write_ahead_log_delays_the_end_of_the_purge_
 # ---- the notices' guarantee ---------------------------------------------------------------------------------------
 
 
-async def test_a_warning_that_certainly_failed_is_sent_again_one_that_may_have_arrived_never(tmp_path, clock,
-                                                                                              questionnaires):
+async def test_a_warning_that_certainly_failed_is_sent_again_one_that_may_have_arrived_never(
+    tmp_path, clock, questionnaires
+):
     async with Lifecycle(tmp_path, clock, questionnaires) as life:
         life.messenger.outcomes = [Delivery(Outcome.RETRY, error="500"), Delivery(Outcome.UNKNOWN, error="timeout")]
         life.at(23)
@@ -336,13 +369,16 @@ async def test_a_new_expiry_date_is_warned_about_again(tmp_path, clock, question
 # ---- the period: per campaign, never longer than respondents were told ---------------------------------------------
 
 
-async def test_a_period_can_be_shortened_but_not_lengthened_once_respondents_read_the_notice(tmp_path, clock,
-                                                                                               questionnaires):
+async def test_a_period_can_be_shortened_but_not_lengthened_once_respondents_read_the_notice(
+    tmp_path, clock, questionnaires
+):
     async with Lifecycle(tmp_path, clock, questionnaires) as life:
         other = await life.service.set_days(life.other_id, 400)  # nobody has read its notice yet
         assert other.days == 400 and other.own_period
-        await life.conn.execute("UPDATE invitations SET notice_seen_at = ? WHERE campaign_id = ? AND id = ?",
-                                (clock.now().isoformat(), life.other_id, 17))
+        await life.conn.execute(
+            "UPDATE invitations SET notice_seen_at = ? WHERE campaign_id = ? AND id = ?",
+            (clock.now().isoformat(), life.other_id, 17),
+        )
         with pytest.raises(LongerAfterNotice):
             await life.service.set_days(life.other_id, 401)
         assert (await life.service.set_days(life.other_id, 100)).days == 100
@@ -385,8 +421,14 @@ async def test_respondents_read_their_own_campaigns_period(tmp_path, clock, ques
     conn = await sqlite_store(tmp_path / "n.db", clock)
     try:
         await RetentionRepository(conn).set_days(1, 45)
-        service = Respondents(RespondentRepository(conn), clock, questionnaires, catalogue(),
-                                    settings_for(tmp_path).zone, load_privacy_notice(retention_days=365))
+        service = Respondents(
+            RespondentRepository(conn),
+            clock,
+            questionnaires,
+            catalogue(),
+            settings_for(tmp_path).zone,
+            load_privacy_notice(retention_days=365),
+        )
         person = Updates(Who(701, 701, "en"))
         reply = await service.start(person(), TOKENS["officer"][0])
         reply = await service.press(person(), button(reply, Action.LANGUAGE))
@@ -408,16 +450,21 @@ class NoCompiler:
         return stored(folder)  # the reports kept from the compilation at close
 
 
-async def test_the_kept_report_is_never_overwritten_and_no_report_is_built_after_the_purge(tmp_path, clock,
-                                                                                            questionnaires):
+async def test_the_kept_report_is_never_overwritten_and_no_report_is_built_after_the_purge(
+    tmp_path, clock, questionnaires
+):
     from flows.campaigns import CampaignService
 
     async with Lifecycle(tmp_path, clock, questionnaires) as life:
         life.at(30)
         await life.service.tick()
         campaigns = CampaignService(CampaignRepository(life.conn), clock, life.settings.zone)
-        completion = CompletionService(campaigns, PostingRepository(life.conn), NoCompiler(),  # type: ignore[arg-type]
-                                       life.settings.reports_dir)
+        completion = CompletionService(
+            campaigns,
+            PostingRepository(life.conn),
+            NoCompiler(),  # type: ignore[arg-type]
+            life.settings.reports_dir,
+        )
         campaign = await campaigns.campaign(life.campaign_id)
         assert campaign.erased_at is not None
         bundle = await completion.final_bundle(life.campaign_id)
@@ -428,9 +475,11 @@ async def test_the_kept_report_is_never_overwritten_and_no_report_is_built_after
         # a purged campaign is no council's previous round or peer any more: it has no answers to compare
         repo = CampaignRepository(life.conn)
         await life.conn.execute("UPDATE campaigns SET round = '2025' WHERE id = ?", (life.campaign_id,))
-        await life.conn.execute("UPDATE campaigns SET opens_on = '2027-01-01', closes_on = '2027-02-01', authority_id ="
-                                " (SELECT authority_id FROM campaigns WHERE id = ?) WHERE id = ?",
-                                (life.campaign_id, life.other_id))  # Flintshire's next round
+        await life.conn.execute(
+            "UPDATE campaigns SET opens_on = '2027-01-01', closes_on = '2027-02-01', authority_id ="
+            " (SELECT authority_id FROM campaigns WHERE id = ?) WHERE id = ?",
+            (life.campaign_id, life.other_id),
+        )  # Flintshire's next round
         assert await repo.previous_round(await repo.campaign(life.other_id)) is None  # type: ignore[arg-type]
         await life.conn.execute("DELETE FROM purges")
         assert (await repo.previous_round(await repo.campaign(life.other_id))).id == life.campaign_id  # type: ignore
@@ -480,18 +529,23 @@ async def test_a_purge_drops_its_campaigns_invitation_hashes_from_the_erasure_le
 
     async with Lifecycle(tmp_path, clock, questionnaires) as life:
         store = RespondentRepository(life.conn)
-        bound = await life.rows("SELECT telegram_user_id, campaign_id FROM invitations WHERE telegram_user_id IS NOT NULL"
-                                " ORDER BY id")
+        bound = await life.rows(
+            "SELECT telegram_user_id, campaign_id FROM invitations WHERE telegram_user_id IS NOT NULL ORDER BY id"
+        )
         flint_user = next(u for u, c in bound if c == life.campaign_id)
         cardiff_user = next(u for u, c in bound if c == life.other_id)
         for user in (flint_user, cardiff_user):
             await store.withdraw_user(user, clock.now())
-        assert [(e["erased"], e["campaign"]) for e in life.ledger()] == [("withdrawal", life.campaign_id),
-                                                                          ("withdrawal", life.other_id)]
+        assert [(e["erased"], e["campaign"]) for e in life.ledger()] == [
+            ("withdrawal", life.campaign_id),
+            ("withdrawal", life.other_id),
+        ]
         life.at(30)
         await life.service.tick()
-        assert [(e["erased"], e["campaign"]) for e in life.ledger()] == [("withdrawal", life.other_id),
-                                                                          ("purge", life.campaign_id)]
+        assert [(e["erased"], e["campaign"]) for e in life.ledger()] == [
+            ("withdrawal", life.other_id),
+            ("purge", life.campaign_id),
+        ]
         assert oct(ledger_beside(life.settings.db_path).stat().st_mode & 0o777) == "0o600"
 
 
@@ -523,14 +577,22 @@ def test_retention_lists_each_campaigns_date_and_what_goes(env: Path, capsys):
     assert "campaign 2  Cardiff Council, round" in out and f"until {earliest} at the earliest" in out
 
 
-@pytest.mark.parametrize(("argv", "expected"), [
-    (["campaign", "update", "1", "--retention-days", "0"], "not a number of days from 1 to 3650"),
-    (["campaign", "create", "--authority", "flint", "--closes", "2099-01-01", "--retention-days", "x"], "not a number"),
-    (["campaign", "update", "9", "--retention-days", "10"], "there is no campaign 9"),
-])
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["campaign", "update", "1", "--retention-days", "0"], "not a number of days from 1 to 3650"),
+        (
+            ["campaign", "create", "--authority", "flint", "--closes", "2099-01-01", "--retention-days", "x"],
+            "not a number",
+        ),
+        (["campaign", "update", "9", "--retention-days", "10"], "there is no campaign 9"),
+    ],
+)
 def test_bad_retention_arguments_are_refused_in_one_line(env: Path, capsys, argv, expected):
-    assert main(["campaign", "create", "--authority", "flint",
-                 "--closes", (date.today() + timedelta(days=5)).isoformat()]) == 0
+    assert (
+        main(["campaign", "create", "--authority", "flint", "--closes", (date.today() + timedelta(days=5)).isoformat()])
+        == 0
+    )
     capsys.readouterr()
     assert exit_code(argv) == 2
     err = capsys.readouterr().err
@@ -538,8 +600,21 @@ def test_bad_retention_arguments_are_refused_in_one_line(env: Path, capsys, argv
 
 
 def test_lengthening_after_respondents_read_the_notice_is_refused_with_the_reason(env: Path, capsys):
-    assert main(["campaign", "create", "--authority", "flint",
-                 "--closes", (date.today() + timedelta(days=5)).isoformat(), "--retention-days", "100"]) == 0
+    assert (
+        main(
+            [
+                "campaign",
+                "create",
+                "--authority",
+                "flint",
+                "--closes",
+                (date.today() + timedelta(days=5)).isoformat(),
+                "--retention-days",
+                "100",
+            ]
+        )
+        == 0
+    )
     assert main(["invites", "create", "--campaign", "1", "--role", "member", "--count", "1"]) == 0
     plain = sqlite3.connect(env)
     plain.execute("UPDATE invitations SET notice_seen_at = '2026-01-01T00:00:00+00:00'")
@@ -552,8 +627,10 @@ def test_lengthening_after_respondents_read_the_notice_is_refused_with_the_reaso
     assert "kept 60 days" in capsys.readouterr().out
     assert main(["campaign", "close", "1"]) == 0
     plain = sqlite3.connect(env)
-    plain.execute("UPDATE campaigns SET closed_at = ?",  # closed long ago
-                  ((datetime.now(UTC) - timedelta(days=400)).isoformat(timespec="seconds"),))
+    plain.execute(
+        "UPDATE campaigns SET closed_at = ?",  # closed long ago
+        ((datetime.now(UTC) - timedelta(days=400)).isoformat(timespec="seconds"),),
+    )
     plain.commit()
     plain.close()
     capsys.readouterr()
@@ -564,8 +641,9 @@ def test_lengthening_after_respondents_read_the_notice_is_refused_with_the_reaso
 # ---- SIGKILL of the real process in the middle of a purge -------------------------------------------------------------
 
 
-async def test_sigkill_mid_purge_is_finished_by_the_next_process_and_never_run_twice(emulator, tmp_path: Path, clock,
-                                                                                   questionnaires):
+async def test_sigkill_mid_purge_is_finished_by_the_next_process_and_never_run_twice(
+    emulator, tmp_path: Path, clock, questionnaires
+):
     """The real ``datatool-bot run`` erases an expired campaign's rows, but a reader (this test) keeps it from emptying
     the write-ahead log, so the answers are still in the files on disk and the purge is not finished: it is killed
     there.  The next process finishes it — the answers gone from the database file and the log, the auditor told once —
@@ -577,12 +655,15 @@ async def test_sigkill_mid_purge_is_finished_by_the_next_process_and_never_run_t
     settings = make_settings(emulator, tmp_path / "purge.db", auditor_ids=frozenset({auditor_id}))
     world = World(emu=emulator, settings=settings, clock=clock, questionnaires=questionnaires)
     world.campaign_id, world.tokens = await add_campaign(world, "Flintshire County Council", officers=8, members=8)
-    await seed_answers(settings.db_path, world.campaign_id, "officer", questionnaires["officer"], count=6,
-                       comment=MARKER)
+    await seed_answers(
+        settings.db_path, world.campaign_id, "officer", questionnaires["officer"], count=6, comment=MARKER
+    )
     closed = (datetime.now(UTC) - timedelta(days=40)).isoformat(timespec="seconds")  # the process reads the real clock
     async with aiosqlite.connect(settings.db_path) as conn:
-        await conn.execute("UPDATE campaigns SET closed_at = ?, closed_reason = 'date', summary_posted_at = ?,"
-                           " retention_days = 30", (closed, closed))
+        await conn.execute(
+            "UPDATE campaigns SET closed_at = ?, closed_reason = 'date', summary_posted_at = ?, retention_days = 30",
+            (closed, closed),
+        )
         await conn.commit()
     auditor = world.driver(auditor_id)
     auditor.timeout = 60
@@ -600,8 +681,12 @@ async def test_sigkill_mid_purge_is_finished_by_the_next_process_and_never_run_t
     reader.execute("SELECT COUNT(*) FROM answers").fetchone()  # holds a snapshot from before the purge
     try:
         with bot_process(world, tmp_path, "first", DATATOOL_AUDITOR_IDS=str(auditor_id)) as process:
-            await until_db(world, "SELECT erased_at IS NOT NULL, finished_at IS NULL FROM purges", [(1, 1)],
-                           "the rows erased, the log not yet emptied")
+            await until_db(
+                world,
+                "SELECT erased_at IS NOT NULL, finished_at IS NULL FROM purges",
+                [(1, 1)],
+                "the rows erased, the log not yet emptied",
+            )
             sigkill(process)
         (claimed,) = await db_rows(world, "SELECT claimed_at FROM purges")
         assert MARKER.encode() in on_disk()  # killed mid-purge: the erased answers are still in the files
@@ -626,8 +711,9 @@ async def test_sigkill_mid_purge_is_finished_by_the_next_process_and_never_run_t
         assert MARKER not in (tmp_path / log).read_text(errors="replace")
 
 
-async def test_retention_lists_what_went_once_a_campaign_is_purged(tmp_path, clock, questionnaires, monkeypatch,
-                                                                    capsys):
+async def test_retention_lists_what_went_once_a_campaign_is_purged(
+    tmp_path, clock, questionnaires, monkeypatch, capsys
+):
     import asyncio
 
     async with Lifecycle(tmp_path, clock, questionnaires) as life:

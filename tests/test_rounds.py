@@ -43,14 +43,30 @@ def test_default_round_is_the_year_fieldwork_opens():
 def test_cli_round_defaults_to_the_opening_year_and_is_listed(env: Path, capsys):
     # Dates around the real today: the command line refuses a close date in the past.
     opens, closes, cardiff_opens, cardiff_closes, extended = (
-        (date.today() + timedelta(days=days)).isoformat() for days in (-5, 40, 90, 135, 60))
+        (date.today() + timedelta(days=days)).isoformat() for days in (-5, 40, 90, 135, 60)
+    )
     year = opens[:4]
     assert main(["campaign", "create", "--authority", "flint", "--opens", opens, "--closes", closes]) == 0
     out = capsys.readouterr()
     assert out.out.strip() == "1"  # standard output is the id alone, for scripts
     assert f"round {year}" in out.err
-    assert main(["campaign", "create", "--authority", "cardiff", "--opens", cardiff_opens, "--closes", cardiff_closes,
-                 "--round", "2026-27"]) == 0
+    assert (
+        main(
+            [
+                "campaign",
+                "create",
+                "--authority",
+                "cardiff",
+                "--opens",
+                cardiff_opens,
+                "--closes",
+                cardiff_closes,
+                "--round",
+                "2026-27",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr()
     assert out.out.strip() == "2" and "round 2026-27" in out.err
     assert main(["campaign", "list"]) == 0

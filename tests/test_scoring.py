@@ -12,10 +12,10 @@ from fractions import Fraction as F
 import pytest
 
 from bot.services import load_questionnaires
-from reports.comments import scrub
-from reports.model import TOTAL, WEIGHTED, Detail, Reason
 from flows.report_input import survey_data
+from reports.comments import scrub
 from reports.inputs import Response, SurveyData
+from reports.model import TOTAL, WEIGHTED, Detail, Reason
 from reports.national import national
 from reports.scoring import score
 
@@ -102,8 +102,10 @@ def officer_answers() -> list[dict[str, str | None]]:
 def member_answers() -> list[dict[str, str | None]]:
     lead = ["l1", "l1", "l1", "l1", "l2", "l2", "l3", "l3"]
     resource = ["a", "a", "a", "a", "d", "d", "d", "d"]
-    rows = [{"kc_leadership": lead[i], "kc_standards": "l3", "vl_resource": resource[i], "sk_staff": resource[i]}
-            for i in range(8)]
+    rows = [
+        {"kc_leadership": lead[i], "kc_standards": "l3", "vl_resource": resource[i], "sk_staff": resource[i]}
+        for i in range(8)
+    ]
     rows[0]["barriers"] = "Members see reports too late"
     return rows
 
@@ -188,7 +190,13 @@ def test_descriptors_are_verbatim(worked):
     expected = [o.detail.en for o in QN["officer"].question("kc_leadership").options]
     assert [d.en for d in lead.descriptors] == expected
     assert [c.section_id for c in score(worked).characteristics] == [
-        "leadership", "standards", "customer_data", "data_protection", "analytics", "decisions", "open_data",
+        "leadership",
+        "standards",
+        "customer_data",
+        "data_protection",
+        "analytics",
+        "decisions",
+        "open_data",
     ]
 
 
@@ -261,7 +269,7 @@ def statement_block(page: str, wording: str) -> str:
     """The HTML of the statement whose heading is ``wording``: from its heading to the next statement or theme."""
     start = page.index(wording)
     ends = [i for i in (page.find("<h4", start), page.find("</article>", start)) if i > 0]
-    return page[start:min(ends)]
+    return page[start : min(ends)]
 
 
 def test_a_question_asked_in_different_words_is_never_pooled():
@@ -276,16 +284,21 @@ def test_a_question_asked_in_different_words_is_never_pooled():
     s = statement(report, "dp_agreements")
     assert s.reworded and not s.pooled and s.total is None and s.weighted is None and s.headline is None
     officers, members = s.groups["officer"], s.groups["member"]
-    assert (officers.agree, officers.disagree, members.agree, members.disagree) == (F(1, 5), F(4, 5), F(7, 10),
-                                                                                  F(3, 10))
+    assert (officers.agree, officers.disagree, members.agree, members.disagree) == (
+        F(1, 5),
+        F(4, 5),
+        F(7, 10),
+        F(3, 10),
+    )
     # With no Total to subtract from, neither group is reduced to protect the other.
     assert officers.detail is Detail.FULL and members.detail is Detail.FULL
     officer_words, member_words = s.texts["officer"], s.texts["member"]
     assert officer_words != member_words
     for language in ("en", "cy"):
         summary = unescape(render_summary(report, language))
-        line = next(x for x in summary.splitlines() if ("Sharing agreements" if language == "en" else "Cytundebau")
-                    in x)
+        line = next(
+            x for x in summary.splitlines() if ("Sharing agreements" if language == "en" else "Cytundebau") in x
+        )
         assert "20%" in line and "70%" in line, line  # each group, side by side
         assert "37%" not in summary and "63%" not in summary
         page = unescape(render_report(report, language, with_charts=False))
@@ -311,8 +324,9 @@ def test_the_shipped_characteristics_are_asked_in_the_same_words_so_their_total_
         assert same_wording(q.text for q in asked), section.id
         for role, qn in QN.items():
             options = qn.kind(qn.question(section.questions[0].id)).categories()
-            assert options is not None and options.details == QN["officer"].kind(section.questions[0]).categories(
-            ).details, (section.id, role)
+            assert (
+                options is not None and options.details == QN["officer"].kind(section.questions[0]).categories().details
+            ), (section.id, role)
 
 
 # ---- disclosure control -------------------------------------------------------------------------------------------
@@ -330,7 +344,12 @@ def test_group_of_4_is_hidden_and_the_other_group_too():
     member, officer = lead.groups["member"], lead.groups["officer"]
     assert member.detail is Detail.HIDDEN and member.reason is Reason.FEWER_THAN_5
     assert (member.answered, member.dont_know, member.counts, member.shares, member.median, member.margin) == (
-        None, None, None, None, None, None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
     )
     # Officers' breakdown would give the members' away (total minus officers): only their median is shown.
     assert officer.detail is Detail.MEDIAN and officer.reason is Reason.PROTECTS_OTHER
@@ -400,14 +419,22 @@ def test_comments_grouped_scrubbed_sorted_and_stale_follow_ups_ignored(worked):
 
     # Five officers at Level 1 answer the follow-up (one with an email address), a sixth answered it at Level 1 and
     # then moved to Level 2 (a stale answer); officers' and members' Leadership tables are shown in full.
-    officers = [Response("officer", {"kc_leadership": "l1", "lead_help": text})
-                for text in ("Mail x.y@council.gov.uk", "Board champion", "Training", "Budget", "Time")]
-    officers += [Response("officer", {"kc_leadership": "l2", "lead_help": "STALE"})] + many(4, "officer",
-                                                                                              kc_leadership="l3")
+    officers = [
+        Response("officer", {"kc_leadership": "l1", "lead_help": text})
+        for text in ("Mail x.y@council.gov.uk", "Board champion", "Training", "Budget", "Time")
+    ]
+    officers += [Response("officer", {"kc_leadership": "l2", "lead_help": "STALE"})] + many(
+        4, "officer", kc_leadership="l3"
+    )
     report = score(build(officers + many(8, "member", kc_leadership="l2")))
     groups = {g.key: g for g in report.comments}
     assert [c.text for c in groups["leadership"].comments] == [
-        "Board champion", "Budget", "Mail [removed]", "Time", "Training"]
+        "Board champion",
+        "Budget",
+        "Mail [removed]",
+        "Time",
+        "Training",
+    ]
     assert all("STALE" not in c.text for g in report.comments for c in g.comments)
 
 
@@ -439,11 +466,13 @@ def test_national_view_over_three_councils():
     # A: 10 officers at l2 + 8 members at l3: total 18, 9th value l2 -> 2.
     # B: 10 officers at l1 + 4 members at l3 (members hidden, total 14 shown): 7th of 14 = l1 -> 1.
     # C: 3 officers + 1 member: total 4 < 5 -> no median (suppressed per council).
-    view = national([
-        council("Council A", (10, "l2"), (8, "l3")),
-        council("Council B", (10, "l1"), (4, "l3")),
-        council("Council C", (3, "l3"), (1, "l3")),
-    ])
+    view = national(
+        [
+            council("Council A", (10, "l2"), (8, "l3")),
+            council("Council B", (10, "l1"), (4, "l3")),
+            council("Council C", (3, "l3"), (1, "l3")),
+        ]
+    )
     assert [c.authority for c in view.councils] == ["Council A", "Council B", "Council C"]
     index = [c.section_id for c in view.characteristics].index("leadership")
     assert [c.medians[index] for c in view.councils] == [2, 1, None]
@@ -470,7 +499,7 @@ def test_scoring_is_pure():
     import reports.scoring as module
 
     tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
-    imported = {
-        (n.module or "").split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)
-    } | {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    imported = {(n.module or "").split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} | {
+        a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
+    }
     assert not imported & {"jinja2", "matplotlib", "openpyxl", "aiosqlite", "telegram", "storage", "os", "io"}

@@ -24,9 +24,8 @@ from config.privacy import (
 )
 from config.reminder_policy import ReminderPolicyError, load_reminder_policy
 from config.settings import SettingsError, load_settings
-from flows.ports.reminders import MAX_ACTIVE_HOURS, MAX_GRACE_HOURS, MAX_PER_PERSON, MAX_POLICY_DAYS
+from flows.ports.reminders import MAX_ACTIVE_HOURS, MAX_GRACE_HOURS, MAX_PER_PERSON, MAX_POLICY_DAYS, ReminderPolicy
 from flows.reminders import campaign_slots
-from flows.ports.reminders import ReminderPolicy
 from tests.support import clean_environment
 
 DPO = "Write to our DPO <dpo@example.org>."
@@ -56,8 +55,7 @@ def notice_with(tmp_path: Path, part: str, language: str, line: str) -> Path:
 
 
 @pytest.mark.parametrize(("part", "language"), [("short", "en"), ("short", "cy"), ("full", "en"), ("full", "cy")])
-def test_a_notice_telegram_would_refuse_is_refused_when_loaded_naming_the_file_text_and_line(tmp_path, part,
-                                                                                              language):
+def test_a_notice_telegram_would_refuse_is_refused_when_loaded_naming_the_file_text_and_line(tmp_path, part, language):
     path = notice_with(tmp_path, part, language, DPO)
     with pytest.raises(ApiError, match="can't parse entities"):  # what Telegram would answer to every respondent
         parse_html(DPO)
@@ -145,8 +143,10 @@ def test_a_policy_number_out_of_bounds_is_refused_naming_the_field(tmp_path, fie
 
 def test_numbers_in_bounds_are_kept_and_whole_days_written_as_decimals_are_whole(tmp_path):
     path = tmp_path / "policy.yaml"
-    path.write_text("final_days_before_close: 2.0\nmin_gap_days: 0\nmax_per_person: 50\nskip_if_active_hours: 1.5\n"
-                    "grace_hours: 0.5\n")
+    path.write_text(
+        "final_days_before_close: 2.0\nmin_gap_days: 0\nmax_per_person: 50\nskip_if_active_hours: 1.5\n"
+        "grace_hours: 0.5\n"
+    )
     policy = load_reminder_policy(path)
     assert (policy.final_days_before_close, policy.min_gap_days, policy.max_per_person) == (2, 0, 50)
     assert (policy.skip_if_active_hours, policy.grace_hours) == (1.5, 0.5)
@@ -155,9 +155,13 @@ def test_numbers_in_bounds_are_kept_and_whole_days_written_as_decimals_are_whole
 
 
 def test_the_largest_policy_allowed_still_gives_a_calendar():
-    widest = ReminderPolicy(min_gap_days=MAX_POLICY_DAYS, final_days_before_close=MAX_POLICY_DAYS,
-                            max_per_person=MAX_PER_PERSON, skip_if_active_hours=MAX_ACTIVE_HOURS,
-                            grace_hours=MAX_GRACE_HOURS)
+    widest = ReminderPolicy(
+        min_gap_days=MAX_POLICY_DAYS,
+        final_days_before_close=MAX_POLICY_DAYS,
+        max_per_person=MAX_PER_PERSON,
+        skip_if_active_hours=MAX_ACTIVE_HOURS,
+        grace_hours=MAX_GRACE_HOURS,
+    )
     slots = campaign_slots(widest, date(2026, 11, 20), date(2026, 12, 18), ZoneInfo("Europe/London"))
     assert slots and slots[-1].final
 
@@ -168,8 +172,9 @@ def test_campaign_create_refuses_a_policy_out_of_bounds_and_creates_nothing(tmp_
     monkeypatch.setenv("DATATOOL_DB_PATH", str(tmp_path / "p.db"))
     policy = tmp_path / "forever.yaml"
     policy.write_text("final_days_before_close: 1e10\n")
-    assert main(["campaign", "create", "--authority", "powys", "--closes", "2099-01-01", "--reminders",
-                 str(policy)]) == 2
+    assert (
+        main(["campaign", "create", "--authority", "powys", "--closes", "2099-01-01", "--reminders", str(policy)]) == 2
+    )
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "final_days_before_close" in err and "Traceback" not in err
     assert main(["campaign", "list"]) == 0

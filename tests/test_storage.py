@@ -34,8 +34,9 @@ async def invited(conn, count: int, role: str = "member") -> Invited:
     tokens = [new_token() for _ in range(count)]
     await campaigns.add_invitations(cid, role, count, tokens, [hash_token(t) for t in tokens], NOW)
     respondents = RespondentRepository(conn)
-    return Invited(campaigns, cid, respondents,
-                   [(await respondents.invitation_by_token_hash(hash_token(t))).id for t in tokens])
+    return Invited(
+        campaigns, cid, respondents, [(await respondents.invitation_by_token_hash(hash_token(t))).id for t in tokens]
+    )
 
 
 async def test_concurrent_writes_survive_a_concurrent_rollback(tmp_path: Path):
@@ -102,8 +103,14 @@ async def test_bulk_submitted_responses_load_back_as_the_bot_would_leave_them(tm
 
         # A bound invitation, or one of another role, is refused and nothing of the batch is written.
         with pytest.raises(ValueError):
-            await surveys.add_submitted([(ids[1], Response("officer", {"kc_leadership": "l2"})),
-                                         (ids[0], Response("officer", {"kc_leadership": "l1"}))], questionnaires, NOW)
+            await surveys.add_submitted(
+                [
+                    (ids[1], Response("officer", {"kc_leadership": "l2"})),
+                    (ids[0], Response("officer", {"kc_leadership": "l1"})),
+                ],
+                questionnaires,
+                NOW,
+            )
         with pytest.raises(ValueError):
             await surveys.add_submitted([(ids[2], Response("member", {"kc_leadership": "l2"}))], questionnaires, NOW)
 
@@ -126,10 +133,15 @@ async def test_presses_handled_together_share_one_read_and_one_write_and_each_ge
         for n, i in enumerate(ids):
             await respondents.bind(i, 100 + n, 100 + n, NOW)
         await conn.set_trace_callback(statements.append)
-        await asyncio.gather(*(respondents.record(i, {"kc_leadership": f"l{n % 3 + 1}", "comment": None},
-                                                  "kc_standards", NOW) for n, i in enumerate(ids)))
-        read = await asyncio.gather(*(respondents.with_answers(i, 100 + n) for n, i in enumerate(ids)),
-                                    respondents.with_answers(ids[0], 999))  # not theirs: no answers
+        await asyncio.gather(
+            *(
+                respondents.record(i, {"kc_leadership": f"l{n % 3 + 1}", "comment": None}, "kc_standards", NOW)
+                for n, i in enumerate(ids)
+            )
+        )
+        read = await asyncio.gather(
+            *(respondents.with_answers(i, 100 + n) for n, i in enumerate(ids)), respondents.with_answers(ids[0], 999)
+        )  # not theirs: no answers
         await conn.set_trace_callback(None)
         writes = {s for s in statements if s.startswith("INSERT INTO progress")}  # (SQLite traces it per trigger run)
         reads = {s for s in statements if s.startswith("WITH wanted")}
@@ -149,7 +161,8 @@ async def test_one_bad_write_in_a_batch_fails_alone(tmp_path: Path):
         _, _, respondents, ids = await invited(conn, 3)
         results = await asyncio.gather(
             *(respondents.record(i, {"kc_leadership": "l2"}, "kc_standards", NOW) for i in [ids[0], 999_999, *ids[1:]]),
-            return_exceptions=True)
+            return_exceptions=True,
+        )
         assert results[0] is None and results[2:] == [None, None]
         assert isinstance(results[1], Exception)  # no such invitation: its caller hears so, nobody else does
         for i in ids:

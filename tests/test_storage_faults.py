@@ -54,8 +54,9 @@ async def new_database(path: Path) -> None:
     """A datatool-bot database with a campaign, closed cleanly (no -wal or -shm left beside it)."""
     conn = await connect(path)
     try:
-        await CampaignRepository(conn).create_campaign("Flintshire County Council", date(2026, 11, 1),
-                                                       date(2026, 12, 31), NOW)
+        await CampaignRepository(conn).create_campaign(
+            "Flintshire County Council", date(2026, 11, 1), date(2026, 12, 31), NOW
+        )
     finally:
         await conn.close()
 
@@ -81,8 +82,15 @@ async def datatool_bot_as_ordinary_user(db_path: Path, *args: str) -> tuple[int,
     env = {key: value for key, value in os.environ.items() if not key.startswith("DATATOOL_")}
     env["DATATOOL_DB_PATH"] = str(db_path)
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", *args, env=env, cwd=db_path.parent.parent,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, preexec_fn=_without_permission_override,
+        sys.executable,
+        "-m",
+        "bot.cli",
+        *args,
+        env=env,
+        cwd=db_path.parent.parent,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        preexec_fn=_without_permission_override,
     )
     _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
     assert process.returncode is not None
@@ -107,8 +115,12 @@ def test_file_permissions_apply_in_that_process(folder: Path):
     probe = folder / "probe"
     probe.write_text("x")
     probe.chmod(0o444)
-    result = subprocess.run([sys.executable, "-c", f"open({str(probe)!r}, 'a')"], capture_output=True,
-                            preexec_fn=_without_permission_override, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", f"open({str(probe)!r}, 'a')"],
+        capture_output=True,
+        preexec_fn=_without_permission_override,
+        check=False,
+    )
     assert result.returncode != 0 and b"PermissionError" in result.stderr
 
 

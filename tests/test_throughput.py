@@ -5,8 +5,8 @@ in one tick.  Waiting is on events and a fake clock, never on time."""
 
 from __future__ import annotations
 
-import itertools
 import asyncio
+import itertools
 import random
 from datetime import UTC, datetime
 
@@ -26,9 +26,18 @@ from tests.test_reminders import FakeMessenger, rw, service, started, statuses  
 
 
 def press(update_id: int, user_id: int) -> Update:
-    return Update.de_json({"update_id": update_id, "callback_query": {
-        "id": str(update_id), "chat_instance": "1", "data": "x",
-        "from": {"id": user_id, "is_bot": False, "first_name": "P"}}}, None)
+    return Update.de_json(
+        {
+            "update_id": update_id,
+            "callback_query": {
+                "id": str(update_id),
+                "chat_instance": "1",
+                "data": "x",
+                "from": {"id": user_id, "is_bot": False, "first_name": "P"},
+            },
+        },
+        None,
+    )
 
 
 async def test_one_persons_updates_wait_for_each_other_but_not_for_anyone_else():
@@ -44,9 +53,11 @@ async def test_one_persons_updates_wait_for_each_other_but_not_for_anyone_else()
             await gate.wait()
         log.append(f"end {name}")
 
-    tasks = [asyncio.create_task(processor.process_update(press(1, 100), handle("a1", True))),
-             asyncio.create_task(processor.process_update(press(2, 100), handle("a2", False))),
-             asyncio.create_task(processor.process_update(press(3, 200), handle("b1", False)))]
+    tasks = [
+        asyncio.create_task(processor.process_update(press(1, 100), handle("a1", True))),
+        asyncio.create_task(processor.process_update(press(2, 100), handle("a2", False))),
+        asyncio.create_task(processor.process_update(press(3, 200), handle("b1", False))),
+    ]
     await started_["b1"].wait()  # the other person is not held up by the first person's slow update ...
     assert not started_["a2"].is_set()  # ... but the first person's second update waits for their first
     gate.set()
@@ -117,9 +128,15 @@ async def test_long_polling_leaves_updates_with_telegram_while_every_slot_is_bus
         await update.callback_query.answer()
 
     async with BotApiEmulator("1:room") as emulator:
-        app = (Application.builder().token(emulator.token).base_url(emulator.base_url)
-               .update_queue(queue).concurrent_updates(processor)
-               .get_updates_request(PollWhenRoom(processor.room, connection_pool_size=1)).build())
+        app = (
+            Application.builder()
+            .token(emulator.token)
+            .base_url(emulator.base_url)
+            .update_queue(queue)
+            .concurrent_updates(processor)
+            .get_updates_request(PollWhenRoom(processor.room, connection_pool_size=1))
+            .build()
+        )
         app.add_handler(CallbackQueryHandler(on_press))
         shown = {}
         for user in range(1, 6):
@@ -136,8 +153,9 @@ async def test_long_polling_leaves_updates_with_telegram_while_every_slot_is_bus
             polls = len(emulator.calls_to("getUpdates"))
             assert emulator.pending_updates == 5  # 1 and 2 not confirmed yet, 3 to 5 not fetched
             release.set()
-            await emulator.wait_for(lambda: len(emulator.calls_to("answerCallbackQuery")) == 5, 10,
-                                    description="every press handled")
+            await emulator.wait_for(
+                lambda: len(emulator.calls_to("answerCallbackQuery")) == 5, 10, description="every press handled"
+            )
             await emulator.wait_until_updates_consumed()
             await app.updater.stop()
             await app.stop()
@@ -174,6 +192,7 @@ def sent_at(clock: FakeTime, log: list[tuple[str, float]], name: str):
     async def call() -> bool:
         log.append((name, clock.now))
         return True
+
     return call
 
 
@@ -181,10 +200,12 @@ async def test_new_messages_leave_evenly_spaced_and_edits_and_answers_are_not_he
     pacer = MessagePacer(30, clock=fake_time)
     log: list[tuple[str, float]] = []
     for n in range(5):
-        await pacer.process_request(sent_at(fake_time, log, f"send{n}"), (), {}, "sendMessage", {"chat_id": n + 1},
-                                    None)
-        await pacer.process_request(sent_at(fake_time, log, f"edit{n}"), (), {}, "editMessageText", {"chat_id": 1},
-                                    None)
+        await pacer.process_request(
+            sent_at(fake_time, log, f"send{n}"), (), {}, "sendMessage", {"chat_id": n + 1}, None
+        )
+        await pacer.process_request(
+            sent_at(fake_time, log, f"edit{n}"), (), {}, "editMessageText", {"chat_id": 1}, None
+        )
         await pacer.process_request(sent_at(fake_time, log, f"answer{n}"), (), {}, "answerCallbackQuery", {}, None)
     sends = [t for name, t in log if name.startswith("send")]
     gaps = [b - a for a, b in itertools.pairwise(sends)]
@@ -234,7 +255,12 @@ async def test_the_emulator_refuses_new_messages_beyond_the_limit_but_not_edits(
         await bot.edit_message_text("edited", chat_id=7, message_id=messages[0].message_id)  # not counted
     assert refused.value.retry_after.total_seconds() >= 1
     assert emulator.flood_refusals == 1
-    assert [m.text for m in emulator.bot_messages(7)] == ["earlier", "edited", "m1", "m2"]  # the refused one is not there
+    assert [m.text for m in emulator.bot_messages(7)] == [
+        "earlier",
+        "edited",
+        "m1",
+        "m2",
+    ]  # the refused one is not there
     emulator.limit_messages(None)
 
 
@@ -281,8 +307,11 @@ async def test_the_floor_bot_edits_to_the_next_screen_and_leaves_the_last_screen
                 data = floor_choice(message.buttons, rng)
                 assert data is not None
                 await emulator.press_button(user, shown, data)
-                await emulator.wait_for(lambda step=step: emulator.messages(user)[-1].text == f"t1 s{step}", 10,
-                                        description=f"screen {step}")
+                await emulator.wait_for(
+                    lambda step=step: emulator.messages(user)[-1].text == f"t1 s{step}",
+                    10,
+                    description=f"screen {step}",
+                )
             assert floor_choice(emulator.messages(user)[-1].buttons, rng) is None  # the thanks: nothing to press
             await app.updater.stop()
             await app.stop()

@@ -31,12 +31,15 @@ REJECTED = "Telegram rejected the bot token: check DATATOOL_TELEGRAM_TOKEN and D
 
 
 def unreachable(port: int) -> str:
-    return (f"Telegram cannot be reached at 127.0.0.1:{port}: check DATATOOL_TELEGRAM_BASE_URL and that the Bot API "
-            "server there is running")
+    return (
+        f"Telegram cannot be reached at 127.0.0.1:{port}: check DATATOOL_TELEGRAM_BASE_URL and that the Bot API "
+        "server there is running"
+    )
 
 
-async def datatool_bot(tmp_path: Path, *args: str, token: str, base_url: str,
-                       username: str | None = None) -> tuple[int, str, str]:
+async def datatool_bot(
+    tmp_path: Path, *args: str, token: str, base_url: str, username: str | None = None
+) -> tuple[int, str, str]:
     """Run ``datatool-bot ARGS`` in a fresh process (awaited, so the emulator on this loop keeps answering)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("DATATOOL_")}
     env |= {
@@ -47,8 +50,14 @@ async def datatool_bot(tmp_path: Path, *args: str, token: str, base_url: str,
     if username:
         env["DATATOOL_BOT_USERNAME"] = username
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", *args, env=env, cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bot.cli",
+        *args,
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     try:
         stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
@@ -83,8 +92,9 @@ async def test_run_with_a_revoked_token_stops_with_one_line(emulator: BotApiEmul
     assert_one_line_without_secrets(code, out, err, REJECTED, REVOKED_TOKEN, REVOKED_SECRET)
 
 
-async def test_run_with_a_base_url_telegram_does_not_serve_stops_with_one_line(emulator: BotApiEmulator,
-                                                                                tmp_path: Path):
+async def test_run_with_a_base_url_telegram_does_not_serve_stops_with_one_line(
+    emulator: BotApiEmulator, tmp_path: Path
+):
     wrong_base = emulator.base_url.removesuffix("/bot") + "/telegram/bot"  # a 404 for every request
     secret = emulator.token.split(":", 1)[1]
     code, out, err = await datatool_bot(tmp_path, "run", token=emulator.token, base_url=wrong_base)
@@ -99,24 +109,55 @@ async def test_run_when_telegram_cannot_be_reached_stops_with_one_line(unserved_
 
 async def test_invites_create_with_a_revoked_token_stops_with_one_line(emulator: BotApiEmulator, tmp_path: Path):
     """``invites create`` asks getMe for the bot's username when DATATOOL_BOT_USERNAME is not set."""
-    code, out, err = await datatool_bot(tmp_path, "campaign", "create", "--authority", "flint", "--closes",
-                                        CLOSES, token=REVOKED_TOKEN, base_url=emulator.base_url)
+    code, out, err = await datatool_bot(
+        tmp_path,
+        "campaign",
+        "create",
+        "--authority",
+        "flint",
+        "--closes",
+        CLOSES,
+        token=REVOKED_TOKEN,
+        base_url=emulator.base_url,
+    )
     assert code == 0, err
     campaign = out.strip()
-    code, out, err = await datatool_bot(tmp_path, "invites", "create", "--campaign", campaign, "--role", "member",
-                                        "--count", "2", token=REVOKED_TOKEN, base_url=emulator.base_url)
+    code, out, err = await datatool_bot(
+        tmp_path,
+        "invites",
+        "create",
+        "--campaign",
+        campaign,
+        "--role",
+        "member",
+        "--count",
+        "2",
+        token=REVOKED_TOKEN,
+        base_url=emulator.base_url,
+    )
     assert_one_line_without_secrets(code, out, err, REJECTED, REVOKED_TOKEN, REVOKED_SECRET)
     assert "reference,role,link" not in out  # no invitation links were printed for a bot that cannot use them
 
 
-async def test_invites_create_when_telegram_cannot_be_reached_stops_with_one_line(unserved_port: int,
-                                                                                  tmp_path: Path):
+async def test_invites_create_when_telegram_cannot_be_reached_stops_with_one_line(unserved_port: int, tmp_path: Path):
     base = f"http://127.0.0.1:{unserved_port}/bot"
-    code, out, err = await datatool_bot(tmp_path, "campaign", "create", "--authority", "flint", "--closes",
-                                        CLOSES, token=REVOKED_TOKEN, base_url=base)
+    code, out, err = await datatool_bot(
+        tmp_path, "campaign", "create", "--authority", "flint", "--closes", CLOSES, token=REVOKED_TOKEN, base_url=base
+    )
     assert code == 0, err
-    code, out, err = await datatool_bot(tmp_path, "invites", "create", "--campaign", out.strip(), "--role",
-                                        "officer", "--count", "1", token=REVOKED_TOKEN, base_url=base)
+    code, out, err = await datatool_bot(
+        tmp_path,
+        "invites",
+        "create",
+        "--campaign",
+        out.strip(),
+        "--role",
+        "officer",
+        "--count",
+        "1",
+        token=REVOKED_TOKEN,
+        base_url=base,
+    )
     assert_one_line_without_secrets(code, out, err, unreachable(unserved_port), REVOKED_TOKEN, REVOKED_SECRET)
 
 
@@ -169,9 +210,13 @@ def test_against_telegram_itself_the_lines_name_only_what_can_be_wrong():
 
     settings = Settings(_env_file=None, telegram_token=REVOKED_TOKEN)  # type: ignore[call-arg]
     assert str(token_rejected(settings)) == "Telegram rejected the bot token: check DATATOOL_TELEGRAM_TOKEN"
-    assert str(telegram_unreachable(settings)) == ("Telegram cannot be reached at api.telegram.org: check the "
-                                                   "network connection")
-    own_server = Settings(_env_file=None,  # type: ignore[call-arg]
-                          telegram_base_url="https://user:pw@bots.example.org:8443/bot")
+    assert str(telegram_unreachable(settings)) == (
+        "Telegram cannot be reached at api.telegram.org: check the network connection"
+    )
+    own_server = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        telegram_base_url="https://user:pw@bots.example.org:8443/bot",
+    )
     assert str(telegram_unreachable(own_server)).startswith(
-        "Telegram cannot be reached at bots.example.org:8443: check DATATOOL_TELEGRAM_BASE_URL")
+        "Telegram cannot be reached at bots.example.org:8443: check DATATOOL_TELEGRAM_BASE_URL"
+    )

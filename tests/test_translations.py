@@ -50,9 +50,12 @@ def source_files(root: Path) -> list[Path]:
     """The YAML files that hold texts, as the issue lists them: the catalogue, the questionnaires, the report texts,
     the privacy notice, the good-practice examples (and the other bilingual configuration)."""
     skip = {"glossary_cy.yaml", "translation_review.yaml"}
-    return [root / "flows" / "messages.yaml", *sorted((root / "config" / "questionnaires").glob("*.yaml")),
-            *sorted((root / "reports").glob("i18n_*.yaml")),
-            *sorted(p for p in (root / "config").glob("*.yaml") if p.name not in skip)]
+    return [
+        root / "flows" / "messages.yaml",
+        *sorted((root / "config" / "questionnaires").glob("*.yaml")),
+        *sorted((root / "reports").glob("i18n_*.yaml")),
+        *sorted(p for p in (root / "config").glob("*.yaml") if p.name not in skip),
+    ]
 
 
 @pytest.fixture
@@ -83,13 +86,15 @@ def export(path: Path, *extra: str) -> etree._ElementTree:
 
 
 def unit(tree: etree._ElementTree, original: str, unit_id: str) -> etree._Element:
-    (found,) = tree.xpath(f"//x:file[@original=$o]//x:trans-unit[@id=$i]", namespaces={"x": XLIFF[1:-1]},
-                          o=original, i=unit_id)
+    (found,) = tree.xpath(
+        "//x:file[@original=$o]//x:trans-unit[@id=$i]", namespaces={"x": XLIFF[1:-1]}, o=original, i=unit_id
+    )
     return found
 
 
-def set_target(tree: etree._ElementTree, original: str, unit_id: str, text: str | None = None,
-               state: str = "final") -> None:
+def set_target(
+    tree: etree._ElementTree, original: str, unit_id: str, text: str | None = None, state: str = "final"
+) -> None:
     """What a translator's tool does: a new Welsh text and/or its state."""
     target = unit(tree, original, unit_id).find(f"{XLIFF}target")
     if text is not None:
@@ -121,20 +126,33 @@ def test_the_round_trip_changes_that_welsh_text_and_nothing_else(workspace: Path
     set_target(tree, "flows/messages.yaml", "welcome")  # reviewed as it is
     capsys.readouterr()
     assert main(["translations", "import", str(save(tree, tmp_path / "reviewed.xlf"))]) == 0
-    assert "1 Welsh text(s) changed in 1 file(s) (flows/messages.yaml); 2 newly marked reviewed" in capsys.readouterr().out
+    assert (
+        "1 Welsh text(s) changed in 1 file(s) (flows/messages.yaml); 2 newly marked reviewed" in capsys.readouterr().out
+    )
 
     after = snapshot(workspace)
     changed = {name for name in before if before[name] != after[name]}
     assert changed == {"flows/messages.yaml", "config/translation_review.yaml"}
-    diff = [line for line in difflib.unified_diff(before["flows/messages.yaml"].decode().splitlines(),
-                                                  after["flows/messages.yaml"].decode().splitlines(), lineterm="", n=0)
-            if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+    diff = [
+        line
+        for line in difflib.unified_diff(
+            before["flows/messages.yaml"].decode().splitlines(),
+            after["flows/messages.yaml"].decode().splitlines(),
+            lineterm="",
+            n=0,
+        )
+        if line[:1] in "+-" and line[:3] not in ("+++", "---")
+    ]
     assert diff == ['-  cy: "Eich ateb: {answer}"', '+  cy: "Eich ateb chi: {answer}"']
     reviews = yaml.safe_load(after["config/translation_review.yaml"])["reviews"]
     assert set(reviews) == {"flows/messages.yaml#welcome", "flows/messages.yaml#your_answer"}
-    assert reviews["flows/messages.yaml#your_answer"]["en_sha256"] == hashlib.sha256(b"Your answer: {answer}").hexdigest()
-    assert reviews["flows/messages.yaml#your_answer"]["cy_sha256"] == hashlib.sha256(
-        "Eich ateb chi: {answer}".encode()).hexdigest()
+    assert (
+        reviews["flows/messages.yaml#your_answer"]["en_sha256"] == hashlib.sha256(b"Your answer: {answer}").hexdigest()
+    )
+    assert (
+        reviews["flows/messages.yaml#your_answer"]["cy_sha256"]
+        == hashlib.sha256(b"Eich ateb chi: {answer}").hexdigest()
+    )
 
     # Exported again, both are final; the bot's own catalogue reads the new Welsh.
     again = export(tmp_path / "again.xlf", "--force")
@@ -143,8 +161,10 @@ def test_the_round_trip_changes_that_welsh_text_and_nothing_else(workspace: Path
     from flows.i18n import Catalogue
 
     catalogue_file = workspace / "flows" / "messages.yaml"
-    assert Catalogue.parse(catalogue_file.read_text(encoding="utf-8"), str(catalogue_file)).raw("your_answer", "cy") \
+    assert (
+        Catalogue.parse(catalogue_file.read_text(encoding="utf-8"), str(catalogue_file)).raw("your_answer", "cy")
         == "Eich ateb chi: {answer}"
+    )
     # Importing the same file again changes nothing.
     assert main(["translations", "import", str(tmp_path / "reviewed.xlf")]) == 0
     assert snapshot(workspace) == after
@@ -171,8 +191,11 @@ def test_writing_back_changes_exactly_the_welsh_of_every_text_of_every_source():
         def changed(value):
             if isinstance(value, tuple):
                 return tuple(f"{v} (newydd)" for v in value)
-            return value.rstrip("\n") + " a rhagor o eiriau yma, i'w lapio: \"dyfynnu\" & <i>" + value[
-                len(value.rstrip("\n")):]
+            return (
+                value.rstrip("\n")
+                + ' a rhagor o eiriau yma, i\'w lapio: "dyfynnu" & <i>'
+                + value[len(value.rstrip("\n")) :]
+            )
 
         rewritten = patch(text, [(p, changed(p.cy)) for p in found], path.name)
         assert [(p.path, p.en, p.cy) for p in pairs(rewritten)] == [(p.path, p.en, changed(p.cy)) for p in found]
@@ -237,8 +260,10 @@ def test_every_shipped_text_is_in_the_export(tmp_path: Path, monkeypatch: pytest
     tree = export(tmp_path / "all.xlf")
     exported: dict[str, set[tuple[str, str]]] = {}
     for file in tree.getroot().findall(f"{XLIFF}file"):
-        exported[file.get("original")] = {(u.find(f"{XLIFF}source").text or "", u.find(f"{XLIFF}target").text or "")
-                                          for u in file.iter(f"{XLIFF}trans-unit")}
+        exported[file.get("original")] = {
+            (u.find(f"{XLIFF}source").text or "", u.find(f"{XLIFF}target").text or "")
+            for u in file.iter(f"{XLIFF}trans-unit")
+        }
     every = set().union(*exported.values())
     missing = []
     for path in source_files(REAL_ROOT):
@@ -246,8 +271,14 @@ def test_every_shipped_text_is_in_the_export(tmp_path: Path, monkeypatch: pytest
         found = set(independent_pairs(yaml.safe_load(path.read_text(encoding="utf-8"))))
         missing += [f"{name}: {en[:60]!r}" for en, cy in found - exported.get(name, set())]
     assert missing == [], "\n".join(missing)
-    for name in ("flows/messages.yaml", "config/questionnaires/officer.yaml", "config/questionnaires/member.yaml",
-                 "reports/i18n_reports.yaml", "config/privacy.yaml", "config/good_practice.yaml"):
+    for name in (
+        "flows/messages.yaml",
+        "config/questionnaires/officer.yaml",
+        "config/questionnaires/member.yaml",
+        "reports/i18n_reports.yaml",
+        "config/privacy.yaml",
+        "config/good_practice.yaml",
+    ):
         assert exported.get(name), f"{name} is not in the export"
 
     # And every text the bot itself loads: the catalogue by key, the questionnaires, the privacy notice, the
@@ -257,16 +288,24 @@ def test_every_shipped_text_is_in_the_export(tmp_path: Path, monkeypatch: pytest
     from config.privacy import load_privacy_notice
     from flows.i18n import catalogue
 
-    messages = {u.get("id") for u in tree.xpath("//x:file[@original='flows/messages.yaml']//x:trans-unit",
-                                                namespaces={"x": XLIFF[1:-1]})}
+    messages = {
+        u.get("id")
+        for u in tree.xpath("//x:file[@original='flows/messages.yaml']//x:trans-unit", namespaces={"x": XLIFF[1:-1]})
+    }
     assert set(catalogue().keys()) <= messages
     loaded = [*bilingual(load_questionnaires()), *bilingual(load_good_practice())]
     notice = load_privacy_notice()
-    loaded += [(notice.templates[part]["en"], notice.templates[part]["cy"]) for part in ("short", "full")] \
-        if notice.templates else [(notice.short["en"], notice.short["cy"]), (notice.full["en"], notice.full["cy"])]
+    loaded += (
+        [(notice.templates[part]["en"], notice.templates[part]["cy"]) for part in ("short", "full")]
+        if notice.templates
+        else [(notice.short["en"], notice.short["cy"]), (notice.full["en"], notice.full["cy"])]
+    )
     assert len(loaded) > 200
-    assert [pair for pair in loaded if pair not in every and (pair[0].strip(), pair[1].strip()) not in
-            {(e.strip(), c.strip()) for e, c in every}] == []
+    assert [
+        pair
+        for pair in loaded
+        if pair not in every and (pair[0].strip(), pair[1].strip()) not in {(e.strip(), c.strip()) for e, c in every}
+    ] == []
 
 
 def test_all_shipped_welsh_starts_as_needing_review_unless_a_review_is_recorded(tmp_path: Path, monkeypatch):
@@ -286,32 +325,67 @@ def test_all_shipped_welsh_starts_as_needing_review_unless_a_review_is_recorded(
 
 # ---- refusing a bad import -----------------------------------------------------------------------------------------
 
-ORIGINAL_THANKS = ("<b>Diolch.</b> Mae eich atebion ar gyfer {authority} wedi'u cyflwyno. Bydd yr archwilwyr yn adrodd "
-                   "y canlyniadau cyfunol, dienw i'r cyngor.")
+ORIGINAL_THANKS = (
+    "<b>Diolch.</b> Mae eich atebion ar gyfer {authority} wedi'u cyflwyno. Bydd yr archwilwyr yn adrodd "
+    "y canlyniadau cyfunol, dienw i'r cyngor."
+)
 
 
-@pytest.mark.parametrize("original, unit_id, welsh, expected", [
-    ("flows/messages.yaml", "your_answer", "Eich ateb:", "has other placeholders than the English (missing {answer})"),
-    ("flows/messages.yaml", "your_answer", "Eich ateb: {ateb}",
-     "has other placeholders than the English (missing {answer}; not in the English: {ateb})"),
-    ("flows/messages.yaml", "review_title", "<b>Gwiriwch eich atebion", "is HTML Telegram would refuse"),
-    ("flows/messages.yaml", "review_title", "Gwiriwch eich atebion",
-     "has the tags none where the English has <b>: keep the same tags"),
-    ("flows/messages.yaml", "review_title", "<b>Gwiriwch <p>eich</p> atebion</b>", "is HTML Telegram would refuse"),
-    ("config/questionnaires/officer.yaml", "sections[leadership].questions[kc_leadership].text",
-     "Pa ddatganiad sy'n <b>disgrifio</b>'r cyngor heddiw?", "is plain text, but has the tags <b>"),
-    ("reports/i18n_reports.yaml", "months", "Ionawr\nChwefror", "is a list of 12 lines in English but 2 in Welsh"),
-    ("flows/messages.yaml", "thank_you", ORIGINAL_THANKS.replace("i'r cyngor", "i'r cownsil"),
-     "uses 'cownsil', which the glossary rejects: write 'cyngor' for 'council'"),
-    ("flows/messages.yaml", "thank_you", ORIGINAL_THANKS.replace("i'r cyngor", "i'r awdurdod"),
-     "does not use the glossary's 'cyngor' (or a form of it: cyngor, gyngor, nghyngor, chyngor, cynghorau, "
-     "gynghorau), though the English says 'council'"),
-    ("flows/messages.yaml", "your_answer", "", "has no Welsh"),
-    ("config/privacy.yaml", "short", "+ gair" * 1000,  # the Welsh as it is, and more: too long for Telegram
-     "config/privacy.yaml: short.cy is "),
-])
+@pytest.mark.parametrize(
+    "original, unit_id, welsh, expected",
+    [
+        (
+            "flows/messages.yaml",
+            "your_answer",
+            "Eich ateb:",
+            "has other placeholders than the English (missing {answer})",
+        ),
+        (
+            "flows/messages.yaml",
+            "your_answer",
+            "Eich ateb: {ateb}",
+            "has other placeholders than the English (missing {answer}; not in the English: {ateb})",
+        ),
+        ("flows/messages.yaml", "review_title", "<b>Gwiriwch eich atebion", "is HTML Telegram would refuse"),
+        (
+            "flows/messages.yaml",
+            "review_title",
+            "Gwiriwch eich atebion",
+            "has the tags none where the English has <b>: keep the same tags",
+        ),
+        ("flows/messages.yaml", "review_title", "<b>Gwiriwch <p>eich</p> atebion</b>", "is HTML Telegram would refuse"),
+        (
+            "config/questionnaires/officer.yaml",
+            "sections[leadership].questions[kc_leadership].text",
+            "Pa ddatganiad sy'n <b>disgrifio</b>'r cyngor heddiw?",
+            "is plain text, but has the tags <b>",
+        ),
+        ("reports/i18n_reports.yaml", "months", "Ionawr\nChwefror", "is a list of 12 lines in English but 2 in Welsh"),
+        (
+            "flows/messages.yaml",
+            "thank_you",
+            ORIGINAL_THANKS.replace("i'r cyngor", "i'r cownsil"),
+            "uses 'cownsil', which the glossary rejects: write 'cyngor' for 'council'",
+        ),
+        (
+            "flows/messages.yaml",
+            "thank_you",
+            ORIGINAL_THANKS.replace("i'r cyngor", "i'r awdurdod"),
+            "does not use the glossary's 'cyngor' (or a form of it: cyngor, gyngor, nghyngor, chyngor, cynghorau, "
+            "gynghorau), though the English says 'council'",
+        ),
+        ("flows/messages.yaml", "your_answer", "", "has no Welsh"),
+        (
+            "config/privacy.yaml",
+            "short",
+            "+ gair" * 1000,  # the Welsh as it is, and more: too long for Telegram
+            "config/privacy.yaml: short.cy is ",
+        ),
+    ],
+)
 def test_a_bad_import_is_refused_with_a_clear_line_and_nothing_is_written(
-        workspace: Path, tmp_path: Path, capsys, original: str, unit_id: str, welsh: str, expected: str):
+    workspace: Path, tmp_path: Path, capsys, original: str, unit_id: str, welsh: str, expected: str
+):
     before = snapshot(workspace)
     tree = export(tmp_path / "cy.xlf")
     if welsh.startswith("+"):
@@ -322,8 +396,11 @@ def test_a_bad_import_is_refused_with_a_clear_line_and_nothing_is_written(
     assert main(["translations", "import", str(save(tree, tmp_path / "bad.xlf"))]) == 2
     err = capsys.readouterr().err.splitlines()
     assert "Traceback" not in "\n".join(err)
-    assert any(f"bad.xlf: {original}#{unit_id}: the Welsh {expected}" in line
-               or line.startswith(f"datatool-bot: {tmp_path / 'bad.xlf'}: {expected}") for line in err), err
+    assert any(
+        f"bad.xlf: {original}#{unit_id}: the Welsh {expected}" in line
+        or line.startswith(f"datatool-bot: {tmp_path / 'bad.xlf'}: {expected}")
+        for line in err
+    ), err
     assert err[-1].startswith(f"datatool-bot: {tmp_path / 'bad.xlf'}: nothing was imported: ")
     assert snapshot(workspace) == before  # not even the good change
 
@@ -383,7 +460,8 @@ def test_when_the_english_changes_its_welsh_needs_review_again(workspace: Path, 
 
 
 def test_a_file_exported_before_the_english_changed_is_refused_or_its_stale_texts_skipped(
-        workspace: Path, tmp_path: Path, capsys):
+    workspace: Path, tmp_path: Path, capsys
+):
     tree = export(tmp_path / "cy.xlf")
     set_target(tree, "flows/messages.yaml", "your_answer", "Eich ateb chi: {answer}")
     set_target(tree, "flows/messages.yaml", "skipped", "(wedi'i hepgor o hyd)")
@@ -429,18 +507,22 @@ def test_reviewed_welsh_can_be_required_before_fieldwork_opens(workspace: Path, 
 
 
 def test_run_refuses_to_start_without_reviewed_welsh_when_it_is_required(workspace: Path, tmp_path: Path):
-    env = {"PATH": "/usr/bin:/bin", "DATATOOL_TELEGRAM_TOKEN": "123456:" + "A" * 35,
-           "DATATOOL_TELEGRAM_BASE_URL": "http://127.0.0.1:9/bot", "DATATOOL_DB_PATH": str(tmp_path / "run.db"),
-           "DATATOOL_REQUIRE_REVIEWED_WELSH": "1"}
-    done = subprocess.run([sys.executable, "-m", "bot.cli", "run"], env=env, cwd=tmp_path, capture_output=True,
-                          text=True, timeout=60)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DATATOOL_TELEGRAM_TOKEN": "123456:" + "A" * 35,
+        "DATATOOL_TELEGRAM_BASE_URL": "http://127.0.0.1:9/bot",
+        "DATATOOL_DB_PATH": str(tmp_path / "run.db"),
+        "DATATOOL_REQUIRE_REVIEWED_WELSH": "1",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 2
     assert len(done.stderr.splitlines()) == 1 and "fieldwork cannot open until they are" in done.stderr
     assert not (tmp_path / "run.db").exists()  # refused before the database or Telegram
 
 
-def test_once_every_respondent_text_is_reviewed_fieldwork_opens_without_a_word(workspace: Path, tmp_path: Path,
-                                                                                capsys):
+def test_once_every_respondent_text_is_reviewed_fieldwork_opens_without_a_word(workspace: Path, tmp_path: Path, capsys):
     (workspace / "config" / "glossary_cy.yaml").unlink()
     tree = export(tmp_path / "cy.xlf")
     for target in tree.iter(f"{XLIFF}target"):

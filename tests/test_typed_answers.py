@@ -15,9 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.services import load_questionnaires
+from config.questionnaires import load_questionnaire
 from flows import engine
 from flows.engine import Error, State, Write
-from config.questionnaires import load_questionnaire
 from flows.model import DONT_KNOW, Questionnaire, QuestionnaireError
 from flows.questions.base import ButtonKind, Refusal
 from flows.questions.typed import normalise
@@ -44,8 +44,9 @@ def parse(qn: Questionnaire, question_id: str, text: str, language: str = "en") 
 
 
 def button_questions(qn: Questionnaire, type_name: str | None = None) -> list[str]:
-    return [q.id for q in qn.questions
-            if isinstance(qn.kind(q), ButtonKind) and (type_name is None or q.type == type_name)]
+    return [
+        q.id for q in qn.questions if isinstance(qn.kind(q), ButtonKind) and (type_name is None or q.type == type_name)
+    ]
 
 
 # ---- normalisation ------------------------------------------------------------------------------------------------
@@ -77,24 +78,91 @@ def test_normalise(typed: str, key: str) -> None:
 
 
 LEVEL_EXAMPLES = {
-    "2": "l2", "level 2": "l2", "Lefel 2": "l2", "dau": "l2", "Dau": "l2", "DAU": "l2", "dwy": "l2", "two": "l2",
-    "LEFEL 2": "l2", "Lefel  2": "l2", "lefel dau": "l2", "Level 2.": "l2", "(2)": "l2", "level2": "l2",
-    "1": "l1", "Level 1": "l1", "un": "l1", "one": "l1", "lefel un": "l1",
-    "3": "l3", "Level 3": "l3", "tri": "l3", "tair": "l3", "Lefel 3": "l3",
-    "don't know": "dk", "Don’t know": "dk", "dont know": "dk", "DK": "dk", "ddim yn gwybod": "dk",
-    "Dim yn gwybod": "dk", "Ddim yn gwybod.": "dk",
+    "2": "l2",
+    "level 2": "l2",
+    "Lefel 2": "l2",
+    "dau": "l2",
+    "Dau": "l2",
+    "DAU": "l2",
+    "dwy": "l2",
+    "two": "l2",
+    "LEFEL 2": "l2",
+    "Lefel  2": "l2",
+    "lefel dau": "l2",
+    "Level 2.": "l2",
+    "(2)": "l2",
+    "level2": "l2",
+    "1": "l1",
+    "Level 1": "l1",
+    "un": "l1",
+    "one": "l1",
+    "lefel un": "l1",
+    "3": "l3",
+    "Level 3": "l3",
+    "tri": "l3",
+    "tair": "l3",
+    "Lefel 3": "l3",
+    "don't know": "dk",
+    "Don’t know": "dk",
+    "dont know": "dk",
+    "DK": "dk",
+    "ddim yn gwybod": "dk",
+    "Dim yn gwybod": "dk",
+    "Ddim yn gwybod.": "dk",
 }
 SCALE_EXAMPLES = {
-    "strongly agree": "sa", "Strongly Agree": "sa", "cytuno'n gryf": "sa", "cytuno’n gryf": "sa", "Cytuno’n gryf": "sa",
-    "agree": "a", "Cytuno": "a", "neither": "n", "Neither agree nor disagree": "n",
-    "ddim yn cytuno nac yn anghytuno": "n", "Dim yn cytuno nac yn anghytuno": "n", "niwtral": "n",
-    "disagree": "d", "anghytuno": "d", "Strongly disagree": "sd", "anghytuno’n gryf": "sd",
-    "don't know": "dk", "ddim yn gwybod": "dk",
+    "strongly agree": "sa",
+    "Strongly Agree": "sa",
+    "cytuno'n gryf": "sa",
+    "cytuno’n gryf": "sa",
+    "Cytuno’n gryf": "sa",
+    "agree": "a",
+    "Cytuno": "a",
+    "neither": "n",
+    "Neither agree nor disagree": "n",
+    "ddim yn cytuno nac yn anghytuno": "n",
+    "Dim yn cytuno nac yn anghytuno": "n",
+    "niwtral": "n",
+    "disagree": "d",
+    "anghytuno": "d",
+    "Strongly disagree": "sd",
+    "anghytuno’n gryf": "sd",
+    "don't know": "dk",
+    "ddim yn gwybod": "dk",
 }
-LEVEL_REFUSED = ["4", "0", "level 4", "lefel 4", "pedwar", "maybe", "Level 2 please", "Level 3 I think", "1 or 2",
-                 "12", "l2", "strongly agree", "", "   ", "?", "level", "\ud800"]
-SCALE_REFUSED = ["1", "2", "5", "agree strongly?", "maybe", "strongly", "ddim yn cytuno", "level 2", "dau",
-                 "sa", "", "\ud800"]
+LEVEL_REFUSED = [
+    "4",
+    "0",
+    "level 4",
+    "lefel 4",
+    "pedwar",
+    "maybe",
+    "Level 2 please",
+    "Level 3 I think",
+    "1 or 2",
+    "12",
+    "l2",
+    "strongly agree",
+    "",
+    "   ",
+    "?",
+    "level",
+    "\ud800",
+]
+SCALE_REFUSED = [
+    "1",
+    "2",
+    "5",
+    "agree strongly?",
+    "maybe",
+    "strongly",
+    "ddim yn cytuno",
+    "level 2",
+    "dau",
+    "sa",
+    "",
+    "\ud800",
+]
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -115,8 +115,9 @@ async def delivered(emu: BotApiEmulator, count: int, what: str = "deliveries") -
     await emu.wait_for(lambda: len(emu.webhook_deliveries) >= count, 5, description=what)
 
 
-async def test_updates_are_posted_in_order_with_the_secret_header(emulator: BotApiEmulator, receiver: Receiver,
-                                                                  bot: Bot):
+async def test_updates_are_posted_in_order_with_the_secret_header(
+    emulator: BotApiEmulator, receiver: Receiver, bot: Bot
+):
     assert await bot.set_webhook(receiver.url, secret_token=SECRET)
     user = emulator.add_user(501)
     for text in ("one", "two", "three"):
@@ -141,7 +142,8 @@ async def test_without_a_secret_no_header_is_sent(emulator: BotApiEmulator, rece
 
 
 async def test_a_failed_delivery_is_reported_and_retried_until_the_webhook_answers(
-        emulator: BotApiEmulator, receiver: Receiver, bot: Bot):
+    emulator: BotApiEmulator, receiver: Receiver, bot: Bot
+):
     receiver.status = 500
     await bot.set_webhook(receiver.url, secret_token=SECRET)
     await emulator.send_message(emulator.add_user(503), "again and again")
@@ -158,7 +160,8 @@ async def test_a_failed_delivery_is_reported_and_retried_until_the_webhook_answe
 
 
 async def test_different_chats_are_posted_at_once_up_to_max_connections_one_chats_in_order(
-        emulator: BotApiEmulator, receiver: Receiver, bot: Bot):
+    emulator: BotApiEmulator, receiver: Receiver, bot: Bot
+):
     receiver.gate = asyncio.Event()  # every POST is held until the test lets go
     assert await bot.set_webhook(receiver.url, secret_token=SECRET, max_connections=3)
     assert (await bot.get_webhook_info()).max_connections == 3
@@ -176,8 +179,9 @@ async def test_different_chats_are_posted_at_once_up_to_max_connections_one_chat
     assert receiver.events.index(("end", first)) < receiver.events.index(("start", second))
 
 
-async def test_a_chat_whose_update_fails_waits_but_the_others_go_on(emulator: BotApiEmulator, receiver: Receiver,
-                                                                   bot: Bot):
+async def test_a_chat_whose_update_fails_waits_but_the_others_go_on(
+    emulator: BotApiEmulator, receiver: Receiver, bot: Bot
+):
     stuck, other = emulator.add_user(520), emulator.add_user(521)
     refuse = {"on": True}
 
@@ -192,8 +196,11 @@ async def test_a_chat_whose_update_fails_waits_but_the_others_go_on(emulator: Bo
     await emulator.send_message(stuck, "one")
     await emulator.send_message(stuck, "two")
     await emulator.send_message(other, "meanwhile")
-    await emulator.wait_for(lambda: 3 in receiver.update_ids and receiver.update_ids.count(1) >= 2, 5,
-                            description="the other chat delivered while the first is refused again")
+    await emulator.wait_for(
+        lambda: 3 in receiver.update_ids and receiver.update_ids.count(1) >= 2,
+        5,
+        description="the other chat delivered while the first is refused again",
+    )
     assert 2 not in receiver.update_ids  # the stuck chat's next update waits for its first
     assert emulator.pending_updates == 2
     info = await bot.get_webhook_info()
@@ -201,12 +208,14 @@ async def test_a_chat_whose_update_fails_waits_but_the_others_go_on(emulator: Bo
     assert {d.status for d in emulator.webhook_deliveries if d.update_id == 1} == {503}
     refuse["on"] = False
     await emulator.wait_for(lambda: emulator.pending_updates == 0, 5, description="the stuck chat to catch up")
-    assert [body["message"]["text"] for _, body in receiver.posts if body["message"]["chat"]["id"] == stuck.id][-2:] \
-        == ["one", "two"]
+    assert [body["message"]["text"] for _, body in receiver.posts if body["message"]["chat"]["id"] == stuck.id][
+        -2:
+    ] == ["one", "two"]
 
 
-async def test_a_refused_update_is_tried_again_no_sooner_than_retry_after(emulator: BotApiEmulator,
-                                                                         receiver: Receiver, bot: Bot):
+async def test_a_refused_update_is_tried_again_no_sooner_than_retry_after(
+    emulator: BotApiEmulator, receiver: Receiver, bot: Bot
+):
     loop = asyncio.get_running_loop()
     seen: list[float] = []
 
@@ -232,8 +241,9 @@ async def test_a_webhook_nobody_listens_on_is_reported_as_connection_refused(emu
     assert (info.pending_update_count, info.last_error_message) == (1, "Connection refused")
 
 
-async def test_delete_webhook_stops_delivery_and_getupdates_works_again(emulator: BotApiEmulator,
-                                                                         receiver: Receiver, bot: Bot):
+async def test_delete_webhook_stops_delivery_and_getupdates_works_again(
+    emulator: BotApiEmulator, receiver: Receiver, bot: Bot
+):
     await bot.set_webhook(receiver.url, secret_token=SECRET)
     user = emulator.add_user(505)
     await emulator.send_message(user, "by webhook")
@@ -284,8 +294,9 @@ async def until_listening(emu: BotApiEmulator, port: int, process: asyncio.subpr
     it has started wait for it.)"""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + START
-    await emu.wait_for(lambda: bool(emu.webhook_url) or process.returncode is not None, START,
-                       description="the bot to set its webhook")
+    await emu.wait_for(
+        lambda: bool(emu.webhook_url) or process.returncode is not None, START, description="the bot to set its webhook"
+    )
     while True:
         assert process.returncode is None, log.read_text(errors="replace")
         try:
@@ -309,9 +320,19 @@ async def webhook_bot(world: World, tmp_path: Path) -> AsyncIterator[str]:
     log = tmp_path / "webhook.log"
     with open(log, "wb") as stderr:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "run", "--webhook-url", url, "--listen", f"127.0.0.1:{port}",
-            env=bot_env(world, tmp_path, DATATOOL_WEBHOOK_SECRET=SECRET), cwd=tmp_path,
-            stdout=subprocess.DEVNULL, stderr=stderr)
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "run",
+            "--webhook-url",
+            url,
+            "--listen",
+            f"127.0.0.1:{port}",
+            env=bot_env(world, tmp_path, DATATOOL_WEBHOOK_SECRET=SECRET),
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
         try:
             await until_listening(world.emu, port, process, log)
             yield url
@@ -345,15 +366,24 @@ def forged_start(user: dict[str, Any], token: str) -> dict[str, Any]:
     """The update Telegram would send for ``/start TOKEN`` from this user."""
     text = f"/start {token}"
     chat = {"id": user["id"], "type": "private", "first_name": user["first_name"]}
-    return {"update_id": 900_001, "message": {"message_id": 1, "date": 1_800_000_000, "chat": chat, "from": user,
-                                              "text": text, "entities": [{"type": "bot_command", "offset": 0,
-                                                                          "length": len("/start")}]}}
+    return {
+        "update_id": 900_001,
+        "message": {
+            "message_id": 1,
+            "date": 1_800_000_000,
+            "chat": chat,
+            "from": user,
+            "text": text,
+            "entities": [{"type": "bot_command", "offset": 0, "length": len("/start")}],
+        },
+    }
 
 
 async def bound_to(db_path: Path, token: str) -> int | None:
     async with aiosqlite.connect(db_path) as conn:
-        async with conn.execute("SELECT telegram_user_id FROM invitations WHERE token_hash = ?",
-                                (hash_token(token),)) as cur:
+        async with conn.execute(
+            "SELECT telegram_user_id FROM invitations WHERE token_hash = ?", (hash_token(token),)
+        ) as cur:
             row = await cur.fetchone()
     assert row is not None
     return row[0]
@@ -367,8 +397,9 @@ async def test_a_post_without_the_secret_is_refused_and_never_handled(world: Wor
         for headers in ({}, {SECRET_HEADER: "not-the-secret"}, {SECRET_HEADER: SECRET[:-1]}):
             async with session.post(url, json=forged, headers=headers) as response:
                 assert response.status == 403, headers
-        async with session.post(url.replace("/telegram", "/other"), json=forged,
-                                headers={SECRET_HEADER: SECRET}) as response:
+        async with session.post(
+            url.replace("/telegram", "/other"), json=forged, headers={SECRET_HEADER: SECRET}
+        ) as response:
             assert response.status == 404  # the webhook is the URL's path, and only that
         assert not world.emu.calls_about(driver.chat_id)
         assert await bound_to(world.settings.db_path, token) is None
@@ -378,7 +409,6 @@ async def test_a_post_without_the_secret_is_refused_and_never_handled(world: Wor
         assert [m.text for m in driver.messages][-1].startswith("Which language")
         assert len(driver.messages) == 1, driver.transcript()
     assert await bound_to(world.settings.db_path, token) == driver.chat_id
-
 
 
 def padded(update: dict[str, Any], size: int) -> bytes:
@@ -406,28 +436,38 @@ async def test_a_body_over_one_mebibyte_is_refused_before_it_is_read(world: Worl
     async with webhook_bot(world, tmp_path) as url, aiohttp.ClientSession() as session:
         port, path = int(url.split(":")[2].split("/")[0]), "/datatool/telegram"
         # Refused by its Content-Length, before any of it is sent.
-        head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                f"{SECRET_HEADER}: {SECRET}\r\nContent-Length: {limit + 1}\r\n\r\n").encode()
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"{SECRET_HEADER}: {SECRET}\r\nContent-Length: {limit + 1}\r\n\r\n"
+        ).encode()
         assert (await status_of(port, head)).startswith(b"HTTP/1.1 413")
 
         async def chunks():  # sent in chunks, with no length given: refused once past the limit
             body = padded(forged_start(driver.user.to_dict(), token), 2 * limit)
             for start in range(0, len(body), 64 * 1024):
-                yield body[start:start + 64 * 1024]
+                yield body[start : start + 64 * 1024]
 
-        async with session.post(url, data=chunks(), headers={SECRET_HEADER: SECRET,
-                                                             "Content-Type": "application/json"}) as response:
+        async with session.post(
+            url, data=chunks(), headers={SECRET_HEADER: SECRET, "Content-Type": "application/json"}
+        ) as response:
             assert response.status == 413
-        async with session.post(url, data=padded(forged_start(driver.user.to_dict(), token), limit + 1),
-                                headers={SECRET_HEADER: SECRET, "Content-Type": "application/json"}) as response:
+        async with session.post(
+            url,
+            data=padded(forged_start(driver.user.to_dict(), token), limit + 1),
+            headers={SECRET_HEADER: SECRET, "Content-Type": "application/json"},
+        ) as response:
             assert response.status == 413
         assert not world.emu.calls_about(driver.chat_id)  # none of them was handled
         assert await bound_to(world.settings.db_path, token) is None
         # One of exactly the limit is taken (Telegram's updates are a few kilobytes).
-        async with session.post(url, data=padded(forged_start(driver.user.to_dict(), token), limit),
-                                headers={SECRET_HEADER: SECRET, "Content-Type": "application/json"}) as response:
+        async with session.post(
+            url,
+            data=padded(forged_start(driver.user.to_dict(), token), limit),
+            headers={SECRET_HEADER: SECRET, "Content-Type": "application/json"},
+        ) as response:
             assert response.status == 200
         assert await bound_to(world.settings.db_path, token) == driver.chat_id
+
 
 # ---- refusing to start ---------------------------------------------------------------------------------------------
 
@@ -435,8 +475,15 @@ async def test_a_body_over_one_mebibyte_is_refused_before_it_is_read(world: Worl
 async def run_briefly(world: World, tmp_path: Path, *args: str, **env: str) -> tuple[int, str]:
     """``datatool-bot ARGS`` that is expected to stop by itself: (exit code, standard error)."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", *args, env=bot_env(world, tmp_path, **env), cwd=tmp_path,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "bot.cli",
+        *args,
+        env=bot_env(world, tmp_path, **env),
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     _, stderr = await asyncio.wait_for(process.communicate(), START)
     assert process.returncode is not None
     return process.returncode, stderr.decode()
@@ -452,8 +499,9 @@ async def test_webhook_mode_without_the_secret_does_not_start(world: World, tmp_
 
 async def test_a_secret_telegram_would_refuse_stops_start_up(world: World, tmp_path: Path):
     secret = "has spaces:and-a-colon"
-    code, err = await run_briefly(world, tmp_path, "run", "--webhook-url", "http://127.0.0.1:9/datatool/telegram",
-                                  DATATOOL_WEBHOOK_SECRET=secret)
+    code, err = await run_briefly(
+        world, tmp_path, "run", "--webhook-url", "http://127.0.0.1:9/datatool/telegram", DATATOOL_WEBHOOK_SECRET=secret
+    )
     assert code == 2
     assert len(err.splitlines()) == 1 and secret not in err, err
     assert err.startswith("datatool-bot: DATATOOL_WEBHOOK_SECRET is not a valid secret token: "), err
@@ -483,21 +531,39 @@ async def test_a_listen_address_in_use_stops_start_up_before_the_webhook_is_set(
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        code, err = await run_briefly(world, tmp_path, "run", "--webhook-url", "http://127.0.0.1:9/datatool/telegram",
-                                      "--listen", f"127.0.0.1:{port}", DATATOOL_WEBHOOK_SECRET=SECRET)
+        code, err = await run_briefly(
+            world,
+            tmp_path,
+            "run",
+            "--webhook-url",
+            "http://127.0.0.1:9/datatool/telegram",
+            "--listen",
+            f"127.0.0.1:{port}",
+            DATATOOL_WEBHOOK_SECRET=SECRET,
+        )
     assert code == 1
     assert err.splitlines() == [f"datatool-bot: cannot listen on 127.0.0.1:{port}: the port is in use: check --listen"]
     assert not world.emu.calls_to("setWebhook")
 
 
 async def test_a_webhook_url_telegram_refuses_stops_start_up_with_one_line(world: World, tmp_path: Path):
-    world.emu.fail_next("setWebhook", 400, "Bad Request: bad webhook: Failed to resolve host: Name or service not known")
-    code, err = await run_briefly(world, tmp_path, "run", "--webhook-url", "https://nowhere.invalid/datatool/telegram",
-                                  DATATOOL_WEBHOOK_SECRET=SECRET)
+    world.emu.fail_next(
+        "setWebhook", 400, "Bad Request: bad webhook: Failed to resolve host: Name or service not known"
+    )
+    code, err = await run_briefly(
+        world,
+        tmp_path,
+        "run",
+        "--webhook-url",
+        "https://nowhere.invalid/datatool/telegram",
+        DATATOOL_WEBHOOK_SECRET=SECRET,
+    )
     assert code == 1
     # (worded as python-telegram-bot words Telegram's description: "Bad Request: " off, the rest capitalize()d)
-    assert err.splitlines() == ["datatool-bot: Telegram refused the webhook URL (Bad webhook: failed to resolve host: "
-                                "name or service not known): check --webhook-url"], err
+    assert err.splitlines() == [
+        "datatool-bot: Telegram refused the webhook URL (Bad webhook: failed to resolve host: "
+        "name or service not known): check --webhook-url"
+    ], err
     assert SECRET not in err and world.emu.token not in err
 
 
@@ -529,38 +595,68 @@ def test_the_webhook_server_serves_the_urls_own_path():
 
 @pytest.mark.parametrize(("status", "reason"), [(500, "Internal Server Error"), (502, "Bad Gateway")])
 async def test_setwebhook_refused_with_a_server_error_stops_start_up_with_one_line_naming_it(
-        world: World, tmp_path: Path, status: int, reason: str):
+    world: World, tmp_path: Path, status: int, reason: str
+):
     world.emu.fail_next("setWebhook", status)
-    expected = (f"datatool-bot: Telegram answered setWebhook with a server error ({reason}): the Bot API is having "
-                "trouble; start the bot again in a few minutes")
-    code, err = await run_briefly(world, tmp_path, "run", "--webhook-url", "http://127.0.0.1:9/datatool/telegram",
-                                  "--listen", f"127.0.0.1:{free_port()}", DATATOOL_WEBHOOK_SECRET=SECRET)
+    expected = (
+        f"datatool-bot: Telegram answered setWebhook with a server error ({reason}): the Bot API is having "
+        "trouble; start the bot again in a few minutes"
+    )
+    code, err = await run_briefly(
+        world,
+        tmp_path,
+        "run",
+        "--webhook-url",
+        "http://127.0.0.1:9/datatool/telegram",
+        "--listen",
+        f"127.0.0.1:{free_port()}",
+        DATATOOL_WEBHOOK_SECRET=SECRET,
+    )
     assert code == 1
     assert err.splitlines() == [expected], err  # no traceback, and a server error is no "cannot be reached"
     assert len(world.emu.calls_to("setWebhook")) == 1
     assert not world.emu.calls_to("setMyCommands")  # refused before the bot started
 
 
-
 async def test_no_answer_to_setwebhook_is_telegram_not_reached_in_one_line(world: World, tmp_path: Path):
     world.emu.delay_next("setWebhook", 30)  # carried out, but answered long after the bot's 1 s timeout
-    code, err = await run_briefly(world, tmp_path, "run", "--webhook-url", "http://127.0.0.1:9/datatool/telegram",
-                                  "--listen", f"127.0.0.1:{free_port()}", DATATOOL_WEBHOOK_SECRET=SECRET,
-                                  DATATOOL_TELEGRAM_TIMEOUT="1")
+    code, err = await run_briefly(
+        world,
+        tmp_path,
+        "run",
+        "--webhook-url",
+        "http://127.0.0.1:9/datatool/telegram",
+        "--listen",
+        f"127.0.0.1:{free_port()}",
+        DATATOOL_WEBHOOK_SECRET=SECRET,
+        DATATOOL_TELEGRAM_TIMEOUT="1",
+    )
     assert code == 1
     assert len(err.splitlines()) == 1 and err.startswith("Telegram cannot be reached at 127.0.0.1:"), err
 
+
 async def test_setwebhook_refused_with_flood_control_is_waited_out_and_if_it_lasts_stops_with_one_line(
-        world: World, tmp_path: Path):
+    world: World, tmp_path: Path
+):
     # As every request: Telegram's wait is waited out, DATATOOL_RATE_LIMIT_RETRIES times (here 1), each wait logged.
     world.emu.fail_next("setWebhook", 429, retry_after=1, times=2)
-    code, err = await run_briefly(world, tmp_path, "run", "--webhook-url", "http://127.0.0.1:9/datatool/telegram",
-                                  "--listen", f"127.0.0.1:{free_port()}", DATATOOL_WEBHOOK_SECRET=SECRET,
-                                  DATATOOL_RATE_LIMIT_RETRIES="1")
+    code, err = await run_briefly(
+        world,
+        tmp_path,
+        "run",
+        "--webhook-url",
+        "http://127.0.0.1:9/datatool/telegram",
+        "--listen",
+        f"127.0.0.1:{free_port()}",
+        DATATOOL_WEBHOOK_SECRET=SECRET,
+        DATATOOL_RATE_LIMIT_RETRIES="1",
+    )
     assert code == 1 and "Traceback" not in err, err
     *logged, last = err.splitlines()
-    assert last == ("datatool-bot: Telegram refused setWebhook with flood control (429), also after waiting as it "
-                    "asked: start the bot again in 1 s or later")
+    assert last == (
+        "datatool-bot: Telegram refused setWebhook with flood control (429), also after waiting as it "
+        "asked: start the bot again in 1 s or later"
+    )
     assert len(logged) == 1 and "WARNING bot.pacing: flood control on setWebhook: waiting 1.0 s" in logged[0], err
     assert len(world.emu.calls_to("setWebhook")) == 2 and not world.emu.calls_to("setMyCommands")
 

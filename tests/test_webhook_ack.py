@@ -72,8 +72,14 @@ class Gate:
 
 
 @contextlib.asynccontextmanager
-async def webhook_in_process(world: World, *, gate: Gate | None = None, concurrent: int = 8,
-                             connections: int | None = None, slot_wait: float = SLOT_WAIT) -> AsyncIterator[str]:
+async def webhook_in_process(
+    world: World,
+    *,
+    gate: Gate | None = None,
+    concurrent: int = 8,
+    connections: int | None = None,
+    slot_wait: float = SLOT_WAIT,
+) -> AsyncIterator[str]:
     """The bot in webhook mode in this event loop (``bot.webhook.serve``, as ``run --webhook-url`` runs it), its
     scheduled jobs left out (they would run on the wall clock); yields its URL once the webhook is registered."""
     settings = make_settings(world.emu, world.settings.db_path, webhook_secret=SECRET, concurrent_updates=concurrent)
@@ -92,10 +98,12 @@ async def webhook_in_process(world: World, *, gate: Gate | None = None, concurre
     port = free_port()
     url = f"http://127.0.0.1:{port}/datatool/telegram"
     stop = asyncio.Event()
-    running = asyncio.create_task(serve(app, settings, url, ("127.0.0.1", port), stop, max_connections=connections,
-                                        slot_wait=slot_wait))
-    registered = asyncio.create_task(world.emu.wait_for(lambda: world.emu.webhook_url == url, START,
-                                                        description="the webhook to be set"))
+    running = asyncio.create_task(
+        serve(app, settings, url, ("127.0.0.1", port), stop, max_connections=connections, slot_wait=slot_wait)
+    )
+    registered = asyncio.create_task(
+        world.emu.wait_for(lambda: world.emu.webhook_url == url, START, description="the webhook to be set")
+    )
     await asyncio.wait((registered, running), return_when=asyncio.FIRST_COMPLETED)
     if running.done():  # it stopped before it got there: say why
         registered.cancel()
@@ -109,8 +117,10 @@ async def webhook_in_process(world: World, *, gate: Gate | None = None, concurre
 
 
 async def post(url: str, update: dict[str, Any], secret: str = SECRET) -> tuple[int, dict[str, str]]:
-    async with aiohttp.ClientSession() as session, \
-            session.post(url, json=update, headers={SECRET_HEADER: secret}) as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(url, json=update, headers={SECRET_HEADER: secret}) as response,
+    ):
         return response.status, dict(response.headers)
 
 
@@ -134,8 +144,11 @@ async def test_an_update_is_acknowledged_only_once_the_bot_has_replied(world: Wo
         await world.emu.wait_for(lambda: world.emu.pending_updates == 0, START, description="the acknowledgement")
     acknowledged = world.emu.webhook_deliveries[-1]
     assert acknowledged.status == 200
-    replies = [n for n, call in enumerate(world.emu.calls) if n >= mark
-               and call.method in ("editMessageText", "answerCallbackQuery")]
+    replies = [
+        n
+        for n, call in enumerate(world.emu.calls)
+        if n >= mark and call.method in ("editMessageText", "answerCallbackQuery")
+    ]
     assert len(replies) == 2 and max(replies) < acknowledged.calls  # the edit and the answer, then the 200
     assert "Question 2 of" in driver.last.text
 
@@ -153,8 +166,11 @@ async def test_with_no_slot_free_an_update_gets_503_and_is_handled_once_when_it_
         await asyncio.wait_for(gate.holding.wait(), START)  # the only slot is taken
         mark = len(world.emu.calls)
         query = await world.emu.press_button(second.user, two.message_id, level_2(two))
-        await world.emu.wait_for(lambda: any(d.status == 503 for d in world.emu.webhook_deliveries), START,
-                                 description="the second press refused for want of a slot")
+        await world.emu.wait_for(
+            lambda: any(d.status == 503 for d in world.emu.webhook_deliveries),
+            START,
+            description="the second press refused for want of a slot",
+        )
         refused = next(d for d in world.emu.webhook_deliveries if d.status == 503)
         assert world.emu.pending_updates == 2  # both still Telegram's
         assert not world.emu.calls_about(second.chat_id, since=mark)  # the refused one was never started
@@ -164,8 +180,9 @@ async def test_with_no_slot_free_an_update_gets_503_and_is_handled_once_when_it_
         gate.opened.set()
         await world.emu.wait_for(lambda: world.emu.pending_updates == 0, START, description="both handled")
     assert [d.status for d in world.emu.webhook_deliveries if d.update_id == refused.update_id][-1] == 200
-    assert sum(call.params.get("callback_query_id") == query
-               for call in world.emu.calls_to("answerCallbackQuery")) == 1  # handled once, when it came again
+    assert (
+        sum(call.params.get("callback_query_id") == query for call in world.emu.calls_to("answerCallbackQuery")) == 1
+    )  # handled once, when it came again
     assert "Question 2 of" in first.last.text and "Question 2 of" in second.last.text
 
 
@@ -210,8 +227,10 @@ async def test_the_secret_is_compared_in_constant_time(world: World, monkeypatch
         # a header Telegram's rule forbids (not ASCII) is refused the same way, not a failure of the comparison
         host, port = "127.0.0.1", int(url.split(":")[2].split("/")[0])
         reader, writer = await asyncio.open_connection(host, port)
-        writer.write(b"POST /datatool/telegram HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                     b"Content-Length: 2\r\n" + SECRET_HEADER.encode() + b": \xc3\xa9t\xc3\xa9\r\n\r\n{}")
+        writer.write(
+            b"POST /datatool/telegram HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 2\r\n" + SECRET_HEADER.encode() + b": \xc3\xa9t\xc3\xa9\r\n\r\n{}"
+        )
         await writer.drain()
         assert (await reader.readline()).startswith(b"HTTP/1.1 403")
         writer.close()
@@ -224,17 +243,28 @@ async def test_the_secret_is_compared_in_constant_time(world: World, monkeypatch
 
 
 @contextlib.asynccontextmanager
-async def webhook_process(world: World, tmp_path: Path, name: str, **extra: str) -> AsyncIterator[
-        asyncio.subprocess.Process]:
+async def webhook_process(
+    world: World, tmp_path: Path, name: str, **extra: str
+) -> AsyncIterator[asyncio.subprocess.Process]:
     """``datatool-bot run --webhook-url`` in another process, its webhook set and its port listening."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/datatool/telegram"
     log = tmp_path / f"{name}.log"
     with open(log, "wb") as stderr:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "run", "--webhook-url", url, "--listen", f"127.0.0.1:{port}",
-            env=bot_env(world, tmp_path, DATATOOL_WEBHOOK_SECRET=SECRET, **extra), cwd=tmp_path,
-            stdout=subprocess.DEVNULL, stderr=stderr)
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "run",
+            "--webhook-url",
+            url,
+            "--listen",
+            f"127.0.0.1:{port}",
+            env=bot_env(world, tmp_path, DATATOOL_WEBHOOK_SECRET=SECRET, **extra),
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
         try:
             await until_listening(world.emu, port, process, log)
             yield process
@@ -247,15 +277,22 @@ async def webhook_process(world: World, tmp_path: Path, name: str, **extra: str)
 
 
 async def test_a_sigkill_in_the_middle_of_a_burst_loses_no_press_telegram_was_told_was_received(
-        world: World, tmp_path: Path):
+    world: World, tmp_path: Path
+):
     campaign_id, tokens = await add_campaign(world, "Conwy County Borough Council", officers=12, members=12)
     people = [person(world, 7200 + n) for n in range(24)]
     async with world.bot():
-        await asyncio.gather(*(onboard(driver, token, timeout=30)
-                               for driver, token in zip(people, tokens["officer"] + tokens["member"], strict=True)))
+        await asyncio.gather(
+            *(
+                onboard(driver, token, timeout=30)
+                for driver, token in zip(people, tokens["officer"] + tokens["member"], strict=True)
+            )
+        )
     await reopen_for_real_clock(world.settings.db_path, campaign_id)
     pressed = {driver.user.id: level_2(driver.last) for driver in people}
-    token_of = {driver.user.id: token for driver, token in zip(people, tokens["officer"] + tokens["member"], strict=True)}
+    token_of = {
+        driver.user.id: token for driver, token in zip(people, tokens["officer"] + tokens["member"], strict=True)
+    }
     emu = world.emu
     emu.delay_next("editMessageText", HOLD, times=8)  # the first eight presses are edited, their answers held
     async with webhook_process(world, tmp_path, "first", DATATOOL_TELEGRAM_TIMEOUT="60") as process:
@@ -264,17 +301,22 @@ async def test_a_sigkill_in_the_middle_of_a_burst_loses_no_press_telegram_was_to
             await emu.press_button(driver.user, driver.last.message_id, pressed[driver.user.id])
         # Eight presses are being handled (their answers written, their edits held), and every other press has been
         # POSTed to the bot: none is waiting at the emulator without the bot having it.
-        await emu.wait_for(lambda: len(emu.calls_to("editMessageText")) - edits >= 8
-                           and emu.pending_updates == emu.webhook_in_flight, START,
-                           description="eight presses being handled and the rest with the bot")
+        await emu.wait_for(
+            lambda: len(emu.calls_to("editMessageText")) - edits >= 8 and emu.pending_updates == emu.webhook_in_flight,
+            START,
+            description="eight presses being handled and the rest with the bot",
+        )
         process.send_signal(signal.SIGKILL)
         await process.wait()
     unanswered = emu.pending_updates  # what Telegram still has: everything the bot never answered 200
     recorded = [driver for driver in people if await stored_answers(world.settings.db_path, token_of[driver.user.id])]
     assert len(recorded) == 8  # killed in the middle: eight presses recorded, sixteen not yet
     async with webhook_process(world, tmp_path, "second"):
-        await emu.wait_for(lambda: emu.pending_updates == 0 and emu.webhook_in_flight == 0, 60,
-                           description="every press delivered again to be acknowledged")
+        await emu.wait_for(
+            lambda: emu.pending_updates == 0 and emu.webhook_in_flight == 0,
+            60,
+            description="every press delivered again to be acknowledged",
+        )
     for driver in people:  # acknowledged means handled: every press is recorded, once, and nothing else
         question, option = callbacks.decode(pressed[driver.user.id]).args
         answers = await stored_answers(world.settings.db_path, token_of[driver.user.id])

@@ -17,13 +17,15 @@ COMMENT = "Quokka dashboards are the answer"
 
 @pytest.fixture
 async def closing(emulator, tmp_path: Path, clock, questionnaires) -> World:
-    settings = make_settings(emulator, tmp_path / "w.db", auditor_ids=frozenset({AUDITOR}),
-                             reports_dir=tmp_path / "reports")
+    settings = make_settings(
+        emulator, tmp_path / "w.db", auditor_ids=frozenset({AUDITOR}), reports_dir=tmp_path / "reports"
+    )
     world = World(emu=emulator, settings=settings, clock=clock, questionnaires=questionnaires)
     world.campaign_id, world.tokens = await add_campaign(world, "Flintshire County Council", officers=8, members=8)
     await seed_answers(settings.db_path, world.campaign_id, "officer", questionnaires["officer"], count=6)
-    await seed_answers(settings.db_path, world.campaign_id, "member", questionnaires["member"], count=6,
-                       first_user=9_100_000)
+    await seed_answers(
+        settings.db_path, world.campaign_id, "member", questionnaires["member"], count=6, first_user=9_100_000
+    )
     return world
 
 
@@ -32,8 +34,11 @@ async def submit_with_comment(world: World, user_id: int) -> object:
     token = world.tokens["officer"][7]  # the first six were used by seed_answers
     driver = person(world, user_id)
     await onboard(driver, token)
-    answers = {q.id: ("l2" if q.type == "choice" else "a" if q.type == "scale" else COMMENT)
-               for q in qn.questions if q.show_if is None}
+    answers = {
+        q.id: ("l2" if q.type == "choice" else "a" if q.type == "scale" else COMMENT)
+        for q in qn.questions
+        if q.show_if is None
+    }
     await prefill(world.settings.db_path, token, answers)
     await driver.command("review")
     await driver.tap("Submit")

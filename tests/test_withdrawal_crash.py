@@ -99,8 +99,12 @@ async def test_sigkill_between_the_withdrawal_and_the_rebuild_leaves_no_withdraw
         with bot_process(world, tmp_path, "first", DATATOOL_REPORTS_DIR=str(world.settings.reports_dir)) as process:
             confirm = next(m for m in reversed(driver.messages) if m.callback_data)
             await world.emu.press_button(driver.user, confirm.message_id, driver.data_of(confirm, "wd:yes"))
-            await until_db(world, "SELECT COUNT(*) FROM invitations WHERE withdrawn_at IS NOT NULL", [(1,)],
-                           "the withdrawal committed")
+            await until_db(
+                world,
+                "SELECT COUNT(*) FROM invitations WHERE withdrawn_at IS NOT NULL",
+                [(1,)],
+                "the withdrawal committed",
+            )
             assert await db_rows(world, "SELECT campaign_id FROM pending_rebuilds") == [(world.campaign_id,)]
             sigkill(process)
     finally:
@@ -111,14 +115,29 @@ async def test_sigkill_between_the_withdrawal_and_the_rebuild_leaves_no_withdraw
     assert COMMENT not in texts_of(folder)
     assert "answers-NOT-FOR-PUBLICATION.xlsx" in {p.name for p in folder.iterdir()}
     async with aiosqlite.connect(world.settings.db_path) as conn:
-        rows = await conn.execute_fetchall("SELECT COUNT(*) FROM answers a JOIN invitations i ON i.id = a.invitation_id"
-                                           " WHERE i.withdrawn_at IS NOT NULL")
+        rows = await conn.execute_fetchall(
+            "SELECT COUNT(*) FROM answers a JOIN invitations i ON i.id = a.invitation_id"
+            " WHERE i.withdrawn_at IS NOT NULL"
+        )
     assert list(rows) == [(0,)]
 
 
 def test_invitation_records_say_which_council_they_belong_to() -> None:
-    invitation = Invitation(1, 1, "member", "C1-M0001", "Flintshire County Council", opens_on=None,  # type: ignore[arg-type]
-                            closes_on=None, closed=False, telegram_user_id=None, chat_id=None,  # type: ignore[arg-type]
-                            language=None, cursor=None, revoked=False, submitted=False,
-                            authority_cy="Cyngor Sir y Fflint")
+    invitation = Invitation(
+        1,
+        1,
+        "member",
+        "C1-M0001",
+        "Flintshire County Council",
+        opens_on=None,  # type: ignore[arg-type]
+        closes_on=None,
+        closed=False,
+        telegram_user_id=None,
+        chat_id=None,  # type: ignore[arg-type]
+        language=None,
+        cursor=None,
+        revoked=False,
+        submitted=False,
+        authority_cy="Cyngor Sir y Fflint",
+    )
     assert invitation.council("cy") == "Cyngor Sir y Fflint" and invitation.council("en") == "Flintshire County Council"

@@ -13,8 +13,8 @@ python-docx as Word would read them.
 
 from __future__ import annotations
 
-import itertools
 import io
+import itertools
 import random
 import re
 from functools import cache
@@ -25,15 +25,15 @@ from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Mm
 
+from bot.compiler import write_report
 from config.publisher import load_publisher
+from flows.report_input import survey_data
 from reports import findings
 from reports.charts import report_charts
 from reports.comments import comment_blocks
 from reports.docx import CHARACTER_MM, column_widths, render_docx
-from reports.html_tree import read_page
-from bot.compiler import write_report
 from reports.html import render_report
-from flows.report_input import survey_data
+from reports.html_tree import read_page
 from reports.inputs import Response, SurveyData
 from reports.publisher import Publisher
 from reports.scoring import score
@@ -66,9 +66,15 @@ def council(*, demonstration: bool = False) -> SurveyData:
             welsh = i % 4 == 0
             answers["barriers"] = (WELSH_COMMENT if welsh else ENGLISH_COMMENT) + f" ({role} {i})"
             responses.append(Response(role, answers, "cy" if welsh else "en"))
-    return survey_data(authority="Flintshire County Council", authority_cy="Cyngor Sir y Fflint",
-                      invited={"officer": 40, "member": 30}, responses=responses, questionnaires=QN,
-                      demonstration=demonstration, publisher=PUBLISHER)
+    return survey_data(
+        authority="Flintshire County Council",
+        authority_cy="Cyngor Sir y Fflint",
+        invited={"officer": 40, "member": 30},
+        responses=responses,
+        questionnaires=QN,
+        demonstration=demonstration,
+        publisher=PUBLISHER,
+    )
 
 
 @cache
@@ -107,8 +113,11 @@ def html_headings(language: str) -> list[tuple[int, str]]:
 
 
 def word_headings(document) -> list[tuple[str, str]]:
-    return [(p.style.name, p.text) for p in document.paragraphs
-            if p.style.name == "Title" or p.style.name.startswith("Heading")]
+    return [
+        (p.style.name, p.text)
+        for p in document.paragraphs
+        if p.style.name == "Title" or p.style.name.startswith("Heading")
+    ]
 
 
 def body_text(document) -> str:
@@ -150,8 +159,12 @@ def test_tables_are_word_tables_with_header_rows_repeated_and_the_htmls_cells(la
         caption = table._tbl.tblPr.find(qn("w:tblCaption"))
         html_caption = next(html_table.elements("caption"))
         assert caption is not None and caption.get(qn("w:val")) == " ".join(html_caption.text().split())
-        html_cells = [" ".join(c.text().split()) for tr in html_table.elements("tr")
-                      for c in tr.children if not isinstance(c, str) and c.tag in ("th", "td")]
+        html_cells = [
+            " ".join(c.text().split())
+            for tr in html_table.elements("tr")
+            for c in tr.children
+            if not isinstance(c, str) and c.tag in ("th", "td")
+        ]
         word_cells = []
         for row in table.rows:  # a merged cell (a withheld group's reason across the columns) counts once
             seen = []
@@ -166,8 +179,10 @@ def test_tables_are_word_tables_with_header_rows_repeated_and_the_htmls_cells(la
 def test_every_chart_is_a_picture_with_alt_text(language: str):
     document = word(language)
     charts = {c.name: c for c in report_charts(score(council()), language)}
-    drawn = {re.sub(r"^chart-|(-wide)?-title$", "", svg.attrs["aria-labelledby"])
-             for svg in read_page(page(language)).elements("svg")}  # a phone's drawing and a desk's: one chart
+    drawn = {
+        re.sub(r"^chart-|(-wide)?-title$", "", svg.attrs["aria-labelledby"])
+        for svg in read_page(page(language)).elements("svg")
+    }  # a phone's drawing and a desk's: one chart
     pictures = document.inline_shapes
     assert len(pictures) == len(drawn) == len(charts) >= 6 and drawn == set(charts)
     described = [(p._inline.docPr.get("title"), p._inline.docPr.get("descr")) for p in pictures]
@@ -188,9 +203,10 @@ def test_the_findings_and_comments_are_the_htmls(language: str):
     # The key findings lead, in the HTML's order (strongest first).
     keys = [f.text[language] for f in findings.key_findings(report)]
     start = paragraphs.index(keys[0])
-    assert paragraphs[start:start + len(keys)] == keys
-    assert all(html.find(a.replace("'", "&#39;")) <= html.find(b.replace("'", "&#39;"))
-               for a, b in itertools.pairwise(keys))
+    assert paragraphs[start : start + len(keys)] == keys
+    assert all(
+        html.find(a.replace("'", "&#39;")) <= html.find(b.replace("'", "&#39;")) for a, b in itertools.pairwise(keys)
+    )
     assert in_order  # every finding found as a paragraph of its own
     quotes = [p for p in document.paragraphs if p.style.name == "Quote"]
     quoted = {q.text for b in comment_blocks(report, language) for q in b.uncoded}
@@ -277,8 +293,9 @@ def test_links_within_the_report_lead_to_their_place_in_the_draft(language: str)
 
     assert anchors and len(anchors) == len(links(main)) and set(anchors) <= set(names)
     # "What Level 1, 2 and 3 mean" under each characteristic leads to its descriptors in the annex.
-    linked = {h.get(qn("w:anchor")): "".join(t.text or "" for t in h.iter(qn("w:t")))
-              for h in body.iter(qn("w:hyperlink"))}
+    linked = {
+        h.get(qn("w:anchor")): "".join(t.text or "" for t in h.iter(qn("w:t"))) for h in body.iter(qn("w:hyperlink"))
+    }
     assert any(anchor.startswith("r_levels") and text for anchor, text in linked.items())
 
 
@@ -291,8 +308,10 @@ def test_the_publisher_block_opens_the_draft_and_the_audit_body_is_its_author(la
     title = next(i for i, p in enumerate(document.paragraphs) if p.style.name == "Title")
     first_heading = next(i for i, p in enumerate(document.paragraphs) if p.style.name == "Heading 1")
     assert audit_body in "\n".join(opening[:first_heading]) and title < first_heading
-    assert any(("Flintshire County Council" if language == "en" else "Cyngor Sir y Fflint") in text
-               for text in opening[title:first_heading])
+    assert any(
+        ("Flintshire County Council" if language == "en" else "Cyngor Sir y Fflint") in text
+        for text in opening[title:first_heading]
+    )
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -307,9 +326,11 @@ def test_every_chart_fits_on_a_page(language: str):
 
 
 def test_columns_are_wide_enough_for_their_longest_word_and_share_the_rest():
-    rows = [[("Grŵp", 1), ("Wedi ateb", 1), ("Ddim yn gwybod", 1), ("Lefel ganolrifol", 1)],
-            [("Aelodau Etholedig", 1), ("12", 1), ("3", 1), ("Lefel 2", 1)],
-            [("Cyfanswm (wedi'i bwysoli)", 1), ("heb ei ddangos tra bo grŵp yn rhy fach", 3)]]
+    rows = [
+        [("Grŵp", 1), ("Wedi ateb", 1), ("Ddim yn gwybod", 1), ("Lefel ganolrifol", 1)],
+        [("Aelodau Etholedig", 1), ("12", 1), ("3", 1), ("Lefel 2", 1)],
+        [("Cyfanswm (wedi'i bwysoli)", 1), ("heb ei ddangos tra bo grŵp yn rhy fach", 3)],
+    ]
     widths = column_widths(rows, 4, 166, 8)
     assert abs(sum(widths) - 166) < 1e-6
     longest = ["Etholedig", "ateb", "gwybod", "ganolrifol"]

@@ -40,7 +40,6 @@ class FakeUser:
         return data
 
 
-
 @dataclass
 class ChatMessage:
     """A message in a private chat, in its current state (after edits)."""
@@ -85,10 +84,7 @@ class ChatMessage:
     def buttons(self) -> list[list[tuple[str, str | None]]]:
         """Inline keyboard rows as ``(text, callback_data)`` pairs (``None`` for URL buttons)."""
         markup = self.inline_keyboard or {"inline_keyboard": []}
-        return [
-            [(button["text"], button.get("callback_data")) for button in row]
-            for row in markup["inline_keyboard"]
-        ]
+        return [[(button["text"], button.get("callback_data")) for button in row] for row in markup["inline_keyboard"]]
 
 
 @dataclass
@@ -103,9 +99,7 @@ class Chat:
 
     def to_dict(self) -> dict[str, Any]:
         names = ("id", "first_name", "last_name", "username")
-        return {key: value for key, value in self.user.to_dict().items() if key in names} | {
-            "type": "private"
-        }
+        return {key: value for key, value in self.user.to_dict().items() if key in names} | {"type": "private"}
 
 
 @dataclass(frozen=True)
@@ -116,7 +110,6 @@ class StoredFile:
     file_unique_id: str
     file_path: str
     data: bytes
-
 
 
 class EmulatorState:
@@ -192,7 +185,7 @@ class EmulatorState:
     def transcript(self, chat_id: int, *, last: int | None = None) -> str:
         """A readable rendering of a chat, one line per message."""
         lines = []
-        for msg in self.messages(chat_id, include_deleted=True)[-last if last else 0:]:
+        for msg in self.messages(chat_id, include_deleted=True)[-last if last else 0 :]:
             line = f"#{msg.message_id} {'bot' if msg.from_bot else 'user'}: {msg.text}"
             if msg.kind != "text":
                 line += f" <{msg.kind}{': ' + msg.filename if msg.filename else ''}>"
@@ -246,9 +239,15 @@ class EmulatorState:
 
     def updates_from(self, user_id: int) -> list[dict[str, Any]]:
         """Every update a user's actions queued, oldest first (as the bot received them)."""
-        return [update for update in self._enqueued.values()
-                if any(isinstance(body, dict) and body.get("from", {}).get("id") == user_id
-                       for key, body in update.items() if key != "update_id")]
+        return [
+            update
+            for update in self._enqueued.values()
+            if any(
+                isinstance(body, dict) and body.get("from", {}).get("id") == user_id
+                for key, body in update.items()
+                if key != "update_id"
+            )
+        ]
 
     def deliver_again(self, update_id: int) -> None:
         """Hand an update the bot already received to it once more, the same update with the same id, as Telegram
@@ -287,9 +286,7 @@ class EmulatorState:
         if msg.edit_date is not None:
             data["edit_date"] = msg.edit_date
         if with_reply and msg.reply_to_message_id in chat.messages:
-            data["reply_to_message"] = self._message_json(
-                chat.messages[msg.reply_to_message_id], with_reply=False
-            )
+            data["reply_to_message"] = self._message_json(chat.messages[msg.reply_to_message_id], with_reply=False)
         if msg.kind == "text":
             data["text"] = msg.text
         data.update(msg.media)

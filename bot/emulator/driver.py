@@ -135,9 +135,7 @@ class UserDriver:
         found: list[ChatMessage] = []
 
         def seen() -> bool:
-            found[:] = [
-                msg for msg in self.messages if msg.version > self._mark and text_contains in msg.text
-            ]
+            found[:] = [msg for msg in self.messages if msg.version > self._mark and text_contains in msg.text]
             return bool(found)
 
         await self._wait(seen, f"a bot message containing {text_contains!r}", timeout)
@@ -154,13 +152,9 @@ class UserDriver:
 
     async def _wait(self, predicate: Callable[[], bool], what: str, timeout: float | None) -> None:
         try:
-            await self.emulator.wait_for(
-                predicate, timeout or self.timeout, chat_ids=[self.chat_id], description=what
-            )
+            await self.emulator.wait_for(predicate, timeout or self.timeout, chat_ids=[self.chat_id], description=what)
         except TimeoutError:
-            raise AssertionError(
-                f"Timed out waiting for {what} (user {self.user.id}).\n{self.transcript()}"
-            ) from None
+            raise AssertionError(f"Timed out waiting for {what} (user {self.user.id}).\n{self.transcript()}") from None
 
     async def _wait_quiet(self, timeout: float | None) -> None:
         try:

@@ -56,7 +56,6 @@ def trim(text: str, entities: list[dict[str, Any]]) -> tuple[str, list[dict[str,
     return trimmed, result
 
 
-
 def formatted(text: str | None, parse_mode: str | None, entities: Any) -> tuple[str, list[dict[str, Any]]]:
     """Visible text and entities of a text/caption according to ``parse_mode``."""
     source = text or ""

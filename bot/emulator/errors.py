@@ -13,9 +13,7 @@ from typing import Any
 class ApiError(Exception):
     """A Bot API error response: HTTP status ``code`` and Telegram's ``description``."""
 
-    def __init__(
-        self, code: int, description: str, parameters: dict[str, Any] | None = None
-    ) -> None:
+    def __init__(self, code: int, description: str, parameters: dict[str, Any] | None = None) -> None:
         super().__init__(f"{code} {description}")
         self.code = code
         self.description = description
@@ -55,26 +53,20 @@ ERR_INLINE_KEYBOARD_EXPECTED = "Bad Request: inline keyboard expected"
 ERR_BUTTON_TEXT_MISSING = "Bad Request: can't parse inline keyboard button: Can't find field \"text\""
 ERR_BUTTON_TEXT_INVALID = "Bad Request: BUTTON_TEXT_INVALID"
 ERR_TEXT_BUTTONS_UNALLOWED = (
-    "Bad Request: can't parse inline keyboard button: "
-    "Text buttons are unallowed in the inline keyboard"
+    "Bad Request: can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"
 )
 ERR_BUTTON_TYPE_AMBIGUOUS = (
-    "Bad Request: can't parse inline keyboard button: "
-    "exactly one of the optional fields must be used"
+    "Bad Request: can't parse inline keyboard button: exactly one of the optional fields must be used"
 )
 ERR_BUTTON_DATA_INVALID = "Bad Request: BUTTON_DATA_INVALID"
 ERR_BUTTON_URL_INVALID = "Bad Request: BUTTON_URL_INVALID"
-ERR_QUERY_INVALID = (
-    "Bad Request: query is too old and response timeout expired or query ID is invalid"
-)
+ERR_QUERY_INVALID = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 ERR_ANSWER_TOO_LONG = "Bad Request: MESSAGE_TOO_LONG"
 ERR_CONFLICT_POLLING = (
-    "Conflict: terminated by other getUpdates request; "
-    "make sure that only one bot instance is running"
+    "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
 )
 ERR_CONFLICT_WEBHOOK = (
-    "Conflict: can't use getUpdates method while webhook is active; "
-    "use deleteWebhook to delete the webhook first"
+    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
 )
 ERR_WEBHOOK_SECRET = "Bad Request: secret token contains unallowed characters"
 ERR_WRONG_ACTION = "Bad Request: wrong parameter action in request"

@@ -19,11 +19,27 @@ from bot.emulator.errors import ERR_BOT_BLOCKED, ERR_TOO_MANY_REQUESTS, ApiError
 FAULTS = ("429", "500", "timeout", "403")
 """The faults ``BotApiEmulator.strike`` injects, as Telegram really fails."""
 
-MESSAGE_METHODS = frozenset(m.lower() for m in (
-    "sendMessage", "sendPhoto", "sendDocument", "sendSticker", "sendMediaGroup", "sendAnimation", "sendAudio",
-    "sendVoice", "sendVideo", "sendVideoNote", "sendLocation", "sendContact", "sendPoll", "sendDice",
-    "copyMessage", "forwardMessage",
-))
+MESSAGE_METHODS = frozenset(
+    m.lower()
+    for m in (
+        "sendMessage",
+        "sendPhoto",
+        "sendDocument",
+        "sendSticker",
+        "sendMediaGroup",
+        "sendAnimation",
+        "sendAudio",
+        "sendVoice",
+        "sendVideo",
+        "sendVideoNote",
+        "sendLocation",
+        "sendContact",
+        "sendPoll",
+        "sendDice",
+        "copyMessage",
+        "forwardMessage",
+    )
+)
 """Methods that put a new message in a chat: what Telegram's overall limit of about 30 a second counts."""
 
 
@@ -82,8 +98,9 @@ class FaultSchedule:
                 else HTTPStatus(error_code).phrase
             )
         parameters = {"retry_after": retry_after} if retry_after is not None else None
-        self._schedule(method, after, [Fault(0, error=ApiError(error_code, description, parameters))
-                                       for _ in range(times)])
+        self._schedule(
+            method, after, [Fault(0, error=ApiError(error_code, description, parameters)) for _ in range(times)]
+        )
 
     def delay_next(self, method: str, seconds: float, *, times: int = 1, after: int = 0) -> None:
         """Carry out ``times`` calls of ``method`` (after ``after`` normal ones) but answer each only ``seconds``
@@ -141,7 +158,9 @@ class FaultSchedule:
         if len(log) >= self._flood_limit:
             self.flood_refusals += 1
             wait = max(1, math.ceil(log[0] + self._flood_window - now))
-            return Fault(0, error=ApiError(HTTPStatus.TOO_MANY_REQUESTS, ERR_TOO_MANY_REQUESTS.format(wait),
-                                           {"retry_after": wait}))
+            return Fault(
+                0,
+                error=ApiError(HTTPStatus.TOO_MANY_REQUESTS, ERR_TOO_MANY_REQUESTS.format(wait), {"retry_after": wait}),
+            )
         log.append(now)
         return None

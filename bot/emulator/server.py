@@ -48,7 +48,6 @@ from bot.emulator.methods.base import api_handlers
 from bot.emulator.params import Params, UploadedFile
 from bot.emulator.users import UserSide
 
-
 _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_TOKEN = "123456:TEST-emulator-token-aaaaaaaaaaaaaaaaa"
@@ -174,9 +173,7 @@ class BotApiEmulator(
             remaining = deadline - loop.time()
             if remaining <= 0:
                 chats = list(chat_ids) if chat_ids is not None else self.chat_ids
-                details = "\n".join(
-                    f"chat {chat_id}:\n{self.transcript(chat_id, last=5)}" for chat_id in chats
-                )
+                details = "\n".join(f"chat {chat_id}:\n{self.transcript(chat_id, last=5)}" for chat_id in chats)
                 raise TimeoutError(f"Timed out after {timeout}s waiting for {description}.\n{details}")
             await self._wait_change(remaining)
 

@@ -15,8 +15,20 @@ from bot.emulator.errors import EmulatorUsageError
 from bot.emulator.markup import validate_markup
 
 _MESSAGE_KINDS = (
-    "text", "photo", "document", "sticker", "voice", "video", "audio", "animation",
-    "video_note", "location", "contact", "venue", "poll", "dice",
+    "text",
+    "photo",
+    "document",
+    "sticker",
+    "voice",
+    "video",
+    "audio",
+    "animation",
+    "video_note",
+    "location",
+    "contact",
+    "venue",
+    "poll",
+    "dice",
 )
 
 
@@ -57,8 +69,13 @@ class UserSide(EmulatorState):
         text = fields.pop("text", None)
         document = fields.get("document")
         msg = self._add_message(
-            chat, from_bot=False, kind=kind, text=text or caption or "", caption=caption,
-            entities=command_entities(text) if text else [], media=fields,
+            chat,
+            from_bot=False,
+            kind=kind,
+            text=text or caption or "",
+            caption=caption,
+            entities=command_entities(text) if text else [],
+            media=fields,
             filename=document.get("file_name") if isinstance(document, dict) else None,
         )
         return self._enqueue("message", self._message_json(msg))
@@ -66,8 +83,15 @@ class UserSide(EmulatorState):
     async def send_sticker(self, user: FakeUser | int, emoji: str = "👍") -> dict[str, Any]:
         file_id, unique_id = self._register_file("sticker", b"RIFF-webp-sticker", "webp")
         sticker = {
-            "file_id": file_id, "file_unique_id": unique_id, "type": "regular", "width": 512,
-            "height": 512, "is_animated": False, "is_video": False, "emoji": emoji, "file_size": 17,
+            "file_id": file_id,
+            "file_unique_id": unique_id,
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "emoji": emoji,
+            "file_size": 17,
         }
         return await self.send_update_message(user, sticker=sticker)
 
@@ -79,8 +103,11 @@ class UserSide(EmulatorState):
     async def send_voice(self, user: FakeUser | int, duration: int = 2) -> dict[str, Any]:
         file_id, unique_id = self._register_file("voice", b"OggS-fake-voice", "oga")
         voice = {
-            "file_id": file_id, "file_unique_id": unique_id, "duration": duration,
-            "mime_type": "audio/ogg", "file_size": 15,
+            "file_id": file_id,
+            "file_unique_id": unique_id,
+            "duration": duration,
+            "mime_type": "audio/ogg",
+            "file_size": 15,
         }
         return await self.send_update_message(user, voice=voice)
 
@@ -99,8 +126,11 @@ class UserSide(EmulatorState):
     ) -> dict[str, Any]:
         file_id, unique_id = self._register_file("document", content, filename.rpartition(".")[2])
         document = {
-            "file_id": file_id, "file_unique_id": unique_id, "file_name": filename,
-            "mime_type": mime_type, "file_size": len(content),
+            "file_id": file_id,
+            "file_unique_id": unique_id,
+            "file_name": filename,
+            "mime_type": mime_type,
+            "file_size": len(content),
         }
         return await self.send_update_message(user, document=document, caption=caption)
 
@@ -128,9 +158,14 @@ class UserSide(EmulatorState):
         chat = self._user_chat(user)
         markup = None
         if buttons:
-            markup = validate_markup({"inline_keyboard": [[{"text": label, "callback_data": data}
-                                                           for label, data in row] for row in buttons]},
-                                     inline_only=True)
+            markup = validate_markup(
+                {
+                    "inline_keyboard": [
+                        [{"text": label, "callback_data": data} for label, data in row] for row in buttons
+                    ]
+                },
+                inline_only=True,
+            )
         msg = self._add_message(chat, from_bot=True, text=text, reply_markup=markup)
         self._bump(chat, msg)
         return msg.message_id
@@ -154,13 +189,16 @@ class UserSide(EmulatorState):
         query_id = str(4_000_000_000_000_000 + self._next_query_id)
         self._next_query_id += 1
         self._query_chats[query_id] = chat.user.id
-        self._enqueue("callback_query", {
-            "id": query_id,
-            "from": chat.user.to_dict(),
-            "message": self._message_json(msg),
-            "chat_instance": str(-(chat.user.id * 7919 + self.bot_id)),
-            "data": callback_data,
-        })
+        self._enqueue(
+            "callback_query",
+            {
+                "id": query_id,
+                "from": chat.user.to_dict(),
+                "message": self._message_json(msg),
+                "chat_instance": str(-(chat.user.id * 7919 + self.bot_id)),
+                "data": callback_data,
+            },
+        )
         return query_id
 
     def block(self, user_id: int) -> None:
@@ -196,7 +234,13 @@ class UserSide(EmulatorState):
             return {"user": self._bot_user(), "status": status, **banned}
 
         old, new = ("member", "kicked") if blocked else ("kicked", "member")
-        self._enqueue("my_chat_member", {
-            "chat": chat.to_dict(), "from": user.to_dict(), "date": int(self._clock()),
-            "old_chat_member": member(old), "new_chat_member": member(new),
-        })
+        self._enqueue(
+            "my_chat_member",
+            {
+                "chat": chat.to_dict(),
+                "from": user.to_dict(),
+                "date": int(self._clock()),
+                "old_chat_member": member(old),
+                "new_chat_member": member(new),
+            },
+        )

@@ -28,7 +28,6 @@ from flows.access_log import AccessLog
 from flows.auditors import Auditors
 from flows.campaigns import CampaignService
 from flows.chat_language import ChatLanguageService
-from flows.ports.auditors import Questionnaires
 from flows.fieldwork.buttons import AuditorPress
 from flows.fieldwork.campaign_list import CampaignList
 from flows.fieldwork.close import Close
@@ -37,15 +36,15 @@ from flows.fieldwork.digest import Digest
 from flows.fieldwork.finding import FindCampaign
 from flows.fieldwork.names import AuditorCommand
 from flows.fieldwork.nonstarters import Nonstarters
-from flows.ports.fieldwork import Digests, RateViews, ReminderRounds, Reports, Resender
 from flows.fieldwork.rates import Rates
 from flows.fieldwork.remind import Remind
 from flows.fieldwork.resend import Resend
 from flows.fieldwork.summary import InterimSummary
 from flows.fieldwork.wording import Wording
 from flows.i18n import Catalogue
+from flows.ports.auditors import Questionnaires
 from flows.ports.clock import Clock
-from flows.ports.fieldwork import RatesForecast
+from flows.ports.fieldwork import Digests, RatesForecast, RateViews, ReminderRounds, Reports, Resender
 from flows.records import Campaign
 
 __all__ = ["AuditorCommand", "Digests", "Fieldwork", "RateViews", "ReminderRounds", "Reports", "Resender"]
@@ -55,11 +54,24 @@ class Fieldwork:
     """The auditors' interactors, each built once with only the collaborators it needs (by the composition root,
     ``bot/services.py``).  It holds them and does nothing else."""
 
-    def __init__(self, campaigns: CampaignService, auditors: Auditors, views: RateViews, digests: Digests,
-                 clock: Clock, zone: ZoneInfo, access: AccessLog, *, reminders: ReminderRounds, completion: Reports,
-                 cat: Catalogue, on_close: Callable[[Campaign], Awaitable[None]] | None = None,
-                 posting: Resender | None = None, forecasts: RatesForecast | None = None,
-                 questionnaires: Questionnaires | None = None):
+    def __init__(
+        self,
+        campaigns: CampaignService,
+        auditors: Auditors,
+        views: RateViews,
+        digests: Digests,
+        clock: Clock,
+        zone: ZoneInfo,
+        access: AccessLog,
+        *,
+        reminders: ReminderRounds,
+        completion: Reports,
+        cat: Catalogue,
+        on_close: Callable[[Campaign], Awaitable[None]] | None = None,
+        posting: Resender | None = None,
+        forecasts: RatesForecast | None = None,
+        questionnaires: Questionnaires | None = None,
+    ):
         words = Wording(cat)
         find = FindCampaign(campaigns, auditors, words)
         self.chat_language = ChatLanguageService(auditors, cat, questionnaires)
@@ -73,7 +85,14 @@ class Fieldwork:
         self.resend = Resend(find, completion, words, posting)
         self.digest = Digest(campaigns, auditors, digests, access, words, clock, zone)
         self.help = AuditorHelp(self.chat_language, words)
-        self.command = AuditorCommands(self.chat_language, rates=self.rates, campaign_list=self.campaign_list,
-                                       nonstarters=self.nonstarters, close=self.close, remind=self.remind,
-                                       summary=self.summary, resend=self.resend)
+        self.command = AuditorCommands(
+            self.chat_language,
+            rates=self.rates,
+            campaign_list=self.campaign_list,
+            nonstarters=self.nonstarters,
+            close=self.close,
+            remind=self.remind,
+            summary=self.summary,
+            resend=self.resend,
+        )
         self.press = AuditorPress(auditors, self.chat_language, words, close=self.close, remind=self.remind)

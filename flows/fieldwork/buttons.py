@@ -18,8 +18,7 @@ from flows.replies import Reply, Who
 
 
 class AuditorPress:
-    def __init__(self, auditors: Auditors, chat: ChatLanguageService, words: Wording, *, close: Close,
-                 remind: Remind):
+    def __init__(self, auditors: Auditors, chat: ChatLanguageService, words: Wording, *, close: Close, remind: Remind):
         self.auditors = auditors
         self.chat = chat
         self.words = words

@@ -17,8 +17,15 @@ from flows.replies import Reply
 
 
 class CampaignList:
-    def __init__(self, campaigns: CampaignService, auditors: Auditors, access: AccessLog, words: Wording,
-                 clock: Clock, zone: ZoneInfo):
+    def __init__(
+        self,
+        campaigns: CampaignService,
+        auditors: Auditors,
+        access: AccessLog,
+        words: Wording,
+        clock: Clock,
+        zone: ZoneInfo,
+    ):
         self.campaigns = campaigns
         self.auditors = auditors
         self.access = access
@@ -35,10 +42,18 @@ class CampaignList:
         lines = [words.t("auditor_campaigns_heading", language)]
         for c in found:
             table = await self.campaigns.table(c)
-            lines.append(words.html(
-                "auditor_campaign_line", language, id=c.id, authority=esc(words.name(c, language)),
-                opens=f"{c.opens_on:%d/%m/%Y}", closes=f"{c.closes_on:%d/%m/%Y}",
-                status=progress.status_text(c, today, language), responded=table.total.responded,
-                invited=table.total.invited))
+            lines.append(
+                words.html(
+                    "auditor_campaign_line",
+                    language,
+                    id=c.id,
+                    authority=esc(words.name(c, language)),
+                    opens=f"{c.opens_on:%d/%m/%Y}",
+                    closes=f"{c.closes_on:%d/%m/%Y}",
+                    status=progress.status_text(c, today, language),
+                    responded=table.total.responded,
+                    invited=table.total.invited,
+                )
+            )
         await self.access.record_each(CAMPAIGNS, [c.id for c in found], who=auditor(user_id))
         return say(words.fit(lines, language))

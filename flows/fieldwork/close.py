@@ -22,8 +22,14 @@ log = logging.getLogger("flows.fieldwork")
 
 
 class Close:
-    def __init__(self, campaigns: CampaignService, auditors: Auditors, find: FindCampaign, words: Wording,
-                 on_close: Callable[[Campaign], Awaitable[None]] | None = None):
+    def __init__(
+        self,
+        campaigns: CampaignService,
+        auditors: Auditors,
+        find: FindCampaign,
+        words: Wording,
+        on_close: Callable[[Campaign], Awaitable[None]] | None = None,
+    ):
         self.campaigns = campaigns
         self.auditors = auditors
         self.find = find
@@ -43,8 +49,14 @@ class Close:
             (Button(words.t("auditor_button_close", language), callbacks.encode(Action.CONFIRM, CLOSE, campaign.id)),),
             (Button(words.t("auditor_button_cancel", language), callbacks.encode(Action.CANCEL)),),
         )
-        text = words.t("auditor_close_confirm", language, authority=name, closes=f"{campaign.closes_on:%d/%m/%Y}",
-                       responded=table.total.responded, invited=table.total.invited)
+        text = words.t(
+            "auditor_close_confirm",
+            language,
+            authority=name,
+            closes=f"{campaign.closes_on:%d/%m/%Y}",
+            responded=table.total.responded,
+            invited=table.total.invited,
+        )
         return Reply(send=(Screen(text, buttons),))
 
     async def pressed(self, user_id: int, campaign_id: int, language: str = DEFAULT_LANGUAGE) -> Reply:
@@ -58,8 +70,11 @@ class Close:
         except UnknownCampaign:
             return Reply(toast=words.t("auditor_no_such_campaign", language))
         except CampaignClosed as already:
-            return Reply(edit=Screen(words.t("auditor_was_already_closed", language,
-                                             authority=words.name(already.campaign, language))))
+            return Reply(
+                edit=Screen(
+                    words.t("auditor_was_already_closed", language, authority=words.name(already.campaign, language))
+                )
+            )
         log.info("campaign %s closed early by an auditor", closed.id)
         if self.on_close is not None:
             await self.on_close(closed)

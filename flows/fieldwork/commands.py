@@ -17,8 +17,16 @@ from flows.fieldwork.wording import Wording
 from flows.model import MEMBER, OFFICER
 from flows.replies import Reply, Who
 
-ROLE_ARGS = {"members": MEMBER, "officers": OFFICER, MEMBER: MEMBER, OFFICER: OFFICER,
-             "aelod": MEMBER, "aelodau": MEMBER, "swyddog": OFFICER, "swyddogion": OFFICER}
+ROLE_ARGS = {
+    "members": MEMBER,
+    "officers": OFFICER,
+    MEMBER: MEMBER,
+    OFFICER: OFFICER,
+    "aelod": MEMBER,
+    "aelodau": MEMBER,
+    "swyddog": OFFICER,
+    "swyddogion": OFFICER,
+}
 
 
 class AuditorHelp:
@@ -33,8 +41,18 @@ class AuditorHelp:
 
 
 class AuditorCommands:
-    def __init__(self, chat: ChatLanguageService, *, rates: Rates, campaign_list: CampaignList,
-                 nonstarters: Nonstarters, close: Close, remind: Remind, summary: InterimSummary, resend: Resend):
+    def __init__(
+        self,
+        chat: ChatLanguageService,
+        *,
+        rates: Rates,
+        campaign_list: CampaignList,
+        nonstarters: Nonstarters,
+        close: Close,
+        remind: Remind,
+        summary: InterimSummary,
+        resend: Resend,
+    ):
         self.chat = chat
         self.rates = rates
         self.campaign_list = campaign_list

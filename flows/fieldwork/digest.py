@@ -9,10 +9,10 @@ from flows import diagnostics, progress
 from flows.access_log import DIGEST, AccessLog, chat
 from flows.auditors import Auditors
 from flows.campaigns import CampaignService
-from flows.ports.fieldwork import Digests
 from flows.fieldwork.wording import Wording
 from flows.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from flows.ports.clock import Clock
+from flows.ports.fieldwork import Digests
 from flows.records import Campaign
 from flows.render import Screen
 
@@ -20,8 +20,16 @@ log = logging.getLogger("flows.fieldwork")
 
 
 class Digest:
-    def __init__(self, campaigns: CampaignService, auditors: Auditors, digests: Digests, access: AccessLog,
-                 words: Wording, clock: Clock, zone: ZoneInfo):
+    def __init__(
+        self,
+        campaigns: CampaignService,
+        auditors: Auditors,
+        digests: Digests,
+        access: AccessLog,
+        words: Wording,
+        clock: Clock,
+        zone: ZoneInfo,
+    ):
         self.campaigns = campaigns
         self.auditors = auditors
         self.digests = digests
@@ -49,8 +57,9 @@ class Digest:
             with diagnostics.isolated(log, f"digest: campaign {campaign.id} left out"):
                 table = await self.campaigns.table(campaign)
                 new = await self.campaigns.responded_since(campaign.id, since) if since else None
-                blocks.append((campaign, {lang: progress.digest_block(campaign, table, new, today, lang)
-                                          for lang in LANGUAGES}))
+                blocks.append(
+                    (campaign, {lang: progress.digest_block(campaign, table, new, today, lang) for lang in LANGUAGES})
+                )
         screens: dict[tuple[str, tuple[int, ...]], Screen] = {}
         out = []
         for chat_id in await self.auditors.recipients():

@@ -17,8 +17,9 @@ class FindCampaign:
         self.auditors = auditors
         self.words = words
 
-    async def __call__(self, query: str, command: str, language: str = DEFAULT_LANGUAGE,
-                       user_id: int | None = None) -> Campaign | Reply:
+    async def __call__(
+        self, query: str, command: str, language: str = DEFAULT_LANGUAGE, user_id: int | None = None
+    ) -> Campaign | Reply:
         """The campaign a command about an authority means (the authority from any unambiguous part of its name,
         among the councils auditor ``user_id`` may see), or the reply explaining why there is none: a council they
         may not see is answered exactly as one that does not exist."""
@@ -34,7 +35,8 @@ class FindCampaign:
             return words.say("auditor_no_council", language, query=query)
         except AmbiguousAuthority as many:
             listed = "\n".join(f"• {esc(n)}" for n in many.names[:15])
-            return say(words.html("auditor_ambiguous_council", language, query=esc(query), count=len(many.names),
-                                  names=listed))
+            return say(
+                words.html("auditor_ambiguous_council", language, query=esc(query), count=len(many.names), names=listed)
+            )
         except NoCampaignFor as none:
             return words.say("auditor_no_campaign_for", language, authority=none.authority)

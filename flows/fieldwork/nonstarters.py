@@ -33,9 +33,21 @@ class Nonstarters:
         for role in (MEMBER, OFFICER):
             refs = [i.reference for i in never if i.role == role]
             if refs:
-                lines.append("\n" + words.t("auditor_nonstarters_role", language, count=len(refs),
-                                            role=progress.role_word(role, progress.ALL, language).capitalize(),
-                                            references=" ".join(refs)))
-        await self.access.record(NONSTARTERS, who=auditor(user_id), campaign_id=campaign.id,
-                                 authority=campaign.authority, detail=f"{len(never)} reference(s)")
+                lines.append(
+                    "\n"
+                    + words.t(
+                        "auditor_nonstarters_role",
+                        language,
+                        count=len(refs),
+                        role=progress.role_word(role, progress.ALL, language).capitalize(),
+                        references=" ".join(refs),
+                    )
+                )
+        await self.access.record(
+            NONSTARTERS,
+            who=auditor(user_id),
+            campaign_id=campaign.id,
+            authority=campaign.authority,
+            detail=f"{len(never)} reference(s)",
+        )
         return say(words.fit(lines, language))

@@ -13,20 +13,28 @@ from flows.auditors import Auditors
 from flows.campaigns import CampaignService
 from flows.fieldwork.finding import FindCampaign
 from flows.fieldwork.names import AuditorCommand
-from flows.ports.fieldwork import RateViews
 from flows.fieldwork.wording import Wording, say
 from flows.i18n import DEFAULT_LANGUAGE
 from flows.model import MEMBER
 from flows.ports.clock import Clock
-from flows.ports.fieldwork import RatesForecast
+from flows.ports.fieldwork import RatesForecast, RateViews
 from flows.rate_texts import format_html
 from flows.replies import Reply
 
 
 class Rates:
-    def __init__(self, campaigns: CampaignService, auditors: Auditors, find: FindCampaign, views: RateViews,
-                 access: AccessLog, words: Wording, clock: Clock, zone: ZoneInfo,
-                 forecasts: RatesForecast | None = None):
+    def __init__(
+        self,
+        campaigns: CampaignService,
+        auditors: Auditors,
+        find: FindCampaign,
+        views: RateViews,
+        access: AccessLog,
+        words: Wording,
+        clock: Clock,
+        zone: ZoneInfo,
+        forecasts: RatesForecast | None = None,
+    ):
         self.campaigns = campaigns
         self.auditors = auditors
         self.find = find
@@ -61,8 +69,11 @@ class Rates:
     async def open_ones(self, user_id: int, language: str = DEFAULT_LANGUAGE) -> Reply:
         words = self.words
         now = self.clock.now()
-        open_campaigns = [c for c in await self.campaigns.open_campaigns(self._today())
-                          if await self.auditors.sees(user_id, c.authority)]
+        open_campaigns = [
+            c
+            for c in await self.campaigns.open_campaigns(self._today())
+            if await self.auditors.sees(user_id, c.authority)
+        ]
         if not open_campaigns:
             return words.say("auditor_nothing_open", language)
         tables = []

@@ -13,11 +13,11 @@ from flows.callbacks import Action
 from flows.campaigns import CampaignService, UnknownCampaign
 from flows.fieldwork.finding import FindCampaign
 from flows.fieldwork.names import REMIND, AuditorCommand
-from flows.ports.fieldwork import ReminderRounds
 from flows.fieldwork.wording import Wording, say
 from flows.i18n import DEFAULT_LANGUAGE
 from flows.model import ROLES
 from flows.ports.clock import Clock
+from flows.ports.fieldwork import ReminderRounds
 from flows.records import OPEN, Campaign, ManualRound
 from flows.render import Button, Screen, esc
 from flows.replies import Reply
@@ -28,8 +28,16 @@ ALL_ROLES = "all"
 
 
 class Remind:
-    def __init__(self, campaigns: CampaignService, auditors: Auditors, find: FindCampaign, reminders: ReminderRounds,
-                 words: Wording, clock: Clock, zone: ZoneInfo):
+    def __init__(
+        self,
+        campaigns: CampaignService,
+        auditors: Auditors,
+        find: FindCampaign,
+        reminders: ReminderRounds,
+        words: Wording,
+        clock: Clock,
+        zone: ZoneInfo,
+    ):
         self.campaigns = campaigns
         self.auditors = auditors
         self.find = find
@@ -52,21 +60,36 @@ class Remind:
         now = self.clock.now()
         ids = await self.reminders.eligible(campaign.id, roles, policy, now)
         name = words.name(campaign, language)
-        rules = words.t("auditor_remind_rules", language, gap=f"{policy.min_gap_days:g}", most=policy.max_per_person,
-                        hours=f"{policy.skip_if_active_hours:g}")
+        rules = words.t(
+            "auditor_remind_rules",
+            language,
+            gap=f"{policy.min_gap_days:g}",
+            most=policy.max_per_person,
+            hours=f"{policy.skip_if_active_hours:g}",
+        )
         if not ids:
-            return say(words.html("auditor_remind_nobody", language, authority=esc(name), rules=rules,
-                                  who=progress.role_word(role or "respondent", progress.ALL, language),
-                                  handle=esc(campaign.authority.split()[0].lower())))
+            return say(
+                words.html(
+                    "auditor_remind_nobody",
+                    language,
+                    authority=esc(name),
+                    rules=rules,
+                    who=progress.role_word(role or "respondent", progress.ALL, language),
+                    handle=esc(campaign.authority.split()[0].lower()),
+                )
+            )
         code = await self.reminders.plan_manual(campaign.id, role or ALL_ROLES, ids, user_id, now)
         buttons = (
-            (Button(words.t("auditor_button_remind", language, count=len(ids)),
-                    callbacks.encode(Action.CONFIRM, REMIND, code)),),
+            (
+                Button(
+                    words.t("auditor_button_remind", language, count=len(ids)),
+                    callbacks.encode(Action.CONFIRM, REMIND, code),
+                ),
+            ),
             (Button(words.t("auditor_button_cancel", language), callbacks.encode(Action.CANCEL)),),
         )
         who = progress.counted(role or "respondent", len(ids), language)
-        text = words.html("auditor_remind_confirm", language, count=len(ids), who=who, authority=esc(name),
-                          rules=rules)
+        text = words.html("auditor_remind_confirm", language, count=len(ids), who=who, authority=esc(name), rules=rules)
         return Reply(send=(Screen(text, buttons),))
 
     async def pressed(self, user_id: int, code: str, language: str = DEFAULT_LANGUAGE) -> Reply:
@@ -94,8 +117,9 @@ class Remind:
         log.info("manual reminder round for campaign %s: %d of %d queued", campaign.id, queued, done.planned)
         text = words.t("auditor_remind_queued", language, queued=queued, authority=words.name(campaign, language))
         if queued < done.planned:
-            text += " " + words.t("auditor_remind_no_longer_due", language, skipped=done.planned - queued,
-                                  planned=done.planned)
+            text += " " + words.t(
+                "auditor_remind_no_longer_due", language, skipped=done.planned - queued, planned=done.planned
+            )
         return Reply(edit=Screen(text))
 
     async def _cannot_remind(self, campaign: Campaign, language: str) -> str | None:
@@ -104,19 +128,31 @@ class Remind:
             return self.words.t("auditor_not_open", language, authority=self.words.name(campaign, language))
         policy = await self.reminders.policy_for_campaign(campaign.id)
         if policy.quiet(self.clock.now().astimezone(self.zone).time()):
-            return self.words.t("auditor_quiet_hours", language, start=f"{policy.quiet_start:%H:%M}",
-                                end=f"{policy.quiet_end:%H:%M}")
+            return self.words.t(
+                "auditor_quiet_hours", language, start=f"{policy.quiet_start:%H:%M}", end=f"{policy.quiet_end:%H:%M}"
+            )
         return None
 
     def _already_sent(self, found: ManualRound, user_id: int, language: str) -> Reply:
         words = self.words
         assert found.sent_at is not None
-        by = words.t("auditor_round_sent_by_you" if found.sent_by == user_id else "auditor_round_sent_by_other",
-                     language)
+        by = words.t(
+            "auditor_round_sent_by_you" if found.sent_by == user_id else "auditor_round_sent_by_other", language
+        )
         when = found.sent_at.astimezone(self.zone)
-        return Reply(edit=Screen(words.html("auditor_round_already_sent", language, by=by, time=f"{when:%H:%M}",
-                                            date=f"{when:%d/%m/%Y}", queued=found.queued or 0)),
-                     toast=words.t("auditor_already_sent", language))
+        return Reply(
+            edit=Screen(
+                words.html(
+                    "auditor_round_already_sent",
+                    language,
+                    by=by,
+                    time=f"{when:%H:%M}",
+                    date=f"{when:%d/%m/%Y}",
+                    queued=found.queued or 0,
+                )
+            ),
+            toast=words.t("auditor_already_sent", language),
+        )
 
 
 def _roles(role: str | None) -> frozenset[str]:

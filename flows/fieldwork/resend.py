@@ -4,13 +4,13 @@ a duplicate of something that did arrive is the auditor's choice."""
 
 from __future__ import annotations
 
-from flows.ports.completion import SUMMARY
 from flows.delivery import Outcome
 from flows.fieldwork.finding import FindCampaign
 from flows.fieldwork.names import AuditorCommand
-from flows.ports.fieldwork import Reports, Resender
 from flows.fieldwork.wording import Wording, say
 from flows.i18n import DEFAULT_LANGUAGE
+from flows.ports.completion import SUMMARY
+from flows.ports.fieldwork import Reports, Resender
 from flows.replies import Reply, Who
 
 
@@ -27,8 +27,7 @@ class Resend:
             return words.say("auditor_resend_offline", language)
         chat_id = who.chat_id
         name = args[-1] if len(args) > 1 and _looks_like_item(args[-1]) else None
-        campaign = await self.find(" ".join(args[:-1] if name else args), AuditorCommand.RESEND, language,
-                                   who.user_id)
+        campaign = await self.find(" ".join(args[:-1] if name else args), AuditorCommand.RESEND, language, who.user_id)
         if isinstance(campaign, Reply):
             return campaign
         council = words.name(campaign, language)
@@ -43,10 +42,19 @@ class Resend:
         sent = [item.label_in(language) for item, d in results if d.outcome is Outcome.SENT]
         doubtful = [item.label_in(language) for item, d in results if d.outcome is Outcome.UNKNOWN]
         missed = [item.label_in(language) for item, d in results if d.outcome not in (Outcome.SENT, Outcome.UNKNOWN)]
-        missed += [item.label_in(language) for item in (items if name is None else bundle.find(name, language))
-                   if item.key not in {i.key for i, _ in results}]
-        lines = [words.t("auditor_resend_sent", language, authority=council,
-                         items=", ".join(sent) if sent else words.cat.raw("auditor_resend_nothing", language))]
+        missed += [
+            item.label_in(language)
+            for item in (items if name is None else bundle.find(name, language))
+            if item.key not in {i.key for i, _ in results}
+        ]
+        lines = [
+            words.t(
+                "auditor_resend_sent",
+                language,
+                authority=council,
+                items=", ".join(sent) if sent else words.cat.raw("auditor_resend_nothing", language),
+            )
+        ]
         if doubtful:
             lines.append(words.t("auditor_resend_doubtful", language, items=", ".join(doubtful)))
         if missed:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from flows.access_log import INTERIM_SUMMARY, AccessLog, auditor
 from flows.fieldwork.finding import FindCampaign
 from flows.fieldwork.names import AuditorCommand
-from flows.ports.fieldwork import Reports
 from flows.fieldwork.wording import say
 from flows.i18n import DEFAULT_LANGUAGE
+from flows.ports.fieldwork import Reports
 from flows.replies import Reply
 
 
@@ -23,6 +23,11 @@ class InterimSummary:
         if isinstance(campaign, Reply):
             return campaign
         text = await self.completion.interim_summary(campaign, language)
-        await self.access.record(INTERIM_SUMMARY, who=auditor(user_id), campaign_id=campaign.id,
-                                 authority=campaign.authority, detail=language)
+        await self.access.record(
+            INTERIM_SUMMARY,
+            who=auditor(user_id),
+            campaign_id=campaign.id,
+            authority=campaign.authority,
+            detail=language,
+        )
         return say(text)

@@ -25,8 +25,9 @@ class ChatLanguages(Protocol):
 
 
 class AuditorStore(Protocol):
-    async def add_auditor(self, telegram_user_id: int, now: datetime, authorities: Sequence[str] = (),
-                          release: Release | None = None) -> bool:
+    async def add_auditor(
+        self, telegram_user_id: int, now: datetime, authorities: Sequence[str] = (), release: Release | None = None
+    ) -> bool:
         """Add the auditor (or keep them) with exactly these councils (none: every council), writing ``release`` to
         the access log in the same transaction; False when they already were one."""
         ...

@@ -17,9 +17,16 @@ class CampaignStore(Protocol):
         """(English name, Welsh name or None) of every authority."""
         ...
 
-    async def create_campaign(self, authority: str, opens_on: date, closes_on: date, now: datetime,
-                              targets: dict[str, float] | None = None, reminder_policy: str | None = None,
-                              round: str | None = None) -> int:
+    async def create_campaign(
+        self,
+        authority: str,
+        opens_on: date,
+        closes_on: date,
+        now: datetime,
+        targets: dict[str, float] | None = None,
+        reminder_policy: str | None = None,
+        round: str | None = None,
+    ) -> int:
         """``round`` None: the year ``opens_on`` falls in."""
         ...
 
@@ -29,8 +36,9 @@ class CampaignStore(Protocol):
         """Every campaign, by authority name, then the most recent first."""
         ...
 
-    async def update_campaign(self, campaign_id: int, *, closes_on: date, targets: dict[str, float],
-                              reminder_policy: str | None = None) -> None:
+    async def update_campaign(
+        self, campaign_id: int, *, closes_on: date, targets: dict[str, float], reminder_policy: str | None = None
+    ) -> None:
         """Store the new close date and targets, and the reminder policy (JSON) when one is given."""
         ...
 
@@ -38,13 +46,14 @@ class CampaignStore(Protocol):
         """False when it was already closed."""
         ...
 
-    async def add_invitations(self, campaign_id: int, role: str, count: int, tokens: list[str],
-                              token_hashes: list[str], now: datetime) -> list[NewInvitation]: ...
+    async def add_invitations(
+        self, campaign_id: int, role: str, count: int, tokens: list[str], token_hashes: list[str], now: datetime
+    ) -> list[NewInvitation]: ...
 
     async def invitations(self, campaign_id: int, role: str | None = None) -> list[InvitationStatus]: ...
 
     async def revoke(self, reference: str, now: datetime) -> str:
-        """"revoked", "already revoked" or "not found"."""
+        """ "revoked", "already revoked" or "not found"."""
         ...
 
     async def rates(self, campaign_id: int, key_questions: Mapping[str, Sequence[str]] | None = None) -> list[RoleRate]:

@@ -66,8 +66,11 @@ class Bundle:
         own = self.items_in(language)
         every = {i.key: i for items in (own, self.items, *self.by_language.values()) for i in items}
         for pool in (own, tuple(every.values())):
-            for rule in (lambda k: k == wanted, lambda k: k.rsplit(".", 1)[0] == wanted,
-                         lambda k: k.startswith(wanted)):
+            for rule in (
+                lambda k: k == wanted,
+                lambda k: k.rsplit(".", 1)[0] == wanted,
+                lambda k: k.startswith(wanted),
+            ):
                 found = [i for i in pool if rule(i.key.casefold())]
                 if found:
                     return found
@@ -76,6 +79,7 @@ class Bundle:
 
 SENDING, SENT, UNKNOWN, FAILED = "sending", "sent", "unknown", "failed"
 """The states of a posting (and of a result sent to a respondent): being sent, sent, outcome unknown, failed."""
+
 
 @dataclass(frozen=True)
 class Posting:
@@ -103,15 +107,25 @@ class PostingStore(Protocol):
         """Ids of closed campaigns whose summary is not yet settled everywhere."""
         ...
 
-    async def claim(self, campaign_id: int, chat_id: int, item: str, now: datetime, *,
-                    release: Release | None = None) -> int | None:
+    async def claim(
+        self, campaign_id: int, chat_id: int, item: str, now: datetime, *, release: Release | None = None
+    ) -> int | None:
         """Commit the item as ``sending`` when it has not been tried in this chat, or failed and is due again, with
         ``release`` in the access log in the same transaction; returns the attempt number, or None (already sent, in
         doubt, in flight, not due, or given up: nothing is logged)."""
         ...
 
-    async def record(self, campaign_id: int, chat_id: int, item: str, status: str, now: datetime, *,
-                     not_before: datetime | None = None, error: str | None = None) -> None: ...
+    async def record(
+        self,
+        campaign_id: int,
+        chat_id: int,
+        item: str,
+        status: str,
+        now: datetime,
+        *,
+        not_before: datetime | None = None,
+        error: str | None = None,
+    ) -> None: ...
 
     async def postings(self, campaign_id: int) -> list[Posting]: ...
 

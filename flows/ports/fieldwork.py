@@ -51,20 +51,23 @@ class ReminderRounds(Protocol):
 
     async def policy_for_campaign(self, campaign_id: int) -> ReminderPolicy: ...
 
-    async def eligible(self, campaign_id: int, roles: frozenset[str], policy: ReminderPolicy,
-                       now: datetime) -> list[int]:
+    async def eligible(
+        self, campaign_id: int, roles: frozenset[str], policy: ReminderPolicy, now: datetime
+    ) -> list[int]:
         """Invitation ids the policy lets be reminded now."""
         ...
 
-    async def plan_manual(self, campaign_id: int, roles: str, invitation_ids: list[int], requested_by: int,
-                          now: datetime) -> str:
+    async def plan_manual(
+        self, campaign_id: int, roles: str, invitation_ids: list[int], requested_by: int, now: datetime
+    ) -> str:
         """Record a confirmation about to be shown, under a new one-time code."""
         ...
 
     async def manual_round(self, code: str) -> ManualRound | None: ...
 
-    async def claim_manual(self, code: str, roles: frozenset[str], auditor_id: int,
-                           now: datetime) -> tuple[ManualRound, bool] | None:
+    async def claim_manual(
+        self, code: str, roles: frozenset[str], auditor_id: int, now: datetime
+    ) -> tuple[ManualRound, bool] | None:
         """The first press queues the round (True); later ones find it sent (False); None for an unknown code."""
         ...
 
@@ -80,5 +83,6 @@ class Reports(Protocol):
 class Resender(Protocol):
     """Posting the final report again (``flows.posting.PostingService``); only in the running bot."""
 
-    async def resend(self, chat_id: int, campaign_id: int, name: str | None,
-                     language: str = DEFAULT_LANGUAGE) -> list[tuple[Item, Delivery]]: ...
+    async def resend(
+        self, chat_id: int, campaign_id: int, name: str | None, language: str = DEFAULT_LANGUAGE
+    ) -> list[tuple[Item, Delivery]]: ...

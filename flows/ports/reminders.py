@@ -152,8 +152,16 @@ class ReminderStore(Protocol):
 
     async def mark_sending(self, invitation_id: int, slot: str, now: datetime) -> bool: ...
 
-    async def mark(self, invitation_id: int, slot: str, status: str, now: datetime, *, not_before: datetime | None = None,
-                   error: str | None = None) -> None: ...
+    async def mark(
+        self,
+        invitation_id: int,
+        slot: str,
+        status: str,
+        now: datetime,
+        *,
+        not_before: datetime | None = None,
+        error: str | None = None,
+    ) -> None: ...
 
     async def recover(self) -> int:
         """Rows left ``sending`` by a crash become ``unknown`` (never resent); returns how many."""

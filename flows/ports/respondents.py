@@ -59,7 +59,9 @@ class RespondentStore(Protocol):
 
     async def invitation_by_id(self, invitation_id: int) -> Invitation | None: ...
 
-    async def with_answers(self, invitation_id: int, telegram_user_id: int) -> tuple[Invitation, dict[str, str | None]] | None:
+    async def with_answers(
+        self, invitation_id: int, telegram_user_id: int
+    ) -> tuple[Invitation, dict[str, str | None]] | None:
         """The invitation, and its answers only if it is bound to this Telegram user, read together (what every
         button press needs)."""
         ...
@@ -84,8 +86,16 @@ class RespondentStore(Protocol):
         """Forget the updates recorded long enough ago that Telegram no longer delivers them again."""
         ...
 
-    async def bind(self, invitation_id: int, telegram_user_id: int, chat_id: int, now: datetime,
-                   language_hint: str = DEFAULT_LANGUAGE, *, update_id: int | None = None) -> bool:
+    async def bind(
+        self,
+        invitation_id: int,
+        telegram_user_id: int,
+        chat_id: int,
+        now: datetime,
+        language_hint: str = DEFAULT_LANGUAGE,
+        *,
+        update_id: int | None = None,
+    ) -> bool:
         """Bind an unbound invitation to a user; False when someone else bound it first.  ``language_hint``: the
         language their Telegram uses, for reminders until they choose one."""
         ...
@@ -98,8 +108,9 @@ class RespondentStore(Protocol):
         update."""
         ...
 
-    async def withdraw_user(self, telegram_user_id: int, now: datetime, *,
-                            update_id: int | None = None) -> list[Invitation]:
+    async def withdraw_user(
+        self, telegram_user_id: int, now: datetime, *, update_id: int | None = None
+    ) -> list[Invitation]:
         """For every invitation bound to this Telegram user: delete the answers, the submission, the reminders and
         the Telegram identity (the invitation then counts as not responded), and record, in the same transaction, a
         pending rebuild of each closed campaign's stored reports.  Returns the invitations as they were."""
@@ -115,26 +126,37 @@ class RespondentStore(Protocol):
 
     async def answers(self, invitation_id: int) -> dict[str, str | None]: ...
 
-    async def record(self, invitation_id: int, answers: dict[str, str | None], cursor: str | None, now: datetime,
-                     *, update_id: int | None = None) -> None:
+    async def record(
+        self,
+        invitation_id: int,
+        answers: dict[str, str | None],
+        cursor: str | None,
+        now: datetime,
+        *,
+        update_id: int | None = None,
+    ) -> None:
         """Store answers and the new cursor in one transaction."""
         ...
 
-    async def submit(self, invitation_id: int, questionnaire_id: str, version: int, now: datetime, *,
-                     update_id: int | None = None) -> bool:
+    async def submit(
+        self, invitation_id: int, questionnaire_id: str, version: int, now: datetime, *, update_id: int | None = None
+    ) -> bool:
         """Mark submitted; False when it already was."""
         ...
 
-    async def set_language(self, invitation_id: int, language: str, now: datetime | None = None, *,
-                           update_id: int | None = None) -> None: ...
+    async def set_language(
+        self, invitation_id: int, language: str, now: datetime | None = None, *, update_id: int | None = None
+    ) -> None: ...
 
-    async def snooze(self, invitation_id: int, until: datetime, now: datetime | None = None, *,
-                     update_id: int | None = None) -> None: ...
+    async def snooze(
+        self, invitation_id: int, until: datetime, now: datetime | None = None, *, update_id: int | None = None
+    ) -> None: ...
 
     async def reminders_off(self, invitation_id: int, now: datetime, *, update_id: int | None = None) -> None: ...
 
-    async def want_results(self, invitation_id: int, wanted: bool, now: datetime, *,
-                           update_id: int | None = None) -> ResultsChoice:
+    async def want_results(
+        self, invitation_id: int, wanted: bool, now: datetime, *, update_id: int | None = None
+    ) -> ResultsChoice:
         """Store whether the respondent wants the council's results (``invitations.results_wanted_at``), in one
         transaction: ``TOO_LATE`` when their results message has already been claimed for sending (the choice is then
         fixed), ``UNCHANGED`` when it already was so, else ``CHANGED``."""
@@ -144,8 +166,9 @@ class RespondentStore(Protocol):
 class WithdrawalStore(Protocol):
     """The part of ``flows.ports.respondents.RespondentStore`` a withdrawal needs."""
 
-    async def withdraw_user(self, telegram_user_id: int, now: datetime, *,
-                            update_id: int | None = None) -> list[Invitation]: ...
+    async def withdraw_user(
+        self, telegram_user_id: int, now: datetime, *, update_id: int | None = None
+    ) -> list[Invitation]: ...
 
     async def pending_rebuilds(self) -> list[int]: ...
 

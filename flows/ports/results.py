@@ -33,8 +33,15 @@ class ResultsStore(Protocol):
         given up, or no longer wanted)."""
         ...
 
-    async def record(self, invitation_id: int, status: str, now: datetime, *, not_before: datetime | None = None,
-                     error: str | None = None) -> None: ...
+    async def record(
+        self,
+        invitation_id: int,
+        status: str,
+        now: datetime,
+        *,
+        not_before: datetime | None = None,
+        error: str | None = None,
+    ) -> None: ...
 
     async def recover(self) -> int:
         """Messages left ``sending`` by a crash become ``unknown`` (never resent); returns how many."""

@@ -78,8 +78,9 @@ class RetentionStore(Protocol):
 
     async def rebuilt(self, campaign_id: int) -> None: ...
 
-    async def erase(self, campaign_id: int, now: datetime, free_text_questions: frozenset[str],
-                    release: Release | None = None) -> Holding:
+    async def erase(
+        self, campaign_id: int, now: datetime, free_text_questions: frozenset[str], release: Release | None = None
+    ) -> Holding:
         """Delete the campaign's respondent-level rows in one transaction, recording the erasure in the ledger outside
         the database before it commits (and ``release`` in the access log, in the same transaction); what went.
         Repeating it deletes nothing more and returns what the first one erased."""
@@ -93,14 +94,16 @@ class RetentionStore(Protocol):
 
     async def finish(self, campaign_id: int, now: datetime) -> None: ...
 
-    async def claim_notice(self, campaign_id: int, chat_id: int, kind: str, expires_at: datetime, now: datetime,
-                           retry_before: datetime) -> bool:
+    async def claim_notice(
+        self, campaign_id: int, chat_id: int, kind: str, expires_at: datetime, now: datetime, retry_before: datetime
+    ) -> bool:
         """Claim one notice to one chat as ``sending`` (committed); also a ``failed`` one last tried before
         ``retry_before``.  False when it was claimed before."""
         ...
 
-    async def settle_notice(self, campaign_id: int, chat_id: int, kind: str, expires_at: datetime, status: str,
-                            now: datetime) -> None: ...
+    async def settle_notice(
+        self, campaign_id: int, chat_id: int, kind: str, expires_at: datetime, status: str, now: datetime
+    ) -> None: ...
 
     async def release_notice(self, campaign_id: int, chat_id: int, kind: str, expires_at: datetime) -> None:
         """Forget a claim whose send certainly did not go out, so the next tick sends it."""

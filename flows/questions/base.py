@@ -26,10 +26,10 @@ from functools import cached_property
 from typing import ClassVar, Protocol
 
 from flows.callbacks import Action
-from reports.categories import Categories
 from flows.questions.schema import DONT_KNOW, Option, ScaleOption, SectionKind, Text
 from flows.questions.typed import DONT_KNOW_TYPED, Matcher, collisions, label_texts
 from flows.screens import CHECK, Button, esc
+from reports.categories import Categories
 
 
 class Refusal(StrEnum):
@@ -280,8 +280,10 @@ class ButtonKind(QuestionKind):
     def keyboard(self, view: View, current: str | None) -> list[tuple[Button, ...]]:
         options = self.options()
         buttons = [
-            Button((CHECK if o.id == current else "") + o.label.get(view.lang),
-                   view.data(Action.ANSWER, self.question.id, o.id))
+            Button(
+                (CHECK if o.id == current else "") + o.label.get(view.lang),
+                view.data(Action.ANSWER, self.question.id, o.id),
+            )
             for o in options
         ]
         return self.arrange(buttons, options)

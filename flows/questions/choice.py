@@ -19,10 +19,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from flows.questions.base import ButtonKind, QuestionLike
-from reports.categories import Categories
 from flows.questions.schema import DONT_KNOW, Option
 from flows.questions.typed import label_texts, numbered_forms
 from flows.screens import Button
+from reports.categories import Categories
 
 
 class ChoiceQuestion(ButtonKind):

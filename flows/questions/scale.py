@@ -32,7 +32,6 @@ from __future__ import annotations
 from itertools import groupby
 
 from flows.questions.base import ButtonKind, QuestionLike, QuestionnaireLike
-from reports.categories import Categories
 from flows.questions.schema import (
     DONT_KNOW,
     Option,
@@ -43,6 +42,7 @@ from flows.questions.schema import (
     missing_text,
 )
 from flows.questions.typed import DONT_KNOW_TYPED, collisions, label_texts
+from reports.categories import Categories
 
 _SIDE_RUNS = (
     (Side.AGREE, Side.DISAGREE),

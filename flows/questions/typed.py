@@ -120,7 +120,5 @@ def collisions(where: str, declared: Mapping[str, Iterable[str]], forms: Mapping
                 continue
             others = sorted(matcher.table.get(key, set()) - {option_id})
             if others:
-                problems.append(
-                    f"{where}option {option_id}: typed word {word!r} would also select {', '.join(others)}"
-                )
+                problems.append(f"{where}option {option_id}: typed word {word!r} would also select {', '.join(others)}")
     return problems

@@ -34,8 +34,8 @@ from zoneinfo import ZoneInfo
 from flows.access_log import AccessLog
 from flows.i18n import Catalogue
 from flows.model import Questionnaire
-from flows.once import ForgetUpdates
 from flows.notice import Notice
+from flows.once import ForgetUpdates
 from flows.ports.clock import Clock
 from flows.ports.respondents import RespondentStore
 from flows.ports.retention import ReportOutputs
@@ -61,9 +61,17 @@ class Respondents:
     """The respondents' interactors, each built once with only the collaborators it needs (by the composition root,
     ``bot/services.py``, and by tests on an in-memory store).  It holds them and does nothing else."""
 
-    def __init__(self, store: RespondentStore, clock: Clock, questionnaires: dict[str, Questionnaire],
-                 catalogue: Catalogue, zone: ZoneInfo, notice: Notice, outputs: ReportOutputs | None = None,
-                 access: AccessLog | None = None):
+    def __init__(
+        self,
+        store: RespondentStore,
+        clock: Clock,
+        questionnaires: dict[str, Questionnaire],
+        catalogue: Catalogue,
+        zone: ZoneInfo,
+        notice: Notice,
+        outputs: ReportOutputs | None = None,
+        access: AccessLog | None = None,
+    ):
         screens = Screens(store, clock, questionnaires, catalogue, zone, notice)
         questions = Questions(screens, store)
         self.store = store
@@ -78,9 +86,18 @@ class Respondents:
         self.reminders = ReminderChoice(screens, store)
         self.withdraw = Withdraw(store, clock, catalogue, outputs, access)
         """Withdrawing, with the rebuild of stored reports and the access log's count (``access``)."""
-        self.press = Press(screens, store, answer=self.answer, back=self.back, review=self.review,
-                           language=self.language, notice=self.notice, results=self.results,
-                           reminders=self.reminders, withdraw=self.withdraw)
+        self.press = Press(
+            screens,
+            store,
+            answer=self.answer,
+            back=self.back,
+            review=self.review,
+            language=self.language,
+            notice=self.notice,
+            results=self.results,
+            reminders=self.reminders,
+            withdraw=self.withdraw,
+        )
         self.command = Command(screens, store, review=self.review, language=self.language, withdraw=self.withdraw)
         self.unsupported = Unsupported(screens, store)
         self.edited = Edited(screens, store)

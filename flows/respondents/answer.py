@@ -20,8 +20,13 @@ class Answer:
         self.questions = questions
         self.store = store
 
-    async def pressed(self, invitation: Invitation, event: engine.Choose | engine.Skip | engine.Edit,
-                      answers: dict[str, str | None], update_id: int | None) -> Reply:
+    async def pressed(
+        self,
+        invitation: Invitation,
+        event: engine.Choose | engine.Skip | engine.Edit,
+        answers: dict[str, str | None],
+        update_id: int | None,
+    ) -> Reply:
         """An option's button, Skip, or a question's button on the review screen."""
         return await self.questions.step(invitation, event, via_button=True, answers=answers, update_id=update_id)
 
@@ -34,11 +39,13 @@ class Answer:
         if invitation is None:
             return screens.say("no_invitation", normalise_language(who.language_code))
         if invitation.language is None or not invitation.notice_seen:
-            return screens.with_notice(await screens.where(invitation), screens.language(invitation, who),
-                                       "use_buttons")
+            return screens.with_notice(
+                await screens.where(invitation), screens.language(invitation, who), "use_buttons"
+            )
         if once.older(who.update_id, invitation):
             # typed before the screen now shown was put there: it answered an earlier question, never this one
             log.info("typed answer refused: typed before the question now on screen")
             return screens.with_notice(await screens.where(invitation), invitation.language, "typed_stale")
-        return await self.questions.step(invitation, engine.Write(text, invitation.language), via_button=False,
-                                         update_id=who.update_id)
+        return await self.questions.step(
+            invitation, engine.Write(text, invitation.language), via_button=False, update_id=who.update_id
+        )

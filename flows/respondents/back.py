@@ -12,6 +12,7 @@ class GoBack:
     def __init__(self, questions: Questions):
         self.questions = questions
 
-    async def pressed(self, invitation: Invitation, event: engine.Back, answers: dict[str, str | None],
-                      update_id: int | None) -> Reply:
+    async def pressed(
+        self, invitation: Invitation, event: engine.Back, answers: dict[str, str | None], update_id: int | None
+    ) -> Reply:
         return await self.questions.step(invitation, event, via_button=True, answers=answers, update_id=update_id)

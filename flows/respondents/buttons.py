@@ -28,9 +28,20 @@ from flows.respondents.withdraw import WITHDRAW_YES, Withdraw
 
 
 class Press:
-    def __init__(self, screens: Screens, store: RespondentStore, *, answer: Answer, back: GoBack,
-                 review: ReviewAnswers, language: ChooseLanguage, notice: ReadNotice, results: ChooseResults,
-                 reminders: ReminderChoice, withdraw: Withdraw):
+    def __init__(
+        self,
+        screens: Screens,
+        store: RespondentStore,
+        *,
+        answer: Answer,
+        back: GoBack,
+        review: ReviewAnswers,
+        language: ChooseLanguage,
+        notice: ReadNotice,
+        results: ChooseResults,
+        reminders: ReminderChoice,
+        withdraw: Withdraw,
+    ):
         self.screens = screens
         self.store = store
         self.answer = answer
@@ -46,8 +57,9 @@ class Press:
         """An inline button was pressed; ``payload`` is its callback data, which is never trusted."""
         screens = self.screens
         try:
-            reply, language = await once.deciding(lambda: self._press(who, payload), self.store, screens.clock, who,
-                                                  lambda: screens.again_pressed(who))
+            reply, language = await once.deciding(
+                lambda: self._press(who, payload), self.store, screens.clock, who, lambda: screens.again_pressed(who)
+            )
         except StorageUnavailable as exc:
             busy = screens.busy(who, exc)
             return Reply(toast=clip(plain(busy.send[0].text)))
@@ -87,13 +99,24 @@ class Press:
             chosen = cb.arg(0) or DEFAULT_LANGUAGE
             return await self.language.pressed(invitation, chosen, update_id), chosen, invitation
         if invitation.language is None:
-            return Reply(toast=screens.toast("choose_language_first", language),
-                         edit=screens.language_screen(language, invitation.id)), language, invitation
+            return (
+                Reply(
+                    toast=screens.toast("choose_language_first", language),
+                    edit=screens.language_screen(language, invitation.id),
+                ),
+                language,
+                invitation,
+            )
         if cb is not None and cb.action is Action.CONSENT:
             return await self.notice.pressed(invitation, answers, update_id), language, invitation
         if not invitation.notice_seen:
-            return Reply(toast=screens.toast("read_notice_first", language),
-                         edit=screens.notice_screen(language, invitation)), language, invitation
+            return (
+                Reply(
+                    toast=screens.toast("read_notice_first", language), edit=screens.notice_screen(language, invitation)
+                ),
+                language,
+                invitation,
+            )
         if cb is not None and cb.action is Action.RESULTS:
             answers_of_results = (callbacks.RESULTS_YES, callbacks.RESULTS_NO)
             if not invitation.submitted or len(cb.args) != 1 or cb.arg(0) not in answers_of_results:

@@ -13,8 +13,15 @@ from flows.respondents.withdraw import Withdraw
 
 
 class Command:
-    def __init__(self, screens: Screens, store: RespondentStore, *, review: ReviewAnswers, language: ChooseLanguage,
-                 withdraw: Withdraw):
+    def __init__(
+        self,
+        screens: Screens,
+        store: RespondentStore,
+        *,
+        review: ReviewAnswers,
+        language: ChooseLanguage,
+        withdraw: Withdraw,
+    ):
         self.screens = screens
         self.store = store
         self.review = review

@@ -27,8 +27,16 @@ class Questions:
         self.screens = screens
         self.store = store
 
-    async def step(self, invitation: Invitation, event: engine.Input, *, via_button: bool, welcome: bool = False,
-                   answers: dict[str, str | None] | None = None, update_id: int | None = None) -> Reply:
+    async def step(
+        self,
+        invitation: Invitation,
+        event: engine.Input,
+        *,
+        via_button: bool,
+        welcome: bool = False,
+        answers: dict[str, str | None] | None = None,
+        update_id: int | None = None,
+    ) -> Reply:
         """``answers``: the invitation's stored answers when the caller has just read them with it; ``update_id``:
         the Telegram update the input came in, recorded with what it changes."""
         screens = self.screens
@@ -47,19 +55,28 @@ class Questions:
         await self._persist(invitation, qn, state, result, now, update_id)
         reply = self._reply(invitation, result, event, via_button)
         if welcome and reply.edit is not None:
-            intro = screens.cat.t("welcome", language, title=qn.title.get(language),
-                                  authority=invitation.council(language))
+            intro = screens.cat.t(
+                "welcome", language, title=qn.title.get(language), authority=invitation.council(language)
+            )
             text = f"{intro}\n{esc(qn.intro.get(language))}\n\n{reply.edit.text}"
             reply = Reply(edit=Screen(text, reply.edit.buttons), toast=reply.toast)
         return reply
 
-    async def _persist(self, invitation: Invitation, qn: Questionnaire, state: State, result: Step, now: datetime,
-                       update_id: int | None) -> None:
+    async def _persist(
+        self,
+        invitation: Invitation,
+        qn: Questionnaire,
+        state: State,
+        result: Step,
+        now: datetime,
+        update_id: int | None,
+    ) -> None:
         """The update is recorded with the last write it makes, so a crash between the two leaves it to be handled
         again (both writes are idempotent apart from the update)."""
         if result.save or result.cursor != state.cursor:
-            await self.store.record(invitation.id, result.save, result.cursor, now,
-                                    update_id=None if result.submit else update_id)
+            await self.store.record(
+                invitation.id, result.save, result.cursor, now, update_id=None if result.submit else update_id
+            )
             if not result.submit:
                 once.changed()
         if result.submit:

@@ -23,7 +23,9 @@ class ChooseResults:
         once.changed()
         if outcome == ResultsChoice.TOO_LATE:
             return Reply(toast=screens.toast("results_too_late", language))
-        key = (("results_" if outcome == ResultsChoice.CHANGED else "results_already_")
-               + ("noted" if wanted else "declined"))
-        return Reply(edit=screens.renderer(invitation).thanks(invitation.authority, wanted),
-                     toast=screens.toast(key, language))
+        key = ("results_" if outcome == ResultsChoice.CHANGED else "results_already_") + (
+            "noted" if wanted else "declined"
+        )
+        return Reply(
+            edit=screens.renderer(invitation).thanks(invitation.authority, wanted), toast=screens.toast(key, language)
+        )

@@ -14,8 +14,13 @@ class ReviewAnswers:
         self.screens = screens
         self.questions = questions
 
-    async def pressed(self, invitation: Invitation, event: engine.Review | engine.Submit,
-                      answers: dict[str, str | None], update_id: int | None) -> Reply:
+    async def pressed(
+        self,
+        invitation: Invitation,
+        event: engine.Review | engine.Submit,
+        answers: dict[str, str | None],
+        update_id: int | None,
+    ) -> Reply:
         return await self.questions.step(invitation, event, via_button=True, answers=answers, update_id=update_id)
 
     async def command(self, who: Who, invitation: Invitation) -> Reply:

@@ -31,8 +31,15 @@ PRIVACY_FULL = "full"
 
 
 class Screens:
-    def __init__(self, store: RespondentStore, clock: Clock, questionnaires: dict[str, Questionnaire],
-                 catalogue: Catalogue, zone: ZoneInfo, notice: Notice):
+    def __init__(
+        self,
+        store: RespondentStore,
+        clock: Clock,
+        questionnaires: dict[str, Questionnaire],
+        catalogue: Catalogue,
+        zone: ZoneInfo,
+        notice: Notice,
+    ):
         self.store = store
         self.clock = clock
         self.questionnaires = questionnaires
@@ -97,16 +104,19 @@ class Screens:
 
     # ---- the first-contact screens -------------------------------------------------------------------------------
 
-    def language_screen(self, default: str, owner: int | None, *, first_contact: bool = False,
-                        usable: bool = True) -> Screen:
+    def language_screen(
+        self, default: str, owner: int | None, *, first_contact: bool = False, usable: bool = True
+    ) -> Screen:
         """The language question, in both languages (the person's default first)."""
         ordered = [default] + [lang for lang in LANGUAGES if lang != default]
         text = "\n".join(self.cat.t("choose_language", lang) for lang in ordered)
         if not usable:
             return Screen(text + "\n\n" + self.cat.t("no_invitation", default))
         buttons = tuple(
-            Button(("✓ " if lang == default and not first_contact else "") + LANGUAGE_NAMES[lang],
-                   callbacks.encode(Action.LANGUAGE, lang, owner=owner))
+            Button(
+                ("✓ " if lang == default and not first_contact else "") + LANGUAGE_NAMES[lang],
+                callbacks.encode(Action.LANGUAGE, lang, owner=owner),
+            )
             for lang in ordered
         )
         return Screen(text, (buttons,))

@@ -43,8 +43,9 @@ class Start:
             if earlier is not None:
                 log.info("start refused: a second link in campaign %s for one account", invitation.campaign_id)
                 return screens.say("second_link", earlier.language or language, authority=invitation.authority)
-            if not await store.bind(invitation.id, who.user_id, who.chat_id, screens.clock.now(), language,
-                                    update_id=who.update_id):
+            if not await store.bind(
+                invitation.id, who.user_id, who.chat_id, screens.clock.now(), language, update_id=who.update_id
+            ):
                 return screens.say("link_taken", language)
             once.changed()
             log.info("invitation %s bound", invitation.reference)

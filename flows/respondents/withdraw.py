@@ -16,10 +16,10 @@ from flows.access_log import AccessLog
 from flows.callbacks import Action
 from flows.i18n import Catalogue
 from flows.ports.clock import Clock
+from flows.ports.respondents import WithdrawalStore
 from flows.ports.retention import ReportOutputs
 from flows.render import Button, Screen
 from flows.replies import Reply, Who
-from flows.ports.respondents import WithdrawalStore
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +27,14 @@ WITHDRAW_YES, WITHDRAW_NO = "yes", "no"
 
 
 class Withdraw:
-    def __init__(self, store: WithdrawalStore, clock: Clock, catalogue: Catalogue, outputs: ReportOutputs | None,
-                 access: AccessLog | None = None):
+    def __init__(
+        self,
+        store: WithdrawalStore,
+        clock: Clock,
+        catalogue: Catalogue,
+        outputs: ReportOutputs | None,
+        access: AccessLog | None = None,
+    ):
         self.store, self.clock, self.cat, self.outputs = store, clock, catalogue, outputs
         self.access = access
         """The access log: each withdrawal by campaign and count, never by person (none in tests that need none)."""

@@ -22,13 +22,27 @@ class FileMethods(MethodGroup):
         chat = self._chat(p)
         caption, entities, html = self._caption(p)
         stored, filename, mime_type = self._input_file(p, "photo")
-        photo = [{
-            "file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-            "width": 512, "height": 512, "file_size": len(stored.data),
-        }]
+        photo = [
+            {
+                "file_id": stored.file_id,
+                "file_unique_id": stored.file_unique_id,
+                "width": 512,
+                "height": 512,
+                "file_size": len(stored.data),
+            }
+        ]
         return self._send(
-            chat, p, kind="photo", text=caption, caption=caption or None, entities=entities, html=html,
-            media={"photo": photo}, filename=filename, file_bytes=stored.data, mime_type=mime_type,
+            chat,
+            p,
+            kind="photo",
+            text=caption,
+            caption=caption or None,
+            entities=entities,
+            html=html,
+            media={"photo": photo},
+            filename=filename,
+            file_bytes=stored.data,
+            mime_type=mime_type,
         )
 
     @api_method("sendDocument")
@@ -43,8 +57,16 @@ class FileMethods(MethodGroup):
             document["mime_type"] = mime_type
         document["file_size"] = len(stored.data)
         return self._send(
-            chat, p, kind="document", text=caption, caption=caption or None, entities=entities,
-            html=html, media={"document": document}, filename=filename, file_bytes=stored.data,
+            chat,
+            p,
+            kind="document",
+            text=caption,
+            caption=caption or None,
+            entities=entities,
+            html=html,
+            media={"document": document},
+            filename=filename,
+            file_bytes=stored.data,
             mime_type=mime_type,
         )
 
@@ -54,8 +76,10 @@ class FileMethods(MethodGroup):
         if stored is None:
             raise ApiError(400, ERR_INVALID_FILE_ID)
         return {
-            "file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-            "file_size": len(stored.data), "file_path": stored.file_path,
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_size": len(stored.data),
+            "file_path": stored.file_path,
         }
 
     def _input_file(self, p: Params, kind: str) -> tuple[StoredFile, str | None, str | None]:

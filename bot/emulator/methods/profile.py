@@ -23,10 +23,17 @@ from bot.emulator.errors import (
 from bot.emulator.methods.base import MethodGroup, api_method
 from bot.emulator.params import Params
 
-_SCOPE_TYPES = frozenset({
-    "default", "all_private_chats", "all_group_chats", "all_chat_administrators", "chat",
-    "chat_administrators", "chat_member",
-})
+_SCOPE_TYPES = frozenset(
+    {
+        "default",
+        "all_private_chats",
+        "all_group_chats",
+        "all_chat_administrators",
+        "chat",
+        "chat_administrators",
+        "chat_member",
+    }
+)
 _COMMAND_NAME_RE = re.compile(r"[a-z0-9_]{1,32}")
 
 

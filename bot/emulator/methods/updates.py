@@ -221,8 +221,9 @@ class UpdateMethods(MethodGroup):
         pauses: dict[tuple[str, int], float] = {}  # queue -> the pause after its next failure
         resume: dict[tuple[str, int], float] = {}  # queue -> loop time before which it is not tried again
         connector = aiohttp.TCPConnector(limit=0)  # max_connections is counted here, per POST
-        async with aiohttp.ClientSession(connector=connector,
-                                         timeout=aiohttp.ClientTimeout(total=self.webhook_timeout)) as session:
+        async with aiohttp.ClientSession(
+            connector=connector, timeout=aiohttp.ClientTimeout(total=self.webhook_timeout)
+        ) as session:
             try:
                 while self.webhook_url and not self._stopping:
                     wait = 60.0
@@ -246,7 +247,8 @@ class UpdateMethods(MethodGroup):
                             wait = min(wait, resume[queue] - now)
                             continue
                         self._posting[queue] = loop.create_task(
-                            self._deliver_one(session, queue, update, pauses, resume), name="webhook POST")
+                            self._deliver_one(session, queue, update, pauses, resume), name="webhook POST"
+                        )
                         free -= 1
                         if free == 0:
                             break
@@ -260,8 +262,14 @@ class UpdateMethods(MethodGroup):
                 await asyncio.gather(*posting, return_exceptions=True)
                 self._posting.clear()
 
-    async def _deliver_one(self, session: aiohttp.ClientSession, queue: tuple[str, int], update: dict[str, Any],
-                           pauses: dict[tuple[str, int], float], resume: dict[tuple[str, int], float]) -> None:
+    async def _deliver_one(
+        self,
+        session: aiohttp.ClientSession,
+        queue: tuple[str, int],
+        update: dict[str, Any],
+        pauses: dict[tuple[str, int], float],
+        resume: dict[tuple[str, int], float],
+    ) -> None:
         """POST one update; on a 2xx it leaves the queue, otherwise its queue pauses."""
         try:
             status, error, retry_after = await self._post(session, update)
@@ -284,8 +292,9 @@ class UpdateMethods(MethodGroup):
                 del self._posting[queue]
             self._notify()
 
-    async def _post(self, session: aiohttp.ClientSession,
-                    update: dict[str, Any]) -> tuple[int | None, str | None, float]:
+    async def _post(
+        self, session: aiohttp.ClientSession, update: dict[str, Any]
+    ) -> tuple[int | None, str | None, float]:
         """One delivery: (HTTP status or None, None if it was a 2xx else the error in Telegram's words, the
         ``Retry-After`` the receiver named in seconds, 0 if none)."""
         headers = {SECRET_HEADER: self.webhook_secret} if self.webhook_secret else {}
@@ -302,5 +311,8 @@ class UpdateMethods(MethodGroup):
         if 200 <= response.status < 300:
             return response.status, None, 0
         retry_after = response.headers.get("Retry-After", "")
-        return (response.status, f"Wrong response from the webhook: {response.status} {response.reason}",
-                int(retry_after) if retry_after.isdigit() else 0)
+        return (
+            response.status,
+            f"Wrong response from the webhook: {response.status} {response.reason}",
+            int(retry_after) if retry_after.isdigit() else 0,
+        )
