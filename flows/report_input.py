@@ -2,8 +2,8 @@
 
 ``reports`` is a standalone library with its own input model (``reports.inputs``); this module builds that input from
 the questionnaire (``flows.model``) and the stored answers, applying the survey's rules on the way, so the reports
-never need them: which questions a respondent was shown (``flows.engine.is_visible``: a hidden follow-up's stale
-answer does not count) and what an answer is (its type's ``stored``: not an answer of the question, or free text
+never need them: which questions a respondent was shown (``flows.engine.visible_questions``: a hidden follow-up's
+stale answer does not count) and what an answer is (its type's ``stored``: not an answer of the question, or free text
 before it was cleaned).  ``config`` builds the codebook and good-practice examples as the same input types, and reads the
 shipped key questions, through the names here, so that ``config`` reaches ``reports`` only through ``flows``.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 
-from flows.engine import is_visible
+from flows.engine import visible_questions
 from flows.model import Question, Questionnaire
 from reports.coding import pattern
 from reports.inputs import (
@@ -79,15 +79,12 @@ def forms_of(questionnaires: Mapping[str, Questionnaire]) -> dict[str, Form]:
 
 
 def counted_answers(qn: Questionnaire, answers: Mapping[str, str | None]) -> dict[str, str]:
-    """The answers that count, by question id: only questions the respondent was shown, only values that are an
-    answer of the question (free text cleaned), nothing skipped."""
+    """The answers that count, by question id: only questions the respondent was shown (``flows.engine``), only
+    values that are an answer of the question (free text cleaned), nothing skipped."""
     counted: dict[str, str] = {}
-    for q in qn.questions:
+    for q in visible_questions(qn, answers):
         value = answers.get(q.id)
-        if value is None or not is_visible(qn, q, answers):
-            continue
-        stored = qn.kind(q).stored(value)
-        if stored is not None:
+        if value is not None and (stored := qn.kind(q).stored(value)) is not None:
             counted[q.id] = stored
     return counted
 

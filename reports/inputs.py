@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+from typing import Protocol
 
 from reports.categories import Categories
 from reports.coding import Code, Codebook
@@ -41,6 +42,7 @@ __all__ = [
     "PracticeExample",
     "Publisher",
     "Response",
+    "RoleCounts",
     "SurveyData",
     "Text",
     "WelshName",
@@ -124,6 +126,24 @@ class Form:
 def key_questions(forms: Mapping[str, Form]) -> dict[str, tuple[str, ...]]:
     """Role -> the ids of its key characteristic questions (``Form.key_questions``)."""
     return {role: form.key_questions for role, form in forms.items()}
+
+
+# ---- the response rates --------------------------------------------------------------------------------------------
+
+
+class RoleCounts(Protocol):
+    """One role's counts for a campaign (``storage.repositories.RoleRate`` has this shape)."""
+
+    @property
+    def role(self) -> str: ...
+    @property
+    def invited(self) -> int: ...
+    @property
+    def started(self) -> int: ...
+    @property
+    def responded(self) -> int: ...
+    @property
+    def outcomes(self) -> Outcomes | None: ...
 
 
 # ---- the good practice ---------------------------------------------------------------------------------------------

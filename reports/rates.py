@@ -12,28 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
 
+from reports.inputs import RoleCounts
 from reports.outcomes import Outcomes
 from reports.stats import margin_points, percent
 from reports.stats import target_count as responses_for_target
 
-__all__ = ["RateRow", "RateTable", "RoleCounts"]
-
-
-class RoleCounts(Protocol):
-    """One role's counts for a campaign (``storage.repositories.RoleRate`` has this shape)."""
-
-    @property
-    def role(self) -> str: ...
-    @property
-    def invited(self) -> int: ...
-    @property
-    def started(self) -> int: ...
-    @property
-    def responded(self) -> int: ...
-    @property
-    def outcomes(self) -> Outcomes | None: ...
+__all__ = ["RateRow", "RateTable"]
 
 
 @dataclass(frozen=True)
