@@ -44,8 +44,9 @@ from flows.i18n import ENGLISH
 from flows.model import MEMBER, OFFICER, ROLES
 from flows.ports.reminders import Slot
 from flows.questions.text import TextQuestion
+from flows.report_input import survey_data
 from flows.tokens import hash_token, new_token
-from reports.inputs import Response, SurveyData
+from reports.inputs import Response
 from reports.scoring import score
 from reports.summary import render_summary
 from storage.database import connect
@@ -180,7 +181,7 @@ def pieces() -> list[Figure]:
         figures += asyncio.run(storage_bench(Path(folder)))
     responses = [Response(OFFICER, walk(officer, random.Random(i))) for i in range(40)]
     responses += [Response(MEMBER, walk(questionnaires[MEMBER], random.Random(100 + i))) for i in range(20)]
-    data = SurveyData(
+    data = survey_data(
         "Flintshire County Council",
         "Cyngor Sir y Fflint",
         {OFFICER: 62, MEMBER: 65},
