@@ -7,18 +7,15 @@ from __future__ import annotations
 from functools import cache
 from importlib.resources.abc import Traversable
 
+from reports.resources import package_folder
+
 CATALOGUE = "messages.yaml"
 
 
 def _folder() -> Traversable:
-    """The package's own folder, from this module's loader (its ``importlib.resources`` reader): never another
-    folder of the same name, as ``importlib.resources.files("flows")`` can give when a ``flows/`` folder in the
-    working directory shadows the package's name (an editable install run where a ``flows/`` folder is written)."""
-    loader = __spec__.loader
-    reader = loader.get_resource_reader(__spec__.name) if loader is not None else None  # type: ignore[attr-defined]
-    if reader is None:
-        raise LookupError(f"{__spec__.name}: the package's data cannot be read")
-    return reader.files()
+    """The package's own folder (``reports.resources.package_folder``: from this module's loader, never a folder that
+    shadows the package's name)."""
+    return package_folder(__spec__)
 
 
 @cache

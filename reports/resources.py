@@ -5,6 +5,7 @@ a wheel or a zip included), each when first asked for, never at import and never
 from __future__ import annotations
 
 from functools import cache
+from importlib.machinery import ModuleSpec
 from importlib.resources.abc import Traversable
 
 TEMPLATES = "templates"
@@ -15,15 +16,20 @@ def _plain(name: str) -> bool:
     return bool(name) and "/" not in name and "\\" not in name and name not in (".", "..")
 
 
-def _folder() -> Traversable:
-    """The package's own folder, from this module's loader (its ``importlib.resources`` reader): never another
-    folder of the same name, as ``importlib.resources.files("reports")`` can give when a ``reports/`` folder in the
-    working directory shadows the package's name (an editable install run where a ``reports/`` folder is written)."""
-    loader = __spec__.loader
-    reader = loader.get_resource_reader(__spec__.name) if loader is not None else None  # type: ignore[attr-defined]
+def package_folder(spec: ModuleSpec) -> Traversable:
+    """The folder of the package whose ``resources`` module has ``spec``, from that module's loader (its
+    ``importlib.resources`` reader): never another folder of the same name, as ``importlib.resources.files("reports")``
+    can give when a ``reports/`` folder in the working directory shadows the package's name (an editable install run
+    where a ``reports/`` folder is written).  ``flows.resources`` finds its own folder the same way."""
+    loader = spec.loader
+    reader = loader.get_resource_reader(spec.name) if loader is not None else None  # type: ignore[attr-defined]
     if reader is None:
-        raise LookupError(f"{__spec__.name}: the package's data cannot be read")
+        raise LookupError(f"{spec.name}: the package's data cannot be read")
     return reader.files()
+
+
+def _folder() -> Traversable:
+    return package_folder(__spec__)
 
 
 @cache
