@@ -51,6 +51,8 @@ HANDLED_GROUP = 1_000
 PROBE_EVERY = 5.0
 PROBE_TIMEOUT = 2.0
 STATUS_EVERY = 30.0
+STARTING = "starting"
+"""The status until the Application and its jobs run (rewritten every second until then)."""
 STALE_AFTER = 120.0
 OVERDUE_AFTER = 120.0
 STUCK_AFTER = 3600.0
@@ -260,11 +262,12 @@ class HealthMonitor:
     async def report(self) -> Health:
         """:meth:`check`, or "starting" before the Application and its jobs run."""
         if self._starting():
-            return Health(False, {"status": "starting", "mode": self.mode, "checked_at": _iso(self.wall())})
+            return Health(False, {"status": STARTING, "mode": self.mode, "checked_at": _iso(self.wall())})
         return await self.check()
 
-    async def write_status(self, state: str | None = None) -> None:
-        """Check, and write the verdict to the status file (one writer at a time: the last written is the latest)."""
+    async def write_status(self, state: str | None = None) -> str | None:
+        """Check, and write the verdict to the status file (one writer at a time: the last written is the latest);
+        returns the status written ("ok", "unhealthy", "starting" or ``state``)."""
         if self._writing is None:
             self._writing = asyncio.Lock()
         async with self._writing:
@@ -286,11 +289,14 @@ class HealthMonitor:
                 await asyncio.to_thread(_write_atomically, self.status_file, json.dumps(body, indent=2) + "\n")
             except OSError as exc:
                 log.warning("status file not written: %s", exc.strerror or type(exc).__name__)
+            return body.get("status")
 
     async def _write_every(self) -> None:
         while True:
-            await self.write_status()
-            await asyncio.sleep(1.0 if self._starting() else STATUS_EVERY)
+            written = await self.write_status()
+            # Every second while what was written says "starting", whatever has happened since: the Application may
+            # start between the check and this line, and the file must not say "starting" for a whole STATUS_EVERY.
+            await asyncio.sleep(1.0 if written == STARTING else STATUS_EVERY)
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -344,7 +350,7 @@ def verdict(body: dict[str, Any], now: datetime) -> tuple[bool, str]:
         return False, f"not running: process {body.get('pid')} is gone (last status at {written})"
     if age is None or age > STALE_AFTER:
         return False, f"stale: the last status was written at {written}, over {STALE_AFTER:.0f} s ago: the bot is stuck"
-    if state == "starting":
+    if state == STARTING:
         return False, f"starting ({mode}, process {body.get('pid')})"
     headline = (
         f"{'healthy' if state == 'ok' else 'UNHEALTHY'} ({mode}, process {body.get('pid')}), checked {age:.0f} s ago"

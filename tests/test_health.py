@@ -421,3 +421,27 @@ def test_the_deploy_files_name_settings_and_commands_that_exist():
     assert (
         parser.parse_args(["backup", "--force", "--out", "x.db"]).command == "backup"
     )  # as datatool-pre-start runs it
+
+
+async def test_the_status_is_written_again_within_a_second_when_it_said_starting(world: World, monkeypatch):
+    """The Application can start between the check that wrote "starting" and the choice of how long to wait: the
+    file said "starting" for a whole STATUS_EVERY (30 s) then, and a real run's `status` was wrong that long (found
+    when the real-run test below failed 2 times in 4).  The wait follows what was written, not what is true now."""
+    monitor = HealthMonitor(world.settings, FakeClock())
+    written = iter(["starting", "ok", "unhealthy"])
+    waits: list[float] = []
+
+    async def write_status(state: str | None = None) -> str | None:
+        return next(written)
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        if len(waits) == 3:
+            raise asyncio.CancelledError
+
+    monkeypatch.setattr(monitor, "write_status", write_status)
+    monkeypatch.setattr(monitor, "_starting", lambda: False)  # started just after "starting" was written
+    monkeypatch.setattr("bot.health.asyncio.sleep", sleep)
+    with pytest.raises(asyncio.CancelledError):
+        await monitor._write_every()
+    assert waits == [1.0, 30.0, 30.0]
