@@ -26,7 +26,6 @@ from flows.engine import is_visible
 from flows.model import MEMBER, OFFICER, Questionnaire
 from flows.ports.clock import SettableClock
 from flows.records import Campaign
-from flows.report_input import form_of
 from flows.tokens import hash_token
 from reports.categories import Categories
 from reports.inputs import Response
@@ -181,9 +180,7 @@ def _answers(qn: Questionnaire, role: str, choose: Chooser) -> dict[str, str | N
 def _characteristics(questionnaires: dict[str, Questionnaire]) -> list[str]:
     """Ids of the sections asking a level (the key characteristics), in questionnaire order."""
     return list(
-        dict.fromkeys(
-            s.id for qn in questionnaires.values() for s in form_of(qn).sections if s.key_question is not None
-        )
+        dict.fromkeys(s.id for qn in questionnaires.values() for s in qn.form.sections if s.key_question is not None)
     )
 
 

@@ -35,6 +35,7 @@ from flows.questions.schema import (
     duplicate_ids,
     missing_text,
 )
+from reports.inputs import AskedIf, Form, FormQuestion, FormSection
 from reports.vocabulary import MEMBER, OFFICER, ROLES
 
 __all__ = [
@@ -230,6 +231,26 @@ class Questionnaire(Strict):
 
     def option_ids(self, q: Question) -> list[str]:
         return self.kind(q).option_ids()
+
+    @cached_property
+    def form(self) -> Form:
+        """The questionnaire as the reports read it (``reports.inputs.Form``): its sections and questions with their
+        wording, the categories each type counts its answers in, its buttons and whom a follow-up is asked of; built
+        once, like the other lookups here (``flows.report_input`` hands it to the reports)."""
+        sections = []
+        for s in self.sections:
+            questions = []
+            for q in s.questions:
+                kind = self.kind(q)
+                asked_if = None if q.show_if is None else AskedIf(q.show_if.question, tuple(q.show_if.any_of))
+                buttons = tuple((o.id, o.label) for o in kind.options())
+                questions.append(
+                    FormQuestion(
+                        q.id, q.type, q.text, kind.categories(), kind.free_text, buttons, q.dont_know, asked_if
+                    )
+                )
+            sections.append(FormSection(s.id, s.kind, s.title, tuple(questions)))
+        return Form(self.id, self.version, tuple(sections))
 
 
 class QuestionnaireError(ValueError):

@@ -14,15 +14,12 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 
 from flows.engine import visible_questions
-from flows.model import Question, Questionnaire
+from flows.model import Questionnaire
 from reports.coding import pattern
 from reports.inputs import (
-    AskedIf,
     Code,
     Codebook,
     Form,
-    FormQuestion,
-    FormSection,
     PracticeExample,
     Response,
     SurveyData,
@@ -34,48 +31,16 @@ __all__ = [
     "Codebook",
     "PracticeExample",
     "counted_answers",
-    "form_of",
     "forms_of",
     "key_questions",
     "pattern",
     "survey_data",
 ]
 
-_FORMS: dict[int, tuple[Questionnaire, Form]] = {}
-"""Each questionnaire's form, built once (a questionnaire is immutable; the pair keeps it alive with its id)."""
-
-
-def form_of(qn: Questionnaire) -> Form:
-    """``qn`` as the reports read it: its sections and questions with their wording, categories and buttons."""
-    found = _FORMS.get(id(qn))
-    if found is not None and found[0] is qn:
-        return found[1]
-    sections = tuple(
-        FormSection(s.id, s.kind, s.title, tuple(_question(qn, q) for q in s.questions)) for s in qn.sections
-    )
-    form = Form(qn.id, qn.version, sections)
-    _FORMS[id(qn)] = (qn, form)
-    return form
-
-
-def _question(qn: Questionnaire, q: Question) -> FormQuestion:
-    kind = qn.kind(q)
-    asked_if = None if q.show_if is None else AskedIf(q.show_if.question, tuple(q.show_if.any_of))
-    return FormQuestion(
-        q.id,
-        q.type,
-        q.text,
-        kind.categories(),
-        kind.free_text,
-        tuple((o.id, o.label) for o in kind.options()),
-        q.dont_know,
-        asked_if,
-    )
-
 
 def forms_of(questionnaires: Mapping[str, Questionnaire]) -> dict[str, Form]:
-    """Role -> its questionnaire's form."""
-    return {role: form_of(qn) for role, qn in questionnaires.items()}
+    """Role -> its questionnaire as the reports read it (``flows.model.Questionnaire.form``)."""
+    return {role: qn.form for role, qn in questionnaires.items()}
 
 
 def counted_answers(qn: Questionnaire, answers: Mapping[str, str | None]) -> dict[str, str]:

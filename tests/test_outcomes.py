@@ -17,7 +17,7 @@ from bot.services import load_questionnaires
 from flows.campaigns import CampaignService
 from flows.model import DONT_KNOW, OFFICER, SectionKind
 from flows.rate_texts import format_html, format_text
-from flows.report_input import form_of, forms_of
+from flows.report_input import forms_of
 from flows.tokens import hash_token, new_token
 from reports.html import render_report
 from reports.inputs import Response, key_questions
@@ -59,7 +59,7 @@ def test_the_partial_threshold_is_the_seven_key_characteristics_of_each_question
 
 def test_a_characteristic_has_one_key_question_and_a_theme_none():
     """``FormSection.key_question`` is the one rule the scoring, the early/late comparison, the partial outcome and the demo use."""
-    qn = form_of(QN[OFFICER])
+    qn = QN[OFFICER].form
     keys = {s.id: s.key_question for s in qn.sections}
     assert (
         tuple(q.id for s in qn.sections if s.kind is SectionKind.CHARACTERISTIC and (q := keys[s.id])) == KEYS[OFFICER]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from config.questionnaires import load_questionnaires
 from flows.model import OFFICER
-from flows.report_input import counted_answers, form_of, survey_data
+from flows.report_input import counted_answers, survey_data
 from reports.inputs import Response
 from reports.scoring import score
 from reports.vocabulary import SectionKind
@@ -25,8 +25,8 @@ def test_a_hidden_follow_ups_stale_answer_a_stray_value_and_a_skip_do_not_count(
 
 def test_the_form_keeps_the_questionnaires_structure_and_its_key_questions():
     qn = QN[OFFICER]
-    form = form_of(qn)
-    assert form is form_of(qn)  # built once per questionnaire
+    form = qn.form
+    assert form is qn.form  # built once per questionnaire
     assert [s.id for s in form.sections] == [s.id for s in qn.sections]
     assert [q.id for q in form.questions] == [q.id for q in qn.questions]
     for q, original in zip(form.questions, qn.questions, strict=True):
@@ -48,5 +48,5 @@ def test_survey_data_hands_the_reports_only_the_answers_that_count():
     data = survey_data("Test Council", None, {OFFICER: 10}, stale, {OFFICER: QN[OFFICER]}, round="2026")
     assert [dict(r.answers) for r in data.responses] == [{"kc_leadership": "l2"}] * 6
     assert [r.reminders_before for r in data.responses] == list(range(6))  # the rest of each response as it was
-    assert data.questionnaires == {OFFICER: form_of(QN[OFFICER])} and data.round == "2026"
+    assert data.questionnaires == {OFFICER: QN[OFFICER].form} and data.round == "2026"
     assert score(data).characteristics[0].total.median == "l2"  # 6 answered: the median only, as for any 5 to 7
