@@ -1,8 +1,9 @@
 """What the reports are given: the one input model of the ``reports`` library.
 
 ``reports`` imports no other package of the project.  Whoever asks for a report (the use cases in ``flows``, with
-what ``storage`` and ``config`` hold) builds this input — ``flows.report_input`` turns a questionnaire into a
-``Form`` and a respondent's stored answers into the answers that count — and the library returns documents and texts.
+what ``storage`` and ``config`` hold) builds this input — ``flows.report_input`` hands over each questionnaire's
+``Form`` (``flows.model.Questionnaire.form``) and turns a respondent's stored answers into the answers that
+count — and the library returns documents and texts.
 
 The questionnaire's structure as reports need it (``Form``)
     sections in order (``FormSection``: id, kind, title), each with its questions (``FormQuestion``): id, type name,
